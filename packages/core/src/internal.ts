@@ -1,0 +1,2 @@
+// Internal entry for sibling packages (sim, bridge, web-client, bench): not public API.
+export * from './wire/index.js';

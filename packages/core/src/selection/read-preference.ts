@@ -1,0 +1,110 @@
+/**
+ * ReadPreference, shaped like the official driver's: five modes, tag sets,
+ * maxStalenessSeconds, hedge. Immutable. `toJSON()` gives the `$readPreference`
+ * document sent to mongos / with OP_MSG.
+ */
+import { MongoInvalidArgumentError, type Document } from '../errors.js';
+
+export const ReadPreferenceMode = Object.freeze({
+  primary: 'primary',
+  primaryPreferred: 'primaryPreferred',
+  secondary: 'secondary',
+  secondaryPreferred: 'secondaryPreferred',
+  nearest: 'nearest',
+} as const);
+export type ReadPreferenceMode = (typeof ReadPreferenceMode)[keyof typeof ReadPreferenceMode];
+
+export type TagSet = Readonly<Record<string, string>>;
+
+export interface ReadPreferenceOptions {
+  maxStalenessSeconds?: number;
+  hedge?: { enabled?: boolean };
+}
+
+/** What users may pass wherever a read preference is accepted. */
+export type ReadPreferenceLike =
+  | ReadPreference
+  | ReadPreferenceMode
+  | { mode: ReadPreferenceMode; tags?: TagSet[]; tagSets?: TagSet[]; maxStalenessSeconds?: number; hedge?: { enabled?: boolean } };
+
+const MODES = new Set<string>(Object.values(ReadPreferenceMode));
+
+export class ReadPreference {
+  readonly mode: ReadPreferenceMode;
+  readonly tags: readonly TagSet[] | undefined;
+  readonly maxStalenessSeconds: number | undefined;
+  readonly hedge: { enabled?: boolean } | undefined;
+
+  static readonly PRIMARY = ReadPreferenceMode.primary;
+  static readonly PRIMARY_PREFERRED = ReadPreferenceMode.primaryPreferred;
+  static readonly SECONDARY = ReadPreferenceMode.secondary;
+  static readonly SECONDARY_PREFERRED = ReadPreferenceMode.secondaryPreferred;
+  static readonly NEAREST = ReadPreferenceMode.nearest;
+
+  static readonly primary = new ReadPreference(ReadPreferenceMode.primary);
+  static readonly primaryPreferred = new ReadPreference(ReadPreferenceMode.primaryPreferred);
+  static readonly secondary = new ReadPreference(ReadPreferenceMode.secondary);
+  static readonly secondaryPreferred = new ReadPreference(ReadPreferenceMode.secondaryPreferred);
+  static readonly nearest = new ReadPreference(ReadPreferenceMode.nearest);
+
+  constructor(mode: ReadPreferenceMode, tags?: readonly TagSet[], options: ReadPreferenceOptions = {}) {
+    if (!MODES.has(mode)) throw new MongoInvalidArgumentError(`Invalid read preference mode ${JSON.stringify(mode)}`);
+    this.mode = mode;
+    const hasTags = tags !== undefined && tags.length > 0 && !(tags.length === 1 && Object.keys(tags[0]!).length === 0);
+    if (mode === ReadPreferenceMode.primary) {
+      if (hasTags) throw new MongoInvalidArgumentError('Primary read preference cannot be combined with tags');
+      if (options.maxStalenessSeconds !== undefined && options.maxStalenessSeconds !== -1) {
+        throw new MongoInvalidArgumentError('Primary read preference cannot be combined with maxStalenessSeconds');
+      }
+      if (options.hedge) throw new MongoInvalidArgumentError('Primary read preference cannot be combined with hedge');
+    }
+    if (options.maxStalenessSeconds !== undefined && options.maxStalenessSeconds !== -1) {
+      if (!Number.isFinite(options.maxStalenessSeconds) || options.maxStalenessSeconds < 0) {
+        throw new MongoInvalidArgumentError('maxStalenessSeconds must be a non-negative number');
+      }
+    }
+    this.tags = tags && tags.length > 0 ? Object.freeze(tags.map((t) => Object.freeze({ ...t }))) : undefined;
+    this.maxStalenessSeconds =
+      options.maxStalenessSeconds === undefined || options.maxStalenessSeconds === -1 ? undefined : options.maxStalenessSeconds;
+    this.hedge = options.hedge;
+    Object.freeze(this);
+  }
+
+  /** Accepts a ReadPreference, a mode string, or a `{ mode, tags, maxStalenessSeconds }` object. */
+  static from(value: ReadPreferenceLike): ReadPreference {
+    if (value instanceof ReadPreference) return value;
+    if (typeof value === 'string') {
+      if (!MODES.has(value)) throw new MongoInvalidArgumentError(`Invalid read preference mode ${JSON.stringify(value)}`);
+      return new ReadPreference(value);
+    }
+    if (value && typeof value === 'object' && typeof value.mode === 'string') {
+      const opts: ReadPreferenceOptions = {};
+      if (value.maxStalenessSeconds !== undefined) opts.maxStalenessSeconds = value.maxStalenessSeconds;
+      if (value.hedge !== undefined) opts.hedge = value.hedge;
+      return new ReadPreference(value.mode, value.tags ?? value.tagSets, opts);
+    }
+    throw new MongoInvalidArgumentError(`Invalid read preference ${JSON.stringify(value)}`);
+  }
+
+  /** True if this preference may be served by a secondary (anything but primary). */
+  get secondaryOk(): boolean {
+    return this.mode !== ReadPreferenceMode.primary;
+  }
+
+  equals(other: ReadPreference): boolean {
+    return JSON.stringify(this.toJSON()) === JSON.stringify(other.toJSON());
+  }
+
+  /** The `$readPreference` document. */
+  toJSON(): Document {
+    const doc: Document = { mode: this.mode };
+    if (this.tags) doc.tags = this.tags.map((t) => ({ ...t }));
+    if (this.maxStalenessSeconds !== undefined) doc.maxStalenessSeconds = this.maxStalenessSeconds;
+    if (this.hedge) doc.hedge = { ...this.hedge };
+    return doc;
+  }
+
+  toString(): string {
+    return `ReadPreference(${JSON.stringify(this.toJSON())})`;
+  }
+}

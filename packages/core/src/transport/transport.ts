@@ -1,0 +1,59 @@
+/**
+ * The only I/O seam of the core. A Transport opens byte streams to `host:port`;
+ * everything above it (framing, handshake, pooling, monitoring) is platform-neutral.
+ * Implementations: node/tcp.ts (node:net / node:tls), transport/websocket.ts (the
+ * bridge; many channels over one WebSocket), transport/memory.ts (tests).
+ *
+ * A Transport is injected through client options (`transport`), never global.
+ */
+import type { MongoNetworkError } from '../errors.js';
+
+export interface TransportTlsOptions {
+  /** SNI / hostname checked against the certificate; defaults to the target host. */
+  servername?: string;
+  /** PEM text of extra CA certificates. */
+  ca?: string;
+  /** PEM text of the client certificate and key (MONGODB-X509). */
+  cert?: string;
+  key?: string;
+  passphrase?: string;
+  allowInvalidCertificates?: boolean;
+  allowInvalidHostnames?: boolean;
+}
+
+export interface TransportConnectOptions {
+  host: string;
+  port: number;
+  /** Present when the connection must use TLS. */
+  tls?: TransportTlsOptions | undefined;
+  /** 0 means no limit. */
+  connectTimeoutMS?: number;
+  /** Aborting cancels a pending connect (the returned promise rejects). */
+  signal?: AbortSignal;
+}
+
+export interface TransportSocketHandlers {
+  /** Bytes from the peer, in order. Chunk boundaries carry no meaning. */
+  data(chunk: Uint8Array): void;
+  /** The stream ended. `error` is set unless close() was called locally. Called once. */
+  close(error?: MongoNetworkError): void;
+}
+
+export interface TransportSocket {
+  /** "host:port" of the peer as the caller named it. */
+  readonly address: string;
+  /** Queue bytes for sending; the chunks are written in order, back to back. */
+  send(chunks: readonly Uint8Array[]): void;
+  /** Install the receivers; bytes that arrived before this are delivered at once. */
+  setHandlers(handlers: TransportSocketHandlers): void;
+  /** Close the stream. Idempotent; `handlers.close()` is called without an error. */
+  close(): void;
+}
+
+export interface Transport {
+  readonly name: string;
+  /** Open a stream. Rejects with MongoNetworkError (or its timeout subclass). */
+  connect(options: TransportConnectOptions): Promise<TransportSocket>;
+  /** Release anything shared between sockets (e.g. the bridge WebSocket). Idempotent. */
+  close?(): Promise<void>;
+}

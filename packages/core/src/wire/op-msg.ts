@@ -1,0 +1,164 @@
+/** OP_MSG (opcode 2013) encode and decode. */
+import { DriverErrorCode, MongoProtocolError, type Document } from '../errors.js';
+import { decodeDocumentAt, encodeDocument, type BsonDeserializeOptions } from './bson-io.js';
+import {
+  MESSAGE_HEADER_SIZE,
+  OP_MSG,
+  OP_MSG_CHECKSUM_PRESENT,
+  OP_MSG_EXHAUST_ALLOWED,
+  OP_MSG_MORE_TO_COME,
+  OP_MSG_REQUIRED_BITS_MASK,
+} from './constants.js';
+import { crc32c } from './crc32c.js';
+import { readHeader, writeHeader } from './header.js';
+
+export interface OpMsgRequest {
+  requestId: number;
+  responseTo?: number;
+  /** The kind 0 section. */
+  body: Document;
+  /** Kind 1 sections: identifier (e.g. "documents") to its documents. */
+  sequences?: Readonly<Record<string, readonly Document[]>>;
+  moreToCome?: boolean;
+  exhaustAllowed?: boolean;
+  checksum?: boolean;
+}
+
+export interface OpMsg {
+  readonly opCode: typeof OP_MSG;
+  readonly requestId: number;
+  readonly responseTo: number;
+  readonly flagBits: number;
+  readonly body: Document;
+  readonly sequences: Readonly<Record<string, Document[]>>;
+  readonly checksumPresent: boolean;
+  readonly moreToCome: boolean;
+  readonly exhaustAllowed: boolean;
+}
+
+function concatLength(chunks: readonly Uint8Array[]): number {
+  let n = 0;
+  for (const c of chunks) n += c.byteLength;
+  return n;
+}
+
+/** Encodes to chunks that are sent back to back (no copy of the BSON bodies). */
+export function encodeOpMsg(msg: OpMsgRequest): Uint8Array[] {
+  let flagBits = 0;
+  if (msg.moreToCome) flagBits |= OP_MSG_MORE_TO_COME;
+  if (msg.exhaustAllowed) flagBits |= OP_MSG_EXHAUST_ALLOWED;
+  if (msg.checksum) flagBits |= OP_MSG_CHECKSUM_PRESENT;
+
+  const chunks: Uint8Array[] = [];
+  const head = new Uint8Array(MESSAGE_HEADER_SIZE + 4 + 1);
+  chunks.push(head);
+  chunks.push(encodeDocument(msg.body));
+  for (const [identifier, docs] of Object.entries(msg.sequences ?? {})) {
+    const id = new TextEncoder().encode(identifier);
+    const encoded = docs.map((d) => encodeDocument(d));
+    const size = 4 + id.byteLength + 1 + concatLength(encoded);
+    const prefix = new Uint8Array(1 + 4 + id.byteLength + 1);
+    prefix[0] = 1;
+    new DataView(prefix.buffer).setInt32(1, size, true);
+    prefix.set(id, 5);
+    chunks.push(prefix, ...encoded);
+  }
+  const total = concatLength(chunks) + (msg.checksum ? 4 : 0);
+  writeHeader(head, { messageLength: total, requestId: msg.requestId, responseTo: msg.responseTo ?? 0, opCode: OP_MSG });
+  new DataView(head.buffer).setUint32(MESSAGE_HEADER_SIZE, flagBits >>> 0, true);
+  head[MESSAGE_HEADER_SIZE + 4] = 0; // kind 0
+  if (msg.checksum) {
+    const whole = concatChunks(chunks, total - 4);
+    const sum = new Uint8Array(4);
+    new DataView(sum.buffer).setUint32(0, crc32c(whole), true);
+    chunks.push(sum);
+  }
+  return chunks;
+}
+
+export function concatChunks(chunks: readonly Uint8Array[], length = concatLength(chunks)): Uint8Array {
+  const out = new Uint8Array(length);
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.byteLength;
+  }
+  return out;
+}
+
+export interface DecodeOptions {
+  bson?: BsonDeserializeOptions;
+  /** Verify the CRC-32C when present (default true); false skips it. */
+  verifyChecksum?: boolean;
+}
+
+/** Decodes one complete OP_MSG (header included). Throws MongoProtocolError. */
+export function decodeOpMsg(bytes: Uint8Array, options: DecodeOptions = {}): OpMsg {
+  const header = readHeader(bytes);
+  if (header.opCode !== OP_MSG) throw new MongoProtocolError(`expected OP_MSG, got opcode ${header.opCode}`);
+  if (header.messageLength !== bytes.byteLength) {
+    throw new MongoProtocolError(`OP_MSG length ${header.messageLength} does not match ${bytes.byteLength} bytes`);
+  }
+  if (bytes.byteLength < MESSAGE_HEADER_SIZE + 5) throw new MongoProtocolError('OP_MSG too short');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const flagBits = view.getUint32(MESSAGE_HEADER_SIZE, true);
+  const known = OP_MSG_CHECKSUM_PRESENT | OP_MSG_MORE_TO_COME;
+  if ((flagBits & OP_MSG_REQUIRED_BITS_MASK & ~known) !== 0) {
+    throw new MongoProtocolError(`OP_MSG has unknown required flag bits 0x${flagBits.toString(16)}`);
+  }
+  const checksumPresent = (flagBits & OP_MSG_CHECKSUM_PRESENT) !== 0;
+  let end = bytes.byteLength;
+  if (checksumPresent) {
+    end -= 4;
+    if (end < MESSAGE_HEADER_SIZE + 5) throw new MongoProtocolError('OP_MSG too short for its checksum');
+    if (options.verifyChecksum !== false) {
+      const expected = view.getUint32(end, true);
+      if (crc32c(bytes, 0, end) !== expected) throw new MongoProtocolError('OP_MSG checksum mismatch');
+    }
+  }
+  let body: Document | undefined;
+  const sequences: Record<string, Document[]> = {};
+  let o = MESSAGE_HEADER_SIZE + 4;
+  while (o < end) {
+    const kind = bytes[o]!;
+    o += 1;
+    if (kind === 0) {
+      if (body) throw new MongoProtocolError('OP_MSG has more than one kind 0 section');
+      const { document, size } = decodeDocumentAt(bytes, o, end, options.bson);
+      body = document;
+      o += size;
+    } else if (kind === 1) {
+      if (o + 4 > end) throw new MongoProtocolError('OP_MSG document sequence truncated');
+      const size = view.getInt32(o, true);
+      const secEnd = o + size;
+      if (size < 5 || secEnd > end) throw new MongoProtocolError(`OP_MSG document sequence length ${size} is invalid`);
+      let p = o + 4;
+      const nul = bytes.indexOf(0, p);
+      if (nul < 0 || nul >= secEnd) throw new MongoProtocolError('OP_MSG document sequence identifier is not terminated');
+      const identifier = new TextDecoder().decode(bytes.subarray(p, nul));
+      p = nul + 1;
+      const docs: Document[] = sequences[identifier] ?? [];
+      while (p < secEnd) {
+        const { document, size: s } = decodeDocumentAt(bytes, p, secEnd, options.bson);
+        docs.push(document);
+        p += s;
+      }
+      sequences[identifier] = docs;
+      o = secEnd;
+    } else {
+      throw new MongoProtocolError(`OP_MSG has unknown section kind ${kind}`);
+    }
+  }
+  if (!body) throw new MongoProtocolError('OP_MSG has no kind 0 section', DriverErrorCode.Protocol);
+  return {
+    opCode: OP_MSG,
+    requestId: header.requestId,
+    responseTo: header.responseTo,
+    flagBits,
+    body,
+    sequences,
+    checksumPresent,
+    moreToCome: (flagBits & OP_MSG_MORE_TO_COME) !== 0,
+    exhaustAllowed: (flagBits & OP_MSG_EXHAUST_ALLOWED) !== 0,
+  };
+}
