@@ -1,0 +1,167 @@
+/**
+ * Server selection (Server Selection spec, "Rules for server selection"), pure:
+ * a TopologyDescription and criteria in, the suitable servers in the latency window
+ * out. `pickServer` then chooses one by "power of two random choices". Waiting for a
+ * topology change, timeouts and operationCount bookkeeping belong to the topology.
+ */
+import { MongoCompatibilityError, MongoInvalidArgumentError } from '../errors.js';
+import type { ServerDescription } from '../sdam/server-description.js';
+import { TopologyType, type TopologyDescription } from '../sdam/topology-description.js';
+import { ReadPreference, ReadPreferenceMode } from './read-preference.js';
+import {
+  availableSelector,
+  composeSelectors,
+  deprioritizedSelector,
+  firstNonEmpty,
+  IDLE_WRITE_PERIOD_MS,
+  isAvailable,
+  latencyWindowSelector,
+  loadBalancerSelector,
+  maxStalenessSelector,
+  MIN_MAX_STALENESS_WIRE_VERSION,
+  mongosSelector,
+  noServers,
+  primaryOrSecondarySelector,
+  primarySelector,
+  secondarySelector,
+  SMALLEST_MAX_STALENESS_SECONDS,
+  tagSetsSelector,
+  type ServerSelector,
+} from './selectors.js';
+
+export const SelectionOperation = Object.freeze({
+  read: 'read',
+  write: 'write',
+} as const);
+export type SelectionOperation = (typeof SelectionOperation)[keyof typeof SelectionOperation];
+
+export interface SelectionCriteria {
+  /** Reads only; defaults to primary. Ignored for writes and for Single, Sharded, LoadBalanced. */
+  readonly readPreference?: ReadPreference | undefined;
+  readonly operation: SelectionOperation;
+  /** Addresses to avoid if anything else is suitable (servers that just failed, on retry). */
+  readonly deprioritized?: readonly string[] | undefined;
+}
+
+function assertNever(x: never, what: string): never {
+  throw new Error(`unexpected ${what}: ${String(x)}`);
+}
+
+/**
+ * Checks what the spec requires before selecting. Throws:
+ * - MongoCompatibilityError if the topology is incompatible (wire versions), or a read uses
+ *   maxStalenessSeconds while an available server is older than wire version 5;
+ * - MongoInvalidArgumentError if, on a replica set, maxStalenessSeconds is below 90 or below
+ *   (heartbeatFrequencyMS + idleWritePeriodMS) / 1000.
+ */
+export function validateSelection(td: TopologyDescription, criteria: SelectionCriteria): void {
+  if (!td.compatible) {
+    throw new MongoCompatibilityError(td.compatibilityError ?? 'Topology is not compatible with this driver');
+  }
+  if (criteria.operation !== SelectionOperation.read) return;
+  const maxStalenessSeconds = criteria.readPreference?.maxStalenessSeconds;
+  if (maxStalenessSeconds === undefined) return;
+  for (const sd of td.servers.values()) {
+    if (isAvailable(sd) && sd.maxWireVersion < MIN_MAX_STALENESS_WIRE_VERSION) {
+      throw new MongoCompatibilityError(
+        `maxStalenessSeconds requires maxWireVersion >= ${MIN_MAX_STALENESS_WIRE_VERSION}, but ${sd.address} has ${sd.maxWireVersion}`,
+      );
+    }
+  }
+  if (td.type === TopologyType.ReplicaSetWithPrimary || td.type === TopologyType.ReplicaSetNoPrimary) {
+    const floorMS = td.heartbeatFrequencyMS + IDLE_WRITE_PERIOD_MS;
+    if (maxStalenessSeconds * 1000 < floorMS) {
+      throw new MongoInvalidArgumentError(
+        `maxStalenessSeconds must be at least heartbeatFrequencyMS + idleWritePeriodMS (${floorMS / 1000} seconds), got ${maxStalenessSeconds}`,
+      );
+    }
+    if (maxStalenessSeconds < SMALLEST_MAX_STALENESS_SECONDS) {
+      throw new MongoInvalidArgumentError(
+        `maxStalenessSeconds must be at least ${SMALLEST_MAX_STALENESS_SECONDS} seconds, got ${maxStalenessSeconds}`,
+      );
+    }
+  }
+}
+
+/** Mode secondary's candidates and eligibility: secondaries, max staleness, tag sets. */
+export function eligibleSecondariesSelector(rp: ReadPreference): ServerSelector {
+  return composeSelectors(secondarySelector, maxStalenessSelector(rp.maxStalenessSeconds), tagSetsSelector(rp.tags));
+}
+
+/** Replica-set reads by mode (same rules for ReplicaSetWithPrimary and ReplicaSetNoPrimary). */
+export function replicaSetReadSelector(rp: ReadPreference): ServerSelector {
+  const mode = rp.mode;
+  switch (mode) {
+    case ReadPreferenceMode.primary:
+      return primarySelector;
+    case ReadPreferenceMode.secondary:
+      return eligibleSecondariesSelector(rp);
+    case ReadPreferenceMode.nearest:
+      return composeSelectors(primaryOrSecondarySelector, maxStalenessSelector(rp.maxStalenessSeconds), tagSetsSelector(rp.tags));
+    case ReadPreferenceMode.primaryPreferred:
+      return firstNonEmpty(primarySelector, eligibleSecondariesSelector(rp));
+    case ReadPreferenceMode.secondaryPreferred:
+      return firstNonEmpty(eligibleSecondariesSelector(rp), primarySelector);
+    default:
+      return assertNever(mode, 'read preference mode');
+  }
+}
+
+/** The type filter and read-preference steps for this topology type and operation (no deprioritizing, no window). */
+export function suitableServersSelector(topologyType: TopologyType, criteria: SelectionCriteria): ServerSelector {
+  switch (topologyType) {
+    case TopologyType.Unknown:
+      return noServers;
+    case TopologyType.Single:
+      return availableSelector;
+    case TopologyType.LoadBalanced:
+      return loadBalancerSelector;
+    case TopologyType.Sharded:
+      return mongosSelector;
+    case TopologyType.ReplicaSetWithPrimary:
+    case TopologyType.ReplicaSetNoPrimary:
+      if (criteria.operation === SelectionOperation.write) return primarySelector;
+      return replicaSetReadSelector(criteria.readPreference ?? ReadPreference.primary);
+    default:
+      return assertNever(topologyType, 'topology type');
+  }
+}
+
+/**
+ * The suitable servers, before the latency window: deprioritized servers are left out
+ * if anything else is suitable. Validates first (see `validateSelection`).
+ */
+export function findSuitableServers(td: TopologyDescription, criteria: SelectionCriteria): ServerDescription[] {
+  validateSelection(td, criteria);
+  const suitable = deprioritizedSelector(criteria.deprioritized ?? [], suitableServersSelector(td.type, criteria));
+  return suitable(td, [...td.servers.values()]);
+}
+
+/**
+ * The suitable servers within the latency window (`min RTT + td.localThresholdMS`);
+ * empty if none. Throws on invalid criteria (see `validateSelection`).
+ */
+export function selectServers(td: TopologyDescription, criteria: SelectionCriteria): ServerDescription[] {
+  return latencyWindowSelector()(td, findSuitableServers(td, criteria));
+}
+
+/**
+ * "Power of two random choices": two distinct servers chosen at random from the
+ * window, the one with fewer operations in flight wins (ties: the first chosen).
+ * `random` returns numbers in [0, 1), like Math.random. Undefined if `candidates` is empty.
+ */
+export function pickServer(
+  candidates: readonly ServerDescription[],
+  inFlight: (address: string) => number,
+  random: () => number,
+): ServerDescription | undefined {
+  const n = candidates.length;
+  if (n === 0) return undefined;
+  if (n === 1) return candidates[0];
+  const i = Math.min(n - 1, Math.floor(random() * n));
+  let j = Math.min(n - 2, Math.floor(random() * (n - 1)));
+  if (j >= i) j += 1;
+  const a = candidates[i]!;
+  const b = candidates[j]!;
+  return inFlight(b.address) < inFlight(a.address) ? b : a;
+}
