@@ -5,6 +5,7 @@
  */
 import type { Document } from '../errors.js';
 import type { Transport, TransportTlsOptions } from '../transport/transport.js';
+import type { Authenticator } from './auth-hook.js';
 
 export interface MongoCredentials {
   readonly username: string;
@@ -37,6 +38,10 @@ export interface ConnectOptions {
   id?: number;
   /** Cancels the connect + handshake. */
   signal?: AbortSignal;
+  /** Runs authentication when `credentials` are set (connection/auth-hook.ts). */
+  authenticator?: Authenticator | undefined;
+  /** Precomputed `client` handshake metadata (default: connection/metadata.ts makeClientMetadata). */
+  metadata?: Document | undefined;
 }
 
 export interface CommandOptions {
@@ -68,6 +73,12 @@ export interface Connection {
   nextReply(options?: { timeoutMS?: number; signal?: AbortSignal }): Promise<Document>;
   /** Round trips this connection made (requests with a reply); tests count them. */
   readonly roundTrips: number;
+  /** Last `$clusterTime` seen in a reply (the client layer gossips it). */
+  readonly lastClusterTime?: Document | undefined;
+  /** Last `operationTime` seen in a reply. */
+  readonly lastOperationTime?: unknown;
+  /** Load-balanced mode: the hello reply's serviceId. */
+  readonly serviceId?: unknown;
   close(): void;
 }
 

@@ -1,0 +1,100 @@
+/**
+ * Opens a connection and runs the MongoDB handshake (spec "Connection Handshake"):
+ * transport connect, `hello` with client metadata over OP_MSG on `admin`, then
+ * authentication through the injected Authenticator when credentials are given.
+ */
+import {
+  MongoAuthError,
+  MongoCompatibilityError,
+  MongoErrorLabel,
+  MongoNetworkError,
+  type Document,
+} from '../errors.js';
+import { parseAddress } from './address.js';
+import type { SpeculativeAuth } from './auth-hook.js';
+import { WireConnection } from './connection.js';
+import { makeClientMetadata } from './metadata.js';
+import type { ConnectOptions } from './types.js';
+
+let nextConnectionId = 1;
+
+/** Builds the handshake command (without $db). */
+export function buildHelloCommand(options: ConnectOptions, speculative?: SpeculativeAuth): Document {
+  const cmd: Document = {
+    hello: 1,
+    helloOk: true,
+    client:
+      options.metadata ??
+      makeClientMetadata({
+        ...(options.appName !== undefined ? { appName: options.appName } : {}),
+        ...(options.driverInfo !== undefined ? { driverInfo: options.driverInfo } : {}),
+      }),
+  };
+  if (options.loadBalanced) cmd.loadBalanced = true;
+  const api = options.serverApi;
+  if (api) {
+    cmd.apiVersion = api.version;
+    if (api.strict !== undefined) cmd.apiStrict = api.strict;
+    if (api.deprecationErrors !== undefined) cmd.apiDeprecationErrors = api.deprecationErrors;
+  }
+  const creds = options.credentials;
+  if (creds && !options.monitoring) {
+    if (creds.mechanism === undefined) cmd.saslSupportedMechs = `${creds.source}.${creds.username}`;
+    if (speculative) cmd.speculativeAuthenticate = speculative.document;
+  }
+  return cmd;
+}
+
+/**
+ * Connects to `options.address` and completes the handshake. Rejects with
+ * MongoNetworkError (beforeHandshake true until hello succeeded, label HandshakeError),
+ * MongoServerError (hello ok:0), MongoCompatibilityError (load balancer mismatch),
+ * MongoAuthError, or the signal's reason.
+ */
+export async function connect(options: ConnectOptions): Promise<WireConnection> {
+  const { host, port } = parseAddress(options.address);
+  const id = options.id ?? nextConnectionId++;
+  const connectTimeoutMS = options.connectTimeoutMS ?? 30_000;
+  const socket = await options.transport.connect({
+    host,
+    port,
+    tls: options.tls,
+    connectTimeoutMS,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  const conn = new WireConnection(socket, {
+    id,
+    generation: options.generation ?? 0,
+    socketTimeoutMS: options.socketTimeoutMS ?? 0,
+  });
+  try {
+    const creds = options.monitoring ? undefined : options.credentials;
+    const authenticator = options.authenticator;
+    if (creds && !authenticator) {
+      throw new MongoAuthError(`credentials for "${creds.username}" were given, but no authenticator is configured`);
+    }
+    const speculative =
+      creds && authenticator?.speculativeAuthenticate
+        ? await authenticator.speculativeAuthenticate(creds, { address: conn.address })
+        : undefined;
+    // The handshake is bounded by connectTimeoutMS (then socketTimeoutMS, if that is unset).
+    const helloTimeoutMS = connectTimeoutMS > 0 ? connectTimeoutMS : (options.socketTimeoutMS ?? 0);
+    const reply = await conn.command('admin', buildHelloCommand(options, speculative), {
+      timeoutMS: helloTimeoutMS,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    if (options.loadBalanced && reply.serviceId === undefined) {
+      throw new MongoCompatibilityError(
+        'Driver attempted to initialize in load balancing mode, but the server does not support this mode',
+      );
+    }
+    conn.setHello(reply);
+    if (creds && authenticator) await authenticator.authenticate(conn, creds, reply, speculative);
+    conn.established = true;
+    return conn;
+  } catch (error) {
+    conn.close();
+    if (error instanceof MongoNetworkError) error.addErrorLabel(MongoErrorLabel.HandshakeError);
+    throw error;
+  }
+}
