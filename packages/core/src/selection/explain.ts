@@ -1,0 +1,142 @@
+/**
+ * Human-readable reasons why server selection found nothing, for MongoServerSelectionError
+ * messages, e.g.
+ *   "no secondary matches tag sets [{dc:'ny'},{dc:'sf'}]; members: a:27017 RSPrimary {dc:'ny'} 5ms, ..."
+ * Pure and total: it never throws (it explains validation errors instead).
+ */
+import { ServerType, type ServerDescription } from '../sdam/server-description.js';
+import { TopologyType, type TopologyDescription } from '../sdam/topology-description.js';
+import { ReadPreference, ReadPreferenceMode, type TagSet } from './read-preference.js';
+import { findSuitableServers, SelectionOperation, validateSelection, type SelectionCriteria } from './select-servers.js';
+import {
+  maxStalenessSelector,
+  primaryOrSecondarySelector,
+  secondarySelector,
+  stalenessMS,
+  tagSetsSelector,
+  type ServerSelector,
+} from './selectors.js';
+
+function assertNever(x: never, what: string): never {
+  throw new Error(`unexpected ${what}: ${String(x)}`);
+}
+
+const IDENT = /^[A-Za-z_$][\w$]*$/;
+
+function quote(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/** `{dc:'ny',rack:'2'}`; `{}` for no tags. */
+export function formatTags(tags: Readonly<Record<string, string>>): string {
+  const parts = Object.entries(tags).map(([k, v]) => `${IDENT.test(k) ? k : quote(k)}:${quote(String(v))}`);
+  return `{${parts.join(',')}}`;
+}
+
+/** `[{dc:'ny'},{dc:'sf'}]`. */
+export function formatTagSets(tagSets: readonly TagSet[]): string {
+  return `[${tagSets.map(formatTags).join(',')}]`;
+}
+
+function formatMs(ms: number): string {
+  return `${Math.round(ms * 10) / 10}ms`;
+}
+
+/** One member: `a:27017 RSSecondary {dc:'ny'} 5ms`, or `c:27017 Unknown (connection refused)`. */
+export function describeServer(sd: ServerDescription): string {
+  let s = `${sd.address} ${sd.type}`;
+  if (Object.keys(sd.tags).length > 0) s += ` ${formatTags(sd.tags)}`;
+  if (sd.roundTripTime !== null && sd.type !== ServerType.Unknown) s += ` ${formatMs(sd.roundTripTime)}`;
+  if (sd.error) s += ` (${sd.error.message})`;
+  return s;
+}
+
+function membersText(td: TopologyDescription): string {
+  const servers = [...td.servers.values()];
+  if (servers.length === 0) return 'no servers known';
+  return `members: ${servers.map(describeServer).join(', ')}`;
+}
+
+function replicaSetName(td: TopologyDescription): string {
+  return td.setName ? `replica set '${td.setName}'` : 'the replica set';
+}
+
+/** Why a secondary-style selection (candidates, max staleness, tag sets) found nothing. */
+function eligibilityReason(td: TopologyDescription, rp: ReadPreference, noun: string, candidatesOf: ServerSelector): string {
+  const all = [...td.servers.values()];
+  const candidates = candidatesOf(td, all);
+  if (candidates.length === 0) return `no ${noun} is available`;
+  const fresh = maxStalenessSelector(rp.maxStalenessSeconds)(td, candidates);
+  if (fresh.length === 0) {
+    const estimates = candidates.map((sd) => `${sd.address} ${Math.round(stalenessMS(td, sd) / 1000)}s`).join(', ');
+    return `no ${noun} is within maxStalenessSeconds=${rp.maxStalenessSeconds} (estimated staleness: ${estimates})`;
+  }
+  const tagged = tagSetsSelector(rp.tags)(td, fresh);
+  if (tagged.length === 0 && rp.tags) {
+    const scope = fresh.length < candidates.length ? ` within maxStalenessSeconds=${rp.maxStalenessSeconds}` : '';
+    return `no ${noun}${scope} matches tag sets ${formatTagSets(rp.tags)}`;
+  }
+  return `no ${noun} is eligible`;
+}
+
+function replicaSetReadReason(td: TopologyDescription, rp: ReadPreference): string {
+  const noPrimary = `${replicaSetName(td)} has no primary`;
+  const mode = rp.mode;
+  switch (mode) {
+    case ReadPreferenceMode.primary:
+      return `read preference primary needs a primary, but ${noPrimary}`;
+    case ReadPreferenceMode.secondary:
+      return eligibilityReason(td, rp, 'secondary', secondarySelector);
+    case ReadPreferenceMode.nearest:
+      return eligibilityReason(td, rp, 'primary or secondary', primaryOrSecondarySelector);
+    case ReadPreferenceMode.primaryPreferred:
+      return `${noPrimary}, and ${eligibilityReason(td, rp, 'secondary', secondarySelector)}`;
+    case ReadPreferenceMode.secondaryPreferred:
+      return `${eligibilityReason(td, rp, 'secondary', secondarySelector)}, and ${noPrimary}`;
+    default:
+      return assertNever(mode, 'read preference mode');
+  }
+}
+
+function reason(td: TopologyDescription, criteria: SelectionCriteria): string {
+  const topologyType = td.type;
+  switch (topologyType) {
+    case TopologyType.Unknown:
+      return 'topology type is Unknown: no server is suitable until the deployment type is discovered';
+    case TopologyType.Single: {
+      const sd = [...td.servers.values()][0];
+      if (!sd) return 'topology type Single has no server';
+      return `the single server ${sd.address} is not available (${sd.type}${sd.error ? `: ${sd.error.message}` : ''})`;
+    }
+    case TopologyType.LoadBalanced:
+      return 'no load balancer is available';
+    case TopologyType.Sharded:
+      return `no mongos is available for a ${criteria.operation}`;
+    case TopologyType.ReplicaSetWithPrimary:
+    case TopologyType.ReplicaSetNoPrimary:
+      if (criteria.operation === SelectionOperation.write) return `a write needs a primary, but ${replicaSetName(td)} has no primary`;
+      return replicaSetReadReason(td, criteria.readPreference ?? ReadPreference.primary);
+    default:
+      return assertNever(topologyType, 'topology type');
+  }
+}
+
+/**
+ * Explains why `selectServers(td, criteria)` finds no server: the first selection step
+ * that left nothing (topology type, server types, max staleness, tag sets), followed by
+ * every member with its type, tags, RTT and error. If servers are in fact suitable, says so.
+ */
+export function explainNoSuitableServer(td: TopologyDescription, criteria: SelectionCriteria): string {
+  const members = membersText(td);
+  let suitable: ServerDescription[];
+  try {
+    validateSelection(td, criteria);
+    suitable = findSuitableServers(td, criteria);
+  } catch (e) {
+    return `${e instanceof Error ? e.message : String(e)}; ${members}`;
+  }
+  if (suitable.length > 0) {
+    return `${suitable.length} suitable server(s): ${suitable.map((sd) => sd.address).join(', ')}; ${members}`;
+  }
+  return `${reason(td, criteria)}; ${members}`;
+}
