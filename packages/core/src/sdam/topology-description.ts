@@ -2,7 +2,9 @@
  * TopologyDescription, as the SDAM spec defines it. Immutable: updates produce a new
  * object (see apply.ts); only sdam/topology.ts holds "the current" one.
  */
+import { MongoInvalidArgumentError } from '../errors.js';
 import type { ServerDescription } from './server-description.js';
+import { normalizeAddress, unknownServerDescription } from './server-description.js';
 
 export const TopologyType = Object.freeze({
   Single: 'Single',
@@ -29,4 +31,74 @@ export interface TopologyDescription {
   /** Settings that selection needs (copied from client options). */
   readonly heartbeatFrequencyMS: number;
   readonly localThresholdMS: number;
+  /**
+   * The normalized seed list the topology was configured with (updateUnknownWithStandalone
+   * needs to know whether there was exactly one). Absent on descriptions built by hand;
+   * the number of servers is then used instead.
+   */
+  readonly seeds?: readonly string[];
+}
+
+/** The wire protocol range this driver speaks (SDAM clientMinWireVersion / clientMaxWireVersion). */
+export const MIN_SUPPORTED_WIRE_VERSION = 6; // MongoDB 3.6
+export const MAX_SUPPORTED_WIRE_VERSION = 25; // MongoDB 8.0
+/** The MongoDB release that introduced MIN_SUPPORTED_WIRE_VERSION, for the compatibility error. */
+export const MIN_SUPPORTED_MONGODB_VERSION = '3.6';
+/** Name used in compatibility error messages. */
+export const DRIVER_NAME = 'mongo-edge';
+
+export interface NewTopologyDescriptionOptions {
+  /** Seed addresses; normalized (lower-cased, default port) here. */
+  readonly seeds: readonly string[];
+  /** The replicaSet option, if given. */
+  readonly setName?: string | null;
+  readonly directConnection?: boolean;
+  readonly loadBalanced?: boolean;
+  readonly heartbeatFrequencyMS: number;
+  readonly localThresholdMS: number;
+}
+
+/**
+ * The initial TopologyDescription (SDAM "Initial TopologyDescription"): one Unknown
+ * server per seed; type LoadBalanced if loadBalanced, else Single if directConnection,
+ * else ReplicaSetNoPrimary if a setName is given, else Unknown.
+ * Throws MongoInvalidArgumentError for combinations the spec forbids.
+ */
+export function newTopologyDescription(options: NewTopologyDescriptionOptions): TopologyDescription {
+  const seeds = Object.freeze([...new Set(options.seeds.map(normalizeAddress))]);
+  const setName = options.setName ?? null;
+  const directConnection = options.directConnection === true;
+  const loadBalanced = options.loadBalanced === true;
+  if (directConnection && seeds.length > 1) {
+    throw new MongoInvalidArgumentError('directConnection=true cannot be used with multiple seeds');
+  }
+  if (loadBalanced && (directConnection || setName !== null)) {
+    throw new MongoInvalidArgumentError('loadBalanced=true cannot be used with directConnection=true or replicaSet');
+  }
+  if (loadBalanced && seeds.length > 1) {
+    throw new MongoInvalidArgumentError('loadBalanced=true cannot be used with multiple seeds');
+  }
+  const type: TopologyType = loadBalanced
+    ? TopologyType.LoadBalanced
+    : directConnection
+      ? TopologyType.Single
+      : setName !== null
+        ? TopologyType.ReplicaSetNoPrimary
+        : TopologyType.Unknown;
+  const servers = new Map<string, ServerDescription>();
+  for (const seed of seeds) servers.set(seed, unknownServerDescription(seed));
+  return Object.freeze({
+    type,
+    setName,
+    maxSetVersion: null,
+    maxElectionId: null,
+    servers,
+    stale: false,
+    compatible: true,
+    compatibilityError: null,
+    logicalSessionTimeoutMinutes: null,
+    heartbeatFrequencyMS: options.heartbeatFrequencyMS,
+    localThresholdMS: options.localThresholdMS,
+    seeds,
+  });
 }

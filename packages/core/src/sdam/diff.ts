@@ -1,0 +1,129 @@
+/**
+ * What changed between two TopologyDescriptions, and the SDAM monitoring events
+ * (server-discovery-and-monitoring-logging-and-monitoring) that the owner of the live
+ * topology publishes for it. Pure: it only compares snapshots.
+ */
+import { ServerType, objectIdEquals, serverDescriptionEquals, type ServerDescription } from './server-description.js';
+import { TopologyType, type TopologyDescription } from './topology-description.js';
+
+export interface ServerDescriptionChange {
+  readonly address: string;
+  readonly previousDescription: ServerDescription;
+  readonly newDescription: ServerDescription;
+}
+
+export const SdamEventType = Object.freeze({
+  ServerOpening: 'serverOpening',
+  ServerClosed: 'serverClosed',
+  ServerDescriptionChanged: 'serverDescriptionChanged',
+  TopologyDescriptionChanged: 'topologyDescriptionChanged',
+} as const);
+export type SdamEventType = (typeof SdamEventType)[keyof typeof SdamEventType];
+
+/** One SDAM event payload, without the topologyId (the owner adds it). */
+export type SdamEvent =
+  | { readonly type: typeof SdamEventType.ServerOpening; readonly address: string }
+  | { readonly type: typeof SdamEventType.ServerClosed; readonly address: string }
+  | ({ readonly type: typeof SdamEventType.ServerDescriptionChanged } & ServerDescriptionChange)
+  | {
+      readonly type: typeof SdamEventType.TopologyDescriptionChanged;
+      readonly previousDescription: TopologyDescription;
+      readonly newDescription: TopologyDescription;
+    };
+
+export interface TopologyDescriptionDiff {
+  /** Addresses in `next` only: start monitoring them (serverOpening). */
+  readonly added: readonly string[];
+  /** Addresses in `previous` only: stop monitoring them (serverClosed). */
+  readonly removed: readonly string[];
+  /**
+   * Servers in both whose descriptions differ per Server Description Equality. A change
+   * between Unknown and PossiblePrimary alone is not listed: PossiblePrimary is only a
+   * scanning hint, synonymous with Unknown for asynchronous clients.
+   */
+  readonly changed: readonly ServerDescriptionChange[];
+  /** True if the topology as a whole differs (type, set fields, compatibility, servers). */
+  readonly topologyChanged: boolean;
+  /**
+   * The events to publish, in order: serverDescriptionChanged for each changed server,
+   * serverClosed for each removed one, topologyDescriptionChanged (if changed), then
+   * serverOpening for each added one (after the snapshot that holds it is public).
+   */
+  readonly events: readonly SdamEvent[];
+}
+
+/** Compares two snapshots (typically the one before and after applyServerDescription). */
+export function diffTopologyDescriptions(
+  previous: TopologyDescription,
+  next: TopologyDescription,
+): TopologyDescriptionDiff {
+  const added: string[] = [];
+  const removed: string[] = [];
+  const changed: ServerDescriptionChange[] = [];
+  let serversDiffer = false;
+  for (const [address, prev] of previous.servers) {
+    const now = next.servers.get(address);
+    if (now === undefined) {
+      removed.push(address);
+      continue;
+    }
+    if (!serverDescriptionEquals(prev, now)) {
+      serversDiffer = true;
+      if (!onlyPossiblePrimaryHint(prev, now)) {
+        changed.push({ address, previousDescription: prev, newDescription: now });
+      }
+    }
+  }
+  for (const address of next.servers.keys()) if (!previous.servers.has(address)) added.push(address);
+
+  const topologyChanged =
+    serversDiffer ||
+    added.length > 0 ||
+    removed.length > 0 ||
+    previous.type !== next.type ||
+    previous.setName !== next.setName ||
+    previous.maxSetVersion !== next.maxSetVersion ||
+    !objectIdEquals(previous.maxElectionId, next.maxElectionId) ||
+    previous.compatible !== next.compatible ||
+    previous.logicalSessionTimeoutMinutes !== next.logicalSessionTimeoutMinutes;
+
+  const events: SdamEvent[] = [];
+  for (const c of changed) events.push({ type: SdamEventType.ServerDescriptionChanged, ...c });
+  for (const address of removed) events.push({ type: SdamEventType.ServerClosed, address });
+  if (topologyChanged) {
+    events.push({ type: SdamEventType.TopologyDescriptionChanged, previousDescription: previous, newDescription: next });
+  }
+  for (const address of added) events.push({ type: SdamEventType.ServerOpening, address });
+  return {
+    added: Object.freeze(added),
+    removed: Object.freeze(removed),
+    changed: Object.freeze(changed),
+    topologyChanged,
+    events: Object.freeze(events),
+  };
+}
+
+/**
+ * The description a new topology is announced from: the spec's first
+ * topologyDescriptionChanged goes from an Unknown description without servers.
+ * `diffTopologyDescriptions(emptyTopologyDescription(td), td).events` gives the
+ * construction events (topologyDescriptionChanged, then serverOpening per seed).
+ */
+export function emptyTopologyDescription(td: TopologyDescription): TopologyDescription {
+  return Object.freeze({
+    ...td,
+    type: TopologyType.Unknown,
+    setName: null,
+    maxSetVersion: null,
+    maxElectionId: null,
+    servers: new Map<string, ServerDescription>(),
+    compatible: true,
+    compatibilityError: null,
+    logicalSessionTimeoutMinutes: null,
+  });
+}
+
+function onlyPossiblePrimaryHint(a: ServerDescription, b: ServerDescription): boolean {
+  const hint = (t: ServerType): boolean => t === ServerType.Unknown || t === ServerType.PossiblePrimary;
+  return hint(a.type) && hint(b.type) && a.type !== b.type && serverDescriptionEquals({ ...a, type: b.type }, b);
+}
