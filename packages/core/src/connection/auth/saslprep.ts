@@ -1,0 +1,136 @@
+/**
+ * SASLprep (RFC 4013): the stringprep (RFC 3454) profile for user names and passwords.
+ * Platform-neutral: the RFC 3454 tables live in ./saslprep-tables.ts; normalization uses
+ * String.prototype.normalize('NFKC').
+ *
+ * Error messages name the rule that failed, never the input or the offending code point,
+ * because the input is usually a password.
+ */
+import { MongoInvalidArgumentError } from '../../errors.js';
+import {
+  L_CAT_D2,
+  MAPPED_TO_NOTHING_B1,
+  NON_ASCII_SPACE_C12,
+  PROHIBITED_C,
+  RAND_AL_CAT_D1,
+  UNASSIGNED_A1,
+} from './saslprep-tables.js';
+
+/** Sorted, non-overlapping inclusive ranges: [start0, end0, start1, end1, ...]. */
+type RangeTable = Uint32Array;
+
+function decodeTable(encoded: string): RangeTable {
+  const parts = encoded.split(',');
+  const out = new Uint32Array(parts.length * 2);
+  let next = 0;
+  parts.forEach((part, i) => {
+    const dot = part.indexOf('.');
+    const start = next + parseInt(part.slice(0, dot), 36);
+    const end = start + parseInt(part.slice(dot + 1), 36);
+    out[2 * i] = start;
+    out[2 * i + 1] = end;
+    next = end + 1;
+  });
+  return out;
+}
+
+function inTable(table: RangeTable, cp: number): boolean {
+  let lo = 0;
+  let hi = table.length / 2 - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if (cp < table[2 * mid]!) hi = mid - 1;
+    else if (cp > table[2 * mid + 1]!) lo = mid + 1;
+    else return true;
+  }
+  return false;
+}
+
+interface Tables {
+  unassigned: RangeTable;
+  mappedToNothing: RangeTable;
+  nonAsciiSpace: RangeTable;
+  prohibited: RangeTable;
+  randAL: RangeTable;
+  l: RangeTable;
+}
+
+let tables: Tables | undefined;
+function getTables(): Tables {
+  tables ??= {
+    unassigned: decodeTable(UNASSIGNED_A1),
+    mappedToNothing: decodeTable(MAPPED_TO_NOTHING_B1),
+    nonAsciiSpace: decodeTable(NON_ASCII_SPACE_C12),
+    prohibited: decodeTable(PROHIBITED_C),
+    randAL: decodeTable(RAND_AL_CAT_D1),
+    l: decodeTable(L_CAT_D2),
+  };
+  return tables;
+}
+
+export interface SaslprepOptions {
+  /**
+   * RFC 3454 §7: "queries" may contain code points unassigned in Unicode 3.2, "stored
+   * strings" may not. Default false (stored-string rules), as the official drivers use.
+   */
+  allowUnassigned?: boolean;
+}
+
+/** Test hooks: membership in the RFC 3454 tables. */
+export const saslprepTables = Object.freeze({
+  isUnassigned: (cp: number): boolean => inTable(getTables().unassigned, cp),
+  isMappedToNothing: (cp: number): boolean => inTable(getTables().mappedToNothing, cp),
+  isNonAsciiSpace: (cp: number): boolean => inTable(getTables().nonAsciiSpace, cp),
+  isProhibited: (cp: number): boolean => inTable(getTables().prohibited, cp),
+  isRandALCat: (cp: number): boolean => inTable(getTables().randAL, cp),
+  isLCat: (cp: number): boolean => inTable(getTables().l, cp),
+});
+
+function codePoints(s: string): number[] {
+  const out: number[] = [];
+  // for..of iterates by code point; lone surrogates come through as themselves (C.5).
+  for (const ch of s) out.push(ch.codePointAt(0)!);
+  return out;
+}
+
+/** Prepare `input` with SASLprep; throws MongoInvalidArgumentError if it is not allowed. */
+export function saslprep(input: string, options: SaslprepOptions = {}): string {
+  if (typeof input !== 'string') throw new MongoInvalidArgumentError('SASLprep input must be a string');
+  const t = getTables();
+
+  // 1. Map: non-ASCII space (C.1.2) -> U+0020; "commonly mapped to nothing" (B.1) -> removed.
+  let mapped = '';
+  for (const cp of codePoints(input)) {
+    if (inTable(t.nonAsciiSpace, cp)) mapped += ' ';
+    else if (!inTable(t.mappedToNothing, cp)) mapped += String.fromCodePoint(cp);
+  }
+
+  // 2. Normalize: Unicode normalization form KC.
+  const normalized = mapped.normalize('NFKC');
+  const cps = codePoints(normalized);
+
+  // 3. Prohibit: C.1.2, C.2.1, C.2.2, C.3, C.4, C.5, C.6, C.7, C.8, C.9.
+  for (const cp of cps) {
+    if (inTable(t.prohibited, cp)) throw new MongoInvalidArgumentError('SASLprep: string contains a prohibited character');
+  }
+  // Unassigned code points (A.1), for stored strings.
+  if (!options.allowUnassigned) {
+    for (const cp of cps) {
+      if (inTable(t.unassigned, cp)) {
+        throw new MongoInvalidArgumentError('SASLprep: string contains a code point unassigned in Unicode 3.2');
+      }
+    }
+  }
+
+  // 4. Bidirectional characters (RFC 3454 §6).
+  const hasRandAL = cps.some((cp) => inTable(t.randAL, cp));
+  if (hasRandAL) {
+    if (cps.some((cp) => inTable(t.l, cp))) {
+      throw new MongoInvalidArgumentError('SASLprep: string mixes left-to-right and right-to-left characters');
+    }
+    if (!inTable(t.randAL, cps[0]!) || !inTable(t.randAL, cps[cps.length - 1]!)) {
+      throw new MongoInvalidArgumentError('SASLprep: right-to-left string must start and end with a right-to-left character');
+    }
+  }
+  return normalized;
+}

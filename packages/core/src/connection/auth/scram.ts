@@ -1,0 +1,272 @@
+/**
+ * SCRAM-SHA-1 (RFC 5802) and SCRAM-SHA-256 (RFC 7677) clients as MongoDB speaks them (auth
+ * spec): no channel binding (gs2 header "n,,"), user names escaped but not SASLprepped,
+ * SCRAM-SHA-1 keyed on hex(md5(user:mongo:password)), SCRAM-SHA-256 on SASLprep(password),
+ * minimum 4096 iterations, `options.skipEmptyExchange`, keys cached across connections.
+ */
+import { MongoAuthError, MongoMissingCredentialsError, type Document } from '../../errors.js';
+import type { MongoCredentials } from '../types.js';
+import { base64Decode, base64Encode } from './base64.js';
+import { digest, hi, hmac, randomBytes, timingSafeEqual, xor, type AuthCrypto, type ScramHashName } from './crypto.js';
+import type { ScramKeyCache, ScramKeys } from './key-cache.js';
+import { md5Hex, toHex } from './md5.js';
+import { binaryPayload, conversationIdOf, fromUtf8, payloadBytes, utf8 } from './sasl.js';
+import { saslprep } from './saslprep.js';
+import type { AuthContext } from './types.js';
+
+export const ScramMechanism = Object.freeze({
+  ScramSha1: 'SCRAM-SHA-1',
+  ScramSha256: 'SCRAM-SHA-256',
+} as const);
+export type ScramMechanism = (typeof ScramMechanism)[keyof typeof ScramMechanism];
+
+export const SCRAM_MIN_ITERATIONS = 4096;
+/** Bytes of randomness in a client nonce (base64: 32 characters). */
+export const SCRAM_NONCE_BYTES = 24;
+const GS2_HEADER = 'n,,';
+/** base64("n,,") */
+const CHANNEL_BINDING = 'biws';
+
+export function isScramMechanism(m: unknown): m is ScramMechanism {
+  return m === ScramMechanism.ScramSha1 || m === ScramMechanism.ScramSha256;
+}
+
+function hashOf(mechanism: ScramMechanism): ScramHashName {
+  switch (mechanism) {
+    case ScramMechanism.ScramSha1:
+      return 'SHA-1';
+    case ScramMechanism.ScramSha256:
+      return 'SHA-256';
+    default: {
+      const never: never = mechanism;
+      throw new MongoAuthError(`unknown SCRAM mechanism ${String(never)}`);
+    }
+  }
+}
+
+/** RFC 5802 saslname: '=' -> '=3D', ',' -> '=2C'. */
+export function escapeSaslName(name: string): string {
+  return name.replace(/=/g, '=3D').replace(/,/g, '=2C');
+}
+
+/** The client's first message, kept until the server's first reply arrives. */
+export interface ScramClientFirst {
+  readonly mechanism: ScramMechanism;
+  readonly nonce: string;
+  /** client-first-message-bare: "n=<user>,r=<nonce>" */
+  readonly bare: string;
+}
+
+export function createClientFirst(mechanism: ScramMechanism, username: string, nonce: string): ScramClientFirst {
+  return { mechanism, nonce, bare: `n=${escapeSaslName(username)},r=${nonce}` };
+}
+
+export function newClientNonce(crypto: AuthCrypto): string {
+  return base64Encode(randomBytes(crypto, SCRAM_NONCE_BYTES));
+}
+
+export function saslStartCommand(first: ScramClientFirst): Document {
+  return {
+    saslStart: 1,
+    mechanism: first.mechanism,
+    payload: binaryPayload(utf8(GS2_HEADER + first.bare)),
+    autoAuthorize: 1,
+    options: { skipEmptyExchange: true },
+  };
+}
+
+/** Parse "k=v,k=v" (values may contain '='). */
+function parseAttributes(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const part of text.split(',')) {
+    const eq = part.indexOf('=');
+    if (eq !== 1) throw new MongoAuthError('malformed SCRAM message from server');
+    const key = part[0]!;
+    if (!out.has(key)) out.set(key, part.slice(2));
+  }
+  return out;
+}
+
+export interface ScramServerFirst {
+  /** The full server-first-message, part of the AuthMessage. */
+  readonly message: string;
+  /** Combined nonce (client nonce + server part). */
+  readonly nonce: string;
+  readonly salt: Uint8Array;
+  readonly iterations: number;
+}
+
+export function parseServerFirst(message: string, clientNonce: string): ScramServerFirst {
+  const attrs = parseAttributes(message);
+  if (message.startsWith('m=')) throw new MongoAuthError('SCRAM server requires an unsupported extension');
+  const error = attrs.get('e');
+  if (error !== undefined) throw new MongoAuthError(`SCRAM server error: ${error}`);
+  const nonce = attrs.get('r');
+  const saltText = attrs.get('s');
+  const iterText = attrs.get('i');
+  if (nonce === undefined || saltText === undefined || iterText === undefined) {
+    throw new MongoAuthError('malformed SCRAM server-first-message: missing r, s or i');
+  }
+  if (!nonce.startsWith(clientNonce) || nonce.length <= clientNonce.length) {
+    throw new MongoAuthError('SCRAM server nonce does not extend the client nonce');
+  }
+  if (!/^[0-9]+$/.test(iterText)) throw new MongoAuthError('malformed SCRAM iteration count');
+  const iterations = Number(iterText);
+  if (!Number.isSafeInteger(iterations) || iterations < SCRAM_MIN_ITERATIONS) {
+    throw new MongoAuthError(`SCRAM iteration count ${iterText} is below the minimum of ${SCRAM_MIN_ITERATIONS}`);
+  }
+  let salt: Uint8Array;
+  try {
+    salt = base64Decode(saltText);
+  } catch (cause) {
+    throw new MongoAuthError('malformed SCRAM salt', { cause });
+  }
+  if (salt.length === 0) throw new MongoAuthError('malformed SCRAM salt: empty');
+  return { message, nonce, salt, iterations };
+}
+
+/** The password SCRAM keys are derived from, per mechanism (auth spec). */
+export function scramPassword(mechanism: ScramMechanism, username: string, password: string): string {
+  switch (mechanism) {
+    case ScramMechanism.ScramSha1:
+      return md5Hex(`${username}:mongo:${password}`);
+    case ScramMechanism.ScramSha256:
+      try {
+        return saslprep(password);
+      } catch (cause) {
+        // The SASLprep message names the failed rule only; keep it, drop nothing secret.
+        throw new MongoAuthError(`password is not valid for SCRAM-SHA-256: ${(cause as Error).message}`);
+      }
+    default: {
+      const never: never = mechanism;
+      throw new MongoAuthError(`unknown SCRAM mechanism ${String(never)}`);
+    }
+  }
+}
+
+export interface ScramKeyOptions {
+  crypto: AuthCrypto;
+  cache?: ScramKeyCache | undefined;
+}
+
+/** ClientKey and ServerKey from the prepared password, via the cache when possible. */
+export async function deriveScramKeys(
+  mechanism: ScramMechanism,
+  preparedPassword: string,
+  salt: Uint8Array,
+  iterations: number,
+  { crypto, cache }: ScramKeyOptions,
+): Promise<ScramKeys> {
+  const hash = hashOf(mechanism);
+  const passwordBytes = utf8(preparedPassword);
+  let cacheKey: string | undefined;
+  if (cache) {
+    const fingerprint = toHex(await digest(crypto, 'SHA-256', passwordBytes));
+    cacheKey = `${mechanism}\u0000${fingerprint}\u0000${base64Encode(salt)}\u0000${iterations}`;
+    const hit = cache.get(cacheKey);
+    if (hit) return hit;
+  }
+  const salted = await hi(crypto, hash, passwordBytes, salt, iterations);
+  const keys: ScramKeys = {
+    clientKey: await hmac(crypto, hash, salted, utf8('Client Key')),
+    serverKey: await hmac(crypto, hash, salted, utf8('Server Key')),
+  };
+  if (cache && cacheKey) cache.set(cacheKey, keys);
+  return keys;
+}
+
+export interface ScramClientFinal {
+  /** client-final-message: "c=biws,r=<nonce>,p=<proof>" */
+  readonly message: string;
+  readonly expectedServerSignature: Uint8Array;
+}
+
+export async function computeClientFinal(
+  crypto: AuthCrypto,
+  mechanism: ScramMechanism,
+  keys: ScramKeys,
+  first: ScramClientFirst,
+  serverFirst: ScramServerFirst,
+): Promise<ScramClientFinal> {
+  const hash = hashOf(mechanism);
+  const withoutProof = `c=${CHANNEL_BINDING},r=${serverFirst.nonce}`;
+  const authMessage = utf8(`${first.bare},${serverFirst.message},${withoutProof}`);
+  const storedKey = await digest(crypto, hash, keys.clientKey);
+  const clientSignature = await hmac(crypto, hash, storedKey, authMessage);
+  const proof = xor(keys.clientKey, clientSignature);
+  const expectedServerSignature = await hmac(crypto, hash, keys.serverKey, authMessage);
+  return { message: `${withoutProof},p=${base64Encode(proof)}`, expectedServerSignature };
+}
+
+/** Check the server-final-message ("v=<signature>" or "e=<error>"). */
+export function verifyServerFinal(message: string, expected: Uint8Array): void {
+  const attrs = parseAttributes(message);
+  const error = attrs.get('e');
+  if (error !== undefined) throw new MongoAuthError(`SCRAM server error: ${error}`);
+  const v = attrs.get('v');
+  if (v === undefined) throw new MongoAuthError('malformed SCRAM server-final-message: missing v');
+  let signature: Uint8Array;
+  try {
+    signature = base64Decode(v);
+  } catch (cause) {
+    throw new MongoAuthError('malformed SCRAM server signature', { cause });
+  }
+  if (!timingSafeEqual(signature, expected)) {
+    throw new MongoAuthError('SCRAM server signature is invalid: the server does not know the password');
+  }
+}
+
+export function checkScramCredentials(credentials: MongoCredentials, mechanism: ScramMechanism): string {
+  if (!credentials.username) throw new MongoMissingCredentialsError(`${mechanism} requires a username`);
+  if (typeof credentials.password !== 'string') throw new MongoMissingCredentialsError(`${mechanism} requires a password`);
+  return credentials.password;
+}
+
+export interface ScramConversationOptions extends ScramKeyOptions {
+  /** Continue a speculative conversation: our first message and the server's reply to it. */
+  speculative?: { first: ScramClientFirst; reply: Document } | undefined;
+}
+
+/** Longest tail of empty saslContinue exchanges accepted after the server signature. */
+const MAX_EMPTY_EXCHANGES = 2;
+
+export async function runScramConversation(
+  ctx: AuthContext,
+  mechanism: ScramMechanism,
+  options: ScramConversationOptions,
+): Promise<void> {
+  const { connection, credentials } = ctx;
+  const password = checkScramCredentials(credentials, mechanism);
+  const prepared = scramPassword(mechanism, credentials.username, password);
+  const db = credentials.source;
+
+  let first: ScramClientFirst;
+  let reply: Document;
+  if (options.speculative) {
+    ({ first, reply } = options.speculative);
+  } else {
+    first = createClientFirst(mechanism, credentials.username, newClientNonce(options.crypto));
+    reply = await connection.command(db, saslStartCommand(first));
+  }
+  const conversationId = conversationIdOf(reply);
+  if (reply.done === true) throw new MongoAuthError('SCRAM server ended the conversation after the first message');
+  const serverFirst = parseServerFirst(fromUtf8(payloadBytes(reply.payload)), first.nonce);
+
+  let final: ScramClientFinal;
+  try {
+    const keys = await deriveScramKeys(mechanism, prepared, serverFirst.salt, serverFirst.iterations, options);
+    final = await computeClientFinal(options.crypto, mechanism, keys, first, serverFirst);
+  } catch (cause) {
+    if (cause instanceof MongoAuthError) throw cause;
+    throw new MongoAuthError(`${mechanism} key derivation failed`, { cause });
+  }
+
+  reply = await connection.command(db, { saslContinue: 1, conversationId, payload: binaryPayload(utf8(final.message)) });
+  verifyServerFinal(fromUtf8(payloadBytes(reply.payload)), final.expectedServerSignature);
+
+  // Servers before 4.4 (or that ignore skipEmptyExchange) want one more, empty, exchange.
+  for (let i = 0; reply.done !== true; i++) {
+    if (i >= MAX_EMPTY_EXCHANGES) throw new MongoAuthError('SCRAM conversation did not complete');
+    reply = await connection.command(db, { saslContinue: 1, conversationId: conversationIdOf(reply), payload: binaryPayload(new Uint8Array(0)) });
+  }
+}
