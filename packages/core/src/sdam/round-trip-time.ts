@@ -42,8 +42,9 @@ export class RoundTripTimeStats {
   #average: number | null = null;
   #samples: number[] = [];
 
-  /** Records one hello round trip, in milliseconds. */
+  /** Records one hello round trip, in milliseconds (a negative duration counts as 0). */
   addSample(ms: number): void {
+    if (ms < 0) ms = 0;
     this.#average = nextAverageRoundTripTime(this.#average, ms);
     this.#samples.push(ms);
     if (this.#samples.length > MIN_RTT_SAMPLE_WINDOW) this.#samples.shift();

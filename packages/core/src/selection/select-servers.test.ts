@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MongoCompatibilityError, MongoInvalidArgumentError } from '../errors.js';
 import { ServerType, type ServerDescription } from '../sdam/server-description.js';
 import { TopologyType } from '../sdam/topology-description.js';
-import { ReadPreference } from './read-preference.js';
+import { ReadPreference, type TagSet } from './read-preference.js';
 import { findSuitableServers, pickServer, selectServers } from './select-servers.js';
 import { latencyWindowSelector, stalenessMS, tagSetMatches, tagSetsSelector } from './selectors.js';
 import { makeServerDescription as sd, makeTopologyDescription as topo } from './test-fixtures.js';
@@ -25,7 +25,7 @@ describe('tag sets', () => {
     expect(tagSetMatches({ dc: 'ny' }, {})).toBe(false);
   });
 
-  it.each([
+  it.each<{ tags: TagSet[]; expected: string[] }>([
     { tags: [{ dc: 'ny' }, { dc: 'sf' }], expected: ['b:27017'] },
     { tags: [{ dc: 'tokyo' }, { dc: 'sf' }, { dc: 'ny' }], expected: ['c:27017'] },
     { tags: [{ dc: 'tokyo' }, { dc: 'paris' }], expected: [] },

@@ -86,7 +86,7 @@ export function serverDescriptionFromSpec(json: Json): ServerDescription {
   const type = String(json.type);
   if (!SERVER_TYPES.has(type)) throw new Error(`unknown server type in spec file: ${type}`);
   const lastWrite = json.lastWrite as Json | undefined;
-  const fields: Partial<ServerDescription> & { address: string; type: ServerType } = {
+  const fields: { -readonly [K in keyof ServerDescription]?: ServerDescription[K] } & { address: string; type: ServerType } = {
     address: String(json.address),
     type: type as ServerType,
   };
