@@ -1,0 +1,98 @@
+/**
+ * WriteConcern, shaped like the official driver's (`new WriteConcern(w, wtimeoutMS,
+ * journal)`, `WriteConcern.fromOptions`), validated per the Read and Write Concern
+ * spec. Immutable. `toJSON()` is the document sent to the server: `{ w, wtimeout, j }`.
+ */
+import { MongoInvalidArgumentError, type Document } from '../errors.js';
+
+/** A number of nodes, "majority", or a custom getLastErrorModes tag. */
+export type W = number | 'majority' | (string & {});
+
+export interface WriteConcernSettings {
+  w?: W | undefined;
+  wtimeoutMS?: number | undefined;
+  journal?: boolean | undefined;
+  /** Legacy spellings, accepted on input only. */
+  wtimeout?: number | undefined;
+  j?: boolean | undefined;
+}
+
+/** What `fromOptions` reads: `{ writeConcern: {...} | W }` and/or top-level `w`, `wtimeoutMS`, `journal`. */
+export interface WriteConcernOptions extends WriteConcernSettings {
+  writeConcern?: WriteConcernSettings | WriteConcern | W | undefined;
+}
+
+export class WriteConcern {
+  readonly w: W | undefined;
+  readonly wtimeoutMS: number | undefined;
+  readonly journal: boolean | undefined;
+
+  /** Throws MongoInvalidArgumentError for a negative w or wtimeoutMS, or w: 0 with journal: true. */
+  constructor(w?: W, wtimeoutMS?: number, journal?: boolean) {
+    if (w !== undefined) {
+      if (typeof w === 'number') {
+        if (!Number.isInteger(w) || w < 0) throw new MongoInvalidArgumentError(`Invalid write concern w: ${w} (must be a non-negative integer or a string)`);
+      } else if (typeof w !== 'string' || w === '') {
+        throw new MongoInvalidArgumentError(`Invalid write concern w: ${JSON.stringify(w)}`);
+      }
+    }
+    if (wtimeoutMS !== undefined && (typeof wtimeoutMS !== 'number' || !Number.isInteger(wtimeoutMS) || wtimeoutMS < 0)) {
+      throw new MongoInvalidArgumentError(`Invalid write concern wtimeoutMS: ${String(wtimeoutMS)} (must be a non-negative integer)`);
+    }
+    if (journal !== undefined && typeof journal !== 'boolean') {
+      throw new MongoInvalidArgumentError(`Invalid write concern journal: ${String(journal)}`);
+    }
+    if (w === 0 && journal === true) throw new MongoInvalidArgumentError('Write concern w: 0 cannot be combined with journal: true');
+    this.w = w;
+    this.wtimeoutMS = wtimeoutMS;
+    this.journal = journal;
+    Object.freeze(this);
+  }
+
+  /**
+   * Builds a WriteConcern from options, or returns `inherit` (default undefined) if
+   * the options set none of w / wtimeoutMS / journal. Values in `options` override
+   * those of `inherit`.
+   */
+  static fromOptions(options?: WriteConcernOptions | WriteConcern | W, inherit?: WriteConcern | WriteConcernSettings): WriteConcern | undefined {
+    if (options === undefined || options === null) return inherit === undefined ? undefined : WriteConcern.from(inherit);
+    if (options instanceof WriteConcern) return options;
+    if (typeof options === 'number' || typeof options === 'string') return new WriteConcern(options);
+    const nested = options.writeConcern;
+    const fromNested: WriteConcernSettings =
+      nested === undefined ? {} : nested instanceof WriteConcern ? nested : typeof nested === 'object' ? nested : { w: nested };
+    const pick = <T>(...vals: (T | undefined)[]): T | undefined => vals.find((v) => v !== undefined);
+    const w = pick<W>(fromNested.w, options.w);
+    const wtimeoutMS = pick<number>(fromNested.wtimeoutMS, fromNested.wtimeout, options.wtimeoutMS, options.wtimeout);
+    const journal = pick<boolean>(fromNested.journal, fromNested.j, options.journal, options.j);
+    if (w === undefined && wtimeoutMS === undefined && journal === undefined) {
+      return inherit === undefined ? undefined : WriteConcern.from(inherit);
+    }
+    const base = inherit === undefined ? undefined : WriteConcern.from(inherit);
+    return new WriteConcern(w ?? base?.w, wtimeoutMS ?? base?.wtimeoutMS, journal ?? base?.journal);
+  }
+
+  private static from(s: WriteConcern | WriteConcernSettings): WriteConcern {
+    if (s instanceof WriteConcern) return s;
+    return new WriteConcern(s.w, s.wtimeoutMS ?? s.wtimeout, s.journal ?? s.j);
+  }
+
+  /** True when nothing is set: the server's default write concern applies. */
+  get isServerDefault(): boolean {
+    return this.w === undefined && this.wtimeoutMS === undefined && this.journal === undefined;
+  }
+
+  /** False only for w: 0 without journal: true (unacknowledged writes). */
+  get isAcknowledged(): boolean {
+    return this.w !== 0 || this.journal === true;
+  }
+
+  /** The `writeConcern` command field: `{ w?, wtimeout?, j? }`. */
+  toJSON(): Document {
+    const doc: Document = {};
+    if (this.w !== undefined) doc.w = this.w;
+    if (this.wtimeoutMS !== undefined) doc.wtimeout = this.wtimeoutMS;
+    if (this.journal !== undefined) doc.j = this.journal;
+    return doc;
+  }
+}
