@@ -1,0 +1,16 @@
+// Public API of @mongo-edge/bridge.
+export { startBridge, type BridgeHandle } from './server.js';
+export { main, type CliIo } from './cli.js';
+export {
+  validateConfig,
+  parseCliConfig,
+  bridgeConfigSchema,
+  BridgeConfigError,
+  DEFAULTS,
+  type BridgeConfig,
+  type BridgeConfigInput,
+  type BridgeOptions,
+} from './config.js';
+export { signBridgeToken, type SignBridgeTokenOptions } from './auth.js';
+export { renderPrometheus, type BridgeMetricsSnapshot } from './metrics.js';
+export type { LogSink } from './log.js';
