@@ -1,10 +1,12 @@
 /**
  * The default authenticator: picks the mechanism from the credentials or negotiates it from
  * the handshake's `saslSupportedMechs`, and speculates (handshake spec) so that SCRAM and
- * X.509 save a round trip when the server accepts the speculation.
+ * X.509 save a round trip when the server accepts the speculation. Implements the seam of
+ * connection/auth-hook.ts.
  */
 import { MongoAuthError, type Document } from '../../errors.js';
-import type { MongoCredentials } from '../types.js';
+import type { Authenticator, AuthContext, SpeculativeAuth } from '../auth-hook.js';
+import type { Connection, MongoCredentials } from '../types.js';
 import { defaultAuthCrypto, type AuthCrypto } from './crypto.js';
 import { defaultScramKeyCache, type ScramKeyCache } from './key-cache.js';
 import { authenticatePlain } from './plain.js';
@@ -20,7 +22,7 @@ import {
   scramPassword,
   type ScramClientFirst,
 } from './scram.js';
-import { AuthMechanism, type AuthContext, type Authenticator } from './types.js';
+import { AuthMechanism } from './types.js';
 import { X509_SOURCE, authenticateX509, x509AuthenticateCommand } from './x509.js';
 
 export interface AuthenticatorOptions {
@@ -56,18 +58,31 @@ export function describeCredentials(credentials: MongoCredentials): string {
   return `MongoCredentials(username=${JSON.stringify(credentials.username)}, source=${JSON.stringify(credentials.source)}, mechanism=${credentials.mechanism ?? 'negotiate'}, password=${pw})`;
 }
 
-interface PendingSpeculation {
+/** The private state of a SCRAM speculation, handed back to `authenticate`. */
+interface ScramSpeculationState {
+  readonly kind: 'scram';
   readonly first: ScramClientFirst;
-  readonly credentials: MongoCredentials;
 }
 
-/** Speculations awaiting their hello reply, per authenticator (bounded; oldest dropped). */
-const MAX_PENDING = 32;
+function isScramSpeculationState(state: unknown): state is ScramSpeculationState {
+  return typeof state === 'object' && state !== null && (state as ScramSpeculationState).kind === 'scram';
+}
+
+/** Whether the server's speculative reply answers our client-first (its nonce extends ours). */
+function answers(first: ScramClientFirst, reply: unknown): reply is Document {
+  if (reply === null || typeof reply !== 'object') return false;
+  try {
+    const text = fromUtf8(payloadBytes((reply as Document).payload));
+    const nonce = /(?:^|,)r=([^,]*)/.exec(text)?.[1];
+    return nonce !== undefined && nonce.startsWith(first.nonce);
+  } catch {
+    return false;
+  }
+}
 
 class DefaultAuthenticator implements Authenticator {
   readonly #crypto: AuthCrypto | undefined;
   readonly #cache: ScramKeyCache | undefined;
-  readonly #pending = new Map<string, PendingSpeculation>();
 
   constructor(options: AuthenticatorOptions) {
     this.#crypto = options.crypto;
@@ -78,68 +93,51 @@ class DefaultAuthenticator implements Authenticator {
     return this.#crypto ?? defaultAuthCrypto();
   }
 
-  async prepare(credentials: MongoCredentials): Promise<Document | undefined> {
+  async speculativeAuthenticate(credentials: MongoCredentials, _context?: AuthContext): Promise<SpeculativeAuth | undefined> {
     // Handshake spec: without a mechanism, speculate with SCRAM-SHA-256.
     const mechanism = normalizeMechanism(credentials.mechanism) ?? ScramMechanism.ScramSha256;
     if (isScramMechanism(mechanism)) {
       const password = checkScramCredentials(credentials, mechanism);
       scramPassword(mechanism, credentials.username, password); // fail before the hello if it cannot be prepared
       const first = createClientFirst(mechanism, credentials.username, newClientNonce(this.#c));
-      this.#pending.set(first.nonce, { first, credentials });
-      while (this.#pending.size > MAX_PENDING) this.#pending.delete(this.#pending.keys().next().value as string);
-      return { ...saslStartCommand(first), db: credentials.source };
+      const state: ScramSpeculationState = { kind: 'scram', first };
+      return { document: { ...saslStartCommand(first), db: credentials.source }, state };
     }
-    if (mechanism === AuthMechanism.X509) return { ...x509AuthenticateCommand(credentials), db: X509_SOURCE };
-    return undefined;
-  }
-
-  /** Our pending speculation that the server's speculative reply answers, if any. */
-  #takeSpeculation(credentials: MongoCredentials, reply: unknown): { first: ScramClientFirst; reply: Document } | undefined {
-    if (reply === null || typeof reply !== 'object') return undefined;
-    let serverNonce: string | undefined;
-    try {
-      const text = fromUtf8(payloadBytes((reply as Document).payload));
-      serverNonce = /(?:^|,)r=([^,]*)/.exec(text)?.[1];
-    } catch {
-      return undefined;
-    }
-    if (!serverNonce) return undefined;
-    for (const [nonce, pending] of this.#pending) {
-      if (
-        pending.credentials.username === credentials.username &&
-        pending.credentials.source === credentials.source &&
-        serverNonce.startsWith(nonce)
-      ) {
-        this.#pending.delete(nonce);
-        return { first: pending.first, reply: reply as Document };
-      }
+    if (mechanism === AuthMechanism.X509) {
+      return { document: { ...x509AuthenticateCommand(credentials), db: X509_SOURCE } };
     }
     return undefined;
   }
 
-  async authenticate(ctx: AuthContext): Promise<void> {
-    const { credentials, hello } = ctx;
+  async authenticate(
+    conn: Pick<Connection, 'command'>,
+    credentials: MongoCredentials,
+    helloReply: Document,
+    speculative?: SpeculativeAuth,
+  ): Promise<void> {
+    const run = { connection: conn, credentials, hello: helloReply };
     const requested = normalizeMechanism(credentials.mechanism);
-    const speculativeReply = hello.speculativeAuthenticate;
+    const speculativeReply = helloReply.speculativeAuthenticate;
 
     if (requested === undefined || isScramMechanism(requested)) {
-      const speculative =
-        speculativeReply === undefined ? undefined : this.#takeSpeculation(credentials, speculativeReply);
-      const mechanism = speculative?.first.mechanism ?? requested ?? negotiateMechanism(hello);
-      if (speculative && requested !== undefined && speculative.first.mechanism !== requested) {
-        throw new MongoAuthError('speculative authentication used a different mechanism than requested');
-      }
-      await runScramConversation(ctx, mechanism, { crypto: this.#c, cache: this.#cache, speculative });
+      const state = speculative?.state;
+      const resumed =
+        isScramSpeculationState(state) && answers(state.first, speculativeReply)
+          ? { first: state.first, reply: speculativeReply }
+          : undefined;
+      // A speculation the server accepted fixes the mechanism (SCRAM-SHA-256 when negotiating).
+      const mechanism = resumed?.first.mechanism ?? requested ?? negotiateMechanism(helloReply);
+      await runScramConversation(run, mechanism, { crypto: this.#c, cache: this.#cache, speculative: resumed });
       return;
     }
     switch (requested) {
       case AuthMechanism.X509:
-        // An accepted speculative `authenticate` finishes X.509 in the handshake.
-        if (speculativeReply !== undefined && speculativeReply !== null) return;
-        await authenticateX509(ctx);
+        // An accepted speculative `authenticate` finishes X.509 within the handshake.
+        if (speculative && speculativeReply !== undefined && speculativeReply !== null) return;
+        await authenticateX509(run);
         return;
       case AuthMechanism.Plain:
-        await authenticatePlain(ctx);
+        await authenticatePlain(run);
         return;
       default:
         throw unsupported(requested);
@@ -147,7 +145,7 @@ class DefaultAuthenticator implements Authenticator {
   }
 }
 
-/** A new authenticator (one per connection, or shared: speculation state is keyed by nonce). */
+/** An authenticator for connect(); stateless between connections (speculation state rides in SpeculativeAuth). */
 export function defaultAuthenticator(options: AuthenticatorOptions = {}): Authenticator {
   return new DefaultAuthenticator(options);
 }

@@ -1,6 +1,7 @@
 // Authentication: SCRAM-SHA-256 / SCRAM-SHA-1 on WebCrypto, PLAIN, MONGODB-X509.
-export type { AuthContext, Authenticator } from './types.js';
+export type { Authenticator, AuthContext, SpeculativeAuth } from '../auth-hook.js';
 export { AuthMechanism } from './types.js';
+export type { AuthRun } from './types.js';
 export { defaultAuthenticator, describeCredentials, negotiateMechanism } from './authenticator.js';
 export type { AuthenticatorOptions } from './authenticator.js';
 export type { AuthCrypto } from './crypto.js';
@@ -14,6 +15,7 @@ export {
   deriveScramKeys,
   escapeSaslName,
   parseServerFirst,
+  runScramConversation,
   scramPassword,
   verifyServerFinal,
 } from './scram.js';

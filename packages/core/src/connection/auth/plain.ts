@@ -2,7 +2,7 @@
 import { MongoAuthError, MongoMissingCredentialsError, type Document } from '../../errors.js';
 import type { MongoCredentials } from '../types.js';
 import { binaryPayload, utf8 } from './sasl.js';
-import type { AuthContext } from './types.js';
+import type { AuthRun } from './types.js';
 
 export function plainSaslStart(credentials: MongoCredentials): Document {
   if (!credentials.username) throw new MongoMissingCredentialsError('PLAIN requires a username');
@@ -15,7 +15,7 @@ export function plainSaslStart(credentials: MongoCredentials): Document {
   };
 }
 
-export async function authenticatePlain(ctx: AuthContext): Promise<void> {
+export async function authenticatePlain(ctx: AuthRun): Promise<void> {
   const reply = await ctx.connection.command(ctx.credentials.source, plainSaslStart(ctx.credentials));
   if (reply.done !== true) throw new MongoAuthError('PLAIN conversation did not complete in one step');
 }

@@ -12,7 +12,7 @@ import type { ScramKeyCache, ScramKeys } from './key-cache.js';
 import { md5Hex, toHex } from './md5.js';
 import { binaryPayload, conversationIdOf, fromUtf8, payloadBytes, utf8 } from './sasl.js';
 import { saslprep } from './saslprep.js';
-import type { AuthContext } from './types.js';
+import type { AuthRun } from './types.js';
 
 export const ScramMechanism = Object.freeze({
   ScramSha1: 'SCRAM-SHA-1',
@@ -231,7 +231,7 @@ export interface ScramConversationOptions extends ScramKeyOptions {
 const MAX_EMPTY_EXCHANGES = 2;
 
 export async function runScramConversation(
-  ctx: AuthContext,
+  ctx: AuthRun,
   mechanism: ScramMechanism,
   options: ScramConversationOptions,
 ): Promise<void> {

@@ -1,19 +1,12 @@
 import type { Document } from '../../errors.js';
 import type { Connection, MongoCredentials } from '../types.js';
 
-/** What an authenticator needs from a freshly handshaken connection. */
-export interface AuthContext {
-  connection: Pick<Connection, 'command'>;
-  credentials: MongoCredentials;
+/** What a mechanism needs from a freshly handshaken connection. */
+export interface AuthRun {
+  readonly connection: Pick<Connection, 'command'>;
+  readonly credentials: MongoCredentials;
   /** The handshake (hello) reply. */
-  hello: Document;
-}
-
-export interface Authenticator {
-  /** Document to send as `speculativeAuthenticate` in the hello, or undefined. */
-  prepare?(credentials: MongoCredentials): Promise<Document | undefined>;
-  /** Finish authentication; `hello.speculativeAuthenticate` holds the server's first reply if the speculation was accepted. */
-  authenticate(ctx: AuthContext): Promise<void>;
+  readonly hello: Document;
 }
 
 /** Mechanism names the specs define (`authMechanism` values). */

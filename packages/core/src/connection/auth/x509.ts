@@ -1,7 +1,7 @@
 /** MONGODB-X509: the TLS client certificate's subject is the user; `authenticate` on $external. */
 import { MongoInvalidArgumentError, type Document } from '../../errors.js';
 import type { MongoCredentials } from '../types.js';
-import type { AuthContext } from './types.js';
+import type { AuthRun } from './types.js';
 
 export const X509_SOURCE = '$external';
 
@@ -15,6 +15,6 @@ export function x509AuthenticateCommand(credentials: MongoCredentials): Document
   return cmd;
 }
 
-export async function authenticateX509(ctx: AuthContext): Promise<void> {
+export async function authenticateX509(ctx: AuthRun): Promise<void> {
   await ctx.connection.command(X509_SOURCE, x509AuthenticateCommand(ctx.credentials));
 }
