@@ -163,21 +163,14 @@ export type ConvertResult =
   | { readonly ok: true; readonly value: unknown; readonly warning?: string }
   | { readonly ok: false; readonly reason: string };
 
-const LEGACY_TRUE = new Set(['1', 'yes', 'y', 't']);
-const LEGACY_FALSE = new Set(['0', '-1', 'no', 'n', 'f']);
-
-function parseBool(name: string, raw: string): ConvertResult {
+/**
+ * Only "true" and "false". The legacy spellings ("1", "yes", "t", ...) the
+ * Connection String spec mentions are deprecated and the URI Options tests treat
+ * them as invalid values (loadBalanced=1 warns and is ignored), so they are too.
+ */
+function parseBool(raw: string): ConvertResult {
   if (raw === 'true') return { ok: true, value: true };
   if (raw === 'false') return { ok: true, value: false };
-  const lower = raw.toLowerCase();
-  if (LEGACY_TRUE.has(lower) || LEGACY_FALSE.has(lower)) {
-    const value = LEGACY_TRUE.has(lower);
-    return {
-      ok: true,
-      value,
-      warning: `Deprecated boolean value for "${name}": "${raw}", please update to "${name}=${value}"`,
-    };
-  }
   return { ok: false, reason: 'expected "true" or "false"' };
 }
 
@@ -202,14 +195,12 @@ export function parseKeyValuePairs(raw: string): Record<string, string> | undefi
 /** Converts a decoded connection-string value for `spec` and validates it with the spec's schema. */
 export function convertUriValue(spec: UriOptionSpec, raw: string): ConvertResult {
   let value: unknown;
-  let warning: string | undefined;
   switch (spec.kind) {
     case OptionKind.bool: {
       if (raw === '') return { ok: false, reason: 'empty value' };
-      const r = parseBool(spec.name, raw);
+      const r = parseBool(raw);
       if (!r.ok) return r;
       value = r.value;
-      warning = r.warning;
       break;
     }
     case OptionKind.int: {
@@ -248,5 +239,5 @@ export function convertUriValue(spec: UriOptionSpec, raw: string): ConvertResult
   }
   const checked = spec.schema.safeParse(value);
   if (!checked.success) return { ok: false, reason: checked.error.issues[0]?.message ?? 'invalid value' };
-  return warning === undefined ? { ok: true, value: checked.data } : { ok: true, value: checked.data, warning };
+  return { ok: true, value: checked.data };
 }
