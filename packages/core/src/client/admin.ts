@@ -1,0 +1,69 @@
+/** Admin: commands on the `admin` database. */
+import type { Document } from '../errors.js';
+import { ReadPreference } from '../selection/read-preference.js';
+import type { Db, RunCommandOptions } from './db.js';
+import { assignDefined } from './operation.js';
+import type { ClientSession } from './sessions.js';
+
+export interface ListDatabasesOptions {
+  nameOnly?: boolean;
+  filter?: Document;
+  authorizedDatabases?: boolean;
+  session?: ClientSession;
+  comment?: unknown;
+}
+
+export interface ListDatabasesResult {
+  databases: Array<{ name: string; sizeOnDisk?: number; empty?: boolean; [key: string]: unknown }>;
+  totalSize?: number;
+  totalSizeMb?: number;
+  ok: 1 | 0;
+  [key: string]: unknown;
+}
+
+export class Admin {
+  private readonly db: Db;
+
+  /** `adminDb` is the `admin` database (Db.admin() makes it). */
+  constructor(adminDb: Db) {
+    this.db = adminDb;
+  }
+
+  /** Run a command on the admin database (primary unless a read preference is given). */
+  async command(command: Document, options: RunCommandOptions = {}): Promise<Document> {
+    return await this.db.command(command, options);
+  }
+
+  async ping(options: RunCommandOptions = {}): Promise<Document> {
+    return await this.command({ ping: 1 }, options);
+  }
+
+  async buildInfo(options: RunCommandOptions = {}): Promise<Document> {
+    return await this.command({ buildinfo: 1 }, options);
+  }
+
+  async serverInfo(options: RunCommandOptions = {}): Promise<Document> {
+    return await this.buildInfo(options);
+  }
+
+  async serverStatus(options: RunCommandOptions = {}): Promise<Document> {
+    return await this.command({ serverStatus: 1 }, options);
+  }
+
+  async replSetGetStatus(options: RunCommandOptions = {}): Promise<Document> {
+    return await this.command({ replSetGetStatus: 1 }, options);
+  }
+
+  async listDatabases(options: ListDatabasesOptions = {}): Promise<ListDatabasesResult> {
+    const cmd: Document = { listDatabases: 1 };
+    assignDefined(cmd, {
+      nameOnly: options.nameOnly,
+      filter: options.filter,
+      authorizedDatabases: options.authorizedDatabases,
+      comment: options.comment,
+    });
+    const runOptions: RunCommandOptions = { readPreference: this.db.readPreference ?? ReadPreference.primary };
+    if (options.session) runOptions.session = options.session;
+    return (await this.command(cmd, runOptions)) as ListDatabasesResult;
+  }
+}

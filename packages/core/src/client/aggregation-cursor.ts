@@ -1,0 +1,130 @@
+/** The cursor returned by `aggregate()` (collection-level, or db-level with collection 1). */
+import type { Document } from '../errors.js';
+import { AbstractCursor, type AbstractCursorOptions, type CursorNamespace } from './abstract-cursor.js';
+import { writeConcernDocument, type WriteConcernLike } from './concerns.js';
+import type { ExecuteResult } from './executor.js';
+import { assignDefined, executeCommand, readConcernFor, type ClientContext } from './operation.js';
+import type { ClientSession } from './sessions.js';
+import { ReadPreference } from '../selection/read-preference.js';
+import type { CollationOptions, Hint } from './types.js';
+
+export interface AggregateOptions extends AbstractCursorOptions {
+  allowDiskUse?: boolean;
+  bypassDocumentValidation?: boolean;
+  collation?: CollationOptions;
+  hint?: Hint;
+  let?: Document;
+  writeConcern?: WriteConcernLike;
+  explain?: boolean | string;
+}
+
+/** For `aggregate: 1` on a database the namespace collection is the number 1. */
+export interface AggregateNamespace extends Omit<CursorNamespace, 'collection'> {
+  readonly collection: string | 1;
+}
+
+export function hasWriteStage(pipeline: readonly Document[]): boolean {
+  const last = pipeline[pipeline.length - 1];
+  return last !== undefined && ('$out' in last || '$merge' in last);
+}
+
+export class AggregationCursor<TSchema = any> extends AbstractCursor<TSchema> {
+  readonly pipeline: Document[];
+  private readonly aggregateOptions: AggregateOptions;
+  private readonly target: string | 1;
+
+  constructor(ctx: ClientContext, namespace: AggregateNamespace, pipeline: Document[] = [], options: AggregateOptions = {}) {
+    super(ctx, { db: namespace.db, collection: namespace.collection === 1 ? '$cmd.aggregate' : namespace.collection }, options);
+    this.target = namespace.collection;
+    this.pipeline = pipeline;
+    this.aggregateOptions = { ...options };
+  }
+
+  buildCommand(session?: ClientSession): Document {
+    const o = { ...this.aggregateOptions, ...this.cursorOptions };
+    const write = hasWriteStage(this.pipeline);
+    const cmd: Document = { aggregate: this.target, pipeline: this.pipeline };
+    assignDefined(cmd, {
+      explain: o.explain === undefined ? undefined : Boolean(o.explain),
+      allowDiskUse: o.allowDiskUse,
+      bypassDocumentValidation: write ? o.bypassDocumentValidation : undefined,
+      collation: o.collation,
+      hint: o.hint,
+      let: o.let,
+      comment: o.comment,
+      maxTimeMS: o.maxTimeMS,
+      readConcern: readConcernFor(o.readConcern, session),
+      writeConcern: write ? writeConcernDocument(o.writeConcern) : undefined,
+    });
+    if (!o.explain) cmd.cursor = o.batchSize !== undefined && o.batchSize >= 0 ? { batchSize: o.batchSize } : {};
+    return cmd;
+  }
+
+  protected override async initialize(session: ClientSession | undefined): Promise<ExecuteResult> {
+    const write = hasWriteStage(this.pipeline);
+    return await executeCommand(this.ctx, this.namespace.db, this.buildCommand(session), {
+      session,
+      // $out / $merge run on the primary (the 5.0+ secondary-$out path is not used)
+      readPreference: write ? ReadPreference.primary : this.cursorOptions.readPreference,
+      retryable: write ? false : 'read',
+      signal: this.cursorOptions.signal,
+    });
+  }
+
+  override clone(): AggregationCursor<TSchema> {
+    const c = new AggregationCursor<TSchema>(this.ctx, { db: this.namespace.db, collection: this.target }, [...this.pipeline], {
+      ...this.aggregateOptions,
+      ...this.cursorOptions,
+    });
+    this.copyTransformsTo(c);
+    return c;
+  }
+
+  override map<T = any>(transform: (doc: TSchema) => T): AggregationCursor<T> {
+    return super.map(transform) as unknown as AggregationCursor<T>;
+  }
+
+  addStage<T = any>(stage: Document): AggregationCursor<T> {
+    this.throwIfInitialized();
+    this.pipeline.push(stage);
+    return this as unknown as AggregationCursor<T>;
+  }
+  match(filter: Document): this {
+    return this.addStage({ $match: filter }) as unknown as this;
+  }
+  project<T = any>(projection: Document): AggregationCursor<T> {
+    return this.addStage<T>({ $project: projection });
+  }
+  sort(sort: Document): this {
+    return this.addStage({ $sort: sort }) as unknown as this;
+  }
+  skip(n: number): this {
+    return this.addStage({ $skip: n }) as unknown as this;
+  }
+  limit(n: number): this {
+    return this.addStage({ $limit: n }) as unknown as this;
+  }
+  group<T = any>(spec: Document): AggregationCursor<T> {
+    return this.addStage<T>({ $group: spec });
+  }
+  unwind(spec: string | Document): this {
+    return this.addStage({ $unwind: spec }) as unknown as this;
+  }
+  lookup(spec: Document): this {
+    return this.addStage({ $lookup: spec }) as unknown as this;
+  }
+  out(target: string | { db: string; coll: string }): this {
+    return this.addStage({ $out: target }) as unknown as this;
+  }
+
+  async explain(verbosity: 'queryPlanner' | 'executionStats' | 'allPlansExecution' | boolean = true): Promise<Document> {
+    const v = verbosity === true ? 'allPlansExecution' : verbosity === false ? 'queryPlanner' : verbosity;
+    const inner = this.buildCommand();
+    const { reply } = await executeCommand(this.ctx, this.namespace.db, { explain: inner, verbosity: v }, {
+      session: this.cursorOptions.session,
+      readPreference: this.cursorOptions.readPreference,
+      retryable: 'read',
+    });
+    return reply;
+  }
+}

@@ -1,0 +1,193 @@
+/**
+ * MongoClient: the API surface of the official driver's client on top of an
+ * injected OperationExecutor. The constructor never does I/O; `connect()` (or
+ * the first operation) builds the executor with `options.executorFactory` and
+ * waits for it; `close()` ends sessions (endSessions) and closes the executor.
+ *
+ * Topology wiring: the package entry point supplies `executorFactory` (SDAM
+ * topology + pools + retryability). Nothing topology-specific lives here.
+ */
+import { MongoAPIError, MongoRuntimeError, type Document } from '../errors.js';
+import { ReadPreference } from '../selection/read-preference.js';
+import type { ReadConcernLike, WriteConcernLike } from './concerns.js';
+import { Db, type DbOptions } from './db.js';
+import { TinyEmitter } from './emitter.js';
+import { MongoClientClosedError } from './errors.js';
+import type { ExecutorFactory, ManagedOperationExecutor, OperationExecutor } from './executor.js';
+import { executeCommand, type ClientContext } from './operation.js';
+import { resolveClientOptions, type MongoClientOptions, type ResolvedClientOptions } from './options.js';
+import { ClientSession, ServerSessionPool, endSessionsCommands, type ClientSessionOptions } from './sessions.js';
+
+export type { MongoClientOptions } from './options.js';
+
+export class MongoClient extends TinyEmitter implements ClientContext {
+  /** The connection string as given. */
+  readonly url: string;
+  readonly sessionPool = new ServerSessionPool();
+  readonly resolvedOptions: ResolvedClientOptions;
+  private readonly userOptions: Readonly<MongoClientOptions>;
+  private readonly executorFactory: ExecutorFactory | undefined;
+  private executor: ManagedOperationExecutor | undefined;
+  private connectPromise: Promise<void> | undefined;
+  private closePromise: Promise<void> | undefined;
+  private connected = false;
+  private readonly activeSessions = new Set<ClientSession>();
+
+  constructor(url: string, options: MongoClientOptions = {}) {
+    super();
+    this.url = url;
+    const { executorFactory, ...rest } = options;
+    this.executorFactory = executorFactory;
+    this.userOptions = Object.freeze({ ...rest });
+    this.resolvedOptions = resolveClientOptions(url, options);
+  }
+
+  /** The resolved options (user options plus what was read from the URI). */
+  get options(): Readonly<MongoClientOptions & ResolvedClientOptions> {
+    return Object.freeze({ ...this.userOptions, ...this.resolvedOptions });
+  }
+
+  get readPreference(): ReadPreference {
+    return this.resolvedOptions.readPreference;
+  }
+
+  get readConcern(): ReadConcernLike | undefined {
+    return this.resolvedOptions.readConcern;
+  }
+
+  get writeConcern(): WriteConcernLike | undefined {
+    return this.resolvedOptions.writeConcern;
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  /** Connect (idempotent; concurrent calls share one attempt). */
+  async connect(): Promise<this> {
+    if (this.closePromise) await this.closePromise;
+    if (this.connected) return this;
+    this.connectPromise ??= this.doConnect();
+    try {
+      await this.connectPromise;
+    } finally {
+      if (!this.connected) this.connectPromise = undefined;
+    }
+    return this;
+  }
+
+  private async doConnect(): Promise<void> {
+    if (!this.executorFactory) {
+      throw new MongoRuntimeError('MongoClient has no executorFactory: construct it through the package entry point');
+    }
+    const executor = this.executorFactory({
+      url: this.url,
+      options: this.userOptions,
+      emit: (event, payload) => {
+        this.emit(event, payload);
+      },
+    });
+    this.executor = executor;
+    try {
+      await executor.connect();
+    } catch (error) {
+      this.executor = undefined;
+      await executor.close().catch(() => undefined);
+      throw error;
+    }
+    this.connected = true;
+  }
+
+  /**
+   * End all sessions (endSessions to the server, best effort), close the executor.
+   * `force` is accepted for API compatibility; in-flight operations fail either way.
+   */
+  async close(_force = false): Promise<void> {
+    this.closePromise ??= this.doClose().finally(() => {
+      this.closePromise = undefined;
+    });
+    await this.closePromise;
+  }
+
+  private async doClose(): Promise<void> {
+    if (this.connectPromise) await this.connectPromise.catch(() => undefined);
+    for (const s of [...this.activeSessions]) s.endSync();
+    this.activeSessions.clear();
+    const executor = this.executor;
+    const ids = this.sessionPool.drain();
+    if (executor && this.connected && ids.length > 0) {
+      for (const cmd of endSessionsCommands(ids)) {
+        try {
+          await executor.execute('admin', cmd, { readPreference: ReadPreference.primaryPreferred });
+        } catch {
+          // best effort: servers expire sessions on their own
+        }
+      }
+    }
+    this.executor = undefined;
+    this.connected = false;
+    this.connectPromise = undefined;
+    if (executor) await executor.close();
+    this.emit('close');
+  }
+
+
+  // ------------------------------------------------------------------ ClientContext
+
+  /** @internal the executor, auto-connecting on first use. */
+  async getExecutor(): Promise<OperationExecutor> {
+    if (!this.connected || !this.executor) await this.connect();
+    const executor = this.executor;
+    if (!executor) throw new MongoClientClosedError();
+    return executor;
+  }
+
+  /** @internal */
+  logicalSessionTimeoutMinutes(): number | null {
+    return this.executor?.logicalSessionTimeoutMinutes() ?? null;
+  }
+
+  /** @internal */
+  ownsSession(session: ClientSession): boolean {
+    return session.belongsTo(this);
+  }
+
+  /** @internal */
+  onSessionEnded(session: ClientSession): void {
+    this.activeSessions.delete(session);
+  }
+
+  // ------------------------------------------------------------------ API
+
+  /** A database handle; the default is the URI's database (or `dbName`, else "test"). */
+  db(dbName?: string, options: DbOptions = {}): Db {
+    return new Db(this, this, dbName ?? this.resolvedOptions.dbName, options);
+  }
+
+  startSession(options: ClientSessionOptions = {}): ClientSession {
+    const session = new ClientSession(this, options, true);
+    this.activeSessions.add(session);
+    return session;
+  }
+
+  /** Run `fn` with a new session, ended afterwards. */
+  async withSession<T>(fn: (session: ClientSession) => Promise<T>): Promise<T>;
+  async withSession<T>(options: ClientSessionOptions, fn: (session: ClientSession) => Promise<T>): Promise<T>;
+  async withSession<T>(
+    optionsOrFn: ClientSessionOptions | ((session: ClientSession) => Promise<T>),
+    maybeFn?: (session: ClientSession) => Promise<T>,
+  ): Promise<T> {
+    const fn = typeof optionsOrFn === 'function' ? optionsOrFn : maybeFn;
+    if (typeof fn !== 'function') throw new MongoAPIError('withSession requires a callback');
+    const session = this.startSession(typeof optionsOrFn === 'function' ? {} : optionsOrFn);
+    try {
+      return await fn(session);
+    } finally {
+      await session.endSession();
+    }
+  }
+
+  /** @internal run a command on the admin database (used by tools and tests). */
+  async runAdminCommand(command: Document): Promise<Document> {
+    const { reply } = await executeCommand(this, 'admin', command, {});
+    return reply;
+  }
+}

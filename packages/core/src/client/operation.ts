@@ -1,0 +1,141 @@
+/**
+ * Shared plumbing for every client operation: the client context, session
+ * handling (explicit vs implicit), running a command through the executor, and
+ * turning ok:1 replies with writeErrors / writeConcernError into errors.
+ */
+import {
+  MongoAPIError,
+  MongoNetworkError,
+  MongoServerError,
+  MongoWriteConcernError,
+  type Document,
+} from '../errors.js';
+import type { ReadPreference } from '../selection/read-preference.js';
+import { readConcernDocument, type ReadConcernLike, type WriteConcernLike } from './concerns.js';
+import { MongoExpiredSessionError } from './errors.js';
+import type { ExecuteOptions, ExecuteResult, OperationExecutor } from './executor.js';
+import type { ResolvedClientOptions } from './options.js';
+import { ClientSession, type SessionOwner } from './sessions.js';
+
+/** What Db, Collection and cursors need from their MongoClient. */
+export interface ClientContext extends SessionOwner {
+  readonly resolvedOptions: ResolvedClientOptions;
+  /** The executor, connecting on first use (auto-connect like the official driver). */
+  getExecutor(): Promise<OperationExecutor>;
+  /** True if `session` was started by this client. */
+  ownsSession(session: ClientSession): boolean;
+}
+
+/** Options every operation accepts (official CommandOperationOptions subset). */
+export interface OperationOptions {
+  session?: ClientSession;
+  readPreference?: ReadPreference;
+  readConcern?: ReadConcernLike;
+  writeConcern?: WriteConcernLike;
+  comment?: unknown;
+  maxTimeMS?: number;
+  signal?: AbortSignal;
+  /** @deprecated official driver spelling; ignored */
+  bsonRegExp?: boolean;
+  [key: string]: unknown;
+}
+
+export function startImplicitSession(ctx: ClientContext): ClientSession {
+  return new ClientSession(ctx, {}, false);
+}
+
+function checkExplicitSession(ctx: ClientContext, session: ClientSession): void {
+  if (session.hasEnded) throw new MongoExpiredSessionError();
+  if (!ctx.ownsSession(session)) throw new MongoAPIError('ClientSession must be from the same MongoClient');
+}
+
+/**
+ * Run `fn` with the caller's session, or an implicit one that is ended afterwards.
+ * `unacknowledged`: w:0 writes must not carry a session (explicit ones are refused).
+ */
+export async function withSession<T>(
+  ctx: ClientContext,
+  explicit: ClientSession | undefined,
+  fn: (session: ClientSession | undefined) => Promise<T>,
+  unacknowledged = false,
+): Promise<T> {
+  if (explicit) {
+    checkExplicitSession(ctx, explicit);
+    if (unacknowledged) throw new MongoAPIError('Cannot have explicit session with unacknowledged writes');
+    return await fn(explicit);
+  }
+  if (unacknowledged) return await fn(undefined);
+  const session = startImplicitSession(ctx);
+  try {
+    return await fn(session);
+  } finally {
+    session.endSync();
+  }
+}
+
+/** Send one command; keep the session's cluster/operation time; mark it dirty on network errors. */
+export async function executeCommand(
+  ctx: ClientContext,
+  db: string,
+  command: Document,
+  options: ExecuteOptions = {},
+): Promise<ExecuteResult> {
+  const executor = await ctx.getExecutor();
+  const opts: ExecuteOptions = { ...options };
+  if (opts.retryable === 'read' && !ctx.resolvedOptions.retryReads) opts.retryable = false;
+  if (opts.retryable === 'write' && !ctx.resolvedOptions.retryWrites) opts.retryable = false;
+  for (const k of Object.keys(opts) as (keyof ExecuteOptions)[]) if (opts[k] === undefined) delete opts[k];
+  const session = opts.session;
+  try {
+    const result = await executor.execute(db, command, opts);
+    session?.observeReply(result.reply);
+    return result;
+  } catch (error) {
+    if (error instanceof MongoServerError) session?.observeReply(error.errorResponse);
+    else if (error instanceof MongoNetworkError) session?.markDirty();
+    throw error;
+  }
+}
+
+/** Throw for a writeConcernError in an ok:1 reply (single-statement operations). */
+export function throwIfWriteConcernError(reply: Document): void {
+  const wce = reply.writeConcernError as Document | undefined;
+  if (!wce) return;
+  const labels = [
+    ...(Array.isArray(reply.errorLabels) ? (reply.errorLabels as string[]) : []),
+    ...(Array.isArray(wce.errorLabels) ? (wce.errorLabels as string[]) : []),
+  ];
+  throw new MongoWriteConcernError({ ...wce, errorLabels: labels, writeConcernError: wce, result: reply });
+}
+
+/** Single-statement writes throw the first write error as a MongoServerError (code 11000 etc.). */
+export function throwIfWriteErrors(reply: Document): void {
+  const writeErrors = reply.writeErrors as Document[] | undefined;
+  if (writeErrors && writeErrors.length > 0) {
+    throw new MongoServerError({ ...writeErrors[0]!, errorLabels: reply.errorLabels });
+  }
+}
+
+export function throwIfWriteFailed(reply: Document): void {
+  throwIfWriteErrors(reply);
+  throwIfWriteConcernError(reply);
+}
+
+/**
+ * The `readConcern` field for a read: the configured level, plus `afterClusterTime`
+ * for causally consistent explicit sessions that have seen an operationTime.
+ */
+export function readConcernFor(rc: ReadConcernLike | undefined, session: ClientSession | undefined): Document | undefined {
+  const doc = readConcernDocument(rc);
+  if (session && session.explicit && session.supports.causalConsistency && session.operationTime) {
+    return { ...(doc ?? {}), afterClusterTime: session.operationTime };
+  }
+  if (session?.snapshotEnabled) return { ...(doc ?? {}), level: 'snapshot' };
+  return doc;
+}
+
+/** Copy the defined entries of `fields` onto `target` in order. */
+export function assignDefined(target: Document, fields: Document): Document {
+  for (const [k, v] of Object.entries(fields)) if (v !== undefined) target[k] = v;
+  return target;
+}

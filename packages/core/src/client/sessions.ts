@@ -1,0 +1,257 @@
+/**
+ * Driver sessions (spec: sessions/driver-sessions): ClientSession over a pooled
+ * ServerSession. Server sessions are created lazily (only when a command actually
+ * carries an lsid), reused most-recently-used first, and discarded when dirty or
+ * within a minute of logicalSessionTimeoutMinutes.
+ */
+import { Long, UUID, type Binary, type Timestamp } from 'bson';
+import { MongoInvalidArgumentError, type Document } from '../errors.js';
+import { MongoExpiredSessionError } from './errors.js';
+
+/** `{ id: UUID }`, the session id sent as `lsid` (Binary subtype 4). */
+export interface ServerSessionId {
+  id: Binary;
+}
+
+export class ServerSession {
+  readonly id: ServerSessionId;
+  /** ms since epoch of the last use (set when the session is returned to the pool). */
+  lastUse: number;
+  txnNumber: number;
+  /** A network error happened while in use: discard instead of reusing. */
+  isDirty: boolean;
+
+  constructor(now: number) {
+    this.id = { id: new UUID() };
+    this.lastUse = now;
+    this.txnNumber = 0;
+    this.isDirty = false;
+  }
+
+  /** True if the session would expire within a minute (spec: "about to expire"). */
+  hasTimedOut(sessionTimeoutMinutes: number | null, now: number): boolean {
+    if (sessionTimeoutMinutes === null) return false;
+    const idleMinutes = (now - this.lastUse) / 60_000;
+    return idleMinutes > sessionTimeoutMinutes - 1;
+  }
+}
+
+export interface SessionPoolClock {
+  now(): number;
+}
+
+const systemClock: SessionPoolClock = { now: () => Date.now() };
+
+export class ServerSessionPool {
+  /** Most recently used first. */
+  private sessions: ServerSession[] = [];
+  private readonly clock: SessionPoolClock;
+
+  constructor(clock: SessionPoolClock = systemClock) {
+    this.clock = clock;
+  }
+
+  get size(): number {
+    return this.sessions.length;
+  }
+
+  /** Reuse the most recently used session that is not about to expire, else a new one. */
+  acquire(sessionTimeoutMinutes: number | null): ServerSession {
+    const now = this.clock.now();
+    while (this.sessions.length > 0) {
+      const s = this.sessions.shift()!;
+      if (!s.hasTimedOut(sessionTimeoutMinutes, now)) return s;
+    }
+    return new ServerSession(now);
+  }
+
+  /** Return a session to the front of the pool; prune expired ones from the back. */
+  release(session: ServerSession, sessionTimeoutMinutes: number | null): void {
+    const now = this.clock.now();
+    session.lastUse = now;
+    while (this.sessions.length > 0 && this.sessions[this.sessions.length - 1]!.hasTimedOut(sessionTimeoutMinutes, now)) {
+      this.sessions.pop();
+    }
+    if (session.isDirty) return;
+    if (session.hasTimedOut(sessionTimeoutMinutes, now)) return;
+    if (this.sessions.includes(session)) return;
+    this.sessions.unshift(session);
+  }
+
+  /** Empty the pool, returning the ids for the endSessions command. */
+  drain(): ServerSessionId[] {
+    const ids = this.sessions.map((s) => s.id);
+    this.sessions = [];
+    return ids;
+  }
+}
+
+/** endSessions accepts at most 10,000 ids per command. */
+export const END_SESSIONS_BATCH_SIZE = 10_000;
+
+export function endSessionsCommands(ids: readonly ServerSessionId[]): Document[] {
+  const out: Document[] = [];
+  for (let i = 0; i < ids.length; i += END_SESSIONS_BATCH_SIZE) {
+    out.push({ endSessions: ids.slice(i, i + END_SESSIONS_BATCH_SIZE) });
+  }
+  return out;
+}
+
+export interface ClusterTime {
+  clusterTime: Timestamp;
+  signature?: { hash: Binary; keyId: Long | number };
+  [key: string]: unknown;
+}
+
+export interface ClientSessionOptions {
+  /** Default true for explicit sessions. */
+  causalConsistency?: boolean;
+  snapshot?: boolean;
+  defaultTransactionOptions?: Document;
+}
+
+/** What a session needs from its client. */
+export interface SessionOwner {
+  readonly sessionPool: ServerSessionPool;
+  logicalSessionTimeoutMinutes(): number | null;
+  /** Called once when an explicit session ends. */
+  onSessionEnded?(session: ClientSession): void;
+}
+
+function tsParts(t: unknown): { high: number; low: number } | undefined {
+  if (t === null || typeof t !== 'object') return undefined;
+  const o = t as { t?: number; i?: number; high?: number; low?: number };
+  if (typeof o.t === 'number' && typeof o.i === 'number') return { high: o.t, low: o.i };
+  if (typeof o.high === 'number' && typeof o.low === 'number') return { high: o.high >>> 0, low: o.low >>> 0 };
+  return undefined;
+}
+
+/** Compare two BSON Timestamps: <0, 0, >0. Unknown shapes compare equal. */
+export function compareTimestamps(a: unknown, b: unknown): number {
+  const pa = tsParts(a);
+  const pb = tsParts(b);
+  if (!pa || !pb) return 0;
+  if (pa.high !== pb.high) return pa.high - pb.high;
+  return pa.low - pb.low;
+}
+
+let sessionCounter = 0;
+
+export class ClientSession {
+  readonly explicit: boolean;
+  readonly supports: { causalConsistency: boolean };
+  readonly snapshotEnabled: boolean;
+  readonly defaultTransactionOptions: Document;
+  clusterTime: ClusterTime | undefined;
+  operationTime: Timestamp | undefined;
+  /** An internal identity for equality before a server session exists. */
+  private readonly localId = ++sessionCounter;
+  private readonly owner: SessionOwner;
+  private server: ServerSession | undefined;
+  private ended = false;
+
+  constructor(owner: SessionOwner, options: ClientSessionOptions = {}, explicit = true) {
+    if (options.snapshot && options.causalConsistency) {
+      throw new MongoInvalidArgumentError('Properties "causalConsistency" and "snapshot" are mutually exclusive');
+    }
+    this.owner = owner;
+    this.explicit = explicit;
+    this.snapshotEnabled = options.snapshot === true;
+    this.supports = { causalConsistency: options.snapshot ? false : (options.causalConsistency ?? explicit) };
+    this.defaultTransactionOptions = { ...(options.defaultTransactionOptions ?? {}) };
+  }
+
+  /** True if this session was started by `owner` (a MongoClient). */
+  belongsTo(owner: SessionOwner): boolean {
+    return this.owner === owner;
+  }
+
+  /** The lsid `{ id: UUID }`. Reading it checks a server session out of the pool. */
+  get id(): ServerSessionId {
+    return this.serverSession.id;
+  }
+
+  get serverSession(): ServerSession {
+    if (this.ended) throw new MongoExpiredSessionError();
+    this.server ??= this.owner.sessionPool.acquire(this.owner.logicalSessionTimeoutMinutes());
+    return this.server;
+  }
+
+  /** True once a server session was checked out (an lsid was sent). */
+  get hasServerSession(): boolean {
+    return this.server !== undefined;
+  }
+
+  get hasEnded(): boolean {
+    return this.ended;
+  }
+
+  /** The transaction number of the current retryable write (Long, as sent). */
+  get txnNumber(): Long {
+    return Long.fromNumber(this.serverSession.txnNumber);
+  }
+
+  /** Called by the executor once per retryable write, before the first attempt. */
+  incrementTransactionNumber(): void {
+    this.serverSession.txnNumber += 1;
+  }
+
+  /** Mark the server session so it is discarded instead of reused (network error). */
+  markDirty(): void {
+    if (this.server) this.server.isDirty = true;
+  }
+
+  advanceClusterTime(clusterTime: ClusterTime | undefined): void {
+    if (!clusterTime || typeof clusterTime !== 'object' || !('clusterTime' in clusterTime)) return;
+    if (!this.clusterTime || compareTimestamps(clusterTime.clusterTime, this.clusterTime.clusterTime) > 0) {
+      this.clusterTime = clusterTime;
+    }
+  }
+
+  advanceOperationTime(operationTime: Timestamp | undefined): void {
+    if (!operationTime) return;
+    if (!this.operationTime || compareTimestamps(operationTime, this.operationTime) > 0) {
+      this.operationTime = operationTime;
+    }
+  }
+
+  /** Track $clusterTime / operationTime from a reply (or an error reply). */
+  observeReply(reply: Document | undefined): void {
+    if (!reply) return;
+    this.advanceClusterTime(reply.$clusterTime as ClusterTime | undefined);
+    this.advanceOperationTime(reply.operationTime as Timestamp | undefined);
+  }
+
+  inTransaction(): boolean {
+    return false;
+  }
+
+  equals(other: ClientSession): boolean {
+    if (this === other) return true;
+    if (!this.server || !other.server) return false;
+    const a = this.server.id.id.buffer;
+    const b = other.server.id.id.buffer;
+    return a.length === b.length && a.every((x, i) => x === b[i]);
+  }
+
+  /** Return the server session to the pool. Idempotent. */
+  async endSession(): Promise<void> {
+    this.endSync();
+  }
+
+  /** @internal synchronous end used by cursors and implicit sessions. */
+  endSync(): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (this.server) {
+      this.owner.sessionPool.release(this.server, this.owner.logicalSessionTimeoutMinutes());
+      this.server = undefined;
+    }
+    if (this.explicit) this.owner.onSessionEnded?.(this);
+  }
+
+
+  toString(): string {
+    return `ClientSession(${this.explicit ? 'explicit' : 'implicit'} #${this.localId})`;
+  }
+}

@@ -1,0 +1,68 @@
+/** Sort / index-key normalisation like the official driver's formatSort. */
+import { MongoInvalidArgumentError, type Document } from '../errors.js';
+import type { IndexSpecification, Sort, SortDirection } from './types.js';
+
+function direction(d: unknown): 1 | -1 | Document {
+  if (d === 1 || d === -1) return d;
+  if (typeof d === 'string') {
+    const s = d.toLowerCase();
+    if (s === 'asc' || s === 'ascending' || s === '1') return 1;
+    if (s === 'desc' || s === 'descending' || s === '-1') return -1;
+  }
+  if (d !== null && typeof d === 'object' && '$meta' in (d as object)) return d as Document;
+  throw new MongoInvalidArgumentError(`Invalid sort direction: ${JSON.stringify(d)}`);
+}
+
+const isPair = (v: unknown): v is [string, SortDirection] =>
+  Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && !Array.isArray(v[1]) && (typeof v[1] !== 'string' || /^(asc|desc|ascending|descending|1|-1)$/i.test(v[1]));
+
+/** undefined / null -> undefined; otherwise an ordered `{ key: 1 | -1 | { $meta } }`. */
+export function formatSort(sort: Sort | undefined | null, dir?: SortDirection): Document | undefined {
+  if (sort === undefined || sort === null) return undefined;
+  if (typeof sort === 'string') return { [sort]: direction(dir ?? 1) };
+  if (sort instanceof Map) {
+    const out: Document = {};
+    for (const [k, v] of sort) out[k as string] = direction(v);
+    return out;
+  }
+  if (Array.isArray(sort)) {
+    if ((sort as unknown[]).length === 0) return undefined;
+    if (isPair(sort)) return { [sort[0]]: direction(sort[1]) };
+    const out: Document = {};
+    for (const item of sort as unknown[]) {
+      if (typeof item === 'string') out[item] = 1;
+      else if (isPair(item)) out[item[0]] = direction(item[1]);
+      else throw new MongoInvalidArgumentError(`Invalid sort: ${JSON.stringify(sort)}`);
+    }
+    return out;
+  }
+  if (typeof sort === 'object') {
+    const out: Document = {};
+    for (const [k, v] of Object.entries(sort)) out[k] = direction(v);
+    return out;
+  }
+  throw new MongoInvalidArgumentError(`Invalid sort: ${JSON.stringify(sort)}`);
+}
+
+/** IndexSpecification -> ordered key document (directions kept verbatim: 1, -1, 'text', '2dsphere'...). */
+export function indexKeys(spec: IndexSpecification): Document {
+  const out: Document = {};
+  const add = (item: unknown): void => {
+    if (typeof item === 'string') out[item] = 1;
+    else if (item instanceof Map) for (const [k, v] of item) out[k as string] = v;
+    else if (Array.isArray(item)) {
+      if (item.length === 2 && typeof item[0] === 'string' && !Array.isArray(item[1]) && typeof item[1] !== 'object') out[item[0]] = item[1];
+      else for (const x of item) add(x);
+    } else if (item !== null && typeof item === 'object') Object.assign(out, item);
+    else throw new MongoInvalidArgumentError(`Invalid index specification: ${JSON.stringify(spec)}`);
+  };
+  add(spec);
+  return out;
+}
+
+/** The server's default index name: `a_1_b_-1`. */
+export function indexName(keys: Document): string {
+  return Object.entries(keys)
+    .map(([k, v]) => `${k}_${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+    .join('_');
+}
