@@ -1,0 +1,265 @@
+/** Databases, collections and indexes: create / drop / list / stats / rename. */
+import { Long, UUID } from 'bson';
+import { Query } from 'mingo';
+import { registerCommands, type CommandContext } from '../dispatcher.js';
+import { CommandError, ErrorCode } from '../errors.js';
+import { isIndexSpec, type CollectionState, type IndexSpec } from '../storage/engine.js';
+import { bsonSize, formatDoc, isPlainObject, keyOf, toViewDoc, type Doc } from '../storage/values.js';
+import { collName } from './crud.js';
+
+const SYSTEM_DBS: ReadonlyArray<{ name: string; sizeOnDisk: number }> = [
+  { name: 'admin', sizeOnDisk: 40960 },
+  { name: 'config', sizeOnDisk: 12288 },
+  { name: 'local', sizeOnDisk: 40960 },
+];
+
+function dataSize(c: CollectionState): number {
+  let n = 0;
+  for (const d of c.docs.values()) n += bsonSize(d.doc);
+  return n;
+}
+
+function filterDocs(docs: Doc[], filter: unknown): Doc[] {
+  if (!isPlainObject(filter) || Object.keys(filter).length === 0) return docs;
+  const q = new Query(toViewDoc(filter), {});
+  return docs.filter((d) => q.test(toViewDoc(d)));
+}
+
+function create(ctx: CommandContext): Doc {
+  const name = collName(ctx);
+  const { create: _c, $db, lsid, writeConcern, $clusterTime, $readPreference, comment, txnNumber, autocommit, startTransaction, apiVersion, apiStrict, apiDeprecationErrors, ...options } = ctx.body;
+  if (options.viewOn !== undefined) throw new CommandError(ErrorCode.CommandNotSupported, 'views are not supported by mongod-sim');
+  const existing = ctx.node.engine.getCollection(ctx.db, name);
+  if (existing) {
+    if (keyOf(toViewDoc(existing.options)) === keyOf(toViewDoc(options))) return {};
+    throw new CommandError(ErrorCode.NamespaceExists, `Collection ${ctx.db}.${name} already exists.`);
+  }
+  ctx.node.engine.write({ op: 'c', ns: `${ctx.db}.$cmd`, ui: new UUID(), o: { create: name, ...options } });
+  return {};
+}
+
+function drop(ctx: CommandContext): Doc {
+  const name = collName(ctx);
+  const c = ctx.node.engine.getCollection(ctx.db, name);
+  // mongod 7.0: dropping a collection that does not exist succeeds (SERVER-43894).
+  if (!c) return {};
+  const nIndexesWas = c.indexes.length;
+  ctx.node.engine.write({ op: 'c', ns: `${ctx.db}.$cmd`, o: { drop: name } });
+  return { nIndexesWas, ns: c.ns };
+}
+
+function dropDatabase(ctx: CommandContext): Doc {
+  if (ctx.node.engine.collections(ctx.db).length > 0) ctx.node.engine.write({ op: 'c', ns: `${ctx.db}.$cmd`, o: { dropDatabase: 1 } });
+  return { dropped: ctx.db };
+}
+
+function listDatabases(ctx: CommandContext): Doc {
+  const engine = ctx.node.engine;
+  const entries: Doc[] = [];
+  const names = new Set(engine.databaseNames());
+  for (const s of SYSTEM_DBS) if (!names.has(s.name)) entries.push({ name: s.name, sizeOnDisk: s.sizeOnDisk, empty: false });
+  for (const name of names) {
+    let size = 0;
+    for (const c of engine.collections(name)) size += 4096 + dataSize(c) + 4096 * c.indexes.length;
+    entries.push({ name, sizeOnDisk: size, empty: false });
+  }
+  entries.sort((a, b) => String(a.name).localeCompare(String(b.name)));
+  let out = filterDocs(entries, ctx.body.filter);
+  const totalSize = out.reduce((s, e) => s + (e.sizeOnDisk as number), 0);
+  if (ctx.args.nameOnly === true) {
+    out = out.map((e) => ({ name: e.name }));
+    return { databases: out };
+  }
+  return { databases: out, totalSize, totalSizeMb: Math.floor(totalSize / 1048576) };
+}
+
+function collectionInfo(c: CollectionState): Doc {
+  return { name: c.name, type: 'collection', options: c.options, info: { readOnly: false, uuid: c.uuid }, idIndex: { v: 2, key: { _id: 1 }, name: '_id_' } };
+}
+
+function listCollections(ctx: CommandContext): Doc {
+  let docs = ctx.node.engine.collections(ctx.db).map(collectionInfo);
+  docs = filterDocs(docs, ctx.body.filter);
+  if (ctx.args.nameOnly === true) docs = docs.map((d) => ({ name: d.name, type: d.type }));
+  const ns = `${ctx.db}.$cmd.listCollections`;
+  const batchSize = isPlainObject(ctx.args.cursor) && typeof ctx.args.cursor.batchSize === 'number' ? ctx.args.cursor.batchSize : undefined;
+  const { id, batch } = ctx.node.cursors.open(ns, docs, { batchSize, connectionId: ctx.conn.id });
+  return { cursor: { id, ns, firstBatch: batch } };
+}
+
+function indexName(key: Doc): string {
+  return Object.entries(key)
+    .map(([k, v]) => `${k}_${String(v)}`)
+    .join('_');
+}
+
+function sameKey(a: Doc, b: Doc): boolean {
+  return keyOf(toViewDoc(a)) === keyOf(toViewDoc(b));
+}
+
+function createIndexes(ctx: CommandContext): Doc {
+  const name = collName(ctx);
+  const raw = ctx.body.indexes;
+  if (!Array.isArray(raw) || raw.length === 0) throw new CommandError(ErrorCode.BadValue, 'Must specify at least one index to create');
+  const engine = ctx.node.engine;
+  const specs: IndexSpec[] = raw.map((r: unknown) => {
+    if (!isPlainObject(r) || !isPlainObject(r.key) || Object.keys(r.key).length === 0) {
+      throw new CommandError(ErrorCode.CannotCreateIndex, `Error in specification ${isPlainObject(r) ? formatDoc(r) : String(r)} :: caused by :: The 'key' field is a required property of an index specification`);
+    }
+    const view = toViewDoc(r);
+    const spec: IndexSpec = { v: 2, key: r.key as Doc, name: typeof r.name === 'string' ? r.name : indexName(view.key as Doc) };
+    for (const [k, v] of Object.entries(r)) if (k !== 'key' && k !== 'name' && k !== 'v' && k !== 'background') spec[k] = v;
+    if (view.unique === true) spec.unique = true;
+    else delete spec.unique;
+    return spec;
+  });
+  const created = engine.ensureCollection(ctx.db, name);
+  const c = engine.getCollection(ctx.db, name)!;
+  const before = c.indexes.length;
+  for (const spec of specs) {
+    const sameName = c.indexes.find((i) => i.name === spec.name);
+    if (sameName) {
+      if (sameKey(sameName.key, spec.key) && Boolean(sameName.unique) === Boolean(spec.unique)) continue;
+      if (sameKey(sameName.key, spec.key)) {
+        throw new CommandError(ErrorCode.IndexOptionsConflict, `An existing index has the same name as the requested index. When index names are not specified, they are auto generated and can cause conflicts. Please refer to our documentation. Requested index: ${formatDoc(spec)}, existing index: ${formatDoc(sameName)}`);
+      }
+      throw new CommandError(ErrorCode.IndexKeySpecsConflict, `An existing index has the same name as the requested index. When index names are not specified, they are auto generated and can cause conflicts. Please refer to our documentation. Requested index: ${formatDoc(spec)}, existing index: ${formatDoc(sameName)}`);
+    }
+    const sameKeyIdx = c.indexes.find((i) => sameKey(i.key, spec.key) && keyOf(toViewDoc(i.partialFilterExpression as Doc ?? {})) === keyOf(toViewDoc(spec.partialFilterExpression as Doc ?? {})));
+    if (sameKeyIdx) throw new CommandError(ErrorCode.IndexOptionsConflict, `Index already exists with a different name: ${sameKeyIdx.name}`);
+    engine.write({ op: 'c', ns: `${ctx.db}.$cmd`, o: { createIndexes: name, spec } });
+  }
+  const after = c.indexes.length;
+  const reply: Doc = { numIndexesBefore: before, numIndexesAfter: after };
+  if (after === before) reply.note = 'all indexes already exist';
+  reply.createdCollectionAutomatically = created;
+  return reply;
+}
+
+function listIndexes(ctx: CommandContext): Doc {
+  const name = collName(ctx);
+  const c = ctx.node.engine.getCollection(ctx.db, name);
+  if (!c) throw new CommandError(ErrorCode.NamespaceNotFound, `ns does not exist: ${ctx.db}.${name}`);
+  const ns = `${ctx.db}.${name}`;
+  const batchSize = isPlainObject(ctx.args.cursor) && typeof ctx.args.cursor.batchSize === 'number' ? ctx.args.cursor.batchSize : undefined;
+  const { id, batch } = ctx.node.cursors.open(ns, c.indexes.map((i) => ({ ...i })), { batchSize, connectionId: ctx.conn.id });
+  return { cursor: { id, ns, firstBatch: batch } };
+}
+
+function dropIndexes(ctx: CommandContext): Doc {
+  const name = collName(ctx);
+  const c = ctx.node.engine.getCollection(ctx.db, name);
+  if (!c) throw new CommandError(ErrorCode.NamespaceNotFound, `ns not found ${ctx.db}.${name}`);
+  const nIndexesWas = c.indexes.length;
+  const index = ctx.body.index;
+  const drop = (n: string): void => ctx.node.engine.write({ op: 'c', ns: `${ctx.db}.$cmd`, o: { dropIndexes: name, index: n } });
+  if (index === '*') {
+    for (const i of c.indexes.filter((x) => x.name !== '_id_')) drop(i.name);
+    return { nIndexesWas, msg: 'non-_id indexes dropped for collection' };
+  }
+  const names: string[] = [];
+  if (typeof index === 'string') names.push(index);
+  else if (Array.isArray(index)) names.push(...index.map(String));
+  else if (isPlainObject(index)) {
+    const found = c.indexes.filter((i) => sameKey(i.key, index));
+    if (found.length === 0) throw new CommandError(ErrorCode.IndexNotFound, `can't find index with key: ${formatDoc(index)}`);
+    if (found[0]!.name === '_id_') throw new CommandError(ErrorCode.InvalidOptions, 'cannot drop _id index');
+    names.push(found[0]!.name);
+  } else throw new CommandError(ErrorCode.TypeMismatch, "BSON field 'dropIndexes.index' is the wrong type, expected types '[string, object, array]'");
+  for (const n of names) {
+    if (n === '_id_') throw new CommandError(ErrorCode.InvalidOptions, 'cannot drop _id index');
+    if (!c.indexes.some((i) => i.name === n)) throw new CommandError(ErrorCode.IndexNotFound, `index not found with name [${n}]`);
+  }
+  for (const n of names) drop(n);
+  return { nIndexesWas };
+}
+
+function collStats(ctx: CommandContext): Doc {
+  const name = collName(ctx);
+  const c = ctx.node.engine.getCollection(ctx.db, name);
+  const ns = `${ctx.db}.${name}`;
+  if (!c) throw new CommandError(ErrorCode.NamespaceNotFound, `Collection [${ns}] not found.`);
+  const size = dataSize(c);
+  const count = c.docs.size;
+  const indexSizes = Object.fromEntries(c.indexes.map((i) => [i.name, 4096]));
+  return {
+    ns,
+    size,
+    count,
+    avgObjSize: count ? Math.floor(size / count) : 0,
+    numOrphanDocs: 0,
+    storageSize: size + 4096,
+    freeStorageSize: 0,
+    capped: c.options.capped === true,
+    nindexes: c.indexes.length,
+    indexBuilds: [],
+    totalIndexSize: 4096 * c.indexes.length,
+    totalSize: size + 4096 + 4096 * c.indexes.length,
+    indexSizes,
+    scaleFactor: 1,
+  };
+}
+
+function dbStats(ctx: CommandContext): Doc {
+  const colls = ctx.node.engine.collections(ctx.db);
+  let objects = 0;
+  let size = 0;
+  let indexes = 0;
+  for (const c of colls) {
+    objects += c.docs.size;
+    size += dataSize(c);
+    indexes += c.indexes.length;
+  }
+  return {
+    db: ctx.db,
+    collections: Long.fromNumber(colls.length),
+    views: Long.fromNumber(0),
+    objects: Long.fromNumber(objects),
+    avgObjSize: objects ? size / objects : 0,
+    dataSize: size,
+    storageSize: size + 4096 * colls.length,
+    indexes: Long.fromNumber(indexes),
+    indexSize: 4096 * indexes,
+    totalSize: size + 4096 * colls.length + 4096 * indexes,
+    scaleFactor: Long.fromNumber(1),
+    fsUsedSize: 0,
+    fsTotalSize: 0,
+  };
+}
+
+function renameCollection(ctx: CommandContext): Doc {
+  const from = ctx.args.renameCollection;
+  const to = ctx.args.to;
+  if (typeof from !== 'string' || typeof to !== 'string') throw new CommandError(ErrorCode.TypeMismatch, "'renameCollection' and 'to' must be strings");
+  const split = (ns: string): [string, string] => {
+    const i = ns.indexOf('.');
+    if (i <= 0 || i === ns.length - 1) throw new CommandError(ErrorCode.InvalidNamespace, `Invalid namespace specified '${ns}'`);
+    return [ns.slice(0, i), ns.slice(i + 1)];
+  };
+  const [fdb, fcoll] = split(from);
+  const [tdb, tcoll] = split(to);
+  const engine = ctx.node.engine;
+  if (!engine.getCollection(fdb, fcoll)) throw new CommandError(ErrorCode.NamespaceNotFound, `Source collection ${from} does not exist`);
+  if (from === to) throw new CommandError(ErrorCode.IllegalOperation, "Can't rename a collection to itself");
+  if (engine.getCollection(tdb, tcoll) && ctx.args.dropTarget !== true) throw new CommandError(ErrorCode.NamespaceExists, 'target namespace exists');
+  engine.write({ op: 'c', ns: `${fdb}.$cmd`, o: { renameCollection: from, to, dropTarget: ctx.args.dropTarget === true } });
+  return {};
+}
+
+registerCommands({
+  create: { handler: create, write: true },
+  drop: { handler: drop, write: true },
+  dropDatabase: { handler: dropDatabase, write: true },
+  listDatabases: { handler: listDatabases, adminOnly: true },
+  listCollections,
+  createIndexes: { handler: createIndexes, write: true },
+  listIndexes,
+  dropIndexes: { handler: dropIndexes, write: true },
+  deleteIndexes: { handler: dropIndexes, write: true },
+  collStats,
+  dbStats,
+  dbstats: dbStats,
+  renameCollection: { handler: renameCollection, write: true, adminOnly: true },
+});
+
+export { isIndexSpec };

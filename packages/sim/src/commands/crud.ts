@@ -1,0 +1,481 @@
+/** insert / find / getMore / killCursors / update / delete / findAndModify / count / distinct / aggregate. */
+import { Long, ObjectId } from 'bson';
+import { Aggregator } from 'mingo';
+import { registerCommands, type CommandContext } from '../dispatcher.js';
+import { CommandError, ErrorCode, WriteError } from '../errors.js';
+import { applyUpdate, buildUpsert, classifyUpdate, compileFilter, findStored, matches, project, sameDocument, type UpdateKind } from '../query.js';
+import type { CollectionState, StoredDoc } from '../storage/engine.js';
+import { getPath, isPlainObject, keyOf, toView, toViewDoc, retypeDoc, type Doc } from '../storage/values.js';
+
+// ---- argument helpers ----------------------------------------------------------------
+
+export function collName(ctx: CommandContext): string {
+  const v = ctx.args[ctx.name];
+  if (typeof v !== 'string') {
+    throw new CommandError(ErrorCode.InvalidNamespace, `collection name has invalid type ${v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v === 'object' ? 'object' : typeof v}`);
+  }
+  if (v === '' || v.includes('\0') || v.startsWith('.') || v.includes('$')) {
+    throw new CommandError(ErrorCode.InvalidNamespace, `Invalid namespace specified '${ctx.db}.${v}'`);
+  }
+  return v;
+}
+
+export function optNumber(ctx: CommandContext, field: string, min = 0): number | undefined {
+  const v = ctx.args[field];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'number') {
+    throw new CommandError(ErrorCode.TypeMismatch, `BSON field '${ctx.name}.${field}' is the wrong type '${typeof v}', expected types '[long, int, decimal, double']`);
+  }
+  if (v < min) throw new CommandError(ErrorCode.BadValue, `${field} value must be non-negative, but received: ${v}`);
+  return Math.trunc(v);
+}
+
+export function optDoc(ctx: CommandContext, field: string, from: Doc = ctx.body): Doc | undefined {
+  const v = from[field];
+  if (v === undefined || v === null) return undefined;
+  if (!isPlainObject(v)) {
+    throw new CommandError(ErrorCode.TypeMismatch, `BSON field '${ctx.name}.${field}' is the wrong type '${Array.isArray(v) ? 'array' : typeof v}', expected type 'object'`);
+  }
+  return v;
+}
+
+function ordered(ctx: CommandContext): boolean {
+  return ctx.args.ordered !== false;
+}
+
+function writeErrorEntry(index: number, e: unknown): Doc {
+  if (e instanceof CommandError) return { index, code: e.code, ...e.extra, errmsg: e.message };
+  return { index, code: ErrorCode.InternalError, errmsg: String((e as Error)?.message ?? e) };
+}
+
+function withWriteErrors(reply: Doc, errors: Doc[]): Doc {
+  if (errors.length) reply.writeErrors = errors;
+  return reply;
+}
+
+function j(ctx: CommandContext): { j?: boolean } {
+  return { j: isPlainObject(ctx.args.writeConcern) && ctx.args.writeConcern.j === true };
+}
+
+// ---- insert --------------------------------------------------------------------------
+
+function insert(ctx: CommandContext): Doc {
+  const coll = collName(ctx);
+  const docs = ctx.sequences.documents ?? (ctx.body.documents as Doc[] | undefined);
+  if (!Array.isArray(docs)) throw new CommandError(ErrorCode.FailedToParse, "BSON field 'insert.documents' is missing but a required field");
+  if (docs.length > 100000) throw new CommandError(ErrorCode.InvalidOptions, `Write batch sizes must be between 1 and 100000. Got ${docs.length} operations.`);
+  const ns = `${ctx.db}.${coll}`;
+  const engine = ctx.node.engine;
+  let n = 0;
+  const errors: Doc[] = [];
+  for (let i = 0; i < docs.length; i++) {
+    ctx.node.opcounters.insert++;
+    try {
+      const raw = docs[i];
+      if (!isPlainObject(raw)) throw new WriteError(ErrorCode.TypeMismatch, 'document must be an object');
+      let doc: Doc = raw;
+      if (doc._id === undefined) doc = { _id: new ObjectId(), ...doc };
+      else if (Object.keys(doc)[0] !== '_id') {
+        const { _id, ...rest } = doc;
+        doc = { _id, ...rest };
+      }
+      if (Array.isArray(doc._id)) throw new WriteError(ErrorCode.InvalidIdField, "The '_id' value cannot be of type array");
+      if (doc._id instanceof RegExp) throw new WriteError(ErrorCode.InvalidIdField, "can't use a regex for _id");
+      engine.ensureCollection(ctx.db, coll);
+      engine.write({ op: 'i', ns, o: doc }, j(ctx));
+      n++;
+    } catch (e) {
+      errors.push(writeErrorEntry(i, e));
+      if (ordered(ctx)) break;
+    }
+  }
+  return withWriteErrors({ n }, errors);
+}
+
+// ---- find / getMore / killCursors ----------------------------------------------------
+
+function find(ctx: CommandContext): Doc {
+  const coll = collName(ctx);
+  const ns = `${ctx.db}.${coll}`;
+  const filter = optDoc(ctx, 'filter');
+  const sort = optDoc(ctx, 'sort');
+  const projection = optDoc(ctx, 'projection');
+  const skip = optNumber(ctx, 'skip');
+  let singleBatch = ctx.args.singleBatch === true;
+  let limit: number | undefined;
+  if (typeof ctx.args.limit === 'number' && ctx.args.limit < 0) {
+    // legacy negative limit: a single batch of |limit|
+    limit = Math.trunc(-ctx.args.limit);
+    singleBatch = true;
+  } else limit = optNumber(ctx, 'limit');
+  const batchSize = optNumber(ctx, 'batchSize');
+  const c = ctx.node.engine.getCollection(ctx.db, coll);
+  const docs = findStored(c, { filter, sort, skip, limit }).map((d) => d.doc);
+  const out = project(docs, projection);
+  const { id, batch } = ctx.node.cursors.open(ns, out, { batchSize, limit, singleBatch, connectionId: ctx.conn.id });
+  return { cursor: { firstBatch: batch, id, ns } };
+}
+
+function getMore(ctx: CommandContext): Doc {
+  const raw = ctx.body.getMore;
+  if (!Long.isLong(raw)) throw new CommandError(ErrorCode.TypeMismatch, `BSON field 'getMore.getMore' is the wrong type '${typeof raw}', expected type 'long'`);
+  const coll = ctx.args.collection;
+  if (typeof coll !== 'string') throw new CommandError(ErrorCode.TypeMismatch, "BSON field 'getMore.collection' is missing but a required field");
+  const c = ctx.node.cursors.get(raw);
+  if (!c) throw new CommandError(ErrorCode.CursorNotFound, `cursor id ${raw.toString()} not found`);
+  const ns = `${ctx.db}.${coll}`;
+  if (c.ns !== ns) throw new CommandError(ErrorCode.Unauthorized, `Requested getMore on namespace '${ns}', but cursor belongs to a different namespace ${c.ns}`);
+  const { id, batch } = ctx.node.cursors.next(c, optNumber(ctx, 'batchSize'));
+  return { cursor: { nextBatch: batch, id, ns } };
+}
+
+function killCursors(ctx: CommandContext): Doc {
+  collName(ctx);
+  const ids = ctx.body.cursors;
+  if (!Array.isArray(ids)) throw new CommandError(ErrorCode.FailedToParse, "BSON field 'killCursors.cursors' is missing but a required field");
+  const cursorsKilled: Long[] = [];
+  const cursorsNotFound: Long[] = [];
+  for (const raw of ids) {
+    const id = Long.isLong(raw) ? raw : Long.fromValue(raw as number);
+    if (ctx.node.cursors.kill(id)) cursorsKilled.push(id);
+    else cursorsNotFound.push(id);
+  }
+  return { cursorsKilled, cursorsNotFound, cursorsAlive: [], cursorsUnknown: [] };
+}
+
+// ---- update --------------------------------------------------------------------------
+
+interface UpdateStatement {
+  q: Doc;
+  u: Doc | Doc[];
+  multi: boolean;
+  upsert: boolean;
+  arrayFilters?: unknown[];
+}
+
+function parseStatement(raw: unknown): UpdateStatement {
+  if (!isPlainObject(raw)) throw new CommandError(ErrorCode.TypeMismatch, 'update statement must be an object');
+  const q = raw.q;
+  const u = raw.u;
+  if (!isPlainObject(q)) throw new CommandError(ErrorCode.FailedToParse, "BSON field 'update.updates.q' is missing but a required field");
+  if (u === undefined) throw new CommandError(ErrorCode.FailedToParse, "BSON field 'update.updates.u' is missing but a required field");
+  return {
+    q,
+    u: u as Doc | Doc[],
+    multi: raw.multi === true,
+    upsert: raw.upsert === true,
+    arrayFilters: Array.isArray(raw.arrayFilters) ? raw.arrayFilters : undefined,
+  };
+}
+
+interface UpdateOutcome {
+  n: number;
+  nModified: number;
+  upsertedId?: unknown;
+}
+
+/** Runs one update statement through the write path. */
+function runUpdate(ctx: CommandContext, coll: string, st: UpdateStatement): UpdateOutcome {
+  const kind: UpdateKind = classifyUpdate(st.u);
+  if (st.multi && kind === 'replacement') throw new CommandError(ErrorCode.FailedToParse, 'multi update is not supported for replacement-style update');
+  const engine = ctx.node.engine;
+  const ns = `${ctx.db}.${coll}`;
+  const c = engine.getCollection(ctx.db, coll);
+  const targets = findStored(c, { filter: st.q, limit: st.multi ? 0 : 1 });
+  if (targets.length === 0) {
+    if (!st.upsert) return { n: 0, nModified: 0 };
+    const doc = buildUpsert(st.q, st.u, kind, { arrayFilters: st.arrayFilters, filter: st.q });
+    engine.ensureCollection(ctx.db, coll);
+    engine.write({ op: 'i', ns, o: doc }, j(ctx));
+    return { n: 1, nModified: 0, upsertedId: doc._id };
+  }
+  let nModified = 0;
+  for (const t of targets) {
+    const next = applyUpdate(t.doc, st.u, kind, { arrayFilters: st.arrayFilters, filter: st.q });
+    if (sameDocument(t.doc, next)) continue;
+    engine.write({ op: 'u', ns, o2: { _id: t.doc._id }, o: next }, j(ctx));
+    nModified++;
+  }
+  return { n: targets.length, nModified };
+}
+
+function update(ctx: CommandContext): Doc {
+  const coll = collName(ctx);
+  const raw = ctx.sequences.updates ?? (ctx.body.updates as unknown[] | undefined);
+  if (!Array.isArray(raw)) throw new CommandError(ErrorCode.FailedToParse, "BSON field 'update.updates' is missing but a required field");
+  let n = 0;
+  let nModified = 0;
+  const upserted: Doc[] = [];
+  const errors: Doc[] = [];
+  for (let i = 0; i < raw.length; i++) {
+    ctx.node.opcounters.update++;
+    try {
+      const res = runUpdate(ctx, coll, parseStatement(raw[i]));
+      n += res.n;
+      nModified += res.nModified;
+      if (res.upsertedId !== undefined) upserted.push({ index: i, _id: res.upsertedId });
+    } catch (e) {
+      errors.push(writeErrorEntry(i, e));
+      if (ordered(ctx)) break;
+    }
+  }
+  const reply: Doc = { n, nModified };
+  if (upserted.length) reply.upserted = upserted;
+  return withWriteErrors(reply, errors);
+}
+
+// ---- delete --------------------------------------------------------------------------
+
+function del(ctx: CommandContext): Doc {
+  const coll = collName(ctx);
+  const raw = ctx.sequences.deletes ?? (ctx.body.deletes as unknown[] | undefined);
+  if (!Array.isArray(raw)) throw new CommandError(ErrorCode.FailedToParse, "BSON field 'delete.deletes' is missing but a required field");
+  const ns = `${ctx.db}.${coll}`;
+  let n = 0;
+  const errors: Doc[] = [];
+  for (let i = 0; i < raw.length; i++) {
+    ctx.node.opcounters.delete++;
+    try {
+      const st = raw[i];
+      if (!isPlainObject(st) || !isPlainObject(st.q)) throw new CommandError(ErrorCode.FailedToParse, "BSON field 'delete.deletes.q' is missing but a required field");
+      const limit = toView(st.limit);
+      if (limit !== 0 && limit !== 1) throw new CommandError(ErrorCode.FailedToParse, `The limit field in delete objects must be 0 or 1. Got ${String(limit)}`);
+      const c = ctx.node.engine.getCollection(ctx.db, coll);
+      const targets = findStored(c, { filter: st.q, limit: limit === 1 ? 1 : 0 });
+      for (const t of targets) {
+        ctx.node.engine.write({ op: 'd', ns, o: { _id: t.doc._id } }, j(ctx));
+        n++;
+      }
+    } catch (e) {
+      errors.push(writeErrorEntry(i, e));
+      if (ordered(ctx)) break;
+    }
+  }
+  return withWriteErrors({ n }, errors);
+}
+
+// ---- findAndModify -------------------------------------------------------------------
+
+function findAndModify(ctx: CommandContext): Doc {
+  const coll = collName(ctx);
+  const ns = `${ctx.db}.${coll}`;
+  const engine = ctx.node.engine;
+  const query = optDoc(ctx, 'query') ?? {};
+  const sort = optDoc(ctx, 'sort');
+  const fields = optDoc(ctx, 'fields');
+  const remove = ctx.args.remove === true;
+  const u = ctx.body.update as Doc | Doc[] | undefined;
+  const returnNew = ctx.args.new === true;
+  const upsert = ctx.args.upsert === true;
+  const arrayFilters = Array.isArray(ctx.body.arrayFilters) ? (ctx.body.arrayFilters as unknown[]) : undefined;
+  if (remove && u !== undefined) throw new CommandError(ErrorCode.FailedToParse, 'Cannot specify both an update and remove=true');
+  if (!remove && u === undefined) throw new CommandError(ErrorCode.FailedToParse, 'Either an update or remove=true must be specified');
+  if (remove && upsert) throw new CommandError(ErrorCode.FailedToParse, 'Cannot specify both upsert=true and remove=true ');
+  if (remove && returnNew) throw new CommandError(ErrorCode.FailedToParse, 'Cannot specify both new=true and remove=true; \'remove\' always returns the deleted document');
+  const c = engine.getCollection(ctx.db, coll);
+  const target = findStored(c, { filter: query, sort, limit: 1 })[0];
+  const shape = (d: Doc | undefined): Doc | null => (d ? (project([d], fields)[0] ?? null) : null);
+  if (remove) {
+    ctx.node.opcounters.delete++;
+    if (!target) return { lastErrorObject: { n: 0 }, value: null };
+    engine.write({ op: 'd', ns, o: { _id: target.doc._id } }, j(ctx));
+    return { lastErrorObject: { n: 1 }, value: shape(target.doc) };
+  }
+  ctx.node.opcounters.update++;
+  const kind = classifyUpdate(u);
+  if (!target) {
+    if (!upsert) return { lastErrorObject: { n: 0, updatedExisting: false }, value: null };
+    const doc = buildUpsert(query, u!, kind, { arrayFilters, filter: query });
+    engine.ensureCollection(ctx.db, coll);
+    engine.write({ op: 'i', ns, o: doc }, j(ctx));
+    return { lastErrorObject: { n: 1, updatedExisting: false, upserted: doc._id }, value: returnNew ? shape(doc) : null };
+  }
+  const next = applyUpdate(target.doc, u!, kind, { arrayFilters, filter: query });
+  if (!sameDocument(target.doc, next)) engine.write({ op: 'u', ns, o2: { _id: target.doc._id }, o: next }, j(ctx));
+  return { lastErrorObject: { n: 1, updatedExisting: true }, value: shape(returnNew ? next : target.doc) };
+}
+
+// ---- count / distinct ----------------------------------------------------------------
+
+function count(ctx: CommandContext): Doc {
+  const coll = collName(ctx);
+  const c = ctx.node.engine.getCollection(ctx.db, coll);
+  const query = optDoc(ctx, 'query');
+  const skip = optNumber(ctx, 'skip') ?? 0;
+  let limit = typeof ctx.args.limit === 'number' ? Math.abs(ctx.args.limit) : 0;
+  if (!c) return { n: 0 };
+  let n: number;
+  if (!query || Object.keys(query).length === 0) n = c.docs.size;
+  else {
+    const q = compileFilter(query);
+    n = 0;
+    for (const d of c.docs.values()) if (matches(q, d)) n++;
+  }
+  n = Math.max(0, n - skip);
+  if (limit > 0) n = Math.min(n, limit);
+  limit = 0;
+  return { n };
+}
+
+function distinct(ctx: CommandContext): Doc {
+  const coll = collName(ctx);
+  const key = ctx.args.key;
+  if (typeof key !== 'string') throw new CommandError(ErrorCode.TypeMismatch, "BSON field 'distinct.key' is the wrong type, expected type 'string'");
+  const c = ctx.node.engine.getCollection(ctx.db, coll);
+  const docs = findStored(c, { filter: optDoc(ctx, 'query') });
+  const seen = new Set<string>();
+  const values: unknown[] = [];
+  for (const d of docs) {
+    let v = getPath(d.doc, key);
+    if (v === undefined) continue;
+    const list = Array.isArray(v) ? v : [v];
+    for (const x of list) {
+      v = x;
+      const k = keyOf(x);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      values.push(x);
+    }
+  }
+  return { values };
+}
+
+// ---- aggregate -----------------------------------------------------------------------
+
+function resolverFor(ctx: CommandContext) {
+  return (name: string): Doc[] => {
+    const c = ctx.node.engine.getCollection(ctx.db, name);
+    return c ? [...c.docs.values()].map((d) => d.view) : [];
+  };
+}
+
+/** Runs a pipeline over stored documents; passthrough documents keep their BSON types. */
+export function runPipeline(ctx: CommandContext, source: StoredDoc[] | Doc[], pipeline: Doc[]): Doc[] {
+  const typedOf = new WeakMap<object, Doc>();
+  const input = source.map((s) => {
+    if ('view' in s && 'doc' in s && typeof (s as StoredDoc).view === 'object') {
+      const v = (s as StoredDoc).view;
+      typedOf.set(v, (s as StoredDoc).doc);
+      return v;
+    }
+    return toViewDoc(s as Doc);
+  });
+  let out: Doc[];
+  try {
+    out = new Aggregator(toView(pipeline) as Doc[], { collectionResolver: resolverFor(ctx), useStrictMode: true, scriptEnabled: false }).run(input) as Doc[];
+  } catch (e) {
+    if (e instanceof CommandError) throw e;
+    throw new CommandError(ErrorCode.BadValue, (e as Error)?.message ?? String(e));
+  }
+  return out.map((d) => typedOf.get(d) ?? retypeDoc(d, undefined));
+}
+
+function writeStage(ctx: CommandContext, pipeline: Doc[]): { stage?: Doc; rest: Doc[] } {
+  const last = pipeline[pipeline.length - 1];
+  if (last && ('$out' in last || '$merge' in last)) return { stage: last, rest: pipeline.slice(0, -1) };
+  return { rest: pipeline };
+}
+
+function target(ctx: CommandContext, spec: unknown): { db: string; coll: string } {
+  if (typeof spec === 'string') return { db: ctx.db, coll: spec };
+  if (isPlainObject(spec) && typeof spec.coll === 'string') return { db: typeof spec.db === 'string' ? spec.db : ctx.db, coll: spec.coll };
+  throw new CommandError(ErrorCode.FailedToParse, '$out/$merge target must be a string or { db, coll }');
+}
+
+function applyOut(ctx: CommandContext, stage: Doc, results: Doc[]): void {
+  const engine = ctx.node.engine;
+  if ('$out' in stage) {
+    const t = target(ctx, stage.$out);
+    const old = engine.getCollection(t.db, t.coll);
+    const indexes = old?.indexes.filter((i) => i.name !== '_id_') ?? [];
+    if (old) engine.write({ op: 'c', ns: `${t.db}.$cmd`, o: { drop: t.coll } });
+    engine.ensureCollection(t.db, t.coll);
+    for (const spec of indexes) engine.write({ op: 'c', ns: `${t.db}.$cmd`, o: { createIndexes: t.coll, spec } });
+    for (let d of results) {
+      if (d._id === undefined) d = { _id: new ObjectId(), ...d };
+      engine.write({ op: 'i', ns: `${t.db}.${t.coll}`, o: d });
+    }
+    return;
+  }
+  const m = stage.$merge as Doc | string;
+  const spec: Doc = typeof m === 'string' ? { into: m } : m;
+  const t = target(ctx, spec.into);
+  const whenMatched = spec.whenMatched ?? 'merge';
+  const whenNotMatched = spec.whenNotMatched ?? 'insert';
+  engine.ensureCollection(t.db, t.coll);
+  const ns = `${t.db}.${t.coll}`;
+  for (let d of results) {
+    if (d._id === undefined) d = { _id: new ObjectId(), ...d };
+    const c = engine.getCollection(t.db, t.coll)!;
+    const existing = c.docs.get(keyOf(d._id));
+    if (!existing) {
+      if (whenNotMatched === 'insert') engine.write({ op: 'i', ns, o: d });
+      else if (whenNotMatched === 'fail') throw new CommandError(13113, '$merge could not find a matching document in the target collection for at least one document in the source collection');
+      continue;
+    }
+    if (whenMatched === 'keepExisting') continue;
+    if (whenMatched === 'fail') throw new CommandError(ErrorCode.DuplicateKey, `E11000 duplicate key error collection: ${ns} index: _id_`);
+    const next = whenMatched === 'replace' ? d : { ...existing.doc, ...d };
+    engine.write({ op: 'u', ns, o2: { _id: d._id }, o: next });
+  }
+}
+
+function aggregate(ctx: CommandContext): Doc {
+  const pipeline = ctx.body.pipeline;
+  if (!Array.isArray(pipeline)) throw new CommandError(ErrorCode.TypeMismatch, "BSON field 'aggregate.pipeline' is the wrong type, expected type 'array'");
+  const explain = ctx.args.explain === true;
+  const cursorOpt = ctx.args.cursor;
+  if (cursorOpt === undefined && !explain) {
+    throw new CommandError(ErrorCode.FailedToParse, "The 'cursor' option is required, except for aggregate with the explain argument");
+  }
+  if (cursorOpt !== undefined && !isPlainObject(cursorOpt)) throw new CommandError(ErrorCode.TypeMismatch, "cursor field must be missing or an object");
+  const batchSize = isPlainObject(cursorOpt) && typeof cursorOpt.batchSize === 'number' ? cursorOpt.batchSize : undefined;
+  const stages = pipeline as Doc[];
+  for (const s of stages) {
+    if (!isPlainObject(s) || Object.keys(s).length !== 1) throw new CommandError(40323, 'A pipeline stage specification object must contain exactly one field.');
+  }
+  const { stage, rest } = writeStage(ctx, stages);
+  let source: StoredDoc[] | Doc[];
+  let ns: string;
+  if (ctx.args.aggregate === 1) {
+    ns = `${ctx.db}.$cmd.aggregate`;
+    source = [];
+  } else {
+    const coll = collName(ctx);
+    ns = `${ctx.db}.${coll}`;
+    const c = ctx.node.engine.getCollection(ctx.db, coll);
+    // Push a leading $match into the scan.
+    if (rest[0] && '$match' in rest[0] && c) {
+      const q = compileFilter(rest[0].$match);
+      source = [...c.docs.values()].filter((d) => matches(q, d));
+      rest.shift();
+    } else source = c ? [...c.docs.values()] : [];
+  }
+  const results = rest.length === 0 ? (source as StoredDoc[]).map((d) => ('doc' in d ? (d as StoredDoc).doc : (d as Doc))) : runPipeline(ctx, source, rest);
+  if (explain) return { explainVersion: '1', stages: stages, queryPlanner: { namespace: ns, winningPlan: { stage: 'COLLSCAN' } } };
+  if (stage) {
+    applyOut(ctx, stage, results);
+    return { cursor: { firstBatch: [], id: Long.ZERO, ns } };
+  }
+  const { id, batch } = ctx.node.cursors.open(ns, results, { batchSize, connectionId: ctx.conn.id });
+  return { cursor: { firstBatch: batch, id, ns } };
+}
+
+registerCommands({
+  insert: { handler: insert, write: true, counter: 'none' },
+  find: { handler: find, counter: 'query' },
+  getMore: { handler: getMore, counter: 'getmore' },
+  killCursors,
+  update: { handler: update, write: true, counter: 'none' },
+  delete: { handler: del, write: true, counter: 'none' },
+  findAndModify: { handler: findAndModify, write: true },
+  findandmodify: { handler: findAndModify, write: true },
+  count,
+  distinct,
+  aggregate: {
+    handler: aggregate,
+    // $out/$merge make it a write; validated inside the write path like any other.
+  },
+});
+
+export { toViewDoc };

@@ -1,0 +1,4 @@
+/** Registers every command module with the dispatcher. */
+import './admin.js';
+import './crud.js';
+import './catalog.js';

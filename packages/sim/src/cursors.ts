@@ -1,0 +1,102 @@
+/** Server-side cursors: results are materialized at creation and handed out in batches. */
+import { BSON, Long } from 'bson';
+import type { Doc } from './storage/values.js';
+
+/** mongod's first-batch default (101 documents) and reply size bound. */
+export const DEFAULT_FIRST_BATCH = 101;
+const MAX_BATCH_BYTES = 16 * 1024 * 1024;
+
+export interface ServerCursor {
+  readonly id: Long;
+  readonly ns: string;
+  readonly docs: Doc[];
+  pos: number;
+  /** Documents still allowed by `limit` (Infinity if none). */
+  remainingLimit: number;
+  lastUsed: number;
+  readonly connectionId: number;
+}
+
+export class CursorManager {
+  private cursors = new Map<string, ServerCursor>();
+  private timer: NodeJS.Timeout | undefined;
+
+  /** idleTimeoutMs: mongod's cursorTimeoutMillis (10 minutes); 0 disables the reaper. */
+  constructor(private readonly idleTimeoutMs = 10 * 60 * 1000) {
+    if (idleTimeoutMs > 0) {
+      this.timer = setInterval(() => this.reap(), Math.min(idleTimeoutMs, 60_000));
+      this.timer.unref();
+    }
+  }
+
+  get size(): number {
+    return this.cursors.size;
+  }
+
+  /** Takes the first batch; registers a cursor only if documents remain. */
+  open(ns: string, docs: Doc[], opts: { batchSize?: number; limit?: number; singleBatch?: boolean; connectionId: number }): { id: Long; batch: Doc[] } {
+    const remainingLimit = opts.limit && opts.limit > 0 ? opts.limit : Infinity;
+    const c: ServerCursor = { id: Long.ZERO, ns, docs, pos: 0, remainingLimit, lastUsed: Date.now(), connectionId: opts.connectionId };
+    const batch = this.take(c, opts.batchSize ?? DEFAULT_FIRST_BATCH);
+    if (opts.singleBatch || c.pos >= c.docs.length || c.remainingLimit <= 0) return { id: Long.ZERO, batch };
+    const id = this.newId();
+    const stored = { ...c, id };
+    this.cursors.set(id.toString(), stored);
+    return { id, batch };
+  }
+
+  get(id: Long): ServerCursor | undefined {
+    return this.cursors.get(id.toString());
+  }
+
+  /** The next batch; the cursor is closed (id 0) when exhausted. */
+  next(c: ServerCursor, batchSize: number | undefined): { id: Long; batch: Doc[] } {
+    c.lastUsed = Date.now();
+    const batch = this.take(c, batchSize && batchSize > 0 ? batchSize : Infinity);
+    if (c.pos >= c.docs.length || c.remainingLimit <= 0) {
+      this.cursors.delete(c.id.toString());
+      return { id: Long.ZERO, batch };
+    }
+    return { id: c.id, batch };
+  }
+
+  kill(id: Long): boolean {
+    return this.cursors.delete(id.toString());
+  }
+
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.cursors.clear();
+  }
+
+  private take(c: ServerCursor, batchSize: number): Doc[] {
+    const out: Doc[] = [];
+    let bytes = 0;
+    const n = Math.min(batchSize === 0 ? Infinity : batchSize, c.remainingLimit);
+    while (out.length < n && c.pos < c.docs.length) {
+      const d = c.docs[c.pos]!;
+      const size = BSON.calculateObjectSize(d);
+      if (out.length > 0 && bytes + size > MAX_BATCH_BYTES) break;
+      out.push(d);
+      bytes += size;
+      c.pos++;
+    }
+    c.remainingLimit -= out.length;
+    return out;
+  }
+
+  private newId(): Long {
+    for (;;) {
+      const hi = Math.floor(Math.random() * 0x7fffffff);
+      const lo = Math.floor(Math.random() * 0xffffffff);
+      const id = Long.fromBits(lo | 0, hi | 0);
+      if (!id.isZero() && !this.cursors.has(id.toString())) return id;
+    }
+  }
+
+  private reap(): void {
+    const now = Date.now();
+    for (const [k, c] of this.cursors) if (now - c.lastUsed > this.idleTimeoutMs) this.cursors.delete(k);
+  }
+}

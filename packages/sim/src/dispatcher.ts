@@ -1,0 +1,138 @@
+/**
+ * The command dispatcher: routes a decoded command to its handler, applies the
+ * `failCommand` fail point, the role's checks (write concern, writability) and
+ * shapes the reply the way mongod does (`ok` last; errmsg/code/codeName on failure).
+ */
+import { CommandError, ErrorCode, codeName, errorReply } from './errors.js';
+import type { ConnectionInfo, SimNode } from './node.js';
+import { isPlainObject, toViewDoc, type Doc } from './storage/values.js';
+
+export interface CommandContext {
+  readonly node: SimNode;
+  readonly conn: ConnectionInfo;
+  /** The `$db` of the request. */
+  readonly db: string;
+  /** The command name as sent (first key). */
+  readonly name: string;
+  /** The body with BSON types intact (Int32, Double, Long...). */
+  readonly body: Doc;
+  /** The body with numbers as JS numbers: read parameters from here. */
+  readonly args: Doc;
+  /** Kind 1 sections, typed. */
+  readonly sequences: Readonly<Record<string, Doc[]>>;
+  readonly exhaustAllowed: boolean;
+}
+
+export type CommandHandler = (ctx: CommandContext) => Doc | Promise<Doc>;
+
+export interface CommandSpec {
+  readonly handler: CommandHandler;
+  /** A write: the write concern is validated and the role must accept writes. */
+  readonly write?: boolean;
+  readonly adminOnly?: boolean;
+  /** Which opcounter this command bumps (default: command). */
+  readonly counter?: 'query' | 'getmore' | 'command' | 'none';
+}
+
+export const registry = new Map<string, CommandSpec>();
+
+export function registerCommands(specs: Record<string, CommandSpec | CommandHandler>): void {
+  for (const [name, spec] of Object.entries(specs)) {
+    registry.set(name, typeof spec === 'function' ? { handler: spec } : spec);
+  }
+}
+
+export interface DispatchResult {
+  reply: Doc;
+  /** failCommand closeConnection: drop the socket without replying. */
+  closeConnection?: boolean;
+}
+
+const FAIL_COMMAND_EXEMPT = new Set(['configureFailPoint']);
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+export async function dispatch(
+  node: SimNode,
+  conn: ConnectionInfo,
+  body: Doc,
+  sequences: Readonly<Record<string, Doc[]>> = {},
+  exhaustAllowed = false,
+): Promise<DispatchResult> {
+  const name = Object.keys(body)[0];
+  if (name === undefined) return { reply: new CommandError(ErrorCode.FailedToParse, 'Command document is empty').toReply() };
+  const db = body.$db;
+  if (typeof db !== 'string') {
+    return { reply: new CommandError(40571, 'OP_MSG requests require a $db argument').toReply() };
+  }
+  const args = toViewDoc(body);
+
+  // failCommand, as mongod's test command implements it: before the command runs.
+  let wceAfter: Doc | undefined;
+  let labelsAfter: unknown;
+  if (!FAIL_COMMAND_EXEMPT.has(name)) {
+    const data = node.failPoints.shouldFail('failCommand', (d) => {
+      const list = Array.isArray(d.failCommands) ? (d.failCommands as unknown[]) : [];
+      if (!list.includes(name)) return false;
+      if (typeof d.appName === 'string' && d.appName !== conn.appName) return false;
+      return true;
+    });
+    if (data) {
+      const d = toViewDoc(data);
+      if (d.blockConnection === true && typeof d.blockTimeMS === 'number') await sleep(d.blockTimeMS, conn.signal);
+      if (d.closeConnection === true) return { reply: {}, closeConnection: true };
+      if (typeof d.errorCode === 'number') {
+        const reply: Doc = { ok: 0, errmsg: "Failing command via 'failCommand' failpoint", code: d.errorCode, codeName: codeName(d.errorCode) };
+        if (Array.isArray(data.errorLabels)) reply.errorLabels = data.errorLabels;
+        return { reply };
+      }
+      if (isPlainObject(data.writeConcernError)) {
+        wceAfter = data.writeConcernError;
+        labelsAfter = data.errorLabels;
+      }
+    }
+  }
+
+  const spec = registry.get(name);
+  if (!spec) {
+    node.opcounters.command++;
+    return { reply: new CommandError(ErrorCode.CommandNotFound, `no such command: '${name}'`).toReply() };
+  }
+  const counter = spec.counter ?? 'command';
+  if (counter !== 'none') node.opcounters[counter]++;
+
+  let reply: Doc;
+  try {
+    if (spec.adminOnly && db !== 'admin') throw new CommandError(ErrorCode.Unauthorized, `${name} may only be run against the admin database.`);
+    node.role.checkTransactionFields(args);
+    const wc = isPlainObject(args.writeConcern) ? args.writeConcern : undefined;
+    if (spec.write) {
+      node.role.validateWriteConcern(wc);
+      node.role.checkWritable(db);
+    }
+    const out = await spec.handler({ node, conn, db, name, body, args, sequences, exhaustAllowed });
+    reply = 'ok' in out ? out : { ...out, ok: 1 };
+    if (spec.write && wc?.j === true) node.engine.flush();
+  } catch (e) {
+    if (!(e instanceof CommandError)) {
+      node.logger.log('COMMAND', 21962, `conn${conn.id}`, 'Assertion while executing command', { command: name, error: String((e as Error)?.stack ?? e) }, { severity: 'E' });
+    }
+    reply = errorReply(e);
+  }
+  if (wceAfter && reply.ok === 1) {
+    reply.writeConcernError = wceAfter;
+    if (Array.isArray(labelsAfter)) reply.errorLabels = labelsAfter;
+  }
+  return { reply };
+}

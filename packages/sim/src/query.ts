@@ -1,0 +1,254 @@
+/** Query, sort, projection and update evaluation on top of mingo (see storage/values.ts for the two representations). */
+import { ObjectId } from 'bson';
+import { Query, update as mingoUpdate, updateOne as mingoUpdateOne } from 'mingo';
+import { CommandError, ErrorCode } from './errors.js';
+import type { CollectionState, StoredDoc } from './storage/engine.js';
+import { compareValues, formatDoc, formatValue, getPath, hintFromPaths, isPlainObject, keyOf, retype, retypeDoc, sameDocument, toView, toViewDoc, type Doc } from './storage/values.js';
+
+const MINGO_OPTS = { useStrictMode: true, scriptEnabled: false } as const;
+
+function mingoError(e: unknown): never {
+  if (e instanceof CommandError) throw e;
+  throw new CommandError(ErrorCode.BadValue, (e as Error)?.message ?? String(e));
+}
+
+export function compileFilter(filter: unknown): Query | undefined {
+  if (filter === undefined || filter === null) return undefined;
+  if (!isPlainObject(filter)) throw new CommandError(ErrorCode.TypeMismatch, "BSON field 'filter' is the wrong type, expected type 'object'");
+  if (Object.keys(filter).length === 0) return undefined;
+  try {
+    return new Query(toViewDoc(filter), MINGO_OPTS);
+  } catch (e) {
+    mingoError(e);
+  }
+}
+
+export function matches(q: Query | undefined, d: StoredDoc): boolean {
+  if (!q) return true;
+  try {
+    return q.test(d.view);
+  } catch (e) {
+    mingoError(e);
+  }
+}
+
+/** Sort key value of a path: for arrays, the min (ascending) or max (descending) element. */
+function sortValue(doc: Doc, path: string, dir: number): unknown {
+  const v = getPath(doc, path);
+  if (!Array.isArray(v)) return v;
+  const flat = v.flat(Infinity);
+  if (flat.length === 0) return undefined;
+  let best = flat[0];
+  for (const x of flat) if (dir > 0 ? compareValues(x, best) < 0 : compareValues(x, best) > 0) best = x;
+  return best;
+}
+
+export function sortStored(docs: StoredDoc[], sort: unknown): StoredDoc[] {
+  if (!isPlainObject(sort) || Object.keys(sort).length === 0) return docs;
+  const keys = Object.entries(toViewDoc(sort))
+    .filter(([k]) => k !== '$natural')
+    .map(([k, d]) => {
+      if (isPlainObject(d)) return [k, 0] as const; // { $meta } — not ordered here
+      if (d !== 1 && d !== -1) throw new CommandError(ErrorCode.BadValue, '$sort key ordering must be 1 (for ascending) or -1 (for descending)');
+      return [k, d] as const;
+    })
+    .filter(([, d]) => d !== 0);
+  if (isPlainObject(sort) && (sort as Doc).$natural === -1) docs = [...docs].reverse();
+  if (keys.length === 0) return docs;
+  const decorated = docs.map((d) => ({ d, k: keys.map(([p, dir]) => sortValue(d.view, p, dir)) }));
+  decorated.sort((a, b) => {
+    for (let i = 0; i < keys.length; i++) {
+      const c = compareValues(a.k[i], b.k[i]);
+      if (c !== 0) return c * keys[i]![1];
+    }
+    return 0;
+  });
+  return decorated.map((x) => x.d);
+}
+
+export function project(docs: Doc[], projection: unknown): Doc[] {
+  if (!isPlainObject(projection) || Object.keys(projection).length === 0) return docs;
+  try {
+    return new Query({}, MINGO_OPTS).find<Doc>(docs, toViewDoc(projection)).all();
+  } catch (e) {
+    mingoError(e);
+  }
+}
+
+export interface FindSpec {
+  filter?: unknown;
+  sort?: unknown;
+  skip?: number;
+  limit?: number;
+}
+
+/** Matching stored documents in order (sort, skip, limit applied). */
+export function findStored(coll: CollectionState | undefined, spec: FindSpec): StoredDoc[] {
+  if (!coll) return [];
+  const q = compileFilter(spec.filter);
+  let out: StoredDoc[] = [];
+  const sorted = isPlainObject(spec.sort) && Object.keys(spec.sort).length > 0;
+  const stopAt = !sorted && spec.limit && spec.limit > 0 ? (spec.skip ?? 0) + spec.limit : Infinity;
+  for (const d of coll.docs.values()) {
+    if (matches(q, d)) {
+      out.push(d);
+      if (out.length >= stopAt) break;
+    }
+  }
+  out = sortStored(out, spec.sort);
+  if (spec.skip && spec.skip > 0) out = out.slice(spec.skip);
+  if (spec.limit && spec.limit > 0) out = out.slice(0, spec.limit);
+  return out;
+}
+
+// ---- updates -------------------------------------------------------------------------
+
+const UPDATE_OPERATORS = new Set(['$set', '$unset', '$inc', '$mul', '$rename', '$min', '$max', '$currentDate', '$addToSet', '$pop', '$pull', '$pullAll', '$push', '$bit', '$setOnInsert']);
+
+export type UpdateKind = 'operators' | 'replacement' | 'pipeline';
+
+/** Classifies and validates an update document the way mongod's parser does. */
+export function classifyUpdate(u: unknown): UpdateKind {
+  if (Array.isArray(u)) {
+    for (const s of u) if (!isPlainObject(s)) throw new CommandError(ErrorCode.FailedToParse, 'Each element of the pipeline must be an object');
+    return 'pipeline';
+  }
+  if (!isPlainObject(u)) throw new CommandError(ErrorCode.FailedToParse, 'Update argument must be either an object or an array');
+  const keys = Object.keys(u);
+  if (keys.length === 0 || !keys[0]!.startsWith('$')) {
+    for (const k of keys) {
+      if (k.startsWith('$')) {
+        throw new CommandError(
+          ErrorCode.DollarPrefixedFieldName,
+          `The dollar ($) prefixed field '${k}' in '${k}' is not allowed in the context of an update's replacement document. Consider using an aggregation pipeline with $replaceWith.`,
+        );
+      }
+    }
+    return 'replacement';
+  }
+  const paths: string[] = [];
+  for (const k of keys) {
+    if (!UPDATE_OPERATORS.has(k)) {
+      throw new CommandError(ErrorCode.FailedToParse, `Unknown modifier: ${k}. Expected a valid update modifier or pipeline-style update specified as an array`);
+    }
+    const operand = u[k];
+    if (!isPlainObject(operand)) {
+      throw new CommandError(
+        ErrorCode.FailedToParse,
+        `Modifiers operate on fields but we found type ${typeof operand} instead. For example: {$mod: {<field>: ...}} not {${k}: ${formatValue(operand)}}`,
+      );
+    }
+    for (const p of Object.keys(operand)) {
+      if (p === '') throw new CommandError(56, "An empty update path is not valid.");
+      paths.push(p);
+      if (k === '$rename' && typeof operand[p] === 'string') paths.push(operand[p] as string);
+    }
+  }
+  for (let i = 0; i < paths.length; i++) {
+    for (let j = 0; j < paths.length; j++) {
+      if (i === j) continue;
+      const a = paths[i]!.replace(/\.\$(\[[^\]]*\])?/g, '');
+      const b = paths[j]!.replace(/\.\$(\[[^\]]*\])?/g, '');
+      if (a === b || b.startsWith(`${a}.`)) {
+        throw new CommandError(ErrorCode.ConflictingUpdateOperators, `Updating the path '${paths[j]}' would create a conflict at '${a}'`);
+      }
+    }
+  }
+  return 'operators';
+}
+
+export interface ApplyUpdateOptions {
+  arrayFilters?: unknown[];
+  /** The filter (for the positional `$` operator). */
+  filter?: unknown;
+  /** An upsert's insert: $setOnInsert applies. */
+  inserting?: boolean;
+}
+
+/** Applies an update to a typed document; returns the new typed document. Throws CommandError. */
+export function applyUpdate(old: Doc, u: Doc | Doc[], kind: UpdateKind, opts: ApplyUpdateOptions = {}): Doc {
+  let next: Doc;
+  if (kind === 'replacement') {
+    const repl = u as Doc;
+    if (repl._id !== undefined && old._id !== undefined && keyOf(repl._id) !== keyOf(old._id)) {
+      throw new CommandError(ErrorCode.ImmutableField, `After applying the update, the (immutable) field '_id' was found to have been altered to _id: ${formatValue(repl._id)}`);
+    }
+    const { _id, ...rest } = repl;
+    next = old._id !== undefined ? { _id: old._id, ...rest } : _id !== undefined ? { _id, ...rest } : { ...rest };
+    return next;
+  }
+  const view = toViewDoc(old);
+  if (kind === 'pipeline') {
+    const docs = [view];
+    try {
+      mingoUpdateOne(docs, {}, toView(u) as never, {}, MINGO_OPTS);
+    } catch (e) {
+      mingoError(e);
+    }
+    next = retypeDoc(docs[0]!, old);
+  } else {
+    const mod = { ...(u as Doc) };
+    if (!opts.inserting) delete mod.$setOnInsert;
+    const modView = toViewDoc(mod);
+    try {
+      mingoUpdate(view, modView as never, opts.arrayFilters ? (toView(opts.arrayFilters) as Doc[]) : undefined, isPlainObject(opts.filter) ? toViewDoc(opts.filter) : undefined, {
+        cloneMode: 'copy',
+        queryOptions: MINGO_OPTS,
+      });
+    } catch (e) {
+      mingoError(e);
+    }
+    next = retypeDoc(view, hintFromPaths(mod.$set as Doc | undefined), hintFromPaths(mod.$setOnInsert as Doc | undefined), old);
+  }
+  if (old._id !== undefined && (next._id === undefined || keyOf(next._id) !== keyOf(old._id))) {
+    throw new CommandError(ErrorCode.ImmutableField, "Performing an update on the path '_id' would modify the immutable field '_id'");
+  }
+  if (next._id !== undefined && Object.keys(next)[0] !== '_id') {
+    const { _id, ...rest } = next;
+    next = { _id, ...rest };
+  }
+  return next;
+}
+
+/** The document an upsert starts from: the filter's equality predicates. */
+export function upsertBase(filter: unknown): Doc {
+  const out: Doc = {};
+  const add = (path: string, value: unknown): void => {
+    const parts = path.split('.');
+    let cur = out;
+    for (let i = 0; i < parts.length - 1; i++) {
+      if (!isPlainObject(cur[parts[i]!])) cur[parts[i]!] = {};
+      cur = cur[parts[i]!] as Doc;
+    }
+    cur[parts[parts.length - 1]!] = value;
+  };
+  const walk = (f: unknown): void => {
+    if (!isPlainObject(f)) return;
+    for (const [k, v] of Object.entries(f)) {
+      if (k === '$and' && Array.isArray(v)) v.forEach(walk);
+      else if (k.startsWith('$')) continue;
+      else if (isPlainObject(v) && Object.keys(v)[0]?.startsWith('$')) {
+        if ('$eq' in v) add(k, v.$eq);
+      } else if (!(v instanceof RegExp)) add(k, v);
+    }
+  };
+  walk(filter);
+  return out;
+}
+
+/** Builds an upsert's new document. */
+export function buildUpsert(filter: unknown, u: Doc | Doc[], kind: UpdateKind, opts: ApplyUpdateOptions): Doc {
+  const base = upsertBase(filter);
+  let doc: Doc;
+  if (kind === 'replacement') {
+    const { _id, ...rest } = u as Doc;
+    const id = _id ?? base._id;
+    doc = id !== undefined ? { _id: id, ...rest } : rest;
+  } else {
+    doc = applyUpdate(base, u, kind, { ...opts, inserting: true });
+  }
+  if (doc._id === undefined) doc = { _id: new ObjectId(), ...doc };
+  return doc;
+}
+
+export { sameDocument, formatDoc, retype };

@@ -1,0 +1,72 @@
+/** In-process API: startSim() runs a SimNode behind a WireServer. */
+import { Logger, type LogSink } from './log.js';
+import { SimNode, type NodeOptions } from './node.js';
+import { WireServer } from './server.js';
+import type { Doc } from './storage/values.js';
+
+export interface StartSimOptions {
+  /** TCP port; 0 (the default here) picks a free port. */
+  port?: number;
+  /** Address(es) to listen on (default 127.0.0.1). */
+  bindIp?: string | string[];
+  /** Persist to this directory (journal); in memory when absent. */
+  dbpath?: string;
+  /** Stored for the replica-set layer; the node still runs as a standalone today. */
+  replSet?: string;
+  /** Delay every reply by this many milliseconds. */
+  latencyMs?: number;
+  /** Where JSON log lines go (default: nowhere). */
+  log?: LogSink;
+  quiet?: boolean;
+  /** For getCmdLineOpts. */
+  cmdLine?: { argv: string[]; parsed: Doc };
+  /** Called when a client runs { shutdown: 1 } (default: close()). */
+  onShutdown?: () => void;
+  syncIntervalMs?: number;
+}
+
+export interface SimHandle {
+  readonly port: number;
+  readonly host: string;
+  /** `host:port`, e.g. for a connection string. */
+  readonly address: string;
+  /** `mongodb://host:port/` */
+  readonly uri: string;
+  readonly node: SimNode;
+  /** Stops listening, drops connections, flushes and closes storage. Idempotent. */
+  close(): Promise<void>;
+}
+
+export async function startSim(options: StartSimOptions = {}): Promise<SimHandle> {
+  const bindIps = (Array.isArray(options.bindIp) ? options.bindIp : (options.bindIp ?? '127.0.0.1').split(','))
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const logger = new Logger({ sink: options.log, quiet: options.quiet });
+  const nodeOptions: NodeOptions = {
+    dbpath: options.dbpath,
+    replSet: options.replSet,
+    logger,
+    cmdLine: options.cmdLine,
+    syncIntervalMs: options.syncIntervalMs,
+  };
+  const node = new SimNode(nodeOptions);
+  node.open();
+  const server = new WireServer(node, { port: options.port ?? 0, bindIps, latencyMs: options.latencyMs });
+  try {
+    await server.listen();
+  } catch (e) {
+    node.close();
+    throw e;
+  }
+  const host = bindIps[0] === '0.0.0.0' || bindIps[0] === '::' ? '127.0.0.1' : bindIps[0]!;
+  node.host = `${host}:${server.port}`;
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      await server.close();
+      node.close();
+    })());
+  node.setShutdownHook(options.onShutdown ?? (() => void close()));
+  const bracket = host.includes(':') ? `[${host}]` : host;
+  return { port: server.port, host, address: `${bracket}:${server.port}`, uri: `mongodb://${bracket}:${server.port}/`, node, close };
+}
