@@ -225,7 +225,7 @@ export class ClientConnection {
         return;
       }
       if (!this.authStarted) {
-        this.refuse(BridgeCloseCode.AuthFailed, BridgeErrorReason.AuthFailed, 'the first frame must be an auth frame (or pass the token as a subprotocol)');
+        this.refuse(BridgeCloseCode.AuthFailed, BridgeErrorReason.AuthFailed, 'missing token: send it as a mongo-edge.token.* subprotocol or in a first auth frame');
         return;
       }
       this.preAuth.push(data);
