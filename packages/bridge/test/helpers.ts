@@ -33,7 +33,7 @@ function reply(socket: net.Socket, responseTo: number, body: Document): boolean 
   return ok;
 }
 
-/** A TCP server answering OP_MSG: hello, ping, echo, flood, oversize, hangup. */
+/** A TCP server answering OP_MSG: hello, ping, echo, sleep, flood, oversize, hangup. */
 export async function startFakeMongod(options: FakeMongodOptions = {}): Promise<FakeMongod> {
   const sockets = new Set<net.Socket>();
   let accepted = 0;
@@ -89,10 +89,17 @@ export async function startFakeMongod(options: FakeMongodOptions = {}): Promise<
         for (let i = 0; i < count; i++) {
           if (socket.destroyed) return;
           const ok = reply(socket, msg.requestId, { ok: 1, i, data });
-          if (!ok) await new Promise<void>((resolve) => {
-            socket.once('drain', resolve);
-            socket.once('close', resolve);
-          });
+          if (!ok) {
+            await new Promise<void>((resolve) => {
+              const done = () => {
+                socket.off('drain', done);
+                socket.off('close', done);
+                resolve();
+              };
+              socket.on('drain', done);
+              socket.on('close', done);
+            });
+          }
         }
         return;
       }
@@ -103,6 +110,10 @@ export async function startFakeMongod(options: FakeMongodOptions = {}): Promise<
         socket.write(head);
         return;
       }
+      case 'sleep':
+        await new Promise((r) => setTimeout(r, Number(body.sleep)));
+        if (!socket.destroyed) reply(socket, msg.requestId, { ok: 1, slept: body.sleep });
+        return;
       case 'hangup':
         socket.destroy();
         return;
