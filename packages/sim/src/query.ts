@@ -9,7 +9,9 @@ const MINGO_OPTS = { useStrictMode: true, scriptEnabled: false } as const;
 
 function mingoError(e: unknown): never {
   if (e instanceof CommandError) throw e;
-  throw new CommandError(ErrorCode.BadValue, (e as Error)?.message ?? String(e));
+  const msg = (e as Error)?.message ?? String(e);
+  if (/immutable field '_id'/.test(msg)) throw new CommandError(ErrorCode.ImmutableField, "Performing an update on the path '_id' would modify the immutable field '_id'");
+  throw new CommandError(ErrorCode.BadValue, msg);
 }
 
 export function compileFilter(filter: unknown): Query | undefined {
@@ -188,7 +190,10 @@ export function applyUpdate(old: Doc, u: Doc | Doc[], kind: UpdateKind, opts: Ap
     next = retypeDoc(docs[0]!, old);
   } else {
     const mod = { ...(u as Doc) };
-    if (!opts.inserting) delete mod.$setOnInsert;
+    // mingo has no $setOnInsert: on an upsert's insert it is a $set, otherwise nothing.
+    if (opts.inserting && isPlainObject(mod.$setOnInsert)) mod.$set = { ...(isPlainObject(mod.$set) ? mod.$set : {}), ...mod.$setOnInsert };
+    const setOnInsert = mod.$setOnInsert as Doc | undefined;
+    delete mod.$setOnInsert;
     const modView = toViewDoc(mod);
     try {
       mingoUpdate(view, modView as never, opts.arrayFilters ? (toView(opts.arrayFilters) as Doc[]) : undefined, isPlainObject(opts.filter) ? toViewDoc(opts.filter) : undefined, {
@@ -198,7 +203,7 @@ export function applyUpdate(old: Doc, u: Doc | Doc[], kind: UpdateKind, opts: Ap
     } catch (e) {
       mingoError(e);
     }
-    next = retypeDoc(view, hintFromPaths(mod.$set as Doc | undefined), hintFromPaths(mod.$setOnInsert as Doc | undefined), old);
+    next = retypeDoc(view, hintFromPaths(mod.$set as Doc | undefined), hintFromPaths(setOnInsert), old);
   }
   if (old._id !== undefined && (next._id === undefined || keyOf(next._id) !== keyOf(old._id))) {
     throw new CommandError(ErrorCode.ImmutableField, "Performing an update on the path '_id' would modify the immutable field '_id'");
