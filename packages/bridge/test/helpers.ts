@@ -173,7 +173,7 @@ export class CommandSocket {
     return new Promise<Document>((resolve, reject) => {
       if (this.closed) return reject(this.closeError ?? new Error('closed'));
       this.waiters.push({ resolve, reject });
-      this.socket.send(encodeOpMsg({ requestId: newRequestId(), body: { ...body, $db: 'admin' } }));
+      this.socket.send(encodeOpMsg({ requestId: newRequestId(), body: { ...body, $db: body.$db ?? 'admin' } }));
     });
   }
 
