@@ -1,0 +1,336 @@
+/**
+ * The OperationExecutor behind MongoClient: server selection on the SDAM topology,
+ * connection check-out from the server's pool, command decoration (lsid,
+ * $clusterTime, txnNumber, $readPreference, Stable API), error reporting back to
+ * SDAM, and one retry for retryable reads and writes (the retryability specs).
+ */
+import {
+  isStateChangeError,
+  MongoErrorLabel,
+  MongoNetworkError,
+  MongoServerError,
+  MongoTopologyClosedError,
+  type Document,
+} from '../errors.js';
+import type { ExecuteOptions, ExecuteResult, ManagedOperationExecutor, WireLimits } from '../client/executor.js';
+import { DEFAULT_WIRE_LIMITS } from '../client/executor.js';
+import type { ClusterTime } from '../client/sessions.js';
+import { compareTimestamps } from '../client/sessions.js';
+import type { Authenticator } from '../connection/auth-hook.js';
+import { connect as wireConnect } from '../connection/connect.js';
+import type { ConnectOptions, Connection } from '../connection/types.js';
+import { Pool } from '../pool/pool.js';
+import { ReadPreference } from '../selection/read-preference.js';
+import { readPreferenceForCommand } from '../selection/read-preference-for-command.js';
+import { DATA_BEARING_SERVER_TYPES, ServerType } from '../sdam/server-description.js';
+import { Topology, type Server, type TopologyEventName, type TopologyEvents } from '../sdam/topology.js';
+import { TopologyType, type TopologyDescription } from '../sdam/topology-description.js';
+import type { Transport, TransportTlsOptions } from '../transport/transport.js';
+import type { MongoOptions } from '../uri/client-options.js';
+import {
+  errorToSurface,
+  isRetryableReadError,
+  isRetryableWriteError,
+  labelRetryableWriteError,
+  supportsRetryableWrites,
+} from './retryability.js';
+
+export interface TopologyExecutorOptions {
+  options: MongoOptions;
+  transport: Transport;
+  /** TLS material already loaded (PEM text), e.g. from tlsCAFile on Node. */
+  tls?: TransportTlsOptions | undefined;
+  authenticator?: Authenticator | undefined;
+  emit(event: string, payload: unknown): void;
+  /** Injected for tests; defaults to the wire connect(). */
+  connect?: (options: ConnectOptions) => Promise<Connection>;
+}
+
+const POOL_EVENTS = [
+  'connectionPoolCreated',
+  'connectionPoolReady',
+  'connectionPoolCleared',
+  'connectionPoolClosed',
+  'connectionCreated',
+  'connectionReady',
+  'connectionClosed',
+  'connectionCheckOutStarted',
+  'connectionCheckOutFailed',
+  'connectionCheckedOut',
+  'connectionCheckedIn',
+] as const;
+
+/** Command monitoring payloads, as the Command Logging and Monitoring spec names them. */
+export interface CommandStartedEvent {
+  commandName: string;
+  databaseName: string;
+  command: Document;
+  requestId: number;
+  address: string;
+  connectionId: number;
+}
+
+let nextRequestNumber = 1;
+
+export class TopologyExecutor implements ManagedOperationExecutor {
+  readonly topology: Topology;
+  private readonly opts: MongoOptions;
+  private clusterTime: ClusterTime | undefined;
+  private closed = false;
+  /** "host:port" of the server that answered the most recent operation. */
+  lastAddress: string | undefined;
+
+  constructor(private readonly config: TopologyExecutorOptions) {
+    const o = config.options;
+    this.opts = o;
+    const connect = config.connect ?? wireConnect;
+    const tls: TransportTlsOptions | undefined = o.tls
+      ? {
+          ...(config.tls ?? {}),
+          allowInvalidCertificates: o.tlsAllowInvalidCertificates,
+          allowInvalidHostnames: o.tlsAllowInvalidHostnames,
+        }
+      : undefined;
+    const base: Omit<ConnectOptions, 'address' | 'monitoring'> = {
+      transport: config.transport,
+      tls,
+      connectTimeoutMS: o.connectTimeoutMS,
+      socketTimeoutMS: o.socketTimeoutMS,
+      appName: o.appName,
+      driverInfo: o.driverInfo,
+      credentials: o.credentials,
+      loadBalanced: o.loadBalanced,
+      serverApi: o.serverApi,
+      ...(config.authenticator ? { authenticator: config.authenticator } : {}),
+    };
+    const emitTopology = <K extends TopologyEventName>(name: K, event: TopologyEvents[K]): void => {
+      if (name === 'serverHeartbeatSucceeded') this.gossip((event as TopologyEvents['serverHeartbeatSucceeded']).reply);
+      config.emit(name, event);
+    };
+    this.topology = new Topology({
+      seeds: o.hosts.map((h) => (h.host.includes(':') && !h.host.startsWith('[') ? `[${h.host}]:${h.port}` : `${h.host}:${h.port ?? 27017}`)),
+      replicaSet: o.replicaSet,
+      directConnection: o.directConnection,
+      loadBalanced: o.loadBalanced,
+      heartbeatFrequencyMS: o.heartbeatFrequencyMS,
+      localThresholdMS: o.localThresholdMS,
+      serverSelectionTimeoutMS: o.serverSelectionTimeoutMS,
+      connectTimeoutMS: o.connectTimeoutMS,
+      serverMonitoringMode: o.serverMonitoringMode,
+      connectOptions: { ...base, credentials: undefined },
+      connect,
+      emit: emitTopology,
+      createPool: (address) =>
+        new Pool({
+          address,
+          connect: ({ id, generation, signal }) => connect({ ...base, address, id, generation, signal }),
+          maxPoolSize: o.maxPoolSize,
+          minPoolSize: o.minPoolSize,
+          maxConnecting: o.maxConnecting,
+          maxIdleTimeMS: o.maxIdleTimeMS,
+          waitQueueTimeoutMS: o.waitQueueTimeoutMS,
+          loadBalanced: o.loadBalanced,
+          onBackgroundError: (error) =>
+            this.topology.handleError(address, error, { connectionGeneration: -1, beforeHandshake: true }),
+          subscribe: (pool) => {
+            for (const name of POOL_EVENTS) pool.on(name, (e: unknown) => config.emit(name, e));
+          },
+        }),
+    });
+  }
+
+  async connect(): Promise<void> {
+    if (this.closed) throw new MongoTopologyClosedError();
+    this.topology.open();
+    // As the official driver: connect() succeeds once any data-bearing member is selectable.
+    await this.topology.selectServer({ readPreference: ReadPreference.primaryPreferred, operation: 'read' });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.topology.close();
+    await this.config.transport.close?.();
+  }
+
+  limits(): WireLimits {
+    const td = this.topology.description;
+    for (const sd of td.servers.values()) {
+      if (sd.type === ServerType.RSPrimary || (DATA_BEARING_SERVER_TYPES.has(sd.type) && td.type !== TopologyType.ReplicaSetWithPrimary)) {
+        return { maxBsonObjectSize: sd.maxBsonObjectSize, maxMessageSizeBytes: sd.maxMessageSizeBytes, maxWriteBatchSize: sd.maxWriteBatchSize };
+      }
+    }
+    return DEFAULT_WIRE_LIMITS;
+  }
+
+  logicalSessionTimeoutMinutes(): number | null {
+    return this.topology.description.logicalSessionTimeoutMinutes;
+  }
+
+  get description(): TopologyDescription {
+    return this.topology.description;
+  }
+
+  async execute(db: string, command: Document, options: ExecuteOptions = {}): Promise<ExecuteResult> {
+    if (this.closed) throw new MongoTopologyClosedError();
+    if (options.pinnedServer) {
+      const server = this.topology.getServer(options.pinnedServer);
+      if (!server) {
+        throw new MongoNetworkError(`the server ${options.pinnedServer} that holds this cursor is no longer part of the topology`);
+      }
+      return this.runOn(server, db, command, options, undefined);
+    }
+    const isWrite = options.retryable === 'write';
+    let retry =
+      options.retryable === 'read' ? this.opts.retryReads : options.retryable === 'write' ? this.opts.retryWrites && !options.moreToCome : false;
+    const criteria = { readPreference: options.readPreference ?? ReadPreference.primary, operation: isWrite ? ('write' as const) : ('read' as const) };
+    const first = await this.topology.selectServer(criteria, options.signal ? { signal: options.signal } : {});
+    let txnNumber: unknown;
+    if (isWrite && retry) {
+      if (options.session && supportsRetryableWrites(first.description)) {
+        options.session.incrementTransactionNumber();
+        txnNumber = options.session.txnNumber;
+      } else {
+        retry = false;
+      }
+    }
+    let firstError: unknown;
+    try {
+      const result = await this.runOn(first, db, command, options, txnNumber);
+      if (!(isWrite && retry && hasRetryableWriteConcernError(result.reply))) return result;
+      firstError = new MongoServerError(result.reply);
+    } catch (e) {
+      if (!retry) throw e;
+      if (isWrite) {
+        labelRetryableWriteError(e, first.description.maxWireVersion);
+        if (!isRetryableWriteError(e)) throw e;
+      } else if (!isRetryableReadError(e)) {
+        throw e;
+      }
+      firstError = e;
+    }
+    // One retry, on a fresh selection (avoiding the failed mongos when others exist).
+    let second: Server;
+    try {
+      const deprioritized = this.topology.description.type === TopologyType.Sharded ? [first.address] : [];
+      second = await this.topology.selectServer({ ...criteria, deprioritized }, options.signal ? { signal: options.signal } : {});
+    } catch {
+      throw firstError;
+    }
+    if (isWrite && !supportsRetryableWrites(second.description)) throw firstError;
+    try {
+      return await this.runOn(second, db, command, options, txnNumber);
+    } catch (e) {
+      if (isWrite) labelRetryableWriteError(e, second.description.maxWireVersion);
+      throw errorToSurface(firstError, e);
+    }
+  }
+
+  /** One attempt on one server. Reports errors to SDAM; always checks the connection in. */
+  private async runOn(
+    server: Server,
+    db: string,
+    command: Document,
+    options: ExecuteOptions,
+    txnNumber: unknown,
+  ): Promise<ExecuteResult> {
+    const address = server.address;
+    const poolGeneration = server.pool.generation;
+    let conn: Connection;
+    try {
+      conn = await server.pool.checkOut(options.signal ? { signal: options.signal } : {});
+    } catch (e) {
+      if (e instanceof MongoNetworkError || e instanceof MongoServerError) {
+        this.topology.handleError(address, e, { connectionGeneration: poolGeneration, beforeHandshake: true });
+      }
+      if (e instanceof MongoNetworkError) e.addErrorLabel(MongoErrorLabel.NoWritesPerformed);
+      throw e;
+    }
+    server.operationCount += 1;
+    const full = this.decorate(server, command, options, txnNumber);
+    const commandName = Object.keys(command)[0] ?? '';
+    const requestId = nextRequestNumber++;
+    const started = Date.now();
+    if (this.opts.monitorCommands) {
+      this.config.emit('commandStarted', { commandName, databaseName: db, command: full, requestId, address, connectionId: conn.id });
+    }
+    try {
+      const reply = await conn.command(db, full, {
+        ...(options.sequences ? { sequences: options.sequences } : {}),
+        ...(options.moreToCome ? { moreToCome: true } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      this.gossip(reply);
+      options.session?.observeReply(reply);
+      this.lastAddress = address;
+      if (this.opts.monitorCommands) {
+        this.config.emit('commandSucceeded', { commandName, databaseName: db, reply, requestId, address, connectionId: conn.id, duration: Date.now() - started });
+      }
+      return { reply, address };
+    } catch (e) {
+      if (this.opts.monitorCommands) {
+        this.config.emit('commandFailed', { commandName, databaseName: db, failure: e, requestId, address, connectionId: conn.id, duration: Date.now() - started });
+      }
+      if (e instanceof MongoServerError) {
+        this.gossip(e.errorResponse);
+        options.session?.observeReply(e.errorResponse);
+        if (isStateChangeError(e)) this.topology.handleError(address, e, { connectionGeneration: conn.generation, beforeHandshake: false });
+      } else if (e instanceof MongoNetworkError) {
+        options.session?.markDirty();
+        this.topology.handleError(address, e, { connectionGeneration: conn.generation, beforeHandshake: false });
+      }
+      throw e;
+    } finally {
+      server.operationCount -= 1;
+      server.pool.checkIn(conn);
+    }
+  }
+
+  private decorate(server: Server, command: Document, options: ExecuteOptions, txnNumber: unknown): Document {
+    const full: Document = { ...command };
+    const td = this.topology.description;
+    const sessionsSupported =
+      server.description.logicalSessionTimeoutMinutes !== null || td.type === TopologyType.LoadBalanced;
+    if (options.session && sessionsSupported && !options.moreToCome) full.lsid = options.session.id;
+    if (txnNumber !== undefined) full.txnNumber = txnNumber;
+    const clusterTime = this.maxClusterTime(options.session?.clusterTime);
+    if (clusterTime && server.description.type !== ServerType.Standalone) full.$clusterTime = clusterTime;
+    if (options.retryable !== 'write' && !options.pinnedServer) {
+      const rp = readPreferenceForCommand(td, server.description, options.readPreference);
+      if (rp) full.$readPreference = rp;
+    } else if (options.pinnedServer && options.readPreference) {
+      // getMore on a secondary: the server needs to know reads may go there.
+      const rp = readPreferenceForCommand(td, server.description, options.readPreference);
+      if (rp) full.$readPreference = rp;
+    }
+    const api = this.opts.serverApi;
+    if (api && !('getMore' in command)) {
+      full.apiVersion = api.version;
+      if (api.strict !== undefined) full.apiStrict = api.strict;
+      if (api.deprecationErrors !== undefined) full.apiDeprecationErrors = api.deprecationErrors;
+    }
+    return full;
+  }
+
+  private maxClusterTime(sessionTime: ClusterTime | undefined): ClusterTime | undefined {
+    if (!sessionTime) return this.clusterTime;
+    if (!this.clusterTime) return sessionTime;
+    return compareTimestamps(sessionTime.clusterTime, this.clusterTime.clusterTime) > 0 ? sessionTime : this.clusterTime;
+  }
+
+  /** Keep the highest $clusterTime seen from any reply (monitors included). */
+  private gossip(reply: Document | undefined): void {
+    const ct = reply?.$clusterTime as ClusterTime | undefined;
+    if (!ct || typeof ct !== 'object' || !('clusterTime' in ct)) return;
+    if (!this.clusterTime || compareTimestamps(ct.clusterTime, this.clusterTime.clusterTime) > 0) this.clusterTime = ct;
+  }
+}
+
+function hasRetryableWriteConcernError(reply: Document): boolean {
+  const labels = reply.errorLabels;
+  return (
+    reply.writeConcernError !== undefined &&
+    Array.isArray(labels) &&
+    labels.includes(MongoErrorLabel.RetryableWriteError)
+  );
+}

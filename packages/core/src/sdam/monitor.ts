@@ -1,0 +1,316 @@
+/**
+ * Server monitoring (the Server Monitoring spec): one Monitor per server, with a
+ * dedicated connection that runs `hello`.
+ *
+ * - polling: a check every heartbeatFrequencyMS, never closer than
+ *   minHeartbeatFrequencyMS apart; `requestCheck()` wakes it early.
+ * - streaming (server reports topologyVersion, mode auto|stream): an awaitable
+ *   `hello` with `topologyVersion` + `maxAwaitTimeMS` and `exhaustAllowed`, so the
+ *   server pushes a reply as soon as its state changes; a separate RttPinger
+ *   measures round trips on its own connection.
+ *
+ * The Monitor owns its timer and its connections and reports through callbacks; it
+ * never touches the topology description itself (sdam/topology.ts applies them).
+ */
+import type { Document } from '../errors.js';
+import { MongoNetworkError } from '../errors.js';
+import type { ConnectOptions, Connection } from '../connection/types.js';
+import { RoundTripTimeStats } from './round-trip-time.js';
+
+export const ServerMonitoringMode = Object.freeze({ auto: 'auto', stream: 'stream', poll: 'poll' } as const);
+export type ServerMonitoringMode = (typeof ServerMonitoringMode)[keyof typeof ServerMonitoringMode];
+
+export interface HeartbeatStartedEvent {
+  readonly connectionId: string;
+  readonly awaited: boolean;
+}
+export interface HeartbeatSucceededEvent {
+  readonly connectionId: string;
+  readonly duration: number;
+  readonly reply: Document;
+  readonly awaited: boolean;
+}
+export interface HeartbeatFailedEvent {
+  readonly connectionId: string;
+  readonly duration: number;
+  readonly failure: Error;
+  readonly awaited: boolean;
+}
+
+export interface MonitorCheckResult {
+  /** The hello reply, or undefined when the check failed. */
+  readonly reply?: Document;
+  readonly error?: Error;
+  readonly roundTripTime: number | null;
+  readonly minRoundTripTime: number | null;
+}
+
+export interface MonitorOptions {
+  address: string;
+  heartbeatFrequencyMS: number;
+  minHeartbeatFrequencyMS: number;
+  connectTimeoutMS: number;
+  serverMonitoringMode: ServerMonitoringMode;
+  /** Connection settings (transport, tls, appName, ...) minus address. */
+  connectOptions: Omit<ConnectOptions, 'address' | 'monitoring'>;
+  connect: (options: ConnectOptions) => Promise<Connection>;
+  now: () => number;
+  onHeartbeatStarted(e: HeartbeatStartedEvent): void;
+  onHeartbeatSucceeded(e: HeartbeatSucceededEvent): void;
+  onHeartbeatFailed(e: HeartbeatFailedEvent): void;
+  /** Every check outcome, success or failure. */
+  onCheck(result: MonitorCheckResult): void;
+}
+
+/** A sleep that can be woken early or cancelled; the Monitor's only timer. */
+class Waiter {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private wake: (() => void) | undefined;
+
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.wake = () => {
+        if (this.timer !== undefined) clearTimeout(this.timer);
+        this.timer = undefined;
+        this.wake = undefined;
+        resolve();
+      };
+      this.timer = setTimeout(this.wake, Math.max(0, ms));
+    });
+  }
+
+  /** Wake a pending sleep now (no effect if not sleeping). */
+  interrupt(): void {
+    this.wake?.();
+  }
+}
+
+export class Monitor {
+  private readonly rtt = new RoundTripTimeStats();
+  private connection: Connection | undefined;
+  private rttPinger: RttPinger | undefined;
+  private readonly waiter = new Waiter();
+  private closed = false;
+  private checkRequested = false;
+  private lastCheckStarted = -Infinity;
+  private loop: Promise<void> | undefined;
+  /** Whether the last check saw a known server (drives the immediate retry rule). */
+  private lastWasKnown = false;
+  private topologyVersion: Document | undefined;
+  /** Pingers stopped but whose loop has not ended yet; awaited by close(). */
+  private readonly stopping = new Set<Promise<void>>();
+
+  constructor(private readonly options: MonitorOptions) {}
+
+  private stopPinger(): void {
+    const pinger = this.rttPinger;
+    if (!pinger) return;
+    this.rttPinger = undefined;
+    const done: Promise<void> = pinger.close().finally(() => this.stopping.delete(done));
+    this.stopping.add(done);
+  }
+
+  get address(): string {
+    return this.options.address;
+  }
+
+  start(): void {
+    if (this.loop || this.closed) return;
+    this.loop = this.run();
+  }
+
+  /** Ask for a check as soon as minHeartbeatFrequencyMS allows. */
+  requestCheck(): void {
+    if (this.closed) return;
+    this.checkRequested = true;
+    this.waiter.interrupt();
+  }
+
+  /**
+   * Close the monitoring connections after an application-side error cleared the
+   * pool (the spec cancels an in-progress streaming check), then check again.
+   */
+  reset(): void {
+    this.connection?.close();
+    this.connection = undefined;
+    this.stopPinger();
+    this.topologyVersion = undefined;
+    this.requestCheck();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.connection?.close();
+    this.connection = undefined;
+    this.stopPinger();
+    this.waiter.interrupt();
+    await this.loop;
+    await Promise.all([...this.stopping]);
+  }
+
+  private streaming(): boolean {
+    const mode = this.options.serverMonitoringMode;
+    if (mode === ServerMonitoringMode.poll) return false;
+    return this.topologyVersion !== undefined && this.connection !== undefined;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.closed) {
+      const streamingBefore = this.streaming();
+      const ok = await this.check();
+      if (this.closed) break;
+      if (!ok && this.lastWasKnown) {
+        // Spec: a network error on a server that was known is retried once at once.
+        this.lastWasKnown = false;
+        const again = await this.check();
+        if (this.closed) break;
+        if (again) continue;
+      }
+      if (ok && this.streaming() && streamingBefore) continue; // next awaited hello right away
+      if (ok && this.streaming()) continue; // just switched to streaming: start awaiting
+      await this.waitForNextCheck();
+    }
+  }
+
+  private async waitForNextCheck(): Promise<void> {
+    const { heartbeatFrequencyMS, minHeartbeatFrequencyMS, now } = this.options;
+    const sinceLast = now() - this.lastCheckStarted;
+    const earliest = Math.max(0, minHeartbeatFrequencyMS - sinceLast);
+    if (this.checkRequested) {
+      this.checkRequested = false;
+      if (earliest > 0) await this.waiter.sleep(earliest);
+      return;
+    }
+    await this.waiter.sleep(Math.max(0, heartbeatFrequencyMS - sinceLast));
+    if (this.checkRequested) {
+      this.checkRequested = false;
+      const wait = Math.max(0, minHeartbeatFrequencyMS - (now() - this.lastCheckStarted));
+      if (wait > 0 && !this.closed) await this.waiter.sleep(wait);
+    }
+  }
+
+  /** One check. Returns true on success. */
+  private async check(): Promise<boolean> {
+    const { now, address } = this.options;
+    const awaited = this.streaming();
+    this.lastCheckStarted = now();
+    this.checkRequested = false;
+    const start = now();
+    this.options.onHeartbeatStarted({ connectionId: address, awaited });
+    try {
+      let reply: Document;
+      if (!this.connection) {
+        this.connection = await this.options.connect({
+          ...this.options.connectOptions,
+          address,
+          monitoring: true,
+          connectTimeoutMS: this.options.connectTimeoutMS,
+        });
+        reply = this.connection.hello;
+        this.rtt.addSample(now() - start);
+      } else if (awaited) {
+        reply = await this.awaitedHello(this.connection);
+      } else {
+        reply = await this.connection.command('admin', this.helloCommand(this.connection), {
+          timeoutMS: this.options.connectTimeoutMS,
+        });
+        this.rtt.addSample(now() - start);
+      }
+      if (this.closed) return true;
+      const duration = now() - start;
+      this.topologyVersion = (reply.topologyVersion as Document | undefined) ?? undefined;
+      if (this.topologyVersion && this.options.serverMonitoringMode !== ServerMonitoringMode.poll) this.ensureRttPinger();
+      this.options.onHeartbeatSucceeded({ connectionId: address, duration, reply, awaited });
+      this.options.onCheck({ reply, roundTripTime: this.rtt.average, minRoundTripTime: this.rtt.min });
+      this.lastWasKnown = reply.ok === 1 || reply.ok === true;
+      return true;
+    } catch (e) {
+      const error = e instanceof Error ? e : new MongoNetworkError(String(e));
+      this.connection?.close();
+      this.connection = undefined;
+      this.stopPinger();
+      this.topologyVersion = undefined;
+      this.rtt.reset();
+      if (this.closed) return false;
+      this.options.onHeartbeatFailed({ connectionId: address, duration: now() - start, failure: error, awaited });
+      this.options.onCheck({ error, roundTripTime: null, minRoundTripTime: null });
+      return false;
+    }
+  }
+
+  private helloCommand(conn: Connection): Document {
+    return conn.hello.helloOk === true ? { hello: 1 } : { isMaster: 1, helloOk: true };
+  }
+
+  private async awaitedHello(conn: Connection): Promise<Document> {
+    const { heartbeatFrequencyMS, connectTimeoutMS } = this.options;
+    const timeoutMS = connectTimeoutMS > 0 ? connectTimeoutMS + heartbeatFrequencyMS : 0;
+    if (conn.moreToCome) return conn.nextReply({ timeoutMS });
+    return conn.command(
+      'admin',
+      { ...this.helloCommand(conn), topologyVersion: this.topologyVersion, maxAwaitTimeMS: heartbeatFrequencyMS },
+      { exhaustAllowed: true, timeoutMS },
+    );
+  }
+
+  private ensureRttPinger(): void {
+    if (this.rttPinger || this.closed) return;
+    this.rttPinger = new RttPinger(this.options, this.rtt);
+    this.rttPinger.start();
+  }
+}
+
+/** Measures round trips on its own connection while the monitor streams. */
+class RttPinger {
+  private connection: Connection | undefined;
+  private readonly waiter = new Waiter();
+  private closed = false;
+  private loop: Promise<void> | undefined;
+
+  constructor(
+    private readonly options: MonitorOptions,
+    private readonly rtt: RoundTripTimeStats,
+  ) {}
+
+  start(): void {
+    this.loop = this.run();
+  }
+
+  /** Stop; resolves when the loop has ended. */
+  close(): Promise<void> {
+    this.closed = true;
+    this.connection?.close();
+    this.connection = undefined;
+    this.waiter.interrupt();
+    return this.loop ?? Promise.resolve();
+  }
+
+  private async run(): Promise<void> {
+    const { now, address } = this.options;
+    while (!this.closed) {
+      const start = now();
+      try {
+        if (!this.connection) {
+          this.connection = await this.options.connect({
+            ...this.options.connectOptions,
+            address,
+            monitoring: true,
+            connectTimeoutMS: this.options.connectTimeoutMS,
+          });
+        } else {
+          await this.connection.command('admin', this.connection.hello.helloOk === true ? { hello: 1 } : { isMaster: 1 }, {
+            timeoutMS: this.options.connectTimeoutMS,
+          });
+        }
+        if (!this.closed) this.rtt.addSample(now() - start);
+      } catch {
+        // The streaming monitor reports server failures; the pinger just reconnects.
+        this.connection?.close();
+        this.connection = undefined;
+      }
+      if (this.closed) break;
+      await this.waiter.sleep(this.options.heartbeatFrequencyMS);
+    }
+  }
+}
