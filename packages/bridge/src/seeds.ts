@@ -138,6 +138,8 @@ export class SeedWatcher {
             if (Array.isArray(v)) for (const h of v) if (typeof h === 'string') list.push(h);
           }
           if (typeof body.me === 'string') list.push(body.me);
+          // A server that still reports a replica set name is still a member.
+          if (typeof body.setName === 'string') list.push(targetKey(target.host, target.port));
           finish(list);
         } catch {
           finish(undefined);
