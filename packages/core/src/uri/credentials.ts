@@ -74,7 +74,8 @@ export function buildCredentials(input: CredentialInput): MongoCredentials | und
       mechanismProperties: Object.freeze({ ...(c.properties ?? {}) }),
     });
 
-  switch (mechanism) {
+  const m = mechanism as AuthMechanism | undefined; // checked against MECHANISMS above
+  switch (m) {
     case undefined:
     case AuthMechanism.SCRAM_SHA_1:
     case AuthMechanism.SCRAM_SHA_256: {
@@ -136,8 +137,9 @@ export function buildCredentials(input: CredentialInput): MongoCredentials | und
       }
       return make({ username: username ?? '', source: requireExternal(), properties: props });
     }
-    default:
-      // Unreachable: the mechanism was checked against MECHANISMS above.
-      throw new MongoParseError(`Unsupported authMechanism "${mechanism}"`);
+    default: {
+      const never: never = m;
+      throw new MongoParseError(`Unsupported authMechanism "${String(never)}"`);
+    }
   }
 }
