@@ -51,6 +51,8 @@ export interface ScramServerConversationOptions {
   /** saslStart `options.skipEmptyExchange`: finish with the server signature (4.4+). */
   skipEmptyExchange?: boolean;
   random?: (n: number) => Uint8Array;
+  /** The server's part of the nonce (tests); default base64 of 24 random bytes. */
+  serverNonce?: () => string;
 }
 
 type ScramState = 'first' | 'final' | 'empty' | 'done' | 'failed';
@@ -138,7 +140,7 @@ export class ScramServerConversation {
     this.#user = user;
     this.#credential = credential;
     const random = this.#options.random ?? ((n: number) => randomBytes(n));
-    this.#nonce = clientNonce + Buffer.from(random(24)).toString('base64');
+    this.#nonce = clientNonce + (this.#options.serverNonce?.() ?? Buffer.from(random(24)).toString('base64'));
     this.#serverFirst = `r=${this.#nonce},s=${credential.salt},i=${credential.iterationCount}`;
     this.#state = 'final';
     return { payload: Buffer.from(this.#serverFirst, 'utf8'), done: false };
