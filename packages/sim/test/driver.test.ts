@@ -201,7 +201,7 @@ describe('CRUD', () => {
   });
 
   it('bulkWrite ordered/unordered with a duplicate key error', async () => {
-    const c = db.collection('bulk');
+    const c = db.collection<{ _id: number; x?: number }>('bulk');
     const ordered = await c
       .bulkWrite([{ insertOne: { document: { _id: 1 } } }, { insertOne: { document: { _id: 1 } } }, { insertOne: { document: { _id: 2 } } }])
       .catch((e: unknown) => e);
