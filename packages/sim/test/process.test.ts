@@ -47,12 +47,13 @@ describe('CLI', () => {
   it('prints the readiness line with the chosen port and exits 0 on SIGTERM and SIGINT', async () => {
     const lines: string[] = [];
     const s = await spawnSim(['--bind_ip', '127.0.0.1', '--quiet'], { onLine: (l) => lines.push(l) });
+    running.push(s);
     expect(s.port).toBeGreaterThan(0);
     const ready = lines.find((l) => parseReadyLine(l));
     expect(JSON.parse(ready!)).toMatchObject({ s: 'I', c: 'NETWORK', id: 23016, msg: 'Waiting for connections', attr: { port: s.port, ssl: 'off', host: '127.0.0.1' } });
     await withClient(s, async (c) => expect(await c.db('admin').command({ ping: 1 })).toEqual({ ok: 1 }));
     expect(await s.stop()).toBe(0);
-    const s2 = await spawnSim([]);
+    const s2 = await start([]);
     s2.kill('SIGINT');
     expect(await s2.exited).toBe(0);
   });
