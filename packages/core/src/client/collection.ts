@@ -18,7 +18,17 @@ import {
   type AnyBulkWriteOperation,
   type BulkWriteOptions,
 } from './bulk.js';
-import { isUnacknowledged, readConcernDocument, writeConcernDocument, type ReadConcernLike, type WriteConcernLike } from './concerns.js';
+import {
+  isUnacknowledged,
+  readConcernDocument,
+  resolveReadConcern,
+  resolveWriteConcern,
+  writeConcernDocument,
+  type ReadConcernLike,
+  type WriteConcernLike,
+} from './concerns.js';
+import type { ReadConcern } from '../concern/read-concern.js';
+import type { WriteConcern } from '../concern/write-concern.js';
 import { FindCursor, type FindOptions } from './find-cursor.js';
 import { ListCollectionsCursor, ListIndexesCursor } from './list-cursors.js';
 import {
@@ -52,8 +62,8 @@ import type {
 export interface CollectionParent {
   readonly databaseName: string;
   readonly readPreference: ReadPreference;
-  readonly readConcern: ReadConcernLike | undefined;
-  readonly writeConcern: WriteConcernLike | undefined;
+  readonly readConcern: ReadConcern | undefined;
+  readonly writeConcern: WriteConcern | undefined;
 }
 
 export interface CollectionOptions {
@@ -188,8 +198,8 @@ export class Collection<TSchema extends object = Document> {
   private readonly parent: CollectionParent;
   readonly collectionName: string;
   readonly readPreference: ReadPreference;
-  readonly readConcern: ReadConcernLike | undefined;
-  readonly writeConcern: WriteConcernLike | undefined;
+  readonly readConcern: ReadConcern | undefined;
+  readonly writeConcern: WriteConcern | undefined;
 
   constructor(ctx: ClientContext, parent: CollectionParent, name: string, options: CollectionOptions = {}) {
     if (typeof name !== 'string' || name === '' || name.includes('\0') || name.startsWith('.') || name.endsWith('.')) {
@@ -199,8 +209,8 @@ export class Collection<TSchema extends object = Document> {
     this.parent = parent;
     this.collectionName = name;
     this.readPreference = options.readPreference !== undefined ? ReadPreference.from(options.readPreference) : parent.readPreference;
-    this.readConcern = options.readConcern ?? parent.readConcern;
-    this.writeConcern = options.writeConcern ?? parent.writeConcern;
+    this.readConcern = resolveReadConcern(options.readConcern, parent.readConcern);
+    this.writeConcern = resolveWriteConcern(options.writeConcern, parent.writeConcern);
   }
 
   get dbName(): string {

@@ -1,56 +1,50 @@
 /**
- * Read/write concern plumbing for the client layer. Accepts the concern/ classes
- * (duck-typed: `level`; `w`, `wtimeoutMS`, `journal`) or plain objects in the
- * official driver's shapes, and renders the command fields.
+ * Read/write concern plumbing for the client layer, on top of concern/: resolve
+ * what users pass (ReadConcern / WriteConcern instances, plain objects, level
+ * strings) and render the command fields.
  */
-import { MongoInvalidArgumentError, type Document } from '../errors.js';
+import type { Document } from '../errors.js';
+import { ReadConcern, type ReadConcernLike } from '../concern/read-concern.js';
+import { WriteConcern, type W, type WriteConcernSettings } from '../concern/write-concern.js';
 
-export type ReadConcernLevel = 'local' | 'majority' | 'linearizable' | 'available' | 'snapshot';
+export type { ReadConcernLike, W };
+export type WriteConcernLike = WriteConcern | WriteConcernSettings;
 
-export interface ReadConcernLike {
-  readonly level?: ReadConcernLevel | string | undefined;
+/** ReadConcern for an option value, or `inherit` when none is given. */
+export function resolveReadConcern(value: ReadConcernLike | undefined, inherit?: ReadConcern): ReadConcern | undefined {
+  if (value === undefined || value === null) return inherit;
+  return ReadConcern.fromOptions({ readConcern: value });
 }
 
-export type W = number | 'majority' | string;
-
-export interface WriteConcernLike {
-  readonly w?: W | undefined;
-  readonly wtimeoutMS?: number | undefined;
-  readonly journal?: boolean | undefined;
-  /** @deprecated legacy spellings, accepted like the official driver */
-  readonly j?: boolean | undefined;
-  readonly wtimeout?: number | undefined;
+/** WriteConcern for an option value (fields merged over `inherit`), or `inherit` when none is given. */
+export function resolveWriteConcern(value: WriteConcernLike | W | undefined, inherit?: WriteConcern): WriteConcern | undefined {
+  if (value === undefined || value === null) return inherit;
+  return WriteConcern.fromOptions({ writeConcern: value }, inherit);
 }
 
 /** `{ level }` for the command's `readConcern`, or undefined for the server default. */
 export function readConcernDocument(rc: ReadConcernLike | undefined): Document | undefined {
-  if (!rc || rc.level === undefined) return undefined;
-  return { level: rc.level };
+  if (rc === undefined || rc === null) return undefined;
+  const level = typeof rc === 'string' ? rc : rc.level;
+  return level === undefined ? undefined : { level };
 }
 
 /** `{ w, j, wtimeout }` for the command's `writeConcern`, or undefined for the server default. */
 export function writeConcernDocument(wc: WriteConcernLike | undefined): Document | undefined {
   if (!wc) return undefined;
+  const s = wc as WriteConcernSettings;
   const doc: Document = {};
-  if (wc.w !== undefined) doc.w = wc.w;
-  const j = wc.journal ?? wc.j;
+  if (s.w !== undefined) doc.w = s.w;
+  const j = s.journal ?? s.j;
   if (j !== undefined) doc.j = j;
-  const wt = wc.wtimeoutMS ?? wc.wtimeout;
+  const wt = s.wtimeoutMS ?? s.wtimeout;
   if (wt !== undefined) doc.wtimeout = wt;
   return Object.keys(doc).length > 0 ? doc : undefined;
 }
 
 /** w:0 without journal = fire and forget. */
 export function isUnacknowledged(wc: WriteConcernLike | undefined): boolean {
-  return wc !== undefined && wc.w === 0 && !(wc.journal ?? wc.j);
-}
-
-export function validateWriteConcern(wc: WriteConcernLike | undefined): void {
-  if (!wc) return;
-  if (wc.w === 0 && (wc.journal ?? wc.j) === true) {
-    throw new MongoInvalidArgumentError('Write concern w:0 cannot be combined with journal:true');
-  }
-  if (typeof wc.w === 'number' && (!Number.isInteger(wc.w) || wc.w < 0)) {
-    throw new MongoInvalidArgumentError(`Invalid write concern w: ${wc.w}`);
-  }
+  if (!wc) return false;
+  const s = wc as WriteConcernSettings;
+  return s.w === 0 && !(s.journal ?? s.j);
 }

@@ -3,7 +3,9 @@ import { MongoInvalidArgumentError, MongoServerError, type Document } from '../e
 import { ReadPreference, type ReadPreferenceLike } from '../selection/read-preference.js';
 import { Admin } from './admin.js';
 import { AggregationCursor, type AggregateOptions } from './aggregation-cursor.js';
-import { writeConcernDocument, type ReadConcernLike, type WriteConcernLike } from './concerns.js';
+import { resolveReadConcern, resolveWriteConcern, writeConcernDocument, type ReadConcernLike, type WriteConcernLike } from './concerns.js';
+import type { ReadConcern } from '../concern/read-concern.js';
+import type { WriteConcern } from '../concern/write-concern.js';
 import { Collection, stripDriverOptions, type CollectionOptions, type CommandOperationOptions } from './collection.js';
 import { ListCollectionsCursor, type CollectionInfo, type ListCollectionsOptions } from './list-cursors.js';
 import { assignDefined, executeCommand, throwIfWriteConcernError, withSession, type ClientContext } from './operation.js';
@@ -18,8 +20,8 @@ export interface DbOptions {
 /** What a Db inherits from its client. */
 export interface DbParent {
   readonly readPreference: ReadPreference;
-  readonly readConcern: ReadConcernLike | undefined;
-  readonly writeConcern: WriteConcernLike | undefined;
+  readonly readConcern: ReadConcern | undefined;
+  readonly writeConcern: WriteConcern | undefined;
 }
 
 export interface RunCommandOptions {
@@ -54,16 +56,16 @@ export class Db {
   private readonly ctx: ClientContext;
   readonly databaseName: string;
   readonly readPreference: ReadPreference;
-  readonly readConcern: ReadConcernLike | undefined;
-  readonly writeConcern: WriteConcernLike | undefined;
+  readonly readConcern: ReadConcern | undefined;
+  readonly writeConcern: WriteConcern | undefined;
 
   constructor(ctx: ClientContext, parent: DbParent, databaseName: string, options: DbOptions = {}) {
     validateDbName(databaseName);
     this.ctx = ctx;
     this.databaseName = databaseName;
     this.readPreference = options.readPreference !== undefined ? ReadPreference.from(options.readPreference) : parent.readPreference;
-    this.readConcern = options.readConcern ?? parent.readConcern;
-    this.writeConcern = options.writeConcern ?? parent.writeConcern;
+    this.readConcern = resolveReadConcern(options.readConcern, parent.readConcern);
+    this.writeConcern = resolveWriteConcern(options.writeConcern, parent.writeConcern);
   }
 
   get namespace(): string {

@@ -31,6 +31,7 @@ import type { Document } from '../errors.js';
 import type { ReadPreference } from '../selection/read-preference.js';
 import type { ClientSession } from './sessions.js';
 import type { MongoClientOptions } from './options.js';
+import type { MongoOptions } from '../uri/client-options.js';
 
 export interface ExecuteOptions {
   /** For reads; commands go to the primary when absent. */
@@ -93,6 +94,8 @@ export interface ExecutorFactoryContext {
   readonly url: string;
   /** The options given to `new MongoClient(url, options)` (minus `executorFactory`). */
   readonly options: Readonly<MongoClientOptions>;
+  /** The same, parsed and validated by uri/ (SRV not yet resolved: do that in connect()). */
+  readonly mongoOptions: MongoOptions;
   /** Emit a client event (commandStarted, serverHeartbeatSucceeded, topologyDescriptionChanged, ...). */
   emit(event: string, payload: unknown): void;
 }

@@ -9,13 +9,15 @@
  */
 import { MongoAPIError, MongoRuntimeError, type Document } from '../errors.js';
 import { ReadPreference } from '../selection/read-preference.js';
-import type { ReadConcernLike, WriteConcernLike } from './concerns.js';
 import { Db, type DbOptions } from './db.js';
 import { TinyEmitter } from './emitter.js';
 import { MongoClientClosedError } from './errors.js';
 import type { ExecutorFactory, ManagedOperationExecutor, OperationExecutor } from './executor.js';
 import { executeCommand, type ClientContext } from './operation.js';
-import { resolveClientOptions, type MongoClientOptions, type ResolvedClientOptions } from './options.js';
+import { parseClientOptions, type MongoClientOptions, type ResolvedClientOptions } from './options.js';
+import type { MongoOptions } from '../uri/client-options.js';
+import type { ReadConcern } from '../concern/read-concern.js';
+import type { WriteConcern } from '../concern/write-concern.js';
 import { ClientSession, ServerSessionPool, endSessionsCommands, type ClientSessionOptions } from './sessions.js';
 
 export type { MongoClientOptions } from './options.js';
@@ -25,6 +27,8 @@ export class MongoClient extends TinyEmitter implements ClientContext {
   readonly url: string;
   readonly sessionPool = new ServerSessionPool();
   readonly resolvedOptions: ResolvedClientOptions;
+  /** The fully parsed options (uri/), handed to the executor factory. */
+  readonly mongoOptions: MongoOptions;
   private readonly userOptions: Readonly<MongoClientOptions>;
   private readonly executorFactory: ExecutorFactory | undefined;
   private executor: ManagedOperationExecutor | undefined;
@@ -39,23 +43,25 @@ export class MongoClient extends TinyEmitter implements ClientContext {
     const { executorFactory, ...rest } = options;
     this.executorFactory = executorFactory;
     this.userOptions = Object.freeze({ ...rest });
-    this.resolvedOptions = resolveClientOptions(url, options);
+    const { mongoOptions, resolved } = parseClientOptions(url, options);
+    this.mongoOptions = mongoOptions;
+    this.resolvedOptions = resolved;
   }
 
   /** The resolved options (user options plus what was read from the URI). */
-  get options(): Readonly<MongoClientOptions & ResolvedClientOptions> {
-    return Object.freeze({ ...this.userOptions, ...this.resolvedOptions });
+  get options(): MongoOptions {
+    return this.mongoOptions;
   }
 
   get readPreference(): ReadPreference {
     return this.resolvedOptions.readPreference;
   }
 
-  get readConcern(): ReadConcernLike | undefined {
+  get readConcern(): ReadConcern | undefined {
     return this.resolvedOptions.readConcern;
   }
 
-  get writeConcern(): WriteConcernLike | undefined {
+  get writeConcern(): WriteConcern | undefined {
     return this.resolvedOptions.writeConcern;
   }
 
@@ -81,6 +87,7 @@ export class MongoClient extends TinyEmitter implements ClientContext {
     const executor = this.executorFactory({
       url: this.url,
       options: this.userOptions,
+      mongoOptions: this.mongoOptions,
       emit: (event, payload) => {
         this.emit(event, payload);
       },
