@@ -1,4 +1,4 @@
-/** RFC 4648 base64 (standard alphabet, padded) over Uint8Array; no Buffer, no atob. */
+/** RFC 4648 base64 (standard alphabet, padded) over Uint8Array, with no Node or DOM helpers. */
 import { MongoInvalidArgumentError } from '../../errors.js';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';

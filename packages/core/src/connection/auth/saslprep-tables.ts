@@ -1,7 +1,10 @@
 /**
  * Code point tables of RFC 3454 (stringprep) appendices A.1, B.1, C.1.2, C.1.2+C.2-C.9 merged,
  * D.1 and D.2, as used by SASLprep (RFC 4013). Generated from the Unicode 3.2 data the RFC
- * tables are drawn from; do not edit by hand.
+ * tables are drawn from; do not edit by hand. To regenerate, enumerate 0..0x10FFFF with
+ * Python's stdlib `stringprep` module (in_table_a1, b1, c12, c21..c9, d1, d2: the same
+ * RFC 3454 tables) and emit the ranges in the encoding below. saslprep's table test checks
+ * boundaries.
  *
  * Encoding: comma-separated ranges; each range is `gap.span` in base 36, where `gap` is the
  * distance from the end of the previous range (+1) to the range start, and `span` is
