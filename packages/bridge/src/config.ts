@@ -57,6 +57,8 @@ export const bridgeConfigSchema = z
     tlsCert: z.string().min(1).optional(),
     tlsKey: z.string().min(1).optional(),
     requireTargetTls: bool.default(false),
+    /** PEM of extra CA certificates trusted for TLS to targets (added to Node's roots). */
+    targetCa: z.string().min(1).optional(),
     shutdownTimeoutMs: int(0).default(DEFAULTS.shutdownTimeoutMs),
     pingIntervalMs: int(0).default(DEFAULTS.pingIntervalMs),
   })
@@ -129,6 +131,7 @@ const FLAGS = {
   'tls-cert': { type: 'string' },
   'tls-key': { type: 'string' },
   'require-target-tls': { type: 'boolean' },
+  'target-ca': { type: 'string' },
   'shutdown-timeout-ms': { type: 'string' },
   'ping-interval-ms': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -167,6 +170,7 @@ Flags win over the environment.
   --max-buffered-bytes N      per-channel buffer bound before pausing the other side (default ${DEFAULTS.maxBufferedBytes})
   --tls-cert FILE --tls-key FILE   serve wss:// (PEM files)
   --require-target-tls        refuse channels that do not ask for TLS to the target
+  --target-ca FILE            extra CA certificates (PEM) for TLS to targets
   --shutdown-timeout-ms N     on SIGTERM, how long in-flight replies may take (default ${DEFAULTS.shutdownTimeoutMs})
   --ping-interval-ms N        WebSocket keepalive ping; 0 = off (default ${DEFAULTS.pingIntervalMs})
 `;
@@ -199,7 +203,7 @@ export function parseCliConfig(argv: readonly string[], env: Readonly<Record<str
     if (value !== undefined) raw[key] = value;
   }
   const issues: string[] = [];
-  for (const key of ['tlsCert', 'tlsKey'] as const) {
+  for (const key of ['tlsCert', 'tlsKey', 'targetCa'] as const) {
     const file = raw[key];
     if (typeof file === 'string') {
       try {

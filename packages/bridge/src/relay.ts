@@ -46,6 +46,8 @@ export interface RelayContext {
   readonly log: Logger;
   readonly allowlist: Allowlist;
   readonly verifier: TokenVerifier;
+  /** Trusted CAs for TLS to targets when --target-ca is set (Node's roots + the extra ones). */
+  readonly targetCa: readonly string[] | undefined;
   isShuttingDown(): boolean;
   /** Called once when a connection is fully closed. */
   onConnectionClosed(conn: ClientConnection): void;
@@ -515,6 +517,7 @@ class Channel {
         port,
         servername: t.servername ?? (net.isIP(host) ? undefined : host),
         rejectUnauthorized: !t.allowInvalidCertificates,
+        ...(this.ctx.targetCa ? { ca: this.ctx.targetCa } : {}),
         ...(t.allowInvalidHostnames ? { checkServerIdentity: () => undefined } : {}),
       });
     } else {

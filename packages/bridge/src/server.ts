@@ -5,6 +5,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createAdaptorServer } from '@hono/node-server';
@@ -123,6 +124,7 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeHandle>
     log,
     allowlist,
     verifier,
+    targetCa: config.targetCa ? [...tls.rootCertificates, config.targetCa] : undefined,
     isShuttingDown: () => shuttingDown,
     onConnectionClosed: (conn) => {
       connections.delete(conn);

@@ -1,5 +1,6 @@
 /** Test helpers: a fake mongod over TCP, a command helper over a TransportSocket, log capture. */
 import net from 'node:net';
+import tls from 'node:tls';
 import { WebSocket } from 'ws';
 import {
   MessageFramer,
@@ -22,6 +23,8 @@ export interface FakeMongod {
 }
 
 export interface FakeMongodOptions {
+  /** Serve TLS with this PEM key and certificate. */
+  tls?: { key: string; cert: string };
   hosts?: string[];
   passives?: string[];
   setName?: string;
@@ -37,7 +40,7 @@ function reply(socket: net.Socket, responseTo: number, body: Document): boolean 
 export async function startFakeMongod(options: FakeMongodOptions = {}): Promise<FakeMongod> {
   const sockets = new Set<net.Socket>();
   let accepted = 0;
-  const server = net.createServer((socket) => {
+  const onSocket = (socket: net.Socket) => {
     accepted += 1;
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
@@ -53,7 +56,8 @@ export async function startFakeMongod(options: FakeMongodOptions = {}): Promise<
       }
       for (const m of messages) void handle(socket, m);
     });
-  });
+  };
+  const server = options.tls ? tls.createServer(options.tls, onSocket) : net.createServer(onSocket);
   const handle = async (socket: net.Socket, bytes: Uint8Array) => {
     const msg = decodeOpMsg(bytes);
     const body = msg.body;
