@@ -47,7 +47,7 @@ export interface RelayContext {
   readonly allowlist: Allowlist;
   readonly verifier: TokenVerifier;
   /** Trusted CAs for TLS to targets when --target-ca is set (Node's roots + the extra ones). */
-  readonly targetCa: readonly string[] | undefined;
+  readonly targetCa: string[] | undefined;
   isShuttingDown(): boolean;
   /** Called once when a connection is fully closed. */
   onConnectionClosed(conn: ClientConnection): void;
