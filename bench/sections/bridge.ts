@@ -1,0 +1,158 @@
+/**
+ * Section "bridge": what the WebSocket hop costs. Round trips of MongoDB-framed
+ * messages to a framed echo server (child process) directly over TCP, through our
+ * bridge (child process; WebSocketTransport over `ws` on this side), and through
+ * websockify (Debian's, the outside reference), interleaved in batches.
+ */
+import { spawnSync } from 'node:child_process';
+import {
+  interleave,
+  metricFromSamples,
+  metricFromTimes,
+  NotRunError,
+  nowMs,
+  target,
+  type Metric,
+  type Section,
+  type SectionContext,
+  type SectionOutput,
+  type TargetResult,
+} from '../lib/harness.js';
+import { forkTs, freePort, spawnListening } from '../lib/children.js';
+import { bridgeClient, directTcpClient, rawWebSocketClient, type EchoClient } from '../lib/echo-clients.js';
+import { framedMessage } from '../lib/echo-server.js';
+import { barChart } from '../lib/svg.js';
+
+export const RTT_SIZES = [64, 1622] as const;
+export const THROUGHPUT_MESSAGE_BYTES = 1024 * 1024;
+
+function websockifyPath(): string | undefined {
+  const r = spawnSync('sh', ['-c', 'command -v websockify'], { encoding: 'utf8' });
+  const p = r.stdout.trim();
+  return r.status === 0 && p ? p : undefined;
+}
+
+/** Whether @mongo-edge/bridge and the client transport are importable and usable. */
+async function bridgeAvailable(): Promise<string | undefined> {
+  try {
+    const bridge = (await import('@mongo-edge/bridge')) as { startBridge?: unknown };
+    const core = (await import('@mongo-edge/core/internal')) as { WebSocketTransport?: unknown };
+    if (typeof bridge.startBridge !== 'function') return 'bridge unavailable: @mongo-edge/bridge has no startBridge';
+    if (typeof core.WebSocketTransport !== 'function') return 'bridge unavailable: no WebSocketTransport in @mongo-edge/core/internal';
+    return undefined;
+  } catch (e) {
+    return `bridge unavailable: ${(e as Error).message.split('\n')[0]}`;
+  }
+}
+
+export const bridgeSection: Section = {
+  name: 'bridge',
+  title: 'The bridge alone: round trips and throughput',
+  description:
+    'A framed echo server (16-byte-header MongoDB messages, echoed whole) runs in a child process. Contenders: ' +
+    '`direct` (TCP from this process, the reference), `bridge` (our bridge in its own child process, reached with ' +
+    '`WebSocketTransport` over `ws`: one WebSocket, one channel) and `websockify` (Debian\'s websockify, binary frames, ' +
+    'reached with a plain `ws` WebSocket). Round trip = send one message, wait for its whole echo; latencies in µs ' +
+    '(median and p99 of every round trip). Throughput = 1 MiB messages, 4 in flight, MiB/s of echoed payload per iteration. ' +
+    'Contenders take turns in batches (direct, bridge, websockify, direct, ...).',
+  async run(ctx: SectionContext): Promise<SectionOutput> {
+    const unavailable = await bridgeAvailable();
+    if (unavailable) throw new NotRunError(unavailable);
+    const notes: string[] = [];
+    const echo = await forkTs<{ port: number }>('echo-child.ts');
+    const stops: Array<() => Promise<void>> = [() => echo.stop()];
+    const clients: Array<{ name: string; client: EchoClient }> = [];
+    try {
+      const echoPort = echo.hello.port;
+      const bridge = await forkTs<{ port: number; url: string }>('bridge-child.ts', [
+        JSON.stringify({ port: 0, host: '127.0.0.1', noAuth: true, allow: [`127.0.0.1:${echoPort}`], shutdownTimeoutMs: 0 }),
+      ]);
+      stops.push(() => bridge.stop());
+      clients.push({ name: 'direct', client: await directTcpClient(echoPort) });
+      clients.push({ name: 'bridge', client: await bridgeClient(bridge.hello.url, echoPort) });
+      const wsBin = websockifyPath();
+      if (wsBin) {
+        const wsPort = await freePort();
+        const ws = await spawnListening(wsBin, [`127.0.0.1:${wsPort}`, `127.0.0.1:${echoPort}`], wsPort);
+        stops.push(() => ws.stop());
+        clients.push({ name: 'websockify', client: await rawWebSocketClient(`ws://127.0.0.1:${wsPort}/`) });
+      } else {
+        notes.push('websockify not found on PATH: the outside reference was not run (apt-get install websockify).');
+      }
+
+      const metrics: Record<string, Metric> = {};
+      const batch = ctx.quick ? 10 : 50;
+      const rounds = ctx.quick ? 3 : 60;
+      const warmup = ctx.quick ? 1 : 6;
+      for (const size of RTT_SIZES) {
+        ctx.log(`bridge: round trip ${size} B`);
+        const msg = framedMessage(size);
+        const contenders: Record<string, () => Promise<number[]>> = {};
+        for (const { name, client } of clients) {
+          contenders[name] = async () => {
+            const out: number[] = [];
+            for (let i = 0; i < batch; i++) {
+              const t0 = nowMs();
+              await client.roundTrip(msg);
+              out.push((nowMs() - t0) * 1000);
+            }
+            return out;
+          };
+        }
+        const samples = await interleave(contenders, { warmup, rounds });
+        metrics[`bridge.rtt_${size}`] = metricFromSamples(
+          { title: `Round trip, ${size} B message`, unit: 'µs', better: 'lower', reference: 'direct' },
+          samples,
+        );
+      }
+
+      ctx.log('bridge: 1 MiB throughput');
+      const big = framedMessage(THROUGHPUT_MESSAGE_BYTES);
+      const perIteration = ctx.quick ? 4 : 16;
+      const window = 4;
+      const contenders: Record<string, () => Promise<number>> = {};
+      for (const { name, client } of clients) {
+        contenders[name] = async () => {
+          const t0 = nowMs();
+          await client.pipeline(big, perIteration, window);
+          return nowMs() - t0;
+        };
+      }
+      const times = await interleave(contenders, { warmup: ctx.quick ? 1 : 3, rounds: ctx.quick ? 2 : 20 });
+      metrics['bridge.throughput_1mib'] = metricFromTimes(
+        { title: 'Throughput, 1 MiB messages (4 in flight)', unit: 'MiB/s', better: 'higher', reference: 'direct' },
+        times,
+        (ms) => perIteration / (ms / 1000),
+      );
+
+      const targets: TargetResult[] = [];
+      const rtt64 = metrics['bridge.rtt_64']!.contenders;
+      targets.push(target('bridge.rtt_64 vs direct', 'bridge 64 B round trip at most 2× direct TCP (median)', rtt64.bridge!.ratio, '<=', 2));
+      if (rtt64.websockify) {
+        targets.push(
+          target('bridge.rtt_64 vs websockify', "bridge 64 B round trip at most half of websockify's (median)", rtt64.bridge!.median / rtt64.websockify.median, '<=', 0.5),
+        );
+      }
+      targets.push(
+        target('bridge.throughput_1mib vs direct', '1 MiB throughput at least 0.6× direct TCP (median)', metrics['bridge.throughput_1mib']!.contenders.bridge!.ratio, '>=', 0.6),
+      );
+      notes.push(
+        `${rounds} rounds × ${batch} round trips per contender and size after ${warmup} warm-up rounds; throughput: ${perIteration} × 1 MiB per iteration.`,
+      );
+      const charts = {
+        'bridge-rtt.svg': barChart({
+          title: 'Round-trip median (µs, lower is better)',
+          groups: RTT_SIZES.map((s) => ({
+            label: `${s} B`,
+            bars: Object.entries(metrics[`bridge.rtt_${s}`]!.contenders).map(([name, r]) => ({ label: name, value: r.median, whisker: r.p99 })),
+          })),
+          unit: 'µs',
+        }),
+      };
+      return { metrics, targets, notes, charts };
+    } finally {
+      for (const { client } of clients) await client.close().catch(() => undefined);
+      for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    }
+  },
+};
