@@ -77,13 +77,11 @@ describe('MemoryNetwork', () => {
       let closeErr: unknown = 'none';
       sock.setHandlers({ data: (c) => echoed.push(...c), close: (e) => (closeErr = e) });
       sock.send([new Uint8Array([1, 2]), new Uint8Array([3])]);
-      await new Promise((r) => setTimeout(r, 5));
+      await vi.waitFor(() => expect(echoed).toEqual([1, 2, 3]));
       expect(got).toEqual([1, 2, 3]);
-      expect(echoed).toEqual([1, 2, 3]);
       sock.close();
-      await new Promise((r) => setTimeout(r, 5));
+      await vi.waitFor(() => expect(serverClosedBy).toBe(true));
       expect(closeErr).toBeUndefined();
-      expect(serverClosedBy).toBe(true);
       expect(net.openSockets).toBe(0);
     });
   }
