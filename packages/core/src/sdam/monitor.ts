@@ -62,6 +62,9 @@ export interface MonitorOptions {
   onCheck(result: MonitorCheckResult): void;
 }
 
+const CheckOutcome = Object.freeze({ succeeded: 'succeeded', failed: 'failed', cancelled: 'cancelled' } as const);
+type CheckOutcome = (typeof CheckOutcome)[keyof typeof CheckOutcome];
+
 /** A sleep that can be woken early or cancelled; the Monitor's only timer. */
 class Waiter {
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -92,10 +95,14 @@ export class Monitor {
   private readonly waiter = new Waiter();
   private closed = false;
   private checkRequested = false;
+  /** Set by cancelCheck(); the check in flight, if any, ends quietly. */
+  private cancelled = false;
   private lastCheckStarted = -Infinity;
   private loop: Promise<void> | undefined;
   /** Whether the last check saw a known server (drives the immediate retry rule). */
   private lastWasKnown = false;
+  /** The error of the last failed check. */
+  private lastFailure: Error | undefined;
   private topologyVersion: Document | undefined;
   /** Pingers stopped but whose loop has not ended yet; awaited by close(). */
   private readonly stopping = new Set<Promise<void>>();
@@ -127,15 +134,21 @@ export class Monitor {
   }
 
   /**
-   * Close the monitoring connections after an application-side error cleared the
-   * pool (the spec cancels an in-progress streaming check), then check again.
+   * Cancel the in-progress check and close the monitoring connection (SDAM: the
+   * client marked this server Unknown after a network error on an application
+   * connection). The cancelled check is not reported to the topology (which already
+   * holds the application's error), and is not retried at once: the spec forbids an
+   * immediate check here; the next check runs after heartbeatFrequencyMS, or sooner
+   * when server selection requests one.
    */
-  reset(): void {
+  cancelCheck(): void {
+    if (this.closed) return;
+    this.cancelled = true;
     this.connection?.close();
     this.connection = undefined;
     this.stopPinger();
     this.topologyVersion = undefined;
-    this.requestCheck();
+    this.rtt.reset();
   }
 
   async close(): Promise<void> {
@@ -157,18 +170,17 @@ export class Monitor {
 
   private async run(): Promise<void> {
     while (!this.closed) {
-      const streamingBefore = this.streaming();
-      const ok = await this.check();
+      const outcome = await this.check();
       if (this.closed) break;
-      if (!ok && this.lastWasKnown) {
-        // Spec: a network error on a server that was known is retried once at once.
+      if (outcome === CheckOutcome.failed && this.lastWasKnown && this.lastFailure instanceof MongoNetworkError) {
+        // Spec: a network error (not a command error) on a server that was known is retried once at once.
         this.lastWasKnown = false;
         const again = await this.check();
         if (this.closed) break;
-        if (again) continue;
+        if (again === CheckOutcome.succeeded && this.streaming()) continue;
       }
-      if (ok && this.streaming() && streamingBefore) continue; // next awaited hello right away
-      if (ok && this.streaming()) continue; // just switched to streaming: start awaiting
+      // Streaming: after an ok reply the next awaited hello (or exhaust read) starts at once.
+      if (outcome === CheckOutcome.succeeded && this.streaming()) continue;
       await this.waitForNextCheck();
     }
   }
@@ -190,12 +202,13 @@ export class Monitor {
     }
   }
 
-  /** One check. Returns true on success. */
-  private async check(): Promise<boolean> {
+  /** One check. */
+  private async check(): Promise<CheckOutcome> {
     const { now, address } = this.options;
     const awaited = this.streaming();
     this.lastCheckStarted = now();
     this.checkRequested = false;
+    this.cancelled = false;
     const start = now();
     this.options.onHeartbeatStarted({ connectionId: address, awaited });
     try {
@@ -217,14 +230,15 @@ export class Monitor {
         });
         this.rtt.addSample(now() - start);
       }
-      if (this.closed) return true;
+      if (this.closed) return CheckOutcome.succeeded;
+      this.cancelled = false;
       const duration = now() - start;
       this.topologyVersion = (reply.topologyVersion as Document | undefined) ?? undefined;
       if (this.topologyVersion && this.options.serverMonitoringMode !== ServerMonitoringMode.poll) this.ensureRttPinger();
       this.options.onHeartbeatSucceeded({ connectionId: address, duration, reply, awaited });
       this.options.onCheck({ reply, roundTripTime: this.rtt.average, minRoundTripTime: this.rtt.min });
       this.lastWasKnown = reply.ok === 1 || reply.ok === true;
-      return true;
+      return CheckOutcome.succeeded;
     } catch (e) {
       const error = e instanceof Error ? e : new MongoNetworkError(String(e));
       this.connection?.close();
@@ -232,10 +246,17 @@ export class Monitor {
       this.stopPinger();
       this.topologyVersion = undefined;
       this.rtt.reset();
-      if (this.closed) return false;
+      if (this.closed) return CheckOutcome.failed;
       this.options.onHeartbeatFailed({ connectionId: address, duration: now() - start, failure: error, awaited });
+      if (this.cancelled) {
+        // cancelCheck(): the topology already marked the server Unknown and cleared the pool.
+        this.cancelled = false;
+        this.lastWasKnown = false;
+        return CheckOutcome.cancelled;
+      }
+      this.lastFailure = error;
       this.options.onCheck({ error, roundTripTime: null, minRoundTripTime: null });
-      return false;
+      return CheckOutcome.failed;
     }
   }
 

@@ -214,8 +214,11 @@ export class Topology {
     });
     if (result.topologyDescription !== this.td) this.commit(result.topologyDescription);
     if (result.clearPool) server.pool.clear({ interruptInUseConnections: result.interruptInUseConnections });
-    if (result.cancelCheck) server.monitor?.reset();
-    else if (result.requestImmediateCheck) server.monitor?.requestCheck();
+    // Network errors cancel the check in flight and close the monitoring connection, but
+    // MUST NOT request an immediate check (SDAM "Network error when reading or writing");
+    // a selection that needs the server requests one. State change errors request one.
+    if (result.cancelCheck) server.monitor?.cancelCheck();
+    if (result.requestImmediateCheck) server.monitor?.requestCheck();
   }
 
   /** Update $clusterTime etc. are the client's; the topology only tracks servers. */
@@ -322,6 +325,12 @@ export class Topology {
   private applyDescription(sd: ServerDescription): void {
     const result = applyServerDescription(this.td, sd);
     this.commit(result.topologyDescription);
+    // Former primaries replaced by a newer one: re-check them now (and clear pre-4.2 pools).
+    for (const stale of result.invalidatedPrimaries) {
+      const server = this.servers.get(stale.address);
+      if (stale.clearPool) server?.pool.clear();
+      server?.monitor?.requestCheck();
+    }
   }
 
   /** Swap the snapshot, diff, emit, start/stop servers, ready pools, wake waiters. */
