@@ -1,0 +1,76 @@
+/**
+ * Smoke test: every benchmark section still runs (quick mode) and its results have the
+ * expected keys and finite numbers. It never asserts speed.
+ */
+import { describe, expect, it } from 'vitest';
+import { renderMarkdown } from './lib/report.js';
+import { RESULTS_SCHEMA, runBench, type BenchResults } from './lib/runner.js';
+import { SECTIONS } from './sections/index.js';
+
+/** Metric keys each section reports when it runs (quick mode socket count for bridge_memory). */
+const EXPECTED: Record<string, { keys: string[]; contenders: string[] }> = {
+  bson: {
+    keys: ['flat_encode', 'flat_decode', 'deep_encode', 'deep_decode', 'full_encode', 'full_decode', 'opmsg_encode', 'opmsg_decode'].map((k) => `bson.${k}`),
+    contenders: ['node', 'web'],
+  },
+  bridge: { keys: ['bridge.rtt_64', 'bridge.rtt_1622', 'bridge.throughput_1mib'], contenders: ['direct', 'bridge'] },
+  bundle: { keys: ['bundle.min_bytes', 'bundle.gzip_bytes'], contenders: ['bson'] },
+  bridge_memory: { keys: ['bridge_memory.per_socket_50', 'bridge_memory.per_channel_50'], contenders: ['bridge'] },
+  selection: {
+    keys: ['selection.secondary_tags_staleness', 'selection.nearest', 'selection.primary'],
+    contenders: ['official', 'ours'],
+  },
+};
+
+/** Sections with no prerequisite outside this repository: they must run. */
+const MUST_RUN = ['bundle', 'selection'];
+
+describe('benchmarks (quick mode)', () => {
+  let results: BenchResults;
+
+  it('runs every registered section', { timeout: 180_000 }, async () => {
+    ({ results } = await runBench({ quick: true, sections: SECTIONS }));
+    expect(results.schema).toBe(RESULTS_SCHEMA);
+    expect(results.quick).toBe(true);
+    expect(Object.keys(results.sections)).toEqual(SECTIONS.map((s) => s.name));
+    for (const key of ['cpuModel', 'cores', 'memoryBytes', 'node', 'date'] as const) expect(results.machine[key]).toBeTruthy();
+  });
+
+  it('reports every section as ok or not run with a reason, never failed', () => {
+    for (const [name, s] of Object.entries(results.sections)) {
+      expect(s.status, `${name}: ${s.reason}`).not.toBe('failed');
+      if (s.status === 'not run') expect(s.reason, name).toMatch(/\S/);
+    }
+    for (const name of MUST_RUN) expect(results.sections[name]!.status, name).toBe('ok');
+  });
+
+  it('has the expected metric keys and finite numbers', () => {
+    for (const [name, s] of Object.entries(results.sections)) {
+      if (s.status !== 'ok') continue;
+      const expected = EXPECTED[name];
+      if (expected) expect(s.metrics.sort()).toEqual([...expected.keys].sort());
+      for (const key of s.metrics) {
+        const m = results.metrics[key]!;
+        expect(m.section).toBe(name);
+        expect(['higher', 'lower']).toContain(m.better);
+        expect(m.contenders[m.reference], `${key} reference`).toBeDefined();
+        for (const c of expected?.contenders ?? []) expect(m.contenders[c], `${key} ${c}`).toBeDefined();
+        for (const [c, r] of Object.entries(m.contenders)) {
+          for (const v of [r.median, r.p99, r.ratio]) expect(Number.isFinite(v), `${key} ${c}`).toBe(true);
+          expect(r.samples).toBeGreaterThan(0);
+        }
+        expect(m.contenders[m.reference]!.ratio).toBe(1);
+      }
+      for (const t of s.targets) {
+        expect(Number.isFinite(t.value)).toBe(true);
+        expect(typeof t.met).toBe('boolean');
+      }
+    }
+  });
+
+  it('renders the report with every section', () => {
+    const md = renderMarkdown(results, { chartsPath: '../bench/results' });
+    for (const s of Object.values(results.sections)) expect(md).toContain(s.title);
+    for (const key of Object.keys(results.metrics)) expect(md).toContain(`\`${key}\``);
+  });
+});

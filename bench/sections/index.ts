@@ -1,0 +1,22 @@
+/**
+ * The section registry, in report order. A client-level section is added by writing a
+ * Section (name, title, description, run(ctx) -> metrics) and listing it here.
+ */
+import type { Section } from '../lib/harness.js';
+import { bsonSection } from './bson.js';
+import { bridgeSection } from './bridge.js';
+import { bridgeMemorySection } from './bridge-memory.js';
+import { bundleSection } from './bundle.js';
+import { coldStartSection, failoverSection, operationsSection } from './client-pending.js';
+import { selectionSection } from './selection.js';
+
+export const SECTIONS: readonly Section[] = [
+  operationsSection, // 1
+  bsonSection, // 2
+  bridgeSection, // 3
+  failoverSection, // 4
+  coldStartSection, // 5
+  bundleSection, // 6
+  bridgeMemorySection, // 7
+  selectionSection, // 8
+];
