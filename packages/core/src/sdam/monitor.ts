@@ -91,6 +91,8 @@ class Waiter {
 export class Monitor {
   private readonly rtt = new RoundTripTimeStats();
   private connection: Connection | undefined;
+  /** Aborts the connect + handshake in flight (close() and cancelCheck()). */
+  private connecting: AbortController | undefined;
   private rttPinger: RttPinger | undefined;
   private readonly waiter = new Waiter();
   private closed = false;
@@ -144,6 +146,7 @@ export class Monitor {
   cancelCheck(): void {
     if (this.closed) return;
     this.cancelled = true;
+    this.connecting?.abort(new MongoNetworkError(`monitor check of ${this.address} cancelled`));
     this.connection?.close();
     this.connection = undefined;
     this.stopPinger();
@@ -154,6 +157,7 @@ export class Monitor {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.connecting?.abort(new MongoNetworkError(`monitor of ${this.address} closed`));
     this.connection?.close();
     this.connection = undefined;
     this.stopPinger();
@@ -214,13 +218,28 @@ export class Monitor {
     try {
       let reply: Document;
       if (!this.connection) {
-        this.connection = await this.options.connect({
-          ...this.options.connectOptions,
-          address,
-          monitoring: true,
-          connectTimeoutMS: this.options.connectTimeoutMS,
-        });
-        reply = this.connection.hello;
+        const controller = new AbortController();
+        this.connecting = controller;
+        let conn: Connection;
+        try {
+          conn = await this.options.connect({
+            ...this.options.connectOptions,
+            address,
+            monitoring: true,
+            connectTimeoutMS: this.options.connectTimeoutMS,
+            signal: controller.signal,
+          });
+        } finally {
+          if (this.connecting === controller) this.connecting = undefined;
+        }
+        if (this.closed || controller.signal.aborted) {
+          // close() or cancelCheck() ran while connecting: this connection has no owner.
+          conn.close();
+          if (this.closed) return CheckOutcome.failed;
+          throw controller.signal.reason instanceof Error ? controller.signal.reason : new MongoNetworkError('check cancelled');
+        }
+        this.connection = conn;
+        reply = conn.hello;
         this.rtt.addSample(now() - start);
       } else if (awaited) {
         reply = await this.awaitedHello(this.connection);
@@ -285,6 +304,7 @@ export class Monitor {
 /** Measures round trips on its own connection while the monitor streams. */
 class RttPinger {
   private connection: Connection | undefined;
+  private connecting: AbortController | undefined;
   private readonly waiter = new Waiter();
   private closed = false;
   private loop: Promise<void> | undefined;
@@ -301,6 +321,7 @@ class RttPinger {
   /** Stop; resolves when the loop has ended. */
   close(): Promise<void> {
     this.closed = true;
+    this.connecting?.abort(new MongoNetworkError(`RTT pinger of ${this.options.address} closed`));
     this.connection?.close();
     this.connection = undefined;
     this.waiter.interrupt();
@@ -313,12 +334,25 @@ class RttPinger {
       const start = now();
       try {
         if (!this.connection) {
-          this.connection = await this.options.connect({
-            ...this.options.connectOptions,
-            address,
-            monitoring: true,
-            connectTimeoutMS: this.options.connectTimeoutMS,
-          });
+          const controller = new AbortController();
+          this.connecting = controller;
+          let conn: Connection;
+          try {
+            conn = await this.options.connect({
+              ...this.options.connectOptions,
+              address,
+              monitoring: true,
+              connectTimeoutMS: this.options.connectTimeoutMS,
+              signal: controller.signal,
+            });
+          } finally {
+            this.connecting = undefined;
+          }
+          if (this.closed) {
+            conn.close();
+            break;
+          }
+          this.connection = conn;
         } else {
           await this.connection.command('admin', this.connection.hello.helloOk === true ? { hello: 1 } : { isMaster: 1 }, {
             timeoutMS: this.options.connectTimeoutMS,

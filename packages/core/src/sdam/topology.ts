@@ -260,6 +260,11 @@ export class Topology {
 
   private waitForChange(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
+      // An already-aborted signal never fires 'abort': reject now, not at the timeout.
+      if (signal?.aborted) {
+        reject(signal.reason ?? new Error('aborted'));
+        return;
+      }
       const waiter: Waiter = {
         wake: () => {
           clearTimeout(timer);
