@@ -1,9 +1,63 @@
-// Public API of @mongo-edge/core (the only barrel). Modules are added as they land.
+/**
+ * Public API of @mongo-edge/core (the only barrel): the platform-neutral driver.
+ * `new MongoClient(url, { transport })` runs on any Transport; Node users import
+ * MongoClient from '@mongo-edge/core/node' (TCP by default); browsers and workers
+ * use '@mongo-edge/web-client' (the WebSocket bridge transport).
+ */
 export * from './errors.js';
-export type { Transport, TransportSocket, TransportConnectOptions, TransportTlsOptions } from './transport/transport.js';
+export * from './client/errors.js';
+export { MongoPoolClosedError, MongoWaitQueueTimeoutError } from './pool/errors.js';
+
+// client API
+export { MongoClient } from './client/mongo-client.js';
+export type { MongoClientOptions } from './client/options.js';
+export * from './client/db.js';
+export * from './client/admin.js';
+export * from './client/collection.js';
+export * from './client/abstract-cursor.js';
+export * from './client/find-cursor.js';
+export * from './client/aggregation-cursor.js';
+export * from './client/list-cursors.js';
+export * from './client/results.js';
+export * from './client/types.js';
+export { ClientSession } from './client/sessions.js';
+export type { ClientSessionOptions, ClusterTime } from './client/sessions.js';
+export type {
+  OperationExecutor,
+  ManagedOperationExecutor,
+  ExecutorFactory,
+  ExecuteOptions,
+  ExecuteResult,
+  WireLimits,
+} from './client/executor.js';
+export { DEFAULT_WIRE_LIMITS } from './client/executor.js';
+
+// concerns and read preference
+export { ReadConcern } from './concern/read-concern.js';
+export { WriteConcern } from './concern/write-concern.js';
 export { ReadPreference, ReadPreferenceMode } from './selection/read-preference.js';
 export type { ReadPreferenceLike, TagSet } from './selection/read-preference.js';
+
+// topology (SDAM) and selection
 export { ServerType } from './sdam/server-description.js';
-export type { ServerDescription } from './sdam/server-description.js';
+export type { ServerDescription, TopologyVersion } from './sdam/server-description.js';
 export { TopologyType } from './sdam/topology-description.js';
 export type { TopologyDescription } from './sdam/topology-description.js';
+export type { TopologyEvents, TopologyEventName } from './sdam/topology.js';
+export type { HeartbeatStartedEvent, HeartbeatSucceededEvent, HeartbeatFailedEvent } from './sdam/monitor.js';
+export { selectServers, pickServer, SelectionOperation } from './selection/select-servers.js';
+export type { SelectionCriteria } from './selection/select-servers.js';
+export { explainNoSuitableServer } from './selection/explain.js';
+export type * from './pool/events.js';
+
+// connection strings
+export { parseConnectionString } from './uri/connection-string.js';
+export type { ConnectionString, HostAddress } from './uri/connection-string.js';
+export type { MongoOptions } from './uri/client-options.js';
+export type { SrvResolver, SrvRecord } from './uri/srv.js';
+export { DohResolver } from './uri/doh-resolver.js';
+
+// transports
+export type { Transport, TransportSocket, TransportConnectOptions, TransportTlsOptions } from './transport/transport.js';
+export { WebSocketTransport } from './transport/websocket.js';
+export type { WebSocketTransportOptions } from './transport/websocket.js';

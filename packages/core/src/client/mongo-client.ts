@@ -13,6 +13,9 @@ import { Db, type DbOptions } from './db.js';
 import { TinyEmitter } from './emitter.js';
 import { MongoClientClosedError } from './errors.js';
 import type { ExecutorFactory, ManagedOperationExecutor, OperationExecutor } from './executor.js';
+import { topologyExecutorFactory } from '../operation/topology-executor.js';
+import type { TopologyDescription } from '../sdam/topology-description.js';
+import { ServerType } from '../sdam/server-description.js';
 import { executeCommand, type ClientContext } from './operation.js';
 import { parseClientOptions, type MongoClientOptions, type ResolvedClientOptions } from './options.js';
 import type { MongoOptions } from '../uri/client-options.js';
@@ -41,7 +44,7 @@ export class MongoClient extends TinyEmitter implements ClientContext {
     super();
     this.url = url;
     const { executorFactory, ...rest } = options;
-    this.executorFactory = executorFactory;
+    this.executorFactory = executorFactory ?? topologyExecutorFactory;
     this.userOptions = Object.freeze({ ...rest });
     const { mongoOptions, resolved } = parseClientOptions(url, options);
     this.mongoOptions = mongoOptions;
@@ -190,6 +193,38 @@ export class MongoClient extends TinyEmitter implements ClientContext {
     } finally {
       await session.endSession();
     }
+  }
+
+  /**
+   * A snapshot of the deployment as the client currently sees it (undefined
+   * before connect()). Each call returns the latest immutable description.
+   */
+  get topologyDescription(): TopologyDescription | undefined {
+    return (this.executor as { description?: TopologyDescription } | undefined)?.description;
+  }
+
+  /** "host:port" of the server that answered the most recent operation. */
+  get address(): string | undefined {
+    return (this.executor as { lastAddress?: string } | undefined)?.lastAddress;
+  }
+
+  /**
+   * The hosts the client knows: the seeds before discovery, the members after
+   * (as the seed documents print it: `MongoClient(['a:27017', 'b:27017'])`).
+   */
+  get hosts(): string[] {
+    const td = this.topologyDescription;
+    if (td && [...td.servers.values()].some((sd) => sd.type !== ServerType.Unknown)) return [...td.servers.keys()];
+    return this.mongoOptions.hosts.map((h) => (h.type === 'ipv6' ? `[${h.host}]:${h.port}` : `${h.host}:${h.port}`));
+  }
+
+  override toString(): string {
+    const hosts = this.hosts;
+    return hosts.length === 1 ? `MongoClient('${hosts[0]}')` : `MongoClient([${hosts.map((h) => `'${h}'`).join(', ')}])`;
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
   }
 
   /** @internal run a command on the admin database (used by tools and tests). */

@@ -2,10 +2,15 @@
  * Entry '@mongo-edge/core/node': everything from the platform-neutral core, plus the
  * Node.js-only pieces (TCP/TLS transport; DNS SRV lives in ./dns.ts).
  */
+import { readFile } from 'node:fs/promises';
 import type { Transport } from '../transport/transport.js';
+import { MongoClient as CoreMongoClient } from '../client/mongo-client.js';
+import type { MongoClientOptions } from '../client/options.js';
+import { nodeSrvResolver } from './dns.js';
 import { TcpTransport, type TcpTransportOptions } from './tcp.js';
 
 export * from '../index.js';
+export { NodeDnsResolver, nodeSrvResolver } from './dns.js';
 export { TcpTransport, KEEP_ALIVE_INITIAL_DELAY_MS, tlsConnectOptions } from './tcp.js';
 export type { TcpTransportOptions } from './tcp.js';
 
@@ -14,8 +19,18 @@ export function defaultNodeTransport(options?: TcpTransportOptions): Transport {
   return new TcpTransport(options);
 }
 
-// ---------------------------------------------------------------------------
-// INTEGRATOR: the Node `MongoClient` subclass goes here, e.g.
-//   export class MongoClient extends CoreMongoClient { ...default transport:
-//   defaultNodeTransport(), DNS SRV resolver from ./dns.ts... }
-// ---------------------------------------------------------------------------
+/**
+ * The Node MongoClient: the core client with TCP/TLS as the default transport,
+ * DNS SRV/TXT through node:dns, and tlsCAFile / tlsCertificateKeyFile read from
+ * disk. `new MongoClient('mongodb://localhost:27017')` just works.
+ */
+export class MongoClient extends CoreMongoClient {
+  constructor(url: string, options: MongoClientOptions = {}) {
+    super(url, {
+      transport: defaultNodeTransport(),
+      srvResolver: nodeSrvResolver,
+      tlsFileReader: (path: string) => readFile(path, 'utf8'),
+      ...options,
+    });
+  }
+}

@@ -12,7 +12,7 @@ import {
   MongoTopologyClosedError,
   type Document,
 } from '../errors.js';
-import type { ExecuteOptions, ExecuteResult, ManagedOperationExecutor, WireLimits } from '../client/executor.js';
+import type { ExecuteOptions, ExecuteResult, ExecutorFactory, ManagedOperationExecutor, WireLimits } from '../client/executor.js';
 import { DEFAULT_WIRE_LIMITS } from '../client/executor.js';
 import type { ClusterTime } from '../client/sessions.js';
 import { compareTimestamps } from '../client/sessions.js';
@@ -26,7 +26,11 @@ import { DATA_BEARING_SERVER_TYPES, ServerType } from '../sdam/server-descriptio
 import { Topology, type Server, type TopologyEventName, type TopologyEvents } from '../sdam/topology.js';
 import { TopologyType, type TopologyDescription } from '../sdam/topology-description.js';
 import type { Transport, TransportTlsOptions } from '../transport/transport.js';
-import type { MongoOptions } from '../uri/client-options.js';
+import type { MongoClientOptions, MongoOptions } from '../uri/client-options.js';
+import { resolveClientOptionsWithSrv } from '../uri/client-options.js';
+import type { SrvResolver } from '../uri/srv.js';
+import { defaultAuthenticator } from '../connection/auth/index.js';
+import { MongoInvalidArgumentError, MongoParseError } from '../errors.js';
 import {
   errorToSurface,
   isRetryableReadError,
@@ -37,14 +41,23 @@ import {
 
 export interface TopologyExecutorOptions {
   options: MongoOptions;
-  transport: Transport;
-  /** TLS material already loaded (PEM text), e.g. from tlsCAFile on Node. */
+  /** Defaults to `options.transport`. */
+  transport?: Transport | undefined;
+  /** The connection string and code options, to re-resolve after SRV lookup. */
+  url?: string;
+  userOptions?: Readonly<MongoClientOptions>;
+  /** TLS material already loaded (PEM text); else read through `options.tlsFileReader`. */
   tls?: TransportTlsOptions | undefined;
+  /** Defaults to SCRAM/PLAIN/X.509 (connection/auth) when credentials are given. */
   authenticator?: Authenticator | undefined;
   emit(event: string, payload: unknown): void;
   /** Injected for tests; defaults to the wire connect(). */
   connect?: (options: ConnectOptions) => Promise<Connection>;
 }
+
+/** The default ExecutorFactory: what `new MongoClient(url, { transport })` runs on. */
+export const topologyExecutorFactory: ExecutorFactory = (ctx) =>
+  new TopologyExecutor({ options: ctx.mongoOptions, url: ctx.url, userOptions: ctx.options, emit: ctx.emit });
 
 const POOL_EVENTS = [
   'connectionPoolCreated',
@@ -73,26 +86,67 @@ export interface CommandStartedEvent {
 let nextRequestNumber = 1;
 
 export class TopologyExecutor implements ManagedOperationExecutor {
-  readonly topology: Topology;
-  private readonly opts: MongoOptions;
+  private current: Topology | undefined;
+  private opts: MongoOptions;
   private clusterTime: ClusterTime | undefined;
   private closed = false;
+  private opening: Promise<Topology> | undefined;
   /** "host:port" of the server that answered the most recent operation. */
   lastAddress: string | undefined;
 
   constructor(private readonly config: TopologyExecutorOptions) {
-    const o = config.options;
-    this.opts = o;
+    this.opts = config.options;
+  }
+
+  /** The live topology; throws before connect(). */
+  get topology(): Topology {
+    if (!this.current) throw new MongoTopologyClosedError('the client is not connected');
+    return this.current;
+  }
+
+  /** Resolve SRV, load TLS files, build the Topology (once). */
+  private async ensureTopology(): Promise<Topology> {
+    if (this.current) return this.current;
+    this.opening ??= this.buildTopology();
+    return this.opening;
+  }
+
+  private async buildTopology(): Promise<Topology> {
+    const { config } = this;
+    let o = this.opts;
+    if (o.srvHost) {
+      const resolver = o.srvResolver as SrvResolver | undefined;
+      if (!resolver) {
+        throw new MongoParseError('mongodb+srv:// needs an SRV resolver: pass `srvResolver` (Node sets one; browsers can use DohResolver)');
+      }
+      o = await resolveClientOptionsWithSrv(config.url ?? '', config.userOptions ?? {}, resolver);
+      this.opts = o;
+    }
+    const transport = config.transport ?? (o.transport as Transport | undefined);
+    if (!transport || typeof (transport as Transport).connect !== 'function') {
+      throw new MongoInvalidArgumentError(
+        'No transport: pass `transport` (e.g. WebSocketTransport) or import MongoClient from @mongo-edge/core/node for TCP',
+      );
+    }
     const connect = config.connect ?? wireConnect;
-    const tls: TransportTlsOptions | undefined = o.tls
-      ? {
-          ...(config.tls ?? {}),
-          allowInvalidCertificates: o.tlsAllowInvalidCertificates,
-          allowInvalidHostnames: o.tlsAllowInvalidHostnames,
+    let tls: TransportTlsOptions | undefined;
+    if (o.tls) {
+      tls = { ...(config.tls ?? {}), allowInvalidCertificates: o.tlsAllowInvalidCertificates, allowInvalidHostnames: o.tlsAllowInvalidHostnames };
+      const read = o.tlsFileReader;
+      if ((o.tlsCAFile || o.tlsCertificateKeyFile) && !config.tls) {
+        if (!read) throw new MongoInvalidArgumentError('tlsCAFile/tlsCertificateKeyFile need file access: use @mongo-edge/core/node, or pass PEM text');
+        if (o.tlsCAFile) tls.ca = await read(o.tlsCAFile);
+        if (o.tlsCertificateKeyFile) {
+          const pem = await read(o.tlsCertificateKeyFile);
+          tls.cert = pem;
+          tls.key = pem;
         }
-      : undefined;
+        if (o.tlsCertificateKeyFilePassword) tls.passphrase = o.tlsCertificateKeyFilePassword;
+      }
+    }
+    const authenticator = config.authenticator ?? (o.credentials ? defaultAuthenticator() : undefined);
     const base: Omit<ConnectOptions, 'address' | 'monitoring'> = {
-      transport: config.transport,
+      transport,
       tls,
       connectTimeoutMS: o.connectTimeoutMS,
       socketTimeoutMS: o.socketTimeoutMS,
@@ -101,14 +155,14 @@ export class TopologyExecutor implements ManagedOperationExecutor {
       credentials: o.credentials,
       loadBalanced: o.loadBalanced,
       serverApi: o.serverApi,
-      ...(config.authenticator ? { authenticator: config.authenticator } : {}),
+      ...(authenticator ? { authenticator } : {}),
     };
     const emitTopology = <K extends TopologyEventName>(name: K, event: TopologyEvents[K]): void => {
       if (name === 'serverHeartbeatSucceeded') this.gossip((event as TopologyEvents['serverHeartbeatSucceeded']).reply);
       config.emit(name, event);
     };
-    this.topology = new Topology({
-      seeds: o.hosts.map((h) => (h.host.includes(':') && !h.host.startsWith('[') ? `[${h.host}]:${h.port}` : `${h.host}:${h.port ?? 27017}`)),
+    const topology = new Topology({
+      seeds: o.hosts.map((h) => (h.type === 'ipv6' ? `[${h.host}]:${h.port}` : `${h.host}:${h.port}`)),
       replicaSet: o.replicaSet,
       directConnection: o.directConnection,
       loadBalanced: o.loadBalanced,
@@ -131,30 +185,37 @@ export class TopologyExecutor implements ManagedOperationExecutor {
           waitQueueTimeoutMS: o.waitQueueTimeoutMS,
           loadBalanced: o.loadBalanced,
           onBackgroundError: (error) =>
-            this.topology.handleError(address, error, { connectionGeneration: -1, beforeHandshake: true }),
+            topology.handleError(address, error, { connectionGeneration: -1, beforeHandshake: true }),
           subscribe: (pool) => {
             for (const name of POOL_EVENTS) pool.on(name, (e: unknown) => config.emit(name, e));
           },
         }),
     });
+    if (this.closed) throw new MongoTopologyClosedError();
+    this.current = topology;
+    return topology;
   }
 
   async connect(): Promise<void> {
     if (this.closed) throw new MongoTopologyClosedError();
-    this.topology.open();
+    const topology = await this.ensureTopology();
+    topology.open();
     // As the official driver: connect() succeeds once any data-bearing member is selectable.
-    await this.topology.selectServer({ readPreference: ReadPreference.primaryPreferred, operation: 'read' });
+    await topology.selectServer({ readPreference: ReadPreference.primaryPreferred, operation: 'read' });
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.topology.close();
-    await this.config.transport.close?.();
+    await this.opening?.catch(() => undefined);
+    await this.current?.close();
+    const transport = this.config.transport ?? (this.opts.transport as Transport | undefined);
+    await transport?.close?.();
   }
 
   limits(): WireLimits {
-    const td = this.topology.description;
+    if (!this.current) return DEFAULT_WIRE_LIMITS;
+    const td = this.current.description;
     for (const sd of td.servers.values()) {
       if (sd.type === ServerType.RSPrimary || (DATA_BEARING_SERVER_TYPES.has(sd.type) && td.type !== TopologyType.ReplicaSetWithPrimary)) {
         return { maxBsonObjectSize: sd.maxBsonObjectSize, maxMessageSizeBytes: sd.maxMessageSizeBytes, maxWriteBatchSize: sd.maxWriteBatchSize };
@@ -164,15 +225,17 @@ export class TopologyExecutor implements ManagedOperationExecutor {
   }
 
   logicalSessionTimeoutMinutes(): number | null {
-    return this.topology.description.logicalSessionTimeoutMinutes;
+    return this.current?.description.logicalSessionTimeoutMinutes ?? null;
   }
 
-  get description(): TopologyDescription {
-    return this.topology.description;
+  /** The current topology description (undefined before connect()). */
+  get description(): TopologyDescription | undefined {
+    return this.current?.description;
   }
 
   async execute(db: string, command: Document, options: ExecuteOptions = {}): Promise<ExecuteResult> {
     if (this.closed) throw new MongoTopologyClosedError();
+    if (!this.current) await this.connect();
     if (options.pinnedServer) {
       const server = this.topology.getServer(options.pinnedServer);
       if (!server) {

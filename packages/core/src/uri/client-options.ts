@@ -86,6 +86,10 @@ export interface MongoClientOptions {
   // Not connection-string options: passed through to the client untouched.
   /** The Transport (transport/transport.ts); typed loosely here to keep uri/ free of I/O types. */
   transport?: unknown;
+  /** Resolves SRV/TXT records for mongodb+srv:// (uri/srv.ts SrvResolver); Node's entry sets one. */
+  srvResolver?: unknown;
+  /** Reads tlsCAFile / tlsCertificateKeyFile as text; Node's entry sets one. */
+  tlsFileReader?: (path: string) => Promise<string>;
   serverApi?: string | { version: string; strict?: boolean; deprecationErrors?: boolean };
   driverInfo?: { name?: string; version?: string; platform?: string };
   monitorCommands?: boolean;
@@ -143,6 +147,8 @@ export interface MongoOptions {
   readonly maxAdaptiveRetries: number | undefined;
   readonly enableOverloadRetargeting: boolean;
   readonly transport: unknown;
+  readonly srvResolver: unknown;
+  readonly tlsFileReader: ((path: string) => Promise<string>) | undefined;
   readonly serverApi: { version: string; strict?: boolean; deprecationErrors?: boolean } | undefined;
   readonly driverInfo: { name?: string; version?: string; platform?: string } | undefined;
   readonly monitorCommands: boolean;
@@ -170,7 +176,7 @@ export const DEFAULT_CLIENT_OPTIONS = Object.freeze({
 } as const);
 
 /** Keys of MongoClientOptions that are not URI options (validated here, passed through). */
-const CODE_ONLY = new Set(['auth', 'readConcern', 'readPreference', 'writeConcern', 'transport', 'serverApi', 'driverInfo', 'monitorCommands']);
+const CODE_ONLY = new Set(['auth', 'readConcern', 'readPreference', 'writeConcern', 'transport', 'srvResolver', 'tlsFileReader', 'serverApi', 'driverInfo', 'monitorCommands']);
 
 interface NormalizedUserOptions {
   uri: Record<string, unknown>;
@@ -355,6 +361,8 @@ export function resolveClientOptions(uriOrCs: string | ConnectionString, userOpt
     maxAdaptiveRetries: o.maxAdaptiveRetries as number | undefined,
     enableOverloadRetargeting: o.enableOverloadRetargeting === true,
     transport: code.transport,
+    srvResolver: code.srvResolver,
+    tlsFileReader: code.tlsFileReader as MongoOptions['tlsFileReader'],
     serverApi,
     driverInfo: code.driverInfo as MongoOptions['driverInfo'],
     monitorCommands: code.monitorCommands === true,
