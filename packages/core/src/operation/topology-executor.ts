@@ -248,6 +248,9 @@ export class TopologyExecutor implements ManagedOperationExecutor {
       options.retryable === 'read' ? this.opts.retryReads : options.retryable === 'write' ? this.opts.retryWrites && !options.moreToCome : false;
     const criteria = { readPreference: options.readPreference ?? ReadPreference.primary, operation: isWrite ? ('write' as const) : ('read' as const) };
     const first = await this.topology.selectServer(criteria, options.signal ? { signal: options.signal } : {});
+    // The wire version of the server as selected: a failed attempt may turn its live
+    // description Unknown (maxWireVersion 0) before the error is labelled.
+    const firstWireVersion = first.description.maxWireVersion;
     let txnNumber: unknown;
     if (isWrite && retry) {
       if (options.session && supportsRetryableWrites(first.description)) {
@@ -265,7 +268,7 @@ export class TopologyExecutor implements ManagedOperationExecutor {
     } catch (e) {
       if (!retry) throw e;
       if (isWrite) {
-        labelRetryableWriteError(e, first.description.maxWireVersion);
+        labelRetryableWriteError(e, firstWireVersion);
         if (!isRetryableWriteError(e)) throw e;
       } else if (!isRetryableReadError(e)) {
         throw e;
@@ -281,10 +284,11 @@ export class TopologyExecutor implements ManagedOperationExecutor {
       throw firstError;
     }
     if (isWrite && !supportsRetryableWrites(second.description)) throw firstError;
+    const secondWireVersion = second.description.maxWireVersion;
     try {
       return await this.runOn(second, db, command, options, txnNumber);
     } catch (e) {
-      if (isWrite) labelRetryableWriteError(e, second.description.maxWireVersion);
+      if (isWrite) labelRetryableWriteError(e, secondWireVersion);
       throw errorToSurface(firstError, e);
     }
   }

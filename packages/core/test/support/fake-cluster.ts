@@ -209,6 +209,8 @@ export class FakeMember {
         codeName: 'NotWritablePrimary',
         errmsg: 'not primary',
         topologyVersion: { processId: this.processId, counter: Long.fromNumber(this.counter) },
+        // 4.4+ servers label retryable errors of retryable writes themselves.
+        ...(body.txnNumber !== undefined ? { errorLabels: ['RetryableWriteError'] } : {}),
       };
     }
     switch (req.name) {
