@@ -41,6 +41,7 @@ export async function startFakeMongod(options: FakeMongodOptions = {}): Promise<
   const sockets = new Set<net.Socket>();
   let accepted = 0;
   const onSocket = (socket: net.Socket) => {
+    socket.setNoDelay(true);
     accepted += 1;
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
