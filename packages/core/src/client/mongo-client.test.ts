@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MongoParseError, MongoRuntimeError } from '../errors.js';
+import { MongoInvalidArgumentError, MongoParseError, MongoRuntimeError } from '../errors.js';
 import { ReadPreference } from '../selection/read-preference.js';
 import { FakeExecutor } from './fake-executor.js';
 import { MongoClient } from './mongo-client.js';
@@ -70,9 +70,10 @@ describe('MongoClient lifecycle', () => {
     expect(closed).toBe(1);
   });
 
-  it('without an executorFactory connect fails with a clear error', async () => {
+  it('without a transport (core entry) connect fails with a clear error naming the fix', async () => {
     const client = new MongoClient('mongodb://localhost');
-    await expect(client.connect()).rejects.toBeInstanceOf(MongoRuntimeError);
+    await expect(client.connect()).rejects.toBeInstanceOf(MongoInvalidArgumentError);
+    await expect(client.connect()).rejects.toThrow(/No transport: pass `transport`/);
   });
 
   it('forwards executor events through on/off/once', async () => {
