@@ -56,6 +56,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       bindIp: opts.bindIp,
       dbpath: opts.dbpath,
       replSet: opts.replSet,
+      ...replTimings(opts.setParameters),
       latencyMs: opts.latencyMs,
       log: sink,
       quiet: opts.quiet,
@@ -83,4 +84,24 @@ function cmdLineParsed(o: CliOptions): Record<string, unknown> {
   if (o.replSet) parsed.replication = { replSet: o.replSet };
   if (o.logpath) parsed.systemLog = { destination: 'file', path: o.logpath, quiet: o.quiet };
   return parsed;
+}
+
+/**
+ * Replica set timing defaults (used when a config has no settings): the sim's fast
+ * 1000 / 250 ms unless `--setParameter mongodReplTimings=true` (mongod's 10000 / 2000) or
+ * `--setParameter simElectionTimeoutMillis=N` / `simHeartbeatIntervalMillis=N`;
+ * `--setParameter periodicNoopIntervalSecs=N` as mongod (default 10).
+ */
+function replTimings(p: Record<string, string>): { electionTimeoutMillis?: number; heartbeatIntervalMillis?: number; noopIntervalMs?: number } {
+  const out: { electionTimeoutMillis?: number; heartbeatIntervalMillis?: number; noopIntervalMs?: number } = {};
+  if (p.mongodReplTimings === 'true') {
+    out.electionTimeoutMillis = 10000;
+    out.heartbeatIntervalMillis = 2000;
+  }
+  const n = (k: string): number | undefined => (p[k] !== undefined && Number(p[k]) > 0 ? Number(p[k]) : undefined);
+  out.electionTimeoutMillis = n('simElectionTimeoutMillis') ?? out.electionTimeoutMillis;
+  out.heartbeatIntervalMillis = n('simHeartbeatIntervalMillis') ?? out.heartbeatIntervalMillis;
+  const noop = n('periodicNoopIntervalSecs');
+  if (noop !== undefined) out.noopIntervalMs = noop * 1000;
+  return out;
 }

@@ -5,6 +5,7 @@
  */
 import { CommandError, ErrorCode, codeName, errorReply } from './errors.js';
 import type { ConnectionInfo, SimNode } from './node.js';
+import type { OpInfo, SecondaryAllowed } from './role.js';
 import { isPlainObject, toViewDoc, type Doc } from './storage/values.js';
 
 export interface CommandContext {
@@ -32,6 +33,30 @@ export interface CommandSpec {
   readonly adminOnly?: boolean;
   /** Which opcounter this command bumps (default: command). */
   readonly counter?: 'query' | 'getmore' | 'command' | 'none';
+  /** On a replica set secondary: 'optIn' reads need secondaryOk; default 'never' for writes, else 'always'. */
+  readonly secondary?: SecondaryAllowed;
+}
+
+export interface DispatchOptions {
+  /** OP_QUERY's secondaryOk flag bit. */
+  secondaryOk?: boolean;
+}
+
+/** OP_MSG: a $readPreference whose mode is not primary allows secondary reads. */
+function secondaryOkOf(body: Doc, opts: DispatchOptions): boolean {
+  if (opts.secondaryOk) return true;
+  const rp = body.$readPreference;
+  return isPlainObject(rp) && typeof rp.mode === 'string' && rp.mode !== 'primary';
+}
+
+/** An aggregate ending in $out / $merge writes. */
+function isWrite(name: string, spec: CommandSpec, body: Doc): boolean {
+  if (spec.write) return true;
+  if (name === 'aggregate' && Array.isArray(body.pipeline)) {
+    const last = body.pipeline[body.pipeline.length - 1] as Doc | undefined;
+    return isPlainObject(last) && ('$out' in last || '$merge' in last);
+  }
+  return false;
 }
 
 export const registry = new Map<string, CommandSpec>();
@@ -69,6 +94,7 @@ export async function dispatch(
   body: Doc,
   sequences: Readonly<Record<string, Doc[]>> = {},
   exhaustAllowed = false,
+  opts: DispatchOptions = {},
 ): Promise<DispatchResult> {
   const name = Object.keys(body)[0];
   if (name === undefined) return { reply: new CommandError(ErrorCode.FailedToParse, 'Command document is empty').toReply() };
@@ -113,22 +139,43 @@ export async function dispatch(
   if (counter !== 'none') node.opcounters[counter]++;
 
   let reply: Doc;
+  const hooks = node.role.hooks;
+  const write = isWrite(name, spec, body);
+  const op: OpInfo = { name, db, body, args, write, secondary: spec.secondary ?? (write ? 'never' : 'always'), secondaryOk: secondaryOkOf(body, opts), conn };
   try {
     if (spec.adminOnly && db !== 'admin') throw new CommandError(ErrorCode.Unauthorized, `${name} may only be run against the admin database.`);
     node.role.checkTransactionFields(args);
     const wc = isPlainObject(args.writeConcern) ? args.writeConcern : undefined;
-    if (spec.write) {
+    if (write) {
       node.role.validateWriteConcern(wc);
       node.role.checkWritable(db);
     }
-    const out = await spec.handler({ node, conn, db, name, body, args, sequences, exhaustAllowed });
+    if (hooks) await hooks.before(op);
+    const retry = hooks && write ? (node.role as { retryHooks?: (op: OpInfo) => typeof node.retry }).retryHooks?.(op) : undefined;
+    node.retry = retry;
+    let pending: Doc | Promise<Doc>;
+    try {
+      // Synchronous handlers run to completion here, with node.retry set for them only.
+      pending = spec.handler({ node, conn, db, name, body, args, sequences, exhaustAllowed });
+    } finally {
+      node.retry = undefined;
+      if (retry) (node.role as { endRetry?: () => void }).endRetry?.();
+    }
+    const out = await pending;
     reply = 'ok' in out ? out : { ...out, ok: 1 };
-    if (spec.write && wc?.j === true) node.engine.flush();
+    if (write && wc?.j === true) node.engine.flush();
   } catch (e) {
     if (!(e instanceof CommandError)) {
       node.logger.log('COMMAND', 21962, `conn${conn.id}`, 'Assertion while executing command', { command: name, error: String((e as Error)?.stack ?? e) }, { severity: 'E' });
     }
     reply = errorReply(e);
+  }
+  if (hooks) {
+    try {
+      reply = await hooks.after(op, reply);
+    } catch (e) {
+      reply = errorReply(e);
+    }
   }
   if (wceAfter && reply.ok === 1) {
     reply.writeConcernError = wceAfter;

@@ -15,6 +15,27 @@ export const SIM_VERSION = '7.0.14-sim';
 export const SIM_VERSION_ARRAY = [7, 0, 14, 0] as const;
 export const MAX_WIRE_VERSION = 21;
 
+/** One recorded oplog operation of an already executed retryable-write statement. */
+export interface StmtRecord {
+  readonly op: string;
+  readonly id?: unknown;
+  readonly o?: Doc;
+}
+
+/**
+ * Statement hooks for a retryable write (lsid + txnNumber on a replica set member).
+ * crud.ts asks `executed(stmtId)` to skip statements already done (answering from the
+ * record), and brackets each statement with begin/end so its oplog entries carry
+ * lsid/txnNumber/stmtId; `end(stmtId, noop)` writes a no-op entry when the statement
+ * wrote nothing (or always, with `always`), so the outcome is remembered.
+ */
+export interface RetryHooks {
+  executed(stmtId: number): StmtRecord[] | undefined;
+  begin(stmtId: number): void;
+  end(stmtId: number, noop?: Doc, always?: boolean): void;
+  abort(): void;
+}
+
 export interface NodeOptions {
   dbpath?: string;
   replSet?: string;
@@ -22,6 +43,8 @@ export interface NodeOptions {
   host?: string;
   logger?: Logger;
   role?: NodeRole;
+  /** Builds the role once the node exists (a replica set member needs the engine). */
+  makeRole?: (node: SimNode) => NodeRole;
   /** argv/parsed for getCmdLineOpts. */
   cmdLine?: { argv: string[]; parsed: Doc };
   /** Called by the `shutdown` command. */
@@ -43,6 +66,8 @@ export interface ConnectionInfo {
 export class SimNode {
   readonly engine: StorageEngine;
   readonly role: NodeRole;
+  /** Set by the dispatcher while a retryable write's handler runs. */
+  retry: RetryHooks | undefined;
   readonly failPoints = new FailPoints();
   readonly cursors: CursorManager;
   readonly logger: Logger;
@@ -66,7 +91,7 @@ export class SimNode {
 
   constructor(readonly options: NodeOptions = {}) {
     this.engine = new StorageEngine({ dbpath: options.dbpath, syncIntervalMs: options.syncIntervalMs });
-    this.role = options.role ?? new StandaloneRole(this.processId);
+    this.role = options.makeRole?.(this) ?? options.role ?? new StandaloneRole(this.processId);
     this.logger = options.logger ?? new Logger();
     this.cursors = new CursorManager(options.cursorTimeoutMs ?? 10 * 60 * 1000);
     this.host = options.host ?? `${os.hostname()}:27017`;

@@ -8,12 +8,15 @@
  */
 import { Long, ObjectId } from 'bson';
 import { CommandError, ErrorCode } from './errors.js';
+import type { ConnectionInfo } from './node.js';
 import type { Doc } from './storage/values.js';
 
 export const NodeRoleKind = Object.freeze({
   Standalone: 'standalone',
   Primary: 'primary',
   Secondary: 'secondary',
+  /** A --replSet member (its member state says primary, secondary...). */
+  ReplicaSet: 'replicaSet',
 } as const);
 export type NodeRoleKind = (typeof NodeRoleKind)[keyof typeof NodeRoleKind];
 
@@ -22,8 +25,35 @@ export interface TopologyVersion {
   readonly counter: Long;
 }
 
+/** Whether a command may run on a secondary (mongod's AllowedOnSecondary). */
+export type SecondaryAllowed = 'always' | 'optIn' | 'never';
+
+/** What the dispatcher tells a role's hooks about one command. */
+export interface OpInfo {
+  readonly name: string;
+  readonly db: string;
+  readonly body: Doc;
+  readonly args: Doc;
+  readonly write: boolean;
+  readonly secondary: SecondaryAllowed;
+  /** OP_MSG $readPreference other than primary, or OP_QUERY's secondaryOk bit. */
+  readonly secondaryOk: boolean;
+  readonly conn: ConnectionInfo;
+  /** Scratch space for the role between before() and after(). */
+  state?: unknown;
+}
+
+/** Optional per-command hooks (a replica set member: read/write checks, write concern, $clusterTime). */
+export interface CommandHooks {
+  /** Runs before the handler; throws a CommandError to refuse the command. */
+  before(op: OpInfo): Promise<void> | void;
+  /** Runs after the handler (also for error replies); returns the reply to send. */
+  after(op: OpInfo, reply: Doc): Promise<Doc> | Doc;
+}
+
 export interface NodeRole {
   readonly kind: NodeRoleKind;
+  readonly hooks?: CommandHooks;
   topologyVersion(): TopologyVersion;
   /** Topology fields of a hello / isMaster reply (isWritablePrimary, setName, hosts...). */
   helloFields(legacy: boolean): Doc;

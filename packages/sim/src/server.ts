@@ -165,7 +165,7 @@ export class WireServer {
       let reply: Doc;
       if (coll === '$cmd' && LEGACY_HELLO.has(name)) {
         this.noteClient(conn, query);
-        const res = await dispatch(this.node, conn, { ...query, $db: db });
+        const res = await dispatch(this.node, conn, { ...query, $db: db }, {}, false, { secondaryOk: (q.flags & 4) !== 0 });
         if (res.closeConnection) return this.destroy(conn);
         reply = res.reply;
       } else {

@@ -1,6 +1,7 @@
 /** In-process API: startSim() runs a SimNode behind a WireServer. */
 import { Logger, type LogSink } from './log.js';
 import { SimNode, type NodeOptions } from './node.js';
+import { ReplicaSetRole } from './repl/coordinator.js';
 import { WireServer } from './server.js';
 import type { Doc } from './storage/values.js';
 
@@ -11,8 +12,13 @@ export interface StartSimOptions {
   bindIp?: string | string[];
   /** Persist to this directory (journal); in memory when absent. */
   dbpath?: string;
-  /** Stored for the replica-set layer; the node still runs as a standalone today. */
+  /** Run as a member of this replica set (uninitialized until replSetInitiate). */
   replSet?: string;
+  /** Replica set defaults when the config has no settings (sim: 1000 / 250 ms; mongod: 10000 / 2000). */
+  electionTimeoutMillis?: number;
+  heartbeatIntervalMillis?: number;
+  /** Primary no-op write interval when idle (default 10 s, as mongod). */
+  noopIntervalMs?: number;
   /** Delay every reply by this many milliseconds. */
   latencyMs?: number;
   /** Where JSON log lines go (default: nowhere). */
@@ -49,6 +55,15 @@ export async function startSim(options: StartSimOptions = {}): Promise<SimHandle
     cmdLine: options.cmdLine,
     syncIntervalMs: options.syncIntervalMs,
   };
+  if (options.replSet) {
+    const setName = options.replSet;
+    nodeOptions.makeRole = (n) =>
+      new ReplicaSetRole(n, {
+        setName,
+        defaults: { electionTimeoutMillis: options.electionTimeoutMillis, heartbeatIntervalMillis: options.heartbeatIntervalMillis },
+        noopIntervalMs: options.noopIntervalMs,
+      });
+  }
   const node = new SimNode(nodeOptions);
   node.open();
   const server = new WireServer(node, { port: options.port ?? 0, bindIps, latencyMs: options.latencyMs });
@@ -60,9 +75,12 @@ export async function startSim(options: StartSimOptions = {}): Promise<SimHandle
   }
   const host = bindIps[0] === '0.0.0.0' || bindIps[0] === '::' ? '127.0.0.1' : bindIps[0]!;
   node.host = `${host}:${server.port}`;
+  const role = node.role instanceof ReplicaSetRole ? node.role : undefined;
+  if (role) await role.start(server.port, bindIps);
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
+      role?.stop();
       await server.close();
       node.close();
     })());

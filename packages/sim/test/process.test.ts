@@ -29,7 +29,8 @@ async function start(args: string[]): Promise<SpawnedSim> {
 }
 
 async function withClient<T>(s: SpawnedSim, fn: (c: MongoClient) => Promise<T>): Promise<T> {
-  const c = new MongoClient(s.uri, { serverSelectionTimeoutMS: 5000 });
+  // directConnection: an uninitiated --replSet member is an RSGhost, like mongod's.
+  const c = new MongoClient(s.uri, { serverSelectionTimeoutMS: 5000, directConnection: true });
   try {
     return await fn(c);
   } finally {

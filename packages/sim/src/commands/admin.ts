@@ -194,14 +194,4 @@ registerCommands({
     handler: () => ({ defaultReadConcern: { level: 'local' }, defaultWriteConcern: { w: 1, wtimeout: 0 }, defaultReadConcernSource: 'implicit', defaultWriteConcernSource: 'implicit', localUpdateWallClockTime: new Date() }),
     adminOnly: true,
   },
-  replSetGetStatus: () => {
-    throw new CommandError(ErrorCode.NoReplicationEnabled, 'not running with --replSet');
-  },
-  shutdown: {
-    handler: (ctx) => {
-      setImmediate(() => ctx.node.requestShutdown());
-      return {};
-    },
-    adminOnly: true,
-  },
 });

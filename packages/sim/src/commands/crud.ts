@@ -68,8 +68,13 @@ function insert(ctx: CommandContext): Doc {
   const engine = ctx.node.engine;
   let n = 0;
   const errors: Doc[] = [];
+  const retry = ctx.node.retry;
   for (let i = 0; i < docs.length; i++) {
     ctx.node.opcounters.insert++;
+    if (retry?.executed(i)) {
+      n++;
+      continue;
+    }
     try {
       const raw = docs[i];
       if (!isPlainObject(raw)) throw new WriteError(ErrorCode.TypeMismatch, 'document must be an object');
@@ -82,9 +87,12 @@ function insert(ctx: CommandContext): Doc {
       if (Array.isArray(doc._id)) throw new WriteError(ErrorCode.InvalidIdField, "The '_id' value cannot be of type array");
       if (doc._id instanceof RegExp) throw new WriteError(ErrorCode.InvalidIdField, "can't use a regex for _id");
       engine.ensureCollection(ctx.db, coll);
+      retry?.begin(i);
       engine.write({ op: 'i', ns, o: doc }, j(ctx));
+      retry?.end(i);
       n++;
     } catch (e) {
+      retry?.abort();
       errors.push(writeErrorEntry(i, e));
       if (ordered(ctx)) break;
     }
@@ -110,7 +118,8 @@ function find(ctx: CommandContext): Doc {
   } else limit = optNumber(ctx, 'limit');
   const batchSize = optNumber(ctx, 'batchSize');
   const c = ctx.node.engine.getCollection(ctx.db, coll);
-  const docs = findStored(c, { filter, sort, skip, limit }).map((d) => d.doc);
+  let docs = findStored(c, { filter, sort, skip, limit }).map((d) => d.doc);
+  if (ns === 'local.oplog.rs') docs = docs.map(({ _id, ...entry }) => entry);
   const out = project(docs, projection);
   const { id, batch } = ctx.node.cursors.open(ns, out, { batchSize, limit, singleBatch, connectionId: ctx.conn.id });
   return { cursor: { firstBatch: batch, id, ns } };
@@ -207,14 +216,34 @@ function update(ctx: CommandContext): Doc {
   let nModified = 0;
   const upserted: Doc[] = [];
   const errors: Doc[] = [];
+  const retry = ctx.node.retry;
   for (let i = 0; i < raw.length; i++) {
     ctx.node.opcounters.update++;
+    const done = retry?.executed(i);
+    if (done) {
+      for (const r of done) {
+        if (r.op === 'i') {
+          n++;
+          upserted.push({ index: i, _id: r.id });
+        } else if (r.op === 'u') {
+          n++;
+          nModified++;
+        } else if (r.op === 'n' && r.o) {
+          n += Number(r.o.n ?? 0);
+          nModified += Number(r.o.nModified ?? 0);
+        }
+      }
+      continue;
+    }
     try {
+      retry?.begin(i);
       const res = runUpdate(ctx, coll, parseStatement(raw[i]));
+      retry?.end(i, { msg: 'retryable write', n: res.n, nModified: res.nModified });
       n += res.n;
       nModified += res.nModified;
       if (res.upsertedId !== undefined) upserted.push({ index: i, _id: res.upsertedId });
     } catch (e) {
+      retry?.abort();
       errors.push(writeErrorEntry(i, e));
       if (ordered(ctx)) break;
     }
@@ -233,20 +262,31 @@ function del(ctx: CommandContext): Doc {
   const ns = `${ctx.db}.${coll}`;
   let n = 0;
   const errors: Doc[] = [];
+  const retry = ctx.node.retry;
   for (let i = 0; i < raw.length; i++) {
     ctx.node.opcounters.delete++;
+    const done = retry?.executed(i);
+    if (done) {
+      for (const r of done) n += r.op === 'd' ? 1 : r.op === 'n' && r.o ? Number(r.o.n ?? 0) : 0;
+      continue;
+    }
     try {
+      retry?.begin(i);
       const st = raw[i];
       if (!isPlainObject(st) || !isPlainObject(st.q)) throw new CommandError(ErrorCode.FailedToParse, "BSON field 'delete.deletes.q' is missing but a required field");
       const limit = toView(st.limit);
       if (limit !== 0 && limit !== 1) throw new CommandError(ErrorCode.FailedToParse, `The limit field in delete objects must be 0 or 1. Got ${String(limit)}`);
       const c = ctx.node.engine.getCollection(ctx.db, coll);
       const targets = findStored(c, { filter: st.q, limit: limit === 1 ? 1 : 0 });
+      let deleted = 0;
       for (const t of targets) {
         ctx.node.engine.write({ op: 'd', ns, o: { _id: t.doc._id } }, j(ctx));
-        n++;
+        deleted++;
       }
+      retry?.end(i, { msg: 'retryable write', n: deleted });
+      n += deleted;
     } catch (e) {
+      retry?.abort();
       errors.push(writeErrorEntry(i, e));
       if (ordered(ctx)) break;
     }
@@ -256,7 +296,25 @@ function del(ctx: CommandContext): Doc {
 
 // ---- findAndModify -------------------------------------------------------------------
 
+/** A retryable findAndModify answers a retry from the reply recorded in a no-op oplog entry. */
 function findAndModify(ctx: CommandContext): Doc {
+  const retry = ctx.node.retry;
+  if (!retry) return findAndModifyOnce(ctx);
+  const done = retry.executed(0);
+  const image = done?.find((r) => r.op === 'n' && r.o && typeof r.o.findAndModifyReply === 'object');
+  if (image) return image.o!.findAndModifyReply as Doc;
+  retry.begin(0);
+  try {
+    const reply = findAndModifyOnce(ctx);
+    retry.end(0, { msg: 'retryable findAndModify', findAndModifyReply: reply }, true);
+    return reply;
+  } catch (e) {
+    retry.abort();
+    throw e;
+  }
+}
+
+function findAndModifyOnce(ctx: CommandContext): Doc {
   const coll = collName(ctx);
   const ns = `${ctx.db}.${coll}`;
   const engine = ctx.node.engine;
@@ -463,17 +521,18 @@ function aggregate(ctx: CommandContext): Doc {
 
 registerCommands({
   insert: { handler: insert, write: true, counter: 'none' },
-  find: { handler: find, counter: 'query' },
+  find: { handler: find, counter: 'query', secondary: 'optIn' },
   getMore: { handler: getMore, counter: 'getmore' },
   killCursors,
   update: { handler: update, write: true, counter: 'none' },
   delete: { handler: del, write: true, counter: 'none' },
   findAndModify: { handler: findAndModify, write: true },
   findandmodify: { handler: findAndModify, write: true },
-  count,
-  distinct,
+  count: { handler: count, secondary: 'optIn' },
+  distinct: { handler: distinct, secondary: 'optIn' },
   aggregate: {
     handler: aggregate,
+    secondary: 'optIn',
     // $out/$merge make it a write; validated inside the write path like any other.
   },
 });

@@ -2,3 +2,4 @@
 import './admin.js';
 import './crud.js';
 import './catalog.js';
+import '../repl/commands.js';

@@ -1,0 +1,123 @@
+/**
+ * The retryable-writes table (mongod's config.transactions): per session, the
+ * current txnNumber and the statements (stmtId) already executed with the oplog
+ * operation each produced. The primary fills it as it writes; secondaries fill it
+ * from the lsid/txnNumber/stmtId of the oplog entries they apply, so a retry that
+ * reaches a new primary after a failover finds the statement done.
+ * Persisted in `config.transactions` (not replicated, as in mongod).
+ */
+import { Long } from 'bson';
+import type { StorageEngine } from '../storage/engine.js';
+import { isPlainObject, keyOf, type Doc } from '../storage/values.js';
+import { asNumber } from './optime.js';
+
+export const TXN_DB = 'config';
+export const TXN_COLL = 'transactions';
+
+export interface StmtRecord {
+  readonly op: string;
+  readonly id?: unknown;
+  readonly o?: Doc;
+}
+
+interface SessionRecord {
+  lsid: Doc;
+  txnNumber: number;
+  stmts: Map<number, StmtRecord[]>;
+  lastWriteOpTime?: Doc;
+  lastWriteDate?: Date;
+}
+
+export class TxnTable {
+  private sessions = new Map<string, SessionRecord>();
+  private dirty = new Set<string>();
+
+  constructor(private readonly engine: StorageEngine) {}
+
+  load(): void {
+    this.sessions.clear();
+    const c = this.engine.getCollection(TXN_DB, TXN_COLL);
+    if (!c) return;
+    for (const d of c.docs.values()) {
+      const doc = d.doc;
+      if (!isPlainObject(doc._id)) continue;
+      const stmts = new Map<number, StmtRecord[]>();
+      for (const s of Array.isArray(doc.stmts) ? (doc.stmts as Doc[]) : []) {
+        const id = asNumber(s.stmtId, -1);
+        const list = stmts.get(id) ?? [];
+        list.push({ op: String(s.op), id: s.id, o: isPlainObject(s.o) ? s.o : undefined });
+        stmts.set(id, list);
+      }
+      this.sessions.set(keyOf(doc._id), { lsid: doc._id, txnNumber: asNumber(doc.txnNumber, -1), stmts, lastWriteOpTime: doc.lastWriteOpTime as Doc, lastWriteDate: doc.lastWriteDate as Date });
+    }
+  }
+
+  /** The highest txnNumber seen on the session (-1 if none). */
+  txnNumber(lsid: Doc): number {
+    return this.sessions.get(keyOf(lsid))?.txnNumber ?? -1;
+  }
+
+  executed(lsid: Doc, txnNumber: number, stmtId: number): StmtRecord[] | undefined {
+    const s = this.sessions.get(keyOf(lsid));
+    if (!s || s.txnNumber !== txnNumber) return undefined;
+    return s.stmts.get(stmtId);
+  }
+
+  /** Records one oplog entry carrying lsid/txnNumber/stmtId. */
+  record(entry: Doc): void {
+    const lsid = entry.lsid;
+    if (!isPlainObject(lsid)) return;
+    const txnNumber = asNumber(entry.txnNumber, -1);
+    const stmtId = asNumber(entry.stmtId, -1);
+    const key = keyOf(lsid);
+    let s = this.sessions.get(key);
+    if (!s || s.txnNumber < txnNumber) {
+      s = { lsid, txnNumber, stmts: new Map() };
+      this.sessions.set(key, s);
+    } else if (s.txnNumber > txnNumber) return;
+    const list = s.stmts.get(stmtId) ?? [];
+    const op = String(entry.op);
+    list.push({ op, id: op === 'i' && isPlainObject(entry.o) ? entry.o._id : undefined, o: op === 'n' && isPlainObject(entry.o) ? entry.o : undefined });
+    s.stmts.set(stmtId, list);
+    s.lastWriteOpTime = { ts: entry.ts, t: entry.t };
+    s.lastWriteDate = entry.wall as Date;
+    this.dirty.add(key);
+  }
+
+  /** Starts a newer txnNumber on the session (forgets older statements). */
+  begin(lsid: Doc, txnNumber: number): void {
+    const key = keyOf(lsid);
+    const s = this.sessions.get(key);
+    if (!s || s.txnNumber < txnNumber) this.sessions.set(key, { lsid, txnNumber, stmts: new Map() });
+  }
+
+  /** Writes changed sessions to config.transactions (through the engine's write path). */
+  flush(): void {
+    if (this.dirty.size === 0) return;
+    this.engine.ensureCollection(TXN_DB, TXN_COLL);
+    const c = this.engine.getCollection(TXN_DB, TXN_COLL)!;
+    const ns = `${TXN_DB}.${TXN_COLL}`;
+    for (const key of this.dirty) {
+      const s = this.sessions.get(key);
+      if (!s) continue;
+      const stmts: Doc[] = [];
+      for (const [stmtId, list] of s.stmts) {
+        for (const r of list) {
+          const d: Doc = { stmtId, op: r.op };
+          if (r.id !== undefined) d.id = r.id;
+          if (r.o !== undefined) d.o = r.o;
+          stmts.push(d);
+        }
+      }
+      const doc: Doc = { _id: s.lsid, txnNumber: Long.fromNumber(s.txnNumber), lastWriteOpTime: s.lastWriteOpTime ?? {}, lastWriteDate: s.lastWriteDate ?? new Date(), stmts };
+      if (c.docs.has(keyOf(s.lsid))) this.engine.write({ op: 'u', ns, o2: { _id: s.lsid }, o: doc });
+      else this.engine.write({ op: 'i', ns, o: doc });
+    }
+    this.dirty.clear();
+  }
+
+  clear(): void {
+    this.sessions.clear();
+    this.dirty.clear();
+  }
+}
