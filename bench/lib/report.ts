@@ -83,6 +83,21 @@ export function renderMarkdown(r: BenchResults, options: ReportOptions): string 
   }
   out.push('');
 
+  out.push('## At a glance');
+  out.push('');
+  out.push('Median ratios to each metric\'s reference contender (details and p99 in the sections below).');
+  out.push('');
+  out.push('| Key | Unit | Reference | Ratios |');
+  out.push('|---|---|---|---|');
+  for (const [key, metric] of Object.entries(r.metrics)) {
+    const others = Object.entries(metric.contenders).filter(([c]) => c !== metric.reference);
+    const ratios = others.length ? others.map(([c, v]) => `${c} ${v.ratio.toFixed(2)}×`).join(', ') : '(single contender)';
+    out.push(`| \`${key}\` | ${metric.unit} (${metric.better} is better) | ${metric.reference} | ${ratios} |`);
+  }
+  const skipped = Object.entries(r.sections).filter(([, s]) => s.status !== 'ok');
+  for (const [k, s] of skipped) out.push(`| \`${k}\` | | | ${s.status}: ${esc(s.reason ?? '')} |`);
+  out.push('');
+
   let n = 0;
   for (const [name, s] of Object.entries(r.sections)) {
     n += 1;

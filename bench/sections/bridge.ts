@@ -137,6 +137,13 @@ export const bridgeSection: Section = {
         target('bridge.throughput_1mib vs direct', '1 MiB throughput at least 0.6× direct TCP (median)', metrics['bridge.throughput_1mib']!.contenders.bridge!.ratio, '>=', 0.6),
       );
       notes.push(
+        'Hops: direct is harness → echo → harness (2 process wake-ups per round trip); bridge and websockify add a relay ' +
+          'process each way (4 wake-ups), so on a loaded 2-core machine a relay cannot get close to 1× whatever it does.',
+        'The harness side uses `ws` without the optional `bufferutil` addon (none is installed), so it masks client frames in ' +
+          'JavaScript; the bridge unmasks in JavaScript too. Browsers mask natively. This weighs on the 1 MiB throughput of both ' +
+          'WebSocket contenders.',
+      );
+      notes.push(
         `${rounds} rounds × ${batch} round trips per contender and size after ${warmup} warm-up rounds; throughput: ${perIteration} × 1 MiB per iteration.`,
       );
       const charts = {

@@ -22,6 +22,7 @@ import {
   type SectionContext,
   type SectionOutput,
 } from '../lib/harness.js';
+import { barChart } from '../lib/svg.js';
 
 /** Dataset sizes the spec scores with (bytes of the single-document source file). */
 export const SPEC_DATASET_BYTES = Object.freeze({
@@ -170,9 +171,9 @@ export const bsonSection: Section = {
     try {
       const [nodeInfo, webInfo] = await Promise.all([node.ready, web.ready]);
       if (!nodeInfo.hasBuffer || webInfo.hasBuffer) throw new Error('worker setup: Buffer global not as intended');
-      const ops = ctx.quick ? 50 : 2000;
-      const rounds = ctx.quick ? 3 : 30;
-      const warmup = ctx.quick ? 1 : 4;
+      const ops = ctx.quick ? 50 : 1000;
+      const rounds = ctx.quick ? 3 : 24;
+      const warmup = ctx.quick ? 1 : 3;
       const metrics: Record<string, Metric> = {};
       for (const task of TASKS) {
         ctx.log(`bson: ${task.key}`);
@@ -192,7 +193,17 @@ export const bsonSection: Section = {
         `${ops} operations per iteration (the spec uses 10,000; the score is per byte, so it is comparable), ${warmup} warm-up + ${rounds} measured iterations per contender, interleaved.`,
         `BSON sizes of the loaded documents: ${Object.entries(nodeInfo.bsonBytes).map(([k, v]) => `${k} ${v} B`).join(', ')}.`,
       ];
-      return { metrics, notes };
+      const charts = {
+        'bson-paths.svg': barChart({
+          title: 'BSON and OP_MSG, MB/s (higher is better): Node path vs web path',
+          groups: TASKS.map((t) => ({
+            label: t.title.replace(/ \(.*\)$/, ''),
+            bars: Object.entries(metrics[`bson.${t.key}`]!.contenders).map(([name, r]) => ({ label: name, value: r.median })),
+          })),
+          unit: 'MB/s',
+        }),
+      };
+      return { metrics, notes, charts };
     } finally {
       await Promise.all([node.close(), web.close()]);
     }
