@@ -4,6 +4,8 @@ import { fileSink, formatLogLine, stdoutSink, type LogSink } from './log.js';
 import { SIM_VERSION } from './node.js';
 import { parseArgs, USAGE, UsageError, type CliOptions } from './options.js';
 import { startSim, type SimHandle } from './sim.js';
+import { KeyFileError } from './auth/keyfile.js';
+import { TlsConfigError, type SimTlsOptions } from './tls.js';
 
 export const EXIT_CLEAN = 0;
 export const EXIT_BADOPTIONS = 2;
@@ -58,6 +60,9 @@ export async function main(argv: readonly string[]): Promise<void> {
       replSet: opts.replSet,
       ...replTimings(opts.setParameters),
       latencyMs: opts.latencyMs,
+      auth: opts.auth,
+      ...(opts.keyFile !== undefined ? { keyFile: opts.keyFile } : {}),
+      ...(opts.tlsMode !== 'disabled' ? { tls: tlsOptions(opts) } : {}),
       log: sink,
       quiet: opts.quiet,
       cmdLine: { argv: ['mongod-sim', ...argv], parsed: cmdLineParsed(opts) },
@@ -65,6 +70,11 @@ export async function main(argv: readonly string[]): Promise<void> {
     });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
+    if (err instanceof KeyFileError || err instanceof TlsConfigError) {
+      sink(formatLogLine(err instanceof KeyFileError ? 'ACCESS' : 'NETWORK', 20254, 'initandlisten', 'Unable to start', { error: err.message }, 'F'));
+      process.stderr.write(`mongod-sim: ${err.message}\n`);
+      process.exit(1);
+    }
     sink(formatLogLine('NETWORK', 23024, 'initandlisten', 'Failed to set up listener', { error: { code: err.code, errmsg: err.message } }, 'E'));
     process.stderr.write(`mongod-sim: failed to listen: ${err.message}\n`);
     process.exit(err.code === 'EADDRINUSE' || err.code === 'EACCES' || err.code === 'EADDRNOTAVAIL' ? EXIT_NET_ERROR : 1);
@@ -73,15 +83,27 @@ export async function main(argv: readonly string[]): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
   // The readiness line: always on stdout, whatever --logpath says.
-  const ready = formatLogLine('NETWORK', 23016, 'listener', 'Waiting for connections', { port: sim.port, ssl: 'off', host: sim.host });
+  const ready = formatLogLine('NETWORK', 23016, 'listener', 'Waiting for connections', { port: sim.port, ssl: opts.tlsMode === 'disabled' ? 'off' : 'on', host: sim.host });
   process.stdout.write(`${ready}\n`);
   if (opts.logpath) sink(ready);
+}
+
+function tlsOptions(o: CliOptions): SimTlsOptions {
+  return {
+    mode: o.tlsMode,
+    ...(o.tlsCertificateKeyFile !== undefined ? { certificateKeyFile: o.tlsCertificateKeyFile } : {}),
+    ...(o.tlsCAFile !== undefined ? { caFile: o.tlsCAFile } : {}),
+    allowConnectionsWithoutCertificates: o.tlsAllowConnectionsWithoutCertificates,
+    allowInvalidCertificates: o.tlsAllowInvalidCertificates,
+  };
 }
 
 function cmdLineParsed(o: CliOptions): Record<string, unknown> {
   const parsed: Record<string, unknown> = { net: { port: o.port, bindIp: o.bindIp.join(',') } };
   if (o.dbpath) parsed.storage = { dbPath: o.dbpath };
   if (o.replSet) parsed.replication = { replSet: o.replSet };
+  if (o.auth || o.keyFile) parsed.security = { ...(o.auth ? { authorization: 'enabled' } : {}), ...(o.keyFile ? { keyFile: o.keyFile } : {}) };
+  if (o.tlsMode !== 'disabled') parsed.net = { ...(parsed.net as object), tls: { mode: o.tlsMode, certificateKeyFile: o.tlsCertificateKeyFile, CAFile: o.tlsCAFile } };
   if (o.logpath) parsed.systemLog = { destination: 'file', path: o.logpath, quiet: o.quiet };
   return parsed;
 }

@@ -3,6 +3,7 @@
  * `failCommand` fail point, the role's checks (write concern, writability) and
  * shapes the reply the way mongod does (`ok` last; errmsg/code/codeName on failure).
  */
+import { authOf } from './auth/sim-auth.js';
 import { CommandError, ErrorCode, codeName, errorReply } from './errors.js';
 import type { ConnectionInfo, SimNode } from './node.js';
 import type { OpInfo, SecondaryAllowed } from './role.js';
@@ -103,6 +104,9 @@ export async function dispatch(
     return { reply: new CommandError(40571, 'OP_MSG requests require a $db argument').toReply() };
   }
   const args = toViewDoc(body);
+  // --auth: mongod refuses unauthenticated commands before running (or failing) them.
+  const denied = authOf(node).gate(conn, name, db, registry.has(name));
+  if (denied) return { reply: denied };
 
   // failCommand, as mongod's test command implements it: before the command runs.
   let wceAfter: Doc | undefined;

@@ -10,3 +10,6 @@ export { Journal, JOURNAL_FILE, decodeRecords, encodeRecord } from './storage/jo
 export { FailPoints } from './failpoints.js';
 export { CommandError, ErrorCode, codeName } from './errors.js';
 export { parseArgs, USAGE, type CliOptions } from './options.js';
+export { startCluster, type Cluster, type ClusterMember, type ClusterMemberOptions, type StartClusterOptions } from './cluster.js';
+export { ReplicaSetRole, MemberState } from './repl/coordinator.js';
+export { PeerClient } from './repl/peer.js';

@@ -1,4 +1,6 @@
 /** mongod-style command line flags for `mongod-sim`. */
+import { isTlsMode, TlsMode } from './tls.js';
+
 export interface CliOptions {
   port: number;
   bindIp: string[];
@@ -9,6 +11,14 @@ export interface CliOptions {
   logappend: boolean;
   latencyMs: number;
   setParameters: Record<string, string>;
+  /** --auth (also implied by --keyFile). */
+  auth: boolean;
+  keyFile?: string;
+  tlsMode: TlsMode;
+  tlsCertificateKeyFile?: string;
+  tlsCAFile?: string;
+  tlsAllowConnectionsWithoutCertificates: boolean;
+  tlsAllowInvalidCertificates: boolean;
   help: boolean;
   version: boolean;
 }
@@ -18,9 +28,9 @@ export class UsageError extends Error {
 }
 
 /** Flags taking a value. Unknown mongod flags accepted for compatibility are ignored. */
-const VALUE_FLAGS = new Set(['port', 'bind_ip', 'dbpath', 'replSet', 'logpath', 'latency-ms', 'setParameter', 'oplogSize', 'storageEngine', 'wiredTigerCacheSizeGB', 'keyFile', 'auth-mechanism', 'config', 'f', 'timeZoneInfo', 'maxConns', 'tlsMode', 'sslMode']);
-const BOOL_FLAGS = new Set(['bind_ip_all', 'quiet', 'logappend', 'help', 'h', 'version', 'nounixsocket', 'noauth', 'ipv6', 'journal', 'nojournal', 'verbose', 'v', 'vv', 'vvv', 'fork']);
-const IGNORED = new Set(['oplogSize', 'storageEngine', 'wiredTigerCacheSizeGB', 'keyFile', 'timeZoneInfo', 'maxConns', 'tlsMode', 'sslMode', 'nounixsocket', 'noauth', 'ipv6', 'journal', 'nojournal', 'verbose', 'v', 'vv', 'vvv']);
+const VALUE_FLAGS = new Set(['port', 'bind_ip', 'dbpath', 'replSet', 'logpath', 'latency-ms', 'setParameter', 'oplogSize', 'storageEngine', 'wiredTigerCacheSizeGB', 'keyFile', 'auth-mechanism', 'config', 'f', 'timeZoneInfo', 'maxConns', 'tlsMode', 'sslMode', 'tlsCertificateKeyFile', 'tlsCAFile', 'clusterAuthMode']);
+const BOOL_FLAGS = new Set(['bind_ip_all', 'quiet', 'logappend', 'help', 'h', 'version', 'nounixsocket', 'noauth', 'ipv6', 'journal', 'nojournal', 'verbose', 'v', 'vv', 'vvv', 'fork', 'auth', 'tlsAllowConnectionsWithoutCertificates', 'tlsAllowInvalidCertificates']);
+const IGNORED = new Set(['oplogSize', 'storageEngine', 'wiredTigerCacheSizeGB', 'timeZoneInfo', 'maxConns', 'sslMode', 'clusterAuthMode', 'nounixsocket', 'noauth', 'ipv6', 'journal', 'nojournal', 'verbose', 'v', 'vv', 'vvv']);
 
 export const USAGE = `Usage: mongod-sim [options]
 
@@ -38,6 +48,14 @@ Options:
   --quiet                fewer log lines (no connection/metadata lines)
   --latency-ms <n>       sim only: delay every reply by <n> milliseconds
   --setParameter <k=v>   accepted (stored as a server parameter)
+  --auth                 require authentication (SCRAM-SHA-256/1, X.509); create the first
+                         user on admin from localhost (the localhost exception)
+  --keyFile <path>       replica set key: members authenticate as __system@local (implies --auth)
+  --tlsMode <mode>       disabled | allowTLS | preferTLS | requireTLS
+  --tlsCertificateKeyFile <pem>   the server's certificate and key
+  --tlsCAFile <pem>      CA for client certificates (then required, unless:)
+  --tlsAllowConnectionsWithoutCertificates
+  --tlsAllowInvalidCertificates   accept client certificates that do not verify
   --version              print the version and exit
   --help                 print this help and exit
 
@@ -48,7 +66,7 @@ in use, 100 if --dbpath does not exist.
 `;
 
 export function parseArgs(argv: readonly string[]): CliOptions {
-  const opts: CliOptions = { port: 27017, bindIp: ['127.0.0.1'], quiet: false, logappend: false, latencyMs: 0, setParameters: {}, help: false, version: false };
+  const opts: CliOptions = { port: 27017, bindIp: ['127.0.0.1'], quiet: false, logappend: false, latencyMs: 0, setParameters: {}, auth: false, tlsMode: TlsMode.Disabled, tlsAllowConnectionsWithoutCertificates: false, tlsAllowInvalidCertificates: false, help: false, version: false };
   let bindAll = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -109,6 +127,28 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         opts.setParameters[value!.slice(0, eq)] = value!.slice(eq + 1);
         break;
       }
+      case 'auth':
+        opts.auth = true;
+        break;
+      case 'keyFile':
+        opts.keyFile = value!;
+        break;
+      case 'tlsMode':
+        if (!isTlsMode(value)) throw new UsageError(`Error parsing command line: bad value for option '--tlsMode': ${value} (disabled, allowTLS, preferTLS or requireTLS)`);
+        opts.tlsMode = value;
+        break;
+      case 'tlsCertificateKeyFile':
+        opts.tlsCertificateKeyFile = value!;
+        break;
+      case 'tlsCAFile':
+        opts.tlsCAFile = value!;
+        break;
+      case 'tlsAllowConnectionsWithoutCertificates':
+        opts.tlsAllowConnectionsWithoutCertificates = true;
+        break;
+      case 'tlsAllowInvalidCertificates':
+        opts.tlsAllowInvalidCertificates = true;
+        break;
       case 'help':
       case 'h':
         opts.help = true;
@@ -126,5 +166,8 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     }
   }
   if (bindAll) opts.bindIp = ['0.0.0.0'];
+  if (opts.tlsMode !== TlsMode.Disabled && !opts.tlsCertificateKeyFile) {
+    throw new UsageError('Error parsing command line: need tlsCertificateKeyFile or certificateSelector when TLS is enabled');
+  }
   return opts;
 }

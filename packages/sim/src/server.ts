@@ -17,17 +17,22 @@ import {
   OP_QUERY,
   DEFAULT_MAX_MESSAGE_SIZE_BYTES,
 } from '@mongo-edge/core/internal';
+import { authOf } from './auth/sim-auth.js';
 import { dispatch } from './dispatcher.js';
 import { ErrorCode } from './errors.js';
 import type { ConnectionInfo, SimNode } from './node.js';
 import { TYPED_BSON } from './storage/journal.js';
 import type { Doc } from './storage/values.js';
+import type { TlsAcceptor } from './tls.js';
 import './commands/index.js';
+import './commands/users.js';
 
 export interface WireServerOptions {
   port: number;
   bindIps: string[];
   latencyMs?: number;
+  /** --tlsMode: wraps (or sniffs and wraps) accepted sockets. */
+  tls?: TlsAcceptor;
 }
 
 const LEGACY_HELLO = new Set(['isMaster', 'ismaster', 'hello']);
@@ -54,7 +59,8 @@ export class WireServer {
   async listen(): Promise<void> {
     let port = this.options.port;
     for (const ip of this.options.bindIps) {
-      const server = net.createServer((s) => this.accept(s));
+      const tls = this.options.tls;
+      const server = net.createServer((s) => (tls ? tls.handle(s, (t) => this.accept(t)) : this.accept(s)));
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, ip, () => {
@@ -72,6 +78,7 @@ export class WireServer {
   async close(): Promise<void> {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    this.options.tls?.close();
     for (const c of this.conns) this.destroy(c);
     await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
     this.servers = [];
@@ -91,6 +98,7 @@ export class WireServer {
       closed: false,
     };
     this.conns.add(conn);
+    authOf(this.node).attach(conn, socket);
     this.node.connections.current++;
     this.node.connections.totalCreated++;
     this.node.logger.log('NETWORK', 22943, 'listener', 'Connection accepted', { remote: conn.remote, connectionId: conn.id, connectionCount: this.node.connections.current }, { chatty: true });

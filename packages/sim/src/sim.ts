@@ -1,9 +1,12 @@
 /** In-process API: startSim() runs a SimNode behind a WireServer. */
+import { loadKeyFile } from './auth/keyfile.js';
+import { configureAuth } from './auth/sim-auth.js';
 import { Logger, type LogSink } from './log.js';
 import { SimNode, type NodeOptions } from './node.js';
 import { ReplicaSetRole } from './repl/coordinator.js';
 import { WireServer } from './server.js';
 import type { Doc } from './storage/values.js';
+import { TlsAcceptor, type SimTlsOptions } from './tls.js';
 
 export interface StartSimOptions {
   /** TCP port; 0 (the default here) picks a free port. */
@@ -21,6 +24,12 @@ export interface StartSimOptions {
   noopIntervalMs?: number;
   /** Delay every reply by this many milliseconds. */
   latencyMs?: number;
+  /** --auth: unauthenticated commands are refused (users: createUser through the localhost exception). */
+  auth?: boolean;
+  /** --keyFile: path of the replica set key (validated as mongod does; implies auth). */
+  keyFile?: string;
+  /** --tlsMode and friends. */
+  tls?: SimTlsOptions;
   /** Where JSON log lines go (default: nowhere). */
   log?: LogSink;
   quiet?: boolean;
@@ -48,6 +57,8 @@ export async function startSim(options: StartSimOptions = {}): Promise<SimHandle
     .map((s) => s.trim())
     .filter(Boolean);
   const logger = new Logger({ sink: options.log, quiet: options.quiet });
+  const key = options.keyFile !== undefined ? loadKeyFile(options.keyFile) : undefined;
+  const tls = options.tls ? new TlsAcceptor(options.tls) : undefined;
   const nodeOptions: NodeOptions = {
     dbpath: options.dbpath,
     replSet: options.replSet,
@@ -65,8 +76,9 @@ export async function startSim(options: StartSimOptions = {}): Promise<SimHandle
       });
   }
   const node = new SimNode(nodeOptions);
+  configureAuth(node, { enabled: options.auth === true, ...(key !== undefined ? { key } : {}) });
   node.open();
-  const server = new WireServer(node, { port: options.port ?? 0, bindIps, latencyMs: options.latencyMs });
+  const server = new WireServer(node, { port: options.port ?? 0, bindIps, latencyMs: options.latencyMs, ...(tls ? { tls } : {}) });
   try {
     await server.listen();
   } catch (e) {

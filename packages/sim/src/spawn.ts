@@ -4,7 +4,8 @@
  * src/cli-run.ts under tsx; from the bundle it runs bin/mongod-sim.js.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -46,10 +47,47 @@ export function parseReadyLine(line: string): { port: number; host: string } | u
   }
 }
 
-function command(): string[] {
+let sourceBundle: Promise<string | undefined> | undefined;
+
+/**
+ * From source, the CLI is bundled once per parent process with esbuild (tsx's own copy)
+ * into a temp file: a child then starts in a fraction of the time tsx needs to compile
+ * the sources on every start (replica set tests start and restart many processes).
+ * Falls back to tsx when esbuild cannot be loaded. MONGOD_SIM_NO_BUNDLE=1 disables it.
+ */
+function bundleFromSource(dir: string): Promise<string | undefined> {
+  return (sourceBundle ??= (async () => {
+    if (process.env.MONGOD_SIM_NO_BUNDLE === '1') return undefined;
+    try {
+      const req = createRequire(createRequire(import.meta.url).resolve('tsx/package.json'));
+      const esbuild = (await import(pathToFileURL(req.resolve('esbuild')).href)) as typeof import('esbuild');
+      const outDir = mkdtempSync(path.join(os.tmpdir(), 'mongod-sim-bundle-'));
+      const outfile = path.join(outDir, 'cli-run.mjs');
+      await esbuild.build({
+        entryPoints: [path.join(dir, 'cli-run.ts')],
+        bundle: true,
+        platform: 'node',
+        format: 'esm',
+        target: 'node20',
+        conditions: ['source'],
+        outfile,
+        logLevel: 'silent',
+        banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+      });
+      process.once('exit', () => rmSync(outDir, { recursive: true, force: true }));
+      return outfile;
+    } catch {
+      return undefined;
+    }
+  })());
+}
+
+async function command(): Promise<string[]> {
   const here = fileURLToPath(import.meta.url);
   const dir = path.dirname(here);
   if (here.endsWith('.ts')) {
+    const bundled = await bundleFromSource(dir);
+    if (bundled) return [bundled];
     const req = createRequire(import.meta.url);
     const tsxDir = path.dirname(req.resolve('tsx/package.json'));
     return ['--conditions=source', '--import', pathToFileURL(path.join(tsxDir, 'dist/loader.mjs')).href, path.join(dir, 'cli-run.ts')];
@@ -62,7 +100,7 @@ function command(): string[] {
 export async function spawnSim(args: readonly string[] = [], options: SpawnSimOptions = {}): Promise<SpawnedSim> {
   const argv = [...args];
   if (!argv.some((a) => a === '--port' || a.startsWith('--port='))) argv.push('--port', '0');
-  const child = spawn(process.execPath, [...command(), ...argv], { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(await command()), ...argv], { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<number | NodeJS.Signals>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
   const ready = new Promise<{ port: number; host: string }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`mongod-sim did not become ready within ${options.timeoutMs ?? 20000} ms`)), options.timeoutMs ?? 20000);

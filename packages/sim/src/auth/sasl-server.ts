@@ -199,6 +199,8 @@ export interface SaslServerSessionOptions {
   mechanisms?: readonly string[];
   /** The TLS client certificate's subject (RFC 2253), enabling MONGODB-X509. */
   clientCertificateSubject?: string;
+  /** MONGODB-X509 needs a `$external` user named by the subject (mongod); default: any subject. */
+  requireX509User?: boolean;
   random?: (n: number) => Uint8Array;
 }
 
@@ -225,6 +227,12 @@ export class SaslServerSession {
 
   get mechanisms(): readonly string[] {
     return this.#options.mechanisms ?? [ScramMechanism.ScramSha1, ScramMechanism.ScramSha256];
+  }
+
+  /** `logout`: forget the authenticated user and any conversation in progress. */
+  logout(): void {
+    this.#authenticated = [];
+    this.#conversation = undefined;
   }
 
   #succeed(user: string, db: string, mechanism: string): void {
@@ -323,6 +331,9 @@ export class SaslServerSession {
     const subject = this.#options.clientCertificateSubject;
     if (subject === undefined) return failure();
     if (cmd.user !== undefined && cmd.user !== subject) return failure();
+    if (this.#options.requireX509User && !this.#options.lookupUser('$external', subject)) {
+      return error(11, 'UserNotFound', `Could not find user "${subject}" for db "$external"`);
+    }
     this.#succeed(subject, '$external', 'MONGODB-X509');
     return { dbname: '$external', user: subject, ok: 1 };
   }

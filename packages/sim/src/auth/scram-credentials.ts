@@ -46,7 +46,8 @@ export interface SimUserDocument {
   readonly userId: UUID;
   readonly user: string;
   readonly db: string;
-  readonly credentials: Readonly<Partial<Record<ScramMechanism, ScramCredential>>>;
+  /** SCRAM credentials; `external: true` for a `$external` user (X.509), which has none. */
+  readonly credentials: Readonly<Partial<Record<ScramMechanism, ScramCredential>>> & { readonly external?: true };
   readonly roles: readonly SimUserRole[];
 }
 

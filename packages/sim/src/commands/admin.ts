@@ -1,6 +1,7 @@
 /** Handshake, diagnostics and administrative commands. */
 import os from 'node:os';
 import { Long, UUID } from 'bson';
+import { authOf } from '../auth/sim-auth.js';
 import { registerCommands, type CommandContext } from '../dispatcher.js';
 import { CommandError, ErrorCode } from '../errors.js';
 import { MAX_WIRE_VERSION, SIM_VERSION, SIM_VERSION_ARRAY } from '../node.js';
@@ -54,7 +55,8 @@ async function hello(ctx: CommandContext): Promise<Doc> {
   reply.minWireVersion = 0;
   reply.maxWireVersion = MAX_WIRE_VERSION;
   reply.readOnly = false;
-  if (typeof ctx.args.saslSupportedMechs === 'string') reply.saslSupportedMechs = [];
+  // saslSupportedMechs (known users only) and speculativeAuthenticate: auth/sim-auth.ts.
+  Object.assign(reply, authOf(ctx.node).helloFields(ctx.conn, ctx.body));
   return reply;
 }
 
@@ -172,7 +174,6 @@ registerCommands({
     adminOnly: true,
   },
   configureFailPoint: { handler: configureFailPoint, adminOnly: true },
-  connectionStatus: () => ({ authInfo: { authenticatedUsers: [], authenticatedUserRoles: [] } }),
   whatsmyuri: (ctx) => ({ you: ctx.conn.remote }),
   getLog: { handler: getLog, adminOnly: true },
   currentOp: {
@@ -189,7 +190,6 @@ registerCommands({
   killAllSessionsByPattern: () => ({}),
   refreshSessions: () => ({}),
   startSession: () => ({ id: { id: new UUID() }, timeoutMinutes: 30 }),
-  logout: () => ({}),
   getDefaultRWConcern: {
     handler: () => ({ defaultReadConcern: { level: 'local' }, defaultWriteConcern: { w: 1, wtimeout: 0 }, defaultReadConcernSource: 'implicit', defaultWriteConcernSource: 'implicit', localUpdateWallClockTime: new Date() }),
     adminOnly: true,
