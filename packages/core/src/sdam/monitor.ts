@@ -69,9 +69,16 @@ type CheckOutcome = (typeof CheckOutcome)[keyof typeof CheckOutcome];
 class Waiter {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private wake: (() => void) | undefined;
+  private interruptible = true;
 
-  sleep(ms: number): Promise<void> {
+  /**
+   * Sleep `ms`. An interruptible sleep ends early on interrupt(); the
+   * minHeartbeatFrequencyMS sleep is not interruptible ("cannot be awakened"):
+   * only cancel() (close) ends it early.
+   */
+  sleep(ms: number, options: { interruptible?: boolean } = {}): Promise<void> {
     return new Promise((resolve) => {
+      this.interruptible = options.interruptible ?? true;
       this.wake = () => {
         if (this.timer !== undefined) clearTimeout(this.timer);
         this.timer = undefined;
@@ -82,8 +89,13 @@ class Waiter {
     });
   }
 
-  /** Wake a pending sleep now (no effect if not sleeping). */
+  /** Wake an interruptible sleep now (no effect otherwise). */
   interrupt(): void {
+    if (this.interruptible) this.wake?.();
+  }
+
+  /** Wake any sleep now (closing). */
+  cancel(): void {
     this.wake?.();
   }
 }
@@ -99,7 +111,8 @@ export class Monitor {
   private checkRequested = false;
   /** Set by cancelCheck(); the check in flight, if any, ends quietly. */
   private cancelled = false;
-  private lastCheckStarted = -Infinity;
+  /** When the previous check ended (heartbeat intervals count from there). */
+  private lastCheckEnded = -Infinity;
   private loop: Promise<void> | undefined;
   /** Whether the last check saw a known server (drives the immediate retry rule). */
   private lastWasKnown = false;
@@ -161,7 +174,7 @@ export class Monitor {
     this.connection?.close();
     this.connection = undefined;
     this.stopPinger();
-    this.waiter.interrupt();
+    this.waiter.cancel();
     await this.loop;
     await Promise.all([...this.stopping]);
   }
@@ -189,28 +202,33 @@ export class Monitor {
     }
   }
 
+  /**
+   * Sleep until the next check: heartbeatFrequencyMS after the previous check ended,
+   * or sooner when a check is requested, but never less than minHeartbeatFrequencyMS
+   * after it (server-monitoring "wait()"; that last part cannot be woken early).
+   */
   private async waitForNextCheck(): Promise<void> {
     const { heartbeatFrequencyMS, minHeartbeatFrequencyMS, now } = this.options;
-    const sinceLast = now() - this.lastCheckStarted;
-    const earliest = Math.max(0, minHeartbeatFrequencyMS - sinceLast);
-    if (this.checkRequested) {
-      this.checkRequested = false;
-      if (earliest > 0) await this.waiter.sleep(earliest);
-      return;
+    if (!this.checkRequested) {
+      await this.waiter.sleep(Math.max(0, heartbeatFrequencyMS - (now() - this.lastCheckEnded)));
     }
-    await this.waiter.sleep(Math.max(0, heartbeatFrequencyMS - sinceLast));
-    if (this.checkRequested) {
-      this.checkRequested = false;
-      const wait = Math.max(0, minHeartbeatFrequencyMS - (now() - this.lastCheckStarted));
-      if (wait > 0 && !this.closed) await this.waiter.sleep(wait);
-    }
+    this.checkRequested = false;
+    const wait = Math.max(0, minHeartbeatFrequencyMS - (now() - this.lastCheckEnded));
+    if (wait > 0 && !this.closed) await this.waiter.sleep(wait, { interruptible: false });
   }
 
   /** One check. */
   private async check(): Promise<CheckOutcome> {
+    try {
+      return await this.checkOnce();
+    } finally {
+      this.lastCheckEnded = this.options.now();
+    }
+  }
+
+  private async checkOnce(): Promise<CheckOutcome> {
     const { now, address } = this.options;
     const awaited = this.streaming();
-    this.lastCheckStarted = now();
     this.checkRequested = false;
     this.cancelled = false;
     const start = now();
@@ -324,7 +342,7 @@ class RttPinger {
     this.connecting?.abort(new MongoNetworkError(`RTT pinger of ${this.options.address} closed`));
     this.connection?.close();
     this.connection = undefined;
-    this.waiter.interrupt();
+    this.waiter.cancel();
     return this.loop ?? Promise.resolve();
   }
 

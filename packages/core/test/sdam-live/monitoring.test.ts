@@ -188,3 +188,22 @@ describe('streaming protocol', () => {
     expect([A, B, C].map((a) => cluster.member(a).connectionsAccepted)).toEqual([1, 1, 1]);
   });
 });
+
+describe('requested checks', () => {
+  it('never come closer than minHeartbeatFrequencyMS, however often they are requested', async () => {
+    const { cluster, h } = start({ heartbeatFrequencyMS: 10_000, serverMonitoringMode: 'poll' });
+    await discovered(h);
+    const before = [A, B, C].map((a) => cluster.member(a).hellosAnswered);
+    // ~450 ms of requests every 15 ms (what selections waiting on a busy topology do).
+    for (let i = 0; i < 30; i++) {
+      h.topology.requestCheckAll();
+      await sleep(15);
+    }
+    // At most one check per member in a window shorter than 2 x minHeartbeatFrequencyMS.
+    const extra = [A, B, C].map((a, i) => cluster.member(a).hellosAnswered - before[i]!);
+    for (const n of extra) expect(n).toBeLessThanOrEqual(1);
+    // And the requests were not lost: each member is checked soon after.
+    await expect.poll(() => [A, B, C].every((a, i) => cluster.member(a).hellosAnswered > before[i]!), { timeout: 2_000 }).toBe(true);
+  });
+});
+
