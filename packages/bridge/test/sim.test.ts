@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSim, type SimHandle } from '@mongo-edge/sim';
+import { MongoClient } from '@mongo-edge/core';
 import type { WebSocketTransport } from '@mongo-edge/core/internal';
 // The core's connection handshake is not exported yet; the test reaches into its source.
 import { connect } from '../../core/src/connection/connect.js';
@@ -44,5 +45,42 @@ describe('through the bridge to the sim', () => {
     const count = await sockets[0]!.command({ count: 'many', $db: 'edge' });
     expect(count).toMatchObject({ ok: 1, n: 10 });
     for (const s of sockets) s.socket.close();
+  });
+
+  it('a MongoClient on the WebSocket transport runs CRUD, survives a bridge restart and recovers', async () => {
+    const own = await startBridge({ port: 0, allow: [sim.address], noAuth: true, shutdownTimeoutMs: 200, log: () => undefined });
+    const port = own.port;
+    const t = wsTransport(own.url);
+    const client = new MongoClient(`${sim.uri}?directConnection=true&serverSelectionTimeoutMS=5000&heartbeatFrequencyMS=500`, { transport: t });
+    let restarted: BridgeHandle | undefined;
+    try {
+      const coll = client.db('edge').collection<{ _id: number; v: string }>('client');
+      await coll.insertOne({ _id: 1, v: 'before' });
+      expect(await coll.findOne({ _id: 1 })).toEqual({ _id: 1, v: 'before' });
+      await own.close();
+      restarted = await startBridge({ port, allow: [sim.address], noAuth: true, log: () => undefined });
+      // The first operation after the drop may fail with a network error (retryable reads
+      // retry once); within serverSelectionTimeoutMS the client must be working again.
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        try {
+          await coll.insertOne({ _id: 2, v: 'after' });
+          break;
+        } catch (e) {
+          if (Date.now() > deadline) throw e;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+      expect(await coll.find({}).sort({ _id: 1 }).toArray()).toEqual([
+        { _id: 1, v: 'before' },
+        { _id: 2, v: 'after' },
+      ]);
+      expect(restarted.metrics().websocketsTotal).toBeGreaterThanOrEqual(1);
+    } finally {
+      await client.close();
+      await t.close();
+      await own.close();
+      await restarted?.close();
+    }
   });
 });
