@@ -1,0 +1,137 @@
+/**
+ * Size budget of the browser bundle (dist/index.js as scripts/build.mjs builds it):
+ * gzip <= 45 KiB, bson included. Prints and records (test-artifacts/bundle-size.json)
+ * the minified and gzip sizes, bson alone for comparison, a per-package breakdown
+ * from esbuild's metafile, and the size the bundle would have with the core's URI
+ * options validated without zod (test/fixtures/zod-lite.ts).
+ */
+import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, WEB_DIR, artifactsDir, buildBundle } from './helpers.js';
+
+const BUDGET_GZIP_BYTES = 45 * 1024;
+
+/** The browser build of scripts/build.mjs, in memory (checked against dist below). */
+const browserOptions: BuildOptions = {
+  bundle: true,
+  platform: 'browser',
+  format: 'esm',
+  target: 'es2022',
+  minify: true,
+  sourcemap: true,
+  conditions: ['source', 'browser'],
+  metafile: true,
+  write: false,
+  outfile: path.join(WEB_DIR, 'dist/index.js'),
+  logLevel: 'silent',
+  absWorkingDir: ROOT,
+};
+
+interface Measured {
+  min: number;
+  gzip: number;
+  metafile: Metafile | undefined;
+}
+
+const gzip = (bytes: Uint8Array | string) => gzipSync(bytes, { level: 9 }).byteLength;
+
+async function measure(options: BuildOptions): Promise<Measured> {
+  const result = await build({ ...browserOptions, ...options });
+  const js = result.outputFiles!.find((f) => f.path.endsWith('.js'))!;
+  // Leave out the sourceMappingURL comment so the in-memory and the dist numbers agree.
+  const text = js.text.replace(/\n\/\/# sourceMappingURL=.*\n?$/, '\n');
+  return { min: Buffer.byteLength(text), gzip: gzip(text), metafile: result.metafile };
+}
+
+/** Bytes in the output per package (node_modules) or per core folder. */
+function breakdown(metafile: Metafile): Record<string, number> {
+  const out = Object.values(metafile.outputs).find((o) => o.entryPoint !== undefined)!;
+  const by: Record<string, number> = {};
+  for (const [file, { bytesInOutput }] of Object.entries(out.inputs)) {
+    const pkg = /node_modules\/(?:\.pnpm\/[^/]+\/node_modules\/)?((?:@[^/]+\/)?[^/]+)/.exec(file)?.[1];
+    const key = pkg ?? file.replace(/^packages\/([^/]+)\/src\/([^/.]+).*/, '$1/$2');
+    by[key] = (by[key] ?? 0) + bytesInOutput;
+  }
+  return Object.fromEntries(Object.entries(by).sort((a, b) => b[1] - a[1]));
+}
+
+const zodLite: Plugin = {
+  name: 'zod-lite',
+  setup(b) {
+    b.onResolve({ filter: /^zod$/ }, () => ({ path: path.join(WEB_DIR, 'test/fixtures/zod-lite.ts') }));
+  },
+};
+
+const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
+
+describe('browser bundle size', () => {
+  let distText: string;
+  let dist: { min: number; gzip: number };
+  let bundle: Measured;
+  let bsonAlone: Measured;
+  let withoutZod: Measured;
+  let coreOnly: Measured;
+  let parts: Record<string, number>;
+
+  beforeAll(async () => {
+    distText = await buildBundle();
+    const text = distText.replace(/\n\/\/# sourceMappingURL=.*\n?$/, '\n');
+    dist = { min: Buffer.byteLength(text), gzip: gzip(text) };
+    const entry = { entryPoints: [path.join(WEB_DIR, 'src/index.ts')] };
+    [bundle, bsonAlone, withoutZod, coreOnly] = await Promise.all([
+      measure(entry),
+      measure({ stdin: { contents: "export * from 'bson';", resolveDir: WEB_DIR, loader: 'ts' }, outfile: path.join(ROOT, '.tmp/bson.js') }),
+      measure({ ...entry, plugins: [zodLite] }),
+      measure({ ...entry, plugins: [zodLite], external: ['bson'] }),
+    ]);
+    parts = breakdown(bundle.metafile!);
+    const report = {
+      budgetGzipBytes: BUDGET_GZIP_BYTES,
+      gzipLevel: 9,
+      bundle: { file: 'packages/web-client/dist/index.js', minBytes: dist.min, gzipBytes: dist.gzip, withinBudget: dist.gzip <= BUDGET_GZIP_BYTES },
+      bsonAlone: { minBytes: bsonAlone.min, gzipBytes: bsonAlone.gzip },
+      projectedWithoutZod: {
+        note: 'core uri/options.ts validating with a small in-house checker instead of zod (measured with test/fixtures/zod-lite.ts)',
+        minBytes: withoutZod.min,
+        gzipBytes: withoutZod.gzip,
+        withinBudget: withoutZod.gzip <= BUDGET_GZIP_BYTES,
+        coreWithoutBson: { minBytes: coreOnly.min, gzipBytes: coreOnly.gzip },
+      },
+      minifiedBytesByInput: parts,
+      measuredAt: new Date().toISOString(),
+    };
+    writeFileSync(path.join(artifactsDir(), 'bundle-size.json'), `${JSON.stringify(report, null, 2)}\n`);
+    const top = Object.entries(parts)
+      .slice(0, 6)
+      .map(([k, v]) => `${k} ${kib(v)}`)
+      .join(', ');
+    console.log(
+      [
+        `web-client bundle: ${kib(dist.min)} min, ${kib(dist.gzip)} gzip (budget ${kib(BUDGET_GZIP_BYTES)})`,
+        `bson alone: ${kib(bsonAlone.min)} min, ${kib(bsonAlone.gzip)} gzip`,
+        `without zod (projected): ${kib(withoutZod.min)} min, ${kib(withoutZod.gzip)} gzip; core+web-client without bson ${kib(coreOnly.gzip)} gzip`,
+        `largest inputs (minified): ${top}`,
+      ].join('\n'),
+    );
+  });
+
+  it('measures the same bundle scripts/build.mjs wrote', () => {
+    expect(bundle.min).toBe(dist.min);
+  });
+
+  it('does not bundle zod (the core URI options table must validate without it in browsers)', () => {
+    const zodBytes = parts.zod ?? 0;
+    expect(zodBytes, `zod contributes ${kib(zodBytes)} minified; see projectedWithoutZod in bundle-size.json`).toBe(0);
+  });
+
+  it(`is at most ${BUDGET_GZIP_BYTES} bytes gzipped, bson included`, () => {
+    const top = Object.entries(parts)
+      .slice(0, 5)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
+    expect(dist.gzip, `gzip ${dist.gzip} B > ${BUDGET_GZIP_BYTES} B; largest minified inputs: ${top}`).toBeLessThanOrEqual(BUDGET_GZIP_BYTES);
+  });
+});
