@@ -82,7 +82,7 @@ export const bridgeSection: Section = {
 
       const metrics: Record<string, Metric> = {};
       const batch = ctx.quick ? 10 : 50;
-      const rounds = ctx.quick ? 3 : 60;
+      const rounds = ctx.quick ? 3 : 40;
       const warmup = ctx.quick ? 1 : 6;
       for (const size of RTT_SIZES) {
         ctx.log(`bridge: round trip ${size} B`);
@@ -118,7 +118,7 @@ export const bridgeSection: Section = {
           return nowMs() - t0;
         };
       }
-      const times = await interleave(contenders, { warmup: ctx.quick ? 1 : 3, rounds: ctx.quick ? 2 : 20 });
+      const times = await interleave(contenders, { warmup: ctx.quick ? 1 : 3, rounds: ctx.quick ? 2 : 12 });
       metrics['bridge.throughput_1mib'] = metricFromTimes(
         { title: 'Throughput, 1 MiB messages (4 in flight)', unit: 'MiB/s', better: 'higher', reference: 'direct' },
         times,

@@ -171,8 +171,8 @@ export const bsonSection: Section = {
     try {
       const [nodeInfo, webInfo] = await Promise.all([node.ready, web.ready]);
       if (!nodeInfo.hasBuffer || webInfo.hasBuffer) throw new Error('worker setup: Buffer global not as intended');
-      const ops = ctx.quick ? 50 : 1000;
-      const rounds = ctx.quick ? 3 : 24;
+      const ops = ctx.quick ? 50 : 500;
+      const rounds = ctx.quick ? 3 : 20;
       const warmup = ctx.quick ? 1 : 3;
       const metrics: Record<string, Metric> = {};
       for (const task of TASKS) {
