@@ -5,7 +5,7 @@
  * released when the cursor is exhausted or closed.
  */
 import { Long } from 'bson';
-import { MongoInvalidArgumentError, MongoNetworkError, MongoServerError, type Document } from '../errors.js';
+import { MongoCursorExhaustedError, MongoInvalidArgumentError, MongoNetworkError, MongoServerError, type Document } from '../errors.js';
 import type { ReadPreference } from '../selection/read-preference.js';
 import type { ReadConcernLike } from './concerns.js';
 import { MongoCursorInUseError, MongoUnexpectedServerResponseError } from './errors.js';
@@ -68,6 +68,8 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
   private initialized = false;
   private isClosed = false;
   private isKilled = false;
+  /** close() killed a live server cursor: iterating further throws (as the official driver). */
+  private killedByClose = false;
   private pendingCleanup: Promise<void> | undefined;
   private transforms: Transform[] = [];
   /** Documents handed out (for find's limit arithmetic). */
@@ -99,8 +101,9 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
     return this.cursorId;
   }
 
+  /** Closed, and every locally buffered document has been handed out (as the official driver). */
   get closed(): boolean {
-    return this.isClosed;
+    return this.isClosed && this.bufferedCount() === 0;
   }
 
   get killed(): boolean {
@@ -219,7 +222,7 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
     if (this.exhausted) return;
     const batchSize = this.getMoreBatchSize();
     if (batchSize === null) {
-      await this.close();
+      await this.closeCursor(false);
       return;
     }
     const getMore: Document = { getMore: this.cursorId, collection: this.cursorNs.collection };
@@ -238,7 +241,7 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
     } catch (error) {
       const serverGone = error instanceof MongoNetworkError || (error instanceof MongoServerError && error.code === CURSOR_NOT_FOUND);
       if (serverGone) this.markKilled();
-      await this.close();
+      await this.closeCursor(false);
       throw error;
     }
     const cursor = reply.cursor as Document | undefined;
@@ -299,6 +302,7 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
 
   /** Next document, or null when the cursor is exhausted. */
   async next(): Promise<TSchema | null> {
+    this.throwIfKilledByClose();
     for (;;) {
       if (this.bufferedCount() > 0) return this.applyTransforms(this.take());
       if (this.exhausted) {
@@ -311,6 +315,7 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
 
   /** Like next(), but fetches at most one batch: null if that batch is empty (tailable cursors). */
   async tryNext(): Promise<TSchema | null> {
+    this.throwIfKilledByClose();
     if (this.bufferedCount() === 0 && !this.exhausted) await this.fetchBatch();
     if (this.bufferedCount() > 0) return this.applyTransforms(this.take());
     if (this.exhausted) await this.cleanupExhausted();
@@ -318,6 +323,7 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
   }
 
   async hasNext(): Promise<boolean> {
+    this.throwIfKilledByClose();
     for (;;) {
       if (this.bufferedCount() > 0) return true;
       if (this.exhausted) {
@@ -361,6 +367,11 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
 
   /** Kill the server cursor if still open (to its server), release the session. Idempotent. */
   async close(): Promise<void> {
+    await this.closeCursor(true);
+  }
+
+  /** `byUser`: close() was called, so a killed cursor refuses further iteration. */
+  private async closeCursor(byUser: boolean): Promise<void> {
     if (this.pendingCleanup) {
       const p = this.pendingCleanup;
       this.pendingCleanup = undefined;
@@ -368,9 +379,9 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
     }
     if (this.isClosed && !this.ownsSession) return;
     this.isClosed = true;
-    this.documents = [];
-    this.docIndex = 0;
-    await this.killServerCursor();
+    // The buffer is kept (readBufferedDocuments, and `closed` stays false until it is
+    // drained), as the official driver does; a killed cursor refuses further iteration.
+    if ((await this.killServerCursor()) && byUser) this.killedByClose = true;
     this.releaseSession();
   }
 
@@ -397,6 +408,7 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
     this.initialized = false;
     this.isClosed = false;
     this.isKilled = false;
+    this.killedByClose = false;
     this.numReturned = 0;
     const previous = this.pendingCleanup;
     this.pendingCleanup = (async () => {
@@ -413,6 +425,10 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
 
   // ------------------------------------------------------------------ cleanup
 
+  private throwIfKilledByClose(): void {
+    if (this.killedByClose) throw new MongoCursorExhaustedError();
+  }
+
   private markKilled(): void {
     this.isKilled = true;
     this.cursorId = Long.ZERO;
@@ -423,15 +439,17 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
     this.releaseSession();
   }
 
-  private async killServerCursor(): Promise<void> {
+  /** True if a live server cursor was killed (killCursors attempted). */
+  private async killServerCursor(): Promise<boolean> {
     const id = this.cursorId;
-    if (this.isKilled || id === undefined || id.isZero()) return;
+    if (this.isKilled || id === undefined || id.isZero()) return false;
     this.isKilled = true;
     try {
       await this.sendKillCursors(id, this.server, this.cursorNs, this.session);
     } catch {
       // best effort, like the official driver
     }
+    return true;
   }
 
   private async sendKillCursors(id: Long, server: string | undefined, ns: CursorNamespace, session: ClientSession | undefined): Promise<void> {

@@ -1,6 +1,6 @@
 import { Long } from 'bson';
 import { describe, expect, it } from 'vitest';
-import { MongoServerError, type Document } from '../errors.js';
+import { MongoCursorExhaustedError, MongoServerError, type Document } from '../errors.js';
 import { MongoCursorInUseError } from './errors.js';
 import { FakeExecutor } from './fake-executor.js';
 import { MongoClient } from './mongo-client.js';
@@ -110,10 +110,14 @@ describe('FindCursor', () => {
     expect(kill!.command).toEqual({ killCursors: 'c', cursors: [CURSOR_ID] });
     expect(kill!.options.pinnedServer).toBe('node2:27017');
     expect(kill!.db).toBe('app');
-    expect(cursor.closed).toBe(true);
+    // As the official driver: the buffered document is kept (so not `closed` yet), but a
+    // cursor killed by close() refuses to iterate further.
+    expect(cursor.closed).toBe(false);
+    expect(cursor.bufferedCount()).toBe(1);
     expect(cursor.killed).toBe(true);
     expect(client.sessionPool.size).toBe(1);
-    expect(await cursor.next()).toBeNull();
+    await expect(cursor.next()).rejects.toBeInstanceOf(MongoCursorExhaustedError);
+    await expect(cursor.hasNext()).rejects.toBeInstanceOf(MongoCursorExhaustedError);
     await cursor.close();
     expect(fake.named('killCursors')).toHaveLength(1);
   });
