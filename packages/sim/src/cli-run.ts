@@ -1,3 +1,5 @@
 // Runs the CLI from source (spawnSim uses it under `node --import tsx` when not bundled).
 import { main } from './cli.js';
-await main(process.argv.slice(2));
+import { mongosMain } from './mongos/cli.js';
+const argv = process.argv.slice(2);
+await (argv.includes('--mongos') ? mongosMain(argv) : main(argv));

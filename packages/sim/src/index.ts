@@ -13,3 +13,6 @@ export { parseArgs, USAGE, type CliOptions } from './options.js';
 export { startCluster, type Cluster, type ClusterMember, type ClusterMemberOptions, type StartClusterOptions } from './cluster.js';
 export { ReplicaSetRole, MemberState } from './repl/coordinator.js';
 export { PeerClient } from './repl/peer.js';
+export { startMongos, mongosArgs, type StartMongosOptions, type MongosProcess } from './mongos/launch.js';
+export { startMongosRouter, type StartMongosRouterOptions, type MongosRouterHandle } from './mongos/start.js';
+export { MongosRouter, type RouterOptions } from './mongos/router.js';

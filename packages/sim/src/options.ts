@@ -21,6 +21,14 @@ export interface CliOptions {
   tlsAllowInvalidCertificates: boolean;
   help: boolean;
   version: boolean;
+  /** --mongos: run as a router in front of the replica set given by --configdb / --mongos-seeds. */
+  mongos: boolean;
+  /** --configdb <setName>/<host:port>[,<host:port>...] (the replica set behind the router). */
+  configdb?: string;
+  /** --mongos-seeds <connection string> (alternative to --configdb). */
+  mongosSeeds?: string;
+  /** --localThreshold <ms> (router only). */
+  localThreshold?: number;
 }
 
 export class UsageError extends Error {
@@ -28,8 +36,8 @@ export class UsageError extends Error {
 }
 
 /** Flags taking a value. Unknown mongod flags accepted for compatibility are ignored. */
-const VALUE_FLAGS = new Set(['port', 'bind_ip', 'dbpath', 'replSet', 'logpath', 'latency-ms', 'setParameter', 'oplogSize', 'storageEngine', 'wiredTigerCacheSizeGB', 'keyFile', 'auth-mechanism', 'config', 'f', 'timeZoneInfo', 'maxConns', 'tlsMode', 'sslMode', 'tlsCertificateKeyFile', 'tlsCAFile', 'clusterAuthMode']);
-const BOOL_FLAGS = new Set(['bind_ip_all', 'quiet', 'logappend', 'help', 'h', 'version', 'nounixsocket', 'noauth', 'ipv6', 'journal', 'nojournal', 'verbose', 'v', 'vv', 'vvv', 'fork', 'auth', 'tlsAllowConnectionsWithoutCertificates', 'tlsAllowInvalidCertificates']);
+const VALUE_FLAGS = new Set(['port', 'bind_ip', 'dbpath', 'replSet', 'logpath', 'latency-ms', 'setParameter', 'oplogSize', 'storageEngine', 'wiredTigerCacheSizeGB', 'keyFile', 'auth-mechanism', 'config', 'f', 'timeZoneInfo', 'maxConns', 'tlsMode', 'sslMode', 'tlsCertificateKeyFile', 'tlsCAFile', 'clusterAuthMode', 'configdb', 'mongos-seeds', 'localThreshold']);
+const BOOL_FLAGS = new Set(['bind_ip_all', 'quiet', 'logappend', 'help', 'h', 'version', 'nounixsocket', 'noauth', 'ipv6', 'journal', 'nojournal', 'verbose', 'v', 'vv', 'vvv', 'fork', 'auth', 'tlsAllowConnectionsWithoutCertificates', 'tlsAllowInvalidCertificates', 'mongos']);
 const IGNORED = new Set(['oplogSize', 'storageEngine', 'wiredTigerCacheSizeGB', 'timeZoneInfo', 'maxConns', 'sslMode', 'clusterAuthMode', 'nounixsocket', 'noauth', 'ipv6', 'journal', 'nojournal', 'verbose', 'v', 'vv', 'vvv']);
 
 export const USAGE = `Usage: mongod-sim [options]
@@ -56,6 +64,10 @@ Options:
   --tlsCAFile <pem>      CA for client certificates (then required, unless:)
   --tlsAllowConnectionsWithoutCertificates
   --tlsAllowInvalidCertificates   accept client certificates that do not verify
+  --mongos               run as a router (mongos) in front of a replica set; needs one of:
+  --configdb <set/h:p,h:p>   the replica set behind the router
+  --mongos-seeds <uri>   its connection string (mongodb://h1,h2/?replicaSet=rs0)
+  --localThreshold <ms>  router: latency window for choosing a member (default 15)
   --version              print the version and exit
   --help                 print this help and exit
 
@@ -66,7 +78,7 @@ in use, 100 if --dbpath does not exist.
 `;
 
 export function parseArgs(argv: readonly string[]): CliOptions {
-  const opts: CliOptions = { port: 27017, bindIp: ['127.0.0.1'], quiet: false, logappend: false, latencyMs: 0, setParameters: {}, auth: false, tlsMode: TlsMode.Disabled, tlsAllowConnectionsWithoutCertificates: false, tlsAllowInvalidCertificates: false, help: false, version: false };
+  const opts: CliOptions = { port: 27017, bindIp: ['127.0.0.1'], quiet: false, logappend: false, latencyMs: 0, setParameters: {}, auth: false, tlsMode: TlsMode.Disabled, tlsAllowConnectionsWithoutCertificates: false, tlsAllowInvalidCertificates: false, help: false, version: false, mongos: false };
   let bindAll = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -156,6 +168,21 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       case 'version':
         opts.version = true;
         break;
+      case 'mongos':
+        opts.mongos = true;
+        break;
+      case 'configdb':
+        opts.configdb = value!;
+        break;
+      case 'mongos-seeds':
+        opts.mongosSeeds = value!;
+        break;
+      case 'localThreshold': {
+        const n = Number(value);
+        if (!Number.isFinite(n) || n < 0) throw new UsageError(`Error parsing command line: bad value for option '--localThreshold': ${value}`);
+        opts.localThreshold = n;
+        break;
+      }
       case 'fork':
         throw new UsageError('Error parsing command line: --fork is not supported by mongod-sim');
       case 'config':
@@ -166,6 +193,9 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     }
   }
   if (bindAll) opts.bindIp = ['0.0.0.0'];
+  if (!opts.mongos && (opts.configdb !== undefined || opts.mongosSeeds !== undefined || opts.localThreshold !== undefined)) {
+    throw new UsageError("Error parsing command line: '--configdb', '--mongos-seeds' and '--localThreshold' need --mongos");
+  }
   if (opts.tlsMode !== TlsMode.Disabled && !opts.tlsCertificateKeyFile) {
     throw new UsageError('Error parsing command line: need tlsCertificateKeyFile or certificateSelector when TLS is enabled');
   }

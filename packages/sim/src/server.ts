@@ -33,6 +33,8 @@ export interface WireServerOptions {
   latencyMs?: number;
   /** --tlsMode: wraps (or sniffs and wraps) accepted sockets. */
   tls?: TlsAcceptor;
+  /** Replaces the command dispatcher (the `--mongos` router answers or forwards commands itself). */
+  dispatch?: typeof dispatch;
 }
 
 const LEGACY_HELLO = new Set(['isMaster', 'ismaster', 'hello']);
@@ -173,7 +175,7 @@ export class WireServer {
       let reply: Doc;
       if (coll === '$cmd' && LEGACY_HELLO.has(name)) {
         this.noteClient(conn, query);
-        const res = await dispatch(this.node, conn, { ...query, $db: db }, {}, false, { secondaryOk: (q.flags & 4) !== 0 });
+        const res = await (this.options.dispatch ?? dispatch)(this.node, conn, { ...query, $db: db }, {}, false, { secondaryOk: (q.flags & 4) !== 0 });
         if (res.closeConnection) return this.destroy(conn);
         reply = res.reply;
       } else {
@@ -206,7 +208,7 @@ export class WireServer {
     if (LEGACY_HELLO.has(name)) this.noteClient(conn, body);
     let responseTo = requestId;
     for (;;) {
-      const res = await dispatch(this.node, conn, body, sequences, exhaustAllowed);
+      const res = await (this.options.dispatch ?? dispatch)(this.node, conn, body, sequences, exhaustAllowed);
       if (conn.closed) return;
       if (res.closeConnection) return this.destroy(conn);
       if (moreToCome) return;

@@ -41,12 +41,16 @@ export class TlsConfigError extends Error {
   }
 }
 
-/** Wraps accepted sockets according to the TLS mode; owns sockets until their handshake ends. */
+/**
+ * Wraps accepted sockets according to the TLS mode. Sockets are handed to an internal
+ * tls.Server (which verifies client certificates); one acceptor serves one wire server.
+ */
 export class TlsAcceptor {
   readonly mode: TlsMode;
-  readonly #context: tls.SecureContext | undefined;
+  readonly #server: tls.Server | undefined;
   readonly #options: SimTlsOptions;
-  readonly #pending = new Set<net.Socket>();
+  readonly #sockets = new Set<net.Socket>();
+  #accept: ((s: net.Socket) => void) | undefined;
 
   constructor(options: SimTlsOptions) {
     this.mode = options.mode;
@@ -61,11 +65,21 @@ export class TlsAcceptor {
       }
     };
     const pem = read(options.certificateKeyFile, 'PEM key file');
+    const ca = options.caFile ? read(options.caFile, 'CA file') : undefined;
     try {
-      this.#context = tls.createSecureContext({ cert: pem, key: pem, ...(options.caFile ? { ca: read(options.caFile, 'CA file') } : {}) });
+      this.#server = tls.createServer({
+        cert: pem,
+        key: pem,
+        ...(ca ? { ca } : {}),
+        requestCert: ca !== undefined,
+        rejectUnauthorized: false,
+        handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
+      });
     } catch (e) {
       throw new TlsConfigError(`cannot use ${options.certificateKeyFile}: ${(e as Error).message}`);
     }
+    this.#server.on('secureConnection', (t: tls.TLSSocket) => this.#secured(t));
+    this.#server.on('tlsClientError', (_e: Error, t: tls.TLSSocket) => t.destroy());
   }
 
   get enabled(): boolean {
@@ -92,33 +106,29 @@ export class TlsAcceptor {
     }
   }
 
-  /** Destroys sockets still in their TLS handshake or waiting for a first byte. */
+  /** Destroys every socket it was handed (those still in their handshake included). */
   close(): void {
-    for (const s of this.#pending) s.destroy();
-    this.#pending.clear();
+    for (const s of this.#sockets) s.destroy();
+    this.#sockets.clear();
   }
 
-  #track(socket: net.Socket): () => void {
-    this.#pending.add(socket);
-    const timer = setTimeout(() => socket.destroy(), HANDSHAKE_TIMEOUT_MS);
-    return () => {
-      clearTimeout(timer);
-      this.#pending.delete(socket);
-    };
+  #track(socket: net.Socket): void {
+    this.#sockets.add(socket);
+    socket.once('close', () => this.#sockets.delete(socket));
   }
 
   #sniff(socket: net.Socket, accept: (s: net.Socket) => void): void {
-    const untrack = this.#track(socket);
+    this.#track(socket);
+    const timer = setTimeout(() => socket.destroy(), HANDSHAKE_TIMEOUT_MS);
     const onError = (): void => {
-      untrack();
+      clearTimeout(timer);
       socket.destroy();
     };
     socket.once('error', onError);
-    socket.once('close', untrack);
+    socket.once('close', () => clearTimeout(timer));
     socket.once('data', (chunk: Buffer) => {
+      clearTimeout(timer);
       socket.off('error', onError);
-      socket.off('close', untrack);
-      untrack();
       socket.pause();
       socket.unshift(chunk);
       if (chunk[0] === TLS_HANDSHAKE_RECORD) this.#wrap(socket, accept);
@@ -130,34 +140,22 @@ export class TlsAcceptor {
   }
 
   #wrap(socket: net.Socket, accept: (s: net.Socket) => void): void {
+    this.#accept = accept;
+    this.#track(socket);
+    socket.on('error', () => socket.destroy());
+    this.#server!.emit('connection', socket);
+  }
+
+  #secured(t: tls.TLSSocket): void {
     const o = this.#options;
-    const verifyClients = o.caFile !== undefined;
-    const tlsSocket = new tls.TLSSocket(socket, {
-      isServer: true,
-      secureContext: this.#context!,
-      requestCert: verifyClients,
-      rejectUnauthorized: false,
-    });
-    const untrack = this.#track(tlsSocket);
-    const fail = (): void => {
-      untrack();
-      tlsSocket.destroy();
-      socket.destroy();
-    };
-    tlsSocket.once('error', fail);
-    tlsSocket.once('close', untrack);
-    tlsSocket.once('secure', () => {
-      tlsSocket.off('error', fail);
-      tlsSocket.off('close', untrack);
-      untrack();
-      if (verifyClients && !o.allowInvalidCertificates) {
-        const presented = tlsSocket.getPeerX509Certificate() !== undefined;
-        if (presented ? !tlsSocket.authorized : !o.allowConnectionsWithoutCertificates) {
-          tlsSocket.destroy();
-          return;
-        }
+    if (o.caFile !== undefined && !o.allowInvalidCertificates) {
+      const presented = t.getPeerX509Certificate() !== undefined;
+      if (presented ? !t.authorized : !o.allowConnectionsWithoutCertificates) {
+        t.destroy();
+        return;
       }
-      accept(tlsSocket);
-    });
+    }
+    this.#track(t);
+    this.#accept?.(t);
   }
 }

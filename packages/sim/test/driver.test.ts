@@ -44,7 +44,8 @@ describe('handshake and admin', () => {
     expect(legacy.ismaster).toBe(true);
     expect(legacy.isWritablePrimary).toBeUndefined();
     const withSasl = await db.admin().command({ hello: 1, saslSupportedMechs: 'admin.u' });
-    expect(withSasl.saslSupportedMechs).toEqual([]);
+    // mongod omits saslSupportedMechs for an unknown user (see test/auth.test.ts for known ones).
+    expect(withSasl.saslSupportedMechs).toBeUndefined();
   });
 
   it('ping, buildInfo, serverStatus, hostInfo, getParameter, connectionStatus', async () => {

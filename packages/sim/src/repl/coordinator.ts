@@ -615,7 +615,8 @@ export class ReplicaSetRole implements NodeRole {
     positions.sort((a, b) => opTimeCompare(b, a));
     const cand = positions[writeMajorityCount(c) - 1];
     if (cand && cand.t === this.term) this.advanceCommitPoint(cand);
-    else this.wakeAll();
+    // member positions moved: numeric write concerns re-check
+    for (const w of [...this.progressWaiters]) w();
   }
 
   // ---- config ------------------------------------------------------------------------
@@ -738,7 +739,7 @@ export class ReplicaSetRole implements NodeRole {
   async initiate(raw: unknown): Promise<Doc> {
     if (this.config) throw new CommandError(ReplCode.AlreadyInitialized, 'already initialized');
     let out: Doc = {};
-    if (raw === undefined || raw === null || (typeof raw === 'number') || raw === true) {
+    if (!isPlainObject(raw)) {
       const host = `${(await this.resolvableHostname()) ?? '127.0.0.1'}:${this.port}`;
       raw = { _id: this.setName, version: 1, members: [{ _id: 0, host }] };
       out = { info2: 'no configuration specified. Using a default configuration for the set', me: host };
