@@ -1,0 +1,109 @@
+/**
+ * The browser bundle needs nothing from Node:
+ * 1. its text has no `require(`, `process.`, `__dirname`, `setImmediate` or `node:`
+ *    import, and the only `Buffer` references are bson's, behind bson's own
+ *    `typeof Buffer === "function"` feature check (a build of the same entry with
+ *    bson left out has none at all);
+ * 2. it runs: a child process loads dist/index.js as an ES module in a node:vm context
+ *    that has only web-standard globals (TextEncoder/TextDecoder, crypto, URL,
+ *    numeric-id timers, queueMicrotask, AbortController, a WHATWG-shaped WebSocket
+ *    adapted from `ws`; no process, Buffer, require, global or setImmediate), and
+ *    pings, inserts and finds through a real bridge in front of the sim, closes and
+ *    reconnects, leaving no timers behind.
+ */
+import { build } from 'esbuild';
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startBridge, type BridgeHandle } from '@mongo-edge/bridge';
+import { startSim, type SimHandle } from '@mongo-edge/sim';
+import { BUNDLE, ROOT, WEB_DIR, buildBundle } from './helpers.js';
+
+/** `Buffer` used as an identifier (not ArrayBuffer/SharedArrayBuffer, not inside a word). */
+const BUFFER_USE = /(?<![\w$])Buffer(?=\s*[.(]|\s*\)|\s*==)|typeof Buffer/g;
+
+describe('the bundle without Node globals', () => {
+  let text: string;
+
+  beforeAll(async () => {
+    text = await buildBundle();
+  });
+
+  it('has no require, process, __dirname, setImmediate or node: imports', () => {
+    for (const needle of ['require(', 'process.', '__dirname', '__filename', 'setImmediate', 'from"node:', "from'node:", 'import("node:']) {
+      expect(text.includes(needle), `bundle contains ${needle}`).toBe(false);
+    }
+    // A self-contained ES module: no import statements at all.
+    expect(/(^|[;}\s])import\s*[{*"'\w]/.test(text.replace(/"[^"\n]*"|'[^'\n]*'|`[^`]*`/g, '""'))).toBe(false);
+  });
+
+  it('uses Buffer only inside bson, behind its feature check', async () => {
+    const withoutBson = await build({
+      entryPoints: [path.join(WEB_DIR, 'src/index.ts')],
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      target: 'es2022',
+      minify: true,
+      conditions: ['source', 'browser'],
+      external: ['bson'],
+      write: false,
+      logLevel: 'silent',
+      absWorkingDir: ROOT,
+    });
+    const ours = withoutBson.outputFiles[0]!.text;
+    expect(ours.match(BUFFER_USE) ?? [], 'core/web-client code must not touch Buffer').toEqual([]);
+    expect(ours.includes('process.')).toBe(false);
+    // bson picks its Node byte utilities only when a real Node Buffer exists.
+    expect(text).toMatch(/typeof Buffer\s*==\s*"function"\s*&&\s*Buffer\.prototype/);
+  });
+
+  describe('running in a vm context through the bridge', () => {
+    const token = 'web-client-vm-token-0123456789';
+    let sim: SimHandle;
+    let bridge: BridgeHandle;
+
+    beforeAll(async () => {
+      sim = await startSim({ port: 0, quiet: true });
+      bridge = await startBridge({ port: 0, host: '127.0.0.1', allow: [sim.address], tokens: [token], log: () => undefined });
+    });
+
+    afterAll(async () => {
+      await bridge?.close();
+      await sim?.close();
+    });
+
+    it('connects, pings, inserts, finds, closes and reconnects', async () => {
+      const runner = path.join(WEB_DIR, 'test/fixtures/vm-runner.mjs');
+      const uri = `mongodb://${sim.address}/?serverSelectionTimeoutMS=10000`;
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        ['--experimental-vm-modules', '--no-warnings', runner, BUNDLE, bridge.url, token, uri],
+        { cwd: ROOT, timeout: 45_000, env: { PATH: process.env.PATH ?? '' } },
+      ).catch((e: { stdout?: string; stderr?: string; message: string }) => {
+        throw new Error(`vm runner failed: ${e.stdout ?? ''} ${e.stderr ?? e.message}`);
+      });
+      const result = JSON.parse(stdout.trim().split('\n').pop()!);
+      expect(result.error).toBeUndefined();
+      expect(result.globals).toEqual({
+        process: 'undefined',
+        Buffer: 'undefined',
+        require: 'undefined',
+        module: 'undefined',
+        global: 'undefined',
+        setImmediate: 'undefined',
+      });
+      expect(result.exports).toEqual(expect.arrayContaining(['MongoClient', 'ReadPreference', 'MongoError', 'MongoNetworkError', 'MongoBridgeError', 'ObjectId', 'WebSocketTransport']));
+      expect(result.withoutBridge).toBe('MongoInvalidArgumentError');
+      expect(result.ping).toEqual({ ok: 1 });
+      expect(result.insert.acknowledged).toBe(true);
+      expect(result.found).toEqual({ sameId: true, n: 1, at: '1970-01-01T00:00:00.000Z', big: '9007199254740993' });
+      expect(result.address).toBe(sim.address);
+      expect(result.topologyType).toBe('Single');
+      expect(result.bridgeErrorIsNetworkError).toBe(true);
+      expect(result.pingAfterReconnect).toEqual({ ok: 1 });
+      expect(result.pendingTimers).toBe(0);
+    });
+  });
+});
