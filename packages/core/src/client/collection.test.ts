@@ -380,3 +380,20 @@ describe('typing', () => {
     await users.updateOne({ name: 'a' }, { $set: { age: 2 } });
   });
 });
+
+describe('Collection.withOptions', () => {
+  it('overrides the read preference and keeps the rest; the original handle is unchanged', async () => {
+    const { FakeExecutor } = await import('./fake-executor.js');
+    const { MongoClient } = await import('./mongo-client.js');
+    const fake = new FakeExecutor();
+    const client = new MongoClient('mongodb://localhost/app?readPreference=secondary', {
+      executorFactory: () => Object.assign(fake, { connect: async () => {}, close: async () => {} }),
+    });
+    const coll = client.db('test').collection('c');
+    const nearest = coll.withOptions({ readPreference: 'nearest' });
+    expect(coll.readPreference.mode).toBe('secondary');
+    expect(nearest.readPreference.mode).toBe('nearest');
+    expect(nearest.collectionName).toBe('c');
+    expect(nearest.dbName).toBe('test');
+  });
+});

@@ -217,6 +217,19 @@ export class Collection<TSchema extends object = Document> {
     return this.parent.databaseName;
   }
 
+  /**
+   * A handle on the same collection with some options replaced (pymongo's
+   * `with_options`): `coll.withOptions({ readPreference: 'nearest' })`. Options not
+   * given are kept from this handle.
+   */
+  withOptions(options: CollectionOptions): Collection<TSchema> {
+    return new Collection<TSchema>(this.ctx, this.parent, this.collectionName, {
+      readPreference: options.readPreference ?? this.readPreference,
+      ...((options.readConcern ?? this.readConcern) !== undefined ? { readConcern: options.readConcern ?? this.readConcern } : {}),
+      ...((options.writeConcern ?? this.writeConcern) !== undefined ? { writeConcern: options.writeConcern ?? this.writeConcern } : {}),
+    } as CollectionOptions);
+  }
+
   get namespace(): string {
     return `${this.dbName}.${this.collectionName}`;
   }
