@@ -159,6 +159,8 @@ export class Monitor {
   cancelCheck(): void {
     if (this.closed) return;
     this.cancelled = true;
+    // The server is Unknown now: a failure of the next check is not retried at once.
+    this.lastWasKnown = false;
     this.connecting?.abort(new MongoNetworkError(`monitor check of ${this.address} cancelled`));
     this.connection?.close();
     this.connection = undefined;
