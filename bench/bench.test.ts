@@ -17,7 +17,7 @@ const EXPECTED: Record<string, { keys: string[]; contenders: string[] }> = {
   bundle: { keys: ['bundle.min_bytes', 'bundle.gzip_bytes'], contenders: ['bson'] },
   bridge_memory: { keys: ['bridge_memory.per_socket_50', 'bridge_memory.per_channel_50'], contenders: ['bridge'] },
   selection: {
-    keys: ['selection.secondary_tags_staleness', 'selection.nearest', 'selection.primary'],
+    keys: ['secondary_tags_staleness', 'secondary_tags', 'secondary_staleness', 'nearest', 'primary'].map((k) => `selection.${k}`),
     contenders: ['official', 'ours'],
   },
 };
