@@ -1,0 +1,6 @@
+export interface ExampleServer {
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+export function serveExample(options?: { port?: number; host?: string; bundle?: string }): Promise<ExampleServer>;

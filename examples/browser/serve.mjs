@@ -1,0 +1,50 @@
+// Serves the admin page and the web-client bundle (build it first: node scripts/build.mjs).
+//   node examples/browser/serve.mjs [port]      -> http://127.0.0.1:<port>/
+// Routes: / (index.html), /app.js, /mongo-edge.js (+ .map) = packages/web-client/dist/index.js.
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const defaultBundle = path.resolve(here, '../../packages/web-client/dist/index.js');
+
+export async function serveExample({ port = 0, host = '127.0.0.1', bundle = defaultBundle } = {}) {
+  const routes = {
+    '/': [path.join(here, 'index.html'), 'text/html; charset=utf-8'],
+    '/index.html': [path.join(here, 'index.html'), 'text/html; charset=utf-8'],
+    '/app.js': [path.join(here, 'app.js'), 'text/javascript; charset=utf-8'],
+    '/mongo-edge.js': [bundle, 'text/javascript; charset=utf-8'],
+    '/mongo-edge.js.map': [`${bundle}.map`, 'application/json'],
+  };
+  const server = createServer((req, res) => {
+    const route = routes[new URL(req.url ?? '/', 'http://x').pathname];
+    if (!route || req.method !== 'GET') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      return;
+    }
+    readFile(route[0]).then(
+      (body) => res.writeHead(200, { 'content-type': route[1], 'cache-control': 'no-store' }).end(body),
+      () => res.writeHead(404, { 'content-type': 'text/plain' }).end(`missing ${path.basename(route[0])} (build first)`),
+    );
+  });
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, resolve);
+  });
+  const address = server.address();
+  return {
+    url: `http://${host}:${address.port}/`,
+    port: address.port,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const { url } = await serveExample({ port: Number(process.argv[2] ?? 8000) });
+  console.log(`admin page: ${url}?bridge=ws://127.0.0.1:8080/ws&token=…&uri=mongodb://…&autoconnect=1`);
+}
