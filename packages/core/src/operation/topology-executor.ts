@@ -174,10 +174,21 @@ export class TopologyExecutor implements ManagedOperationExecutor {
       connectOptions: { ...base, credentials: undefined },
       connect,
       emit: emitTopology,
-      createPool: (address) =>
-        new Pool({
+      createPool: (address) => {
+        // The pool generation each failed connection attempt started in: SDAM ignores
+        // errors older than the pool's generation, so background (minPoolSize) errors
+        // must carry theirs.
+        const attemptGeneration = new WeakMap<object, number>();
+        return new Pool({
           address,
-          connect: ({ id, generation, signal }) => connect({ ...base, address, id, generation, signal }),
+          connect: async ({ id, generation, signal }) => {
+            try {
+              return await connect({ ...base, address, id, generation, signal });
+            } catch (e) {
+              if (typeof e === 'object' && e !== null) attemptGeneration.set(e, generation);
+              throw e;
+            }
+          },
           maxPoolSize: o.maxPoolSize,
           minPoolSize: o.minPoolSize,
           maxConnecting: o.maxConnecting,
@@ -185,11 +196,15 @@ export class TopologyExecutor implements ManagedOperationExecutor {
           waitQueueTimeoutMS: o.waitQueueTimeoutMS,
           loadBalanced: o.loadBalanced,
           onBackgroundError: (error) =>
-            topology.handleError(address, error, { connectionGeneration: -1, beforeHandshake: true }),
+            topology.handleError(address, error, {
+              connectionGeneration: attemptGeneration.get(error) ?? -1,
+              beforeHandshake: true,
+            }),
           subscribe: (pool) => {
             for (const name of POOL_EVENTS) pool.on(name, (e: unknown) => config.emit(name, e));
           },
-        }),
+        });
+      },
     });
     if (this.closed) throw new MongoTopologyClosedError();
     this.current = topology;

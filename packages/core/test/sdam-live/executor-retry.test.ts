@@ -23,11 +23,11 @@ afterEach(async () => {
   cluster = undefined;
 });
 
-function setup(options: MongoClientOptions = {}): { cluster: FakeCluster; executor: TopologyExecutor; events: Array<{ name: string; payload: unknown }>; session: () => ClientSession } {
+function setup(options: MongoClientOptions = {}, uri = 'mongodb://a:27017/?replicaSet=rs'): { cluster: FakeCluster; executor: TopologyExecutor; events: Array<{ name: string; payload: unknown }>; session: () => ClientSession } {
   cluster = new FakeCluster();
   const events: Array<{ name: string; payload: unknown }> = [];
   executor = new TopologyExecutor({
-    options: resolveClientOptions('mongodb://a:27017/?replicaSet=rs', {
+    options: resolveClientOptions(uri, {
       heartbeatFrequencyMS: 10_000,
       serverSelectionTimeoutMS: 5_000,
       connectTimeoutMS: 2_000,
@@ -193,3 +193,27 @@ describe('executor lifecycle', () => {
     expect(cluster.net.openSockets).toBe(0);
   });
 });
+
+describe('background pool errors', () => {
+  it('a failed minPoolSize connection (error before the handshake completed) marks the server Unknown and clears its pool', async () => {
+    // The fake has no users: every pooled connection fails authentication, before its
+    // handshake completes; monitoring connections do not authenticate.
+    const { executor, events } = setup({ minPoolSize: 1 }, 'mongodb://user:pw@a:27017/?replicaSet=rs');
+    await executor.connect();
+    await expect
+      .poll(
+        () =>
+          events.some(
+            (e) =>
+              e.name === 'serverDescriptionChanged' &&
+              (e.payload as { address: string; newDescription: { type: string; error: Error | null } }).address === A &&
+              (e.payload as { newDescription: { type: string } }).newDescription.type === 'Unknown' &&
+              /Authentication failed/.test(String((e.payload as { newDescription: { error: Error | null } }).newDescription.error?.message)),
+          ),
+        { timeout: 5_000 },
+      )
+      .toBe(true);
+    expect(events.some((e) => e.name === 'connectionPoolCleared' && (e.payload as { address: string }).address === A)).toBe(true);
+  });
+});
+

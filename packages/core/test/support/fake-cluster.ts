@@ -10,7 +10,7 @@
  *   request's or maxAwaitTimeMS passes; with exhaustAllowed the member keeps
  *   streaming replies with moreToCome until the socket closes;
  * - ping / insert / update / delete / find / others: minimal replies; writes on a
- *   non-primary get NotWritablePrimary.
+ *   non-primary get NotWritablePrimary; authentication fails (there are no users).
  * The test changes the set through the cluster (stepDown, elect, claimPrimary,
  * removeMember, kill, revive, failCommand); every change bumps the counters of the
  * members whose view changed, which wakes their awaitable hellos.
@@ -223,6 +223,11 @@ export class FakeMember {
         return { ok: 1, n: 0 };
       case 'find':
         return { ok: 1, cursor: { id: Long.ZERO, ns: `${String(body.$db)}.${String(body.find)}`, firstBatch: [] } };
+      case 'saslStart':
+      case 'saslContinue':
+      case 'authenticate':
+        // No users here.
+        return { ok: 0, code: 18, codeName: 'AuthenticationFailed', errmsg: 'Authentication failed.' };
       default:
         return { ok: 1 };
     }
