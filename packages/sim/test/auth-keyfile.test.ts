@@ -9,6 +9,8 @@ import { MongoClient } from 'mongodb';
 import { spawnSim, startSim, type SimHandle } from '../src/index.js';
 import { INTERNAL_DB, INTERNAL_USER, internalCredentials, KeyFileError, loadKeyFile, parseKeyFile } from '../src/auth/keyfile.js';
 import { authOf } from '../src/auth/sim-auth.js';
+import { authenticateInternal, InternalAuthError } from '../src/auth/internal-client.js';
+import { PeerClient } from '../src/repl/peer.js';
 
 const KEY = 'c2ltLWtleWZpbGUtZm9yLXRlc3RzLW9ubHk0Mg';
 let dir: string;
@@ -86,6 +88,26 @@ describe('a --keyFile node', () => {
     } finally {
       await good.close();
       await bad.close();
+    }
+  });
+
+  it('a member connection (PeerClient) is refused until authenticateInternal runs on it', async () => {
+    const creds = authOf(sim.node).internalCredentials!;
+    const peer = new PeerClient(sim.address);
+    try {
+      expect(await peer.command({ find: 'c', $db: 't' }, 3000)).toMatchObject({ ok: 0, code: 13 });
+      await authenticateInternal((cmd) => peer.command(cmd, 3000), creds);
+      expect(await peer.command({ find: 'c', $db: 't' }, 3000)).toMatchObject({ ok: 1 });
+      expect(await peer.command({ connectionStatus: 1 }, 3000)).toMatchObject({ authInfo: { authenticatedUsers: [{ user: '__system', db: 'local' }] } });
+    } finally {
+      peer.close();
+    }
+    const wrong = new PeerClient(sim.address);
+    try {
+      await expect(authenticateInternal((cmd) => wrong.command(cmd, 3000), internalCredentials(`${KEY}zz`))).rejects.toThrow(InternalAuthError);
+      expect(await wrong.command({ find: 'c', $db: 't' }, 3000)).toMatchObject({ ok: 0, code: 13 });
+    } finally {
+      wrong.close();
     }
   });
 
