@@ -1,0 +1,36 @@
+/**
+ * `pnpm demo`: the seed documents' high-availability walkthrough, run for real on
+ * mongod-sim processes, first from Node over TCP, then through the WebSocket bridge
+ * (the web client's path). Flags: --tcp-only, --bridge-only.
+ */
+import { MongoClient as NodeMongoClient } from '@mongo-edge/core/node';
+import { MongoClient, WebSocketTransport, type MongoClientOptions } from '@mongo-edge/core';
+import { startBridge, signBridgeToken } from '@mongo-edge/bridge';
+import { WebSocket } from 'ws';
+import { runWalkthrough } from './run.js';
+
+const args = new Set(process.argv.slice(2));
+const started = Date.now();
+const print = (line: string): void => console.log(line);
+
+if (!args.has('--bridge-only')) {
+  print('#################### over TCP (Node, @mongo-edge/core/node) ####################');
+  await runWalkthrough((uri, options) => new NodeMongoClient(uri, options), print);
+}
+if (!args.has('--tcp-only')) {
+  print('\n#################### through the bridge (WebSocket transport, as in a browser) ####################');
+  const secret = 'demo-secret-demo-secret-demo-secret-0123';
+  const bridge = await startBridge({ port: 0, allow: ['localhost:*', '127.0.0.1:*'], jwtSecret: secret, log: () => {} });
+  const token = await signBridgeToken(secret, { expiresInSeconds: 600 });
+  print(`(bridge listening at ${bridge.url})`);
+  try {
+    await runWalkthrough(
+      (uri, options?: MongoClientOptions) =>
+        new MongoClient(uri, { ...options, transport: new WebSocketTransport({ url: bridge.url, token, WebSocket: WebSocket as never }) }),
+      print,
+    );
+  } finally {
+    await bridge.close();
+  }
+}
+print(`\nwalkthrough finished in ${((Date.now() - started) / 1000).toFixed(1)} s`);
