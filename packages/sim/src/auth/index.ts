@@ -30,3 +30,8 @@ export type {
   ScramServerStep,
   UserLookup,
 } from './sasl-server.js';
+export { INTERNAL_DB, INTERNAL_USER, KeyFileError, internalCredentials, internalUserDocument, loadKeyFile, parseKeyFile } from './keyfile.js';
+export type { InternalCredentials } from './keyfile.js';
+export { authenticateInternal, InternalAuthError } from './internal-client.js';
+export { NO_AUTH_REQUIRED, SimAuth, USERS_NS, authOf, configureAuth, isLoopback, peerSubject, rfc2253Subject, userFromStored } from './sim-auth.js';
+export type { AuthCounters, SimAuthOptions } from './sim-auth.js';
