@@ -84,7 +84,8 @@ export class MongosRouter {
   readonly forwardedTo = new Map<string, number>();
 
   constructor(readonly options: RouterOptions) {
-    const params = new URL(options.seeds.replace(/^mongodb(\+srv)?:\/\//, 'http://')).searchParams;
+    const q = options.seeds.indexOf('?');
+    const params = new URLSearchParams(q >= 0 ? options.seeds.slice(q + 1) : '');
     this.setName = options.setName ?? params.get('replicaSet') ?? undefined;
     this.client = new MongoClient(options.seeds, {
       appName: 'mongod-sim mongos',
@@ -448,7 +449,7 @@ export function formatReadPreference(rp: ReadPreference): string {
 function unwrapNumber(v: unknown): unknown {
   if (v && typeof v === 'object' && '_bsontype' in v) {
     const t = (v as { _bsontype: string })._bsontype;
-    if (t === 'Int32' || t === 'Double') return (v as { value: number }).value;
+    if (t === 'Int32' || t === 'Double') return (v as unknown as { value: number }).value;
   }
   return v;
 }
