@@ -243,3 +243,27 @@ describe('SimAuth unit', () => {
     expect(rfc2253Subject('C=US\nO=Mongo, Inc.\nCN=client')).toBe('CN=client,O=Mongo\\, Inc.,C=US');
   });
 });
+
+describe('users on a replica set member', () => {
+  it('createUser is a write: refused before the set is initiated, then written to the oplog', async () => {
+    const sim = await startSim({ port: 0, replSet: 'authrs' });
+    const c = client(sim.uri, { directConnection: true });
+    try {
+      await expect(c.db('admin').command({ createUser: 'u', pwd: 'p-w', roles: ['root'] })).rejects.toMatchObject({ code: 10107 });
+      await c.db('admin').command({ replSetInitiate: 1 });
+      const deadline = Date.now() + 10000;
+      while (!(await c.db('admin').command({ hello: 1 })).isWritablePrimary) {
+        if (Date.now() > deadline) throw new Error('no primary');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await c.db('admin').command({ createUser: 'u', pwd: 'p-w', roles: ['root'] });
+      await c.db('admin').command({ updateUser: 'u', pwd: 'p-w-2' });
+      const ops = await c.db('local').collection('oplog.rs').find({ ns: 'admin.system.users' }).toArray();
+      expect(ops.map((o) => o.op)).toEqual(['i', 'u']);
+      expect(ops[0]!.o).toMatchObject({ _id: 'admin.u', user: 'u', db: 'admin' });
+    } finally {
+      await closeAll();
+      await sim.close();
+    }
+  });
+});
