@@ -4,22 +4,36 @@
  *
  *   --quick (or BENCH_QUICK=1)  few iterations, small data; writes bench/results/quick.json only
  *   --only a,b                  run these sections; writes bench/results/partial.json only
+ *   --report-only               re-render docs/benchmarks.md from bench/results/latest.json
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { REPO_ROOT } from './lib/harness.js';
 import { renderMarkdown } from './lib/report.js';
-import { runBench } from './lib/runner.js';
+import { runBench, type BenchResults } from './lib/runner.js';
 import { SECTIONS } from './sections/index.js';
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
-  options: { quick: { type: 'boolean' }, only: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  options: {
+    quick: { type: 'boolean' },
+    only: { type: 'string' },
+    'report-only': { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  },
   strict: true,
 });
+const docsFile = path.join(REPO_ROOT, 'docs/benchmarks.md');
+const resultsDir = path.join(REPO_ROOT, 'bench/results');
+if (values['report-only']) {
+  const saved = JSON.parse(readFileSync(path.join(resultsDir, 'latest.json'), 'utf8')) as BenchResults;
+  writeFileSync(docsFile, renderMarkdown(saved, { chartsPath: '../bench/results' }));
+  console.log(`wrote ${path.relative(REPO_ROOT, docsFile)} from bench/results/latest.json`);
+  process.exit(0);
+}
 if (values.help) {
-  console.log(`usage: pnpm bench [--quick] [--only ${SECTIONS.map((s) => s.name).join(',')}]`);
+  console.log(`usage: pnpm bench [--quick] [--only ${SECTIONS.map((s) => s.name).join(',')}] [--report-only]`);
   process.exit(0);
 }
 const quick = Boolean(values.quick) || process.env.BENCH_QUICK === '1';
@@ -35,7 +49,6 @@ const sections = only ? SECTIONS.filter((s) => only.has(s.name)) : SECTIONS;
 
 const { results, charts } = await runBench({ quick, sections, log: (m) => console.log(m) });
 
-const resultsDir = path.join(REPO_ROOT, 'bench/results');
 mkdirSync(resultsDir, { recursive: true });
 const full = !quick && !only;
 const file = path.join(resultsDir, full ? 'latest.json' : quick && !only ? 'quick.json' : 'partial.json');
@@ -43,9 +56,8 @@ writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
 console.log(`wrote ${path.relative(REPO_ROOT, file)}`);
 if (full) {
   for (const [name, svg] of Object.entries(charts)) writeFileSync(path.join(resultsDir, name), svg);
-  const docs = path.join(REPO_ROOT, 'docs/benchmarks.md');
-  writeFileSync(docs, renderMarkdown(results, { chartsPath: '../bench/results' }));
-  console.log(`wrote ${path.relative(REPO_ROOT, docs)} and ${Object.keys(charts).length} chart(s)`);
+  writeFileSync(docsFile, renderMarkdown(results, { chartsPath: '../bench/results' }));
+  console.log(`wrote ${path.relative(REPO_ROOT, docsFile)} and ${Object.keys(charts).length} chart(s)`);
 }
 for (const t of results.targets) console.log(`target ${t.met ? 'met   ' : 'MISSED'} ${t.description}: ${t.value.toFixed(2)} (limit ${t.comparison} ${t.limit})`);
 const failed = Object.entries(results.sections).filter(([, s]) => s.status === 'failed');

@@ -58,6 +58,7 @@ export function renderMarkdown(r: BenchResults, options: ReportOptions): string 
   out.push('pnpm bench                 # every section; writes bench/results/latest.json, the charts and this file');
   out.push('pnpm bench --quick         # few iterations, small data (BENCH_QUICK=1 too); writes bench/results/quick.json only');
   out.push('pnpm bench --only bridge,bson   # some sections; writes bench/results/partial.json only');
+  out.push('pnpm bench --report-only    # re-render this file from bench/results/latest.json');
   out.push('```');
   out.push('');
   out.push(
@@ -91,7 +92,10 @@ export function renderMarkdown(r: BenchResults, options: ReportOptions): string 
   out.push('|---|---|---|---|');
   for (const [key, metric] of Object.entries(r.metrics)) {
     const others = Object.entries(metric.contenders).filter(([c]) => c !== metric.reference);
-    const ratios = others.length ? others.map(([c, v]) => `${c} ${v.ratio.toFixed(2)}×`).join(', ') : '(single contender)';
+    const only = metric.contenders[metric.reference]!;
+    const ratios = others.length
+      ? others.map(([c, v]) => `${c} ${v.ratio.toFixed(2)}×`).join(', ')
+      : `(single contender: ${value(only.median, metric.unit)} ${metric.unit})`;
     out.push(`| \`${key}\` | ${metric.unit} (${metric.better} is better) | ${metric.reference} | ${ratios} |`);
   }
   const skipped = Object.entries(r.sections).filter(([, s]) => s.status !== 'ok');

@@ -5,6 +5,8 @@ export interface Bar {
   readonly value: number;
   /** Drawn as a thin line from the bar's end to this value (e.g. p99). */
   readonly whisker?: number;
+  /** Extra text after the value label (e.g. "p99 2,600"). */
+  readonly suffix?: string;
 }
 
 export interface BarGroup {
@@ -63,7 +65,8 @@ export function barChart(o: BarChartOptions): string {
         parts.push(`<line x1="${wx.toFixed(1)}" y1="${y + 3}" x2="${wx.toFixed(1)}" y2="${y + barH - 3}" stroke="#333" stroke-width="1"/>`);
         labelX = wx + 6;
       }
-      const text = `${fmt(b.value)} ${o.unit}${b.whisker !== undefined ? ` (p99 ${fmt(b.whisker)})` : ''}`;
+      const extra = b.suffix ?? (b.whisker !== undefined ? `p99 ${fmt(b.whisker)}` : '');
+      const text = `${fmt(b.value)} ${o.unit}${extra ? ` (${extra})` : ''}`;
       parts.push(`<text x="${labelX.toFixed(1)}" y="${y + 13}">${esc(text)}</text>`);
       y += barH + gap;
     }

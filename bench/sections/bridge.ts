@@ -21,7 +21,7 @@ import {
 import { forkTs, freePort, spawnListening } from '../lib/children.js';
 import { bridgeClient, directTcpClient, rawWebSocketClient, type EchoClient } from '../lib/echo-clients.js';
 import { framedMessage } from '../lib/echo-server.js';
-import { barChart } from '../lib/svg.js';
+import { barChart, fmt } from '../lib/svg.js';
 
 export const RTT_SIZES = [64, 1622] as const;
 export const THROUGHPUT_MESSAGE_BYTES = 1024 * 1024;
@@ -148,10 +148,10 @@ export const bridgeSection: Section = {
       );
       const charts = {
         'bridge-rtt.svg': barChart({
-          title: 'Round-trip median (µs, lower is better)',
+          title: 'Round-trip median (µs, lower is better; p99 in brackets)',
           groups: RTT_SIZES.map((s) => ({
             label: `${s} B`,
-            bars: Object.entries(metrics[`bridge.rtt_${s}`]!.contenders).map(([name, r]) => ({ label: name, value: r.median, whisker: r.p99 })),
+            bars: Object.entries(metrics[`bridge.rtt_${s}`]!.contenders).map(([name, r]) => ({ label: name, value: r.median, suffix: `p99 ${fmt(r.p99)}` })),
           })),
           unit: 'µs',
         }),
