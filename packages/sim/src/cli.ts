@@ -6,6 +6,7 @@ import { parseArgs, USAGE, UsageError, type CliOptions } from './options.js';
 import { startSim, type SimHandle } from './sim.js';
 import { KeyFileError } from './auth/keyfile.js';
 import { TlsConfigError, type SimTlsOptions } from './tls.js';
+import { mongosMain } from './mongos/cli.js';
 
 export const EXIT_CLEAN = 0;
 export const EXIT_BADOPTIONS = 2;
@@ -13,6 +14,7 @@ export const EXIT_NET_ERROR = 48;
 export const EXIT_DBPATH = 100;
 
 export async function main(argv: readonly string[]): Promise<void> {
+  if (argv.includes('--mongos')) return mongosMain(argv);
   let opts: CliOptions;
   try {
     opts = parseArgs(argv);

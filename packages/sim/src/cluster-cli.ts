@@ -3,6 +3,7 @@
  * the connection string and runs until SIGINT / SIGTERM (then stops every member).
  */
 import { startCluster, type ClusterMemberOptions, type StartClusterOptions } from './cluster.js';
+import { startMongos, type MongosProcess } from './mongos/launch.js';
 
 export const CLUSTER_USAGE = `Usage: mongod-sim-cluster [options]
 
@@ -25,6 +26,9 @@ Options:
   --secondary-delay-secs <a,b>  per-member secondaryDelaySecs (priority 0)
   --election-timeout-ms <n>     settings.electionTimeoutMillis (sim default 1000)
   --heartbeat-interval-ms <n>   settings.heartbeatIntervalMillis (sim default 250)
+  --mongos <n>                  also start n mongos routers in front of the set; their
+                                connection string is printed on a second stdout line
+  --mongos-latency-ms <a,b,c>   per-router reply delay (one value applies to all)
   --help                        print this help
 `;
 
@@ -32,8 +36,8 @@ function list(v: string): string[] {
   return v.split(',').map((s) => s.trim());
 }
 
-export function parseClusterArgs(argv: readonly string[]): StartClusterOptions & { help?: boolean } {
-  const o: StartClusterOptions & { help?: boolean } = { members: 3, replSet: 'rs0' };
+export function parseClusterArgs(argv: readonly string[]): StartClusterOptions & { help?: boolean; mongos?: number; mongosLatencyMs?: number[] } {
+  const o: StartClusterOptions & { help?: boolean; mongos?: number; mongosLatencyMs?: number[] } = { members: 3, replSet: 'rs0' };
   const per: ClusterMemberOptions[] = [];
   const at = (i: number): ClusterMemberOptions => (per[i] ??= {});
   for (let i = 0; i < argv.length; i++) {
@@ -112,6 +116,13 @@ export function parseClusterArgs(argv: readonly string[]): StartClusterOptions &
       case 'heartbeat-interval-ms':
         o.heartbeatIntervalMillis = nums()[0];
         break;
+      case 'mongos':
+        o.mongos = nums()[0];
+        if (!Number.isInteger(o.mongos) || o.mongos! < 0 || o.mongos! > 20) throw new Error('--mongos must be between 0 and 20');
+        break;
+      case 'mongos-latency-ms':
+        o.mongosLatencyMs = nums();
+        break;
       default:
         throw new Error(`unrecognised option '--${name}'`);
     }
@@ -146,10 +157,26 @@ export async function main(argv: readonly string[]): Promise<void> {
     process.stderr.write(`member ${m.index}: ${m.host} pid ${m.pid} dbpath ${m.dbpath}${m.index === primary.index ? ' (primary)' : ''}\n`);
   }
   process.stdout.write(`${cluster.uri}\n`);
+  const routers: MongosProcess[] = [];
+  if (opts.mongos) {
+    const configdb = `${cluster.replSet}/${cluster.members.map((m) => m.host).join(',')}`;
+    const lat = opts.mongosLatencyMs ?? [];
+    try {
+      for (let k = 0; k < opts.mongos; k++) routers.push(await startMongos({ configdb, latencyMs: lat.length === 1 ? lat[0] : lat[k] }));
+    } catch (e) {
+      process.stderr.write(`mongod-sim-cluster: mongos: ${(e as Error).message}\n`);
+      await Promise.all(routers.map((r) => r.stop()));
+      await cluster.stop();
+      process.exit(1);
+    }
+    routers.forEach((r, k) => process.stderr.write(`mongos ${k}: ${r.address} pid ${r.process.process.pid}\n`));
+    process.stdout.write(`mongodb://${routers.map((r) => r.address).join(',')}/\n`);
+  }
   let stopping = false;
   const stop = async (): Promise<void> => {
     if (stopping) return;
     stopping = true;
+    await Promise.all(routers.map((r) => r.stop()));
     await cluster.stop();
     process.exit(0);
   };
