@@ -138,7 +138,7 @@ export const bridgeSection: Section = {
       );
       notes.push(
         'Hops: direct is harness → echo → harness (2 process wake-ups per round trip); bridge and websockify add a relay ' +
-          'process each way (4 wake-ups), so on a loaded 2-core machine a relay cannot get close to 1× whatever it does.',
+          'process (4 wake-ups), and on a loaded 2-core machine each wake-up can wait for a core, so relays start well above 1×.',
         'The harness side uses `ws` without the optional `bufferutil` addon (none is installed), so it masks client frames in ' +
           'JavaScript; the bridge unmasks in JavaScript too. Browsers mask natively. This weighs on the 1 MiB throughput of both ' +
           'WebSocket contenders.',
