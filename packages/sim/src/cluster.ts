@@ -71,9 +71,9 @@ export interface Cluster {
   /** Starts a killed member again (same port and dbpath). */
   restart(i: number): Promise<ClusterMember>;
   /** replSetStepDown on member i (default: the primary). */
-  stepDown(i?: number, stepDownSecs?: number): Promise<Doc>;
+  stepDown(i?: number, stepDownSecs?: number): Promise<Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
   /** Runs an admin command on member i (internal client, no driver). */
-  command(i: number, cmd: Doc, timeoutMs?: number): Promise<Doc>;
+  command(i: number, cmd: Doc, timeoutMs?: number): Promise<Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
   /** Stops every member (SIGTERM) and removes a temporary dbpath root. */
   stop(): Promise<void>;
 }
@@ -192,11 +192,17 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<C
 
   const waitForSecondaries = async (opts: { timeoutMs?: number } = {}): Promise<void> => {
     const deadline = Date.now() + (opts.timeoutMs ?? timeoutMs);
+    let target: Doc | undefined;
+    let targetOf: unknown;
     while (Date.now() < deadline) {
       const hellos = await Promise.all(members.map((m) => hello(m.index)));
       const p = hellos.find((h) => h?.isWritablePrimary === true);
       if (p) {
-        const target = (p.lastWrite as Doc | undefined)?.opTime as Doc | undefined;
+        // caught up with what the primary had when we first saw it (it may keep writing)
+        if (!target || targetOf !== p.me) {
+          target = (p.lastWrite as Doc | undefined)?.opTime as Doc | undefined;
+          targetOf = p.me;
+        }
         const ok = members.every((m, i) => {
           if (!m.process || m.options.arbiterOnly) return true;
           const h = hellos[i];

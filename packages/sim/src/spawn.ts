@@ -4,7 +4,8 @@
  * src/cli-run.ts under tsx; from the bundle it runs bin/mongod-sim.js.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -61,20 +62,29 @@ function bundleFromSource(dir: string): Promise<string | undefined> {
     try {
       const req = createRequire(createRequire(import.meta.url).resolve('tsx/package.json'));
       const esbuild = (await import(pathToFileURL(req.resolve('esbuild')).href)) as typeof import('esbuild');
-      const outDir = mkdtempSync(path.join(os.tmpdir(), 'mongod-sim-bundle-'));
-      const outfile = path.join(outDir, 'cli-run.mjs');
-      await esbuild.build({
+      const res = await esbuild.build({
         entryPoints: [path.join(dir, 'cli-run.ts')],
         bundle: true,
         platform: 'node',
         format: 'esm',
         target: 'node20',
         conditions: ['source'],
-        outfile,
+        write: false,
+        minifyWhitespace: true,
+        minifySyntax: true,
         logLevel: 'silent',
         banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
       });
-      process.once('exit', () => rmSync(outDir, { recursive: true, force: true }));
+      const code = res.outputFiles[0]!.contents;
+      // cached by content: no cleanup needed, one file per version of the sources
+      const outDir = path.join(os.tmpdir(), 'mongod-sim-bundles');
+      mkdirSync(outDir, { recursive: true });
+      const outfile = path.join(outDir, `cli-run-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.mjs`);
+      if (!existsSync(outfile)) {
+        const tmp = `${outfile}.${process.pid}.tmp`;
+        writeFileSync(tmp, code);
+        renameSync(tmp, outfile);
+      }
       return outfile;
     } catch {
       return undefined;

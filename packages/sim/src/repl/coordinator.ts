@@ -1479,6 +1479,10 @@ export class ReplicaSetRole implements NodeRole {
   }
 
   private applyEntry(entry: Doc): void {
+    this.node.engine.group(() => this.applyEntryNow(entry));
+  }
+
+  private applyEntryNow(entry: Doc): void {
     const e = this.node.engine;
     const ns = String(entry.ns);
     const dot = ns.indexOf('.');

@@ -201,8 +201,27 @@ export class StorageEngine {
   /** The single write path: validate, apply, journal, notify. Throws CommandError. */
   write(entry: WriteEntry, opts: { j?: boolean } = {}): void {
     this.apply(entry);
-    if (this.journal && !this.replaying) this.journal.append(entry as unknown as Doc, opts.j === true);
-    for (const l of this.listeners) l(entry);
+    this.group(() => {
+      if (this.journal && !this.replaying) this.journal.append(entry as unknown as Doc, opts.j === true, true);
+      for (const l of this.listeners) l(entry);
+    });
+  }
+
+  private groupDepth = 0;
+
+  /**
+   * Runs `fn` with journal appends buffered, then writes them with one write(2): a
+   * write and the records its listeners add (its oplog entry) reach the file together,
+   * so `kill -9` cannot keep one without the other.
+   */
+  group<T>(fn: () => T): T {
+    this.groupDepth++;
+    try {
+      return fn();
+    } finally {
+      this.groupDepth--;
+      if (this.groupDepth === 0) this.journal?.commit();
+    }
   }
 
   private splitNs(ns: string): { db: string; coll: string } {

@@ -86,11 +86,38 @@ export class Journal {
     return res;
   }
 
-  append(entry: Doc, sync = false): void {
-    const rec = encodeRecord(entry);
+  private pending: Uint8Array[] = [];
+  private pendingSync = false;
+
+  /** Appends a record; with `defer`, it is buffered until commit() (one write for a group). */
+  append(entry: Doc, sync = false, defer = false): void {
+    this.pending.push(encodeRecord(entry));
+    this.pendingSync ||= sync;
+    if (!defer) this.commit();
+  }
+
+  /** Writes the buffered records with a single write(2). */
+  commit(): void {
+    if (this.pending.length === 0) return;
+    const recs = this.pending;
+    const sync = this.pendingSync;
+    this.pending = [];
+    this.pendingSync = false;
+    let rec: Uint8Array;
+    if (recs.length === 1) rec = recs[0]!;
+    else {
+      let len = 0;
+      for (const r of recs) len += r.byteLength;
+      rec = new Uint8Array(len);
+      let o = 0;
+      for (const r of recs) {
+        rec.set(r, o);
+        o += r.byteLength;
+      }
+    }
     let off = 0;
     while (off < rec.byteLength) off += writeSync(this.fd, rec, off, rec.byteLength - off);
-    this.records++;
+    this.records += recs.length;
     if (sync) {
       fdatasyncSync(this.fd);
       this.dirty = false;
@@ -107,6 +134,7 @@ export class Journal {
   }
 
   sync(): void {
+    this.commit();
     if (!this.dirty) return;
     fdatasyncSync(this.fd);
     this.dirty = false;
@@ -133,6 +161,7 @@ export class Journal {
   }
 
   close(): void {
+    this.commit();
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     try {
