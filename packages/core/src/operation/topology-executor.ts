@@ -334,7 +334,9 @@ export class TopologyExecutor implements ManagedOperationExecutor {
     const requestId = nextRequestNumber++;
     const started = Date.now();
     if (this.opts.monitorCommands) {
-      this.config.emit('commandStarted', { commandName, databaseName: db, command: full, requestId, address, connectionId: conn.id });
+      // Command Monitoring: kind-1 document sequences appear in the event as array fields.
+      const command = options.sequences ? { ...full, ...options.sequences } : full;
+      this.config.emit('commandStarted', { commandName, databaseName: db, command, requestId, address, connectionId: conn.id });
     }
     try {
       const reply = await conn.command(db, full, {
