@@ -67,6 +67,8 @@ describe('e2e CRUD against the sim', () => {
       { _id: 102, n: 102 },
     ]);
     expect(many).toEqual({ acknowledged: true, insertedCount: 2, insertedIds: { 0: 101, 1: 102 } });
+    // command monitoring shows the documents (sent as an OP_MSG kind-1 sequence) in the command
+    expect(commands('insert').map((e) => e.command.documents)).toEqual([[{ _id: 100, n: 100 }], [{ _id: 101, n: 101 }, { _id: 102, n: 102 }]]);
     // client-generated ObjectIds when _id is missing
     const untyped = db.collection('untyped');
     await untyped.drop();

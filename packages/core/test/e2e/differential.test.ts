@@ -50,6 +50,8 @@ function normalize(value: unknown, dbName: string): unknown {
     if (v instanceof Error) return walk(errorShape(v));
     if ((v as { _bsontype?: string })._bsontype) return EJSON.serialize(v, { relaxed: false });
     if (Array.isArray(v)) return v.map(walk);
+    // the official driver sends sort and index keys as Maps (ordered keys)
+    if (v instanceof Map) return walk(Object.fromEntries(v));
     const ctor = (v as object).constructor?.name;
     if (ctor === 'BulkWriteResult') return walk(bulkShape(v as Document));
     if (ctor === 'Collection') return { collection: walk((v as Document).collectionName), db: walk((v as Document).dbName) };
@@ -97,6 +99,35 @@ function errorShape(e: Error): Document {
     }
   }
   return shape;
+}
+
+/**
+ * What an operation sent, as the command monitoring events show it: the command names
+ * in order (so getMore/killCursors counts compare too) and the payload fields. Fields
+ * one driver sends as explicit defaults (findAndModify `remove/new/upsert: false`, listCollections
+ * `nameOnly: false`, findOne's `batchSize: 1`) are not compared.
+ */
+const PAYLOAD_FIELDS = [
+  'documents', 'updates', 'deletes', 'filter', 'query', 'update', 'sort', 'projection', 'fields', 'skip',
+  'limit', 'singleBatch', 'pipeline', 'ordered', 'indexes', 'index', 'key', 'cursors', 'endSessions',
+];
+
+interface StartedEvent {
+  commandName: string;
+  command: Document;
+}
+
+function wireShape(events: readonly StartedEvent[], dbName: string): unknown {
+  return normalize(
+    events.map((e) => {
+      const out: Document = { command: e.commandName };
+      for (const k of PAYLOAD_FIELDS) if (e.command[k] !== undefined) out[k] = e.command[k];
+      if (out.cursors) out.cursors = (out.cursors as unknown[]).map(() => '<id>');
+      if (out.endSessions) out.endSessions = (out.endSessions as unknown[]).length > 0;
+      return out;
+    }),
+    dbName,
+  );
 }
 
 /** Run and capture: a thrown error is a value like any other. */
@@ -304,13 +335,17 @@ describe('differential: our client vs the official driver on the same sim', () =
   let official: OfficialClient;
   let oursCtx: Ctx;
   let officialCtx: Ctx;
+  const oursSent: StartedEvent[] = [];
+  const officialSent: StartedEvent[] = [];
 
   beforeAll(async () => {
     sim = await startSim({ port: 0, bindIp: '127.0.0.1' });
     const uri = `mongodb://${sim.address}/?serverSelectionTimeoutMS=5000`;
-    ours = new OurClient(uri);
-    official = new OfficialClient(uri);
+    ours = new OurClient(uri, { monitorCommands: true });
+    official = new OfficialClient(uri, { monitorCommands: true });
     await Promise.all([ours.connect(), official.connect()]);
+    ours.on('commandStarted', (e: StartedEvent) => oursSent.push(e));
+    official.on('commandStarted', (e: StartedEvent) => officialSent.push(e));
     // Our client is exercised through the official driver's types: the table must compile against both.
     const oursAsOfficial = ours as unknown as OfficialClient;
     const mk = (client: OfficialClient, dbName: string): Ctx => {
@@ -329,10 +364,15 @@ describe('differential: our client vs the official driver on the same sim', () =
 
   for (const op of OPS) {
     it(op.name, async () => {
+      oursSent.length = 0;
+      officialSent.length = 0;
       const mine = await outcome(op, oursCtx);
       const raw = await outcome(op, officialCtx);
       const theirs = op.officialBug ? op.officialBug(raw as Document) : raw;
       expect(mine, `operation "${op.name}" differs from the official driver`).toEqual(theirs);
+      expect(wireShape(oursSent, 'diff_ours'), `commands sent for "${op.name}" differ from the official driver's`).toEqual(
+        wireShape(officialSent, 'diff_official'),
+      );
     });
   }
 });
