@@ -1318,8 +1318,10 @@ export class ReplicaSetRole implements NodeRole {
           signal.removeEventListener('abort', check);
           resolve();
         };
+        const commitAtStart = this.commitPoint;
         const check = (): void => {
-          if (this.oplog.length - 1 > i || this.findIndex(after.ts) !== i || !this.running || signal.aborted) finish();
+          // new entries, a moved commit point (the puller learns it sooner), or a state change
+          if (this.oplog.length - 1 > i || this.findIndex(after.ts) !== i || this.commitPoint !== commitAtStart || !this.running || signal.aborted) finish();
         };
         const timer = setTimeout(finish, maxWait);
         this.oplogWaiters.add(check);
