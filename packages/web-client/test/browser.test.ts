@@ -9,7 +9,8 @@
  * the page shows as RSSecondary (and that the member itself confirms). Screenshot:
  * test-artifacts/browser-failover.png.
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -59,10 +60,14 @@ describe.skipIf(!haveChromium)('admin page in Chromium through the bridge to a r
   let server: ExampleServer;
   let browser: Browser;
   let page: Page;
+  let bundleDir: string | undefined;
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    await buildBundle();
+    // Serve a private copy: another test process may rebuild dist/ meanwhile.
+    bundleDir = mkdtempSync(path.join(os.tmpdir(), 'web-client-bundle-'));
+    const bundle = path.join(bundleDir, 'index.js');
+    writeFileSync(bundle, await buildBundle());
     cluster = await startCluster({
       members: 3,
       replSet: 'rs0',
@@ -71,7 +76,7 @@ describe.skipIf(!haveChromium)('admin page in Chromium through the bridge to a r
       memberOptions: [{ priority: 2, tags: { dc: 'east' } }, { tags: { dc: 'west' } }, { tags: { dc: 'east', rack: 'b' } }],
     });
     await cluster.waitForSecondaries();
-    server = await serveExample({ port: 0 });
+    server = await serveExample({ port: 0, bundle });
     const origin = server.url.replace(/\/$/, '');
     bridge = await startBridge({
       port: 0,
@@ -108,6 +113,7 @@ describe.skipIf(!haveChromium)('admin page in Chromium through the bridge to a r
     await bridge?.close();
     await server?.close();
     await cluster?.stop();
+    if (bundleDir) rmSync(bundleDir, { recursive: true, force: true });
   }, 60_000);
 
   it('discovers the set, inserts and finds, survives kill -9 of the primary, reads from a secondary', async () => {
