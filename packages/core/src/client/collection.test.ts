@@ -397,3 +397,14 @@ describe('Collection.withOptions', () => {
     expect(nearest.dbName).toBe('test');
   });
 });
+
+describe('Db names', () => {
+  it("accepts '$external' (X.509 users) and rejects other names with '$'", async () => {
+    const { MongoClient } = await import('./mongo-client.js');
+    const client = new MongoClient('mongodb://localhost/app', {
+      executorFactory: () => { throw new Error('no I/O expected'); },
+    });
+    expect(client.db('$external').databaseName).toBe('$external');
+    expect(() => client.db('a$b')).toThrow(/Invalid database name/);
+  });
+});

@@ -49,7 +49,8 @@ const NAMESPACE_NOT_FOUND = 26;
 
 function validateDbName(name: string): void {
   if (typeof name !== 'string' || name === '') throw new MongoInvalidArgumentError('Database name must be a non-empty string');
-  if (/[\0 ."$/\\]/.test(name)) throw new MongoInvalidArgumentError(`Invalid database name ${JSON.stringify(name)}`);
+  // '$external' is the one legal name with a '$' (X.509, PLAIN, AWS users live there).
+  if (name !== '$external' && /[\0 ."$/\\]/.test(name)) throw new MongoInvalidArgumentError(`Invalid database name ${JSON.stringify(name)}`);
 }
 
 export class Db {

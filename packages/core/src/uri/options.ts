@@ -6,7 +6,8 @@
  *
  * Pure: no I/O, no platform APIs.
  */
-import { z } from 'zod';
+// zod/mini: the tree-shakable build (the full zod adds ~100 KB gzip to the browser bundle).
+import * as z from 'zod/mini';
 
 /** How a connection-string value is converted before its schema checks it. */
 export const OptionKind = Object.freeze({
@@ -28,28 +29,33 @@ export interface UriOptionSpec {
   readonly name: string;
   readonly kind: OptionKind;
   /** Validates the converted value (URI) and the value given in code (user options). */
-  readonly schema: z.ZodType;
+  readonly schema: z.ZodMiniType;
 }
 
-const int32 = z.number().int().min(-(2 ** 31)).max(2 ** 31 - 1);
-const nonNegInt = int32.min(0);
-const positiveInt = int32.min(1);
+const INT32_MAX = 2 ** 31 - 1;
+/** An int32 in [min, max]. */
+const intIn = (min: number, max = INT32_MAX) => z.int().check(z.minimum(min), z.maximum(max));
+/** A string of at least `min` characters. */
+const strMin = (min: number, message?: string) => z.string().check(z.minLength(min, message));
+const int32 = intIn(-(2 ** 31));
+const nonNegInt = intIn(0);
+const positiveInt = intIn(1);
 /** 64-bit per spec; JS numbers are exact up to 2^53. */
-const nonNegInt64 = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const nonNegInt64 = z.int().check(z.minimum(0), z.maximum(Number.MAX_SAFE_INTEGER));
 const bool = z.boolean();
 const str = z.string();
 const strDict = z.record(z.string(), z.string());
 
 /** RFC 6335 service name, allowing more than 15 characters (seedlist spec). */
-const srvServiceName = z
-  .string()
-  .min(1)
-  .max(62)
-  .regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/, 'invalid SRV service name')
-  .refine((s) => /[A-Za-z]/.test(s) && !s.includes('--'), 'invalid SRV service name');
+const srvServiceName = z.string().check(
+  z.minLength(1),
+  z.maxLength(62),
+  z.regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/, 'invalid SRV service name'),
+  z.refine((s: string) => /[A-Za-z]/.test(s) && !s.includes('--'), 'invalid SRV service name'),
+);
 
 const entries: readonly UriOptionSpec[] = [
-  { name: 'appName', kind: OptionKind.string, schema: str.max(128) },
+  { name: 'appName', kind: OptionKind.string, schema: z.string().check(z.maxLength(128)) },
   { name: 'authMechanism', kind: OptionKind.string, schema: str },
   {
     name: 'authMechanismProperties',
@@ -57,12 +63,12 @@ const entries: readonly UriOptionSpec[] = [
     // Values given in code may be callbacks (OIDC) or arrays (ALLOWED_HOSTS).
     schema: z.record(z.string(), z.unknown()),
   },
-  { name: 'authSource', kind: OptionKind.string, schema: str.min(1, 'authSource must not be empty') },
+  { name: 'authSource', kind: OptionKind.string, schema: strMin(1, 'authSource must not be empty') },
   { name: 'compressors', kind: OptionKind.stringList, schema: z.array(z.enum(['snappy', 'zlib', 'zstd', 'none'])) },
   { name: 'connectTimeoutMS', kind: OptionKind.int, schema: nonNegInt },
   { name: 'directConnection', kind: OptionKind.bool, schema: bool },
   { name: 'enableOverloadRetargeting', kind: OptionKind.bool, schema: bool },
-  { name: 'heartbeatFrequencyMS', kind: OptionKind.int, schema: int32.min(500) },
+  { name: 'heartbeatFrequencyMS', kind: OptionKind.int, schema: intIn(500) },
   { name: 'journal', kind: OptionKind.bool, schema: bool },
   { name: 'loadBalanced', kind: OptionKind.bool, schema: bool },
   { name: 'localThresholdMS', kind: OptionKind.int, schema: nonNegInt },
@@ -71,11 +77,11 @@ const entries: readonly UriOptionSpec[] = [
   { name: 'maxIdleTimeMS', kind: OptionKind.int, schema: nonNegInt },
   { name: 'maxPoolSize', kind: OptionKind.int, schema: nonNegInt },
   // -1 means "no maximum"; the >= 90 / heartbeat rule is checked at server selection.
-  { name: 'maxStalenessSeconds', kind: OptionKind.int, schema: int32.min(-1) },
+  { name: 'maxStalenessSeconds', kind: OptionKind.int, schema: intIn(-1) },
   { name: 'minPoolSize', kind: OptionKind.int, schema: nonNegInt },
-  { name: 'proxyHost', kind: OptionKind.string, schema: str.min(1) },
+  { name: 'proxyHost', kind: OptionKind.string, schema: strMin(1) },
   { name: 'proxyPassword', kind: OptionKind.string, schema: str },
-  { name: 'proxyPort', kind: OptionKind.int, schema: nonNegInt.max(65535) },
+  { name: 'proxyPort', kind: OptionKind.int, schema: intIn(0, 65535) },
   { name: 'proxyUsername', kind: OptionKind.string, schema: str },
   { name: 'readConcernLevel', kind: OptionKind.string, schema: str },
   {
@@ -84,7 +90,7 @@ const entries: readonly UriOptionSpec[] = [
     schema: z.enum(['primary', 'primaryPreferred', 'secondary', 'secondaryPreferred', 'nearest']),
   },
   { name: 'readPreferenceTags', kind: OptionKind.dictList, schema: z.array(strDict) },
-  { name: 'replicaSet', kind: OptionKind.string, schema: str.min(1) },
+  { name: 'replicaSet', kind: OptionKind.string, schema: strMin(1) },
   { name: 'retryReads', kind: OptionKind.bool, schema: bool },
   { name: 'retryWrites', kind: OptionKind.bool, schema: bool },
   { name: 'serverMonitoringMode', kind: OptionKind.string, schema: z.enum(['auto', 'stream', 'poll']) },
@@ -97,16 +103,16 @@ const entries: readonly UriOptionSpec[] = [
   { name: 'tls', kind: OptionKind.bool, schema: bool },
   { name: 'tlsAllowInvalidCertificates', kind: OptionKind.bool, schema: bool },
   { name: 'tlsAllowInvalidHostnames', kind: OptionKind.bool, schema: bool },
-  { name: 'tlsCAFile', kind: OptionKind.string, schema: str.min(1) },
-  { name: 'tlsCertificateKeyFile', kind: OptionKind.string, schema: str.min(1) },
+  { name: 'tlsCAFile', kind: OptionKind.string, schema: strMin(1) },
+  { name: 'tlsCertificateKeyFile', kind: OptionKind.string, schema: strMin(1) },
   { name: 'tlsCertificateKeyFilePassword', kind: OptionKind.string, schema: str },
   { name: 'tlsDisableCertificateRevocationCheck', kind: OptionKind.bool, schema: bool },
   { name: 'tlsDisableOCSPEndpointCheck', kind: OptionKind.bool, schema: bool },
   { name: 'tlsInsecure', kind: OptionKind.bool, schema: bool },
-  { name: 'w', kind: OptionKind.intOrString, schema: z.union([nonNegInt, str.min(1)]) },
+  { name: 'w', kind: OptionKind.intOrString, schema: z.union([nonNegInt, z.string().check(z.minLength(1))]) },
   { name: 'waitQueueTimeoutMS', kind: OptionKind.int, schema: nonNegInt },
   { name: 'wTimeoutMS', kind: OptionKind.int, schema: nonNegInt64 },
-  { name: 'zlibCompressionLevel', kind: OptionKind.int, schema: int32.min(-1).max(9) },
+  { name: 'zlibCompressionLevel', kind: OptionKind.int, schema: intIn(-1, 9) },
 ];
 
 /** Canonical name -> spec. */
