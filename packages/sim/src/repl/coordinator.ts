@@ -29,6 +29,8 @@ import {
   type ReplSetConfig,
 } from './config.js';
 import { asNumber, electionIdForTerm, fromWire, isNull, LogicalClock, NULL_OPTIME, opTimeCompare, toWire, tsCompare, type OpTime } from './optime.js';
+import { authenticateInternal } from '../auth/internal-client.js';
+import { authOf } from '../auth/sim-auth.js';
 import { PeerClient } from './peer.js';
 import { TxnTable, type StmtRecord } from './txn-table.js';
 
@@ -231,6 +233,14 @@ export class ReplicaSetRole implements NodeRole {
 
   private log(id: number, msg: string, attr?: Record<string, unknown>): void {
     this.node.logger.log('REPL', id, 'ReplCoord', msg, attr);
+  }
+
+  /** A client to another member; with a keyFile it authenticates as __system first. */
+  peerClient(host: string): PeerClient {
+    return new PeerClient(host, async (run) => {
+      const creds = authOf(this.node).internalCredentials;
+      if (creds) await authenticateInternal(run, creds);
+    });
   }
 
   // ---- NodeRole ----------------------------------------------------------------------
@@ -685,8 +695,8 @@ export class ReplicaSetRole implements NodeRole {
           syncSourceHost: '',
           message: '',
           upSince: 0,
-          hbClient: new PeerClient(m.host),
-          pullClient: new PeerClient(m.host),
+          hbClient: this.peerClient(m.host),
+          pullClient: this.peerClient(m.host),
           hbRunning: false,
         };
         this.peers.set(m._id, p);
@@ -756,7 +766,7 @@ export class ReplicaSetRole implements NodeRole {
       c.members
         .filter((m) => m._id !== self._id)
         .map(async (m) => {
-          const client = new PeerClient(m.host);
+          const client = this.peerClient(m.host);
           try {
             const res = await client.command({ replSetHeartbeat: c._id, configVersion: -2, configTerm: -1, hbv: 1, from: self.host, fromId: self._id, term: 0, checkEmpty: true }, 10000);
             if (res.ok !== 1) failures.push(`${m.host} failed with ${String(res.errmsg)}`);
@@ -1125,7 +1135,7 @@ export class ReplicaSetRole implements NodeRole {
           if (--pending === 0) finish(votes >= need);
           continue;
         }
-        const client = new PeerClient(m.host);
+        const client = this.peerClient(m.host);
         client
           .command(
             {
@@ -1243,7 +1253,7 @@ export class ReplicaSetRole implements NodeRole {
     this.stepDown('replSetStepDown command', stepDownSecs * 1000);
     if (who) {
       // Election handoff: ask the caught-up secondary to run now.
-      const client = new PeerClient(who.host);
+      const client = this.peerClient(who.host);
       client
         .command({ replSetStepUp: 1, skipDryRun: true }, this.electionTimeoutMs())
         .catch(() => undefined)
@@ -1540,7 +1550,7 @@ export class ReplicaSetRole implements NodeRole {
   private async initialSync(src: PeerState): Promise<void> {
     if (this.state !== MemberState.ROLLBACK) this.setState(MemberState.STARTUP2);
     this.log(21173, 'Initial sync starting', { syncSource: src.host });
-    const client = new PeerClient(src.host);
+    const client = this.peerClient(src.host);
     const entries: WriteEntry[] = [];
     let last: Doc | undefined;
     let commitPoint = NULL_OPTIME;

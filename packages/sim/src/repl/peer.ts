@@ -27,8 +27,16 @@ export class PeerClient {
   private pending: { id: number; resolve: (d: Doc) => void; reject: (e: Error) => void; timer: NodeJS.Timeout } | undefined;
   private chain: Promise<unknown> = Promise.resolve();
   private closed = false;
+  private ready: net.Socket | undefined;
 
-  constructor(readonly target: string) {}
+  /**
+   * `onConnect` runs on every new connection before the first command (internal
+   * authentication with the keyFile: see auth/internal-client.ts).
+   */
+  constructor(
+    readonly target: string,
+    private readonly onConnect?: (run: (cmd: Doc) => Promise<Doc>) => Promise<void>,
+  ) {}
 
   /** Runs one command (admin db unless $db is set); rejects on network error or timeout. */
   command(body: Doc, timeoutMs: number): Promise<Doc> {
@@ -49,10 +57,18 @@ export class PeerClient {
     if (this.closed) throw new PeerError('closed');
     const deadline = Date.now() + timeoutMs;
     const socket = await this.connect(timeoutMs);
-    const remaining = Math.max(1, deadline - Date.now());
+    if (this.onConnect && this.ready !== socket) {
+      await this.onConnect((cmd) => this.send(socket, cmd, Math.max(1, deadline - Date.now())));
+      this.ready = socket;
+    }
+    return this.send(socket, body, Math.max(1, deadline - Date.now()));
+  }
+
+  private send(socket: net.Socket, body: Doc, timeoutMs: number): Promise<Doc> {
     return new Promise<Doc>((resolve, reject) => {
+      if (this.socket !== socket) return reject(new PeerError(`connection to ${this.target} closed`));
       const id = newRequestId();
-      const timer = setTimeout(() => this.drop(new PeerError(`timed out after ${timeoutMs} ms talking to ${this.target}`)), remaining);
+      const timer = setTimeout(() => this.drop(new PeerError(`timed out after ${timeoutMs} ms talking to ${this.target}`)), timeoutMs);
       this.pending = { id, resolve, reject, timer };
       const msg = { ...body };
       if (msg.$db === undefined) msg.$db = 'admin';
