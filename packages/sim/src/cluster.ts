@@ -7,6 +7,8 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Long } from 'bson';
+import { authenticateInternal } from './auth/internal-client.js';
+import { internalCredentials, loadKeyFile } from './auth/keyfile.js';
 import { PeerClient } from './repl/peer.js';
 import { spawnSim, type SpawnedSim } from './spawn.js';
 import type { Doc } from './storage/values.js';
@@ -38,6 +40,8 @@ export interface StartClusterOptions {
   hostname?: string;
   /** Extra flags for every member. */
   args?: string[];
+  /** `--keyFile` for every member; the launcher's own admin connections authenticate as __system. */
+  keyFile?: string;
   /** Every child output line (default: dropped). */
   onLine?: (member: number, line: string, stream: 'stdout' | 'stderr') => void;
   /** How long to wait for a primary and caught-up secondaries (default 30 s). */
@@ -91,9 +95,11 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<C
   const timeoutMs = options.timeoutMs ?? 30000;
   const members: ClusterMember[] = [];
   const clients = new Map<number, PeerClient>();
+  const creds = options.keyFile !== undefined ? internalCredentials(loadKeyFile(options.keyFile)) : undefined;
 
   const spawnMember = async (i: number, port: number, dbpath: string, mo: ClusterMemberOptions): Promise<SpawnedSim> => {
     const args = ['--replSet', replSet, '--dbpath', dbpath, '--port', String(port), '--bind_ip', hostname === 'localhost' ? '127.0.0.1' : hostname, ...(options.args ?? [])];
+    if (options.keyFile !== undefined) args.push('--keyFile', options.keyFile);
     if (mo.latencyMs) args.push('--latency-ms', String(mo.latencyMs));
     return spawnSim(args, { onLine: options.onLine ? (line, stream) => options.onLine!(i, line, stream) : undefined });
   };
@@ -101,7 +107,7 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<C
   const client = (i: number): PeerClient => {
     let c = clients.get(i);
     if (!c) {
-      c = new PeerClient(`127.0.0.1:${members[i]!.port}`);
+      c = new PeerClient(`127.0.0.1:${members[i]!.port}`, creds ? (run) => authenticateInternal(run, creds) : undefined);
       clients.set(i, c);
     }
     return c;
