@@ -164,6 +164,33 @@ describe('mongod-sim --mongos', () => {
     }
   });
 
+  it('with no member to target, writes fail per statement and commands with FailedToSatisfyReadPreference (133), as mongos answers', async () => {
+    // a set name none of the members has: the router's client finds no usable member
+    const hosts = cluster.members.map((m) => m.host).join(',');
+    const lost = await startMongos({ seeds: `mongodb://${hosts}/?replicaSet=nosuchset`, findHostTimeoutMS: 1000 });
+    const client = new MongoClient(lost.uri, { directConnection: true, serverSelectionTimeoutMS: 5000, retryWrites: false });
+    try {
+      const coll = client.db('shop').collection('nowhere');
+      const why = 'Could not find host matching read preference { mode: "primary" } for set nosuchset';
+      await expect(coll.insertOne({ a: 1 })).rejects.toMatchObject({
+        code: 133,
+        message: `Write results unavailable from failing to target a host in the shard nosuchset :: caused by :: ${why}`,
+      });
+      const raw = await client.db('shop').command({ insert: 'nowhere', documents: [{ a: 1 }, { a: 2 }], ordered: false });
+      expect(raw).toMatchObject({ ok: 1, n: 0 });
+      expect(raw.writeErrors.map((w: Document) => w.index)).toEqual([0, 1]);
+      await expect(coll.findOne({})).rejects.toMatchObject({ code: 133, codeName: 'FailedToSatisfyReadPreference', message: why });
+      await expect(client.db('shop').command({ drop: 'nowhere' })).rejects.toMatchObject({ code: 133 });
+      // the router itself still answers
+      expect(await client.db('admin').command({ ping: 1 })).toMatchObject({ ok: 1 });
+    } finally {
+      await client.close();
+      const t = Date.now();
+      expect(await lost.stop()).toBe(0);
+      expect(Date.now() - t).toBeLessThan(4500);
+    }
+  });
+
   it('our driver spreads operations over the routers inside localThresholdMS', async () => {
     const byPort = new Map(routers.map((r, i) => [r.address, LATENCIES[i]!]));
     const run = async (localThresholdMS: number | undefined): Promise<{ counts: Record<number, number>; rtts: Record<number, number | null>; outside: string[] }> => {

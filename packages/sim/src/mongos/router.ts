@@ -105,9 +105,13 @@ export class MongosRouter {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.connecting;
-    await this.client.close();
     this.cursors.clear();
+    // MongoClient.close() waits for a pending connect() (up to serverSelectionTimeoutMS
+    // when the set is unreachable) before it closes the topology: do not hold shutdown on it.
+    const closing = this.client.close().catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([closing, new Promise<void>((r) => (timer = setTimeout(r, 2000)))]);
+    clearTimeout(timer);
   }
 
   /** A WireServer `dispatch` replacement. */
