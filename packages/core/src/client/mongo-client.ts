@@ -118,7 +118,13 @@ export class MongoClient extends TinyEmitter implements ClientContext {
   }
 
   private async doClose(): Promise<void> {
-    if (this.connectPromise) await this.connectPromise.catch(() => undefined);
+    const pending = this.connectPromise;
+    if (pending && !this.connected) {
+      // A connect() still waiting for a suitable server: closing the executor ends
+      // its server selection at once (it rejects with MongoTopologyClosedError).
+      await this.executor?.close().catch(() => undefined);
+    }
+    if (pending) await pending.catch(() => undefined);
     for (const s of [...this.activeSessions]) s.endSync();
     this.activeSessions.clear();
     const executor = this.executor;
