@@ -1,0 +1,277 @@
+/**
+ * Section "failover": a three-member sim replica set of separate processes
+ * (startCluster). Two experiments, each trial with a fresh client, contenders
+ * alternating (ours, official, ours, ...):
+ *  - kill: a stream of insertOne (one at a time, 5 ms apart) runs; the primary gets
+ *    SIGKILL; measured = time from the signal to the first write acknowledged after
+ *    the killed process has exited. Then the member is restarted and the set waited on.
+ *  - stepDown: replSetStepDown on the primary; measured = time from sending it to the
+ *    client's 'topologyDescriptionChanged' event that shows another member as RSPrimary.
+ * Beside each trial the election itself is observed from outside the drivers: the
+ * surviving members are polled with `hello` every POLL_MS until one is writable primary.
+ */
+import { startCluster, type Cluster } from '@mongo-edge/sim';
+import {
+  metricFromSamples,
+  metricFromValues,
+  nowMs,
+  sleep,
+  summarize,
+  target,
+  type Metric,
+  type Section,
+  type SectionContext,
+  type SectionOutput,
+  type TargetResult,
+} from '../lib/harness.js';
+import { officialClient, ourTcpClient, type AnyClient } from '../lib/clients.js';
+
+const POLL_MS = 10;
+/** The same settings for both drivers (heartbeatFrequencyMS stays at its default, 10 s, in both). */
+const SERVER_SELECTION_TIMEOUT_MS = 30_000;
+/** The sim's defaults (packages/sim/src/repl/config.ts): the cluster is started with them. */
+const ELECTION_TIMEOUT_MS = 1000;
+const HEARTBEAT_INTERVAL_MS = 250;
+const DRIVERS = ['ours_tcp', 'official'] as const;
+type Driver = (typeof DRIVERS)[number];
+
+function makeClient(driver: Driver, uri: string): AnyClient {
+  const options = { serverSelectionTimeoutMS: SERVER_SELECTION_TIMEOUT_MS, retryWrites: true };
+  return driver === 'official' ? officialClient(uri, options) : ourTcpClient(uri, options);
+}
+
+interface ServerLike {
+  readonly type: string;
+}
+interface TopologyChanged {
+  newDescription: { servers: ReadonlyMap<string, ServerLike> };
+}
+
+function primaryOf(event: TopologyChanged): string | undefined {
+  for (const [address, sd] of event.newDescription.servers) if (sd.type === 'RSPrimary') return address;
+  return undefined;
+}
+
+/**
+ * Polls the members except `exclude` with hello until one is writable primary (and is
+ * not `notHost`); resolves with that time. stop() ends the polling.
+ */
+function observeElection(cluster: Cluster, exclude: number, notHost?: string): { at: Promise<number>; stop(): void } {
+  let stopped = false;
+  const at = (async () => {
+    while (!stopped) {
+      const hellos = await Promise.all(
+        cluster.members.map((m) => (m.index === exclude || !m.process ? undefined : cluster.command(m.index, { hello: 1 }, 1000).catch(() => undefined))),
+      );
+      const t = nowMs();
+      if (hellos.some((h) => h?.isWritablePrimary === true && h.me !== notHost)) return t;
+      await sleep(POLL_MS);
+    }
+    return Number.NaN;
+  })();
+  return {
+    at,
+    stop: () => {
+      stopped = true;
+    },
+  };
+}
+
+async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no result within ${ms} ms`)), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+interface Trial {
+  readonly recoveryMs: number;
+  readonly electionMs: number;
+}
+
+async function killTrial(cluster: Cluster, driver: Driver): Promise<Trial> {
+  await cluster.waitForSecondaries();
+  const primary = await cluster.primary();
+  const client = makeClient(driver, cluster.uri);
+  try {
+    await client.connect();
+    const coll = client.db('bench_failover').collection(`kill_${driver}`);
+    for (let i = 0; i < 20; i++) await coll.insertOne({ warm: i });
+    let running = true;
+    let exitedAt = Number.POSITIVE_INFINITY;
+    let firstAckAfterExit: ((t: number) => void) | undefined;
+    const recovered = new Promise<number>((resolve) => (firstAckAfterExit = resolve));
+    const stream = (async () => {
+      let seq = 0;
+      while (running) {
+        try {
+          await coll.insertOne({ seq: seq++ });
+          const t = nowMs();
+          if (t > exitedAt) firstAckAfterExit?.(t);
+        } catch {
+          // a failed write (after its one retry): the stream goes on
+        }
+        await sleep(5);
+      }
+    })();
+    await sleep(200);
+    const t0 = nowMs();
+    const election = observeElection(cluster, primary.index);
+    await cluster.kill(primary.index, 'SIGKILL');
+    exitedAt = nowMs();
+    try {
+      const ackAt = await withTimeout(recovered, SERVER_SELECTION_TIMEOUT_MS + 10_000, `${driver} write after kill`);
+      const electedAt = await withTimeout(election.at, 30_000, 'election after kill');
+      return { recoveryMs: ackAt - t0, electionMs: electedAt - t0 };
+    } finally {
+      election.stop();
+      running = false;
+      await stream;
+    }
+  } finally {
+    await client.close().catch(() => undefined);
+    for (const m of cluster.members) if (!m.process) await cluster.restart(m.index);
+  }
+}
+
+async function stepDownTrial(cluster: Cluster, driver: Driver): Promise<Trial> {
+  await cluster.waitForSecondaries();
+  const primary = await cluster.primary();
+  const client = makeClient(driver, cluster.uri);
+  try {
+    let seesOldPrimary: (() => void) | undefined;
+    const ready = new Promise<void>((resolve) => (seesOldPrimary = resolve));
+    let sawNewPrimary: ((t: number) => void) | undefined;
+    const switched = new Promise<number>((resolve) => (sawNewPrimary = resolve));
+    let armed = false;
+    client.on('topologyDescriptionChanged', ((event: TopologyChanged) => {
+      const p = primaryOf(event);
+      if (p === primary.host) seesOldPrimary?.();
+      else if (armed && p !== undefined) sawNewPrimary?.(nowMs());
+    }) as never);
+    await client.connect();
+    await withTimeout(ready, 10_000, `${driver} discovering the primary`);
+    // let every member's monitor settle (streaming hello established on all three)
+    await sleep(300);
+    armed = true;
+    const t0 = nowMs();
+    const election = observeElection(cluster, -1, primary.host);
+    const stepping = cluster.stepDown(primary.index, 10).catch(() => undefined);
+    try {
+      const seenAt = await withTimeout(switched, 30_000, `${driver} seeing the new primary`);
+      const electedAt = await withTimeout(election.at, 30_000, 'election after stepDown');
+      return { recoveryMs: seenAt - t0, electionMs: electedAt - t0 };
+    } finally {
+      election.stop();
+      await stepping;
+    }
+  } finally {
+    await client.close().catch(() => undefined);
+  }
+}
+
+/** Median hello round trip to the primary over our TCP client (the "round trip" of the targets). */
+async function helloRttMs(cluster: Cluster, samples: number): Promise<number> {
+  const client = makeClient('ours_tcp', cluster.uri);
+  try {
+    const db = client.db('admin');
+    const out: number[] = [];
+    for (let i = 0; i < samples + 10; i++) {
+      const t0 = nowMs();
+      await db.command({ hello: 1 });
+      if (i >= 10) out.push(nowMs() - t0);
+    }
+    return summarize(out).median;
+  } finally {
+    await client.close();
+  }
+}
+
+export const failoverSection: Section = {
+  name: 'failover',
+  title: 'Failover recovery',
+  description:
+    'A three-member sim replica set of separate processes (`startCluster`, sim defaults: electionTimeoutMillis ' +
+    `${ELECTION_TIMEOUT_MS}, heartbeatIntervalMillis ${HEARTBEAT_INTERVAL_MS}). Both drivers with the same settings: ` +
+    `serverSelectionTimeoutMS ${SERVER_SELECTION_TIMEOUT_MS}, retryWrites on, heartbeatFrequencyMS at its default (10 s). ` +
+    '**kill**: a stream of `insertOne` (one at a time, 5 ms apart) runs, the primary gets `SIGKILL`; measured is the time ' +
+    'from the signal to the first write acknowledged after the process has exited. The member is then restarted and the ' +
+    'set waited on. **stepDown**: `replSetStepDown` on the primary; measured is the time from sending it to the ' +
+    "client's `topologyDescriptionChanged` event that shows another member as `RSPrimary`. Every trial uses a fresh, " +
+    'connected client; contenders alternate (ours, official, ours, ...). The election is timed from outside both drivers ' +
+    `in every trial: the surviving members are polled with \`hello\` every ${POLL_MS} ms until one is writable primary; ` +
+    '"overhead" = driver time − election time, per trial.',
+  async run(ctx: SectionContext): Promise<SectionOutput> {
+    const trials = ctx.quick ? 1 : 5;
+    const cluster = await startCluster({ members: 3 });
+    try {
+      const rtt = await helloRttMs(cluster, ctx.quick ? 20 : 100);
+      const kill: Record<Driver, Trial[]> = { ours_tcp: [], official: [] };
+      const step: Record<Driver, Trial[]> = { ours_tcp: [], official: [] };
+      for (let i = 0; i < trials; i++) {
+        for (const d of DRIVERS) {
+          const t = await killTrial(cluster, d);
+          ctx.log(`failover: kill trial ${i + 1}/${trials} ${d}: write after ${t.recoveryMs.toFixed(0)} ms (election ${t.electionMs.toFixed(0)} ms)`);
+          kill[d].push(t);
+        }
+      }
+      for (let i = 0; i < trials; i++) {
+        for (const d of DRIVERS) {
+          const t = await stepDownTrial(cluster, d);
+          ctx.log(`failover: stepDown trial ${i + 1}/${trials} ${d}: new primary seen after ${t.recoveryMs.toFixed(0)} ms (election ${t.electionMs.toFixed(0)} ms)`);
+          step[d].push(t);
+        }
+      }
+      const pick = (r: Record<Driver, Trial[]>, f: (t: Trial) => number) => ({ ours_tcp: r.ours_tcp.map(f), official: r.official.map(f) });
+      const spec = (title: string) => ({ title, unit: 'ms', better: 'lower' as const, reference: 'official' });
+      const metrics: Record<string, Metric> = {
+        'failover.kill_to_write': metricFromSamples(spec('kill -9 of the primary → first acknowledged write'), pick(kill, (t) => t.recoveryMs)),
+        'failover.kill_election': metricFromSamples(spec('kill -9 → a survivor is writable primary (polled, during the same trials)'), pick(kill, (t) => t.electionMs)),
+        'failover.kill_overhead': metricFromSamples(spec('kill: driver time − election time, per trial'), pick(kill, (t) => t.recoveryMs - t.electionMs)),
+        'failover.stepdown_to_topology': metricFromSamples(spec('replSetStepDown → client topology shows the new primary'), pick(step, (t) => t.recoveryMs)),
+        'failover.stepdown_election': metricFromSamples(spec('replSetStepDown → another member is writable primary (polled)'), pick(step, (t) => t.electionMs)),
+        'failover.stepdown_overhead': metricFromSamples(spec('stepDown: driver time − election time, per trial'), pick(step, (t) => t.recoveryMs - t.electionMs)),
+        'failover.hello_rtt': metricFromValues({ title: 'hello round trip to the primary (our client, median)', unit: 'ms', better: 'lower', reference: 'ours_tcp' }, { ours_tcp: rtt }),
+      };
+      const allowance = 2 * rtt;
+      const targets: TargetResult[] = [
+        target(
+          'failover.kill_overhead',
+          `kill -9: ours recovers within the election time plus 2 round trips (median overhead, ms; 2 RTT = ${allowance.toFixed(2)} ms)`,
+          metrics['failover.kill_overhead']!.contenders.ours_tcp!.median,
+          '<=',
+          Number(allowance.toFixed(2)),
+        ),
+        target(
+          'failover.stepdown_overhead',
+          `stepDown: ours sees the new primary within the election time plus 2 round trips (median overhead, ms; 2 RTT = ${allowance.toFixed(2)} ms)`,
+          metrics['failover.stepdown_overhead']!.contenders.ours_tcp!.median,
+          '<=',
+          Number(allowance.toFixed(2)),
+        ),
+        target(
+          'failover.kill_to_write vs official',
+          'kill -9: ours recovers no slower than the official driver (median ratio)',
+          metrics['failover.kill_to_write']!.contenders.ours_tcp!.ratio,
+          '<=',
+          1,
+        ),
+      ];
+      const notes = [
+        `${trials} trial(s) per driver and experiment. Sim election settings: electionTimeoutMillis ${ELECTION_TIMEOUT_MS} ms, ` +
+          `heartbeatIntervalMillis ${HEARTBEAT_INTERVAL_MS} ms (a survivor notices a dead primary through missed heartbeats, then ` +
+          'waits out the election timeout before it calls an election, so kill elections take about 1–2 s; a stepDown lets a ' +
+          'caught-up secondary run at once).',
+        `The election is observed by polling every ${POLL_MS} ms, so it is seen up to ${POLL_MS} ms + one hello late: the ` +
+          'overhead can be understated by that much, and can come out negative when the driver notices first.',
+        `Round trip (the target allowance): median hello round trip to the primary with our client, ${rtt.toFixed(2)} ms ` +
+          '(loopback, on a loaded machine).',
+      ];
+      return { metrics, targets, notes };
+    } finally {
+      await cluster.stop();
+    }
+  },
+};
