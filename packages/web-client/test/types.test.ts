@@ -1,0 +1,80 @@
+/**
+ * The published declarations: build-types.mjs emits dist/types, and a consumer that
+ * imports '@mongo-edge/web-client' WITHOUT the `source` condition (so package.json
+ * `exports[.].types` is what TypeScript reads) typechecks against them, with real
+ * types (a wrong option is an error, not `any`).
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, WEB_DIR } from './helpers.js';
+
+const run = promisify(execFile);
+
+describe('package declarations (dist/types)', () => {
+  let dir: string;
+
+  beforeAll(async () => {
+    await run(process.execPath, [path.join(WEB_DIR, 'build-types.mjs')], { cwd: ROOT, timeout: 120_000 });
+    mkdirSync(path.join(ROOT, '.tmp'), { recursive: true });
+    dir = mkdtempSync(path.join(ROOT, '.tmp/web-client-consumer-'));
+  }, 150_000);
+
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('package.json exports point at the emitted declarations', () => {
+    const pkg = JSON.parse(readFileSync(path.join(WEB_DIR, 'package.json'), 'utf8'));
+    const types = pkg.exports['.'].types as string;
+    expect(types).toBe('./dist/types/index.d.ts');
+    expect(existsSync(path.join(WEB_DIR, types))).toBe(true);
+    expect(existsSync(path.join(WEB_DIR, 'dist/types/core/src/index.d.ts'))).toBe(true);
+  });
+
+  it('a consumer typechecks against them', async () => {
+    writeFileSync(
+      path.join(dir, 'consumer.ts'),
+      `import { MongoClient, ReadPreference, MongoBridgeError, isNetworkError, ObjectId, type Document, type TopologyDescription } from '@mongo-edge/web-client';
+const client = new MongoClient('mongodb://a:27017,b:27017/?replicaSet=foo', { bridge: { url: 'wss://bridge.example/ws', token: () => 'jwt' } });
+export async function demo(): Promise<string | undefined> {
+  const doc: Document = { _id: new ObjectId(), n: 1 };
+  await client.db('app').collection('items').insertOne(doc);
+  const rows: Document[] = await client.db('app').collection('items').find({}, { readPreference: ReadPreference.secondary }).toArray();
+  const td: TopologyDescription | undefined = client.topologyDescription;
+  const e: unknown = new MongoBridgeError('x', { reason: 'connection-lost' });
+  return isNetworkError(e) ? td?.type : String(rows.length) + client.address;
+}
+// @ts-expect-error the bridge url is a string
+new MongoClient('mongodb://a', { bridge: { url: 42 } });
+`,
+    );
+    writeFileSync(
+      path.join(dir, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          lib: ['ES2022', 'DOM'],
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          strict: true,
+          noEmit: true,
+          // The core's declarations name zod/mini types (uri options table); consumers
+          // without zod installed need skipLibCheck (the usual default).
+          skipLibCheck: true,
+          types: [],
+        },
+        files: ['consumer.ts'],
+      }),
+    );
+    const tsc = path.join(ROOT, 'node_modules/typescript/bin/tsc');
+    const result = await run(process.execPath, [tsc, '-p', path.join(dir, 'tsconfig.json')], { cwd: dir, timeout: 120_000 }).then(
+      () => ({ code: 0, out: '' }),
+      (e: { code?: number; stdout?: string }) => ({ code: e.code ?? 1, out: e.stdout ?? '' }),
+    );
+    expect(result.out).toBe('');
+    expect(result.code).toBe(0);
+  });
+});
