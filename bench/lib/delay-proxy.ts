@@ -25,11 +25,18 @@ export interface DelayProxy {
   readonly delayMs: number;
   /** Client connections accepted so far. */
   readonly accepted: number;
+  /**
+   * Request/reply exchanges seen so far, summed over every connection: one per turn of
+   * the conversation, counted when the target's bytes arrive after the client's (a
+   * connection's first reply, or a reply after the client spoke again). Concurrent
+   * connections each count their own, so this is traffic, not the critical path.
+   */
+  readonly exchanges: number;
   close(): Promise<void>;
 }
 
 /** Forwards `from` to `to` with a delay; returns the pending-timer set for cleanup. */
-function pipeDelayed(from: net.Socket, to: net.Socket, delayMs: number, timers: Set<NodeJS.Timeout>): void {
+function pipeDelayed(from: net.Socket, to: net.Socket, delayMs: number, timers: Set<NodeJS.Timeout>, onData?: () => void): void {
   const later = (fn: () => void) => {
     const t = setTimeout(() => {
       timers.delete(t);
@@ -37,7 +44,10 @@ function pipeDelayed(from: net.Socket, to: net.Socket, delayMs: number, timers: 
     }, delayMs);
     timers.add(t);
   };
-  from.on('data', (chunk: Buffer) => later(() => to.destroyed || to.write(chunk)));
+  from.on('data', (chunk: Buffer) => {
+    onData?.();
+    later(() => to.destroyed || to.write(chunk));
+  });
   from.on('end', () => later(() => to.destroyed || to.end()));
   from.on('error', () => later(() => to.destroy()));
   from.on('close', (hadError) => {
@@ -53,6 +63,7 @@ export async function startDelayProxy(options: DelayProxyOptions): Promise<Delay
   const sockets = new Set<net.Socket>();
   const timers = new Set<NodeJS.Timeout>();
   let accepted = 0;
+  let exchanges = 0;
   const track = (s: net.Socket) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
@@ -64,8 +75,14 @@ export async function startDelayProxy(options: DelayProxyOptions): Promise<Delay
     const upstream = net.connect({ host: targetHost, port: options.targetPort });
     track(upstream);
     upstream.setNoDelay(true);
-    pipeDelayed(client, upstream, delayMs, timers);
-    pipeDelayed(upstream, client, delayMs, timers);
+    let clientSpoke = false;
+    pipeDelayed(client, upstream, delayMs, timers, () => {
+      clientSpoke = true;
+    });
+    pipeDelayed(upstream, client, delayMs, timers, () => {
+      if (clientSpoke) exchanges += 1;
+      clientSpoke = false;
+    });
     // Bytes the client sends before the target answers are buffered by the upstream socket.
     client.resume();
   });
@@ -80,6 +97,9 @@ export async function startDelayProxy(options: DelayProxyOptions): Promise<Delay
     delayMs,
     get accepted() {
       return accepted;
+    },
+    get exchanges() {
+      return exchanges;
     },
     close: () =>
       new Promise<void>((resolve) => {

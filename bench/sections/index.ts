@@ -7,7 +7,7 @@ import { bsonSection } from './bson.js';
 import { bridgeSection } from './bridge.js';
 import { bridgeMemorySection } from './bridge-memory.js';
 import { bundleSection } from './bundle.js';
-import { coldStartSection } from './client-pending.js';
+import { coldStartSection } from './cold-start.js';
 import { failoverSection } from './failover.js';
 import { operationsSection } from './operations.js';
 import { selectionSection } from './selection.js';
