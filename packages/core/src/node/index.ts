@@ -32,5 +32,7 @@ export class MongoClient extends CoreMongoClient {
       tlsFileReader: (path: string) => readFile(path, 'utf8'),
       ...options,
     });
+    // Unknown URI options and ignored values are warnings (URI Options spec): show them.
+    for (const warning of this.options.warnings) process.emitWarning(warning, { code: 'MONGO_EDGE_URI_OPTION' });
   }
 }

@@ -213,3 +213,22 @@ describe('client lifecycle', () => {
     expect(one.toString()).toBe(`MongoClient('${proxyAddress}')`);
   });
 });
+
+describe('URI warnings', () => {
+  it('the Node client emits a process warning for an unknown URI option', async () => {
+    const { MongoClient: NodeClient } = await import('@mongo-edge/core/node');
+    const seen: string[] = [];
+    const onWarning = (w: Error & { code?: string }): void => {
+      if (w.code === 'MONGO_EDGE_URI_OPTION') seen.push(w.message);
+    };
+    process.on('warning', onWarning);
+    try {
+      const client = new NodeClient('mongodb://127.0.0.1:1/?notAnOption=1');
+      await new Promise((r) => setTimeout(r, 20)); // warnings are emitted on the next tick
+      expect(seen.some((m) => m.includes('notAnOption'))).toBe(true);
+      await client.close();
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+});
