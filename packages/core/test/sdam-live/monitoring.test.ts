@@ -140,6 +140,24 @@ describe('network error on an application connection', () => {
 });
 
 describe('streaming protocol', () => {
+  it('a restarted member (new processId) is found again and streamed from, on fresh connections only', async () => {
+    const { cluster, h } = start();
+    await discovered(h);
+    await streaming(cluster);
+    const member = cluster.member(B);
+    const mark = h.events.length;
+    cluster.kill(B);
+    await h.waitFor('serverDescriptionChanged', (e) => e.address === B && e.newDescription.type === ServerType.Unknown, { after: mark });
+    expect(member.openSockets).toBe(0);
+    cluster.revive(B);
+    h.topology.requestCheckAll();
+    const back = await h.waitFor('serverDescriptionChanged', (e) => e.address === B && e.newDescription.type === ServerType.RSSecondary, { after: mark });
+    expect(back.newDescription.topologyVersion?.processId.toHexString()).toBe(member.processId.toHexString());
+    // Streaming again: one held awaitable hello, and exactly the stream + RTT connections open.
+    await expect.poll(() => member.heldHellos).toBe(1);
+    await expect.poll(() => member.openSockets).toBe(2);
+  });
+
   it('sees a new primary without waiting for a heartbeat (heartbeatFrequencyMS 10 s)', async () => {
     const { cluster, h } = start({ heartbeatFrequencyMS: 10_000, serverMonitoringMode: 'auto' });
     await discovered(h);
