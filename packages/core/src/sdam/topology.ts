@@ -14,7 +14,8 @@ import {
 } from '../errors.js';
 import type { ConnectOptions, Connection, ConnectionPool } from '../connection/types.js';
 import { ReadPreference } from '../selection/read-preference.js';
-import { explainNoSuitableServer, pickServer, selectServers, validateSelection } from '../selection/index.js';
+import { pickServer, selectServers, validateSelection } from '../selection/select-servers.js';
+import { explainNoSuitableServer } from '../selection/explain.js';
 import type { ServerDescription } from './server-description.js';
 import { ServerType } from './server-description.js';
 import type { TopologyDescription } from './topology-description.js';
