@@ -59,7 +59,26 @@ function j(ctx: CommandContext): { j?: boolean } {
 
 // ---- insert --------------------------------------------------------------------------
 
-function insert(ctx: CommandContext): Doc {
+/**
+ * Big batches yield to the event loop now and then (as mongod yields), so that a replica
+ * set member keeps answering heartbeats during a 100k-document insert. Each statement
+ * still runs synchronously (retryable-write hooks bracket it).
+ */
+const YIELD_EVERY_MS = 20;
+function yielder(): () => Promise<void> | undefined {
+  let last = Date.now();
+  return () => {
+    if (Date.now() - last < YIELD_EVERY_MS) return undefined;
+    return new Promise<void>((resolve) =>
+      setImmediate(() => {
+        last = Date.now();
+        resolve();
+      }),
+    );
+  };
+}
+
+async function insert(ctx: CommandContext): Promise<Doc> {
   const coll = collName(ctx);
   const docs = ctx.sequences.documents ?? (ctx.body.documents as Doc[] | undefined);
   if (!Array.isArray(docs)) throw new CommandError(ErrorCode.FailedToParse, "BSON field 'insert.documents' is missing but a required field");
@@ -69,7 +88,10 @@ function insert(ctx: CommandContext): Doc {
   let n = 0;
   const errors: Doc[] = [];
   const retry = ctx.node.retry;
+  const maybeYield = yielder();
   for (let i = 0; i < docs.length; i++) {
+    const y = maybeYield();
+    if (y) await y;
     ctx.node.opcounters.insert++;
     if (retry?.executed(i)) {
       n++;
@@ -208,7 +230,7 @@ function runUpdate(ctx: CommandContext, coll: string, st: UpdateStatement): Upda
   return { n: targets.length, nModified };
 }
 
-function update(ctx: CommandContext): Doc {
+async function update(ctx: CommandContext): Promise<Doc> {
   const coll = collName(ctx);
   const raw = ctx.sequences.updates ?? (ctx.body.updates as unknown[] | undefined);
   if (!Array.isArray(raw)) throw new CommandError(ErrorCode.FailedToParse, "BSON field 'update.updates' is missing but a required field");
@@ -217,7 +239,10 @@ function update(ctx: CommandContext): Doc {
   const upserted: Doc[] = [];
   const errors: Doc[] = [];
   const retry = ctx.node.retry;
+  const maybeYield = yielder();
   for (let i = 0; i < raw.length; i++) {
+    const y = maybeYield();
+    if (y) await y;
     ctx.node.opcounters.update++;
     const done = retry?.executed(i);
     if (done) {
@@ -255,7 +280,7 @@ function update(ctx: CommandContext): Doc {
 
 // ---- delete --------------------------------------------------------------------------
 
-function del(ctx: CommandContext): Doc {
+async function del(ctx: CommandContext): Promise<Doc> {
   const coll = collName(ctx);
   const raw = ctx.sequences.deletes ?? (ctx.body.deletes as unknown[] | undefined);
   if (!Array.isArray(raw)) throw new CommandError(ErrorCode.FailedToParse, "BSON field 'delete.deletes' is missing but a required field");
@@ -263,7 +288,10 @@ function del(ctx: CommandContext): Doc {
   let n = 0;
   const errors: Doc[] = [];
   const retry = ctx.node.retry;
+  const maybeYield = yielder();
   for (let i = 0; i < raw.length; i++) {
+    const y = maybeYield();
+    if (y) await y;
     ctx.node.opcounters.delete++;
     const done = retry?.executed(i);
     if (done) {

@@ -380,13 +380,14 @@ export class ReplicaSetRole implements NodeRole {
 
   /** Called by the dispatcher around the handler: the statement hooks crud.ts uses. */
   retryHooks(op: OpInfo): RetryHooks | undefined {
-    const r = op.state instanceof RetryableWrite ? op.state : undefined;
-    this.currentRetry = r;
-    return r;
+    return op.state instanceof RetryableWrite ? op.state : undefined;
   }
 
-  endRetry(): void {
-    this.currentRetry = undefined;
+  endRetry(): void {}
+
+  /** The statement whose engine writes are being made now (set by RetryableWrite.begin/end). */
+  setCurrentRetry(r: RetryableWrite | undefined): void {
+    this.currentRetry = r;
   }
 
   private async after(op: OpInfo, reply: Doc): Promise<Doc> {
@@ -1009,10 +1010,18 @@ export class ReplicaSetRole implements NodeRole {
     return true;
   }
 
+  private lastLivenessTick = Date.now();
+  private livenessGraceUntil = 0;
+
   private checkLiveness(): void {
     const c = this.config;
-    if (!c || this.state !== MemberState.PRIMARY) return;
     const now = Date.now();
+    // After this process stalled (a long synchronous batch), heartbeats had no chance to
+    // run: give them one election timeout before judging the majority gone.
+    if (now - this.lastLivenessTick > 2 * (c?.settings.heartbeatIntervalMillis ?? 250)) this.livenessGraceUntil = now + (c?.settings.electionTimeoutMillis ?? 1000);
+    this.lastLivenessTick = now;
+    if (now < this.livenessGraceUntil) return;
+    if (!c || this.state !== MemberState.PRIMARY) return;
     let up = 0;
     for (const m of c.members) {
       if (m.votes === 0) continue;
@@ -1474,7 +1483,13 @@ export class ReplicaSetRole implements NodeRole {
     }
     const entries = Array.isArray(res.entries) ? (res.entries as Doc[]) : [];
     const delayMs = this.self.secondaryDelaySecs * 1000;
+    let lastYield = Date.now();
     for (const e of entries) {
+      if (Date.now() - lastYield > 20) {
+        // keep answering heartbeats while applying a big batch
+        await new Promise((r) => setImmediate(r));
+        lastYield = Date.now();
+      }
       if (delayMs > 0) {
         for (;;) {
           const due = wallOf(e).getTime() + delayMs - Date.now();
@@ -1725,9 +1740,11 @@ export class RetryableWrite implements RetryHooks {
   begin(stmtId: number): void {
     this.current = stmtId;
     this.wrote = false;
+    this.role.setCurrentRetry(this);
   }
 
   end(stmtId: number, noop?: Doc, always = false): void {
+    this.role.setCurrentRetry(undefined);
     if ((!this.wrote || always) && noop && this.role.isPrimary()) {
       this.role.writeNoop(noop, { lsid: this.lsid, txnNumber: this.txnNumber, stmtId });
     }
@@ -1736,6 +1753,7 @@ export class RetryableWrite implements RetryHooks {
   }
 
   abort(): void {
+    this.role.setCurrentRetry(undefined);
     this.current = undefined;
     this.wrote = false;
   }

@@ -109,9 +109,16 @@ export class TxnTable {
           stmts.push(d);
         }
       }
-      const doc: Doc = { _id: s.lsid, txnNumber: Long.fromNumber(s.txnNumber), lastWriteOpTime: s.lastWriteOpTime ?? {}, lastWriteDate: s.lastWriteDate ?? new Date(), stmts };
-      if (c.docs.has(keyOf(s.lsid))) this.engine.write({ op: 'u', ns, o2: { _id: s.lsid }, o: doc });
-      else this.engine.write({ op: 'i', ns, o: doc });
+      let doc: Doc = { _id: s.lsid, txnNumber: Long.fromNumber(s.txnNumber), lastWriteOpTime: s.lastWriteOpTime ?? {}, lastWriteDate: s.lastWriteDate ?? new Date(), stmts };
+      // A huge batch's statement list may not fit in a document: keep the session record
+      // (the in-memory table still answers retries until a restart).
+      if (stmts.length > 50000) doc = { ...doc, stmts: [] };
+      try {
+        if (c.docs.has(keyOf(s.lsid))) this.engine.write({ op: 'u', ns, o2: { _id: s.lsid }, o: doc });
+        else this.engine.write({ op: 'i', ns, o: doc });
+      } catch {
+        /* never fail the user's write over its retry record */
+      }
     }
     this.dirty.clear();
   }
