@@ -54,6 +54,11 @@ export interface CommandHooks {
 export interface NodeRole {
   readonly kind: NodeRoleKind;
   readonly hooks?: CommandHooks;
+  /**
+   * Bumped on every step-down: an operation that yields (a big write batch) compares it
+   * before going on and fails with 11602 InterruptedDueToReplStateChange when it moved.
+   */
+  readonly epoch?: number;
   topologyVersion(): TopologyVersion;
   /** Topology fields of a hello / isMaster reply (isWritablePrimary, setName, hosts...). */
   helloFields(legacy: boolean): Doc;

@@ -65,14 +65,18 @@ function j(ctx: CommandContext): { j?: boolean } {
  * still runs synchronously (retryable-write hooks bracket it).
  */
 const YIELD_EVERY_MS = 20;
-function yielder(): () => Promise<void> | undefined {
+function yielder(ctx: CommandContext): () => Promise<void> | undefined {
   let last = Date.now();
+  const role = ctx.node.role;
+  const epoch = role.epoch;
   return () => {
     if (Date.now() - last < YIELD_EVERY_MS) return undefined;
-    return new Promise<void>((resolve) =>
+    return new Promise<void>((resolve, reject) =>
       setImmediate(() => {
         last = Date.now();
-        resolve();
+        // mongod kills user writes on step-down: the rest of the batch must not run
+        if (role.epoch !== epoch) reject(new CommandError(ErrorCode.InterruptedDueToReplStateChange, 'operation was interrupted'));
+        else resolve();
       }),
     );
   };
@@ -88,7 +92,7 @@ async function insert(ctx: CommandContext): Promise<Doc> {
   let n = 0;
   const errors: Doc[] = [];
   const retry = ctx.node.retry;
-  const maybeYield = yielder();
+  const maybeYield = yielder(ctx);
   for (let i = 0; i < docs.length; i++) {
     const y = maybeYield();
     if (y) await y;
@@ -239,7 +243,7 @@ async function update(ctx: CommandContext): Promise<Doc> {
   const upserted: Doc[] = [];
   const errors: Doc[] = [];
   const retry = ctx.node.retry;
-  const maybeYield = yielder();
+  const maybeYield = yielder(ctx);
   for (let i = 0; i < raw.length; i++) {
     const y = maybeYield();
     if (y) await y;
@@ -288,7 +292,7 @@ async function del(ctx: CommandContext): Promise<Doc> {
   let n = 0;
   const errors: Doc[] = [];
   const retry = ctx.node.retry;
-  const maybeYield = yielder();
+  const maybeYield = yielder(ctx);
   for (let i = 0; i < raw.length; i++) {
     const y = maybeYield();
     if (y) await y;

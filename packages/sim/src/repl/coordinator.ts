@@ -157,6 +157,8 @@ export class ReplicaSetRole implements NodeRole {
   private readonly noopIntervalMs: number;
   private readonly oplogMaxEntries: number;
   readonly startedAt = Date.now();
+  /** Bumped on every step-down (see NodeRole.epoch). */
+  epoch = 0;
 
   constructor(
     readonly node: SimNode,
@@ -1232,6 +1234,7 @@ export class ReplicaSetRole implements NodeRole {
     if (freezeMs > 0) this.frozenUntil = Math.max(this.frozenUntil, Date.now() + freezeMs);
     this.primaryId = undefined;
     this.electionTime = undefined;
+    this.epoch++;
     this.stepDownCtl.abort();
     this.setState(MemberState.SECONDARY);
   }
