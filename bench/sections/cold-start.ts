@@ -144,6 +144,22 @@ export const coldStartSection: Section = {
         'Round trips on the critical path are derived from time, so scheduling noise on this loaded 2-core machine shows up as ' +
           'fractions; the exchange count is exact but includes traffic that ran in parallel (e.g. monitoring).',
       ];
+      const extra = critical.ours_bridge! - critical.official!;
+      notes.push(
+        `Critical path: official ${critical.official!.toFixed(2)}, ours_tcp ${critical.ours_tcp!.toFixed(2)}, ours_bridge ` +
+          `${critical.ours_bridge!.toFixed(2)} round trips (${extra >= 0 ? '+' : ''}${extra.toFixed(2)} for the bridge; target ≤ +2). ` +
+          'Where the bridge path spends them: the WebSocket upgrade (1), then per channel an `open` → `opened` wait before the ' +
+          '`hello` handshake (packages/core/src/transport/websocket.ts, `connect()` awaits `channel.opened`), for the monitor ' +
+          'channel and again for the pool channel of the first operation, then the query. The bridge protocol already lets ' +
+          '`data` follow `open` at once (docs/bridge-protocol.md: the bridge buffers it until the target is connected); sending ' +
+          'the handshake without waiting for `opened` would take one round trip off each channel, two off a cold start.',
+      );
+      if (!targets[0]!.met) {
+        notes.push(
+          `Target missed by ${(extra - 2).toFixed(2)} round trips (${(((extra - 2) * 2 * DELAY_MS)).toFixed(0)} ms at ${DELAY_MS} ms each way): ` +
+            'pipelining the handshake after `open` (above) is what it would take.',
+        );
+      }
       return { metrics, targets, notes };
     } finally {
       for (const o of owned) await o.close().catch(() => undefined);
