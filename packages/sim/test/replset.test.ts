@@ -238,4 +238,31 @@ describe('three mongod-sim processes with the official driver', () => {
     expect(await cluster.command(other.index, { replSetFreeze: 0 })).toMatchObject({ ok: 1, info: 'unfreezing' });
     await expect(cluster.command(np.index, { replSetFreeze: 10 })).rejects.toThrow(/primary/);
   });
+
+  it('a big batch interrupted by a step-down fails with 11602 (retryable) and is retried without loss or duplicates', async () => {
+    await cluster.waitForSecondaries();
+    const p = await cluster.primary();
+    const failures: Array<{ code?: number; labels?: string[] }> = [];
+    const onFail = (e: { commandName: string; failure: Error & { code?: number; errorLabels?: string[] } }): void => {
+      if (e.commandName === 'insert') failures.push({ code: e.failure.code, labels: e.failure.errorLabels });
+    };
+    client.on('commandFailed', onFail);
+    try {
+      const coll = client.db('app').collection<{ _id: number }>('batch');
+      const pending = coll.insertMany(Array.from({ length: 30000 }, (_, i) => ({ _id: i })));
+      // step down while the batch is being written
+      await until(async () => (await cluster.command(p.index, { count: 'batch', $db: 'app' })).n > 0, 20000, 'the batch to start');
+      await cluster.command(p.index, { replSetStepDown: 10, force: true });
+      expect((await pending).insertedCount).toBe(30000);
+      if (failures.length) expect(failures[0]).toMatchObject({ code: 11602, labels: ['RetryableWriteError'] });
+      const np = await cluster.waitForPrimary({ exclude: p.index });
+      expect((await cluster.command(np.index, { count: 'batch', $db: 'app' })).n).toBe(30000);
+      await cluster.waitForSecondaries();
+      for (const m of cluster.members) {
+        await until(async () => (await cluster.command(m.index, { count: 'batch', $db: 'app', $readPreference: { mode: 'secondaryPreferred' } })).n === 30000, 20000, `member ${m.index} to have the batch`);
+      }
+    } finally {
+      client.off('commandFailed', onFail);
+    }
+  }, 60000);
 });
