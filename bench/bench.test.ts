@@ -8,7 +8,22 @@ import { RESULTS_SCHEMA, runBench, type BenchResults } from './lib/runner.js';
 import { SECTIONS } from './sections/index.js';
 
 /** Metric keys each section reports when it runs (quick mode socket count for bridge_memory). */
+const OPERATION_TASKS = ['run_command', 'find_one_by_id', 'small_doc_insert_one', 'find_many', 'small_doc_bulk_insert', 'large_doc_bulk_insert'];
 const EXPECTED: Record<string, { keys: string[]; contenders: string[] }> = {
+  operations: {
+    keys: OPERATION_TASKS.flatMap((t) => [`operations.${t}`, `operations.${t}_us`, `operations.${t}_cpu`]),
+    contenders: ['official', 'ours_tcp', 'ours_bridge'],
+  },
+  failover: {
+    keys: ['kill_to_write', 'kill_election', 'kill_overhead', 'kill_to_topology', 'kill_topology_overhead', 'stepdown_to_topology', 'stepdown_election', 'stepdown_overhead', 'hello_rtt'].map(
+      (k) => `failover.${k}`,
+    ),
+    contenders: ['ours_tcp'],
+  },
+  cold_start: {
+    keys: ['first_result_ms', 'first_result_ms_no_delay', 'round_trips', 'exchanges', 'connections'].map((k) => `cold_start.${k}`),
+    contenders: ['official', 'ours_tcp', 'ours_bridge'],
+  },
   bson: {
     keys: ['flat_encode', 'flat_decode', 'deep_encode', 'deep_decode', 'full_encode', 'full_decode', 'opmsg_encode', 'opmsg_decode'].map((k) => `bson.${k}`),
     contenders: ['node', 'web'],
