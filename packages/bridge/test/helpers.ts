@@ -188,8 +188,13 @@ export class CommandSocket {
   }
 }
 
+/**
+ * A transport whose connect() waits for the bridge's `opened` (pipelineOpen: false):
+ * these tests check the channel-open protocol itself (refusals reject connect()).
+ * The pipelined default is covered in pipelined-open.test.ts.
+ */
 export function wsTransport(url: string, extra: Partial<WebSocketTransportOptions> = {}): WebSocketTransport {
-  return new WebSocketTransport({ url, WebSocket: WebSocket as unknown as WebSocketConstructorLike, ...extra });
+  return new WebSocketTransport({ url, WebSocket: WebSocket as unknown as WebSocketConstructorLike, pipelineOpen: false, ...extra });
 }
 
 export async function openCommandSocket(t: WebSocketTransport, address: string, connectTimeoutMS = 5000): Promise<CommandSocket> {

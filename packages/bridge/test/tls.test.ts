@@ -53,7 +53,7 @@ describe('TLS: wss termination and TLS to targets', () => {
         super(url, protocols, { ca: pem.cert });
       }
     }
-    transport = new WebSocketTransport({ url: bridge.url, token: TOKEN, WebSocket: TrustingWebSocket as unknown as WebSocketConstructorLike });
+    transport = new WebSocketTransport({ url: bridge.url, token: TOKEN, WebSocket: TrustingWebSocket as unknown as WebSocketConstructorLike, pipelineOpen: false });
   });
 
   afterAll(async () => {
@@ -84,7 +84,7 @@ describe('TLS: wss termination and TLS to targets', () => {
   });
 
   it('verifies the target against --target-ca', async () => {
-    const t = new WebSocketTransport({ url: strictBridge.url, token: TOKEN, WebSocket: WebSocket as unknown as WebSocketConstructorLike });
+    const t = new WebSocketTransport({ url: strictBridge.url, token: TOKEN, WebSocket: WebSocket as unknown as WebSocketConstructorLike, pipelineOpen: false });
     try {
       const s = new CommandSocket(await t.connect({ host: 'localhost', port: tlsMongod.port, tls: {}, connectTimeoutMS: 5000 }));
       expect((await s.command({ hello: 1 })).ok).toBe(1);

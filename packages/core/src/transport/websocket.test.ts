@@ -70,9 +70,10 @@ class FakeWebSocket implements WebSocketLike {
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
 
+/** Waits for `opened` (pipelineOpen: false): these tests drive the open handshake. */
 function transport(extra: Record<string, unknown> = {}) {
   FakeWebSocket.instances = [];
-  return new WebSocketTransport({ url: 'wss://bridge.test/ws', WebSocket: FakeWebSocket, ...extra });
+  return new WebSocketTransport({ url: 'wss://bridge.test/ws', WebSocket: FakeWebSocket, pipelineOpen: false, ...extra });
 }
 
 /** connect() and answer the open frame with `answer`. */
