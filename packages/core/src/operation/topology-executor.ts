@@ -20,6 +20,7 @@ import type { Authenticator } from '../connection/auth-hook.js';
 import { connect as wireConnect } from '../connection/connect.js';
 import type { ConnectOptions, Connection } from '../connection/types.js';
 import { Pool } from '../pool/pool.js';
+import { CONNECTION_POOL_EVENTS } from '../pool/events.js';
 import { ReadPreference } from '../selection/read-preference.js';
 import { readPreferenceForCommand } from '../selection/read-preference-for-command.js';
 import { DATA_BEARING_SERVER_TYPES, ServerType } from '../sdam/server-description.js';
@@ -59,19 +60,6 @@ export interface TopologyExecutorOptions {
 export const topologyExecutorFactory: ExecutorFactory = (ctx) =>
   new TopologyExecutor({ options: ctx.mongoOptions, url: ctx.url, userOptions: ctx.options, emit: ctx.emit });
 
-const POOL_EVENTS = [
-  'connectionPoolCreated',
-  'connectionPoolReady',
-  'connectionPoolCleared',
-  'connectionPoolClosed',
-  'connectionCreated',
-  'connectionReady',
-  'connectionClosed',
-  'connectionCheckOutStarted',
-  'connectionCheckOutFailed',
-  'connectionCheckedOut',
-  'connectionCheckedIn',
-] as const;
 
 /** Command monitoring payloads, as the Command Logging and Monitoring spec names them. */
 export interface CommandStartedEvent {
@@ -201,7 +189,7 @@ export class TopologyExecutor implements ManagedOperationExecutor {
               beforeHandshake: true,
             }),
           subscribe: (pool) => {
-            for (const name of POOL_EVENTS) pool.on(name, (e: unknown) => config.emit(name, e));
+            for (const name of CONNECTION_POOL_EVENTS) pool.on(name, (e: unknown) => config.emit(name, e));
           },
         });
       },

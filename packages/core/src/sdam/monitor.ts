@@ -65,6 +65,17 @@ export interface MonitorOptions {
 const CheckOutcome = Object.freeze({ succeeded: 'succeeded', failed: 'failed', cancelled: 'cancelled' } as const);
 type CheckOutcome = (typeof CheckOutcome)[keyof typeof CheckOutcome];
 
+/** Opens a dedicated monitoring connection (no auth) to the monitored server. */
+function connectMonitoring(options: MonitorOptions, signal: AbortSignal): Promise<Connection> {
+  return options.connect({
+    ...options.connectOptions,
+    address: options.address,
+    monitoring: true,
+    connectTimeoutMS: options.connectTimeoutMS,
+    signal,
+  });
+}
+
 /** A sleep that can be woken early or cancelled; the Monitor's only timer. */
 class Waiter {
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -242,13 +253,7 @@ export class Monitor {
         this.connecting = controller;
         let conn: Connection;
         try {
-          conn = await this.options.connect({
-            ...this.options.connectOptions,
-            address,
-            monitoring: true,
-            connectTimeoutMS: this.options.connectTimeoutMS,
-            signal: controller.signal,
-          });
+          conn = await connectMonitoring(this.options, controller.signal);
         } finally {
           if (this.connecting === controller) this.connecting = undefined;
         }
@@ -358,13 +363,7 @@ class RttPinger {
           this.connecting = controller;
           let conn: Connection;
           try {
-            conn = await this.options.connect({
-              ...this.options.connectOptions,
-              address,
-              monitoring: true,
-              connectTimeoutMS: this.options.connectTimeoutMS,
-              signal: controller.signal,
-            });
+            conn = await connectMonitoring(this.options, controller.signal);
           } finally {
             this.connecting = undefined;
           }
