@@ -354,7 +354,7 @@ class RttPinger {
   }
 
   private async run(): Promise<void> {
-    const { now, address } = this.options;
+    const { now } = this.options;
     while (!this.closed) {
       const start = now();
       try {

@@ -37,7 +37,6 @@ const INT32_MAX = 2 ** 31 - 1;
 const intIn = (min: number, max = INT32_MAX) => z.int().check(z.minimum(min), z.maximum(max));
 /** A string of at least `min` characters. */
 const strMin = (min: number, message?: string) => z.string().check(z.minLength(min, message));
-const int32 = intIn(-(2 ** 31));
 const nonNegInt = intIn(0);
 const positiveInt = intIn(1);
 /** 64-bit per spec; JS numbers are exact up to 2^53. */
