@@ -194,6 +194,48 @@ export class MongoAuthError extends MongoDriverError {
   }
 }
 
+// ---------------------------------------------------------------- client API errors
+
+/** A cursor option was changed after the cursor sent its first command. */
+export class MongoCursorInUseError extends MongoAPIError {
+  constructor(message = 'Cursor is already initialized', options?: MongoErrorOptions) {
+    super(message, DriverErrorCode.InvalidArgument, options);
+  }
+  override get name(): string {
+    return 'MongoCursorInUseError';
+  }
+}
+
+/** A session was used after `endSession()` (or belongs to a closed client). */
+export class MongoExpiredSessionError extends MongoAPIError {
+  constructor(message = 'Cannot use a session that has ended', options?: MongoErrorOptions) {
+    super(message, DriverErrorCode.InvalidArgument, options);
+  }
+  override get name(): string {
+    return 'MongoExpiredSessionError';
+  }
+}
+
+/** The client was closed while an operation was waiting. */
+export class MongoClientClosedError extends MongoAPIError {
+  constructor(message = 'Operation interrupted because client was closed', options?: MongoErrorOptions) {
+    super(message, DriverErrorCode.ClientClosed, options);
+  }
+  override get name(): string {
+    return 'MongoClientClosedError';
+  }
+}
+
+/** A server reply lacked something the operation needs (e.g. no `cursor` field). */
+export class MongoUnexpectedServerResponseError extends MongoRuntimeError {
+  constructor(message: string, options?: MongoErrorOptions) {
+    super(message, DriverErrorCode.Protocol, options);
+  }
+  override get name(): string {
+    return 'MongoUnexpectedServerResponseError';
+  }
+}
+
 // ---------------------------------------------------------------- server errors
 
 /** An `ok: 0` reply from a server. The whole reply is kept as `errorResponse`. */

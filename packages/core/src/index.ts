@@ -5,7 +5,6 @@
  * use '@mongo-edge/web-client' (the WebSocket bridge transport).
  */
 export * from './errors.js';
-export * from './client/errors.js';
 export { MongoPoolClosedError, MongoWaitQueueTimeoutError } from './pool/errors.js';
 
 // client API

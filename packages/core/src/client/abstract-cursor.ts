@@ -8,7 +8,7 @@ import { Long } from 'bson';
 import { MongoCursorExhaustedError, MongoInvalidArgumentError, MongoNetworkError, MongoServerError, type Document } from '../errors.js';
 import type { ReadPreference } from '../selection/read-preference.js';
 import type { ReadConcernLike } from './concerns.js';
-import { MongoCursorInUseError, MongoUnexpectedServerResponseError } from './errors.js';
+import { MongoCursorInUseError, MongoUnexpectedServerResponseError } from '../errors.js';
 import type { ExecuteResult } from './executor.js';
 import { executeCommand, startImplicitSession, type ClientContext } from './operation.js';
 import type { ClientSession } from './sessions.js';

@@ -1,7 +1,7 @@
 import { Long } from 'bson';
 import { describe, expect, it } from 'vitest';
 import { MongoCursorExhaustedError, MongoServerError, type Document } from '../errors.js';
-import { MongoCursorInUseError } from './errors.js';
+import { MongoCursorInUseError } from '../errors.js';
 import { FakeExecutor } from './fake-executor.js';
 import { MongoClient } from './mongo-client.js';
 

@@ -11,7 +11,7 @@ import { MongoAPIError, MongoRuntimeError, type Document } from '../errors.js';
 import { ReadPreference } from '../selection/read-preference.js';
 import { Db, type DbOptions } from './db.js';
 import { TinyEmitter } from './emitter.js';
-import { MongoClientClosedError } from './errors.js';
+import { MongoClientClosedError } from '../errors.js';
 import type { ExecutorFactory, ManagedOperationExecutor, OperationExecutor } from './executor.js';
 import { topologyExecutorFactory } from '../operation/topology-executor.js';
 import type { TopologyDescription } from '../sdam/topology-description.js';

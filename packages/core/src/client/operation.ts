@@ -12,7 +12,7 @@ import {
 } from '../errors.js';
 import type { ReadPreference } from '../selection/read-preference.js';
 import { readConcernDocument, type ReadConcernLike, type WriteConcernLike } from './concerns.js';
-import { MongoExpiredSessionError } from './errors.js';
+import { MongoExpiredSessionError } from '../errors.js';
 import type { ExecuteOptions, ExecuteResult, OperationExecutor } from './executor.js';
 import type { ResolvedClientOptions } from './options.js';
 import { ClientSession, type SessionOwner } from './sessions.js';

@@ -1,7 +1,7 @@
 import { Binary, Timestamp } from 'bson';
 import { describe, expect, it } from 'vitest';
 import { MongoNetworkError } from '../errors.js';
-import { MongoExpiredSessionError } from './errors.js';
+import { MongoExpiredSessionError } from '../errors.js';
 import { FakeExecutor } from './fake-executor.js';
 import { MongoClient } from './mongo-client.js';
 import { ClientSession, END_SESSIONS_BATCH_SIZE, ServerSessionPool, compareTimestamps, endSessionsCommands } from './sessions.js';

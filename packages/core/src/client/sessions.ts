@@ -6,7 +6,7 @@
  */
 import { Long, UUID, type Binary, type Timestamp } from 'bson';
 import { MongoInvalidArgumentError, type Document } from '../errors.js';
-import { MongoExpiredSessionError } from './errors.js';
+import { MongoExpiredSessionError } from '../errors.js';
 
 /** `{ id: UUID }`, the session id sent as `lsid` (Binary subtype 4). */
 export interface ServerSessionId {
