@@ -1,10 +1,11 @@
 /**
  * The node's role in a deployment. The dispatcher asks the role what `hello` says
  * about topology, whether a command may run here (writes on a secondary, reads
- * without secondaryOk...), and how to validate a write concern. A standalone is the
- * only role today; a replica-set layer adds primary / secondary roles implementing
- * the same interface and bumps `topologyVersion.counter` on every state change
- * (which wakes awaiting `hello` requests through `onTopologyChange`).
+ * without secondaryOk...), and how to validate a write concern. StandaloneRole is the
+ * plain mongod; ReplicaSetRole (repl/coordinator.ts) is a `--replSet` member: it also
+ * provides `hooks` (before/after each command: read/write checks, retryable writes,
+ * read and write concern waits, $clusterTime) and bumps `topologyVersion.counter` on
+ * every state change (which wakes awaiting `hello` requests through `onTopologyChange`).
  */
 import { Long, ObjectId } from 'bson';
 import { CommandError, ErrorCode } from './errors.js';
