@@ -117,6 +117,6 @@ export async function startTaggedSet(): Promise<Cluster> {
 }
 
 /** Three mongos routers in front of `configdb` at the seed's latencies. */
-export async function startRouters(configdb: string, latencies: readonly number[] = [20, 35, 40]): Promise<MongosProcess[]> {
-  return Promise.all(latencies.map((latencyMs) => startMongos({ configdb, latencyMs })));
+export async function startRouters(configdb: string, latencies: readonly number[] = [20, 35, 40]): Promise<(MongosProcess & { latencyMs: number })[]> {
+  return Promise.all(latencies.map(async (latencyMs) => Object.assign(await startMongos({ configdb, latencyMs }), { latencyMs })));
 }

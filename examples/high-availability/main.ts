@@ -1,18 +1,29 @@
 /**
  * `pnpm demo`: the seed documents' high-availability walkthrough, run for real on
  * mongod-sim processes, first from Node over TCP, then through the WebSocket bridge
- * (the web client's path). Flags: --tcp-only, --bridge-only.
+ * (the web client's path). Flags: --tcp-only, --bridge-only. With MONGODB_SEEDS (a
+ * connection string of your initiated replica set; MONGODB_MONGOS optional) it runs the
+ * client-side steps on your deployment instead.
  */
 import { MongoClient as NodeMongoClient } from '@mongo-edge/core/node';
 import { MongoClient, WebSocketTransport, type MongoClientOptions } from '@mongo-edge/core';
 import { startBridge, signBridgeToken } from '@mongo-edge/bridge';
 import { WebSocket } from 'ws';
-import { runWalkthrough } from './run.js';
+import { runExternalWalkthrough, runWalkthrough } from './run.js';
 
 const args = new Set(process.argv.slice(2));
 const started = Date.now();
 const print = (line: string): void => console.log(line);
 
+const seeds = process.env.MONGODB_SEEDS;
+const mongos = process.env.MONGODB_MONGOS;
+if (seeds) {
+  // Your own deployment (real mongods): the client-side steps, over TCP.
+  print('#################### your deployment, over TCP ####################');
+  await runExternalWalkthrough((uri, options) => new NodeMongoClient(uri, options), print, seeds, mongos);
+  print(`\nwalkthrough finished in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  process.exit(0);
+}
 if (!args.has('--bridge-only')) {
   print('#################### over TCP (Node, @mongo-edge/core/node) ####################');
   await runWalkthrough((uri, options) => new NodeMongoClient(uri, options), print);

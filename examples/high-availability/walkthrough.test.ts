@@ -15,6 +15,7 @@ import {
   failover,
   initiate,
   insertAndRead,
+  killDisruption,
   localThreshold,
   mongosLoadBalancing,
   newCtx,
@@ -93,7 +94,7 @@ for (const [name, factory] of Object.entries(transports)) {
     }, 60_000);
 
     it('5. kill -9 the primary: a failover error with retries off, then success on a new primary', async () => {
-      const r = await failover(ctx, rs, primary);
+      const r = await failover(ctx, rs, primary, killDisruption(rs));
       oldPrimary = r.oldPrimary;
       expect(r.errorName).toMatch(/^(MongoNetworkError|MongoServerSelectionError)$/);
       expect(r.failedAttempts).toBeGreaterThan(0);
@@ -142,3 +143,22 @@ for (const [name, factory] of Object.entries(transports)) {
     }, 120_000);
   });
 }
+
+describe('walkthrough on a deployment we did not start (MONGODB_SEEDS)', () => {
+  it('runs the client-side steps; step 5 steps the primary down instead of killing it', async () => {
+    const { startCluster } = await import('@mongo-edge/sim');
+    const { runExternalWalkthrough } = await import('./run.js');
+    const external = await startCluster({ members: 3, replSet: 'theirs', hostname: 'localhost' });
+    const lines: string[] = [];
+    try {
+      await runExternalWalkthrough((uri, options) => new NodeMongoClient(uri, options), (l) => lines.push(l), external.uri);
+    } finally {
+      await external.stop();
+    }
+    const text = lines.join('\n');
+    expect(text).toContain("replica set 'theirs'");
+    expect(text).toContain('replSetStepDown');
+    expect(text).toMatch(/the new primary, \d+ ms after/);
+    expect(text).toContain('(skipped: set MONGODB_MONGOS');
+  }, 120_000);
+});

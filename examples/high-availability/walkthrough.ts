@@ -7,6 +7,8 @@
  */
 import {
   isNetworkError,
+  isServerError,
+  isStateChangeError,
   isServerSelectionError,
   MongoServerSelectionError,
   ReadPreference,
@@ -15,8 +17,44 @@ import {
   type MongoClientOptions,
   type TopologyDescription,
 } from '@mongo-edge/core';
-import type { Cluster, MongosProcess } from '@mongo-edge/sim';
+import type { Cluster } from '@mongo-edge/sim';
 import type { SeedReplicaSet } from './deployment.js';
+
+/** What the client-side steps need of a replica set: its name and members. */
+export interface WalkthroughSet {
+  readonly replSet: string;
+  readonly members: readonly { readonly address: string; readonly host: string; readonly port: number }[];
+}
+
+/** How step 5 takes the primary down: `kill -9` on our sim, `replSetStepDown` on a user's set. */
+export interface Disruption {
+  describe(primary: string): string;
+  run(primary: string): Promise<void>;
+}
+
+export function killDisruption(rs: SeedReplicaSet): Disruption {
+  return {
+    describe: (primary) => `$ kill -9 ${rs.member(primary).pid}   # the primary, ${primary}`,
+    run: (primary) => rs.member(primary).kill(),
+  };
+}
+
+/** For deployments we did not start: ask the primary to step down (it stays a secondary). */
+export function stepDownDisruption(ctx: Ctx, options: MongoClientOptions = {}): Disruption {
+  return {
+    describe: (primary) => `> await new MongoClient('mongodb://${primary}/?directConnection=true').db('admin').command({ replSetStepDown: 10 })   # the primary`,
+    run: async (primary) => {
+      const direct = client(ctx, `mongodb://${primary}/?directConnection=true`, options);
+      try {
+        await direct.db('admin').command({ replSetStepDown: 10, secondaryCatchUpPeriodSecs: 5 });
+      } catch (e) {
+        // mongod closes connections on step-down: a network error here means it worked.
+        if (!isNetworkError(e)) throw e;
+      }
+      await direct.close();
+    },
+  };
+}
 
 export type ClientFactory = (uri: string, options?: MongoClientOptions) => MongoClient;
 export type Print = (line: string) => void;
@@ -68,9 +106,13 @@ const show = (v: unknown): string =>
     .replace(/"([A-Za-z_$][\w$]*)":/g, '$1: ')
     .replace(/,(?=\S)/g, ', ');
 
-/** A failover error application code can catch to decide to retry (pymongo's AutoReconnect). */
+/**
+ * A failover error application code can catch to decide to retry (pymongo's
+ * AutoReconnect): a network error, no suitable server in time, or a server saying it
+ * is no longer primary / is recovering.
+ */
 export function isFailoverError(e: unknown): boolean {
-  return isNetworkError(e) || isServerSelectionError(e);
+  return isNetworkError(e) || isServerSelectionError(e) || (isServerError(e) && isStateChangeError(e));
 }
 
 // ------------------------------------------------------------------ 2. initiate
@@ -102,7 +144,7 @@ export interface ConnectResult {
   hosts: string[];
 }
 
-export async function connectEachWay(ctx: Ctx, rs: SeedReplicaSet): Promise<ConnectResult[]> {
+export async function connectEachWay(ctx: Ctx, rs: WalkthroughSet): Promise<ConnectResult[]> {
   const [m0, m1, m2] = rs.members as [typeof rs.members[0], typeof rs.members[0], typeof rs.members[0]];
   const uris = [
     `mongodb://${m0.address}/?replicaSet=${rs.replSet}`,
@@ -128,7 +170,7 @@ export async function connectEachWay(ctx: Ctx, rs: SeedReplicaSet): Promise<Conn
 
 // ------------------------------------------------------------------ 4. insert and read back
 
-export async function insertAndRead(ctx: Ctx, rs: SeedReplicaSet): Promise<{ doc: Record<string, unknown> | null; address: string | undefined; client: MongoClient }> {
+export async function insertAndRead(ctx: Ctx, rs: WalkthroughSet): Promise<{ doc: Record<string, unknown> | null; address: string | undefined; client: MongoClient }> {
   const uri = `mongodb://${rs.members[0]!.address}/?replicaSet=${rs.replSet}`;
   const c = client(ctx, uri);
   const db = c.db('test');
@@ -159,7 +201,7 @@ export interface FailoverResult {
   retryingReadSucceeded: boolean;
 }
 
-export async function failover(ctx: Ctx, rs: SeedReplicaSet, primaryAddress: string): Promise<FailoverResult> {
+export async function failover(ctx: Ctx, rs: WalkthroughSet, primaryAddress: string, disruption: Disruption): Promise<FailoverResult> {
   // Retries off and a short selection timeout, so the failover surfaces as an error
   // (pymongo's AutoReconnect) instead of the read waiting for the new primary.
   const uri = `mongodb://${rs.members[0]!.address}/?replicaSet=${rs.replSet}&retryReads=false&retryWrites=false&serverSelectionTimeoutMS=250`;
@@ -167,9 +209,9 @@ export async function failover(ctx: Ctx, rs: SeedReplicaSet, primaryAddress: str
   const coll = c.db('test').collection('test');
   await coll.findOne();
   ctx.print(`> db = new MongoClient('${uri}').db('test')`);
-  ctx.print(`$ kill -9 ${rs.member(primaryAddress).pid}   # the primary, ${primaryAddress}`);
+  ctx.print(disruption.describe(primaryAddress));
   const killedAt = Date.now();
-  await rs.member(primaryAddress).kill();
+  await disruption.run(primaryAddress);
   let errorName: string | undefined;
   let errorMessage: string | undefined;
   let failedAttempts = 0;
@@ -186,7 +228,7 @@ export async function failover(ctx: Ctx, rs: SeedReplicaSet, primaryAddress: str
         errorName = (e as Error).name;
         errorMessage = (e as Error).message.split('\n')[0];
         ctx.print(`Uncaught ${errorName}: ${errorMessage}`);
-        ctx.print(`(a failover error: catch isNetworkError(e) || isServerSelectionError(e) and retry, as with pymongo's AutoReconnect)`);
+        ctx.print(`(a failover error: isFailoverError(e) — network, server selection or not-primary — so retry, as with pymongo's AutoReconnect)`);
         ctx.print(`> await db.collection('test').findOne()   // again, until the set has a new primary`);
       }
       await sleep(100);
@@ -229,7 +271,7 @@ export interface SecondaryReadsResult {
   dbStatsNearestServedBy: string | undefined;
 }
 
-export async function secondaryReads(ctx: Ctx, rs: SeedReplicaSet): Promise<SecondaryReadsResult> {
+export async function secondaryReads(ctx: Ctx, rs: WalkthroughSet): Promise<SecondaryReadsResult> {
   const uri = `mongodb://${rs.members[0]!.address}/?replicaSet=${rs.replSet}&readPreference=secondaryPreferred`;
   const c = client(ctx, uri);
   await c.connect();
@@ -358,13 +400,13 @@ export async function localThreshold(ctx: Ctx, tagged: Cluster, thresholds: read
 
 export async function mongosLoadBalancing(
   ctx: Ctx,
-  routers: readonly MongosProcess[],
+  routers: readonly { host: string; port: number; latencyMs?: number }[],
   thresholds: readonly number[] = [15, 30],
   operations = 300,
 ): Promise<LatencyResult[]> {
   const hosts = routers.map((r) => `${r.host}:${r.port}`);
   const results: LatencyResult[] = [];
-  ctx.print(`(routers: ${routers.map((r, i) => `${hosts[i]} at ${[20, 35, 40][i]} ms`).join(', ')})`);
+  ctx.print(`(routers: ${routers.map((r, i) => (r.latencyMs !== undefined ? `${hosts[i]} at ${r.latencyMs} ms` : hosts[i])).join(', ')})`);
   for (const threshold of thresholds) {
     const uri = `mongodb://${hosts.join(',')}/?heartbeatFrequencyMS=500${threshold === 15 ? '' : `&localThresholdMS=${threshold}`}`;
     ctx.print(`> client = new MongoClient('${uri}'); ${operations} x findOne()`);
