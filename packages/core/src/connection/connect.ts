@@ -51,6 +51,11 @@ export function buildHelloCommand(options: ConnectOptions, speculative?: Specula
  * MongoServerError (hello ok:0), MongoCompatibilityError (load balancer mismatch),
  * MongoAuthError, or the signal's reason.
  */
+function monotonicNow(): number {
+  const perf = (globalThis as { performance?: { now(): number } }).performance;
+  return perf ? perf.now() : Date.now();
+}
+
 export async function connect(options: ConnectOptions): Promise<WireConnection> {
   const { host, port } = parseAddress(options.address);
   const id = options.id ?? nextConnectionId++;
@@ -79,10 +84,13 @@ export async function connect(options: ConnectOptions): Promise<WireConnection> 
         : undefined;
     // The handshake is bounded by connectTimeoutMS (then socketTimeoutMS, if that is unset).
     const helloTimeoutMS = connectTimeoutMS > 0 ? connectTimeoutMS : (options.socketTimeoutMS ?? 0);
+    const helloStarted = monotonicNow();
     const reply = await conn.command('admin', buildHelloCommand(options, speculative), {
       timeoutMS: helloTimeoutMS,
       ...(options.signal ? { signal: options.signal } : {}),
     });
+    // The hello round trip alone (no TCP/TLS/bridge-channel setup): the monitor's first RTT sample.
+    conn.handshakeRoundTripMS = monotonicNow() - helloStarted;
     if (options.loadBalanced && reply.serviceId === undefined) {
       throw new MongoCompatibilityError(
         'Driver attempted to initialize in load balancing mode, but the server does not support this mode',

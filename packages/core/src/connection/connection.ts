@@ -78,6 +78,8 @@ export class WireConnection implements Connection {
   serviceId: unknown;
   /** True once the handshake (and auth) finished; errors before it carry beforeHandshake. */
   established = false;
+  /** Milliseconds the handshake hello took (set by connect()). */
+  handshakeRoundTripMS: number | undefined;
   /** Last `$clusterTime` / `operationTime` seen in any reply (the client gossips them). */
   lastClusterTime: Document | undefined;
   lastOperationTime: unknown;

@@ -71,6 +71,8 @@ export interface Connection {
   command(db: string, cmd: Document, options?: CommandOptions): Promise<Document>;
   /** Next reply of an exhaust stream. */
   nextReply(options?: { timeoutMS?: number; signal?: AbortSignal }): Promise<Document>;
+  /** Milliseconds the handshake hello took, excluding connection setup (monitors' first RTT sample). */
+  readonly handshakeRoundTripMS?: number | undefined;
   /** Round trips this connection made (requests with a reply); tests count them. */
   readonly roundTrips: number;
   /** Last `$clusterTime` seen in a reply (the client layer gossips it). */

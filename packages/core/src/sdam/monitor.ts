@@ -265,7 +265,8 @@ export class Monitor {
         }
         this.connection = conn;
         reply = conn.hello;
-        this.rtt.addSample(now() - start);
+        // Only the hello's own round trip: connection setup (TCP, TLS, a bridge channel) is not latency.
+        this.rtt.addSample(conn.handshakeRoundTripMS ?? now() - start);
       } else if (awaited) {
         reply = await this.awaitedHello(this.connection);
       } else {
@@ -372,12 +373,13 @@ class RttPinger {
             break;
           }
           this.connection = conn;
+          if (!this.closed) this.rtt.addSample(conn.handshakeRoundTripMS ?? now() - start);
         } else {
           await this.connection.command('admin', this.connection.hello.helloOk === true ? { hello: 1 } : { isMaster: 1 }, {
             timeoutMS: this.options.connectTimeoutMS,
           });
+          if (!this.closed) this.rtt.addSample(now() - start);
         }
-        if (!this.closed) this.rtt.addSample(now() - start);
       } catch {
         // The streaming monitor reports server failures; the pinger just reconnects.
         this.connection?.close();
