@@ -191,7 +191,8 @@ export function metricFromValues(spec: MetricSpec, values: Readonly<Record<strin
   const ref = values[spec.reference];
   if (ref === undefined) throw new Error(`metric ${spec.title}: no value for the reference contender ${spec.reference}`);
   const contenders: Record<string, ContenderResult> = {};
-  for (const [name, v] of Object.entries(values)) contenders[name] = { median: v, p99: v, ratio: v / ref, samples: 1 };
+  // The reference's ratio is 1 by definition (0 / 0 when a small reading rounds to 0).
+  for (const [name, v] of Object.entries(values)) contenders[name] = { median: v, p99: v, ratio: name === spec.reference ? 1 : v / ref, samples: 1 };
   return { ...spec, contenders };
 }
 
