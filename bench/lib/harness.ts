@@ -181,7 +181,7 @@ export function metricFromTimes(
   const contenders: Record<string, ContenderResult> = {};
   for (const [name, s] of Object.entries(summaries)) {
     const median = score(s.median);
-    contenders[name] = { median, p99: score(s.p99), ratio: median / refMedian, samples: s.samples };
+    contenders[name] = { median, p99: score(s.p99), ratio: name === spec.reference ? 1 : median / refMedian, samples: s.samples };
   }
   return { ...spec, contenders };
 }
