@@ -288,9 +288,8 @@ async function runTest(test: CmapTest): Promise<void> {
 const files = findSpecFiles('connection-monitoring-and-pooling', 'cmap-format');
 
 describe('CMAP spec (cmap-format)', () => {
-  it('finds the spec files', () => {
-    expect(files.length).toBeGreaterThan(0);
-  });
+  // A specs directory without this suite is valid input: say so visibly, do not fail.
+  if (files.length === 0) it.skip('no spec files under connection-monitoring-and-pooling/cmap-format/ in $MONGO_SPECS_DIR', () => {});
   for (const file of files) {
     const test = file.json as CmapTest;
     const reason = skipReason(SKIPS, file.name, test.description);
