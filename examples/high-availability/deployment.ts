@@ -7,6 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { MongoClient } from '@mongo-edge/core/node';
 import { spawnSim, startCluster, startMongos, type Cluster, type MongosProcess, type SpawnedSim } from '@mongo-edge/sim';
 
 /** One mongod-sim process we started: killable, restartable on the same port and dbpath. */
@@ -118,5 +119,21 @@ export async function startTaggedSet(): Promise<Cluster> {
 
 /** Three mongos routers in front of `configdb` at the seed's latencies. */
 export async function startRouters(configdb: string, latencies: readonly number[] = [20, 35, 40]): Promise<(MongosProcess & { latencyMs: number })[]> {
-  return Promise.all(latencies.map(async (latencyMs) => Object.assign(await startMongos({ configdb, latencyMs }), { latencyMs })));
+  const routers = await Promise.all(latencies.map(async (latencyMs) => Object.assign(await startMongos({ configdb, latencyMs }), { latencyMs })));
+  // A just-started process answers its first requests slowly (JIT, its own connections
+  // to the set); a client measuring latency would see that as distance. Warm them up.
+  await Promise.all(
+    routers.map(async (r) => {
+      const c = new MongoClient(`mongodb://${r.host}:${r.port}/?directConnection=true`);
+      try {
+        for (let i = 0; i < 10; i++) {
+          await c.db('admin').command({ ping: 1 });
+          await c.db('test').collection('t').findOne();
+        }
+      } finally {
+        await c.close();
+      }
+    }),
+  );
+  return routers;
 }

@@ -375,9 +375,11 @@ async function countReads(ctx: Ctx, uri: string, n: number, readPreference: Read
     if (e.commandName === 'find') counts[e.address] = (counts[e.address] ?? 0) + 1;
   });
   await c.connect();
-  // Let every member be discovered and its RTT settle over a few heartbeats.
+  // Let every member be discovered and its RTT average settle over several heartbeats.
   await waitForTopology(c, (t) => [...t.servers.values()].every((s) => s.type !== ServerType.Unknown && s.roundTripTime !== null));
-  await sleep(1500);
+  await sleep(3000);
+  const rtts = [...(c.topologyDescription?.servers.values() ?? [])].map((s) => `${s.address} ${s.roundTripTime?.toFixed(1)} ms`);
+  ctx.print(`(average round trips the client measured: ${rtts.join(', ')})`);
   const coll = c.db('test').collection('t', readPreference ? { readPreference } : {});
   for (let i = 0; i < n; i += 10) await Promise.all(Array.from({ length: Math.min(10, n - i) }, () => coll.findOne()));
   return counts;
