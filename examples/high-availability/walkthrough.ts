@@ -368,7 +368,7 @@ export interface LatencyResult {
 }
 
 /** Runs `n` reads (10 at a time) and counts which member served each. */
-async function countReads(ctx: Ctx, uri: string, n: number, readPreference: ReadPreference | undefined): Promise<Record<string, number>> {
+async function countReads(ctx: Ctx, uri: string, n: number, readPreference: ReadPreference | undefined, settleMS: number): Promise<Record<string, number>> {
   const c = client(ctx, uri, { monitorCommands: true });
   const counts: Record<string, number> = {};
   c.on('commandStarted', (e: { commandName: string; address: string }) => {
@@ -377,7 +377,7 @@ async function countReads(ctx: Ctx, uri: string, n: number, readPreference: Read
   await c.connect();
   // Let every member be discovered and its RTT average settle over several heartbeats.
   await waitForTopology(c, (t) => [...t.servers.values()].every((s) => s.type !== ServerType.Unknown && s.roundTripTime !== null));
-  await sleep(3000);
+  await sleep(settleMS);
   const rtts = [...(c.topologyDescription?.servers.values() ?? [])].map((s) => `${s.address} ${s.roundTripTime?.toFixed(1)} ms`);
   ctx.print(`(average round trips the client measured: ${rtts.join(', ')})`);
   const coll = c.db('test').collection('t', readPreference ? { readPreference } : {});
@@ -391,7 +391,7 @@ export async function localThreshold(ctx: Ctx, tagged: Cluster, thresholds: read
   for (const threshold of thresholds) {
     const uri = `${tagged.uri}&readPreference=secondary&localThresholdMS=${threshold}&heartbeatFrequencyMS=500`;
     ctx.print(`> client = new MongoClient('${uri}'); 60 x findOne()`);
-    const counts = await countReads(ctx, uri, 60, undefined);
+    const counts = await countReads(ctx, uri, 60, undefined, 1500);
     ctx.print(`reads per member: ${show(counts)}`);
     results.push({ threshold, counts });
   }
@@ -412,7 +412,8 @@ export async function mongosLoadBalancing(
   for (const threshold of thresholds) {
     const uri = `mongodb://${hosts.join(',')}/?heartbeatFrequencyMS=500${threshold === 15 ? '' : `&localThresholdMS=${threshold}`}`;
     ctx.print(`> client = new MongoClient('${uri}'); ${operations} x findOne()`);
-    const counts = await countReads(ctx, uri, operations, undefined);
+    // Routers are 15-20 ms apart, so their averages need more heartbeats to separate.
+    const counts = await countReads(ctx, uri, operations, undefined, 3000);
     ctx.print(`operations per mongos: ${show(Object.fromEntries(hosts.map((h) => [h, counts[h] ?? 0])))}`);
     results.push({ threshold, counts });
   }
