@@ -41,11 +41,11 @@ export async function runWalkthrough(makeClient: ClientFactory, print: Print): P
     step('3. Connect to the replica set (one seed + replicaSet, another seed, host and port, several seeds)');
     await connectEachWay(ctx, rs);
     step('4. Insert a document and read it back');
-    const { client: watcher } = await insertAndRead(ctx, rs);
+    await insertAndRead(ctx, rs);
     step('5. Failover: kill -9 the primary');
     const f = await failover(ctx, rs, primary, killDisruption(rs));
     step('6. Bring the old primary back: it rejoins as a secondary');
-    await restartOldPrimary(ctx, rs, f.oldPrimary, watcher);
+    await restartOldPrimary(ctx, rs, f.oldPrimary);
     step('7. Secondary reads and read preference inheritance');
     await secondaryReads(ctx, rs);
 

@@ -248,12 +248,17 @@ export async function failover(ctx: Ctx, rs: WalkthroughSet, primaryAddress: str
 
 // ------------------------------------------------------------------ 6. restart the old primary
 
-export async function restartOldPrimary(ctx: Ctx, rs: SeedReplicaSet, address: string, watcher: MongoClient): Promise<{ type: string }> {
+export async function restartOldPrimary(ctx: Ctx, rs: WalkthroughSet & { member(address: string): { port: number; args: readonly string[]; restart(): Promise<void> } }, address: string): Promise<{ type: string }> {
+  // A client that checks every second, so the rejoin shows at once (the default is 10 s).
+  const uri = `mongodb://${rs.members.map((m) => m.address).join(',')}/?replicaSet=${rs.replSet}&heartbeatFrequencyMS=1000`;
+  const watcher = client(ctx, uri);
+  await watcher.connect();
+  ctx.print(`> watcher = new MongoClient('${uri}')`);
   ctx.print(`$ mongod-sim --port ${rs.member(address).port} ${rs.member(address).args.join(' ')}   # ${address} again`);
   await rs.member(address).restart();
   const td = await waitForTopology(watcher, (t) => t.servers.get(address)?.type === ServerType.RSSecondary, 30_000);
   const type = td.servers.get(address)!.type;
-  ctx.print(`(the client now sees ${address} as ${type})`);
+  ctx.print(`(the watcher now sees ${address} as ${type})`);
   return { type };
 }
 
