@@ -4,8 +4,9 @@ import { Long, UUID } from 'bson';
 import { authOf } from '../auth/sim-auth.js';
 import { registerCommands, type CommandContext } from '../dispatcher.js';
 import { CommandError, ErrorCode } from '../errors.js';
-import { MAX_WIRE_VERSION, SIM_VERSION, SIM_VERSION_ARRAY } from '../node.js';
+import { MAX_WIRE_VERSION, SIM_VERSION } from '../node.js';
 import { MAX_BSON_OBJECT_SIZE } from '../storage/engine.js';
+import { buildInfo } from '../build-info.js';
 import { isPlainObject, type Doc } from '../storage/values.js';
 
 function sameTopologyVersion(ctx: CommandContext, tv: unknown): boolean {
@@ -60,23 +61,6 @@ async function hello(ctx: CommandContext): Promise<Doc> {
   return reply;
 }
 
-function buildInfo(): Doc {
-  return {
-    version: SIM_VERSION,
-    gitVersion: '0000000000000000000000000000000000000000',
-    modules: [],
-    allocator: 'system',
-    javascriptEngine: 'none',
-    sysInfo: 'deprecated',
-    versionArray: [...SIM_VERSION_ARRAY],
-    openssl: { running: 'disabled', compiled: 'disabled' },
-    buildEnvironment: { distmod: 'mongod-sim', distarch: process.arch, target_os: process.platform },
-    bits: 64,
-    debug: false,
-    maxBsonObjectSize: MAX_BSON_OBJECT_SIZE,
-    storageEngines: ['devnull', 'wiredTiger'],
-  };
-}
 
 function serverStatus(ctx: CommandContext): Doc {
   const n = ctx.node;
@@ -163,8 +147,8 @@ registerCommands({
   isMaster: hello,
   ismaster: hello,
   ping: () => ({}),
-  buildInfo,
-  buildinfo: buildInfo,
+  buildInfo: () => buildInfo(['devnull', 'wiredTiger']),
+  buildinfo: () => buildInfo(['devnull', 'wiredTiger']),
   serverStatus,
   hostInfo,
   getParameter: { handler: getParameter, adminOnly: true },

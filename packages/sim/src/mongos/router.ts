@@ -19,9 +19,10 @@ import {
   isStateChangeError,
   type ReadPreferenceLike,
 } from '@mongo-edge/core/node';
+import { buildInfo } from '../build-info.js';
 import type { DispatchOptions, DispatchResult } from '../dispatcher.js';
 import { ErrorCode } from '../errors.js';
-import { MAX_WIRE_VERSION, SIM_VERSION, SIM_VERSION_ARRAY, type ConnectionInfo, type SimNode } from '../node.js';
+import { MAX_WIRE_VERSION, SIM_VERSION, type ConnectionInfo, type SimNode } from '../node.js';
 import { isPlainObject, toViewDoc, type Doc } from '../storage/values.js';
 
 export const FAILED_TO_SATISFY_READ_PREFERENCE = 133;
@@ -146,7 +147,7 @@ export class MongosRouter {
         return this.withTime({ ok: 1 });
       case 'buildInfo':
       case 'buildinfo':
-        return this.withTime(buildInfo());
+        return this.withTime({ ...buildInfo([]), ok: 1 });
       case 'isdbgrid':
         return this.withTime({ isdbgrid: 1, hostname: os.hostname(), ok: 1 });
       case 'endSessions':
@@ -499,21 +500,3 @@ function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-function buildInfo(): Doc {
-  return {
-    version: SIM_VERSION,
-    gitVersion: '0000000000000000000000000000000000000000',
-    modules: [],
-    allocator: 'system',
-    javascriptEngine: 'none',
-    sysInfo: 'deprecated',
-    versionArray: [...SIM_VERSION_ARRAY],
-    openssl: { running: 'disabled', compiled: 'disabled' },
-    buildEnvironment: { distmod: 'mongod-sim', distarch: process.arch, target_os: process.platform },
-    bits: 64,
-    debug: false,
-    maxBsonObjectSize: MAX_BSON_OBJECT_SIZE,
-    storageEngines: [],
-    ok: 1,
-  };
-}
