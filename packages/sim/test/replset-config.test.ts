@@ -1,19 +1,8 @@
 // Replica set configs: arbiters, hidden and delayed members in hello; replSetReconfig removing and re-adding a member.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type Cluster } from '../src/index.js';
+import { until } from './until.js';
 
-const until = async (pred: () => Promise<boolean>, timeoutMs = 20000, what = 'condition'): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await pred()) return;
-    } catch {
-      /* retry */
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-};
 
 let c: Cluster;
 

@@ -2,19 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MongoClient, ReadPreference } from '@mongo-edge/core/node';
 import { startCluster, type Cluster } from '../src/index.js';
+import { until } from './until.js';
 
-const until = async (pred: () => Promise<boolean> | boolean, timeoutMs = 20000, what = 'condition'): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await pred()) return;
-    } catch {
-      /* retry */
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-};
 
 interface Started {
   commandName: string;

@@ -2,19 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MongoClient, MongoServerError, MongoWriteConcernError, ObjectId, ReadPreference, type CommandStartedEvent } from 'mongodb';
 import { startCluster, startSim, type Cluster, type SimHandle } from '../src/index.js';
+import { until } from './until.js';
 
-const until = async (pred: () => Promise<boolean> | boolean, timeoutMs = 20000, what = 'condition'): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await pred()) return;
-    } catch {
-      /* retry */
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-};
 
 describe('an uninitiated --replSet member, then a one-member set', () => {
   let sim: SimHandle;
