@@ -57,12 +57,13 @@ describe('TcpTransport', () => {
     conn.close();
   });
 
-  it('connects to IPv6 literals "[::1]:port"', async () => {
+  it('connects to IPv6 literals "[::1]:port"', async (ctx) => {
     let port: number;
     try {
       port = await listen('::1');
     } catch {
-      return; // no IPv6 loopback in this environment
+      ctx.skip('no IPv6 loopback (::1) on this machine'); // reported as skipped, not passed
+      return;
     }
     const conn = await connect({ transport: new TcpTransport(), address: `[::1]:${port}` });
     expect(conn.address).toBe(`[::1]:${port}`);
