@@ -4,6 +4,7 @@ import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { webBundleOptions } from './web-bundle-options.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -48,21 +49,7 @@ async function buildNode(pkg, entries) {
 
 for (const [pkg, entries] of nodeTargets) await buildNode(pkg, entries);
 
-// The browser bundle: everything (bson included) in one ESM file.
+// The browser bundle: everything (the BSON codec included) in one ESM file.
 const webEntry = path.join(root, 'packages/web-client/src/index.ts');
-if (existsSync(webEntry)) {
-  await build({
-    entryPoints: [webEntry],
-    outfile: path.join(root, 'packages/web-client/dist/index.js'),
-    bundle: true,
-    platform: 'browser',
-    format: 'esm',
-    target: 'es2022',
-    minify: true,
-    sourcemap: true,
-    conditions: ['source', 'browser'],
-    metafile: true,
-    logLevel: 'warning',
-  });
-}
+if (existsSync(webEntry)) await build(webBundleOptions(root));
 console.log('build: ok');
