@@ -19,7 +19,7 @@ import {
   type ConnectionString,
   type HostAddress,
 } from './connection-string.js';
-import { URI_OPTIONS, URI_OPTION_ALIASES, canonicalOptionName, normalizeKey, type UriOptionName } from './options.js';
+import { URI_OPTIONS, URI_OPTION_ALIASES, canonicalOptionName, copyOptionValue, normalizeKey, type UriOptionName } from './options.js';
 import { buildCredentials } from './credentials.js';
 import { resolveSrvConnectionString, type SrvResolver } from './srv.js';
 
@@ -201,17 +201,15 @@ function normalizeUserOptions(user: MongoClientOptions | undefined): NormalizedU
     if (name === undefined) throw new MongoParseError(`Option "${key}" is not supported`);
     let v = value;
     if (name === 'compressors' && typeof v === 'string') v = v.split(',');
-    const checked = URI_OPTIONS[name]!.schema.safeParse(v);
-    if (!checked.success) {
-      throw new MongoParseError(`Invalid value for option "${key}": ${JSON.stringify(value)} (${checked.error.issues[0]?.message ?? 'invalid'})`);
-    }
+    const reason = URI_OPTIONS[name]!.check(v);
+    if (reason !== undefined) throw new MongoParseError(`Invalid value for option "${key}": ${JSON.stringify(value)} (${reason})`);
     if (name === 'tls') {
-      if (tlsSeen && tlsSeen.value !== checked.data) {
+      if (tlsSeen && tlsSeen.value !== v) {
         throw new MongoParseError(`Options "${tlsSeen.key}" and "${key}" must have the same value`);
       }
-      tlsSeen = { key, value: checked.data };
+      tlsSeen = { key, value: v };
     }
-    uri[name] = checked.data;
+    uri[name] = copyOptionValue(v);
   }
   return { uri, code };
 }

@@ -1,15 +1,14 @@
 /**
  * The URI Options table (URI Options spec, "List of specified options"), one entry
  * per canonical option name. Each entry says how a connection-string value (always
- * a string) is converted, and carries the zod schema that validates the converted
- * value; the same schema validates values passed in code to `MongoClient`.
+ * a string) is converted, and carries the check that validates the converted
+ * value; the same check validates values passed in code to `MongoClient`.
  *
- * Pure: no I/O, no platform APIs.
+ * Pure: no I/O, no platform APIs. (The checks are hand-written: a schema library
+ * cost ~21 KB of the browser bundle for these few rules.)
  */
-// zod/mini: the tree-shakable build (the full zod adds ~100 KB gzip to the browser bundle).
-import * as z from 'zod/mini';
 
-/** How a connection-string value is converted before its schema checks it. */
+/** How a connection-string value is converted before its check runs. */
 export const OptionKind = Object.freeze({
   bool: 'bool',
   int: 'int',
@@ -25,93 +24,153 @@ export const OptionKind = Object.freeze({
 } as const);
 export type OptionKind = (typeof OptionKind)[keyof typeof OptionKind];
 
+/** Says what is wrong with a value ("expected ..."), or returns undefined when it is valid. */
+export type OptionCheck = (value: unknown) => string | undefined;
+
 export interface UriOptionSpec {
   readonly name: string;
   readonly kind: OptionKind;
   /** Validates the converted value (URI) and the value given in code (user options). */
-  readonly schema: z.ZodMiniType;
+  readonly check: OptionCheck;
 }
 
 const INT32_MAX = 2 ** 31 - 1;
-/** An int32 in [min, max]. */
-const intIn = (min: number, max = INT32_MAX) => z.int().check(z.minimum(min), z.maximum(max));
-/** A string of at least `min` characters. */
-const strMin = (min: number, message?: string) => z.string().check(z.minLength(min, message));
+/** The first reason `check` gives for any of `values`. */
+const firstReason = (values: readonly unknown[], check: OptionCheck): string | undefined => {
+  for (const v of values) {
+    const r = check(v);
+    if (r !== undefined) return r;
+  }
+  return undefined;
+};
+
+/** An integer in [min, max]; 64-bit options use Number.MAX_SAFE_INTEGER (JS numbers are exact up to 2^53). */
+const intIn =
+  (min: number, max = INT32_MAX): OptionCheck =>
+  (v) =>
+    Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max ? undefined : `expected an integer from ${min} to ${max}`;
+/** A string of at least `min` and at most `max` characters. */
+const strLen =
+  (min: number, max = Infinity): OptionCheck =>
+  (v) =>
+    typeof v === 'string' && v.length >= min && v.length <= max
+      ? undefined
+      : `expected a string${min > 0 ? ' that is not empty' : ''}${max < Infinity ? ` of at most ${max} characters` : ''}`;
+/** One of `values` (exact, case-sensitive). */
+const oneOf =
+  (...values: string[]): OptionCheck =>
+  (v) =>
+    values.includes(v as string) ? undefined : `expected one of ${values.join(', ')}`;
+/** An array whose every element passes `item` (holes count as undefined). */
+const listOf =
+  (item: OptionCheck): OptionCheck =>
+  (v) =>
+    Array.isArray(v) ? firstReason([...v], item) : 'expected a list';
+
+/**
+ * A plain object (literal, Object.create(null) or another realm's) with string
+ * keys only; each value passes `value` when given. An own "__proto__" key is ignored.
+ */
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const ctor: unknown = (v as { constructor?: unknown }).constructor;
+  return typeof ctor !== 'function' || Object.prototype.hasOwnProperty.call(Object(ctor.prototype), 'isPrototypeOf');
+}
+const ownEntries = (v: Record<string, unknown>): [string, unknown][] => Object.entries(v).filter(([k]) => k !== '__proto__');
+const record =
+  (value?: OptionCheck): OptionCheck =>
+  (v) =>
+    !isPlainObject(v) || Object.getOwnPropertySymbols(v).some((s) => Object.prototype.propertyIsEnumerable.call(v, s))
+      ? 'expected an object with string keys'
+      : value && firstReason(ownEntries(v).map(([, x]) => x), value);
+
+/**
+ * The value an accepted option keeps: lists and objects given in code are copied
+ * (one level for objects, elements for lists) so later changes by the caller do
+ * not reach the client.
+ */
+export function copyOptionValue(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(copyOptionValue);
+  return isPlainObject(v) ? Object.fromEntries(ownEntries(v)) : v;
+}
+
 const nonNegInt = intIn(0);
 const positiveInt = intIn(1);
-/** 64-bit per spec; JS numbers are exact up to 2^53. */
-const nonNegInt64 = z.int().check(z.minimum(0), z.maximum(Number.MAX_SAFE_INTEGER));
-const bool = z.boolean();
-const str = z.string();
-const strDict = z.record(z.string(), z.string());
+const nonNegInt64 = intIn(0, Number.MAX_SAFE_INTEGER);
+const bool: OptionCheck = (v) => (typeof v === 'boolean' ? undefined : 'expected true or false');
+const str = strLen(0);
+const nonEmptyStr = strLen(1);
+const strDict = record(str);
 
-/** RFC 6335 service name, allowing more than 15 characters (seedlist spec). */
-const srvServiceName = z.string().check(
-  z.minLength(1),
-  z.maxLength(62),
-  z.regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/, 'invalid SRV service name'),
-  z.refine((s: string) => /[A-Za-z]/.test(s) && !s.includes('--'), 'invalid SRV service name'),
-);
+/** RFC 6335 service name, allowing more than 15 characters (seedlist spec): 1-62 of [A-Za-z0-9-], a letter, no "--", no hyphen at either end. */
+const srvServiceName: OptionCheck = (v) =>
+  typeof v === 'string' && /^(?!.*--)(?=.*[A-Za-z])[A-Za-z0-9](?:[A-Za-z0-9-]{0,60}[A-Za-z0-9])?$/.test(v)
+    ? undefined
+    : 'invalid SRV service name: expected 1 to 62 letters, digits and hyphens with at least one letter, no "--" and no hyphen at either end';
+
+/** w: a non-negative integer or a non-empty string (e.g. "majority" or a tag set name). */
+const writeConcernW: OptionCheck = (v) =>
+  typeof v === 'string' ? nonEmptyStr(v) : nonNegInt(v) && 'expected a non-negative integer or a non-empty string';
 
 const entries: readonly UriOptionSpec[] = [
-  { name: 'appName', kind: OptionKind.string, schema: z.string().check(z.maxLength(128)) },
-  { name: 'authMechanism', kind: OptionKind.string, schema: str },
+  { name: 'appName', kind: OptionKind.string, check: strLen(0, 128) },
+  { name: 'authMechanism', kind: OptionKind.string, check: str },
   {
     name: 'authMechanismProperties',
     kind: OptionKind.dict,
     // Values given in code may be callbacks (OIDC) or arrays (ALLOWED_HOSTS).
-    schema: z.record(z.string(), z.unknown()),
+    check: record(),
   },
-  { name: 'authSource', kind: OptionKind.string, schema: strMin(1, 'authSource must not be empty') },
-  { name: 'compressors', kind: OptionKind.stringList, schema: z.array(z.enum(['snappy', 'zlib', 'zstd', 'none'])) },
-  { name: 'connectTimeoutMS', kind: OptionKind.int, schema: nonNegInt },
-  { name: 'directConnection', kind: OptionKind.bool, schema: bool },
-  { name: 'enableOverloadRetargeting', kind: OptionKind.bool, schema: bool },
-  { name: 'heartbeatFrequencyMS', kind: OptionKind.int, schema: intIn(500) },
-  { name: 'journal', kind: OptionKind.bool, schema: bool },
-  { name: 'loadBalanced', kind: OptionKind.bool, schema: bool },
-  { name: 'localThresholdMS', kind: OptionKind.int, schema: nonNegInt },
-  { name: 'maxAdaptiveRetries', kind: OptionKind.int, schema: nonNegInt },
-  { name: 'maxConnecting', kind: OptionKind.int, schema: positiveInt },
-  { name: 'maxIdleTimeMS', kind: OptionKind.int, schema: nonNegInt },
-  { name: 'maxPoolSize', kind: OptionKind.int, schema: nonNegInt },
+  { name: 'authSource', kind: OptionKind.string, check: nonEmptyStr },
+  { name: 'compressors', kind: OptionKind.stringList, check: listOf(oneOf('snappy', 'zlib', 'zstd', 'none')) },
+  { name: 'connectTimeoutMS', kind: OptionKind.int, check: nonNegInt },
+  { name: 'directConnection', kind: OptionKind.bool, check: bool },
+  { name: 'enableOverloadRetargeting', kind: OptionKind.bool, check: bool },
+  { name: 'heartbeatFrequencyMS', kind: OptionKind.int, check: intIn(500) },
+  { name: 'journal', kind: OptionKind.bool, check: bool },
+  { name: 'loadBalanced', kind: OptionKind.bool, check: bool },
+  { name: 'localThresholdMS', kind: OptionKind.int, check: nonNegInt },
+  { name: 'maxAdaptiveRetries', kind: OptionKind.int, check: nonNegInt },
+  { name: 'maxConnecting', kind: OptionKind.int, check: positiveInt },
+  { name: 'maxIdleTimeMS', kind: OptionKind.int, check: nonNegInt },
+  { name: 'maxPoolSize', kind: OptionKind.int, check: nonNegInt },
   // -1 means "no maximum"; the >= 90 / heartbeat rule is checked at server selection.
-  { name: 'maxStalenessSeconds', kind: OptionKind.int, schema: intIn(-1) },
-  { name: 'minPoolSize', kind: OptionKind.int, schema: nonNegInt },
-  { name: 'proxyHost', kind: OptionKind.string, schema: strMin(1) },
-  { name: 'proxyPassword', kind: OptionKind.string, schema: str },
-  { name: 'proxyPort', kind: OptionKind.int, schema: intIn(0, 65535) },
-  { name: 'proxyUsername', kind: OptionKind.string, schema: str },
-  { name: 'readConcernLevel', kind: OptionKind.string, schema: str },
+  { name: 'maxStalenessSeconds', kind: OptionKind.int, check: intIn(-1) },
+  { name: 'minPoolSize', kind: OptionKind.int, check: nonNegInt },
+  { name: 'proxyHost', kind: OptionKind.string, check: nonEmptyStr },
+  { name: 'proxyPassword', kind: OptionKind.string, check: str },
+  { name: 'proxyPort', kind: OptionKind.int, check: intIn(0, 65535) },
+  { name: 'proxyUsername', kind: OptionKind.string, check: str },
+  { name: 'readConcernLevel', kind: OptionKind.string, check: str },
   {
     name: 'readPreference',
     kind: OptionKind.string,
-    schema: z.enum(['primary', 'primaryPreferred', 'secondary', 'secondaryPreferred', 'nearest']),
+    check: oneOf('primary', 'primaryPreferred', 'secondary', 'secondaryPreferred', 'nearest'),
   },
-  { name: 'readPreferenceTags', kind: OptionKind.dictList, schema: z.array(strDict) },
-  { name: 'replicaSet', kind: OptionKind.string, schema: strMin(1) },
-  { name: 'retryReads', kind: OptionKind.bool, schema: bool },
-  { name: 'retryWrites', kind: OptionKind.bool, schema: bool },
-  { name: 'serverMonitoringMode', kind: OptionKind.string, schema: z.enum(['auto', 'stream', 'poll']) },
-  { name: 'serverSelectionTimeoutMS', kind: OptionKind.int, schema: nonNegInt },
-  { name: 'serverSelectionTryOnce', kind: OptionKind.bool, schema: bool },
-  { name: 'socketTimeoutMS', kind: OptionKind.int, schema: nonNegInt },
-  { name: 'srvMaxHosts', kind: OptionKind.int, schema: nonNegInt },
-  { name: 'srvServiceName', kind: OptionKind.string, schema: srvServiceName },
-  { name: 'timeoutMS', kind: OptionKind.int, schema: nonNegInt64 },
-  { name: 'tls', kind: OptionKind.bool, schema: bool },
-  { name: 'tlsAllowInvalidCertificates', kind: OptionKind.bool, schema: bool },
-  { name: 'tlsAllowInvalidHostnames', kind: OptionKind.bool, schema: bool },
-  { name: 'tlsCAFile', kind: OptionKind.string, schema: strMin(1) },
-  { name: 'tlsCertificateKeyFile', kind: OptionKind.string, schema: strMin(1) },
-  { name: 'tlsCertificateKeyFilePassword', kind: OptionKind.string, schema: str },
-  { name: 'tlsDisableCertificateRevocationCheck', kind: OptionKind.bool, schema: bool },
-  { name: 'tlsDisableOCSPEndpointCheck', kind: OptionKind.bool, schema: bool },
-  { name: 'tlsInsecure', kind: OptionKind.bool, schema: bool },
-  { name: 'w', kind: OptionKind.intOrString, schema: z.union([nonNegInt, z.string().check(z.minLength(1))]) },
-  { name: 'waitQueueTimeoutMS', kind: OptionKind.int, schema: nonNegInt },
-  { name: 'wTimeoutMS', kind: OptionKind.int, schema: nonNegInt64 },
-  { name: 'zlibCompressionLevel', kind: OptionKind.int, schema: intIn(-1, 9) },
+  { name: 'readPreferenceTags', kind: OptionKind.dictList, check: listOf(strDict) },
+  { name: 'replicaSet', kind: OptionKind.string, check: nonEmptyStr },
+  { name: 'retryReads', kind: OptionKind.bool, check: bool },
+  { name: 'retryWrites', kind: OptionKind.bool, check: bool },
+  { name: 'serverMonitoringMode', kind: OptionKind.string, check: oneOf('auto', 'stream', 'poll') },
+  { name: 'serverSelectionTimeoutMS', kind: OptionKind.int, check: nonNegInt },
+  { name: 'serverSelectionTryOnce', kind: OptionKind.bool, check: bool },
+  { name: 'socketTimeoutMS', kind: OptionKind.int, check: nonNegInt },
+  { name: 'srvMaxHosts', kind: OptionKind.int, check: nonNegInt },
+  { name: 'srvServiceName', kind: OptionKind.string, check: srvServiceName },
+  { name: 'timeoutMS', kind: OptionKind.int, check: nonNegInt64 },
+  { name: 'tls', kind: OptionKind.bool, check: bool },
+  { name: 'tlsAllowInvalidCertificates', kind: OptionKind.bool, check: bool },
+  { name: 'tlsAllowInvalidHostnames', kind: OptionKind.bool, check: bool },
+  { name: 'tlsCAFile', kind: OptionKind.string, check: nonEmptyStr },
+  { name: 'tlsCertificateKeyFile', kind: OptionKind.string, check: nonEmptyStr },
+  { name: 'tlsCertificateKeyFilePassword', kind: OptionKind.string, check: str },
+  { name: 'tlsDisableCertificateRevocationCheck', kind: OptionKind.bool, check: bool },
+  { name: 'tlsDisableOCSPEndpointCheck', kind: OptionKind.bool, check: bool },
+  { name: 'tlsInsecure', kind: OptionKind.bool, check: bool },
+  { name: 'w', kind: OptionKind.intOrString, check: writeConcernW },
+  { name: 'waitQueueTimeoutMS', kind: OptionKind.int, check: nonNegInt },
+  { name: 'wTimeoutMS', kind: OptionKind.int, check: nonNegInt64 },
+  { name: 'zlibCompressionLevel', kind: OptionKind.int, check: intIn(-1, 9) },
 ];
 
 /** Canonical name -> spec. */
@@ -197,7 +256,7 @@ export function parseKeyValuePairs(raw: string): Record<string, string> | undefi
   return out;
 }
 
-/** Converts a decoded connection-string value for `spec` and validates it with the spec's schema. */
+/** Converts a decoded connection-string value for `spec` and validates it with the spec's check. */
 export function convertUriValue(spec: UriOptionSpec, raw: string): ConvertResult {
   let value: unknown;
   switch (spec.kind) {
@@ -242,7 +301,6 @@ export function convertUriValue(spec: UriOptionSpec, raw: string): ConvertResult
       throw new Error(`unknown option kind ${String(never)}`);
     }
   }
-  const checked = spec.schema.safeParse(value);
-  if (!checked.success) return { ok: false, reason: checked.error.issues[0]?.message ?? 'invalid value' };
-  return { ok: true, value: checked.data };
+  const reason = spec.check(value);
+  return reason === undefined ? { ok: true, value } : { ok: false, reason };
 }
