@@ -20,17 +20,25 @@ import {
 type RangeTable = Uint32Array;
 
 function decodeTable(encoded: string): RangeTable {
-  const parts = encoded.split(',');
-  const out = new Uint32Array(parts.length * 2);
+  const numbers: number[] = [];
+  let leading = 0;
+  for (let i = 0; i < encoded.length; i++) {
+    const digit = encoded.charCodeAt(i) - 0x28;
+    if (digit >= 32) {
+      leading = leading * 20 + digit - 32;
+    } else {
+      numbers.push(leading * 32 + digit);
+      leading = 0;
+    }
+  }
+  // numbers: gap0, span0, gap1, span1, ...
+  const out = new Uint32Array(numbers.length);
   let next = 0;
-  parts.forEach((part, i) => {
-    const dot = part.indexOf('.');
-    const start = next + parseInt(part.slice(0, dot), 36);
-    const end = start + parseInt(part.slice(dot + 1), 36);
-    out[2 * i] = start;
-    out[2 * i + 1] = end;
-    next = end + 1;
-  });
+  for (let i = 0; i < numbers.length; i += 2) {
+    out[i] = next + numbers[i]!;
+    out[i + 1] = out[i]! + numbers[i + 1]!;
+    next = out[i + 1]! + 1;
+  }
   return out;
 }
 
@@ -77,7 +85,7 @@ export interface SaslprepOptions {
 }
 
 /** Test hooks: membership in the RFC 3454 tables. */
-export const saslprepTables = Object.freeze({
+export const saslprepTables = /* @__PURE__ */ Object.freeze({
   isUnassigned: (cp: number): boolean => inTable(getTables().unassigned, cp),
   isMappedToNothing: (cp: number): boolean => inTable(getTables().mappedToNothing, cp),
   isNonAsciiSpace: (cp: number): boolean => inTable(getTables().nonAsciiSpace, cp),
@@ -87,10 +95,8 @@ export const saslprepTables = Object.freeze({
 });
 
 function codePoints(s: string): number[] {
-  const out: number[] = [];
-  // for..of iterates by code point; lone surrogates come through as themselves (C.5).
-  for (const ch of s) out.push(ch.codePointAt(0)!);
-  return out;
+  // Array.from iterates by code point; lone surrogates come through as themselves (C.5).
+  return Array.from(s, (ch) => ch.codePointAt(0)!);
 }
 
 /** Prepare `input` with SASLprep; throws MongoInvalidArgumentError if it is not allowed. */
@@ -100,9 +106,10 @@ export function saslprep(input: string, options: SaslprepOptions = {}): string {
 
   // 1. Map: non-ASCII space (C.1.2) -> U+0020; "commonly mapped to nothing" (B.1) -> removed.
   let mapped = '';
-  for (const cp of codePoints(input)) {
+  for (const ch of input) {
+    const cp = ch.codePointAt(0)!;
     if (inTable(t.nonAsciiSpace, cp)) mapped += ' ';
-    else if (!inTable(t.mappedToNothing, cp)) mapped += String.fromCodePoint(cp);
+    else if (!inTable(t.mappedToNothing, cp)) mapped += ch;
   }
 
   // 2. Normalize: Unicode normalization form KC.
@@ -110,16 +117,12 @@ export function saslprep(input: string, options: SaslprepOptions = {}): string {
   const cps = codePoints(normalized);
 
   // 3. Prohibit: C.1.2, C.2.1, C.2.2, C.3, C.4, C.5, C.6, C.7, C.8, C.9.
-  for (const cp of cps) {
-    if (inTable(t.prohibited, cp)) throw new MongoInvalidArgumentError('SASLprep: string contains a prohibited character');
+  if (cps.some((cp) => inTable(t.prohibited, cp))) {
+    throw new MongoInvalidArgumentError('SASLprep: string contains a prohibited character');
   }
   // Unassigned code points (A.1), for stored strings.
-  if (!options.allowUnassigned) {
-    for (const cp of cps) {
-      if (inTable(t.unassigned, cp)) {
-        throw new MongoInvalidArgumentError('SASLprep: string contains a code point unassigned in Unicode 3.2');
-      }
-    }
+  if (!options.allowUnassigned && cps.some((cp) => inTable(t.unassigned, cp))) {
+    throw new MongoInvalidArgumentError('SASLprep: string contains a code point unassigned in Unicode 3.2');
   }
 
   // 4. Bidirectional characters (RFC 3454 §6).
