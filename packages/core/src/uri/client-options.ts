@@ -7,7 +7,8 @@
  * resolveSrvConnectionString(parseConnectionString(uri), resolver), options)`, or
  * use `resolveClientOptionsWithSrv`.
  */
-import { MongoInvalidArgumentError, MongoParseError } from '../errors.js';
+import { MongoInvalidArgumentError } from '../errors.js';
+import type { ServerMonitoringMode } from '../sdam/monitor.js';
 import type { MongoCredentials } from '../connection/types.js';
 import { ReadPreference, type ReadPreferenceLike, type ReadPreferenceMode, type TagSet } from '../selection/read-preference.js';
 import { ReadConcern, type ReadConcernLike } from '../concern/read-concern.js';
@@ -19,12 +20,12 @@ import {
   type ConnectionString,
   type HostAddress,
 } from './connection-string.js';
-import { URI_OPTIONS, URI_OPTION_ALIASES, canonicalOptionName, copyOptionValue, normalizeKey, type UriOptionName } from './options.js';
+import { URI_OPTIONS, canonicalOptionName, copyOptionValue } from './options.js';
+import { fail } from './fail.js';
 import { buildCredentials } from './credentials.js';
 import { resolveSrvConnectionString, type SrvResolver } from './srv.js';
 
-export const ServerMonitoringMode = Object.freeze({ auto: 'auto', stream: 'stream', poll: 'poll' } as const);
-export type ServerMonitoringMode = (typeof ServerMonitoringMode)[keyof typeof ServerMonitoringMode];
+export type { ServerMonitoringMode };
 
 export type Compressor = 'snappy' | 'zlib' | 'zstd';
 
@@ -170,13 +171,32 @@ export const DEFAULT_CLIENT_OPTIONS = Object.freeze({
   retryReads: true,
   retryWrites: true,
   zlibCompressionLevel: -1,
-  serverMonitoringMode: ServerMonitoringMode.auto,
+  serverMonitoringMode: 'auto',
   srvMaxHosts: 0,
   srvServiceName: 'mongodb',
 } as const);
 
 /** Keys of MongoClientOptions that are not URI options (validated here, passed through). */
 const CODE_ONLY = new Set(['auth', 'readConcern', 'readPreference', 'writeConcern', 'transport', 'srvResolver', 'tlsFileReader', 'serverApi', 'driverInfo', 'monitorCommands']);
+
+/**
+ * URI options that MongoOptions does not carry as they are: they become the
+ * credentials, the read preference and the read / write concerns. Every other URI
+ * option is a MongoOptions field of the same name (its value, else its default,
+ * else false for a boolean, else undefined).
+ */
+const NOT_CARRIED = new Set([
+  'authMechanism',
+  'authMechanismProperties',
+  'authSource',
+  'journal',
+  'maxStalenessSeconds',
+  'readConcernLevel',
+  'readPreference',
+  'readPreferenceTags',
+  'w',
+  'wTimeoutMS',
+]);
 
 interface NormalizedUserOptions {
   uri: Record<string, unknown>;
@@ -187,27 +207,22 @@ interface NormalizedUserOptions {
 function normalizeUserOptions(user: MongoClientOptions | undefined): NormalizedUserOptions {
   const uri: Record<string, unknown> = {};
   const code: Record<string, unknown> = {};
-  if (user === undefined || user === null) return { uri, code };
-  if (typeof user !== 'object') throw new MongoParseError('MongoClient options must be an object');
-  let tlsSeen: { key: string; value: unknown } | undefined;
-  for (const [key, value] of Object.entries(user)) {
+  if (user != null && typeof user !== 'object') fail('MongoClient options must be an object');
+  let tlsKey: string | undefined; // the last of "tls" / "ssl" given
+  for (const [key, value] of Object.entries(user ?? {})) {
     if (value === undefined) continue;
     if (CODE_ONLY.has(key)) {
       code[key] = value;
       continue;
     }
-    const alias = URI_OPTION_ALIASES[normalizeKey(key)];
-    const name: UriOptionName | undefined = alias ? alias.name : canonicalOptionName(key);
-    if (name === undefined) throw new MongoParseError(`Option "${key}" is not supported`);
-    let v = value;
-    if (name === 'compressors' && typeof v === 'string') v = v.split(',');
-    const reason = URI_OPTIONS[name]!.check(v);
-    if (reason !== undefined) throw new MongoParseError(`Invalid value for option "${key}": ${JSON.stringify(value)} (${reason})`);
+    const name = canonicalOptionName(key);
+    if (name === undefined) fail(`Option "${key}" is not supported`);
+    const v: unknown = name === 'compressors' && typeof value === 'string' ? value.split(',') : value;
+    const reason = URI_OPTIONS[name].check(v);
+    if (reason !== undefined) fail(`Invalid value for option "${key}": ${JSON.stringify(value)} (${reason})`);
     if (name === 'tls') {
-      if (tlsSeen && tlsSeen.value !== v) {
-        throw new MongoParseError(`Options "${tlsSeen.key}" and "${key}" must have the same value`);
-      }
-      tlsSeen = { key, value: v };
+      if (tlsKey !== undefined && uri.tls !== v) fail(`Options "${tlsKey}" and "${key}" must have the same value`);
+      tlsKey = key;
     }
     uri[name] = copyOptionValue(v);
   }
@@ -215,7 +230,7 @@ function normalizeUserOptions(user: MongoClientOptions | undefined): NormalizedU
 }
 
 function asParseError(e: unknown): never {
-  if (e instanceof MongoInvalidArgumentError) throw new MongoParseError(e.message, { cause: e });
+  if (e instanceof MongoInvalidArgumentError) fail(e.message, e);
   throw e;
 }
 
@@ -233,6 +248,16 @@ function buildReadPreference(merged: Record<string, unknown>, code: Record<strin
   }
 }
 
+function buildServerApi(sa: unknown): MongoOptions['serverApi'] {
+  if (sa === undefined) return undefined;
+  const api = typeof sa === 'string' ? { version: sa } : (sa as { version?: unknown } | null);
+  if (typeof api !== 'object' || api === null || typeof api.version !== 'string') {
+    fail('Option "serverApi" must be a version string or { version, strict?, deprecationErrors? }');
+  }
+  if (api.version !== '1') fail(`Invalid serverApi version "${api.version}"; supported: "1"`);
+  return api as MongoOptions['serverApi'];
+}
+
 /**
  * Validates and merges a connection string (or a parsed / SRV-resolved
  * ConnectionString) with the options given in code, and fills every default.
@@ -242,20 +267,20 @@ export function resolveClientOptions(uriOrCs: string | ConnectionString, userOpt
   const cs = typeof uriOrCs === 'string' ? parseConnectionString(uriOrCs) : uriOrCs;
   const { uri: userUri, code } = normalizeUserOptions(userOptions);
   const o: Record<string, unknown> = { ...cs.options, ...userUri };
-  const isSrv = cs.scheme === ConnectionStringScheme.mongodbSrv;
 
   // The URI Options spec's TLS conflicts apply to the merged options too.
-  if (userUri.tlsInsecure !== undefined || userUri.tlsAllowInvalidCertificates !== undefined || userUri.tlsAllowInvalidHostnames !== undefined) {
-    const insecure = o.tlsInsecure !== undefined;
-    if (insecure && (o.tlsAllowInvalidCertificates !== undefined || o.tlsAllowInvalidHostnames !== undefined)) {
-      throw new MongoParseError('Option "tlsInsecure" must not be combined with tlsAllowInvalidCertificates or tlsAllowInvalidHostnames');
-    }
+  if (
+    (userUri.tlsInsecure !== undefined || userUri.tlsAllowInvalidCertificates !== undefined || userUri.tlsAllowInvalidHostnames !== undefined) &&
+    o.tlsInsecure !== undefined &&
+    (o.tlsAllowInvalidCertificates !== undefined || o.tlsAllowInvalidHostnames !== undefined)
+  ) {
+    fail('Option "tlsInsecure" must not be combined with tlsAllowInvalidCertificates or tlsAllowInvalidHostnames');
   }
   validateOptionCombination(cs.scheme, cs.hosts, o);
 
   // Credentials: code `auth` overrides the userinfo.
   const auth = code.auth as MongoClientOptions['auth'];
-  if (auth !== undefined && (typeof auth !== 'object' || auth === null)) throw new MongoParseError('Option "auth" must be an object');
+  if (auth !== undefined && (typeof auth !== 'object' || auth === null)) fail('Option "auth" must be an object');
   const credentials = buildCredentials({
     username: auth?.username ?? cs.auth?.username,
     password: auth?.password ?? cs.auth?.password,
@@ -284,80 +309,38 @@ export function resolveClientOptions(uriOrCs: string | ConnectionString, userOpt
     return asParseError(e);
   }
 
+  const serverApi = buildServerApi(code.serverApi);
+  if (code.monitorCommands !== undefined && typeof code.monitorCommands !== 'boolean') fail('Option "monitorCommands" must be a boolean');
+
+  const carried: Record<string, unknown> = {};
+  const defaults: Readonly<Record<string, unknown>> = DEFAULT_CLIENT_OPTIONS;
+  for (const [name, spec] of Object.entries(URI_OPTIONS)) {
+    if (!NOT_CARRIED.has(name)) carried[name] = o[name] ?? defaults[name] ?? (spec.kind === 'bool' ? false : undefined);
+  }
   const tlsInsecure = o.tlsInsecure === true;
   const implicitTls =
-    isSrv ||
+    cs.scheme === ConnectionStringScheme.mongodbSrv ||
     o.tlsCAFile !== undefined ||
     o.tlsCertificateKeyFile !== undefined ||
-    o.tlsInsecure === true ||
+    tlsInsecure ||
     o.tlsAllowInvalidCertificates === true ||
     o.tlsAllowInvalidHostnames === true;
-
-  let serverApi: MongoOptions['serverApi'];
-  if (code.serverApi !== undefined) {
-    const sa = code.serverApi;
-    if (typeof sa === 'string') serverApi = { version: sa };
-    else if (typeof sa === 'object' && sa !== null && typeof (sa as { version?: unknown }).version === 'string') {
-      serverApi = sa as { version: string };
-    } else throw new MongoParseError('Option "serverApi" must be a version string or { version, strict?, deprecationErrors? }');
-    if (serverApi.version !== '1') throw new MongoParseError(`Invalid serverApi version "${serverApi.version}"; supported: "1"`);
-  }
-  if (code.monitorCommands !== undefined && typeof code.monitorCommands !== 'boolean') {
-    throw new MongoParseError('Option "monitorCommands" must be a boolean');
-  }
-
-  const D = DEFAULT_CLIENT_OPTIONS;
-  const num = (name: UriOptionName, dflt: number): number => (o[name] as number | undefined) ?? dflt;
   const compressors = ((o.compressors as string[] | undefined) ?? []).filter((c): c is Compressor => c !== 'none');
-  const str = (name: UriOptionName): string | undefined => o[name] as string | undefined;
 
   return Object.freeze({
+    ...carried,
     scheme: cs.scheme,
     hosts: cs.hosts,
     srvHost: cs.srvHost,
     dbName: cs.auth?.db ?? 'test',
     credentials,
-    appName: str('appName'),
-    replicaSet: str('replicaSet'),
-    directConnection: o.directConnection === true,
-    loadBalanced: o.loadBalanced === true,
-    serverSelectionTimeoutMS: num('serverSelectionTimeoutMS', D.serverSelectionTimeoutMS),
-    serverSelectionTryOnce: o.serverSelectionTryOnce === true,
-    heartbeatFrequencyMS: num('heartbeatFrequencyMS', D.heartbeatFrequencyMS),
-    localThresholdMS: num('localThresholdMS', D.localThresholdMS),
-    connectTimeoutMS: num('connectTimeoutMS', D.connectTimeoutMS),
-    socketTimeoutMS: num('socketTimeoutMS', D.socketTimeoutMS),
-    maxPoolSize: num('maxPoolSize', D.maxPoolSize),
-    minPoolSize: num('minPoolSize', D.minPoolSize),
-    maxIdleTimeMS: num('maxIdleTimeMS', D.maxIdleTimeMS),
-    maxConnecting: num('maxConnecting', D.maxConnecting),
-    waitQueueTimeoutMS: num('waitQueueTimeoutMS', D.waitQueueTimeoutMS),
-    retryReads: (o.retryReads as boolean | undefined) ?? D.retryReads,
-    retryWrites: (o.retryWrites as boolean | undefined) ?? D.retryWrites,
     readPreference,
     readConcern,
     writeConcern,
     tls: (o.tls as boolean | undefined) ?? implicitTls,
-    tlsCAFile: str('tlsCAFile'),
-    tlsCertificateKeyFile: str('tlsCertificateKeyFile'),
-    tlsCertificateKeyFilePassword: str('tlsCertificateKeyFilePassword'),
     tlsAllowInvalidCertificates: tlsInsecure || o.tlsAllowInvalidCertificates === true,
     tlsAllowInvalidHostnames: tlsInsecure || o.tlsAllowInvalidHostnames === true,
-    tlsInsecure,
-    tlsDisableCertificateRevocationCheck: o.tlsDisableCertificateRevocationCheck === true,
-    tlsDisableOCSPEndpointCheck: o.tlsDisableOCSPEndpointCheck === true,
     compressors: Object.freeze([...new Set(compressors)]),
-    zlibCompressionLevel: num('zlibCompressionLevel', D.zlibCompressionLevel),
-    serverMonitoringMode: (o.serverMonitoringMode as ServerMonitoringMode | undefined) ?? D.serverMonitoringMode,
-    srvMaxHosts: num('srvMaxHosts', D.srvMaxHosts),
-    srvServiceName: str('srvServiceName') ?? D.srvServiceName,
-    timeoutMS: o.timeoutMS as number | undefined,
-    proxyHost: str('proxyHost'),
-    proxyPort: o.proxyPort as number | undefined,
-    proxyUsername: str('proxyUsername'),
-    proxyPassword: str('proxyPassword'),
-    maxAdaptiveRetries: o.maxAdaptiveRetries as number | undefined,
-    enableOverloadRetargeting: o.enableOverloadRetargeting === true,
     transport: code.transport,
     srvResolver: code.srvResolver,
     tlsFileReader: code.tlsFileReader as MongoOptions['tlsFileReader'],
@@ -365,7 +348,7 @@ export function resolveClientOptions(uriOrCs: string | ConnectionString, userOpt
     driverInfo: code.driverInfo as MongoOptions['driverInfo'],
     monitorCommands: code.monitorCommands === true,
     warnings: cs.warnings,
-  });
+  }) as MongoOptions;
 }
 
 /** Parses `uri`, resolves SRV/TXT records when it is mongodb+srv, then `resolveClientOptions`. */

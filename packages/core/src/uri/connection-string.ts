@@ -6,17 +6,8 @@
  * Errors throw `MongoParseError`; invalid values of known options, unknown keys,
  * repeated keys and deprecated keys are ignored with a message in `warnings`.
  */
-import { MongoParseError } from '../errors.js';
-import {
-  CONFLICTING_TLS_OPTIONS,
-  PROXY_OPTIONS,
-  URI_OPTIONS,
-  URI_OPTION_ALIASES,
-  canonicalOptionName,
-  convertUriValue,
-  normalizeKey,
-  type UriOptionName,
-} from './options.js';
+import { fail } from './fail.js';
+import { DEPRECATED_KEYS, URI_OPTIONS, canonicalOptionName, convertUriValue, normalizeKey, type UriOptionName } from './options.js';
 
 export const DEFAULT_PORT = 27017;
 
@@ -70,102 +61,81 @@ export interface ConnectionString {
 
 // ---------------------------------------------------------------- decoding helpers
 
-const PCT_ESCAPE = /%(?![0-9A-Fa-f]{2})/;
-
-/** Percent-decodes `s`; throws MongoParseError naming `what` on a malformed escape. */
+/**
+ * Percent-decodes `s`; throws MongoParseError naming `what` on a "%" that does not
+ * start an escape or on escapes that are not UTF-8.
+ */
 export function percentDecode(s: string, what: string): string {
-  if (!s.includes('%')) return s;
-  if (PCT_ESCAPE.test(s)) throw new MongoParseError(`${what} contains a "%" that is not a valid percent-encoding`);
   try {
     return decodeURIComponent(s);
   } catch (cause) {
-    throw new MongoParseError(`${what} is not valid percent-encoded UTF-8`, { cause });
+    return fail(`${what} contains a "%" that is not a percent-encoding (like %2F), or escapes that are not UTF-8`, cause);
   }
 }
 
+/** The parts of a connection string (Connection String spec, "General Syntax"); userinfo ends at the last "@" before the path. */
+const URI_PARTS = /^(mongodb(?:\+srv)?):\/\/(?:([^/?]*)@)?([^/?]*)(?:\/([^?]*))?(?:\?([^]*))?$/;
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 /** Characters never valid in a host name (after decoding). */
 const BAD_HOSTNAME_CHARS = /[\s/\\@?#[\]%:,]/;
+const BAD_DB_CHARS = /[/\\ "$]/;
 
 function parsePort(raw: string, hostText: string): number {
-  if (!/^\d+$/.test(raw)) throw new MongoParseError(`Invalid port "${raw}" in host "${hostText}": must be an integer`);
+  if (!/^\d+$/.test(raw)) fail(`Invalid port "${raw}" in host "${hostText}": must be an integer`);
   const port = Number(raw);
-  if (port < 1 || port > 65535) {
-    throw new MongoParseError(`Invalid port ${raw} in host "${hostText}": must be between 1 and 65535`);
-  }
+  if (port < 1 || port > 65535) fail(`Invalid port ${raw} in host "${hostText}": must be between 1 and 65535`);
   return port;
 }
 
-interface ParsedHost extends HostAddress {
-  readonly explicitPort: boolean;
+/** A host as written: `port` is undefined when the string gives none. */
+interface ParsedHost {
+  readonly host: string;
+  readonly port: number | undefined;
+  readonly type: HostType;
 }
 
 function parseHost(text: string): ParsedHost {
-  if (text === '') throw new MongoParseError('Empty host in connection string');
+  if (text === '') fail('Empty host in connection string');
   if (text.startsWith('[')) {
     const end = text.indexOf(']');
-    if (end === -1) throw new MongoParseError(`Unterminated IPv6 literal "${text}": missing "]"`);
+    if (end === -1) fail(`Unterminated IPv6 literal "${text}": missing "]"`);
     const host = text.slice(1, end);
-    if (host === '' || !/^[0-9A-Fa-f:.]+(%[^\]]+)?$/.test(host) || !host.includes(':')) {
-      throw new MongoParseError(`Invalid IPv6 literal "${text}"`);
-    }
+    if (!/^[0-9A-Fa-f:.]+(%[^\]]+)?$/.test(host) || !host.includes(':')) fail(`Invalid IPv6 literal "${text}"`);
     const rest = text.slice(end + 1);
-    if (rest === '') return { host: host.toLowerCase(), port: DEFAULT_PORT, type: HostType.ipv6, explicitPort: false };
-    if (!rest.startsWith(':')) throw new MongoParseError(`Unexpected "${rest}" after IPv6 literal in host "${text}"`);
-    return { host: host.toLowerCase(), port: parsePort(rest.slice(1), text), type: HostType.ipv6, explicitPort: true };
+    if (rest !== '' && !rest.startsWith(':')) fail(`Unexpected "${rest}" after IPv6 literal in host "${text}"`);
+    return { host: host.toLowerCase(), port: rest === '' ? undefined : parsePort(rest.slice(1), text), type: HostType.ipv6 };
   }
   if (/%2f/i.test(text)) {
     const path = percentDecode(text, `Host "${text}"`);
-    if (!path.endsWith('.sock')) {
-      throw new MongoParseError(`Unsupported host "${path}": UNIX domain socket paths must end in ".sock"`);
-    }
-    return { host: path, port: DEFAULT_PORT, type: HostType.unix, explicitPort: false };
+    if (!path.endsWith('.sock')) fail(`Unsupported host "${path}": UNIX domain socket paths must end in ".sock"`);
+    return { host: path, port: undefined, type: HostType.unix };
   }
-  let hostText = text;
-  let port = DEFAULT_PORT;
-  let explicitPort = false;
   const colon = text.lastIndexOf(':');
-  if (colon !== -1) {
-    hostText = text.slice(0, colon);
-    port = parsePort(text.slice(colon + 1), text);
-    explicitPort = true;
-  }
-  if (hostText === '') throw new MongoParseError(`Empty host name in "${text}"`);
-  if (hostText.includes(':')) {
-    throw new MongoParseError(`Invalid host "${text}": IPv6 addresses must be written in brackets, and only one port is allowed`);
-  }
+  const hostText = colon === -1 ? text : text.slice(0, colon);
+  const port = colon === -1 ? undefined : parsePort(text.slice(colon + 1), text);
+  if (hostText === '') fail(`Empty host name in "${text}"`);
+  if (hostText.includes(':')) fail(`Invalid host "${text}": IPv6 addresses must be written in brackets, and only one port is allowed`);
   const host = percentDecode(hostText, `Host "${text}"`);
-  if (BAD_HOSTNAME_CHARS.test(host)) throw new MongoParseError(`Invalid host name "${host}"`);
+  if (BAD_HOSTNAME_CHARS.test(host)) fail(`Invalid host name "${host}"`);
   const m = IPV4.exec(host);
-  if (m && m.slice(1).every((o) => Number(o) <= 255)) return { host, port, type: HostType.ipv4, explicitPort };
-  return { host: host.toLowerCase(), port, type: HostType.hostname, explicitPort };
+  if (m && m.slice(1).every((o) => Number(o) <= 255)) return { host, port, type: HostType.ipv4 };
+  return { host: host.toLowerCase(), port, type: HostType.hostname };
 }
 
 function parseUserInfo(raw: string): { username: string; password: string | null } {
-  if (raw.includes('@')) {
-    throw new MongoParseError('Username and password must be URL encoded: the userinfo contains an unescaped "@"');
-  }
-  const colons = raw.split(':').length - 1;
-  if (colons > 1) {
-    throw new MongoParseError('Username and password must be URL encoded: the userinfo contains more than one unescaped ":"');
-  }
-  if (PCT_ESCAPE.test(raw)) {
-    throw new MongoParseError('Username and password must be URL encoded: the userinfo contains a "%" that is not a percent-encoding');
-  }
+  const unescaped = raw.includes('@') ? '"@"' : /:[^]*:/.test(raw) ? '":" after the one between username and password' : undefined;
+  if (unescaped) fail(`Username and password must be URL encoded: the userinfo contains an unescaped ${unescaped}`);
   const i = raw.indexOf(':');
   const username = percentDecode(i === -1 ? raw : raw.slice(0, i), 'Username');
   const password = i === -1 ? null : percentDecode(raw.slice(i + 1), 'Password');
-  if (username === '') throw new MongoParseError('Username must not be empty when userinfo ("...@") is given');
+  if (username === '') fail('Username must not be empty when userinfo ("...@") is given');
   return { username, password };
 }
-
-const BAD_DB_CHARS = /[/\\ "$]/;
 
 // ---------------------------------------------------------------- options
 
 interface Pair {
   readonly key: string; // as written (decoded)
-  readonly lower: string;
   readonly value: string; // decoded
 }
 
@@ -175,14 +145,25 @@ export function splitQuery(query: string, where = 'connection string'): Pair[] {
   for (const part of query.split('&')) {
     if (part === '') continue;
     const eq = part.indexOf('=');
-    if (eq === -1) throw new MongoParseError(`Option "${part}" in the ${where} has no "=" and no value`);
-    if (eq === 0) throw new MongoParseError(`Option "${part}" in the ${where} has an empty key`);
+    if (eq < 1) fail(`Option "${part}" in the ${where} has ${eq ? 'no "=" and no value' : 'an empty key'}`);
     const key = percentDecode(part.slice(0, eq), `Option key "${part.slice(0, eq)}"`);
-    const value = percentDecode(part.slice(eq + 1), `Value of option "${key}"`);
-    pairs.push({ key, lower: normalizeKey(key), value });
+    pairs.push({ key, value: percentDecode(part.slice(eq + 1), `Value of option "${key}"`) });
   }
   return pairs;
 }
+
+/**
+ * TLS options of which at most one may be given (URI Options spec, "Conflicting
+ * TLS options"), except that tlsAllowInvalidHostnames conflicts only with
+ * tlsInsecure.
+ */
+const EXCLUSIVE_TLS_OPTIONS = [
+  'tlsInsecure',
+  'tlsAllowInvalidCertificates',
+  'tlsAllowInvalidHostnames',
+  'tlsDisableOCSPEndpointCheck',
+  'tlsDisableCertificateRevocationCheck',
+] as const;
 
 /**
  * Applies the option pairs in order. Returns the options by canonical name and
@@ -192,80 +173,70 @@ export function splitQuery(query: string, where = 'connection string'): Pair[] {
  */
 export function parseOptionPairs(pairs: readonly Pair[], warnings: string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  const seen = new Map<string, number>(); // canonical name -> times written (incl. aliases)
-  const deprecatedUses: { alias: string; name: UriOptionName; value: string }[] = [];
-  const tlsValues: { key: string; value: unknown }[] = [];
+  const counts = new Map<UriOptionName, number>(); // times each option was written, aliases included
+  const current = new Set<UriOptionName>(); // options written under a key that is not deprecated
+  const deprecated: Pair[] = [];
+  const tls: Pair[] = []; // valid tls / ssl pairs
+
+  const apply = (name: UriOptionName, p: Pair): void => {
+    if (name === 'authSource' && p.value === '') fail('authSource must not be empty');
+    const spec = URI_OPTIONS[name];
+    const r = convertUriValue(spec, p.value);
+    if (!r.ok) {
+      warnings.push(`Unsupported value for "${p.key}": "${p.value}" (${r.reason}); option ignored`);
+    } else if (spec.kind === 'dictList') {
+      out[name] = [...((out[name] as unknown[] | undefined) ?? []), ...(r.value as unknown[])];
+    } else {
+      if (name === 'tls') tls.push(p);
+      out[name] = r.value;
+    }
+  };
 
   for (const p of pairs) {
-    const alias = URI_OPTION_ALIASES[p.lower];
-    const name = alias ? alias.name : canonicalOptionName(p.lower);
+    const name = canonicalOptionName(p.key);
     if (name === undefined) {
       warnings.push(`Unsupported option '${p.key}'`);
       continue;
     }
-    seen.set(name, (seen.get(name) ?? 0) + 1);
-    if (alias?.deprecated) {
-      deprecatedUses.push({ alias: p.key, name, value: p.value });
-      continue;
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+    if (DEPRECATED_KEYS.has(normalizeKey(p.key))) {
+      deprecated.push(p);
+    } else {
+      current.add(name);
+      apply(name, p);
     }
-    applyOne(out, name, p.key, p.value, warnings, tlsValues);
   }
 
-  for (const d of deprecatedUses) {
-    const replacementGiven = pairs.some((p) => !URI_OPTION_ALIASES[p.lower] && canonicalOptionName(p.lower) === d.name);
-    if (replacementGiven) {
-      warnings.push(`Deprecated key "${d.alias}" present and ignored as found replacement "${d.name}" value`);
-      continue;
+  const deprecatedNames = new Set<UriOptionName>();
+  for (const p of deprecated) {
+    const name = DEPRECATED_KEYS.get(normalizeKey(p.key))!;
+    deprecatedNames.add(name);
+    if (current.has(name)) {
+      warnings.push(`Deprecated key "${p.key}" present and ignored as found replacement "${name}" value`);
+    } else {
+      warnings.push(`Deprecated key "${p.key}" has been replaced with "${name}"`);
+      apply(name, p);
     }
-    warnings.push(`Deprecated key "${d.alias}" has been replaced with "${d.name}"`);
-    applyOne(out, d.name, d.alias, d.value, warnings, tlsValues);
   }
 
   // Repeated keys: the last value wins (except lists, which accumulate), with a warning.
-  for (const [name, n] of seen) {
+  for (const [name, n] of counts) {
     if (n < 2) continue;
-    if ((PROXY_OPTIONS as readonly string[]).includes(name)) {
-      throw new MongoParseError(`Proxy option "${name}" must not be given more than once`);
+    if (name.startsWith('proxy')) fail(`Proxy option "${name}" must not be given more than once`);
+    if (name !== 'tls' && URI_OPTIONS[name].kind !== 'dictList' && !deprecatedNames.has(name)) {
+      warnings.push(`Option "${name}" was given ${n} times; the last value is used`);
     }
-    if (name === 'tls' || URI_OPTIONS[name]?.kind === 'dictList') continue;
-    if (!deprecatedUses.some((d) => d.name === name)) warnings.push(`Option "${name}" was given ${n} times; the last value is used`);
   }
 
   // tls and ssl: every instance must agree.
-  const distinct = new Set(tlsValues.map((t) => t.value));
-  if (distinct.size > 1) {
-    throw new MongoParseError(`All instances of "tls" and "ssl" must have the same value (got ${tlsValues.map((t) => `${t.key}=${String(t.value)}`).join(', ')})`);
+  if (new Set(tls.map((p) => p.value)).size > 1) {
+    fail(`All instances of "tls" and "ssl" must have the same value (got ${tls.map((p) => `${p.key}=${p.value}`).join(', ')})`);
   }
 
-  for (const [a, b] of CONFLICTING_TLS_OPTIONS) {
-    if (seen.has(a) && seen.has(b)) throw new MongoParseError(`Options "${a}" and "${b}" must not both be specified`);
-  }
+  const given = EXCLUSIVE_TLS_OPTIONS.filter((name) => counts.has(name));
+  const [a, b] = given[0] === 'tlsInsecure' ? given : given.filter((name) => name !== 'tlsAllowInvalidHostnames');
+  if (b) fail(`Options "${a}" and "${b}" must not both be specified`);
   return out;
-}
-
-function applyOne(
-  out: Record<string, unknown>,
-  name: UriOptionName,
-  key: string,
-  raw: string,
-  warnings: string[],
-  tlsValues: { key: string; value: unknown }[],
-): void {
-  const spec = URI_OPTIONS[name]!;
-  if (name === 'authSource' && raw === '') throw new MongoParseError('authSource must not be empty');
-  const r = convertUriValue(spec, raw);
-  if (!r.ok) {
-    warnings.push(`Unsupported value for "${key}": "${raw}" (${r.reason}); option ignored`);
-    return;
-  }
-  if (r.warning) warnings.push(r.warning);
-  if (name === 'tls') tlsValues.push({ key, value: r.value });
-  if (spec.kind === 'dictList') {
-    const prev = (out[name] as Record<string, string>[] | undefined) ?? [];
-    out[name] = [...prev, ...(r.value as Record<string, string>[])];
-  } else {
-    out[name] = r.value;
-  }
 }
 
 // ---------------------------------------------------------------- cross-option rules
@@ -281,33 +252,33 @@ export function validateOptionCombination(
   options: ConnectionStringOptions,
 ): void {
   const isSrv = scheme === ConnectionStringScheme.mongodbSrv;
-  if (options.directConnection === true) {
-    if (isSrv) throw new MongoParseError('directConnection=true is not allowed with a mongodb+srv connection string');
-    if (hosts.length > 1) throw new MongoParseError('directConnection=true requires exactly one host');
-  }
+  const direct = options.directConnection === true;
+  const loadBalanced = options.loadBalanced === true;
+  const replicaSet = options.replicaSet !== undefined;
+  const notAllowed = (what: string, withWhat: string): never => fail(`${what} is not allowed with ${withWhat}`);
+  if (direct && isSrv) notAllowed('directConnection=true', 'a mongodb+srv connection string');
+  if (direct && hosts.length > 1) fail('directConnection=true requires exactly one host');
   if (!isSrv) {
     for (const o of ['srvServiceName', 'srvMaxHosts'] as const) {
-      if (options[o] !== undefined) throw new MongoParseError(`Option "${o}" is only allowed with a mongodb+srv connection string`);
+      if (options[o] !== undefined) fail(`Option "${o}" is only allowed with a mongodb+srv connection string`);
     }
   }
-  if (options.loadBalanced === true) {
-    if (hosts.length > 1) throw new MongoParseError('loadBalanced=true requires exactly one host');
-    if (options.directConnection === true) throw new MongoParseError('loadBalanced=true is not allowed with directConnection=true');
-    if (options.replicaSet !== undefined) throw new MongoParseError('loadBalanced=true is not allowed with replicaSet');
+  if (loadBalanced) {
+    if (hosts.length > 1) fail('loadBalanced=true requires exactly one host');
+    if (direct) notAllowed('loadBalanced=true', 'directConnection=true');
+    if (replicaSet) notAllowed('loadBalanced=true', 'replicaSet');
   }
-  const srvMaxHosts = options.srvMaxHosts;
-  if (typeof srvMaxHosts === 'number' && srvMaxHosts > 0) {
-    if (options.replicaSet !== undefined) throw new MongoParseError('srvMaxHosts > 0 is not allowed with replicaSet');
-    if (options.loadBalanced === true) throw new MongoParseError('srvMaxHosts > 0 is not allowed with loadBalanced=true');
+  if ((options.srvMaxHosts as number) > 0) {
+    if (replicaSet) notAllowed('srvMaxHosts > 0', 'replicaSet');
+    if (loadBalanced) notAllowed('srvMaxHosts > 0', 'loadBalanced=true');
   }
-  const proxyHost = options.proxyHost;
-  if (proxyHost === undefined) {
+  if (options.proxyHost === undefined) {
     for (const o of ['proxyPort', 'proxyUsername', 'proxyPassword'] as const) {
-      if (options[o] !== undefined) throw new MongoParseError(`Option "${o}" requires proxyHost`);
+      if (options[o] !== undefined) fail(`Option "${o}" requires proxyHost`);
     }
   }
   if ((options.proxyUsername === undefined) !== (options.proxyPassword === undefined)) {
-    throw new MongoParseError('proxyUsername and proxyPassword must be given together');
+    fail('proxyUsername and proxyPassword must be given together');
   }
 }
 
@@ -318,48 +289,25 @@ export function validateOptionCombination(
  * for invalid strings; see `ConnectionString.warnings` for ignored parts.
  */
 export function parseConnectionString(uri: string): ConnectionString {
-  if (typeof uri !== 'string' || uri === '') throw new MongoParseError('Connection string must be a non-empty string');
-  const schemeEnd = uri.indexOf('://');
-  const schemeText = schemeEnd === -1 ? '' : uri.slice(0, schemeEnd);
-  if (schemeText !== ConnectionStringScheme.mongodb && schemeText !== ConnectionStringScheme.mongodbSrv) {
-    throw new MongoParseError(`Invalid scheme in "${uri.slice(0, 20)}...": expected "mongodb://" or "mongodb+srv://"`);
-  }
-  const scheme: ConnectionStringScheme = schemeText;
-  const rest = uri.slice(schemeEnd + 3);
+  if (typeof uri !== 'string' || uri === '') fail('Connection string must be a non-empty string');
+  const parts = URI_PARTS.exec(uri);
+  if (!parts) fail(`Invalid scheme in "${uri.slice(0, 20)}...": expected "mongodb://" or "mongodb+srv://"`);
+  const [, schemeText, userInfo, hostList = '', dbText = '', query = ''] = parts;
+  const scheme = schemeText as ConnectionStringScheme;
 
-  // Host information ends at the first "/" or "?" (the slash before options is optional).
-  const hostEnd = rest.search(/[/?]/);
-  const hostInfo = hostEnd === -1 ? rest : rest.slice(0, hostEnd);
-  let tail = hostEnd === -1 ? '' : rest.slice(hostEnd);
-
-  const at = hostInfo.lastIndexOf('@');
-  const userInfo = at === -1 ? null : hostInfo.slice(0, at);
-  const hostList = at === -1 ? hostInfo : hostInfo.slice(at + 1);
   if (hostList === '') {
-    if (tail.startsWith('/') && tail.length > 1 && !tail.startsWith('/?')) {
-      throw new MongoParseError(`Missing host, or host contains an unescaped "/": UNIX domain socket paths must be URL encoded`);
-    }
-    throw new MongoParseError('Connection string has no host');
+    fail(
+      dbText === ''
+        ? 'Connection string has no host'
+        : 'Missing host, or host contains an unescaped "/": UNIX domain socket paths must be URL encoded',
+    );
   }
-
   let db: string | null = null;
-  let query = '';
-  if (tail.startsWith('/')) {
-    tail = tail.slice(1);
-    const q = tail.indexOf('?');
-    const dbText = q === -1 ? tail : tail.slice(0, q);
-    query = q === -1 ? '' : tail.slice(q + 1);
-    if (dbText !== '') {
-      const decoded = percentDecode(dbText, 'Auth database');
-      if (BAD_DB_CHARS.test(decoded)) {
-        throw new MongoParseError(
-          `Invalid database name "${decoded}" (a "/" in the host list must be URL encoded; database names must not contain / \\ space " $)`,
-        );
-      }
-      db = decoded;
+  if (dbText !== '') {
+    db = percentDecode(dbText, 'Auth database');
+    if (BAD_DB_CHARS.test(db)) {
+      fail(`Invalid database name "${db}" (a "/" in the host list must be URL encoded; database names must not contain / \\ space " $)`);
     }
-  } else if (tail.startsWith('?')) {
-    query = tail.slice(1);
   }
 
   const parsedHosts = hostList.split(',').map(parseHost);
@@ -368,25 +316,22 @@ export function parseConnectionString(uri: string): ConnectionString {
 
   let srvHost: string | null = null;
   if (scheme === ConnectionStringScheme.mongodbSrv) {
-    if (parsedHosts.length !== 1) throw new MongoParseError('A mongodb+srv connection string must have exactly one host name');
-    const h = parsedHosts[0]!;
-    if (h.explicitPort) throw new MongoParseError(`A mongodb+srv connection string must not give a port ("${hostList}")`);
-    if (h.type !== HostType.hostname) throw new MongoParseError(`A mongodb+srv connection string needs a host name, not "${h.host}"`);
-    srvHost = h.host;
+    const [h, more] = parsedHosts;
+    if (more) fail('A mongodb+srv connection string must have exactly one host name');
+    if (h!.port !== undefined) fail(`A mongodb+srv connection string must not give a port ("${hostList}")`);
+    if (h!.type !== HostType.hostname) fail(`A mongodb+srv connection string needs a host name, not "${h!.host}"`);
+    srvHost = h!.host;
   }
 
-  const hosts: HostAddress[] = parsedHosts.map((h) => Object.freeze({ host: h.host, port: h.port, type: h.type }));
+  const hosts = parsedHosts.map(({ host, port, type }): HostAddress => Object.freeze({ host, port: port ?? DEFAULT_PORT, type }));
   validateOptionCombination(scheme, hosts, options);
 
-  const user = userInfo === null ? null : parseUserInfo(userInfo);
-  const auth: ConnectionStringAuth | null =
-    user === null && db === null ? null : Object.freeze({ username: user?.username ?? null, password: user?.password ?? null, db });
-
+  const user = userInfo === undefined ? null : parseUserInfo(userInfo);
   return Object.freeze({
     scheme,
     hosts: Object.freeze(hosts),
     srvHost,
-    auth,
+    auth: user === null && db === null ? null : Object.freeze({ username: user?.username ?? null, password: user?.password ?? null, db }),
     options: Object.freeze(options),
     warnings: Object.freeze(warnings),
   });

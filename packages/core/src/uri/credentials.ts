@@ -3,7 +3,8 @@
  * spec's rules for each mechanism (required and forbidden fields, default source,
  * default and allowed mechanism properties). Pure.
  */
-import { MongoMissingCredentialsError, MongoParseError } from '../errors.js';
+import { MongoMissingCredentialsError } from '../errors.js';
+import { fail } from './fail.js';
 import type { MongoCredentials } from '../connection/types.js';
 
 export const AuthMechanism = Object.freeze({
@@ -17,11 +18,11 @@ export const AuthMechanism = Object.freeze({
 } as const);
 export type AuthMechanism = (typeof AuthMechanism)[keyof typeof AuthMechanism];
 
-const MECHANISMS = new Set<string>(Object.values(AuthMechanism));
-const OIDC_ENVIRONMENTS = new Set(['test', 'azure', 'gcp', 'k8s']);
-const OIDC_PROPERTIES = new Set(['ENVIRONMENT', 'TOKEN_RESOURCE', 'OIDC_CALLBACK', 'OIDC_HUMAN_CALLBACK', 'ALLOWED_HOSTS']);
-const GSSAPI_PROPERTIES = new Set(['SERVICE_NAME', 'CANONICALIZE_HOST_NAME', 'SERVICE_REALM', 'SERVICE_HOST']);
-const GSSAPI_CANONICALIZE = new Set(['true', 'false', 'none', 'forward', 'forwardAndReverse']);
+const MECHANISMS: readonly string[] = Object.values(AuthMechanism);
+const OIDC_ENVIRONMENTS: readonly unknown[] = ['test', 'azure', 'gcp', 'k8s'];
+const OIDC_PROPERTIES: readonly string[] = ['ENVIRONMENT', 'TOKEN_RESOURCE', 'OIDC_CALLBACK', 'OIDC_HUMAN_CALLBACK', 'ALLOWED_HOSTS'];
+const GSSAPI_PROPERTIES: readonly string[] = ['SERVICE_NAME', 'CANONICALIZE_HOST_NAME', 'SERVICE_REALM', 'SERVICE_HOST'];
+const GSSAPI_CANONICALIZE: readonly string[] = ['true', 'false', 'none', 'forward', 'forwardAndReverse'];
 const EXTERNAL = '$external';
 
 export interface CredentialInput {
@@ -43,103 +44,79 @@ export interface CredentialInput {
 export function buildCredentials(input: CredentialInput): MongoCredentials | undefined {
   const username = input.username ?? undefined;
   const password = input.password ?? undefined;
-  const mechanism = input.authMechanism;
-  const props: Record<string, unknown> = { ...(input.authMechanismProperties ?? {}) };
-  if (input.authSource === '') throw new MongoParseError('authSource must not be empty');
-  if (mechanism === undefined && username === undefined) return undefined;
-  if (mechanism !== undefined && !MECHANISMS.has(mechanism)) {
-    throw new MongoParseError(`Unsupported authMechanism "${mechanism}"; expected one of ${[...MECHANISMS].join(', ')}`);
-  }
   const source = input.authSource;
+  const mechanism = input.authMechanism;
+  const props: Record<string, unknown> = { ...input.authMechanismProperties };
+  if (source === '') fail('authSource must not be empty');
+  if (mechanism === undefined && username === undefined) return undefined;
+  if (mechanism !== undefined && !MECHANISMS.includes(mechanism)) {
+    fail(`Unsupported authMechanism "${mechanism}"; expected one of ${MECHANISMS.join(', ')}`);
+  }
   const requireExternal = (): string => {
-    if (source !== undefined && source !== EXTERNAL) {
-      throw new MongoParseError(`authMechanism ${mechanism} requires authSource "$external" (got "${source}")`);
-    }
+    if (source !== undefined && source !== EXTERNAL) fail(`authMechanism ${mechanism} requires authSource "$external" (got "${source}")`);
     return EXTERNAL;
   };
-  const requireUsername = (): string => {
-    if (!username) throw new MongoMissingCredentialsError(`authMechanism ${mechanism ?? '(default)'} requires a username`);
-    return username;
+  const missing = (what: string): MongoMissingCredentialsError =>
+    new MongoMissingCredentialsError(`authMechanism ${mechanism ?? '(default)'} requires a ${what}`);
+  const notAccepted = (what: string): never => fail(`authMechanism ${mechanism} does not accept ${what}`);
+  const onlyProperties = (allowed: readonly string[]): void => {
+    for (const k of Object.keys(props)) {
+      if (!allowed.includes(k)) fail(`Unsupported authMechanismProperties key "${k}" for ${mechanism}`);
+    }
   };
-  const requirePassword = (): string => {
-    if (password === undefined) throw new MongoMissingCredentialsError(`authMechanism ${mechanism ?? '(default)'} requires a password`);
-    return password;
-  };
-  const make = (c: { username: string; password?: string | undefined; source: string; properties?: Record<string, unknown> }): MongoCredentials =>
-    Object.freeze({
-      username: c.username,
-      password: c.password,
-      source: c.source,
-      mechanism,
-      mechanismProperties: Object.freeze({ ...(c.properties ?? {}) }),
-    });
+  const make = (user: string, src: string, pass?: string, properties: Record<string, unknown> = {}): MongoCredentials =>
+    Object.freeze({ username: user, password: pass, source: src, mechanism, mechanismProperties: Object.freeze({ ...properties }) });
 
   const m = mechanism as AuthMechanism | undefined; // checked against MECHANISMS above
   switch (m) {
     case undefined:
     case AuthMechanism.SCRAM_SHA_1:
-    case AuthMechanism.SCRAM_SHA_256: {
-      const u = requireUsername();
-      const p = requirePassword();
-      return make({ username: u, password: p, source: source ?? input.db ?? 'admin' });
-    }
+    case AuthMechanism.SCRAM_SHA_256:
     case AuthMechanism.PLAIN: {
-      const u = requireUsername();
-      const p = requirePassword();
-      return make({ username: u, password: p, source: source ?? input.db ?? EXTERNAL });
+      if (!username) throw missing('username');
+      if (password === undefined) throw missing('password');
+      return make(username, source ?? input.db ?? (m === AuthMechanism.PLAIN ? EXTERNAL : 'admin'), password);
     }
     case AuthMechanism.MONGODB_X509: {
-      if (password !== undefined && password !== '') throw new MongoParseError('authMechanism MONGODB-X509 does not accept a password');
-      return make({ username: username ?? '', source: requireExternal() });
+      if (password !== undefined && password !== '') notAccepted('a password');
+      return make(username ?? '', requireExternal());
     }
     case AuthMechanism.GSSAPI: {
-      const u = requireUsername();
-      for (const k of Object.keys(props)) {
-        if (!GSSAPI_PROPERTIES.has(k)) throw new MongoParseError(`Unsupported authMechanismProperties key "${k}" for GSSAPI`);
-      }
+      if (!username) throw missing('username');
+      onlyProperties(GSSAPI_PROPERTIES);
       const canon = props.CANONICALIZE_HOST_NAME;
-      if (canon !== undefined && !GSSAPI_CANONICALIZE.has(String(canon))) {
-        throw new MongoParseError(`Invalid CANONICALIZE_HOST_NAME "${String(canon)}"; expected one of ${[...GSSAPI_CANONICALIZE].join(', ')}`);
+      if (canon !== undefined && !GSSAPI_CANONICALIZE.includes(String(canon))) {
+        fail(`Invalid CANONICALIZE_HOST_NAME "${String(canon)}"; expected one of ${GSSAPI_CANONICALIZE.join(', ')}`);
       }
-      return make({ username: u, password, source: requireExternal(), properties: { SERVICE_NAME: 'mongodb', ...props } });
+      return make(username, requireExternal(), password, { SERVICE_NAME: 'mongodb', ...props });
     }
     case AuthMechanism.MONGODB_AWS: {
       // Credentials for MONGODB-AWS come from the environment, never from the connection string.
-      if (username !== undefined || password !== undefined) {
-        throw new MongoParseError('authMechanism MONGODB-AWS does not accept a username or password; use the AWS environment');
-      }
-      if (props.AWS_SESSION_TOKEN !== undefined) {
-        throw new MongoParseError('authMechanism MONGODB-AWS does not accept AWS_SESSION_TOKEN; use the AWS environment');
-      }
-      return make({ username: '', source: requireExternal(), properties: props });
+      if (username !== undefined || password !== undefined) notAccepted('a username or password; use the AWS environment');
+      if (props.AWS_SESSION_TOKEN !== undefined) notAccepted('AWS_SESSION_TOKEN; use the AWS environment');
+      return make('', requireExternal(), undefined, props);
     }
     case AuthMechanism.MONGODB_OIDC: {
-      for (const k of Object.keys(props)) {
-        if (!OIDC_PROPERTIES.has(k)) throw new MongoParseError(`Unsupported authMechanismProperties key "${k}" for MONGODB-OIDC`);
-      }
-      if (password !== undefined) throw new MongoParseError('authMechanism MONGODB-OIDC does not accept a password');
+      onlyProperties(OIDC_PROPERTIES);
+      if (password !== undefined) notAccepted('a password');
       const env = props.ENVIRONMENT;
       const hasCallback = props.OIDC_CALLBACK !== undefined || props.OIDC_HUMAN_CALLBACK !== undefined;
-      if (env === undefined && !hasCallback) {
-        throw new MongoParseError('authMechanism MONGODB-OIDC requires ENVIRONMENT, OIDC_CALLBACK or OIDC_HUMAN_CALLBACK');
-      }
+      if (env === undefined && !hasCallback) fail('authMechanism MONGODB-OIDC requires ENVIRONMENT, OIDC_CALLBACK or OIDC_HUMAN_CALLBACK');
       if (env !== undefined) {
-        if (typeof env !== 'string' || !OIDC_ENVIRONMENTS.has(env)) {
-          throw new MongoParseError(`Unsupported MONGODB-OIDC ENVIRONMENT "${String(env)}"; expected one of ${[...OIDC_ENVIRONMENTS].join(', ')}`);
+        if (!OIDC_ENVIRONMENTS.includes(env)) {
+          fail(`Unsupported MONGODB-OIDC ENVIRONMENT "${String(env)}"; expected one of ${OIDC_ENVIRONMENTS.join(', ')}`);
         }
-        if (hasCallback) throw new MongoParseError('MONGODB-OIDC ENVIRONMENT cannot be combined with OIDC_CALLBACK or OIDC_HUMAN_CALLBACK');
-        if (username !== undefined && env !== 'azure') {
-          throw new MongoParseError(`MONGODB-OIDC ENVIRONMENT "${env}" does not accept a username`);
-        }
+        if (hasCallback) fail('MONGODB-OIDC ENVIRONMENT cannot be combined with OIDC_CALLBACK or OIDC_HUMAN_CALLBACK');
+        if (username !== undefined && env !== 'azure') fail(`MONGODB-OIDC ENVIRONMENT "${String(env)}" does not accept a username`);
         if ((env === 'azure' || env === 'gcp') && props.TOKEN_RESOURCE === undefined) {
-          throw new MongoParseError(`MONGODB-OIDC ENVIRONMENT "${env}" requires TOKEN_RESOURCE`);
+          fail(`MONGODB-OIDC ENVIRONMENT "${String(env)}" requires TOKEN_RESOURCE`);
         }
       }
-      return make({ username: username ?? '', source: requireExternal(), properties: props });
+      return make(username ?? '', requireExternal(), undefined, props);
     }
     default: {
       const never: never = m;
-      throw new MongoParseError(`Unsupported authMechanism "${String(never)}"`);
+      return fail(`Unsupported authMechanism "${String(never)}"`);
     }
   }
 }

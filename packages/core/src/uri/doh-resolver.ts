@@ -3,7 +3,8 @@
  * Google: GET <url>?name=<name>&type=SRV|TXT with `accept: application/dns-json`).
  * Platform-neutral: only `fetch`. Lets browsers and workers use mongodb+srv.
  */
-import { MongoNetworkError, MongoParseError } from '../errors.js';
+import { MongoNetworkError } from '../errors.js';
+import { fail } from './fail.js';
 import type { SrvRecord, SrvResolver } from './srv.js';
 
 export interface DohResolverOptions {
@@ -47,51 +48,50 @@ export function parseTxtData(data: string): string[] {
 /** Parses SRV RDATA "priority weight port target". */
 export function parseSrvData(data: string): SrvRecord {
   const parts = data.trim().split(/\s+/);
-  if (parts.length !== 4) throw new MongoParseError(`Malformed SRV record data "${data}"`);
+  if (parts.length !== 4) fail(`Malformed SRV record data "${data}"`);
   return { name: parts[3]!.replace(/\.$/, ''), port: Number(parts[2]) };
 }
 
 export class DohResolver implements SrvResolver {
-  private readonly url: string;
-  private readonly fetchFn: typeof fetch;
-  private readonly timeoutMS: number;
+  readonly #url: string;
+  readonly #fetch: typeof fetch;
+  readonly #timeoutMS: number;
 
   constructor(options: DohResolverOptions = {}) {
-    this.url = options.url ?? DEFAULT_DOH_URL;
+    this.#url = options.url ?? DEFAULT_DOH_URL;
     const f = options.fetch ?? globalThis.fetch;
-    if (typeof f !== 'function') throw new MongoParseError('DohResolver needs fetch (none found on globalThis)');
-    this.fetchFn = f;
-    this.timeoutMS = options.timeoutMS ?? 10_000;
+    if (typeof f !== 'function') fail('DohResolver needs fetch (none found on globalThis)');
+    this.#fetch = f;
+    this.#timeoutMS = options.timeoutMS ?? 10_000;
   }
 
-  private async query(name: string, type: 'SRV' | 'TXT'): Promise<DohAnswer[]> {
-    const u = new URL(this.url);
+  async #query(name: string, type: 'SRV' | 'TXT'): Promise<string[]> {
+    const u = new URL(this.#url);
     u.searchParams.set('name', name);
     u.searchParams.set('type', type);
+    const what = `DNS-over-HTTPS ${type} query for "${name}"`;
     let res: Response;
     try {
-      res = await this.fetchFn(u.toString(), {
+      res = await this.#fetch(u.toString(), {
         headers: { accept: 'application/dns-json' },
-        signal: AbortSignal.timeout(this.timeoutMS),
+        signal: AbortSignal.timeout(this.#timeoutMS),
       });
     } catch (cause) {
-      throw new MongoNetworkError(`DNS-over-HTTPS ${type} query for "${name}" failed`, { cause });
+      throw new MongoNetworkError(`${what} failed`, { cause });
     }
-    if (!res.ok) throw new MongoNetworkError(`DNS-over-HTTPS ${type} query for "${name}" returned HTTP ${res.status}`);
+    if (!res.ok) throw new MongoNetworkError(`${what} returned HTTP ${res.status}`);
     const body = (await res.json()) as DohResponse;
     if (body.Status === NXDOMAIN) return [];
-    if (body.Status !== NOERROR) throw new MongoNetworkError(`DNS-over-HTTPS ${type} query for "${name}" failed with DNS status ${String(body.Status)}`);
+    if (body.Status !== NOERROR) throw new MongoNetworkError(`${what} failed with DNS status ${String(body.Status)}`);
     const want = type === 'SRV' ? TYPE_SRV : TYPE_TXT;
-    return (body.Answer ?? []).filter((a) => a.type === want && typeof a.data === 'string');
+    return (body.Answer ?? []).flatMap((a) => (a.type === want && typeof a.data === 'string' ? [a.data] : []));
   }
 
   async resolveSrv(name: string): Promise<SrvRecord[]> {
-    const answers = await this.query(name, 'SRV');
-    return answers.map((a) => parseSrvData(a.data!));
+    return (await this.#query(name, 'SRV')).map(parseSrvData);
   }
 
   async resolveTxt(name: string): Promise<string[][]> {
-    const answers = await this.query(name, 'TXT');
-    return answers.map((a) => parseTxtData(a.data!));
+    return (await this.#query(name, 'TXT')).map(parseTxtData);
   }
 }

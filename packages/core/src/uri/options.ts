@@ -28,27 +28,30 @@ export type OptionKind = (typeof OptionKind)[keyof typeof OptionKind];
 export type OptionCheck = (value: unknown) => string | undefined;
 
 export interface UriOptionSpec {
-  readonly name: string;
   readonly kind: OptionKind;
   /** Validates the converted value (URI) and the value given in code (user options). */
   readonly check: OptionCheck;
 }
 
+// ---------------------------------------------------------------- checks
+
 const INT32_MAX = 2 ** 31 - 1;
+
 /** The first reason `check` gives for any of `values`. */
-const firstReason = (values: readonly unknown[], check: OptionCheck): string | undefined => {
+function firstReason(values: readonly unknown[], check: OptionCheck): string | undefined {
   for (const v of values) {
     const r = check(v);
     if (r !== undefined) return r;
   }
   return undefined;
-};
+}
 
 /** An integer in [min, max]; 64-bit options use Number.MAX_SAFE_INTEGER (JS numbers are exact up to 2^53). */
 const intIn =
   (min: number, max = INT32_MAX): OptionCheck =>
   (v) =>
     Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max ? undefined : `expected an integer from ${min} to ${max}`;
+
 /** A string of at least `min` and at most `max` characters. */
 const strLen =
   (min: number, max = Infinity): OptionCheck =>
@@ -56,27 +59,30 @@ const strLen =
     typeof v === 'string' && v.length >= min && v.length <= max
       ? undefined
       : `expected a string${min > 0 ? ' that is not empty' : ''}${max < Infinity ? ` of at most ${max} characters` : ''}`;
+
 /** One of `values` (exact, case-sensitive). */
 const oneOf =
   (...values: string[]): OptionCheck =>
   (v) =>
     values.includes(v as string) ? undefined : `expected one of ${values.join(', ')}`;
+
 /** An array whose every element passes `item` (holes count as undefined). */
 const listOf =
   (item: OptionCheck): OptionCheck =>
   (v) =>
     Array.isArray(v) ? firstReason([...v], item) : 'expected a list';
 
-/**
- * A plain object (literal, Object.create(null) or another realm's) with string
- * keys only; each value passes `value` when given. An own "__proto__" key is ignored.
- */
+/** A plain object: a literal, Object.create(null), or one from another realm. */
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
   const ctor: unknown = (v as { constructor?: unknown }).constructor;
   return typeof ctor !== 'function' || Object.prototype.hasOwnProperty.call(Object(ctor.prototype), 'isPrototypeOf');
 }
+
+/** Own enumerable string-keyed entries; an own "__proto__" key is ignored. */
 const ownEntries = (v: Record<string, unknown>): [string, unknown][] => Object.entries(v).filter(([k]) => k !== '__proto__');
+
+/** A plain object with string keys only, each value passing `value` when given. */
 const record =
   (value?: OptionCheck): OptionCheck =>
   (v) =>
@@ -95,14 +101,9 @@ export function copyOptionValue(v: unknown): unknown {
 }
 
 const nonNegInt = intIn(0);
-const positiveInt = intIn(1);
-const nonNegInt64 = intIn(0, Number.MAX_SAFE_INTEGER);
-const bool: OptionCheck = (v) => (typeof v === 'boolean' ? undefined : 'expected true or false');
-const str = strLen(0);
-const nonEmptyStr = strLen(1);
-const strDict = record(str);
+const nonEmpty = strLen(1);
 
-/** RFC 6335 service name, allowing more than 15 characters (seedlist spec): 1-62 of [A-Za-z0-9-], a letter, no "--", no hyphen at either end. */
+/** RFC 6335 service name, allowing more than 15 characters (seedlist spec). */
 const srvServiceName: OptionCheck = (v) =>
   typeof v === 'string' && /^(?!.*--)(?=.*[A-Za-z])[A-Za-z0-9](?:[A-Za-z0-9-]{0,60}[A-Za-z0-9])?$/.test(v)
     ? undefined
@@ -110,112 +111,99 @@ const srvServiceName: OptionCheck = (v) =>
 
 /** w: a non-negative integer or a non-empty string (e.g. "majority" or a tag set name). */
 const writeConcernW: OptionCheck = (v) =>
-  typeof v === 'string' ? nonEmptyStr(v) : nonNegInt(v) && 'expected a non-negative integer or a non-empty string';
+  typeof v === 'string' ? nonEmpty(v) : nonNegInt(v) && 'expected a non-negative integer or a non-empty string';
 
-const entries: readonly UriOptionSpec[] = [
-  { name: 'appName', kind: OptionKind.string, check: strLen(0, 128) },
-  { name: 'authMechanism', kind: OptionKind.string, check: str },
-  {
-    name: 'authMechanismProperties',
-    kind: OptionKind.dict,
-    // Values given in code may be callbacks (OIDC) or arrays (ALLOWED_HOSTS).
-    check: record(),
-  },
-  { name: 'authSource', kind: OptionKind.string, check: nonEmptyStr },
-  { name: 'compressors', kind: OptionKind.stringList, check: listOf(oneOf('snappy', 'zlib', 'zstd', 'none')) },
-  { name: 'connectTimeoutMS', kind: OptionKind.int, check: nonNegInt },
-  { name: 'directConnection', kind: OptionKind.bool, check: bool },
-  { name: 'enableOverloadRetargeting', kind: OptionKind.bool, check: bool },
-  { name: 'heartbeatFrequencyMS', kind: OptionKind.int, check: intIn(500) },
-  { name: 'journal', kind: OptionKind.bool, check: bool },
-  { name: 'loadBalanced', kind: OptionKind.bool, check: bool },
-  { name: 'localThresholdMS', kind: OptionKind.int, check: nonNegInt },
-  { name: 'maxAdaptiveRetries', kind: OptionKind.int, check: nonNegInt },
-  { name: 'maxConnecting', kind: OptionKind.int, check: positiveInt },
-  { name: 'maxIdleTimeMS', kind: OptionKind.int, check: nonNegInt },
-  { name: 'maxPoolSize', kind: OptionKind.int, check: nonNegInt },
-  // -1 means "no maximum"; the >= 90 / heartbeat rule is checked at server selection.
-  { name: 'maxStalenessSeconds', kind: OptionKind.int, check: intIn(-1) },
-  { name: 'minPoolSize', kind: OptionKind.int, check: nonNegInt },
-  { name: 'proxyHost', kind: OptionKind.string, check: nonEmptyStr },
-  { name: 'proxyPassword', kind: OptionKind.string, check: str },
-  { name: 'proxyPort', kind: OptionKind.int, check: intIn(0, 65535) },
-  { name: 'proxyUsername', kind: OptionKind.string, check: str },
-  { name: 'readConcernLevel', kind: OptionKind.string, check: str },
-  {
-    name: 'readPreference',
-    kind: OptionKind.string,
-    check: oneOf('primary', 'primaryPreferred', 'secondary', 'secondaryPreferred', 'nearest'),
-  },
-  { name: 'readPreferenceTags', kind: OptionKind.dictList, check: listOf(strDict) },
-  { name: 'replicaSet', kind: OptionKind.string, check: nonEmptyStr },
-  { name: 'retryReads', kind: OptionKind.bool, check: bool },
-  { name: 'retryWrites', kind: OptionKind.bool, check: bool },
-  { name: 'serverMonitoringMode', kind: OptionKind.string, check: oneOf('auto', 'stream', 'poll') },
-  { name: 'serverSelectionTimeoutMS', kind: OptionKind.int, check: nonNegInt },
-  { name: 'serverSelectionTryOnce', kind: OptionKind.bool, check: bool },
-  { name: 'socketTimeoutMS', kind: OptionKind.int, check: nonNegInt },
-  { name: 'srvMaxHosts', kind: OptionKind.int, check: nonNegInt },
-  { name: 'srvServiceName', kind: OptionKind.string, check: srvServiceName },
-  { name: 'timeoutMS', kind: OptionKind.int, check: nonNegInt64 },
-  { name: 'tls', kind: OptionKind.bool, check: bool },
-  { name: 'tlsAllowInvalidCertificates', kind: OptionKind.bool, check: bool },
-  { name: 'tlsAllowInvalidHostnames', kind: OptionKind.bool, check: bool },
-  { name: 'tlsCAFile', kind: OptionKind.string, check: nonEmptyStr },
-  { name: 'tlsCertificateKeyFile', kind: OptionKind.string, check: nonEmptyStr },
-  { name: 'tlsCertificateKeyFilePassword', kind: OptionKind.string, check: str },
-  { name: 'tlsDisableCertificateRevocationCheck', kind: OptionKind.bool, check: bool },
-  { name: 'tlsDisableOCSPEndpointCheck', kind: OptionKind.bool, check: bool },
-  { name: 'tlsInsecure', kind: OptionKind.bool, check: bool },
-  { name: 'w', kind: OptionKind.intOrString, check: writeConcernW },
-  { name: 'waitQueueTimeoutMS', kind: OptionKind.int, check: nonNegInt },
-  { name: 'wTimeoutMS', kind: OptionKind.int, check: nonNegInt64 },
-  { name: 'zlibCompressionLevel', kind: OptionKind.int, check: intIn(-1, 9) },
-];
+// ---------------------------------------------------------------- the table
+
+const spec = (kind: OptionKind, check: OptionCheck): UriOptionSpec => Object.freeze({ kind, check });
+const BOOL = spec(OptionKind.bool, (v) => (typeof v === 'boolean' ? undefined : 'expected true or false'));
+const STRING = spec(OptionKind.string, strLen(0));
+const NON_EMPTY_STRING = spec(OptionKind.string, nonEmpty);
+const int = (min: number, max?: number): UriOptionSpec => spec(OptionKind.int, intIn(min, max));
+/** A non-negative int32: counts, sizes and most durations in ms. */
+const NON_NEG_INT = spec(OptionKind.int, nonNegInt);
+/** 64-bit per spec; JS numbers are exact up to 2^53. */
+const NON_NEG_INT64 = int(0, Number.MAX_SAFE_INTEGER);
 
 /** Canonical name -> spec. */
-export const URI_OPTIONS: Readonly<Record<string, UriOptionSpec>> = Object.freeze(
-  Object.fromEntries(entries.map((e) => [e.name, Object.freeze(e)])),
-);
+export const URI_OPTIONS = Object.freeze({
+  appName: spec(OptionKind.string, strLen(0, 128)),
+  authMechanism: STRING,
+  // Values given in code may be callbacks (OIDC) or arrays (ALLOWED_HOSTS).
+  authMechanismProperties: spec(OptionKind.dict, record()),
+  authSource: NON_EMPTY_STRING,
+  compressors: spec(OptionKind.stringList, listOf(oneOf('snappy', 'zlib', 'zstd', 'none'))),
+  connectTimeoutMS: NON_NEG_INT,
+  directConnection: BOOL,
+  enableOverloadRetargeting: BOOL,
+  heartbeatFrequencyMS: int(500),
+  journal: BOOL,
+  loadBalanced: BOOL,
+  localThresholdMS: NON_NEG_INT,
+  maxAdaptiveRetries: NON_NEG_INT,
+  maxConnecting: int(1),
+  maxIdleTimeMS: NON_NEG_INT,
+  maxPoolSize: NON_NEG_INT,
+  // -1 means "no maximum"; the >= 90 / heartbeat rule is checked at server selection.
+  maxStalenessSeconds: int(-1),
+  minPoolSize: NON_NEG_INT,
+  proxyHost: NON_EMPTY_STRING,
+  proxyPassword: STRING,
+  proxyPort: int(0, 65535),
+  proxyUsername: STRING,
+  readConcernLevel: STRING,
+  readPreference: spec(OptionKind.string, oneOf('primary', 'primaryPreferred', 'secondary', 'secondaryPreferred', 'nearest')),
+  readPreferenceTags: spec(OptionKind.dictList, listOf(record(strLen(0)))),
+  replicaSet: NON_EMPTY_STRING,
+  retryReads: BOOL,
+  retryWrites: BOOL,
+  serverMonitoringMode: spec(OptionKind.string, oneOf('auto', 'stream', 'poll')),
+  serverSelectionTimeoutMS: NON_NEG_INT,
+  serverSelectionTryOnce: BOOL,
+  socketTimeoutMS: NON_NEG_INT,
+  srvMaxHosts: NON_NEG_INT,
+  srvServiceName: spec(OptionKind.string, srvServiceName),
+  timeoutMS: NON_NEG_INT64,
+  tls: BOOL,
+  tlsAllowInvalidCertificates: BOOL,
+  tlsAllowInvalidHostnames: BOOL,
+  tlsCAFile: NON_EMPTY_STRING,
+  tlsCertificateKeyFile: NON_EMPTY_STRING,
+  tlsCertificateKeyFilePassword: STRING,
+  tlsDisableCertificateRevocationCheck: BOOL,
+  tlsDisableOCSPEndpointCheck: BOOL,
+  tlsInsecure: BOOL,
+  w: spec(OptionKind.intOrString, writeConcernW),
+  waitQueueTimeoutMS: NON_NEG_INT,
+  wTimeoutMS: NON_NEG_INT64,
+  zlibCompressionLevel: int(-1, 9),
+});
 
 /** The canonical option names (the keys of `ConnectionString.options`). */
-export type UriOptionName = (typeof entries)[number]['name'];
+export type UriOptionName = keyof typeof URI_OPTIONS;
 
 /**
- * Other spellings accepted in a connection string, lower-cased, and what they mean.
- * `deprecated: true` means the key was renamed: it is applied only when the new key
- * is absent, with a warning either way (Connection String spec, "Deprecated Key
- * Value Pairs"). `ssl` is a plain alias of `tls` (all instances must agree).
+ * Renamed keys, lower-cased (Connection String spec, "Deprecated Key Value Pairs"):
+ * one is applied only when the new key is absent, with a warning either way.
  */
-export const URI_OPTION_ALIASES: Readonly<Record<string, { readonly name: UriOptionName; readonly deprecated: boolean }>> =
-  Object.freeze({
-    ssl: { name: 'tls', deprecated: false },
-    j: { name: 'journal', deprecated: true },
-    wtimeout: { name: 'wTimeoutMS', deprecated: true },
-  });
+export const DEPRECATED_KEYS: ReadonlyMap<string, UriOptionName> = new Map([
+  ['j', 'journal'],
+  ['wtimeout', 'wTimeoutMS'],
+]);
 
-/** Keys of the SOCKS5 proxy options, which must not be repeated (SOCKS5 spec). */
-export const PROXY_OPTIONS: readonly UriOptionName[] = ['proxyHost', 'proxyPort', 'proxyUsername', 'proxyPassword'];
-
-/** Pairs that must not both appear (URI Options spec, "Conflicting TLS options"). */
-export const CONFLICTING_TLS_OPTIONS: readonly (readonly [UriOptionName, UriOptionName])[] = [
-  ['tlsInsecure', 'tlsAllowInvalidCertificates'],
-  ['tlsInsecure', 'tlsAllowInvalidHostnames'],
-  ['tlsInsecure', 'tlsDisableOCSPEndpointCheck'],
-  ['tlsInsecure', 'tlsDisableCertificateRevocationCheck'],
-  ['tlsAllowInvalidCertificates', 'tlsDisableOCSPEndpointCheck'],
-  ['tlsAllowInvalidCertificates', 'tlsDisableCertificateRevocationCheck'],
-  ['tlsDisableOCSPEndpointCheck', 'tlsDisableCertificateRevocationCheck'],
-];
-
-const BY_LOWER: ReadonlyMap<string, string> = new Map(entries.map((e) => [e.name.toLowerCase(), e.name]));
+/** Every accepted spelling, lower-cased -> canonical name. `ssl` is a plain alias of `tls` (all instances must agree). */
+const BY_LOWER: ReadonlyMap<string, UriOptionName> = new Map([
+  ...(Object.keys(URI_OPTIONS) as UriOptionName[]).map((name) => [name.toLowerCase(), name] as const),
+  ['ssl', 'tls'],
+  ...DEPRECATED_KEYS,
+]);
 
 /** Lower-cases ASCII A-Z only (Connection String spec, "Keys"). */
 export function normalizeKey(key: string): string {
   return key.replace(/[A-Z]/g, (c) => c.toLowerCase());
 }
 
-/** Canonical name for a key in any case, or undefined if it is not in the table. */
+/** Canonical name for a key in any case (aliases and deprecated keys included), or undefined if unknown. */
 export function canonicalOptionName(key: string): UriOptionName | undefined {
   return BY_LOWER.get(normalizeKey(key));
 }
@@ -223,26 +211,10 @@ export function canonicalOptionName(key: string): UriOptionName | undefined {
 // ---------------------------------------------------------------- value conversion
 
 /** Result of converting one connection-string value. */
-export type ConvertResult =
-  | { readonly ok: true; readonly value: unknown; readonly warning?: string }
-  | { readonly ok: false; readonly reason: string };
+export type ConvertResult = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly reason: string };
 
-/**
- * Only "true" and "false". The legacy spellings ("1", "yes", "t", ...) the
- * Connection String spec mentions are deprecated and the URI Options tests treat
- * them as invalid values (loadBalanced=1 warns and is ignored), so they are too.
- */
-function parseBool(raw: string): ConvertResult {
-  if (raw === 'true') return { ok: true, value: true };
-  if (raw === 'false') return { ok: true, value: false };
-  return { ok: false, reason: 'expected "true" or "false"' };
-}
-
-function parseInt10(raw: string): number | undefined {
-  if (!/^[+-]?\d+$/.test(raw)) return undefined;
-  const n = Number(raw);
-  return Number.isSafeInteger(n) ? n : undefined;
-}
+const INTEGER = /^[+-]?\d+$/;
+const toInt = (raw: string): number | undefined => (INTEGER.test(raw) && Number.isSafeInteger(+raw) ? +raw : undefined);
 
 /** Splits "k1:v1,k2:v2" (already percent-decoded); the value is everything after the first colon. */
 export function parseKeyValuePairs(raw: string): Record<string, string> | undefined {
@@ -256,51 +228,33 @@ export function parseKeyValuePairs(raw: string): Record<string, string> | undefi
   return out;
 }
 
+/**
+ * Per kind: the conversion of a connection-string value (undefined when it does
+ * not convert) and what was expected. Booleans are only "true" and "false": the
+ * legacy spellings ("1", "yes", "t", ...) the Connection String spec mentions are
+ * deprecated and the URI Options tests treat them as invalid (loadBalanced=1 warns
+ * and is ignored).
+ */
+const CONVERSIONS: { readonly [K in OptionKind]: readonly [(raw: string) => unknown, string] } = {
+  bool: [(raw) => raw === 'true' || (raw === 'false' ? false : undefined), 'expected "true" or "false"'],
+  int: [toInt, 'expected an integer'],
+  string: [(raw) => raw, ''],
+  stringList: [(raw) => (raw === '' ? [] : raw.split(',')), ''],
+  dict: [parseKeyValuePairs, 'expected comma-separated key:value pairs'],
+  dictList: [
+    (raw) => {
+      const d = parseKeyValuePairs(raw);
+      return d && [d];
+    },
+    'expected comma-separated key:value pairs',
+  ],
+  intOrString: [(raw) => (INTEGER.test(raw) ? toInt(raw) : raw || undefined), 'integer out of range'],
+};
+
 /** Converts a decoded connection-string value for `spec` and validates it with the spec's check. */
 export function convertUriValue(spec: UriOptionSpec, raw: string): ConvertResult {
-  let value: unknown;
-  switch (spec.kind) {
-    case OptionKind.bool: {
-      if (raw === '') return { ok: false, reason: 'empty value' };
-      const r = parseBool(raw);
-      if (!r.ok) return r;
-      value = r.value;
-      break;
-    }
-    case OptionKind.int: {
-      if (raw === '') return { ok: false, reason: 'empty value' };
-      value = parseInt10(raw);
-      if (value === undefined) return { ok: false, reason: 'expected an integer' };
-      break;
-    }
-    case OptionKind.string:
-      value = raw;
-      break;
-    case OptionKind.stringList:
-      value = raw === '' ? [] : raw.split(',');
-      break;
-    case OptionKind.dict: {
-      value = parseKeyValuePairs(raw);
-      if (value === undefined) return { ok: false, reason: 'expected comma-separated key:value pairs' };
-      break;
-    }
-    case OptionKind.dictList: {
-      const d = parseKeyValuePairs(raw);
-      if (d === undefined) return { ok: false, reason: 'expected comma-separated key:value pairs' };
-      value = [d];
-      break;
-    }
-    case OptionKind.intOrString: {
-      if (raw === '') return { ok: false, reason: 'empty value' };
-      value = /^[+-]?\d+$/.test(raw) ? parseInt10(raw) : raw;
-      if (value === undefined) return { ok: false, reason: 'integer out of range' };
-      break;
-    }
-    default: {
-      const never: never = spec.kind;
-      throw new Error(`unknown option kind ${String(never)}`);
-    }
-  }
-  const reason = spec.check(value);
+  const [convert, expected] = CONVERSIONS[spec.kind];
+  const value = convert(raw);
+  const reason = value === undefined ? (raw === '' ? 'empty value' : expected) : spec.check(value);
   return reason === undefined ? { ok: true, value } : { ok: false, reason };
 }

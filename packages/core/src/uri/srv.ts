@@ -4,7 +4,7 @@
  * defaults. DNS goes through an injected `SrvResolver` (node/dns.ts on Node,
  * uri/doh-resolver.ts anywhere with fetch, a fake table in tests).
  */
-import { MongoParseError } from '../errors.js';
+import { fail } from './fail.js';
 import {
   ConnectionStringScheme,
   HostType,
@@ -34,11 +34,9 @@ export interface ResolveSrvOptions {
 }
 
 /** TXT records may only set these (seedlist spec, "Default Connection String Options"). */
-const TXT_ALLOWED = new Set(['authSource', 'replicaSet', 'loadBalanced']);
+const TXT_ALLOWED: ReadonlySet<string | undefined> = new Set(['authSource', 'replicaSet', 'loadBalanced']);
 
-function normalizeDnsName(name: string): string {
-  return name.toLowerCase().replace(/\.$/, '');
-}
+const normalizeDnsName = (name: string): string => name.toLowerCase().replace(/\.$/, '');
 
 /**
  * The seedlist spec's check of a returned SRV target against the SRV host name:
@@ -62,6 +60,12 @@ function shuffle<T>(items: T[], random: () => number): T[] {
   return items;
 }
 
+/** The value of a settled lookup; throws MongoParseError naming the lookup when it failed. */
+function lookupResult<T>(result: PromiseSettledResult<T>, lookup: string): T {
+  if (result.status === 'rejected') fail(`${lookup} failed: ${String((result.reason as Error)?.message ?? result.reason)}`, result.reason);
+  return result.value;
+}
+
 /**
  * Resolves the SRV and TXT records of `cs.srvHost`. Options in the connection
  * string override TXT options; `tls` defaults to true. Throws MongoParseError for
@@ -75,29 +79,20 @@ export async function resolveSrvConnectionString(
 ): Promise<ConnectionString> {
   if (cs.scheme !== ConnectionStringScheme.mongodbSrv) return cs;
   const srvHost = cs.srvHost ?? cs.hosts[0]?.host;
-  if (!srvHost) throw new MongoParseError('mongodb+srv connection string has no host name');
+  if (!srvHost) fail('mongodb+srv connection string has no host name');
   const serviceName = typeof cs.options.srvServiceName === 'string' ? cs.options.srvServiceName : 'mongodb';
 
   const srvName = `_${serviceName}._tcp.${srvHost}`;
   const [srvResult, txtResult] = await Promise.allSettled([resolver.resolveSrv(srvName), resolver.resolveTxt(srvHost)]);
-  if (srvResult.status === 'rejected') {
-    throw new MongoParseError(`SRV lookup of "${srvName}" failed: ${String((srvResult.reason as Error)?.message ?? srvResult.reason)}`, {
-      cause: srvResult.reason,
-    });
-  }
-  const records = srvResult.value;
-  if (records.length === 0) throw new MongoParseError(`SRV lookup of "${srvName}" returned no records`);
+  const records = lookupResult(srvResult, `SRV lookup of "${srvName}"`);
+  if (records.length === 0) fail(`SRV lookup of "${srvName}" returned no records`);
 
   const seen = new Set<string>();
   let hosts: HostAddress[] = [];
   for (const r of records) {
     const name = normalizeDnsName(r.name);
-    if (!srvTargetMatchesHost(srvHost, name)) {
-      throw new MongoParseError(`SRV record target "${r.name}" does not share the domain of "${srvHost}"`);
-    }
-    if (!Number.isInteger(r.port) || r.port < 1 || r.port > 65535) {
-      throw new MongoParseError(`SRV record for "${r.name}" has invalid port ${r.port}`);
-    }
+    if (!srvTargetMatchesHost(srvHost, name)) fail(`SRV record target "${r.name}" does not share the domain of "${srvHost}"`);
+    if (!Number.isInteger(r.port) || r.port < 1 || r.port > 65535) fail(`SRV record for "${r.name}" has invalid port ${r.port}`);
     const key = `${name}:${r.port}`;
     if (seen.has(key)) continue;
     seen.add(key);
@@ -105,22 +100,16 @@ export async function resolveSrvConnectionString(
   }
 
   // TXT: at most one record; only authSource / replicaSet / loadBalanced.
-  if (txtResult.status === 'rejected') {
-    throw new MongoParseError(`TXT lookup of "${srvHost}" failed: ${String((txtResult.reason as Error)?.message ?? txtResult.reason)}`, {
-      cause: txtResult.reason,
-    });
-  }
-  const txt = txtResult.value;
-  if (txt.length > 1) throw new MongoParseError(`Multiple TXT records found for "${srvHost}"; at most one is allowed`);
+  const txt = lookupResult(txtResult, `TXT lookup of "${srvHost}"`);
+  if (txt.length > 1) fail(`Multiple TXT records found for "${srvHost}"; at most one is allowed`);
   const warnings = [...cs.warnings];
   let txtOptions: Record<string, unknown> = {};
   if (txt.length === 1) {
     const text = txt[0]!.join('');
     const pairs = splitQuery(text, `TXT record of "${srvHost}"`);
     for (const p of pairs) {
-      const name = canonicalOptionName(p.lower);
-      if (name === undefined || !TXT_ALLOWED.has(name)) {
-        throw new MongoParseError(`TXT record of "${srvHost}" sets "${p.key}"; only authSource, replicaSet and loadBalanced are allowed`);
+      if (!TXT_ALLOWED.has(canonicalOptionName(p.key))) {
+        fail(`TXT record of "${srvHost}" sets "${p.key}"; only authSource, replicaSet and loadBalanced are allowed`);
       }
     }
     const txtWarnings: string[] = [];
