@@ -3,20 +3,12 @@
  * names on the emitter are the spec's names in lowerCamelCase, the way the official
  * Node.js driver names them. Durations are milliseconds (`durationMS`).
  */
+import { keyMirror } from '../util/key-mirror.js';
 
-export const ConnectionClosedReason = Object.freeze({
-  stale: 'stale',
-  idle: 'idle',
-  error: 'error',
-  poolClosed: 'poolClosed',
-} as const);
+export const ConnectionClosedReason = keyMirror('stale', 'idle', 'error', 'poolClosed');
 export type ConnectionClosedReason = (typeof ConnectionClosedReason)[keyof typeof ConnectionClosedReason];
 
-export const ConnectionCheckOutFailedReason = Object.freeze({
-  poolClosed: 'poolClosed',
-  timeout: 'timeout',
-  connectionError: 'connectionError',
-} as const);
+export const ConnectionCheckOutFailedReason = keyMirror('poolClosed', 'timeout', 'connectionError');
 export type ConnectionCheckOutFailedReason =
   (typeof ConnectionCheckOutFailedReason)[keyof typeof ConnectionCheckOutFailedReason];
 

@@ -12,21 +12,21 @@
  * available connections), the wait-queue timers and the establishments it started;
  * `close()` stops them all. Connections come from an injected factory.
  */
-import { MongoInvalidArgumentError, MongoPoolClearedError, type Document } from '../errors.js';
+import { MongoInvalidArgumentError, MongoPoolClearedError } from '../errors.js';
 import type { CheckOutOptions, Connection, ConnectionPool, ConnectOptions } from '../connection/types.js';
+import { abortReason } from '../util/abort.js';
+import { monotonicNow } from '../util/clock.js';
 import { TypedEmitter } from '../util/emitter.js';
+import { keyMirror } from '../util/key-mirror.js';
 import { MongoPoolClosedError, MongoWaitQueueTimeoutError } from './errors.js';
 import {
   ConnectionCheckOutFailedReason,
   ConnectionClosedReason,
+  type ConnectionPoolEventName,
   type ConnectionPoolEvents,
 } from './events.js';
 
-export const PoolState = Object.freeze({
-  paused: 'paused',
-  ready: 'ready',
-  closed: 'closed',
-} as const);
+export const PoolState = keyMirror('paused', 'ready', 'closed');
 export type PoolState = (typeof PoolState)[keyof typeof PoolState];
 
 export interface ConnectionFactoryOptions {
@@ -80,7 +80,7 @@ interface Waiter {
   settled: boolean;
   resolve(conn: Connection): void;
   reject(error: Error): void;
-  /** Removes the timer and abort listener. */
+  /** Removes the timer and abort listener (idempotent). */
   cleanup(): void;
 }
 
@@ -91,10 +91,11 @@ interface Establishing {
   waiter: Waiter | undefined;
 }
 
-function defaultNow(): number {
-  const perf = (globalThis as { performance?: { now(): number } }).performance;
-  return perf ? perf.now() : Date.now();
-}
+type ResolvedPoolOptions = Required<Omit<PoolOptions, 'onBackgroundError' | 'loadBalanced' | 'subscribe'>> &
+  Pick<PoolOptions, 'onBackgroundError' | 'loadBalanced'>;
+
+/** An event payload without the `address` every pool event carries. */
+type PoolEventBody<K extends ConnectionPoolEventName> = Omit<ConnectionPoolEvents[K], 'address'>;
 
 function serviceKey(serviceId: unknown): string {
   if (serviceId === undefined || serviceId === null) return '';
@@ -112,107 +113,88 @@ export function connectionFactory(
 
 export class Pool extends TypedEmitter<ConnectionPoolEvents> implements ConnectionPool {
   readonly address: string;
-  private readonly options: Required<Omit<PoolOptions, 'onBackgroundError' | 'loadBalanced' | 'subscribe'>> &
-    Pick<PoolOptions, 'onBackgroundError' | 'loadBalanced'>;
-  private _state: PoolState = PoolState.paused;
-  private _generation = 0;
-  private readonly serviceGenerations = new Map<string, number>();
+  readonly #options: ResolvedPoolOptions;
+  #state: PoolState = PoolState.paused;
+  #generation = 0;
+  readonly #serviceGenerations = new Map<string, number>();
   /** Effective generation of each live connection (per service in LB mode). */
-  private readonly connGeneration = new Map<Connection, number>();
+  readonly #connGeneration = new Map<Connection, number>();
   /** Available connections, most recently checked in last (LIFO reuse). */
-  private available: Connection[] = [];
-  private readonly checkedInAt = new Map<Connection, number>();
-  private readonly inUse = new Set<Connection>();
-  private readonly establishing = new Set<Establishing>();
-  private waitQueue: Waiter[] = [];
-  private total = 0;
-  private pending = 0;
-  private nextConnectionId = 1;
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private timerDueAt = Infinity;
-  private processing = false;
+  #available: Connection[] = [];
+  readonly #checkedInAt = new Map<Connection, number>();
+  readonly #inUse = new Set<Connection>();
+  readonly #establishing = new Set<Establishing>();
+  #waitQueue: Waiter[] = [];
+  #total = 0;
+  #pending = 0;
+  #nextConnectionId = 1;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timerDueAt = Infinity;
+  #processing = false;
 
   constructor(options: PoolOptions) {
     super();
     this.address = options.address;
-    this.options = {
-      ...DEFAULTS,
-      now: defaultNow,
-      ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
-    } as Pool['options'];
-    const o = this.options;
+    const given = Object.entries(options).filter(([, v]) => v !== undefined);
+    this.#options = { ...DEFAULTS, now: monotonicNow, ...Object.fromEntries(given) } as ResolvedPoolOptions;
+    const o = this.#options;
     if (o.minPoolSize < 0 || o.maxPoolSize < 0 || (o.maxPoolSize > 0 && o.minPoolSize > o.maxPoolSize)) {
       throw new MongoInvalidArgumentError(`minPoolSize ${o.minPoolSize} must be between 0 and maxPoolSize ${o.maxPoolSize}`);
     }
     if (!(o.maxConnecting > 0)) throw new MongoInvalidArgumentError('maxConnecting must be greater than 0');
-    const shown: Document = {};
-    for (const [k, v] of Object.entries(options)) {
-      if (k !== 'address' && typeof v !== 'function' && v !== undefined) shown[k] = v;
-    }
     // Emitted from the constructor: `subscribe` attaches listeners that must see it.
     options.subscribe?.(this);
-    this.emit('connectionPoolCreated', { address: this.address, options: shown });
+    const shown = given.filter(([k, v]) => k !== 'address' && typeof v !== 'function');
+    this.#emit('connectionPoolCreated', { options: Object.fromEntries(shown) });
   }
 
   get generation(): number {
-    return this._generation;
+    return this.#generation;
   }
   get state(): PoolState {
-    return this._state;
+    return this.#state;
   }
   get totalConnectionCount(): number {
-    return this.total;
+    return this.#total;
   }
   get availableConnectionCount(): number {
-    return this.available.length;
+    return this.#available.length;
   }
   get pendingConnectionCount(): number {
-    return this.pending;
+    return this.#pending;
   }
   get waitQueueSize(): number {
-    return this.waitQueue.length;
+    return this.#waitQueue.length;
   }
   /** Connections checked out and not yet checked in. */
   get inUseConnectionCount(): number {
-    return this.inUse.size;
+    return this.#inUse.size;
   }
 
   // ------------------------------------------------------------------ check out / in
 
   checkOut(options: CheckOutOptions = {}): Promise<Connection> {
-    const now = this.options.now;
-    const startedAt = now();
-    this.emit('connectionCheckOutStarted', { address: this.address });
+    const startedAt = this.#options.now();
+    this.#emit('connectionCheckOutStarted', {});
     const failNow = (reason: ConnectionCheckOutFailedReason, error: Error): Promise<Connection> => {
-      this.emit('connectionCheckOutFailed', { address: this.address, reason, error, durationMS: now() - startedAt });
+      this.#emit('connectionCheckOutFailed', { reason, error, durationMS: this.#options.now() - startedAt });
       return Promise.reject(error);
     };
-    switch (this._state) {
-      case PoolState.closed:
-        return failNow(ConnectionCheckOutFailedReason.poolClosed, new MongoPoolClosedError(this.address));
-      case PoolState.paused:
-        return failNow(ConnectionCheckOutFailedReason.connectionError, this.clearedError());
-      case PoolState.ready:
-        break;
-      default: {
-        const never: never = this._state;
-        throw new Error(`unknown pool state ${String(never)}`);
-      }
+    if (this.#state === PoolState.closed) {
+      return failNow(ConnectionCheckOutFailedReason.poolClosed, new MongoPoolClosedError(this.address));
     }
+    if (this.#state === PoolState.paused) return failNow(ConnectionCheckOutFailedReason.connectionError, this.#clearedError());
     const { signal } = options;
     if (signal?.aborted) return failNow(ConnectionCheckOutFailedReason.connectionError, abortReason(signal));
-    const timeoutMS = options.timeoutMS ?? this.options.waitQueueTimeoutMS;
+    const timeoutMS = options.timeoutMS ?? this.#options.waitQueueTimeoutMS;
     return new Promise<Connection>((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const leave = (reason: ConnectionCheckOutFailedReason, error: Error): void => {
         if (waiter.settled) return;
-        waiter.settled = true;
-        waiter.cleanup();
-        this.waitQueue = this.waitQueue.filter((w) => w !== waiter);
-        this.emit('connectionCheckOutFailed', { address: this.address, reason, error, durationMS: now() - startedAt });
-        reject(error);
+        this.#waitQueue = this.#waitQueue.filter((w) => w !== waiter);
+        this.#failWaiter(waiter, reason, error);
         // The head of the queue may have changed.
-        this.processWaitQueue();
+        this.#processWaitQueue();
       };
       const onAbort = (): void => leave(ConnectionCheckOutFailedReason.connectionError, abortReason(signal!));
       const waiter: Waiter = {
@@ -221,40 +203,38 @@ export class Pool extends TypedEmitter<ConnectionPoolEvents> implements Connecti
         resolve,
         reject,
         cleanup: () => {
-          if (timer !== undefined) clearTimeout(timer);
-          timer = undefined;
+          clearTimeout(timer);
           signal?.removeEventListener('abort', onAbort);
         },
       };
       if (timeoutMS > 0) {
-        timer = setTimeout(() => {
-          timer = undefined;
-          leave(ConnectionCheckOutFailedReason.timeout, new MongoWaitQueueTimeoutError(this.address, timeoutMS));
-        }, timeoutMS);
+        timer = setTimeout(
+          () => leave(ConnectionCheckOutFailedReason.timeout, new MongoWaitQueueTimeoutError(this.address, timeoutMS)),
+          timeoutMS,
+        );
       }
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.waitQueue.push(waiter);
-      this.processWaitQueue();
+      this.#waitQueue.push(waiter);
+      this.#processWaitQueue();
     });
   }
 
   checkIn(connection: Connection): void {
-    if (!this.inUse.has(connection)) {
+    if (!this.#inUse.delete(connection)) {
       throw new MongoInvalidArgumentError(`connection ${connection.id} is not checked out of the pool for ${this.address}`);
     }
-    this.inUse.delete(connection);
-    this.emit('connectionCheckedIn', { address: this.address, connectionId: connection.id });
-    if (this._state === PoolState.closed) {
-      this.destroy(connection, ConnectionClosedReason.poolClosed);
+    this.#emit('connectionCheckedIn', { connectionId: connection.id });
+    if (this.#state === PoolState.closed) {
+      this.#destroy(connection, ConnectionClosedReason.poolClosed);
       return;
     }
-    const reason = this.perishedReason(connection, false);
+    const reason = this.#perishedReason(connection, false);
     if (reason) {
-      this.destroy(connection, reason);
+      this.#destroy(connection, reason);
     } else {
-      this.makeAvailable(connection);
+      this.#makeAvailable(connection);
     }
-    this.processWaitQueue();
+    this.#processWaitQueue();
   }
 
   /** Check out, run `fn`, check in (also when `fn` throws). */
@@ -270,331 +250,295 @@ export class Pool extends TypedEmitter<ConnectionPoolEvents> implements Connecti
   // ------------------------------------------------------------------ state changes
 
   ready(): void {
-    if (this._state !== PoolState.paused) return;
-    this._state = PoolState.ready;
-    this.emit('connectionPoolReady', { address: this.address });
-    this.schedule(0);
-    this.processWaitQueue();
+    if (this.#state !== PoolState.paused) return;
+    this.#state = PoolState.ready;
+    this.#emit('connectionPoolReady', {});
+    this.#schedule(0);
+    this.#processWaitQueue();
   }
 
   clear(options: { interruptInUseConnections?: boolean; serviceId?: unknown } = {}): void {
-    if (this._state === PoolState.closed) return;
+    if (this.#state === PoolState.closed) return;
     const interrupt = options.interruptInUseConnections === true;
-    if (this.options.loadBalanced && options.serviceId !== undefined) {
-      const key = serviceKey(options.serviceId);
-      this.serviceGenerations.set(key, (this.serviceGenerations.get(key) ?? 0) + 1);
-      this.emit('connectionPoolCleared', { address: this.address, serviceId: options.serviceId, interruptInUseConnections: interrupt });
-      this.schedule(0);
+    const { serviceId } = options;
+    if (this.#options.loadBalanced && serviceId !== undefined) {
+      const key = serviceKey(serviceId);
+      this.#serviceGenerations.set(key, (this.#serviceGenerations.get(key) ?? 0) + 1);
+      this.#emit('connectionPoolCleared', { serviceId, interruptInUseConnections: interrupt });
+      this.#schedule(0);
       return;
     }
-    const oldGeneration = this._generation;
-    this._generation++;
-    const wasPaused = this._state === PoolState.paused;
-    this._state = PoolState.paused;
-    if (!wasPaused) {
-      this.emit('connectionPoolCleared', { address: this.address, interruptInUseConnections: interrupt });
+    const oldGeneration = this.#generation++;
+    if (this.#state !== PoolState.paused) {
+      this.#state = PoolState.paused;
+      this.#emit('connectionPoolCleared', { interruptInUseConnections: interrupt });
     }
-    this.failWaiters(ConnectionCheckOutFailedReason.connectionError, () => this.clearedError());
+    this.#failWaiters(ConnectionCheckOutFailedReason.connectionError, () => this.#clearedError());
     if (interrupt) {
       const error = new MongoPoolClearedError(`Connection to ${this.address} interrupted due to server monitor timeout`);
-      for (const conn of this.inUse) {
-        if ((this.connGeneration.get(conn) ?? conn.generation) <= oldGeneration) interruptConnection(conn, error);
+      for (const conn of this.#inUse) {
+        if (this.#generationOfConnection(conn) <= oldGeneration) interruptConnection(conn, error);
       }
-      for (const e of this.establishing) e.controller.abort(error);
+      for (const e of this.#establishing) e.controller.abort(error);
     }
-    this.schedule(0);
+    this.#schedule(0);
   }
 
   async close(): Promise<void> {
-    if (this._state === PoolState.closed) return;
-    this._state = PoolState.closed;
-    this.stopTimer();
-    const available = this.available;
-    this.available = [];
-    for (const conn of available) this.destroy(conn, ConnectionClosedReason.poolClosed);
-    this.failWaiters(ConnectionCheckOutFailedReason.poolClosed, () => new MongoPoolClosedError(this.address));
-    const establishing = [...this.establishing];
+    if (this.#state === PoolState.closed) return;
+    this.#state = PoolState.closed;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#timerDueAt = Infinity;
+    const available = this.#available;
+    this.#available = [];
+    for (const conn of available) this.#destroy(conn, ConnectionClosedReason.poolClosed);
+    this.#failWaiters(ConnectionCheckOutFailedReason.poolClosed, () => new MongoPoolClosedError(this.address));
+    const establishing = [...this.#establishing];
     for (const e of establishing) e.controller.abort(new MongoPoolClosedError(this.address));
-    this.emit('connectionPoolClosed', { address: this.address });
+    this.#emit('connectionPoolClosed', {});
     await Promise.allSettled(establishing.map((e) => e.done));
   }
 
   // ------------------------------------------------------------------ internals
 
-  private clearedError(): MongoPoolClearedError {
+  /** Emits a pool event; every pool event starts with the pool's `address`. */
+  #emit<K extends ConnectionPoolEventName>(event: K, body: PoolEventBody<K>): void {
+    (this.emit as (event: K, payload: unknown) => boolean)(event, { address: this.address, ...body });
+  }
+
+  #clearedError(): MongoPoolClearedError {
     return new MongoPoolClearedError(`Connection pool for ${this.address} was cleared because another operation failed`);
   }
 
-  private failWaiters(reason: ConnectionCheckOutFailedReason, makeError: () => Error): void {
-    const waiters = this.waitQueue;
-    this.waitQueue = [];
-    const now = this.options.now;
+  /** Fails a waiter's check-out once: ConnectionCheckOutFailed, then its promise rejects. */
+  #failWaiter(waiter: Waiter, reason: ConnectionCheckOutFailedReason, error: Error): void {
+    if (waiter.settled) return;
+    waiter.settled = true;
+    waiter.cleanup();
+    this.#emit('connectionCheckOutFailed', { reason, error, durationMS: this.#options.now() - waiter.startedAt });
+    waiter.reject(error);
+  }
+
+  #failWaiters(reason: ConnectionCheckOutFailedReason, makeError: () => Error): void {
+    const waiters = this.#waitQueue;
+    this.#waitQueue = [];
     for (const w of waiters) {
-      if (w.settled) continue;
-      w.settled = true;
-      w.cleanup();
-      const error = makeError();
-      this.emit('connectionCheckOutFailed', { address: this.address, reason, error, durationMS: now() - w.startedAt });
-      w.reject(error);
+      if (!w.settled) this.#failWaiter(w, reason, makeError());
     }
   }
 
-  private generationOf(conn: Connection): number {
-    if (this.options.loadBalanced) return this.serviceGenerations.get(serviceKey(conn.serviceId)) ?? 0;
-    return this._generation;
+  /** The generation a connection belongs to (fixed when it became ready). */
+  #generationOfConnection(conn: Connection): number {
+    return this.#connGeneration.get(conn) ?? conn.generation;
   }
 
-  private perishedReason(conn: Connection, checkIdle: boolean): ConnectionClosedReason | undefined {
-    const gen = this.connGeneration.get(conn) ?? conn.generation;
-    if (gen < this.generationOf(conn)) return ConnectionClosedReason.stale;
+  /** The pool's current generation for `conn` (its service's in load-balanced mode). */
+  #currentGenerationFor(conn: Connection): number {
+    if (this.#options.loadBalanced) return this.#serviceGenerations.get(serviceKey(conn.serviceId)) ?? 0;
+    return this.#generation;
+  }
+
+  #perishedReason(conn: Connection, checkIdle: boolean): ConnectionClosedReason | undefined {
+    if (this.#generationOfConnection(conn) < this.#currentGenerationFor(conn)) return ConnectionClosedReason.stale;
     if (conn.closed) return ConnectionClosedReason.error;
-    const idle = this.options.maxIdleTimeMS;
+    const idle = this.#options.maxIdleTimeMS;
     if (checkIdle && idle > 0) {
-      const since = this.checkedInAt.get(conn);
-      if (since !== undefined && this.options.now() - since >= idle) return ConnectionClosedReason.idle;
+      const since = this.#checkedInAt.get(conn);
+      if (since !== undefined && this.#options.now() - since >= idle) return ConnectionClosedReason.idle;
     }
     return undefined;
   }
 
-  private destroy(conn: Connection, reason: ConnectionClosedReason, error?: Error): void {
-    this.total--;
-    this.connGeneration.delete(conn);
-    this.checkedInAt.delete(conn);
-    this.emit('connectionClosed', { address: this.address, connectionId: conn.id, reason, ...(error ? { error } : {}) });
+  #destroy(conn: Connection, reason: ConnectionClosedReason): void {
+    this.#total--;
+    this.#connGeneration.delete(conn);
+    this.#checkedInAt.delete(conn);
+    this.#emit('connectionClosed', { connectionId: conn.id, reason });
     conn.close();
     // Below minPoolSize again: let the background run repopulate.
-    this.schedule();
+    this.#schedule();
   }
 
-  private makeAvailable(conn: Connection): void {
-    this.checkedInAt.set(conn, this.options.now());
-    this.available.push(conn);
-    if (this.options.maxIdleTimeMS > 0) this.schedule();
+  #makeAvailable(conn: Connection): void {
+    this.#checkedInAt.set(conn, this.#options.now());
+    this.#available.push(conn);
+    if (this.#options.maxIdleTimeMS > 0) this.#schedule();
   }
 
   /** Most recently used non-perished available connection; closes perished ones found. */
-  private takeAvailable(): Connection | undefined {
-    for (;;) {
-      const conn = this.available.pop();
-      if (!conn) return undefined;
-      const reason = this.perishedReason(conn, true);
+  #takeAvailable(): Connection | undefined {
+    for (let conn = this.#available.pop(); conn; conn = this.#available.pop()) {
+      const reason = this.#perishedReason(conn, true);
       if (!reason) {
-        this.checkedInAt.delete(conn);
+        this.#checkedInAt.delete(conn);
         return conn;
       }
-      this.destroy(conn, reason);
+      this.#destroy(conn, reason);
     }
+    return undefined;
   }
 
-  private canCreate(): boolean {
-    const { maxPoolSize, maxConnecting } = this.options;
-    return (maxPoolSize === 0 || this.total < maxPoolSize) && this.pending < maxConnecting;
+  #canCreate(): boolean {
+    const { maxPoolSize, maxConnecting } = this.#options;
+    return (maxPoolSize === 0 || this.#total < maxPoolSize) && this.#pending < maxConnecting;
   }
 
-  private processWaitQueue(): void {
-    if (this.processing) return;
-    this.processing = true;
+  #processWaitQueue(): void {
+    if (this.#processing) return;
+    this.#processing = true;
     try {
-      while (this._state === PoolState.ready && this.waitQueue.length > 0) {
-        const waiter = this.waitQueue[0]!;
+      while (this.#state === PoolState.ready && this.#waitQueue.length > 0) {
+        const waiter = this.#waitQueue[0]!;
         if (waiter.settled) {
-          this.waitQueue.shift();
+          this.#waitQueue.shift();
           continue;
         }
-        const conn = this.takeAvailable();
-        if (conn) {
-          this.waitQueue.shift();
-          this.handOut(waiter, conn);
-          continue;
-        }
+        const conn = this.#takeAvailable();
         // A connection being established to populate minPoolSize is nearly ready: take
         // it rather than opening one more (CMAP: blocked threads get minPoolSize connections).
-        const populating = [...this.establishing].find((e) => e.waiter === undefined);
-        if (populating) {
-          this.waitQueue.shift();
-          waiter.cleanup();
-          populating.waiter = waiter;
+        const populating = conn ? undefined : [...this.#establishing].find((e) => e.waiter === undefined);
+        if (!conn && !populating && !this.#canCreate()) break;
+        this.#waitQueue.shift();
+        if (conn) {
+          this.#handOut(waiter, conn);
           continue;
         }
-        if (this.canCreate()) {
-          this.waitQueue.shift();
-          // Leaving the wait queue: the wait-queue timeout no longer applies.
-          waiter.cleanup();
-          this.create(waiter);
-          continue;
-        }
-        break;
+        // Leaving the wait queue: the wait-queue timeout no longer applies.
+        waiter.cleanup();
+        if (populating) populating.waiter = waiter;
+        else this.#create(waiter);
       }
     } finally {
-      this.processing = false;
+      this.#processing = false;
     }
   }
 
-  private handOut(waiter: Waiter, conn: Connection): void {
+  #handOut(waiter: Waiter, conn: Connection): void {
     if (waiter.settled) {
-      this.makeAvailable(conn);
+      this.#makeAvailable(conn);
       return;
     }
     waiter.settled = true;
     waiter.cleanup();
-    this.inUse.add(conn);
-    this.emit('connectionCheckedOut', {
-      address: this.address,
-      connectionId: conn.id,
-      durationMS: this.options.now() - waiter.startedAt,
-    });
+    this.#inUse.add(conn);
+    this.#emit('connectionCheckedOut', { connectionId: conn.id, durationMS: this.#options.now() - waiter.startedAt });
     waiter.resolve(conn);
     // Keep minPoolSize (spec: checkOut ensures it asynchronously).
-    if (this.total < this.options.minPoolSize) this.schedule(0);
+    this.#scheduleIfBelowMin();
+  }
+
+  #scheduleIfBelowMin(): void {
+    if (this.#total < this.#options.minPoolSize) this.#schedule(0);
   }
 
   /** Creates and establishes a connection, for `waiter` or (undefined) to populate the pool. */
-  private create(waiter: Waiter | undefined): void {
-    const id = this.nextConnectionId++;
-    const generation = this._generation;
-    this.total++;
-    this.pending++;
-    const createdAt = this.options.now();
-    this.emit('connectionCreated', { address: this.address, connectionId: id });
-    const controller = new AbortController();
-    const entry: Establishing = { controller, done: Promise.resolve(), waiter };
-    this.establishing.add(entry);
-    entry.done = this.establish(id, generation, createdAt, entry);
+  #create(waiter: Waiter | undefined): void {
+    const id = this.#nextConnectionId++;
+    this.#total++;
+    this.#pending++;
+    this.#emit('connectionCreated', { connectionId: id });
+    const entry: Establishing = { controller: new AbortController(), done: Promise.resolve(), waiter };
+    this.#establishing.add(entry);
+    entry.done = this.#establish(id, this.#generation, this.#options.now(), entry);
   }
 
   /** Never rejects: every outcome is reported through events and the waiter. */
-  private async establish(
-    id: number,
-    generation: number,
-    createdAt: number,
-    entry: Establishing,
-  ): Promise<void> {
-    const { controller } = entry;
+  async #establish(id: number, generation: number, createdAt: number, entry: Establishing): Promise<void> {
+    const { signal } = entry.controller;
     let conn: Connection | undefined;
     let failure: Error | undefined;
     try {
-      conn = await this.options.connect({ id, generation, signal: controller.signal });
-      if (controller.signal.aborted) {
+      conn = await this.#options.connect({ id, generation, signal });
+      if (signal.aborted) {
         conn.close();
         conn = undefined;
-        failure = abortReason(controller.signal);
+        failure = abortReason(signal);
       }
     } catch (e) {
-      failure = controller.signal.aborted ? abortReason(controller.signal) : e instanceof Error ? e : new Error(String(e));
+      failure = signal.aborted ? abortReason(signal) : e instanceof Error ? e : new Error(String(e));
     }
-    this.establishing.delete(entry);
-    this.pending--;
+    this.#establishing.delete(entry);
+    this.#pending--;
     const waiter = entry.waiter;
-    const now = this.options.now;
-    const closed = this._state === PoolState.closed;
+    const closed = this.#state === PoolState.closed;
     if (!conn) {
       const error = failure!;
-      this.total--;
-      if (!waiter && !closed) this.options.onBackgroundError?.(error);
-      this.emit('connectionClosed', {
-        address: this.address,
+      this.#total--;
+      if (!waiter && !closed) this.#options.onBackgroundError?.(error);
+      this.#emit('connectionClosed', {
         connectionId: id,
         reason: closed ? ConnectionClosedReason.poolClosed : ConnectionClosedReason.error,
         error,
       });
-      if (waiter && !waiter.settled) {
-        waiter.settled = true;
-        this.emit('connectionCheckOutFailed', {
-          address: this.address,
-          reason: closed ? ConnectionCheckOutFailedReason.poolClosed : ConnectionCheckOutFailedReason.connectionError,
+      if (waiter) {
+        this.#failWaiter(
+          waiter,
+          closed ? ConnectionCheckOutFailedReason.poolClosed : ConnectionCheckOutFailedReason.connectionError,
           error,
-          durationMS: now() - waiter.startedAt,
-        });
-        waiter.reject(error);
+        );
       }
-      this.schedule();
-      this.processWaitQueue();
+      this.#schedule();
+      this.#processWaitQueue();
       return;
     }
-    this.connGeneration.set(conn, this.options.loadBalanced ? this.generationOf(conn) : generation);
-    this.emit('connectionReady', { address: this.address, connectionId: id, durationMS: now() - createdAt });
+    this.#connGeneration.set(conn, this.#options.loadBalanced ? this.#currentGenerationFor(conn) : generation);
+    this.#emit('connectionReady', { connectionId: id, durationMS: this.#options.now() - createdAt });
     if (closed) {
       if (waiter && !waiter.settled) {
-        waiter.settled = true;
-        const error = new MongoPoolClosedError(this.address);
-        this.emit('connectionCheckOutFailed', {
-          address: this.address,
-          reason: ConnectionCheckOutFailedReason.poolClosed,
-          error,
-          durationMS: now() - waiter.startedAt,
-        });
-        waiter.reject(error);
+        this.#failWaiter(waiter, ConnectionCheckOutFailedReason.poolClosed, new MongoPoolClosedError(this.address));
       }
-      this.destroy(conn, ConnectionClosedReason.poolClosed);
+      this.#destroy(conn, ConnectionClosedReason.poolClosed);
       return;
     }
-    if (waiter) this.handOut(waiter, conn);
-    else this.makeAvailable(conn);
-    this.processWaitQueue();
-    if (this.total < this.options.minPoolSize) this.schedule(0);
+    if (waiter) this.#handOut(waiter, conn);
+    else this.#makeAvailable(conn);
+    this.#processWaitQueue();
+    this.#scheduleIfBelowMin();
   }
 
   // ------------------------------------------------------------------ background run
 
   /** Whether a background run has work to do now or later. */
-  private needsRun(): boolean {
-    if (this._state === PoolState.closed) return false;
-    if (this._state === PoolState.ready && this.total < this.options.minPoolSize) return true;
-    if (this.available.length === 0) return false;
-    if (this.options.maxIdleTimeMS > 0) return true;
-    return this.available.some((c) => this.perishedReason(c, false) !== undefined);
+  #needsRun(): boolean {
+    if (this.#state === PoolState.ready && this.#total < this.#options.minPoolSize) return true;
+    if (this.#options.maxIdleTimeMS > 0) return this.#available.length > 0;
+    return this.#available.some((c) => this.#perishedReason(c, false) !== undefined);
   }
 
   /** (Re)arm the single background timer, at most `delay` ms from now. */
-  private schedule(delay = this.options.backgroundIntervalMS): void {
-    if (this.options.backgroundIntervalMS < 0 || this._state === PoolState.closed) return;
-    if (!this.needsRun()) return;
-    const due = this.options.now() + delay;
-    if (this.timer !== undefined) {
-      if (due >= this.timerDueAt) return;
-      clearTimeout(this.timer);
+  #schedule(delay = this.#options.backgroundIntervalMS): void {
+    if (this.#options.backgroundIntervalMS < 0 || this.#state === PoolState.closed || !this.#needsRun()) return;
+    const due = this.#options.now() + delay;
+    if (this.#timer !== undefined) {
+      if (due >= this.#timerDueAt) return;
+      clearTimeout(this.#timer);
     }
-    this.timerDueAt = due;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.timerDueAt = Infinity;
-      this.backgroundRun();
+    this.#timerDueAt = due;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#timerDueAt = Infinity;
+      this.#backgroundRun();
     }, Math.max(0, delay));
   }
 
-  private stopTimer(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
-    this.timerDueAt = Infinity;
-  }
-
-  private backgroundRun(): void {
-    if (this._state === PoolState.closed) return;
-    const keep: Connection[] = [];
+  #backgroundRun(): void {
+    if (this.#state === PoolState.closed) return;
     const perished: Array<{ conn: Connection; reason: ConnectionClosedReason }> = [];
-    for (const conn of this.available) {
-      const reason = this.perishedReason(conn, true);
+    this.#available = this.#available.filter((conn) => {
+      const reason = this.#perishedReason(conn, true);
       if (reason) perished.push({ conn, reason });
-      else keep.push(conn);
-    }
-    this.available = keep;
-    for (const p of perished) this.destroy(p.conn, p.reason);
-    if (this._state === PoolState.ready) {
+      return !reason;
+    });
+    for (const p of perished) this.#destroy(p.conn, p.reason);
+    if (this.#state === PoolState.ready) {
       // Waiters come first: only populate what check-outs are not about to create.
-      while (this.total < this.options.minPoolSize && this.canCreate() && this.waitQueue.length === 0) {
-        this.create(undefined);
+      while (this.#total < this.#options.minPoolSize && this.#canCreate() && this.#waitQueue.length === 0) {
+        this.#create(undefined);
       }
     }
-    this.schedule();
+    this.#schedule();
   }
-}
-
-function abortReason(signal: AbortSignal): Error {
-  const reason: unknown = signal.reason;
-  if (reason instanceof Error) return reason;
-  const e = new Error('This operation was aborted');
-  e.name = 'AbortError';
-  return e;
 }
 
 /** Interrupt an in-use connection: prefer destroy(error) so its pending request sees why. */
