@@ -7,7 +7,14 @@ import { BSON, ObjectId } from 'bson';
 import { MongoBulkWriteError, MongoInvalidArgumentError, type Document } from '../errors.js';
 import { isUnacknowledged, writeConcernDocument, type WriteConcernLike } from './concerns.js';
 import type { WireLimits } from './executor.js';
-import { assignDefined, executeCommand, withSession, type ClientContext } from './operation.js';
+import {
+  assignDefined,
+  copyDefined,
+  executeCommand,
+  throwIfWriteFailed,
+  withSession,
+  type CommandTarget,
+} from './operation.js';
 import {
   BulkWriteResult,
   WriteConcernError,
@@ -84,12 +91,19 @@ export interface Batch {
   statements: Statement[];
 }
 
+const isDocument = (value: unknown): value is Document => value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/** Throws MongoInvalidArgumentError unless `value` is a plain object; `what` names the argument. */
+export function checkDocument(value: unknown, what: string): asserts value is Document {
+  if (!isDocument(value)) throw new MongoInvalidArgumentError(`${what} must be a plain object`);
+}
+
+const startsWithOperator = (doc: unknown): boolean =>
+  doc !== null && typeof doc === 'object' && (Object.keys(doc)[0]?.startsWith('$') ?? false);
+
 /** True if the update has operators ($set...) or is a pipeline. */
 export function hasAtomicOperators(update: unknown): boolean {
-  if (Array.isArray(update)) return update.length > 0 && update.every((s) => s && typeof s === 'object' && Object.keys(s)[0]?.startsWith('$'));
-  if (update === null || typeof update !== 'object') return false;
-  const keys = Object.keys(update);
-  return keys.length > 0 && keys[0]!.startsWith('$');
+  return Array.isArray(update) ? update.length > 0 && update.every(startsWithOperator) : startsWithOperator(update);
 }
 
 export function checkUpdate(update: unknown): void {
@@ -98,21 +112,13 @@ export function checkUpdate(update: unknown): void {
 }
 
 export function checkReplacement(replacement: unknown): void {
-  if (replacement === null || typeof replacement !== 'object' || Array.isArray(replacement)) {
-    throw new MongoInvalidArgumentError('Replacement document must be an object');
-  }
+  checkDocument(replacement, 'Replacement document');
   if (hasAtomicOperators(replacement)) throw new MongoInvalidArgumentError('Replacement document must not contain atomic operators');
-}
-
-function checkFilter(filter: unknown): void {
-  if (filter === null || typeof filter !== 'object' || Array.isArray(filter)) {
-    throw new MongoInvalidArgumentError('Filter must be a plain object');
-  }
 }
 
 /** Give a document an ObjectId `_id` if it has none (mutates, like the official driver). */
 export function ensureId(doc: Document, forceServerObjectId = false): Document {
-  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new MongoInvalidArgumentError('Document must be an object');
+  checkDocument(doc, 'Document');
   if (!forceServerObjectId && doc._id === undefined) doc._id = new ObjectId();
   return doc;
 }
@@ -122,51 +128,50 @@ export function updateStatement(
   update: Document | Document[],
   o: { upsert?: boolean; multi?: boolean; arrayFilters?: Document[]; collation?: CollationOptions; hint?: Hint; sort?: Sort },
 ): Document {
-  const st: Document = { q: filter, u: update };
-  assignDefined(st, {
-    upsert: typeof o.upsert === 'boolean' ? o.upsert : undefined,
-    multi: o.multi ? true : undefined,
-    hint: o.hint,
-    arrayFilters: o.arrayFilters,
-    collation: o.collation,
-    sort: formatSort(o.sort),
-  });
-  return st;
+  return assignDefined(
+    { q: filter, u: update },
+    {
+      upsert: typeof o.upsert === 'boolean' ? o.upsert : undefined,
+      multi: o.multi || undefined,
+      hint: o.hint,
+      arrayFilters: o.arrayFilters,
+      collation: o.collation,
+      sort: formatSort(o.sort),
+    },
+  );
 }
 
 export function deleteStatement(filter: Document, limit: 0 | 1, o: { collation?: CollationOptions; hint?: Hint }): Document {
-  const st: Document = { q: filter, limit };
-  assignDefined(st, { hint: o.hint, collation: o.collation });
-  return st;
+  return copyDefined({ q: filter, limit }, o, ['hint', 'collation']);
 }
 
+/** Bulk write models -> statements (validated; inserts get an `_id`). */
 export function toStatements(operations: readonly AnyBulkWriteOperation<any>[], forceServerObjectId = false): Statement[] {
-  if (!Array.isArray(operations)) throw new MongoInvalidArgumentError('bulkWrite requires an array of operations');
   return operations.map((op, index): Statement => {
     if (op === null || typeof op !== 'object') throw new MongoInvalidArgumentError(`Invalid bulkWrite operation at index ${index}`);
+    const statement = (type: BatchType, doc: Document, multi = false): Statement => ({ type, index, doc, multi });
     if ('insertOne' in op) {
       const m = op.insertOne as InsertOneModel | Document;
-      const doc = (m && typeof m === 'object' && 'document' in m ? m.document : m) as Document;
-      return { type: 'insert', index, doc: ensureId(doc, forceServerObjectId), multi: false };
+      return statement('insert', ensureId((m && typeof m === 'object' && 'document' in m ? m.document : m) as Document, forceServerObjectId));
     }
     if ('updateOne' in op || 'updateMany' in op) {
       const multi = 'updateMany' in op;
       const m = (multi ? (op as { updateMany: UpdateManyModel }).updateMany : (op as { updateOne: UpdateOneModel }).updateOne) as UpdateOneModel;
-      checkFilter(m.filter);
+      checkDocument(m.filter, 'Filter');
       checkUpdate(m.update);
-      return { type: 'update', index, doc: updateStatement(m.filter, m.update as Document, { ...m, multi }), multi };
+      return statement('update', updateStatement(m.filter, m.update as Document, { ...m, multi }), multi);
     }
     if ('replaceOne' in op) {
       const m = op.replaceOne as ReplaceOneModel;
-      checkFilter(m.filter);
+      checkDocument(m.filter, 'Filter');
       checkReplacement(m.replacement);
-      return { type: 'update', index, doc: updateStatement(m.filter, m.replacement, { ...m, multi: false }), multi: false };
+      return statement('update', updateStatement(m.filter, m.replacement, { ...m, multi: false }));
     }
     if ('deleteOne' in op || 'deleteMany' in op) {
       const multi = 'deleteMany' in op;
       const m = (multi ? (op as { deleteMany: DeleteManyModel }).deleteMany : (op as { deleteOne: DeleteOneModel }).deleteOne) as DeleteOneModel;
-      checkFilter(m.filter);
-      return { type: 'delete', index, doc: deleteStatement(m.filter, multi ? 0 : 1, m), multi };
+      checkDocument(m.filter, 'Filter');
+      return statement('delete', deleteStatement(m.filter, multi ? 0 : 1, m), multi);
     }
     throw new MongoInvalidArgumentError(`Invalid bulkWrite operation at index ${index}: ${Object.keys(op).join(', ')}`);
   });
@@ -174,6 +179,9 @@ export function toStatements(operations: readonly AnyBulkWriteOperation<any>[], 
 
 /** Room kept in a message for the command body and section headers. */
 export const MESSAGE_OVERHEAD_BYTES = 16 * 1024;
+
+const tooLarge = (maxBsonObjectSize: number): MongoInvalidArgumentError =>
+  new MongoInvalidArgumentError(`Document is larger than the maximum size ${maxBsonObjectSize}`);
 
 /**
  * Split statements into batches. Ordered: runs of the same type, in order.
@@ -197,73 +205,94 @@ export function makeBatches(statements: readonly Statement[], ordered: boolean, 
   }
   const batches: Batch[] = [];
   for (const group of groups) {
+    const type = group[0]!.type;
     let current: Statement[] = [];
     let bytes = 0;
     for (const st of group) {
       const size = BSON.calculateObjectSize(st.doc);
-      if (st.type === 'insert' && size > limits.maxBsonObjectSize) {
-        throw new MongoInvalidArgumentError(`Document is larger than the maximum size ${limits.maxBsonObjectSize}`);
-      }
+      if (type === 'insert' && size > limits.maxBsonObjectSize) throw tooLarge(limits.maxBsonObjectSize);
       if (current.length > 0 && (current.length >= limits.maxWriteBatchSize || bytes + size > maxBytes)) {
-        batches.push({ type: st.type, statements: current });
+        batches.push({ type, statements: current });
         current = [];
         bytes = 0;
       }
       current.push(st);
       bytes += size;
     }
-    if (current.length > 0) batches.push({ type: current[0]!.type, statements: current });
+    batches.push({ type, statements: current });
   }
   return batches;
 }
 
 const SEQUENCE_NAME = { insert: 'documents', update: 'updates', delete: 'deletes' } as const;
 
-export interface BulkTarget {
-  ctx: ClientContext;
-  db: string;
+export interface BulkTarget extends CommandTarget {
   collection: string;
-  writeConcern: WriteConcernLike | undefined;
 }
 
 /** The command body for one batch (the statements travel as a kind-1 sequence). */
 export function batchCommand(target: BulkTarget, batch: Batch, ordered: boolean, options: BulkWriteOptions): Document {
-  const cmd: Document = { [batch.type]: target.collection, ordered };
-  assignDefined(cmd, {
-    writeConcern: writeConcernDocument(options.writeConcern ?? target.writeConcern),
-    bypassDocumentValidation: batch.type === 'delete' ? undefined : options.bypassDocumentValidation,
-    comment: options.comment,
-    maxTimeMS: options.maxTimeMS,
-    let: batch.type === 'insert' ? undefined : options.let,
+  return assignDefined(
+    { [batch.type]: target.collection, ordered },
+    {
+      writeConcern: writeConcernDocument(options.writeConcern ?? target.writeConcern),
+      bypassDocumentValidation: batch.type === 'delete' ? undefined : options.bypassDocumentValidation,
+      comment: options.comment,
+      maxTimeMS: options.maxTimeMS,
+      let: batch.type === 'insert' ? undefined : options.let,
+    },
+  );
+}
+
+/** Send one batch; unacknowledged batches go with moreToCome and no session. */
+async function sendBatch(
+  target: BulkTarget,
+  batch: Batch,
+  ordered: boolean,
+  options: BulkWriteOptions,
+  session: ClientSession | undefined,
+  unacknowledged: boolean,
+): Promise<Document> {
+  const { reply } = await executeCommand(target.ctx, target.db, batchCommand(target, batch, ordered, options), {
+    session,
+    retryable: batch.statements.some((s) => s.multi) ? false : 'write',
+    sequences: { [SEQUENCE_NAME[batch.type]]: batch.statements.map((s) => s.doc) },
+    moreToCome: unacknowledged || undefined,
+    signal: options.signal,
   });
-  return cmd;
+  return reply;
+}
+
+/** `n`, `nModified` and `upserted` of a write reply (0 and [] when absent). */
+export function writeCounts(reply: Document): { n: number; nModified: number; upserted: Document[] } {
+  return {
+    n: typeof reply.n === 'number' ? reply.n : 0,
+    nModified: typeof reply.nModified === 'number' ? reply.nModified : 0,
+    upserted: Array.isArray(reply.upserted) ? (reply.upserted as Document[]) : [],
+  };
 }
 
 function mergeBatch(state: BulkResultState, batch: Batch, reply: Document, ordered: boolean): void {
-  const n = typeof reply.n === 'number' ? reply.n : 0;
+  const { n, nModified, upserted } = writeCounts(reply);
   const errors = Array.isArray(reply.writeErrors) ? (reply.writeErrors as Document[]) : [];
   const errorPositions = new Set(errors.map((e) => e.index as number));
   const firstError = errors.length > 0 ? Math.min(...errorPositions) : Infinity;
+  /** The caller's index of the batch's `i`-th statement. */
+  const callerIndex = (i: number): number => batch.statements[i]?.index ?? i;
   switch (batch.type) {
-    case 'insert': {
+    case 'insert':
       state.nInserted += n;
       batch.statements.forEach((st, i) => {
         if (errorPositions.has(i) || (ordered && i > firstError)) return;
         state.insertedIds.push({ index: st.index, _id: st.doc._id });
       });
       break;
-    }
-    case 'update': {
-      const upserted = Array.isArray(reply.upserted) ? (reply.upserted as Document[]) : [];
+    case 'update':
       state.nUpserted += upserted.length;
       state.nMatched += n - upserted.length;
-      state.nModified += typeof reply.nModified === 'number' ? reply.nModified : 0;
-      for (const u of upserted) {
-        const st = batch.statements[u.index as number];
-        state.upserted.push({ index: st ? st.index : (u.index as number), _id: u._id });
-      }
+      state.nModified += nModified;
+      for (const u of upserted) state.upserted.push({ index: callerIndex(u.index as number), _id: u._id });
       break;
-    }
     case 'delete':
       state.nRemoved += n;
       break;
@@ -273,10 +302,8 @@ function mergeBatch(state: BulkResultState, batch: Batch, reply: Document, order
     }
   }
   for (const e of errors) {
-    const st = batch.statements[e.index as number];
-    state.writeErrors.push(
-      new WriteError({ ...e, index: st ? st.index : (e.index as number), code: e.code as number, op: st?.doc }),
-    );
+    const i = e.index as number;
+    state.writeErrors.push(new WriteError({ ...e, index: callerIndex(i), code: e.code as number, op: batch.statements[i]?.doc }));
   }
   if (reply.writeConcernError) state.writeConcernErrors.push(new WriteConcernError(reply.writeConcernError as Document));
 }
@@ -289,13 +316,8 @@ export function bulkWriteError(state: BulkResultState, reply?: Document): MongoB
     errmsg: first?.errmsg ?? wce?.errmsg ?? 'write concern error',
     code: first?.code ?? wce?.code ?? 0,
     errorLabels: reply?.errorLabels,
-    insertedCount: result.insertedCount,
-    matchedCount: result.matchedCount,
-    modifiedCount: result.modifiedCount,
-    deletedCount: result.deletedCount,
-    upsertedCount: result.upsertedCount,
-    insertedIds: result.insertedIds,
-    upsertedIds: result.upsertedIds,
+    // the counts and id maps, as the official driver's error carries them
+    ...result,
   };
   if (wce) response.writeConcernError = wce.serverError;
   return new MongoBulkWriteError(response, state.writeErrors as unknown as Document[], result);
@@ -307,14 +329,9 @@ export interface BulkOutcome {
 }
 
 /** Run the statements; throws MongoBulkWriteError on write or write-concern errors. */
-export async function executeBulk(
-  target: BulkTarget,
-  statements: Statement[],
-  options: BulkWriteOptions = {},
-): Promise<BulkOutcome> {
+export async function executeBulk(target: BulkTarget, statements: Statement[], options: BulkWriteOptions = {}): Promise<BulkOutcome> {
   const ordered = options.ordered ?? true;
-  const wc = options.writeConcern ?? target.writeConcern;
-  const unacknowledged = isUnacknowledged(wc);
+  const unacknowledged = isUnacknowledged(options.writeConcern ?? target.writeConcern);
   if (statements.length === 0) throw new MongoInvalidArgumentError('Invalid BulkOperation, Batch cannot be empty');
   const executor = await target.ctx.getExecutor();
   const batches = makeBatches(statements, ordered, executor.limits());
@@ -325,13 +342,7 @@ export async function executeBulk(
     options.session,
     async (session) => {
       for (const batch of batches) {
-        const { reply } = await executeCommand(target.ctx, target.db, batchCommand(target, batch, ordered, options), {
-          session,
-          retryable: batch.statements.some((s) => s.multi) ? false : 'write',
-          sequences: { [SEQUENCE_NAME[batch.type]]: batch.statements.map((s) => s.doc) },
-          moreToCome: unacknowledged || undefined,
-          signal: options.signal,
-        });
+        const reply = await sendBatch(target, batch, ordered, options, session, unacknowledged);
         if (unacknowledged) continue;
         lastReply = reply;
         mergeBatch(state, batch, reply, ordered);
@@ -342,8 +353,31 @@ export async function executeBulk(
   );
   if (unacknowledged) {
     for (const st of statements) if (st.type === 'insert') state.insertedIds.push({ index: st.index, _id: st.doc._id });
-    return { acknowledged: false, result: new BulkWriteResult(state) };
+  } else if (state.writeErrors.length > 0 || state.writeConcernErrors.length > 0) {
+    throw bulkWriteError(state, lastReply);
   }
-  if (state.writeErrors.length > 0 || state.writeConcernErrors.length > 0) throw bulkWriteError(state, lastReply);
-  return { acknowledged: true, result: new BulkWriteResult(state) };
+  return { acknowledged: !unacknowledged, result: new BulkWriteResult(state) };
+}
+
+/**
+ * A single-statement write (insertOne, updateMany, deleteOne...): one command whose
+ * first write error throws as a MongoServerError. Undefined when unacknowledged.
+ */
+export async function executeWrite(target: BulkTarget, statement: Statement, options: BulkWriteOptions): Promise<Document | undefined> {
+  if (statement.type === 'insert') {
+    const { maxBsonObjectSize } = (await target.ctx.getExecutor()).limits();
+    if (BSON.calculateObjectSize(statement.doc) > maxBsonObjectSize) throw tooLarge(maxBsonObjectSize);
+  }
+  const unacknowledged = isUnacknowledged(options.writeConcern ?? target.writeConcern);
+  return await withSession(
+    target.ctx,
+    options.session,
+    async (session) => {
+      const reply = await sendBatch(target, { type: statement.type, statements: [statement] }, true, options, session, unacknowledged);
+      if (unacknowledged) return undefined;
+      throwIfWriteFailed(reply);
+      return reply;
+    },
+    unacknowledged,
+  );
 }

@@ -1,14 +1,20 @@
 /**
  * Read/write concern plumbing for the client layer, on top of concern/: resolve
  * what users pass (ReadConcern / WriteConcern instances, plain objects, level
- * strings) and render the command fields.
+ * strings; read preferences likewise) and render the command fields.
  */
 import type { Document } from '../errors.js';
+import { ReadPreference, type ReadPreferenceLike } from '../selection/read-preference.js';
 import { ReadConcern, type ReadConcernLike } from '../concern/read-concern.js';
 import { WriteConcern, type W, type WriteConcernSettings } from '../concern/write-concern.js';
 
 export type { ReadConcernLike, W };
 export type WriteConcernLike = WriteConcern | WriteConcernSettings;
+
+/** ReadPreference for an option value, or `inherit` when none is given. */
+export function resolveReadPreference<T extends ReadPreference | undefined>(value: ReadPreferenceLike | undefined, inherit: T): ReadPreference | T {
+  return value !== undefined ? ReadPreference.from(value) : inherit;
+}
 
 /** ReadConcern for an option value, or `inherit` when none is given. */
 export function resolveReadConcern(value: ReadConcernLike | undefined, inherit?: ReadConcern): ReadConcern | undefined {

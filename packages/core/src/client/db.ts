@@ -1,14 +1,14 @@
 /** Db: a database handle. Inherits read preference and concerns from the client. */
-import { MongoInvalidArgumentError, MongoServerError, type Document } from '../errors.js';
-import { ReadPreference, type ReadPreferenceLike } from '../selection/read-preference.js';
+import { MongoInvalidArgumentError, type Document } from '../errors.js';
+import type { ReadPreference, ReadPreferenceLike } from '../selection/read-preference.js';
 import { Admin } from './admin.js';
 import { AggregationCursor, type AggregateOptions } from './aggregation-cursor.js';
-import { resolveReadConcern, resolveWriteConcern, writeConcernDocument, type ReadConcernLike, type WriteConcernLike } from './concerns.js';
+import { resolveReadConcern, resolveReadPreference, resolveWriteConcern, type ReadConcernLike, type WriteConcernLike } from './concerns.js';
 import type { ReadConcern } from '../concern/read-concern.js';
 import type { WriteConcern } from '../concern/write-concern.js';
 import { Collection, stripDriverOptions, type CollectionOptions, type CommandOperationOptions } from './collection.js';
 import { ListCollectionsCursor, type CollectionInfo, type ListCollectionsOptions } from './list-cursors.js';
-import { assignDefined, executeCommand, throwIfWriteConcernError, withSession, type ClientContext } from './operation.js';
+import { copyDefined, isNamespaceNotFound, runCommand, runWriteCommand, type ClientContext, type CommandTarget } from './operation.js';
 import type { ClientSession } from './sessions.js';
 
 export interface DbOptions {
@@ -45,8 +45,6 @@ export interface CreateCollectionOptions extends CommandOperationOptions {
   [key: string]: unknown;
 }
 
-const NAMESPACE_NOT_FOUND = 26;
-
 function validateDbName(name: string): void {
   if (typeof name !== 'string' || name === '') throw new MongoInvalidArgumentError('Database name must be a non-empty string');
   // '$external' is the one legal name with a '$' (X.509, PLAIN, AWS users live there).
@@ -54,7 +52,7 @@ function validateDbName(name: string): void {
 }
 
 export class Db {
-  private readonly ctx: ClientContext;
+  readonly #ctx: ClientContext;
   readonly databaseName: string;
   readonly readPreference: ReadPreference;
   readonly readConcern: ReadConcern | undefined;
@@ -62,9 +60,9 @@ export class Db {
 
   constructor(ctx: ClientContext, parent: DbParent, databaseName: string, options: DbOptions = {}) {
     validateDbName(databaseName);
-    this.ctx = ctx;
+    this.#ctx = ctx;
     this.databaseName = databaseName;
-    this.readPreference = options.readPreference !== undefined ? ReadPreference.from(options.readPreference) : parent.readPreference;
+    this.readPreference = resolveReadPreference(options.readPreference, parent.readPreference);
     this.readConcern = resolveReadConcern(options.readConcern, parent.readConcern);
     this.writeConcern = resolveWriteConcern(options.writeConcern, parent.writeConcern);
   }
@@ -74,11 +72,11 @@ export class Db {
   }
 
   collection<TSchema extends object = Document>(name: string, options: CollectionOptions = {}): Collection<TSchema> {
-    return new Collection<TSchema>(this.ctx, this, name, options);
+    return new Collection<TSchema>(this.#ctx, this, name, options);
   }
 
   admin(): Admin {
-    return new Admin(this.databaseName === 'admin' ? this : new Db(this.ctx, this, 'admin'));
+    return new Admin(this.databaseName === 'admin' ? this : new Db(this.#ctx, this, 'admin'));
   }
 
   /**
@@ -89,23 +87,14 @@ export class Db {
     if (command === null || typeof command !== 'object' || Object.keys(command).length === 0) {
       throw new MongoInvalidArgumentError('command must be a non-empty document');
     }
-    return await withSession(this.ctx, options.session, async (session) => {
-      const { reply } = await executeCommand(this.ctx, this.databaseName, command, {
-        session,
-        readPreference: options.readPreference !== undefined ? ReadPreference.from(options.readPreference) : undefined,
-        retryable: false,
-        signal: options.signal,
-      });
-      return reply;
+    return await runCommand(this.#ctx, this.databaseName, command, options, {
+      readPreference: resolveReadPreference(options.readPreference, undefined),
+      retryable: false,
     });
   }
 
   listCollections(filter: Document = {}, options: ListCollectionsOptions & { readPreference?: ReadPreferenceLike } = {}): ListCollectionsCursor<CollectionInfo> {
-    const { readPreference, ...rest } = options;
-    return new ListCollectionsCursor(this.ctx, this.databaseName, filter, {
-      ...rest,
-      readPreference: readPreference !== undefined ? ReadPreference.from(readPreference) : this.readPreference,
-    });
+    return new ListCollectionsCursor(this.#ctx, this.databaseName, filter, { ...options, readPreference: this.#readPref(options) });
   }
 
   /** Collection handles for every non-system collection. */
@@ -116,9 +105,9 @@ export class Db {
 
   /** Database-level aggregate (`aggregate: 1`), e.g. $currentOp, $documents. */
   aggregate<T extends Document = Document>(pipeline: Document[] = [], options: AggregateOptions & { readPreference?: ReadPreferenceLike } = {}): AggregationCursor<T> {
-    return new AggregationCursor<T>(this.ctx, { db: this.databaseName, collection: 1 }, pipeline, {
+    return new AggregationCursor<T>(this.#ctx, { db: this.databaseName, collection: 1 }, pipeline, {
       ...options,
-      readPreference: options.readPreference !== undefined ? ReadPreference.from(options.readPreference) : this.readPreference,
+      readPreference: this.#readPref(options),
       readConcern: options.readConcern ?? this.readConcern,
       writeConcern: options.writeConcern ?? this.writeConcern,
     });
@@ -130,14 +119,7 @@ export class Db {
       readConcern: options.readConcern,
       writeConcern: options.writeConcern,
     });
-    const cmd: Document = { create: name, ...stripDriverOptions(options) };
-    assignDefined(cmd, {
-      comment: options.comment,
-      maxTimeMS: options.maxTimeMS,
-      writeConcern: writeConcernDocument(options.writeConcern ?? this.writeConcern),
-    });
-    const reply = await this.writeCommand(cmd, options);
-    throwIfWriteConcernError(reply);
+    await runWriteCommand(this.#target(), { create: name, ...stripDriverOptions(options) }, options, ['comment', 'maxTimeMS']);
     return collection;
   }
 
@@ -147,31 +129,26 @@ export class Db {
   }
 
   async dropDatabase(options: CommandOperationOptions = {}): Promise<boolean> {
-    const cmd: Document = { dropDatabase: 1 };
-    assignDefined(cmd, { comment: options.comment, writeConcern: writeConcernDocument(options.writeConcern ?? this.writeConcern) });
     try {
-      const reply = await this.writeCommand(cmd, options);
-      throwIfWriteConcernError(reply);
+      await runWriteCommand(this.#target(), { dropDatabase: 1 }, options, ['comment']);
     } catch (error) {
-      if (error instanceof MongoServerError && error.code === NAMESPACE_NOT_FOUND) return true;
-      throw error;
+      if (!isNamespaceNotFound(error)) throw error;
     }
     return true;
   }
 
   async stats(options: CommandOperationOptions & { scale?: number } = {}): Promise<Document> {
-    const cmd: Document = { dbStats: 1 };
-    assignDefined(cmd, { scale: options.scale, comment: options.comment });
-    return await this.command(cmd, {
+    return await this.command(copyDefined({ dbStats: 1 }, options, ['scale', 'comment']), {
       session: options.session,
       readPreference: options.readPreference ?? this.readPreference,
     });
   }
 
-  private async writeCommand(cmd: Document, options: CommandOperationOptions): Promise<Document> {
-    return await withSession(this.ctx, options.session, async (session) => {
-      const { reply } = await executeCommand(this.ctx, this.databaseName, cmd, { session, retryable: false, signal: options.signal });
-      return reply;
-    });
+  #readPref(options: { readPreference?: ReadPreferenceLike }): ReadPreference {
+    return resolveReadPreference(options.readPreference, this.readPreference);
+  }
+
+  #target(): CommandTarget {
+    return { ctx: this.#ctx, db: this.databaseName, writeConcern: this.writeConcern };
   }
 }

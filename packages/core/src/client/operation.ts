@@ -5,14 +5,14 @@
  */
 import {
   MongoAPIError,
+  MongoExpiredSessionError,
   MongoNetworkError,
   MongoServerError,
   MongoWriteConcernError,
   type Document,
 } from '../errors.js';
 import type { ReadPreference } from '../selection/read-preference.js';
-import { readConcernDocument, type ReadConcernLike, type WriteConcernLike } from './concerns.js';
-import { MongoExpiredSessionError } from '../errors.js';
+import { readConcernDocument, writeConcernDocument, type ReadConcernLike, type WriteConcernLike } from './concerns.js';
 import type { ExecuteOptions, ExecuteResult, OperationExecutor } from './executor.js';
 import type { ResolvedClientOptions } from './options.js';
 import { ClientSession, type SessionOwner } from './sessions.js';
@@ -40,13 +40,22 @@ export interface OperationOptions {
   [key: string]: unknown;
 }
 
-export function startImplicitSession(ctx: ClientContext): ClientSession {
-  return new ClientSession(ctx, {}, false);
+/** Where a database- or collection-level command goes, and the write concern it inherits. */
+export interface CommandTarget {
+  ctx: ClientContext;
+  db: string;
+  writeConcern: WriteConcernLike | undefined;
 }
 
-function checkExplicitSession(ctx: ClientContext, session: ClientSession): void {
-  if (session.hasEnded) throw new MongoExpiredSessionError();
-  if (!ctx.ownsSession(session)) throw new MongoAPIError('ClientSession must be from the same MongoClient');
+/** The options runCommand reads (any operation's options qualify). */
+export interface RunOptions {
+  session?: ClientSession;
+  signal?: AbortSignal;
+  writeConcern?: WriteConcernLike;
+}
+
+export function startImplicitSession(ctx: ClientContext): ClientSession {
+  return new ClientSession(ctx, {}, false);
 }
 
 /**
@@ -60,7 +69,8 @@ export async function withSession<T>(
   unacknowledged = false,
 ): Promise<T> {
   if (explicit) {
-    checkExplicitSession(ctx, explicit);
+    if (explicit.hasEnded) throw new MongoExpiredSessionError();
+    if (!ctx.ownsSession(explicit)) throw new MongoAPIError('ClientSession must be from the same MongoClient');
     if (unacknowledged) throw new MongoAPIError('Cannot have explicit session with unacknowledged writes');
     return await fn(explicit);
   }
@@ -97,6 +107,49 @@ export async function executeCommand(
   }
 }
 
+/**
+ * One command with the caller's session (or an implicit one); resolves to the reply.
+ * `command` may be built from the session (a read's `readConcern` depends on it).
+ */
+export async function runCommand(
+  ctx: ClientContext,
+  db: string,
+  command: Document | ((session: ClientSession | undefined) => Document),
+  options: RunOptions,
+  route: Pick<ExecuteOptions, 'readPreference' | 'retryable'> = {},
+): Promise<Document> {
+  return await withSession(ctx, options.session, async (session) => {
+    const cmd = typeof command === 'function' ? command(session) : command;
+    const { reply } = await executeCommand(ctx, db, cmd, { ...route, session, signal: options.signal });
+    return reply;
+  });
+}
+
+/**
+ * A command that writes (createIndexes, drop, findAndModify...): the option fields
+ * `keys`, then the write concern; a writeConcernError in the reply throws.
+ */
+export async function runWriteCommand(
+  target: CommandTarget,
+  command: Document,
+  options: RunOptions,
+  keys: readonly string[],
+  retryable: 'write' | false = false,
+): Promise<Document> {
+  copyDefined(command, options, keys);
+  assignDefined(command, { writeConcern: writeConcernDocument(options.writeConcern ?? target.writeConcern) });
+  const reply = await runCommand(target.ctx, target.db, command, options, { retryable });
+  throwIfWriteConcernError(reply);
+  return reply;
+}
+
+const NAMESPACE_NOT_FOUND = 26;
+
+/** The server's NamespaceNotFound (dropping what does not exist). */
+export function isNamespaceNotFound(error: unknown): boolean {
+  return error instanceof MongoServerError && error.code === NAMESPACE_NOT_FOUND;
+}
+
 /** Throw for a writeConcernError in an ok:1 reply (single-statement operations). */
 export function throwIfWriteConcernError(reply: Document): void {
   const wce = reply.writeConcernError as Document | undefined;
@@ -108,16 +161,15 @@ export function throwIfWriteConcernError(reply: Document): void {
   throw new MongoWriteConcernError({ ...wce, errorLabels: labels, writeConcernError: wce, result: reply });
 }
 
-/** Single-statement writes throw the first write error as a MongoServerError (code 11000 etc.). */
-export function throwIfWriteErrors(reply: Document): void {
+/**
+ * Single-statement writes throw the first write error as a MongoServerError (code
+ * 11000 etc.), else a writeConcernError.
+ */
+export function throwIfWriteFailed(reply: Document): void {
   const writeErrors = reply.writeErrors as Document[] | undefined;
   if (writeErrors && writeErrors.length > 0) {
     throw new MongoServerError({ ...writeErrors[0]!, errorLabels: reply.errorLabels });
   }
-}
-
-export function throwIfWriteFailed(reply: Document): void {
-  throwIfWriteErrors(reply);
   throwIfWriteConcernError(reply);
 }
 
@@ -128,14 +180,22 @@ export function throwIfWriteFailed(reply: Document): void {
 export function readConcernFor(rc: ReadConcernLike | undefined, session: ClientSession | undefined): Document | undefined {
   const doc = readConcernDocument(rc);
   if (session && session.explicit && session.supports.causalConsistency && session.operationTime) {
-    return { ...(doc ?? {}), afterClusterTime: session.operationTime };
+    return { ...doc, afterClusterTime: session.operationTime };
   }
-  if (session?.snapshotEnabled) return { ...(doc ?? {}), level: 'snapshot' };
+  if (session?.snapshotEnabled) return { ...doc, level: 'snapshot' };
   return doc;
 }
 
 /** Copy the defined entries of `fields` onto `target` in order. */
 export function assignDefined(target: Document, fields: Document): Document {
-  for (const [k, v] of Object.entries(fields)) if (v !== undefined) target[k] = v;
+  return copyDefined(target, fields, Object.keys(fields));
+}
+
+/** Copy the defined fields `keys` of `source` onto `target`, in the order given. */
+export function copyDefined(target: Document, source: object, keys: readonly string[]): Document {
+  for (const k of keys) {
+    const v = (source as Document)[k];
+    if (v !== undefined) target[k] = v;
+  }
   return target;
 }

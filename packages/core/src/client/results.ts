@@ -116,62 +116,56 @@ export class BulkWriteResult {
   readonly modifiedCount: number;
   readonly deletedCount: number;
   readonly upsertedCount: number;
-  readonly upsertedIds: { [key: number]: any };
   readonly insertedIds: { [key: number]: any };
-  private readonly result: BulkResultState;
+  readonly upsertedIds: { [key: number]: any };
+  readonly #result: BulkResultState;
 
   constructor(result: BulkResultState) {
-    this.result = result;
+    this.#result = result;
     this.insertedCount = result.nInserted;
     this.matchedCount = result.nMatched;
     this.modifiedCount = result.nModified;
     this.deletedCount = result.nRemoved;
     this.upsertedCount = result.upserted.length;
-    this.upsertedIds = idMap(result.upserted);
     this.insertedIds = idMap(result.insertedIds);
+    this.upsertedIds = idMap(result.upserted);
   }
 
   get ok(): number {
-    return this.result.ok;
+    return this.#result.ok;
   }
   getUpsertedIdAt(index: number): Document | undefined {
-    return this.result.upserted[index] as Document | undefined;
+    return this.#result.upserted[index] as Document | undefined;
   }
   getRawResponse(): Document {
-    return this.result as unknown as Document;
+    return this.#result as unknown as Document;
   }
   hasWriteErrors(): boolean {
-    return this.result.writeErrors.length > 0;
+    return this.getWriteErrorCount() > 0;
   }
   getWriteErrorCount(): number {
-    return this.result.writeErrors.length;
+    return this.#result.writeErrors.length;
   }
   getWriteErrorAt(index: number): WriteError | undefined {
-    return this.result.writeErrors[index];
+    return this.#result.writeErrors[index];
   }
   getWriteErrors(): WriteError[] {
-    return [...this.result.writeErrors];
+    return [...this.#result.writeErrors];
   }
   getWriteConcernError(): WriteConcernError | undefined {
-    const list = this.result.writeConcernErrors;
-    if (list.length === 0) return undefined;
-    if (list.length === 1) return list[0];
+    const list = this.#result.writeConcernErrors;
+    if (list.length < 2) return list[0];
     return new WriteConcernError({
       code: list[0]!.code,
       errmsg: list.map((e) => e.errmsg).join(' and '),
     });
   }
   isOk(): boolean {
-    return this.result.ok === 1;
+    return this.ok === 1;
   }
   toString(): string {
-    return `BulkWriteResult(${JSON.stringify({
-      insertedCount: this.insertedCount,
-      matchedCount: this.matchedCount,
-      modifiedCount: this.modifiedCount,
-      deletedCount: this.deletedCount,
-      upsertedCount: this.upsertedCount,
-    })})`;
+    const { insertedCount, matchedCount, modifiedCount, deletedCount, upsertedCount } = this;
+    return `BulkWriteResult(${JSON.stringify({ insertedCount, matchedCount, modifiedCount, deletedCount, upsertedCount })})`;
   }
 }
 
