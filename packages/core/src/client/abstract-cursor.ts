@@ -5,12 +5,19 @@
  * released when the cursor is exhausted or closed.
  */
 import { Long } from 'bson';
-import { MongoCursorExhaustedError, MongoInvalidArgumentError, MongoNetworkError, MongoServerError, type Document } from '../errors.js';
+import {
+  MongoCursorExhaustedError,
+  MongoCursorInUseError,
+  MongoInvalidArgumentError,
+  MongoNetworkError,
+  MongoServerError,
+  MongoUnexpectedServerResponseError,
+  type Document,
+} from '../errors.js';
 import type { ReadPreference } from '../selection/read-preference.js';
 import type { ReadConcernLike } from './concerns.js';
-import { MongoCursorInUseError, MongoUnexpectedServerResponseError } from '../errors.js';
-import type { ExecuteResult } from './executor.js';
-import { executeCommand, startImplicitSession, type ClientContext } from './operation.js';
+import type { ExecuteOptions, ExecuteResult } from './executor.js';
+import { assignDefined, executeCommand, startImplicitSession, type ClientContext } from './operation.js';
 import type { ClientSession } from './sessions.js';
 
 export interface CursorNamespace {
@@ -58,27 +65,28 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
   readonly namespace: CursorNamespace;
   protected cursorOptions: AbstractCursorOptions;
 
-  private documents: Document[] = [];
-  private docIndex = 0;
-  private cursorId: Long | undefined;
-  private server: string | undefined;
-  private cursorNs: CursorNamespace;
-  private session: ClientSession | undefined;
-  private ownsSession = false;
-  private initialized = false;
-  private isClosed = false;
-  private isKilled = false;
+  /** The buffered batch; documents before `#docIndex` were handed out. */
+  #documents: Document[] = [];
+  #docIndex = 0;
+  #cursorId: Long | undefined;
+  #server: string | undefined;
+  #cursorNs: CursorNamespace;
+  #session: ClientSession | undefined;
+  #ownsSession = false;
+  #initialized = false;
+  #isClosed = false;
+  #isKilled = false;
   /** close() killed a live server cursor: iterating further throws (as the official driver). */
-  private killedByClose = false;
-  private pendingCleanup: Promise<void> | undefined;
-  private transforms: Transform[] = [];
+  #killedByClose = false;
+  #pendingCleanup: Promise<void> | undefined;
+  #transforms: Transform[] = [];
   /** Documents handed out (for find's limit arithmetic). */
   protected numReturned = 0;
 
   protected constructor(ctx: ClientContext, namespace: CursorNamespace, options: AbstractCursorOptions = {}) {
     this.ctx = ctx;
     this.namespace = namespace;
-    this.cursorNs = namespace;
+    this.#cursorNs = namespace;
     this.cursorOptions = { ...options };
     if (options.batchSize !== undefined) validateBatchSize(options.batchSize);
   }
@@ -94,20 +102,33 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
     return this.cursorOptions.batchSize || undefined;
   }
 
+  /** Send `command` to the cursor's database as a retryable read with the cursor's read preference. */
+  protected async send(command: Document, session: ClientSession | undefined, route: ExecuteOptions = {}): Promise<ExecuteResult> {
+    const { readPreference, signal } = this.cursorOptions;
+    return await executeCommand(this.ctx, this.namespace.db, command, { session, readPreference, retryable: 'read', signal, ...route });
+  }
+
+  /** Run `{ explain: command, verbosity }` (true = allPlansExecution, false = queryPlanner). */
+  protected async explainCommand(command: Document, verbosity: 'queryPlanner' | 'executionStats' | 'allPlansExecution' | boolean): Promise<Document> {
+    const v = verbosity === true ? 'allPlansExecution' : verbosity === false ? 'queryPlanner' : verbosity;
+    const { reply } = await this.send({ explain: command, verbosity: v }, this.cursorOptions.session, { signal: undefined });
+    return reply;
+  }
+
   // ------------------------------------------------------------------ state
 
   /** The server cursor id (undefined before the first batch). */
   get id(): Long | undefined {
-    return this.cursorId;
+    return this.#cursorId;
   }
 
   /** Closed, and every locally buffered document has been handed out (as the official driver). */
   get closed(): boolean {
-    return this.isClosed && this.bufferedCount() === 0;
+    return this.#isClosed && this.bufferedCount() === 0;
   }
 
   get killed(): boolean {
-    return this.isKilled;
+    return this.#isKilled;
   }
 
   get readPreference(): ReadPreference | undefined {
@@ -120,22 +141,22 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
 
   /** The address of the server that owns the cursor. */
   get serverAddress(): string | undefined {
-    return this.server;
+    return this.#server;
   }
 
   protected get started(): boolean {
-    return this.initialized;
+    return this.#initialized;
   }
 
   bufferedCount(): number {
-    return this.documents.length - this.docIndex;
+    return this.#documents.length - this.#docIndex;
   }
 
   /** Take up to `number` buffered documents (all by default) without I/O; transforms are not applied. */
   readBufferedDocuments(number?: number): TSchema[] {
-    const n = Math.min(number ?? this.bufferedCount(), this.bufferedCount());
-    const out = this.documents.slice(this.docIndex, this.docIndex + n);
-    this.docIndex += n;
+    const n = Math.min(number ?? Infinity, this.bufferedCount());
+    const out = this.#documents.slice(this.#docIndex, this.#docIndex + n);
+    this.#docIndex += n;
     this.numReturned += n;
     return out as TSchema[];
   }
@@ -143,205 +164,189 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
   // ------------------------------------------------------------------ modifiers
 
   protected throwIfInitialized(): void {
-    if (this.initialized) throw new MongoCursorInUseError();
+    if (this.#initialized) throw new MongoCursorInUseError();
+  }
+
+  /** Set options before the cursor starts (the builder methods). */
+  protected configure(options: AbstractCursorOptions & Document): this {
+    this.throwIfInitialized();
+    Object.assign(this.cursorOptions, options);
+    return this;
   }
 
   batchSize(value: number): this {
     this.throwIfInitialized();
     validateBatchSize(value);
-    this.cursorOptions.batchSize = value;
-    return this;
+    return this.configure({ batchSize: value });
   }
 
   maxTimeMS(value: number): this {
     this.throwIfInitialized();
     if (typeof value !== 'number' || value < 0) throw new MongoInvalidArgumentError('maxTimeMS must be a non-negative number');
-    this.cursorOptions.maxTimeMS = value;
-    return this;
+    return this.configure({ maxTimeMS: value });
   }
 
   comment(value: unknown): this {
-    this.throwIfInitialized();
-    this.cursorOptions.comment = value;
-    return this;
+    return this.configure({ comment: value });
   }
 
   withReadPreference(readPreference: ReadPreference): this {
-    this.throwIfInitialized();
-    this.cursorOptions.readPreference = readPreference;
-    return this;
+    return this.configure({ readPreference });
   }
 
   withReadConcern(readConcern: ReadConcernLike): this {
-    this.throwIfInitialized();
-    this.cursorOptions.readConcern = readConcern;
-    return this;
+    return this.configure({ readConcern });
   }
 
   /** Apply `transform` to every document this cursor returns. */
   map<T = any>(transform: (doc: TSchema) => T): AbstractCursor<T> {
     this.throwIfInitialized();
     if (typeof transform !== 'function') throw new MongoInvalidArgumentError('map() requires a function');
-    this.transforms.push(transform);
+    this.#transforms.push(transform);
     return this as unknown as AbstractCursor<T>;
   }
 
-  protected copyTransformsTo(other: AbstractCursor<any>): void {
-    other.transforms = [...this.transforms];
+  /** Give `other` (a clone) this cursor's transforms; returns it. */
+  protected copyTransformsTo<C extends AbstractCursor<any>>(other: C): C {
+    other.#transforms = [...this.#transforms];
+    return other;
   }
 
   // ------------------------------------------------------------------ iteration
 
-  private get exhausted(): boolean {
-    return this.isClosed || (this.initialized && (this.cursorId === undefined || this.cursorId.isZero()));
+  get #exhausted(): boolean {
+    return this.#isClosed || (this.#initialized && (this.#cursorId === undefined || this.#cursorId.isZero()));
   }
 
-  private applyTransforms(doc: Document): TSchema {
-    let out: unknown = doc;
-    for (const t of this.transforms) out = t(out);
-    return out as TSchema;
-  }
-
-  private take(): Document {
-    const doc = this.documents[this.docIndex]!;
-    this.docIndex += 1;
-    if (this.docIndex === this.documents.length) {
-      this.documents = [];
-      this.docIndex = 0;
+  /** The next buffered document, transformed. */
+  #take(): TSchema {
+    let doc: unknown = this.#documents[this.#docIndex++]!;
+    if (this.#docIndex === this.#documents.length) {
+      this.#documents = [];
+      this.#docIndex = 0;
     }
     this.numReturned += 1;
-    return doc;
+    for (const t of this.#transforms) doc = t(doc);
+    return doc as TSchema;
   }
 
   /** Fetch one batch (initial command or getMore). */
-  private async fetchBatch(): Promise<void> {
-    if (!this.initialized) {
-      await this.init();
+  async #fetchBatch(): Promise<void> {
+    if (!this.#initialized) {
+      await this.#init();
       return;
     }
-    if (this.exhausted) return;
+    if (this.#exhausted) return;
     const batchSize = this.getMoreBatchSize();
     if (batchSize === null) {
-      await this.closeCursor(false);
+      await this.#closeCursor(false);
       return;
     }
-    const getMore: Document = { getMore: this.cursorId, collection: this.cursorNs.collection };
-    if (batchSize !== undefined && batchSize > 0) getMore.batchSize = batchSize;
-    if (this.cursorOptions.tailable && this.cursorOptions.awaitData && this.cursorOptions.maxAwaitTimeMS !== undefined) {
-      getMore.maxTimeMS = this.cursorOptions.maxAwaitTimeMS;
-    }
-    if (this.cursorOptions.comment !== undefined) getMore.comment = this.cursorOptions.comment;
+    const { tailable, awaitData, maxAwaitTimeMS, comment } = this.cursorOptions;
+    const getMore = assignDefined(
+      { getMore: this.#cursorId, collection: this.#cursorNs.collection },
+      {
+        batchSize: batchSize !== undefined && batchSize > 0 ? batchSize : undefined,
+        maxTimeMS: tailable && awaitData ? maxAwaitTimeMS : undefined,
+        comment,
+      },
+    );
     let reply: Document;
     try {
-      ({ reply } = await executeCommand(this.ctx, this.cursorNs.db, getMore, {
-        session: this.session,
-        pinnedServer: this.server,
+      ({ reply } = await executeCommand(this.ctx, this.#cursorNs.db, getMore, {
+        session: this.#session,
+        pinnedServer: this.#server,
         signal: this.cursorOptions.signal,
       }));
     } catch (error) {
-      const serverGone = error instanceof MongoNetworkError || (error instanceof MongoServerError && error.code === CURSOR_NOT_FOUND);
-      if (serverGone) this.markKilled();
-      await this.closeCursor(false);
+      if (error instanceof MongoNetworkError || (error instanceof MongoServerError && error.code === CURSOR_NOT_FOUND)) {
+        // the server cursor is gone: nothing to kill
+        this.#isKilled = true;
+        this.#cursorId = Long.ZERO;
+      }
+      await this.#closeCursor(false);
       throw error;
     }
     const cursor = reply.cursor as Document | undefined;
     if (!cursor) throw new MongoUnexpectedServerResponseError('getMore reply has no cursor');
-    this.cursorId = toLong(cursor.id ?? 0);
-    this.pushBatch(cursor.nextBatch);
-    if (this.cursorId.isZero()) this.releaseSession();
+    this.#pushBatch(cursor.id, cursor.nextBatch);
   }
 
-  private pushBatch(batch: unknown): void {
-    if (!Array.isArray(batch) || batch.length === 0) return;
-    if (this.bufferedCount() === 0) {
-      this.documents = batch as Document[];
-      this.docIndex = 0;
-    } else {
-      this.documents = [...this.documents.slice(this.docIndex), ...(batch as Document[])];
-      this.docIndex = 0;
+  /** Record the cursor id and buffer a batch; the session goes back once the server cursor is done. */
+  #pushBatch(id: unknown, batch: unknown): void {
+    this.#cursorId = toLong(id ?? 0);
+    if (Array.isArray(batch) && batch.length > 0) {
+      this.#documents = this.bufferedCount() > 0 ? [...this.#documents.slice(this.#docIndex), ...batch] : batch;
+      this.#docIndex = 0;
     }
+    if (this.#cursorId.isZero()) this.#releaseSession();
   }
 
-  private async init(): Promise<void> {
-    if (this.pendingCleanup) {
-      const p = this.pendingCleanup;
-      this.pendingCleanup = undefined;
-      await p;
-    }
-    this.initialized = true;
+  async #awaitPendingCleanup(): Promise<void> {
+    const pending = this.#pendingCleanup;
+    this.#pendingCleanup = undefined;
+    await pending;
+  }
+
+  async #init(): Promise<void> {
+    await this.#awaitPendingCleanup();
+    this.#initialized = true;
     const explicit = this.cursorOptions.session;
-    if (explicit) {
-      this.session = explicit;
-      this.ownsSession = false;
-    } else {
-      this.session = startImplicitSession(this.ctx);
-      this.ownsSession = true;
-    }
+    this.#ownsSession = !explicit;
+    this.#session = explicit ?? startImplicitSession(this.ctx);
     let result: ExecuteResult;
     try {
-      result = await this.initialize(this.session);
+      result = await this.initialize(this.#session);
     } catch (error) {
-      this.isClosed = true;
-      this.releaseSession();
+      this.#isClosed = true;
+      this.#releaseSession();
       throw error;
     }
-    this.server = result.address;
+    this.#server = result.address;
     const cursor = result.reply.cursor as Document | undefined;
-    if (!cursor) {
+    if (cursor) {
+      this.#cursorNs = parseNamespace(cursor.ns, this.namespace);
+      this.#pushBatch(cursor.id, cursor.firstBatch);
+    } else {
       // e.g. explain or a command that answered without a cursor: the reply is the single document
-      this.cursorId = Long.ZERO;
-      this.pushBatch([result.reply]);
-      this.releaseSession();
-      return;
+      this.#pushBatch(0, [result.reply]);
     }
-    this.cursorId = toLong(cursor.id ?? 0);
-    this.cursorNs = parseNamespace(cursor.ns, this.namespace);
-    this.pushBatch(cursor.firstBatch);
-    if (this.cursorId.isZero()) this.releaseSession();
+  }
+
+  /** Fetch until a document is buffered (true) or the cursor is exhausted (false; it is then closed). */
+  async #fill(): Promise<boolean> {
+    for (;;) {
+      if (this.bufferedCount() > 0) return true;
+      if (this.#exhausted) {
+        this.#closeExhausted();
+        return false;
+      }
+      await this.#fetchBatch();
+    }
   }
 
   /** Next document, or null when the cursor is exhausted. */
   async next(): Promise<TSchema | null> {
-    this.throwIfKilledByClose();
-    for (;;) {
-      if (this.bufferedCount() > 0) return this.applyTransforms(this.take());
-      if (this.exhausted) {
-        await this.cleanupExhausted();
-        return null;
-      }
-      await this.fetchBatch();
-    }
+    return (await this.hasNext()) ? this.#take() : null;
   }
 
   /** Like next(), but fetches at most one batch: null if that batch is empty (tailable cursors). */
   async tryNext(): Promise<TSchema | null> {
-    this.throwIfKilledByClose();
-    if (this.bufferedCount() === 0 && !this.exhausted) await this.fetchBatch();
-    if (this.bufferedCount() > 0) return this.applyTransforms(this.take());
-    if (this.exhausted) await this.cleanupExhausted();
+    this.#throwIfKilledByClose();
+    if (this.bufferedCount() === 0 && !this.#exhausted) await this.#fetchBatch();
+    if (this.bufferedCount() > 0) return this.#take();
+    if (this.#exhausted) this.#closeExhausted();
     return null;
   }
 
   async hasNext(): Promise<boolean> {
-    this.throwIfKilledByClose();
-    for (;;) {
-      if (this.bufferedCount() > 0) return true;
-      if (this.exhausted) {
-        await this.cleanupExhausted();
-        return false;
-      }
-      await this.fetchBatch();
-    }
+    this.#throwIfKilledByClose();
+    return await this.#fill();
   }
 
   async toArray(): Promise<TSchema[]> {
     const out: TSchema[] = [];
-    for (;;) {
-      while (this.bufferedCount() > 0) out.push(this.applyTransforms(this.take()));
-      if (this.exhausted) break;
-      await this.fetchBatch();
-    }
-    await this.cleanupExhausted();
+    while (await this.#fill()) while (this.bufferedCount() > 0) out.push(this.#take());
     return out;
   }
 
@@ -355,113 +360,91 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
 
   async *[Symbol.asyncIterator](): AsyncGenerator<TSchema, void, void> {
     try {
-      for (;;) {
-        const doc = await this.next();
-        if (doc === null) return;
-        yield doc;
-      }
+      for (let doc = await this.next(); doc !== null; doc = await this.next()) yield doc;
     } finally {
-      if (!this.isClosed) await this.close();
+      if (!this.#isClosed) await this.close();
     }
   }
 
   /** Kill the server cursor if still open (to its server), release the session. Idempotent. */
   async close(): Promise<void> {
-    await this.closeCursor(true);
+    await this.#closeCursor(true);
   }
 
   /** `byUser`: close() was called, so a killed cursor refuses further iteration. */
-  private async closeCursor(byUser: boolean): Promise<void> {
-    if (this.pendingCleanup) {
-      const p = this.pendingCleanup;
-      this.pendingCleanup = undefined;
-      await p;
-    }
-    if (this.isClosed && !this.ownsSession) return;
-    this.isClosed = true;
+  async #closeCursor(byUser: boolean): Promise<void> {
+    await this.#awaitPendingCleanup();
+    if (this.#isClosed && !this.#ownsSession) return;
+    this.#isClosed = true;
     // The buffer is kept (readBufferedDocuments, and `closed` stays false until it is
     // drained), as the official driver does; a killed cursor refuses further iteration.
-    if ((await this.killServerCursor()) && byUser) this.killedByClose = true;
-    this.releaseSession();
+    const id = this.#cursorId;
+    if (!this.#isKilled && id !== undefined && !id.isZero()) {
+      this.#isKilled = true;
+      await this.#killCursor(id, this.#server, this.#cursorNs, this.#session);
+      if (byUser) this.#killedByClose = true;
+    }
+    this.#releaseSession();
   }
-
 
   /**
    * Back to the unstarted state; iterating again re-runs the initial command. A
    * still-open server cursor is killed before that command is sent.
    */
   rewind(): void {
-    if (!this.initialized) return;
-    const id = this.cursorId;
-    const server = this.server;
-    const ns = this.cursorNs;
-    const session = this.session;
-    const owns = this.ownsSession;
-    const live = !this.isKilled && id !== undefined && !id.isZero();
-    this.documents = [];
-    this.docIndex = 0;
-    this.cursorId = undefined;
-    this.server = undefined;
-    this.cursorNs = this.namespace;
-    this.session = undefined;
-    this.ownsSession = false;
-    this.initialized = false;
-    this.isClosed = false;
-    this.isKilled = false;
-    this.killedByClose = false;
+    if (!this.#initialized) return;
+    const id = this.#cursorId;
+    const server = this.#server;
+    const ns = this.#cursorNs;
+    const session = this.#session;
+    const owns = this.#ownsSession;
+    const live = !this.#isKilled && id !== undefined && !id.isZero();
+    this.#documents = [];
+    this.#docIndex = 0;
+    this.#cursorId = undefined;
+    this.#server = undefined;
+    this.#cursorNs = this.namespace;
+    this.#session = undefined;
+    this.#ownsSession = false;
+    this.#initialized = false;
+    this.#isClosed = false;
+    this.#isKilled = false;
+    this.#killedByClose = false;
     this.numReturned = 0;
-    const previous = this.pendingCleanup;
-    this.pendingCleanup = (async () => {
+    const previous = this.#pendingCleanup;
+    this.#pendingCleanup = (async () => {
       await previous;
-      try {
-        if (live) await this.sendKillCursors(id, server, ns, session);
-      } catch {
-        // best effort: the server reaps abandoned cursors
-      } finally {
-        if (owns) session?.endSync();
-      }
+      if (live) await this.#killCursor(id, server, ns, session);
+      if (owns) session?.endSync();
     })();
   }
 
   // ------------------------------------------------------------------ cleanup
 
-  private throwIfKilledByClose(): void {
-    if (this.killedByClose) throw new MongoCursorExhaustedError();
+  #throwIfKilledByClose(): void {
+    if (this.#killedByClose) throw new MongoCursorExhaustedError();
   }
 
-  private markKilled(): void {
-    this.isKilled = true;
-    this.cursorId = Long.ZERO;
+  #closeExhausted(): void {
+    this.#isClosed = true;
+    this.#releaseSession();
   }
 
-  private async cleanupExhausted(): Promise<void> {
-    if (this.exhausted && !this.isClosed) this.isClosed = true;
-    this.releaseSession();
-  }
-
-  /** True if a live server cursor was killed (killCursors attempted). */
-  private async killServerCursor(): Promise<boolean> {
-    const id = this.cursorId;
-    if (this.isKilled || id === undefined || id.isZero()) return false;
-    this.isKilled = true;
+  /** killCursors to the cursor's server; best effort, like the official driver (the server reaps abandoned cursors). */
+  async #killCursor(id: Long, server: string | undefined, ns: CursorNamespace, session: ClientSession | undefined): Promise<void> {
     try {
-      await this.sendKillCursors(id, this.server, this.cursorNs, this.session);
+      await executeCommand(this.ctx, ns.db, { killCursors: ns.collection, cursors: [id] }, {
+        session: session && !session.hasEnded ? session : undefined,
+        pinnedServer: server,
+      });
     } catch {
-      // best effort, like the official driver
+      // best effort
     }
-    return true;
   }
 
-  private async sendKillCursors(id: Long, server: string | undefined, ns: CursorNamespace, session: ClientSession | undefined): Promise<void> {
-    await executeCommand(this.ctx, ns.db, { killCursors: ns.collection, cursors: [id] }, {
-      session: session && !session.hasEnded ? session : undefined,
-      pinnedServer: server,
-    });
-  }
-
-  private releaseSession(): void {
-    if (this.ownsSession && this.session) this.session.endSync();
-    this.ownsSession = false;
+  #releaseSession(): void {
+    if (this.#ownsSession) this.#session?.endSync();
+    this.#ownsSession = false;
   }
 }
 

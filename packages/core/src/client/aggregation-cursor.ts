@@ -2,8 +2,8 @@
 import type { Document } from '../errors.js';
 import { AbstractCursor, type AbstractCursorOptions, type CursorNamespace } from './abstract-cursor.js';
 import { writeConcernDocument, type WriteConcernLike } from './concerns.js';
-import type { ExecuteResult } from './executor.js';
-import { assignDefined, executeCommand, readConcernFor, type ClientContext } from './operation.js';
+import type { ExecuteOptions, ExecuteResult } from './executor.js';
+import { assignDefined, readConcernFor, type ClientContext } from './operation.js';
 import type { ClientSession } from './sessions.js';
 import { ReadPreference } from '../selection/read-preference.js';
 import type { CollationOptions, Hint } from './types.js';
@@ -29,59 +29,47 @@ export function hasWriteStage(pipeline: readonly Document[]): boolean {
 }
 
 export class AggregationCursor<TSchema = any> extends AbstractCursor<TSchema> {
+  protected declare cursorOptions: AggregateOptions;
   readonly pipeline: Document[];
-  private readonly aggregateOptions: AggregateOptions;
-  private readonly target: string | 1;
+  readonly #target: string | 1;
 
   constructor(ctx: ClientContext, namespace: AggregateNamespace, pipeline: Document[] = [], options: AggregateOptions = {}) {
     super(ctx, { db: namespace.db, collection: namespace.collection === 1 ? '$cmd.aggregate' : namespace.collection }, options);
-    this.target = namespace.collection;
+    this.#target = namespace.collection;
     this.pipeline = pipeline;
-    this.aggregateOptions = { ...options };
   }
 
   buildCommand(session?: ClientSession): Document {
-    const o = { ...this.aggregateOptions, ...this.cursorOptions };
+    const o = this.cursorOptions;
     const write = hasWriteStage(this.pipeline);
-    const cmd: Document = { aggregate: this.target, pipeline: this.pipeline };
-    assignDefined(cmd, {
-      explain: o.explain === undefined ? undefined : Boolean(o.explain),
-      allowDiskUse: o.allowDiskUse,
-      bypassDocumentValidation: write ? o.bypassDocumentValidation : undefined,
-      collation: o.collation,
-      hint: o.hint,
-      let: o.let,
-      comment: o.comment,
-      maxTimeMS: o.maxTimeMS,
-      readConcern: readConcernFor(o.readConcern, session),
-      writeConcern: write ? writeConcernDocument(o.writeConcern) : undefined,
-    });
+    const cmd = assignDefined(
+      { aggregate: this.#target, pipeline: this.pipeline },
+      {
+        explain: o.explain === undefined ? undefined : Boolean(o.explain),
+        allowDiskUse: o.allowDiskUse,
+        bypassDocumentValidation: write ? o.bypassDocumentValidation : undefined,
+        collation: o.collation,
+        hint: o.hint,
+        let: o.let,
+        comment: o.comment,
+        maxTimeMS: o.maxTimeMS,
+        readConcern: readConcernFor(o.readConcern, session),
+        writeConcern: write ? writeConcernDocument(o.writeConcern) : undefined,
+      },
+    );
     if (!o.explain) cmd.cursor = o.batchSize !== undefined && o.batchSize >= 0 ? { batchSize: o.batchSize } : {};
     return cmd;
   }
 
   protected override async initialize(session: ClientSession | undefined): Promise<ExecuteResult> {
-    const write = hasWriteStage(this.pipeline);
-    return await executeCommand(this.ctx, this.namespace.db, this.buildCommand(session), {
-      session,
-      // $out / $merge run on the primary (the 5.0+ secondary-$out path is not used)
-      readPreference: write ? ReadPreference.primary : this.cursorOptions.readPreference,
-      retryable: write ? false : 'read',
-      signal: this.cursorOptions.signal,
-    });
+    // $out / $merge run on the primary (the 5.0+ secondary-$out path is not used)
+    const route: ExecuteOptions = hasWriteStage(this.pipeline) ? { readPreference: ReadPreference.primary, retryable: false } : {};
+    return await this.send(this.buildCommand(session), session, route);
   }
 
   override clone(): AggregationCursor<TSchema> {
-    const c = new AggregationCursor<TSchema>(this.ctx, { db: this.namespace.db, collection: this.target }, [...this.pipeline], {
-      ...this.aggregateOptions,
-      ...this.cursorOptions,
-    });
-    this.copyTransformsTo(c);
-    return c;
-  }
-
-  override map<T = any>(transform: (doc: TSchema) => T): AggregationCursor<T> {
-    return super.map(transform) as unknown as AggregationCursor<T>;
+    const namespace = { db: this.namespace.db, collection: this.#target };
+    return this.copyTransformsTo(new AggregationCursor<TSchema>(this.ctx, namespace, [...this.pipeline], this.cursorOptions));
   }
 
   addStage<T = any>(stage: Document): AggregationCursor<T> {
@@ -118,13 +106,10 @@ export class AggregationCursor<TSchema = any> extends AbstractCursor<TSchema> {
   }
 
   async explain(verbosity: 'queryPlanner' | 'executionStats' | 'allPlansExecution' | boolean = true): Promise<Document> {
-    const v = verbosity === true ? 'allPlansExecution' : verbosity === false ? 'queryPlanner' : verbosity;
-    const inner = this.buildCommand();
-    const { reply } = await executeCommand(this.ctx, this.namespace.db, { explain: inner, verbosity: v }, {
-      session: this.cursorOptions.session,
-      readPreference: this.cursorOptions.readPreference,
-      retryable: 'read',
-    });
-    return reply;
+    return await this.explainCommand(this.buildCommand(), verbosity);
   }
+}
+
+export interface AggregationCursor<TSchema = any> {
+  map<T = any>(transform: (doc: TSchema) => T): AggregationCursor<T>;
 }

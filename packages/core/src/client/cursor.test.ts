@@ -64,6 +64,16 @@ describe('FindCursor', () => {
     expect(fake.calls[0]!.options.retryable).toBe('read');
   });
 
+  it('builder methods override the same option given to find() (as the official driver)', async () => {
+    const { fake, coll } = setup();
+    serve(fake, docs(10), 10);
+    const cursor = coll.find({}, { sort: { a: 1 }, limit: 5, skip: 1, projection: { a: 1 } }).sort({ b: 1 }).limit(2).skip(3).project({ b: 1 });
+    await cursor.toArray();
+    expect(fake.calls[0]!.command).toMatchObject({ sort: { b: 1 }, limit: 2, skip: 3, projection: { b: 1 } });
+    await cursor.clone().toArray();
+    expect(fake.calls.at(-1)!.command).toMatchObject({ sort: { b: 1 }, limit: 2, skip: 3, projection: { b: 1 } });
+  });
+
   it('getMore carries a Long id, the collection and batchSize, pinned to the first server, same lsid', async () => {
     const { fake, coll } = setup();
     serve(fake, docs(5), 2);

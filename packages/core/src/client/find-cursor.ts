@@ -1,8 +1,9 @@
 /** The cursor returned by `collection.find()`: builds the find command, honours limit across getMores. */
 import { MongoInvalidArgumentError, type Document } from '../errors.js';
 import { AbstractCursor, type AbstractCursorOptions, type CursorNamespace } from './abstract-cursor.js';
+import { checkDocument } from './bulk.js';
 import type { ExecuteResult } from './executor.js';
-import { assignDefined, executeCommand, readConcernFor, type ClientContext } from './operation.js';
+import { copyDefined, readConcernFor, type ClientContext } from './operation.js';
 import type { ClientSession } from './sessions.js';
 import { formatSort } from './sort.js';
 import type { CollationOptions, Hint, Sort, SortDirection } from './types.js';
@@ -24,26 +25,45 @@ export interface FindOptions extends AbstractCursorOptions {
   singleBatch?: boolean;
 }
 
+/** The find command's optional fields, in the order they are sent. */
+const FIND_FIELDS = [
+  'sort',
+  'projection',
+  'hint',
+  'skip',
+  'limit',
+  'batchSize',
+  'singleBatch',
+  'comment',
+  'maxTimeMS',
+  'readConcern',
+  'max',
+  'min',
+  'returnKey',
+  'showRecordId',
+  'tailable',
+  'noCursorTimeout',
+  'awaitData',
+  'allowPartialResults',
+  'collation',
+  'allowDiskUse',
+  'let',
+];
+
 export class FindCursor<TSchema = any> extends AbstractCursor<TSchema> {
-  private filterDoc: Document;
-  private findOptions: FindOptions;
+  protected declare cursorOptions: FindOptions;
+  #filter: Document;
 
   constructor(ctx: ClientContext, namespace: CursorNamespace, filter: Document = {}, options: FindOptions = {}) {
     super(ctx, namespace, options);
-    if (filter === null || typeof filter !== 'object' || Array.isArray(filter)) {
-      throw new MongoInvalidArgumentError('Query filter must be a plain object');
-    }
-    this.filterDoc = filter;
-    this.findOptions = { ...options };
+    checkDocument(filter, 'Query filter');
+    this.#filter = filter;
   }
 
   /** The find command this cursor sends (without session/cluster fields). */
   buildCommand(session?: ClientSession): Document {
-    const o = { ...this.findOptions, ...this.cursorOptions };
-    const cmd: Document = { find: this.namespace.collection, filter: this.filterDoc };
-    let limit = o.limit;
-    let singleBatch = o.singleBatch;
-    let batchSize = o.batchSize;
+    const o = this.cursorOptions;
+    let { limit, singleBatch, batchSize } = o;
     if (typeof limit === 'number' && limit < 0) {
       limit = -limit;
       singleBatch = true;
@@ -53,45 +73,26 @@ export class FindCursor<TSchema = any> extends AbstractCursor<TSchema> {
       batchSize = undefined;
       singleBatch = true;
     }
-    assignDefined(cmd, {
+    const fields = {
+      ...o,
       sort: formatSort(o.sort),
-      projection: o.projection,
-      hint: o.hint,
       skip: o.skip || undefined,
       limit: limit || undefined,
       batchSize,
       singleBatch,
-      comment: o.comment,
-      maxTimeMS: o.maxTimeMS,
       readConcern: readConcernFor(o.readConcern, session),
-      max: o.max,
-      min: o.min,
-      returnKey: o.returnKey,
-      showRecordId: o.showRecordId,
-      tailable: o.tailable,
-      noCursorTimeout: o.noCursorTimeout,
-      awaitData: o.awaitData,
-      allowPartialResults: o.allowPartialResults,
-      collation: o.collation,
-      allowDiskUse: o.allowDiskUse,
-      let: o.let,
-    });
-    return cmd;
+    };
+    return copyDefined({ find: this.namespace.collection, filter: this.#filter }, fields, FIND_FIELDS);
   }
 
   protected override async initialize(session: ClientSession | undefined): Promise<ExecuteResult> {
-    return await executeCommand(this.ctx, this.namespace.db, this.buildCommand(session), {
-      session,
-      readPreference: this.cursorOptions.readPreference,
-      retryable: 'read',
-      signal: this.cursorOptions.signal,
-    });
+    return await this.send(this.buildCommand(session), session);
   }
 
   protected override getMoreBatchSize(): number | undefined | null {
-    const limit = Math.abs(this.findOptions.limit ?? 0);
+    const limit = Math.abs(this.cursorOptions.limit ?? 0);
     const batchSize = this.cursorOptions.batchSize || undefined;
-    if (this.findOptions.singleBatch) return null;
+    if (this.cursorOptions.singleBatch) return null;
     if (limit > 0) {
       const remaining = limit - this.numReturned - this.bufferedCount();
       if (remaining <= 0) return null;
@@ -101,99 +102,72 @@ export class FindCursor<TSchema = any> extends AbstractCursor<TSchema> {
   }
 
   override clone(): FindCursor<TSchema> {
-    const c = new FindCursor<TSchema>(this.ctx, this.namespace, this.filterDoc, { ...this.findOptions, ...this.cursorOptions });
-    this.copyTransformsTo(c);
-    return c;
-  }
-
-  override map<T = any>(transform: (doc: TSchema) => T): FindCursor<T> {
-    return super.map(transform) as unknown as FindCursor<T>;
+    return this.copyTransformsTo(new FindCursor<TSchema>(this.ctx, this.namespace, this.#filter, this.cursorOptions));
   }
 
   filter(filter: Document): this {
     this.throwIfInitialized();
-    this.filterDoc = filter;
+    this.#filter = filter;
     return this;
   }
 
   sort(sort: Sort | string, direction?: SortDirection): this {
     this.throwIfInitialized();
-    if (this.findOptions.tailable) throw new MongoInvalidArgumentError("Tailable cursor doesn't support sorting");
-    this.findOptions.sort = typeof sort === 'string' && direction !== undefined ? (formatSort(sort, direction) as Sort) : sort;
-    return this;
+    if (this.cursorOptions.tailable) throw new MongoInvalidArgumentError("Tailable cursor doesn't support sorting");
+    return this.configure({ sort: typeof sort === 'string' && direction !== undefined ? (formatSort(sort, direction) as Sort) : sort });
   }
 
   project<T = any>(projection: Document): FindCursor<T> {
-    this.throwIfInitialized();
-    this.findOptions.projection = projection;
-    return this as unknown as FindCursor<T>;
+    return this.configure({ projection }) as unknown as FindCursor<T>;
   }
 
   skip(value: number): this {
     this.throwIfInitialized();
     if (typeof value !== 'number') throw new MongoInvalidArgumentError('skip requires an integer');
-    this.findOptions.skip = value;
-    return this;
+    return this.configure({ skip: value });
   }
 
   limit(value: number): this {
     this.throwIfInitialized();
-    if (this.findOptions.tailable) throw new MongoInvalidArgumentError("Tailable cursor doesn't support limit");
+    if (this.cursorOptions.tailable) throw new MongoInvalidArgumentError("Tailable cursor doesn't support limit");
     if (typeof value !== 'number') throw new MongoInvalidArgumentError('limit requires an integer');
-    this.findOptions.limit = value;
-    return this;
+    return this.configure({ limit: value });
   }
 
   hint(hint: Hint): this {
-    this.throwIfInitialized();
-    this.findOptions.hint = hint;
-    return this;
+    return this.configure({ hint });
   }
 
   collation(collation: CollationOptions): this {
-    this.throwIfInitialized();
-    this.findOptions.collation = collation;
-    return this;
+    return this.configure({ collation });
   }
 
   allowDiskUse(allow = true): this {
-    this.throwIfInitialized();
-    this.findOptions.allowDiskUse = allow;
-    return this;
+    return this.configure({ allowDiskUse: allow });
   }
 
   min(min: Document): this {
-    this.throwIfInitialized();
-    this.findOptions.min = min;
-    return this;
+    return this.configure({ min });
   }
 
   max(max: Document): this {
-    this.throwIfInitialized();
-    this.findOptions.max = max;
-    return this;
+    return this.configure({ max });
   }
 
   returnKey(value: boolean): this {
-    this.throwIfInitialized();
-    this.findOptions.returnKey = value;
-    return this;
+    return this.configure({ returnKey: value });
   }
 
   showRecordId(value: boolean): this {
-    this.throwIfInitialized();
-    this.findOptions.showRecordId = value;
-    return this;
+    return this.configure({ showRecordId: value });
   }
 
   /** Run `{ explain: <find>, verbosity }` and return the plan. */
   async explain(verbosity: 'queryPlanner' | 'executionStats' | 'allPlansExecution' | boolean = true): Promise<Document> {
-    const v = verbosity === true ? 'allPlansExecution' : verbosity === false ? 'queryPlanner' : verbosity;
-    const { reply } = await executeCommand(this.ctx, this.namespace.db, { explain: this.buildCommand(), verbosity: v }, {
-      session: this.cursorOptions.session,
-      readPreference: this.cursorOptions.readPreference,
-      retryable: 'read',
-    });
-    return reply;
+    return await this.explainCommand(this.buildCommand(), verbosity);
   }
+}
+
+export interface FindCursor<TSchema = any> {
+  map<T = any>(transform: (doc: TSchema) => T): FindCursor<T>;
 }
