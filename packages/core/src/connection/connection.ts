@@ -17,6 +17,7 @@ import {
   type Document,
 } from '../errors.js';
 import type { TransportSocket } from '../transport/transport.js';
+import { abortReason } from '../util/abort.js';
 import {
   DEFAULT_MAX_MESSAGE_SIZE_BYTES,
   OP_COMPRESSED,
@@ -40,7 +41,6 @@ export interface WireConnectionOptions {
 }
 
 interface PendingRequest {
-  readonly requestId: number;
   readonly raw: boolean;
   readonly legacy: boolean;
   readonly resolve: (doc: Document) => void;
@@ -49,24 +49,20 @@ interface PendingRequest {
   cleanup(): void;
 }
 
-interface ReceivedReply {
-  readonly requestId: number;
-  readonly responseTo: number;
-  readonly moreToCome: boolean;
-  readonly body: Document;
-}
-
-type Settled = { ok: true; reply: ReceivedReply } | { ok: false; error: Error };
-
 /** Reply `ok` field: 1, 1.0, true are success. */
 function isOk(body: Document): boolean {
   const ok = body.ok as unknown;
   return ok === 1 || ok === true || (typeof ok === 'object' && ok !== null && Number(ok) === 1);
 }
 
+/** Resolves with the reply, or rejects with MongoServerError for ok:0 unless `raw`. */
+function deliver(req: Pick<PendingRequest, 'resolve' | 'reject'>, body: Document, raw: boolean): void {
+  if (raw || isOk(body)) req.resolve(body);
+  else req.reject(new MongoServerError(body));
+}
+
 function describeCommand(cmd: Document): string {
-  const first = Object.keys(cmd)[0];
-  return first ?? 'command';
+  return Object.keys(cmd)[0] ?? 'command';
 }
 
 export class WireConnection implements Connection {
@@ -86,86 +82,91 @@ export class WireConnection implements Connection {
   /** Epoch ms of the last completed send or receive (pools use it for idleness). */
   lastUsedAt = Date.now();
 
-  private _roundTrips = 0;
-  private _moreToCome = false;
-  private _closed = false;
-  private readonly socket: TransportSocket;
-  private readonly framer: MessageFramer;
-  private readonly socketTimeoutMS: number;
-  private readonly pending = new Map<number, PendingRequest>();
+  #roundTrips = 0;
+  #moreToCome = false;
+  #closed = false;
+  readonly #socket: TransportSocket;
+  readonly #framer: MessageFramer;
+  readonly #socketTimeoutMS: number;
+  readonly #pending = new Map<number, PendingRequest>();
   /** Exhaust stream state: replies arriving with responseTo = the previous reply's requestId. */
-  private exhaustResponseTo: number | undefined;
-  private readonly exhaustQueue: Settled[] = [];
-  private exhaustWaiter: PendingRequest | undefined;
-  private closeError: MongoNetworkError | undefined;
-  private readonly closeListeners: Array<(error: MongoNetworkError | undefined) => void> = [];
+  #exhaustResponseTo: number | undefined;
+  /** Exhaust replies that arrived before nextReply() asked for them. */
+  readonly #exhaustQueue: Document[] = [];
+  #exhaustWaiter: PendingRequest | undefined;
+  #closeError: MongoNetworkError | undefined;
+  readonly #closeListeners: Array<(error: MongoNetworkError | undefined) => void> = [];
 
   constructor(socket: TransportSocket, options: WireConnectionOptions) {
-    this.socket = socket;
+    this.#socket = socket;
     this.address = socket.address;
     this.id = options.id;
     this.generation = options.generation;
-    this.socketTimeoutMS = options.socketTimeoutMS ?? 0;
-    this.framer = new MessageFramer(options.maxMessageSizeBytes ?? DEFAULT_MAX_MESSAGE_SIZE_BYTES);
+    this.#socketTimeoutMS = options.socketTimeoutMS ?? 0;
+    this.#framer = new MessageFramer(options.maxMessageSizeBytes ?? DEFAULT_MAX_MESSAGE_SIZE_BYTES);
     socket.setHandlers({
-      data: (chunk) => this.onData(chunk),
-      close: (error) => this.onSocketClose(error),
+      data: (chunk) => this.#onData(chunk),
+      close: (error) => this.#onSocketClose(error),
     });
   }
 
   get roundTrips(): number {
-    return this._roundTrips;
+    return this.#roundTrips;
   }
 
   get moreToCome(): boolean {
-    return this._moreToCome;
+    return this.#moreToCome;
   }
 
   get closed(): boolean {
-    return this._closed;
+    return this.#closed;
   }
 
   /** The error that closed the connection (undefined after a local close). */
   get error(): MongoNetworkError | undefined {
-    return this.closeError;
+    return this.#closeError;
   }
 
   get maxMessageSizeBytes(): number {
-    return this.framer.maxMessageSizeBytes;
+    return this.#framer.maxMessageSizeBytes;
+  }
+
+  /** "connection <id> to <address>", the subject of this connection's error messages. */
+  get #name(): string {
+    return `connection ${this.id} to ${this.address}`;
   }
 
   /** Applies the hello reply's limits (maxMessageSizeBytes) to framing. */
   setHello(reply: Document): void {
     this.hello = reply;
     const max = reply.maxMessageSizeBytes;
-    if (typeof max === 'number' && max > 0) this.framer.maxMessageSizeBytes = max;
+    if (typeof max === 'number' && max > 0) this.#framer.maxMessageSizeBytes = max;
     if (reply.serviceId !== undefined) this.serviceId = reply.serviceId;
   }
 
   /** Called once when the connection closes, with the error unless closed locally. */
   onClose(listener: (error: MongoNetworkError | undefined) => void): void {
-    if (this._closed) listener(this.closeError);
-    else this.closeListeners.push(listener);
+    if (this.#closed) listener(this.#closeError);
+    else this.#closeListeners.push(listener);
   }
 
   command(db: string, cmd: Document, options: CommandOptions = {}): Promise<Document> {
-    const body: Document = { ...cmd, $db: db };
     const requestId = newRequestId();
     let chunks: Uint8Array[];
     try {
       chunks = encodeOpMsg({
         requestId,
-        body,
-        ...(options.sequences ? { sequences: options.sequences } : {}),
-        ...(options.moreToCome ? { moreToCome: true } : {}),
-        ...(options.exhaustAllowed ? { exhaustAllowed: true } : {}),
+        body: { ...cmd, $db: db },
+        sequences: options.sequences,
+        moreToCome: options.moreToCome,
+        exhaustAllowed: options.exhaustAllowed,
       });
     } catch (cause) {
       return Promise.reject(
         new MongoDriverError(`cannot encode ${describeCommand(cmd)}: ${(cause as Error).message}`, DriverErrorCode.InvalidBSON, { cause }),
       );
     }
-    return this.send(requestId, chunks, describeCommand(cmd), options, false);
+    return this.#send(requestId, chunks, describeCommand(cmd), options, false);
   }
 
   /**
@@ -182,160 +183,126 @@ export class WireConnection implements Connection {
       numberToReturn: -1,
       query: cmd,
     });
-    return this.send(requestId, chunks, describeCommand(cmd), options, true);
+    return this.#send(requestId, chunks, describeCommand(cmd), options, true);
   }
 
-  private send(
-    requestId: number,
-    chunks: Uint8Array[],
-    name: string,
-    options: CommandOptions,
-    legacy: boolean,
-  ): Promise<Document> {
-    if (this._closed) {
-      return Promise.reject(this.closeError ?? this.networkError(`connection ${this.id} to ${this.address} is closed`));
-    }
-    if (this._moreToCome) {
+  #send(requestId: number, chunks: Uint8Array[], name: string, options: CommandOptions, legacy: boolean): Promise<Document> {
+    if (this.#closed) return Promise.reject(this.#closedError());
+    if (this.#moreToCome) {
       return Promise.reject(
         new MongoDriverError(`connection ${this.id} has an open exhaust stream; read it with nextReply() first`, DriverErrorCode.Runtime),
       );
     }
-    const signal = options.signal;
-    if (signal?.aborted) return Promise.reject(abortError(signal));
-    let size = 0;
-    for (const c of chunks) size += c.byteLength;
-    const max = this.framer.maxMessageSizeBytes;
+    if (options.signal?.aborted) return Promise.reject(abortReason(options.signal));
+    const size = chunks.reduce((sum, c) => sum + c.byteLength, 0);
+    const max = this.#framer.maxMessageSizeBytes;
     if (size > max) {
       return Promise.reject(
         new MongoDriverError(`${name} is ${size} bytes, over maxMessageSizeBytes ${max}`, DriverErrorCode.MessageTooLarge),
       );
     }
     if (options.moreToCome) {
-      this.socket.send(chunks);
+      this.#socket.send(chunks);
       this.lastUsedAt = Date.now();
       return Promise.resolve({ ok: 1 });
     }
-    const timeoutMS = options.timeoutMS ?? this.socketTimeoutMS;
     return new Promise<Document>((resolve, reject) => {
-      const req = this.track(requestId, resolve, reject, { raw: options.raw ?? false, legacy, timeoutMS, name, ...(signal ? { signal } : {}) });
-      this.pending.set(requestId, req);
-      this.socket.send(chunks);
+      this.#pending.set(requestId, this.#track(requestId, name, options, legacy, resolve, reject));
+      this.#socket.send(chunks);
     });
   }
 
   /** Builds a pending entry with its timer and abort listener (both removed by cleanup). */
-  private track(
+  #track(
     requestId: number,
+    name: string,
+    options: Pick<CommandOptions, 'timeoutMS' | 'signal' | 'raw'>,
+    legacy: boolean,
     resolve: (doc: Document) => void,
     reject: (error: Error) => void,
-    o: { raw: boolean; legacy: boolean; timeoutMS: number; name: string; signal?: AbortSignal },
   ): PendingRequest {
+    const { signal } = options;
+    const timeoutMS = options.timeoutMS ?? this.#socketTimeoutMS;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const onAbort = (): void => {
       // The reply may still arrive; the stream is no longer in a known state.
-      const error = abortError(o.signal!);
+      const error = abortReason(signal!);
       req.cleanup();
-      if (this.pending.get(requestId) === req) this.pending.delete(requestId);
-      if (this.exhaustWaiter === req) this.exhaustWaiter = undefined;
+      if (this.#pending.get(requestId) === req) this.#pending.delete(requestId);
+      if (this.#exhaustWaiter === req) this.#exhaustWaiter = undefined;
       reject(error);
-      this.destroy(this.networkError(`connection ${this.id} to ${this.address} closed: ${o.name} was aborted`, error));
+      this.destroy(this.#networkError(`${this.#name} closed: ${name} was aborted`, error));
     };
     const req: PendingRequest = {
-      requestId,
-      raw: o.raw,
-      legacy: o.legacy,
+      raw: options.raw ?? false,
+      legacy,
       resolve,
       reject,
       cleanup: () => {
-        if (timer !== undefined) clearTimeout(timer);
-        timer = undefined;
-        o.signal?.removeEventListener('abort', onAbort);
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
       },
     };
-    if (o.timeoutMS > 0) {
+    if (timeoutMS > 0) {
       timer = setTimeout(() => {
-        timer = undefined;
         const error = new MongoNetworkTimeoutError(
-          `connection ${this.id} to ${this.address} timed out after ${o.timeoutMS} ms waiting for a reply to ${o.name}`,
+          `${this.#name} timed out after ${timeoutMS} ms waiting for a reply to ${name}`,
           { beforeHandshake: !this.established },
         );
         this.destroy(error);
-      }, o.timeoutMS);
+      }, timeoutMS);
     }
-    o.signal?.addEventListener('abort', onAbort, { once: true });
+    signal?.addEventListener('abort', onAbort, { once: true });
     return req;
   }
 
   nextReply(options: { timeoutMS?: number; signal?: AbortSignal } = {}): Promise<Document> {
-    const queued = this.exhaustQueue.shift();
-    if (queued) return queued.ok ? this.finishReply(queued.reply, false) : Promise.reject(queued.error);
-    if (this._closed) {
-      return Promise.reject(this.closeError ?? this.networkError(`connection ${this.id} to ${this.address} is closed`));
-    }
-    if (this.exhaustResponseTo === undefined) {
+    const queued = this.#exhaustQueue.shift();
+    if (queued) return new Promise((resolve, reject) => deliver({ resolve, reject }, queued, false));
+    if (this.#closed) return Promise.reject(this.#closedError());
+    const responseTo = this.#exhaustResponseTo;
+    if (responseTo === undefined) {
       return Promise.reject(new MongoDriverError('nextReply() called without an open exhaust stream', DriverErrorCode.Runtime));
     }
-    if (this.exhaustWaiter) {
+    if (this.#exhaustWaiter) {
       return Promise.reject(new MongoDriverError('nextReply() is already waiting', DriverErrorCode.Runtime));
     }
-    if (options.signal?.aborted) return Promise.reject(abortError(options.signal));
-    const timeoutMS = options.timeoutMS ?? this.socketTimeoutMS;
+    if (options.signal?.aborted) return Promise.reject(abortReason(options.signal));
     return new Promise<Document>((resolve, reject) => {
-      this.exhaustWaiter = this.track(this.exhaustResponseTo!, resolve, reject, {
-        raw: false,
-        legacy: false,
-        timeoutMS,
-        name: 'exhaust reply',
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
+      this.#exhaustWaiter = this.#track(responseTo, 'exhaust reply', options, false, resolve, reject);
     });
-  }
-
-  private finishReply(reply: ReceivedReply, raw: boolean): Promise<Document> {
-    if (!raw && !isOk(reply.body)) return Promise.reject(new MongoServerError(reply.body));
-    return Promise.resolve(reply.body);
   }
 
   // ------------------------------------------------------------------ receive path
 
-  private onData(chunk: Uint8Array): void {
-    if (this._closed) return;
-    let messages: Uint8Array[];
+  #onData(chunk: Uint8Array): void {
+    if (this.#closed) return;
     try {
-      messages = this.framer.push(chunk);
-    } catch (error) {
-      this.protocolFailure(error);
-      return;
-    }
-    for (const message of messages) {
-      if (this._closed) return;
-      try {
-        this.onMessage(message);
-      } catch (error) {
-        this.protocolFailure(error);
-        return;
+      for (const message of this.#framer.push(chunk)) {
+        if (this.#closed) return;
+        this.#onMessage(message);
       }
+    } catch (error) {
+      this.#protocolFailure(error);
     }
   }
 
-  private onMessage(message: Uint8Array): void {
+  #onMessage(message: Uint8Array): void {
     this.lastUsedAt = Date.now();
-    const header = readHeader(message);
-    let reply: ReceivedReply;
-    let legacy = false;
-    switch (header.opCode) {
+    const { opCode } = readHeader(message);
+    let reply: { readonly requestId: number; readonly responseTo: number; readonly moreToCome: boolean; readonly body: Document };
+    switch (opCode) {
       case OP_MSG: {
         const msg = decodeOpMsg(message);
-        reply = { requestId: msg.requestId, responseTo: msg.responseTo, moreToCome: msg.moreToCome, body: msg.body };
         // Document sequences in replies are folded into the body (servers do not send them today).
         for (const [k, docs] of Object.entries(msg.sequences)) if (!(k in msg.body)) msg.body[k] = docs;
+        reply = msg;
         break;
       }
       case OP_REPLY: {
         const r = decodeOpReply(message);
         const body = r.documents[0];
         if (!body) throw new MongoProtocolError('OP_REPLY without a document');
-        legacy = true;
         reply = { requestId: r.requestId, responseTo: r.responseTo, moreToCome: false, body };
         break;
       }
@@ -345,123 +312,91 @@ export class WireConnection implements Connection {
           DriverErrorCode.Unsupported,
         );
       default:
-        throw new MongoProtocolError(`received unexpected opcode ${header.opCode} from ${this.address}`);
+        throw new MongoProtocolError(`received unexpected opcode ${opCode} from ${this.address}`);
     }
-    this.noteClusterTime(reply.body);
-
-    const req = this.pending.get(reply.responseTo);
-    if (req) {
-      if (req.legacy !== legacy) {
-        throw new MongoProtocolError(`reply to request ${reply.responseTo} used the wrong opcode ${header.opCode}`);
-      }
-      this.pending.delete(reply.responseTo);
-      req.cleanup();
-      this._roundTrips++;
-      this.noteExhaust(reply);
-      if (!req.raw && !isOk(reply.body)) req.reject(new MongoServerError(reply.body));
-      else req.resolve(reply.body);
-      return;
-    }
-    if (this.exhaustResponseTo !== undefined && reply.responseTo === this.exhaustResponseTo && !legacy) {
-      this.noteExhaust(reply);
-      const waiter = this.exhaustWaiter;
-      if (waiter) {
-        this.exhaustWaiter = undefined;
-        waiter.cleanup();
-        if (!isOk(reply.body)) waiter.reject(new MongoServerError(reply.body));
-        else waiter.resolve(reply.body);
-      } else {
-        this.exhaustQueue.push({ ok: true, reply });
-      }
-      return;
-    }
-    throw new MongoProtocolError(
-      `reply from ${this.address} has responseTo ${reply.responseTo}, which matches no request in flight`,
-    );
-  }
-
-  private noteExhaust(reply: ReceivedReply): void {
-    this._moreToCome = reply.moreToCome;
-    this.exhaustResponseTo = reply.moreToCome ? reply.requestId : undefined;
-  }
-
-  private noteClusterTime(body: Document): void {
+    const { responseTo, body } = reply;
+    const legacy = opCode === OP_REPLY;
     const ct = body.$clusterTime;
     if (ct && typeof ct === 'object') this.lastClusterTime = ct as Document;
     if (body.operationTime !== undefined) this.lastOperationTime = body.operationTime;
+
+    // The reply answers a request in flight, else continues the exhaust stream.
+    let target = this.#pending.get(responseTo);
+    if (target) {
+      if (target.legacy !== legacy) {
+        throw new MongoProtocolError(`reply to request ${responseTo} used the wrong opcode ${opCode}`);
+      }
+      this.#pending.delete(responseTo);
+      this.#roundTrips++;
+    } else if (!legacy && responseTo === this.#exhaustResponseTo) {
+      target = this.#exhaustWaiter;
+      this.#exhaustWaiter = undefined;
+    } else {
+      throw new MongoProtocolError(`reply from ${this.address} has responseTo ${responseTo}, which matches no request in flight`);
+    }
+    this.#moreToCome = reply.moreToCome;
+    this.#exhaustResponseTo = reply.moreToCome ? reply.requestId : undefined;
+    if (target) {
+      target.cleanup();
+      deliver(target, body, target.raw);
+    } else {
+      // An exhaust reply nobody waits for yet: nextReply() takes it.
+      this.#exhaustQueue.push(body);
+    }
   }
 
-  private protocolFailure(error: unknown): void {
+  #protocolFailure(error: unknown): void {
     const e =
       error instanceof MongoProtocolError
         ? error
         : new MongoProtocolError(`bad reply from ${this.address}: ${(error as Error)?.message ?? String(error)}`, DriverErrorCode.Protocol, { cause: error });
-    this.failAll(e);
-    this.teardown(this.networkError(`connection ${this.id} to ${this.address} closed after a protocol error: ${e.message}`, e));
+    this.#failAll(e);
+    this.#teardown(this.#networkError(`${this.#name} closed after a protocol error: ${e.message}`, e));
   }
 
-  private onSocketClose(error?: MongoNetworkError): void {
-    if (this._closed) return;
-    const midReply = this.framer.bufferedBytes > 0;
-    const cause = error;
-    const reason = error ? error.message : 'closed';
-    const e = this.networkError(
-      midReply
-        ? `connection ${this.id} to ${this.address} closed mid-reply (${this.framer.bufferedBytes} bytes of a message received): ${reason}`
-        : `connection ${this.id} to ${this.address} closed: ${reason}`,
-      cause,
-    );
-    this.teardown(e, false);
+  #onSocketClose(error?: MongoNetworkError): void {
+    if (this.#closed) return;
+    const buffered = this.#framer.bufferedBytes;
+    const midReply = buffered > 0 ? ` mid-reply (${buffered} bytes of a message received)` : '';
+    this.#teardown(this.#networkError(`${this.#name} closed${midReply}: ${error ? error.message : 'closed'}`, error), false);
   }
 
   // ------------------------------------------------------------------ close
 
   close(): void {
-    if (this._closed) return;
-    this.teardown(undefined);
+    if (!this.#closed) this.#teardown(undefined);
   }
 
   /** Close with an error: every pending request rejects with it. */
   destroy(error: MongoNetworkError): void {
-    if (this._closed) return;
-    this.teardown(error);
+    if (!this.#closed) this.#teardown(error);
   }
 
-  private networkError(message: string, cause?: unknown): MongoNetworkError {
-    return new MongoNetworkError(message, { beforeHandshake: !this.established, ...(cause !== undefined ? { cause } : {}) });
+  #closedError(): MongoNetworkError {
+    return this.#closeError ?? this.#networkError(`${this.#name} is closed`);
   }
 
-  private failAll(error: Error): void {
-    const pending = [...this.pending.values()];
-    this.pending.clear();
-    for (const p of pending) {
-      p.cleanup();
-      p.reject(error);
-    }
-    const waiter = this.exhaustWaiter;
-    this.exhaustWaiter = undefined;
-    if (waiter) {
-      waiter.cleanup();
-      waiter.reject(error);
+  #networkError(message: string, cause?: unknown): MongoNetworkError {
+    return new MongoNetworkError(message, { beforeHandshake: !this.established, cause });
+  }
+
+  #failAll(error: Error): void {
+    const waiters = [...this.#pending.values(), ...(this.#exhaustWaiter ? [this.#exhaustWaiter] : [])];
+    this.#pending.clear();
+    this.#exhaustWaiter = undefined;
+    for (const w of waiters) {
+      w.cleanup();
+      w.reject(error);
     }
   }
 
-  private teardown(error: MongoNetworkError | undefined, closeSocket = true): void {
-    this._closed = true;
-    this.closeError = error;
-    this._moreToCome = false;
-    this.exhaustResponseTo = undefined;
-    this.failAll(error ?? this.networkError(`connection ${this.id} to ${this.address} was closed`));
-    if (closeSocket) this.socket.close();
-    const listeners = this.closeListeners.splice(0);
-    for (const l of listeners) l(error);
+  #teardown(error: MongoNetworkError | undefined, closeSocket = true): void {
+    this.#closed = true;
+    this.#closeError = error;
+    this.#moreToCome = false;
+    this.#exhaustResponseTo = undefined;
+    this.#failAll(error ?? this.#networkError(`${this.#name} was closed`));
+    if (closeSocket) this.#socket.close();
+    for (const l of this.#closeListeners.splice(0)) l(error);
   }
-}
-
-function abortError(signal: AbortSignal): Error {
-  const reason: unknown = signal.reason;
-  if (reason instanceof Error) return reason;
-  const e = new Error('This operation was aborted');
-  e.name = 'AbortError';
-  return e;
 }
