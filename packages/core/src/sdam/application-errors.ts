@@ -24,31 +24,34 @@ import {
   parseTopologyVersion,
   unknownServerDescription,
   type TopologyVersion,
+  type UnknownServerDescriptionOptions,
 } from './server-description.js';
 import { TopologyType, type TopologyDescription } from './topology-description.js';
+import { keyMirror } from '../util/key-mirror.js';
 
-/** What handleApplicationError decided. */
-export const ApplicationErrorOutcome = Object.freeze({
-  /** The server is not in the topology. */
-  NotInTopology: 'NotInTopology',
-  /** The error's generation is older than the pool's: the pool was cleared since. */
-  StaleGeneration: 'StaleGeneration',
-  /** The error's topologyVersion is not newer than the server's. */
-  StaleTopologyVersion: 'StaleTopologyVersion',
-  /** "not writable primary" / "node is recovering". */
-  StateChange: 'StateChange',
-  /** A network error, or any error before the handshake completed: server marked Unknown, pool cleared. */
-  NetworkError: 'NetworkError',
-  /** A network timeout after the handshake: a slow operation, not a dead server. */
-  IgnoredTimeout: 'IgnoredTimeout',
-  /**
-   * A connection-establishment error labelled SystemOverloadedError (Client Backpressure /
-   * CMAP): the server is overloaded, not gone; keep its description and its pool.
-   */
-  IgnoredOverloaded: 'IgnoredOverloaded',
-  /** Any other error (e.g. a plain command error or write error): no SDAM effect. */
-  NoEffect: 'NoEffect',
-} as const);
+/**
+ * What handleApplicationError decided:
+ * - NotInTopology: the server is not in the topology.
+ * - StaleGeneration: the error's generation is older than the pool's: the pool was cleared since.
+ * - StaleTopologyVersion: the error's topologyVersion is not newer than the server's.
+ * - StateChange: "not writable primary" / "node is recovering".
+ * - NetworkError: a network error, or any error before the handshake completed: server marked
+ *   Unknown, pool cleared.
+ * - IgnoredTimeout: a network timeout after the handshake: a slow operation, not a dead server.
+ * - IgnoredOverloaded: a connection-establishment error labelled SystemOverloadedError (Client
+ *   Backpressure / CMAP): the server is overloaded, not gone; keep its description and its pool.
+ * - NoEffect: any other error (e.g. a plain command error or write error): no SDAM effect.
+ */
+export const ApplicationErrorOutcome = keyMirror(
+  'NotInTopology',
+  'StaleGeneration',
+  'StaleTopologyVersion',
+  'StateChange',
+  'NetworkError',
+  'IgnoredTimeout',
+  'IgnoredOverloaded',
+  'NoEffect',
+);
 export type ApplicationErrorOutcome = (typeof ApplicationErrorOutcome)[keyof typeof ApplicationErrorOutcome];
 
 export interface ApplicationErrorContext {
@@ -110,21 +113,19 @@ export function handleApplicationError(td: TopologyDescription, ctx: Application
   }
   const loadBalanced = td.type === TopologyType.LoadBalanced;
   const beforeHandshake = ctx.beforeHandshake ?? (error instanceof MongoNetworkError && error.beforeHandshake);
-  const asError = error instanceof Error ? error : new Error(String(error));
+  /** The next description with the server Unknown (load-balanced mode keeps its LoadBalancer). */
+  const markUnknown = (options: UnknownServerDescriptionOptions): TopologyDescription =>
+    loadBalanced
+      ? td
+      : applyServerDescription(td, unknownServerDescription(address, error instanceof Error ? error : new Error(String(error)), options))
+          .topologyDescription;
 
   if (error instanceof MongoServerError && isStateChangeError(error)) {
     const maxWireVersion = ctx.maxWireVersion ?? server.maxWireVersion;
-    const clearPool = SHUTDOWN_CODES.has(error.code) || maxWireVersion < WIRE_VERSION_4_2;
-    const next = loadBalanced
-      ? td
-      : applyServerDescription(td, unknownServerDescription(address, asError, { topologyVersion, now: ctx.now })).topologyDescription;
     return {
-      topologyDescription: next,
-      outcome: ApplicationErrorOutcome.StateChange,
-      clearPool,
-      interruptInUseConnections: false,
+      ...noChange(markUnknown({ topologyVersion, now: ctx.now }), ApplicationErrorOutcome.StateChange),
+      clearPool: SHUTDOWN_CODES.has(error.code) || maxWireVersion < WIRE_VERSION_4_2,
       requestImmediateCheck: true,
-      cancelCheck: false,
     };
   }
 
@@ -135,21 +136,14 @@ export function handleApplicationError(td: TopologyDescription, ctx: Application
     // The pool was already cleared by whoever made the server Unknown.
     return noChange(td, ApplicationErrorOutcome.NoEffect);
   }
-
   const isNetwork = error instanceof MongoNetworkError;
   if (isNetwork && isNetworkTimeoutError(error) && !beforeHandshake) {
     return noChange(td, ApplicationErrorOutcome.IgnoredTimeout);
   }
   if (isNetwork || (beforeHandshake && (error instanceof MongoAuthError || error instanceof MongoServerError))) {
-    const next = loadBalanced
-      ? td
-      : applyServerDescription(td, unknownServerDescription(address, asError, { now: ctx.now })).topologyDescription;
     return {
-      topologyDescription: next,
-      outcome: ApplicationErrorOutcome.NetworkError,
+      ...noChange(markUnknown({ now: ctx.now }), ApplicationErrorOutcome.NetworkError),
       clearPool: true,
-      interruptInUseConnections: false,
-      requestImmediateCheck: false,
       cancelCheck: !loadBalanced,
     };
   }

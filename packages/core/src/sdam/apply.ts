@@ -24,14 +24,14 @@ import {
   TopologyType,
   type TopologyDescription,
 } from './topology-description.js';
+import { keyMirror } from '../util/key-mirror.js';
 
 /** Why a server description was not applied. */
-export const IgnoredReason = Object.freeze({
-  /** The server is not (or no longer) in the topology: its outcome must be ignored. */
-  NotInTopology: 'NotInTopology',
-  /** Its topologyVersion is older than the one already known for the server. */
-  StaleTopologyVersion: 'StaleTopologyVersion',
-} as const);
+/**
+ * - NotInTopology: the server is not (or no longer) in the topology: its outcome must be ignored.
+ * - StaleTopologyVersion: its topologyVersion is older than the one already known for the server.
+ */
+export const IgnoredReason = keyMirror('NotInTopology', 'StaleTopologyVersion');
 export type IgnoredReason = (typeof IgnoredReason)[keyof typeof IgnoredReason];
 
 /** A former RSPrimary replaced by Unknown because a newer primary was found. */
@@ -65,25 +65,20 @@ export const STALE_PRIMARY_NEWER_PRIMARY_MESSAGE = 'primary marked stale due to 
  */
 export function applyServerDescription(td: TopologyDescription, sd: ServerDescription): ApplyServerDescriptionResult {
   const current = td.servers.get(sd.address);
-  if (current === undefined) return ignoredResult(td, IgnoredReason.NotInTopology);
-  if (compareTopologyVersion(current.topologyVersion, sd.topologyVersion) > 0) {
-    return ignoredResult(td, IgnoredReason.StaleTopologyVersion);
-  }
+  const ignored =
+    current === undefined
+      ? IgnoredReason.NotInTopology
+      : compareTopologyVersion(current.topologyVersion, sd.topologyVersion) > 0
+        ? IgnoredReason.StaleTopologyVersion
+        : null;
+  if (ignored) return { topologyDescription: td, ignored, invalidatedPrimaries: [] };
 
-  const d: Draft = {
-    type: td.type,
-    setName: td.setName,
-    maxSetVersion: td.maxSetVersion,
-    maxElectionId: td.maxElectionId,
-    servers: new Map(td.servers),
-    seedCount: td.seeds?.length ?? td.servers.size,
-    invalidated: [],
-  };
+  const d: Draft = { ...td, servers: new Map(td.servers), seedCount: td.seeds?.length ?? td.servers.size, invalidated: [] };
   d.servers.set(sd.address, sd);
 
   switch (td.type) {
     case TopologyType.Single:
-      verifySetNameWithSingle(d, td, sd);
+      verifySetNameWithSingle(d, sd);
       break;
     case TopologyType.LoadBalanced:
       break;
@@ -102,37 +97,28 @@ export function applyServerDescription(td: TopologyDescription, sd: ServerDescri
     default:
       return assertNever(td.type);
   }
-  return { topologyDescription: finish(td, d), ignored: null, invalidatedPrimaries: Object.freeze(d.invalidated) };
-}
-
-/**
- * Replaces the whole server map of `td`, recomputing the derived fields
- * (compatible, compatibilityError, logicalSessionTimeoutMinutes). For callers that
- * need to mark a server in load-balanced or Single mode without running the table.
- */
-export function withServers(td: TopologyDescription, servers: ReadonlyMap<string, ServerDescription>): TopologyDescription {
-  return finish(td, {
-    type: td.type,
-    setName: td.setName,
-    maxSetVersion: td.maxSetVersion,
-    maxElectionId: td.maxElectionId,
-    servers: new Map(servers),
-    seedCount: td.seeds?.length ?? td.servers.size,
-    invalidated: [],
-  });
+  const { seedCount, invalidated, ...next } = d;
+  const compatibilityError = checkCompatibility(d.servers);
+  return {
+    topologyDescription: Object.freeze({
+      ...next,
+      compatible: compatibilityError === null,
+      compatibilityError,
+      logicalSessionTimeoutMinutes: logicalSessionTimeoutMinutes(d.servers),
+    }),
+    ignored,
+    invalidatedPrimaries: Object.freeze(invalidated),
+  };
 }
 
 // ---------------------------------------------------------------- the table, by TopologyType
 
-interface Draft {
-  type: TopologyType;
-  setName: string | null;
-  maxSetVersion: number | null;
-  maxElectionId: { toHexString(): string } | null;
+/** The next description while the table runs: mutable, with the bookkeeping the actions need. */
+type Draft = { -readonly [K in keyof TopologyDescription]: TopologyDescription[K] } & {
   servers: Map<string, ServerDescription>;
   readonly seedCount: number;
-  invalidated: InvalidatedPrimary[];
-}
+  readonly invalidated: InvalidatedPrimary[];
+};
 
 function fromUnknown(d: Draft, sd: ServerDescription): void {
   switch (sd.type) {
@@ -230,14 +216,10 @@ function fromReplicaSetWithPrimary(d: Draft, sd: ServerDescription): void {
 // ---------------------------------------------------------------- actions
 
 /** "Verifying setName with TopologyType Single". */
-function verifySetNameWithSingle(d: Draft, td: TopologyDescription, sd: ServerDescription): void {
-  if (td.setName === null || sd.type === ServerType.Unknown) return;
-  if (sd.setName !== td.setName) {
-    const msg =
-      sd.setName === null
-        ? `Server ${sd.address} reports no replica set name, but replicaSet=${td.setName} was requested`
-        : `Server ${sd.address} is in replica set ${sd.setName}, but replicaSet=${td.setName} was requested`;
-    d.servers.set(sd.address, unknownServerDescription(sd.address, sdamError(msg), { now: sd.lastUpdateTime }));
+function verifySetNameWithSingle(d: Draft, sd: ServerDescription): void {
+  if (d.setName !== null && sd.type !== ServerType.Unknown && sd.setName !== d.setName) {
+    const actual = sd.setName === null ? 'reports no replica set name' : `is in replica set ${sd.setName}`;
+    markUnknown(d, sd, sd.address, `Server ${sd.address} ${actual}, but replicaSet=${d.setName} was requested`);
   }
 }
 
@@ -247,9 +229,8 @@ function updateUnknownWithStandalone(d: Draft, sd: ServerDescription): void {
 }
 
 function updateRSWithoutPrimary(d: Draft, sd: ServerDescription): void {
-  if (d.setName === null) {
-    d.setName = sd.setName;
-  } else if (d.setName !== sd.setName) {
+  d.setName ??= sd.setName;
+  if (d.setName !== sd.setName) {
     d.servers.delete(sd.address);
     return;
   }
@@ -262,48 +243,34 @@ function updateRSWithPrimaryFromMember(d: Draft, sd: ServerDescription): void {
   if (d.setName !== sd.setName || (sd.me !== null && sd.address !== sd.me)) {
     d.servers.delete(sd.address);
     checkIfHasPrimary(d);
-    return;
-  }
-  if (!hasPrimary(d)) {
+  } else if (!hasPrimary(d)) {
     d.type = TopologyType.ReplicaSetNoPrimary;
     if (sd.primary !== null) markPossiblePrimary(d, sd.primary);
   }
 }
 
 function updateRSFromPrimary(d: Draft, sd: ServerDescription): void {
-  if (d.setName === null) {
-    d.setName = sd.setName;
-  } else if (d.setName !== sd.setName) {
+  d.setName ??= sd.setName;
+  if (d.setName !== sd.setName) {
     d.servers.delete(sd.address);
-    checkIfHasPrimary(d);
-    return;
-  }
-
-  if (isStalePrimary(d, sd)) {
-    d.servers.set(
-      sd.address,
-      unknownServerDescription(sd.address, sdamError(STALE_PRIMARY_MISMATCH_MESSAGE), { now: sd.lastUpdateTime }),
-    );
-    checkIfHasPrimary(d);
-    return;
-  }
-
-  for (const [address, server] of d.servers) {
-    if (address !== sd.address && server.type === ServerType.RSPrimary) {
-      d.servers.set(
-        address,
-        unknownServerDescription(address, sdamError(STALE_PRIMARY_NEWER_PRIMARY_MESSAGE), { now: sd.lastUpdateTime }),
-      );
-      d.invalidated.push({ address, clearPool: server.maxWireVersion < WIRE_VERSION_4_2 });
+  } else if (isStalePrimary(d, sd)) {
+    markUnknown(d, sd, sd.address, STALE_PRIMARY_MISMATCH_MESSAGE);
+  } else {
+    for (const [address, server] of d.servers) {
+      if (address !== sd.address && server.type === ServerType.RSPrimary) {
+        markUnknown(d, sd, address, STALE_PRIMARY_NEWER_PRIMARY_MESSAGE);
+        d.invalidated.push({ address, clearPool: server.maxWireVersion < WIRE_VERSION_4_2 });
+      }
     }
-  }
-
-  addMembers(d, sd);
-  const members = new Set([...sd.hosts, ...sd.passives, ...sd.arbiters]);
-  for (const address of [...d.servers.keys()]) {
-    if (!members.has(address)) d.servers.delete(address);
+    const members = addMembers(d, sd);
+    for (const address of d.servers.keys()) if (!members.includes(address)) d.servers.delete(address);
   }
   checkIfHasPrimary(d);
+}
+
+/** Replaces the server at `address` by Unknown with an error (as of the check that showed the problem). */
+function markUnknown(d: Draft, sd: ServerDescription, address: string, message: string): void {
+  d.servers.set(address, unknownServerDescription(address, sdamError(message), { now: sd.lastUpdateTime }));
 }
 
 /**
@@ -343,10 +310,13 @@ function compareNullableNumbers(a: number | null, b: number | null): -1 | 0 | 1 
   return a === b ? 0 : a < b ? -1 : 1;
 }
 
-function addMembers(d: Draft, sd: ServerDescription): void {
-  for (const address of [...sd.hosts, ...sd.passives, ...sd.arbiters]) {
+/** Adds the members `sd` lists that the topology does not know yet; returns all it lists. */
+function addMembers(d: Draft, sd: ServerDescription): string[] {
+  const members = [...sd.hosts, ...sd.passives, ...sd.arbiters];
+  for (const address of members) {
     if (!d.servers.has(address)) d.servers.set(address, unknownServerDescription(address, null, { now: sd.lastUpdateTime }));
   }
+  return members;
 }
 
 /** Single-threaded clients scan a PossiblePrimary first; for others it is a hint, like Unknown. */
@@ -358,8 +328,7 @@ function markPossiblePrimary(d: Draft, address: string): void {
 }
 
 function hasPrimary(d: Draft): boolean {
-  for (const s of d.servers.values()) if (s.type === ServerType.RSPrimary) return true;
-  return false;
+  return [...d.servers.values()].some((s) => s.type === ServerType.RSPrimary);
 }
 
 function checkIfHasPrimary(d: Draft): void {
@@ -368,40 +337,20 @@ function checkIfHasPrimary(d: Draft): void {
 
 // ---------------------------------------------------------------- derived fields
 
-function finish(td: TopologyDescription, d: Draft): TopologyDescription {
-  const servers: ReadonlyMap<string, ServerDescription> = d.servers;
-  const compatibilityError = checkCompatibility(servers);
-  return Object.freeze({
-    ...td,
-    type: d.type,
-    setName: d.setName,
-    maxSetVersion: d.maxSetVersion,
-    maxElectionId: d.maxElectionId,
-    servers,
-    compatible: compatibilityError === null,
-    compatibilityError,
-    logicalSessionTimeoutMinutes: logicalSessionTimeoutMinutes(servers),
-  });
-}
-
 /** "Checking wire protocol compatibility": the first incompatible server's message, or null. */
 export function checkCompatibility(servers: ReadonlyMap<string, ServerDescription>): string | null {
   for (const sd of servers.values()) {
     if (sd.type === ServerType.Unknown || sd.type === ServerType.PossiblePrimary || sd.type === ServerType.LoadBalancer) {
       continue;
     }
-    if (sd.minWireVersion > MAX_SUPPORTED_WIRE_VERSION) {
-      return (
-        `Server at ${sd.address} requires wire version ${sd.minWireVersion}, but this version of ` +
-        `${DRIVER_NAME} only supports up to ${MAX_SUPPORTED_WIRE_VERSION}.`
-      );
-    }
-    if (sd.maxWireVersion < MIN_SUPPORTED_WIRE_VERSION) {
-      return (
-        `Server at ${sd.address} reports wire version ${sd.maxWireVersion}, but this version of ` +
-        `${DRIVER_NAME} requires at least ${MIN_SUPPORTED_WIRE_VERSION} (MongoDB ${MIN_SUPPORTED_MONGODB_VERSION}).`
-      );
-    }
+    // The spec's two messages.
+    const problem =
+      sd.minWireVersion > MAX_SUPPORTED_WIRE_VERSION
+        ? `requires wire version ${sd.minWireVersion}, but this version of ${DRIVER_NAME} only supports up to ${MAX_SUPPORTED_WIRE_VERSION}`
+        : sd.maxWireVersion < MIN_SUPPORTED_WIRE_VERSION
+          ? `reports wire version ${sd.maxWireVersion}, but this version of ${DRIVER_NAME} requires at least ${MIN_SUPPORTED_WIRE_VERSION} (MongoDB ${MIN_SUPPORTED_MONGODB_VERSION})`
+          : null;
+    if (problem) return `Server at ${sd.address} ${problem}.`;
   }
   return null;
 }
@@ -418,10 +367,6 @@ export function logicalSessionTimeoutMinutes(servers: ReadonlyMap<string, Server
 }
 
 // ---------------------------------------------------------------- helpers
-
-function ignoredResult(td: TopologyDescription, reason: IgnoredReason): ApplyServerDescriptionResult {
-  return { topologyDescription: td, ignored: reason, invalidatedPrimaries: [] };
-}
 
 function sdamError(message: string): MongoDriverError {
   return new MongoDriverError(message, DriverErrorCode.Runtime);

@@ -4,7 +4,7 @@
  * topology publishes for it. Pure: it only compares snapshots.
  */
 import { ServerType, objectIdEquals, serverDescriptionEquals, type ServerDescription } from './server-description.js';
-import { TopologyType, type TopologyDescription } from './topology-description.js';
+import { NOTHING_KNOWN, type TopologyDescription } from './topology-description.js';
 
 export interface ServerDescriptionChange {
   readonly address: string;
@@ -78,14 +78,9 @@ export function diffTopologyDescriptions(
 
   const topologyChanged =
     serversDiffer ||
-    added.length > 0 ||
-    removed.length > 0 ||
-    previous.type !== next.type ||
-    previous.setName !== next.setName ||
-    previous.maxSetVersion !== next.maxSetVersion ||
-    !objectIdEquals(previous.maxElectionId, next.maxElectionId) ||
-    previous.compatible !== next.compatible ||
-    previous.logicalSessionTimeoutMinutes !== next.logicalSessionTimeoutMinutes;
+    added.length + removed.length > 0 ||
+    COMPARED_FIELDS.some((field) => previous[field] !== next[field]) ||
+    !objectIdEquals(previous.maxElectionId, next.maxElectionId);
 
   const events: SdamEvent[] = [];
   for (const c of changed) events.push({ type: SdamEventType.ServerDescriptionChanged, ...c });
@@ -110,18 +105,11 @@ export function diffTopologyDescriptions(
  * construction events (topologyDescriptionChanged, then serverOpening per seed).
  */
 export function emptyTopologyDescription(td: TopologyDescription): TopologyDescription {
-  return Object.freeze({
-    ...td,
-    type: TopologyType.Unknown,
-    setName: null,
-    maxSetVersion: null,
-    maxElectionId: null,
-    servers: new Map<string, ServerDescription>(),
-    compatible: true,
-    compatibilityError: null,
-    logicalSessionTimeoutMinutes: null,
-  });
+  return Object.freeze({ ...td, ...NOTHING_KNOWN, servers: new Map<string, ServerDescription>() });
 }
+
+/** The topology's own fields compared with `===` (maxElectionId is compared by value). */
+const COMPARED_FIELDS = ['type', 'setName', 'maxSetVersion', 'compatible', 'logicalSessionTimeoutMinutes'] as const;
 
 function onlyPossiblePrimaryHint(a: ServerDescription, b: ServerDescription): boolean {
   const hint = (t: ServerType): boolean => t === ServerType.Unknown || t === ServerType.PossiblePrimary;

@@ -32,9 +32,7 @@ describe('Monitor RTT', () => {
         return conn;
       },
       now: () => clock,
-      onHeartbeatStarted: () => undefined,
-      onHeartbeatSucceeded: () => undefined,
-      onHeartbeatFailed: () => undefined,
+      emit: () => undefined,
       onCheck: (r) => results.push(r),
     });
     monitor.start();

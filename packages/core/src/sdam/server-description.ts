@@ -4,19 +4,20 @@
  */
 import type { Document } from '../errors.js';
 import { MongoInvalidArgumentError } from '../errors.js';
+import { keyMirror } from '../util/key-mirror.js';
 
-export const ServerType = Object.freeze({
-  Standalone: 'Standalone',
-  Mongos: 'Mongos',
-  PossiblePrimary: 'PossiblePrimary',
-  RSPrimary: 'RSPrimary',
-  RSSecondary: 'RSSecondary',
-  RSArbiter: 'RSArbiter',
-  RSOther: 'RSOther',
-  RSGhost: 'RSGhost',
-  LoadBalancer: 'LoadBalancer',
-  Unknown: 'Unknown',
-} as const);
+export const ServerType = keyMirror(
+  'Standalone',
+  'Mongos',
+  'PossiblePrimary',
+  'RSPrimary',
+  'RSSecondary',
+  'RSArbiter',
+  'RSOther',
+  'RSGhost',
+  'LoadBalancer',
+  'Unknown',
+);
 export type ServerType = (typeof ServerType)[keyof typeof ServerType];
 
 export interface TopologyVersion {
@@ -95,29 +96,16 @@ export const DEFAULT_MAX_WRITE_BATCH_SIZE = 100_000;
  * "[::1]", "::1" and "[::1]:27017" all become "[::1]:27017".
  */
 export function normalizeAddress(address: string): string {
-  const a = address.trim().toLowerCase();
-  if (a.length === 0) throw new MongoInvalidArgumentError('Empty server address');
-  if (a.startsWith('[')) {
-    const close = a.indexOf(']');
-    if (close < 0) throw new MongoInvalidArgumentError(`Invalid IPv6 address: ${address}`);
-    const host = a.slice(0, close + 1);
-    const rest = a.slice(close + 1);
-    if (rest === '') return `${host}:${DEFAULT_PORT}`;
-    if (!rest.startsWith(':')) throw new MongoInvalidArgumentError(`Invalid address: ${address}`);
-    return `${host}:${parsePort(rest.slice(1), address)}`;
+  let a = address.trim().toLowerCase();
+  if (a.split(':').length > 2 && !a.startsWith('[')) a = `[${a}]`; // a bare IPv6 literal has no port
+  // host (or [IPv6 literal]), then an optional :port
+  const match = /^(\[[^\]]*\]|[^:]*)(?::(.*))?$/.exec(a);
+  if (!a || !match) throw new MongoInvalidArgumentError(`Invalid server address "${address}"`);
+  const port = match[2] ?? String(DEFAULT_PORT);
+  if (!/^\d+$/.test(port) || +port < 1 || +port > 65535) {
+    throw new MongoInvalidArgumentError(`Invalid port in server address "${address}"`);
   }
-  const colons = a.split(':').length - 1;
-  if (colons > 1) return `[${a}]:${DEFAULT_PORT}`; // a bare IPv6 literal has no port
-  if (colons === 0) return `${a}:${DEFAULT_PORT}`;
-  const i = a.lastIndexOf(':');
-  return `${a.slice(0, i)}:${parsePort(a.slice(i + 1), address)}`;
-}
-
-function parsePort(port: string, address: string): number {
-  if (!/^\d+$/.test(port)) throw new MongoInvalidArgumentError(`Invalid port in address: ${address}`);
-  const n = Number(port);
-  if (n < 1 || n > 65535) throw new MongoInvalidArgumentError(`Port out of range in address: ${address}`);
-  return n;
+  return `${match[1]}:${+port}`;
 }
 
 // ---------------------------------------------------------------- topologyVersion
@@ -171,21 +159,13 @@ export function newServerDescription(
   options: NewServerDescriptionOptions,
 ): ServerDescription {
   const addr = normalizeAddress(address);
-  if (options.loadBalancer === true) {
-    return fromReply(addr, hello ?? {}, ServerType.LoadBalancer, options);
-  }
-  if (hello === null || (options.error !== undefined && options.error !== null)) {
-    return unknownServerDescription(addr, options.error ?? null, { now: options.now });
-  }
+  if (options.loadBalancer === true) return describe(addr, ServerType.LoadBalancer, hello ?? {}, options);
+  if (hello === null || options.error) return unknownServerDescription(addr, options.error, options);
   const type = serverTypeOf(hello);
-  if (type === ServerType.Unknown) {
-    // ok: 0 (or no ok): keep what the reply says about topologyVersion, nothing else.
-    return unknownServerDescription(addr, options.error ?? null, {
-      now: options.now,
-      topologyVersion: parseTopologyVersion(hello.topologyVersion),
-    });
-  }
-  return fromReply(addr, hello, type, options);
+  return type === ServerType.Unknown
+    ? // ok: 0 (or no ok): keep what the reply says about topologyVersion, nothing else.
+      unknownServerDescription(addr, null, { now: options.now, topologyVersion: parseTopologyVersion(hello.topologyVersion) })
+    : describe(addr, type, hello, options);
 }
 
 export interface UnknownServerDescriptionOptions {
@@ -199,34 +179,10 @@ export function unknownServerDescription(
   error?: Error | null,
   options: UnknownServerDescriptionOptions = {},
 ): ServerDescription {
-  return Object.freeze({
-    address: normalizeAddress(address),
-    type: ServerType.Unknown,
-    error: error ?? null,
-    roundTripTime: null,
-    minRoundTripTime: null,
-    lastWriteDate: null,
-    opTime: null,
-    minWireVersion: 0,
-    maxWireVersion: 0,
-    me: null,
-    hosts: EMPTY,
-    passives: EMPTY,
-    arbiters: EMPTY,
-    tags: EMPTY_TAGS,
-    setName: null,
-    electionId: null,
-    setVersion: null,
-    primary: null,
-    lastUpdateTime: options.now ?? 0,
-    logicalSessionTimeoutMinutes: null,
-    topologyVersion: options.topologyVersion ?? null,
-    iscryptd: false,
-    maxBsonObjectSize: DEFAULT_MAX_BSON_OBJECT_SIZE,
-    maxMessageSizeBytes: DEFAULT_MAX_MESSAGE_SIZE_BYTES,
-    maxWriteBatchSize: DEFAULT_MAX_WRITE_BATCH_SIZE,
-    helloOk: false,
-    hello: null,
+  return describe(normalizeAddress(address), ServerType.Unknown, null, {
+    now: options.now ?? 0,
+    error,
+    topologyVersion: options.topologyVersion,
   });
 }
 
@@ -251,27 +207,32 @@ export function serverTypeOf(hello: Document): ServerType {
  * are not compared; `error` is compared by name, code and message.
  */
 export function serverDescriptionEquals(a: ServerDescription, b: ServerDescription): boolean {
-  if (a === b) return true;
   return (
-    a.address === b.address &&
-    a.type === b.type &&
-    errorEquals(a.error, b.error) &&
-    a.minWireVersion === b.minWireVersion &&
-    a.maxWireVersion === b.maxWireVersion &&
-    a.me === b.me &&
-    sameSet(a.hosts, b.hosts) &&
-    sameSet(a.passives, b.passives) &&
-    sameSet(a.arbiters, b.arbiters) &&
-    sameTags(a.tags, b.tags) &&
-    a.setName === b.setName &&
-    objectIdEquals(a.electionId, b.electionId) &&
-    a.setVersion === b.setVersion &&
-    a.primary === b.primary &&
-    a.logicalSessionTimeoutMinutes === b.logicalSessionTimeoutMinutes &&
-    topologyVersionEquals(a.topologyVersion, b.topologyVersion) &&
-    a.iscryptd === b.iscryptd
+    a === b ||
+    (EQUAL_FIELDS.every((field) => a[field] === b[field]) &&
+      errorEquals(a.error, b.error) &&
+      MEMBER_LISTS.every((field) => sameSet(a[field], b[field])) &&
+      sameTags(a.tags, b.tags) &&
+      objectIdEquals(a.electionId, b.electionId) &&
+      (a.topologyVersion === b.topologyVersion || compareTopologyVersion(a.topologyVersion, b.topologyVersion) === 0))
   );
 }
+
+/** The fields Server Description Equality compares with `===`. */
+const EQUAL_FIELDS = [
+  'address',
+  'type',
+  'minWireVersion',
+  'maxWireVersion',
+  'me',
+  'setName',
+  'setVersion',
+  'primary',
+  'logicalSessionTimeoutMinutes',
+  'iscryptd',
+] as const;
+/** The address lists it compares as sets. */
+const MEMBER_LISTS = ['hosts', 'passives', 'arbiters'] as const;
 
 /** ObjectId equality by hex string; null equals only null. */
 export function objectIdEquals(a: { toHexString(): string } | null, b: { toHexString(): string } | null): boolean {
@@ -292,75 +253,84 @@ export function compareObjectIds(a: { toHexString(): string } | null, b: { toHex
 const EMPTY: readonly string[] = Object.freeze([]);
 const EMPTY_TAGS: Readonly<Record<string, string>> = Object.freeze({});
 
-function fromReply(
-  address: string,
-  hello: Document,
-  type: ServerType,
-  options: NewServerDescriptionOptions,
-): ServerDescription {
-  const lastWrite = isObject(hello.lastWrite) ? hello.lastWrite : null;
+interface DescribeOptions {
+  readonly now: number;
+  readonly roundTripTime?: number | null | undefined;
+  readonly minRoundTripTime?: number | null | undefined;
+  readonly error?: Error | null | undefined;
+  /** Overrides the reply's topologyVersion (an Unknown description has no reply). */
+  readonly topologyVersion?: TopologyVersion | null | undefined;
+}
+
+/** Every ServerDescription is built here, from a reply (or from nothing: `hello` null). */
+function describe(address: string, type: ServerType, hello: Document | null, options: DescribeOptions): ServerDescription {
+  const reply = hello ?? {};
+  const lastWrite = isObject(reply.lastWrite) ? reply.lastWrite : {};
   return Object.freeze({
     address,
     type,
-    error: null,
+    error: options.error ?? null,
     roundTripTime: options.roundTripTime ?? null,
     minRoundTripTime: options.minRoundTripTime ?? null,
-    lastWriteDate: lastWrite ? toMillis(lastWrite.lastWriteDate) : null,
-    opTime: lastWrite && isObject(lastWrite.opTime) ? lastWrite.opTime : null,
-    minWireVersion: toInt(hello.minWireVersion) ?? 0,
-    maxWireVersion: toInt(hello.maxWireVersion) ?? 0,
-    me: typeof hello.me === 'string' ? normalizeAddress(hello.me) : null,
-    hosts: addressList(hello.hosts),
-    passives: addressList(hello.passives),
-    arbiters: addressList(hello.arbiters),
-    tags: tagsOf(hello.tags),
-    setName: typeof hello.setName === 'string' ? hello.setName : null,
-    electionId: hasHexString(hello.electionId) ? hello.electionId : null,
-    setVersion: toInt(hello.setVersion),
-    primary: typeof hello.primary === 'string' ? normalizeAddress(hello.primary) : null,
+    lastWriteDate: toMillis(lastWrite.lastWriteDate),
+    opTime: isObject(lastWrite.opTime) ? lastWrite.opTime : null,
+    minWireVersion: toInt(reply.minWireVersion) ?? 0,
+    maxWireVersion: toInt(reply.maxWireVersion) ?? 0,
+    me: addressOrNull(reply.me),
+    hosts: addressList(reply.hosts),
+    passives: addressList(reply.passives),
+    arbiters: addressList(reply.arbiters),
+    tags: tagsOf(reply.tags),
+    setName: typeof reply.setName === 'string' ? reply.setName : null,
+    electionId: hasHexString(reply.electionId) ? reply.electionId : null,
+    setVersion: toInt(reply.setVersion),
+    primary: addressOrNull(reply.primary),
     lastUpdateTime: options.now,
-    logicalSessionTimeoutMinutes: toInt(hello.logicalSessionTimeoutMinutes),
-    topologyVersion: parseTopologyVersion(hello.topologyVersion),
-    iscryptd: hello.iscryptd === true,
-    maxBsonObjectSize: toInt(hello.maxBsonObjectSize) ?? DEFAULT_MAX_BSON_OBJECT_SIZE,
-    maxMessageSizeBytes: toInt(hello.maxMessageSizeBytes) ?? DEFAULT_MAX_MESSAGE_SIZE_BYTES,
-    maxWriteBatchSize: toInt(hello.maxWriteBatchSize) ?? DEFAULT_MAX_WRITE_BATCH_SIZE,
-    helloOk: hello.helloOk === true,
+    logicalSessionTimeoutMinutes: toInt(reply.logicalSessionTimeoutMinutes),
+    topologyVersion: options.topologyVersion ?? parseTopologyVersion(reply.topologyVersion),
+    iscryptd: reply.iscryptd === true,
+    maxBsonObjectSize: toInt(reply.maxBsonObjectSize) ?? DEFAULT_MAX_BSON_OBJECT_SIZE,
+    maxMessageSizeBytes: toInt(reply.maxMessageSizeBytes) ?? DEFAULT_MAX_MESSAGE_SIZE_BYTES,
+    maxWriteBatchSize: toInt(reply.maxWriteBatchSize) ?? DEFAULT_MAX_WRITE_BATCH_SIZE,
+    helloOk: reply.helloOk === true,
     hello,
   });
 }
 
 /** hello's isWritablePrimary, falling back to legacy ismaster only when it is absent. */
 function isWritablePrimaryFlag(hello: Document): boolean {
-  if ('isWritablePrimary' in hello && hello.isWritablePrimary !== undefined) return hello.isWritablePrimary === true;
-  return hello.ismaster === true;
+  return (hello.isWritablePrimary !== undefined ? hello.isWritablePrimary : hello.ismaster) === true;
 }
 
 function isOk(ok: unknown): boolean {
-  if (ok === true) return true;
-  const n = toNumber(ok);
-  return n === 1;
+  return ok === true || toNumber(ok) === 1;
 }
 
 function isObject(v: unknown): v is Document {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** A bson wrapper's methods, where present. */
+type Wrapper = Document & {
+  toHexString?: unknown;
+  toNumber?: () => number;
+  toBigInt?: () => bigint;
+  getTime?: () => number;
+  toString?: () => string;
+};
+
 function hasHexString(v: unknown): v is { toHexString(): string } {
-  return isObject(v) && typeof (v as { toHexString?: unknown }).toHexString === 'function';
+  return isObject(v) && typeof (v as Wrapper).toHexString === 'function';
 }
 
 /** number, bigint, or a bson numeric wrapper (Long, Int32, Double) as a JS number. */
 function toNumber(v: unknown): number | null {
-  if (typeof v === 'number') return Number.isFinite(v) ? v : null;
   if (typeof v === 'bigint') return Number(v);
   if (isObject(v)) {
-    const n = (v as { toNumber?: () => number; valueOf: () => unknown }).toNumber;
-    if (typeof n === 'function') return n.call(v);
-    const val = v.valueOf();
-    if (typeof val === 'number') return val;
+    const n = typeof (v as Wrapper).toNumber === 'function' ? (v as Wrapper).toNumber!() : v.valueOf();
+    return typeof n === 'number' ? n : null;
   }
-  return null;
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
 
 function toInt(v: unknown): number | null {
@@ -370,24 +340,20 @@ function toInt(v: unknown): number | null {
 
 function toBigInt(v: unknown): bigint | null {
   if (typeof v === 'bigint') return v;
-  if (typeof v === 'number') return Number.isInteger(v) ? BigInt(v) : null;
-  if (isObject(v)) {
-    const big = (v as { toBigInt?: () => bigint }).toBigInt;
-    if (typeof big === 'function') return big.call(v);
-    const str = (v as { toString?: () => string }).toString;
-    const n = toNumber(v);
-    if (n !== null && Number.isInteger(n)) return BigInt(n);
-    if (typeof str === 'function' && /^-?\d+$/.test(str.call(v))) return BigInt(str.call(v));
-  }
-  return null;
+  if (isObject(v) && typeof (v as Wrapper).toBigInt === 'function') return (v as Wrapper).toBigInt!();
+  const n = toNumber(v);
+  if (n !== null && Number.isInteger(n)) return BigInt(n);
+  const digits = isObject(v) ? (v as Wrapper).toString?.() : undefined;
+  return typeof digits === 'string' && /^-?\d+$/.test(digits) ? BigInt(digits) : null;
 }
 
+/** A Date (or anything with getTime) or a number of milliseconds. */
 function toMillis(v: unknown): number | null {
-  if (v instanceof Date) return v.getTime();
-  if (isObject(v) && typeof (v as { getTime?: unknown }).getTime === 'function') {
-    return (v as { getTime(): number }).getTime();
-  }
-  return toNumber(v);
+  return isObject(v) && typeof (v as Wrapper).getTime === 'function' ? (v as Wrapper).getTime!() : toNumber(v);
+}
+
+function addressOrNull(v: unknown): string | null {
+  return typeof v === 'string' ? normalizeAddress(v) : null;
 }
 
 function addressList(v: unknown): readonly string[] {
@@ -397,36 +363,21 @@ function addressList(v: unknown): readonly string[] {
 
 function tagsOf(v: unknown): Readonly<Record<string, string>> {
   if (!isObject(v)) return EMPTY_TAGS;
-  const out: Record<string, string> = {};
-  for (const [k, val] of Object.entries(v)) if (typeof val === 'string') out[k] = val;
-  return Object.freeze(out);
+  return Object.freeze(Object.fromEntries(Object.entries(v).filter((entry): entry is [string, string] => typeof entry[1] === 'string')));
 }
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {
-  if (a === b) return true;
   const x = new Set(a);
   const y = new Set(b);
-  if (x.size !== y.size) return false;
-  for (const v of x) if (!y.has(v)) return false;
-  return true;
+  return x.size === y.size && [...x].every((v) => y.has(v));
 }
 
 function sameTags(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
-  if (a === b) return true;
-  const ka = Object.keys(a);
-  if (ka.length !== Object.keys(b).length) return false;
-  return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && a[k] === b[k]);
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && a[k] === b[k]);
 }
 
 function errorEquals(a: Error | null, b: Error | null): boolean {
   if (a === null || b === null) return a === b;
-  if (a === b) return true;
-  const codeA = (a as { code?: unknown }).code;
-  const codeB = (b as { code?: unknown }).code;
-  return a.name === b.name && a.message === b.message && codeA === codeB;
-}
-
-function topologyVersionEquals(a: TopologyVersion | null, b: TopologyVersion | null): boolean {
-  if (a === null || b === null) return a === b;
-  return a.counter === b.counter && a.processId.toHexString() === b.processId.toHexString();
+  return a.name === b.name && a.message === b.message && (a as { code?: unknown }).code === (b as { code?: unknown }).code;
 }

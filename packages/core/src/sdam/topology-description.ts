@@ -5,15 +5,16 @@
 import { MongoInvalidArgumentError } from '../errors.js';
 import type { ServerDescription } from './server-description.js';
 import { normalizeAddress, unknownServerDescription } from './server-description.js';
+import { keyMirror } from '../util/key-mirror.js';
 
-export const TopologyType = Object.freeze({
-  Single: 'Single',
-  ReplicaSetNoPrimary: 'ReplicaSetNoPrimary',
-  ReplicaSetWithPrimary: 'ReplicaSetWithPrimary',
-  Sharded: 'Sharded',
-  LoadBalanced: 'LoadBalanced',
-  Unknown: 'Unknown',
-} as const);
+export const TopologyType = keyMirror(
+  'Single',
+  'ReplicaSetNoPrimary',
+  'ReplicaSetWithPrimary',
+  'Sharded',
+  'LoadBalanced',
+  'Unknown',
+);
 export type TopologyType = (typeof TopologyType)[keyof typeof TopologyType];
 
 export interface TopologyDescription {
@@ -47,6 +48,17 @@ export const MIN_SUPPORTED_MONGODB_VERSION = '3.6';
 /** Name used in compatibility error messages. */
 export const DRIVER_NAME = 'mongo-edge';
 
+/** The fields of a description before any server was heard from (the Unknown type, no set, compatible). */
+export const NOTHING_KNOWN = Object.freeze({
+  type: TopologyType.Unknown,
+  setName: null,
+  maxSetVersion: null,
+  maxElectionId: null,
+  compatible: true,
+  compatibilityError: null,
+  logicalSessionTimeoutMinutes: null,
+});
+
 export interface NewTopologyDescriptionOptions {
   /** Seed addresses; normalized (lower-cased, default port) here. */
   readonly seeds: readonly string[];
@@ -69,34 +81,27 @@ export function newTopologyDescription(options: NewTopologyDescriptionOptions): 
   const setName = options.setName ?? null;
   const directConnection = options.directConnection === true;
   const loadBalanced = options.loadBalanced === true;
-  if (directConnection && seeds.length > 1) {
-    throw new MongoInvalidArgumentError('directConnection=true cannot be used with multiple seeds');
-  }
-  if (loadBalanced && (directConnection || setName !== null)) {
-    throw new MongoInvalidArgumentError('loadBalanced=true cannot be used with directConnection=true or replicaSet');
-  }
-  if (loadBalanced && seeds.length > 1) {
-    throw new MongoInvalidArgumentError('loadBalanced=true cannot be used with multiple seeds');
-  }
-  const type: TopologyType = loadBalanced
-    ? TopologyType.LoadBalanced
-    : directConnection
-      ? TopologyType.Single
-      : setName !== null
-        ? TopologyType.ReplicaSetNoPrimary
-        : TopologyType.Unknown;
-  const servers = new Map<string, ServerDescription>();
-  for (const seed of seeds) servers.set(seed, unknownServerDescription(seed));
+  const conflict =
+    directConnection && seeds.length > 1
+      ? 'directConnection=true with multiple seeds'
+      : loadBalanced && (directConnection || setName !== null)
+        ? 'loadBalanced=true with directConnection=true or replicaSet'
+        : loadBalanced && seeds.length > 1
+          ? 'loadBalanced=true with multiple seeds'
+          : null;
+  if (conflict) throw new MongoInvalidArgumentError(`Cannot use ${conflict}`);
   return Object.freeze({
-    type,
+    ...NOTHING_KNOWN,
+    type: loadBalanced
+      ? TopologyType.LoadBalanced
+      : directConnection
+        ? TopologyType.Single
+        : setName !== null
+          ? TopologyType.ReplicaSetNoPrimary
+          : TopologyType.Unknown,
     setName,
-    maxSetVersion: null,
-    maxElectionId: null,
-    servers,
+    servers: new Map(seeds.map((seed) => [seed, unknownServerDescription(seed)])),
     stale: false,
-    compatible: true,
-    compatibilityError: null,
-    logicalSessionTimeoutMinutes: null,
     heartbeatFrequencyMS: options.heartbeatFrequencyMS,
     localThresholdMS: options.localThresholdMS,
     seeds,

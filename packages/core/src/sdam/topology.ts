@@ -5,16 +5,10 @@
  * one Monitor per server, readies/clears pools, and wakes operations waiting for a
  * suitable server.
  */
-import {
-  isNetworkTimeoutError,
-  MongoNetworkError,
-  MongoServerSelectionError,
-  MongoTopologyClosedError,
-  type Document,
-} from '../errors.js';
+import { isNetworkTimeoutError, MongoServerSelectionError, MongoTopologyClosedError } from '../errors.js';
 import type { ConnectOptions, Connection, ConnectionPool } from '../connection/types.js';
-import { ReadPreference } from '../selection/read-preference.js';
-import { pickServer, selectServers, validateSelection } from '../selection/select-servers.js';
+import type { ReadPreference } from '../selection/read-preference.js';
+import { pickServer, selectServers } from '../selection/select-servers.js';
 import { explainNoSuitableServer } from '../selection/explain.js';
 import type { ServerDescription } from './server-description.js';
 import { ServerType } from './server-description.js';
@@ -25,16 +19,9 @@ import { handleApplicationError } from './application-errors.js';
 import { diffTopologyDescriptions, emptyTopologyDescription, SdamEventType } from './diff.js';
 import { newServerDescription, unknownServerDescription } from './server-description.js';
 import { newTopologyDescription } from './topology-description.js';
-import {
-  Monitor,
-  ServerMonitoringMode,
-  type HeartbeatFailedEvent,
-  type HeartbeatStartedEvent,
-  type HeartbeatSucceededEvent,
-  type MonitorCheckResult,
-} from './monitor.js';
+import { Monitor, type HeartbeatEvents, type MonitorCheckResult, type ServerMonitoringMode } from './monitor.js';
 
-export interface TopologyEvents {
+export interface TopologyEvents extends HeartbeatEvents {
   topologyOpening: { topologyId: number };
   topologyClosed: { topologyId: number };
   topologyDescriptionChanged: {
@@ -50,9 +37,6 @@ export interface TopologyEvents {
     previousDescription: ServerDescription;
     newDescription: ServerDescription;
   };
-  serverHeartbeatStarted: HeartbeatStartedEvent;
-  serverHeartbeatSucceeded: HeartbeatSucceededEvent;
-  serverHeartbeatFailed: HeartbeatFailedEvent;
 }
 export type TopologyEventName = keyof TopologyEvents;
 
@@ -62,10 +46,12 @@ export interface TopologyOptions {
   directConnection?: boolean | undefined;
   loadBalanced?: boolean | undefined;
   heartbeatFrequencyMS: number;
+  /** Default 500. */
   minHeartbeatFrequencyMS?: number;
   localThresholdMS: number;
   serverSelectionTimeoutMS: number;
   connectTimeoutMS: number;
+  /** Default auto. */
   serverMonitoringMode?: ServerMonitoringMode;
   /** Settings for monitoring connections (transport, tls, appName, serverApi). */
   connectOptions: Omit<ConnectOptions, 'address' | 'monitoring'>;
@@ -96,102 +82,87 @@ export class Server {
   }
 }
 
-interface Waiter {
-  wake(): void;
-}
+/** The events that carry the topologyId, without it. */
+type OwnEvent<K extends Exclude<TopologyEventName, keyof HeartbeatEvents>> = Omit<TopologyEvents[K], 'topologyId'>;
 
 let nextTopologyId = 1;
 
 export class Topology {
   readonly topologyId = nextTopologyId++;
-  private td: TopologyDescription;
-  private readonly servers = new Map<string, Server>();
-  private readonly waiters = new Set<Waiter>();
-  /** Servers removed from the description whose monitor/pool are still closing. */
-  private readonly closing = new Set<Promise<void>>();
-  private state: 'new' | 'open' | 'closed' = 'new';
-  private readonly now: () => number;
-  private readonly random: () => number;
+  #td: TopologyDescription;
+  readonly #options: TopologyOptions;
+  readonly #servers = new Map<string, Server>();
+  /** Wakes the selections waiting for a change. */
+  readonly #waiters = new Set<() => void>();
+  /** Monitors and pools of servers removed from the description, until they are closed. */
+  #closing: Promise<unknown> = Promise.resolve();
+  #state: 'new' | 'open' | 'closed' = 'new';
+  readonly #now: () => number;
+  readonly #random: () => number;
 
-  constructor(private readonly options: TopologyOptions) {
-    this.now = options.now ?? (() => Date.now());
-    this.random = options.random ?? Math.random;
-    this.td = newTopologyDescription({
-      seeds: options.seeds,
-      setName: options.replicaSet ?? null,
-      directConnection: options.directConnection ?? false,
-      loadBalanced: options.loadBalanced ?? false,
-      heartbeatFrequencyMS: options.heartbeatFrequencyMS,
-      localThresholdMS: options.localThresholdMS,
-    });
+  constructor(options: TopologyOptions) {
+    this.#options = options;
+    this.#now = options.now ?? (() => Date.now());
+    this.#random = options.random ?? Math.random;
+    this.#td = newTopologyDescription({ ...options, setName: options.replicaSet });
   }
 
   /** A snapshot of the current description. */
   get description(): TopologyDescription {
-    return this.td;
+    return this.#td;
   }
 
   get isClosed(): boolean {
-    return this.state === 'closed';
+    return this.#state === 'closed';
   }
 
   /** Start monitoring the seeds. Returns at once; selection waits for discovery. */
   open(): void {
-    if (this.state !== 'new') return;
-    this.state = 'open';
-    this.options.emit('topologyOpening', { topologyId: this.topologyId });
-    const initial = this.td;
-    this.td = emptyTopologyDescription(initial);
-    this.commit(initial);
+    if (this.#state !== 'new') return;
+    this.#state = 'open';
+    this.#emit('topologyOpening', {});
+    const initial = this.#td;
+    this.#td = emptyTopologyDescription(initial);
+    this.#commit(initial);
     if (initial.type === TopologyType.LoadBalanced) {
       // Load-balanced mode: no monitoring; the server is a LoadBalancer from the start.
       for (const address of initial.servers.keys()) {
-        this.applyDescription(newServerDescription(address, { ok: 1 }, { now: this.now(), loadBalancer: true }));
+        this.#applyDescription(newServerDescription(address, { ok: 1 }, { now: this.#now(), loadBalancer: true }));
       }
     }
   }
 
   /** Select a server for an operation, waiting up to serverSelectionTimeoutMS. */
   async selectServer(criteria: SelectionCriteria, options: { signal?: AbortSignal; timeoutMS?: number } = {}): Promise<Server> {
-    if (this.state === 'closed') throw new MongoTopologyClosedError();
-    if (this.state === 'new') this.open();
-    const timeoutMS = options.timeoutMS ?? this.options.serverSelectionTimeoutMS;
-    const deadline = this.now() + timeoutMS;
-    const readPreference = criteria.readPreference ?? ReadPreference.primary;
+    if (this.#state === 'new') this.open();
+    const timeoutMS = options.timeoutMS ?? this.#options.serverSelectionTimeoutMS;
+    const deadline = this.#now() + timeoutMS;
     for (;;) {
       if (this.isClosed) throw new MongoTopologyClosedError();
-      validateSelection(this.td, { readPreference, operation: criteria.operation });
-      const candidates = selectServers(this.td, {
-        readPreference,
-        operation: criteria.operation,
-        deprioritized: criteria.deprioritized ?? [],
-      });
-      if (candidates.length > 0) {
-        const chosen = pickServer(
-          candidates,
-          (address) => this.servers.get(address)?.operationCount ?? 0,
-          this.random,
-        );
-        const server = chosen ? this.servers.get(chosen.address) : undefined;
-        if (server) return server;
-      }
-      const remaining = deadline - this.now();
+      // Throws at once for criteria the topology can never satisfy (validateSelection).
+      const chosen = pickServer(
+        selectServers(this.#td, criteria),
+        (address) => this.#servers.get(address)?.operationCount ?? 0,
+        this.#random,
+      );
+      const server = chosen && this.#servers.get(chosen.address);
+      if (server) return server;
+      const remaining = deadline - this.#now();
       if (remaining <= 0) {
-        const why = explainNoSuitableServer(this.td, { readPreference, operation: criteria.operation });
         throw new MongoServerSelectionError(
-          `Server selection timed out after ${timeoutMS} ms: ${why}`,
-          this.td,
-          { cause: this.lastServerError() },
+          `Server selection timed out after ${timeoutMS} ms: ${explainNoSuitableServer(this.#td, criteria)}`,
+          this.#td,
+          { cause: [...this.#td.servers.values()].find((sd) => sd.error)?.error },
         );
       }
       this.requestCheckAll();
-      await this.waitForChange(remaining, options.signal);
+      await this.#waitForChange(remaining, options.signal);
     }
   }
 
   /** Ask every monitor for an immediate check (e.g. while a selection waits). */
   requestCheckAll(): void {
-    for (const s of this.servers.values()) s.monitor?.requestCheck();
+    for (const s of this.#servers.values()) s.monitor?.requestCheck();
   }
 
   /**
@@ -203,17 +174,17 @@ export class Topology {
     error: unknown,
     context: { connectionGeneration: number; beforeHandshake?: boolean },
   ): void {
-    const server = this.servers.get(address);
-    if (!server || this.state === 'closed') return;
-    const result = handleApplicationError(this.td, {
+    const server = this.#servers.get(address);
+    if (!server || this.isClosed) return;
+    const result = handleApplicationError(this.#td, {
       address,
       error,
       generation: context.connectionGeneration,
       poolGeneration: server.pool.generation,
-      beforeHandshake: context.beforeHandshake ?? (error instanceof MongoNetworkError && error.beforeHandshake),
-      now: this.now(),
+      beforeHandshake: context.beforeHandshake,
+      now: this.#now(),
     });
-    if (result.topologyDescription !== this.td) this.commit(result.topologyDescription);
+    this.#commit(result.topologyDescription);
     if (result.clearPool) server.pool.clear({ interruptInUseConnections: result.interruptInUseConnections });
     // Network errors cancel the check in flight and close the monitoring connection, but
     // MUST NOT request an immediate check (SDAM "Network error when reading or writing");
@@ -222,184 +193,141 @@ export class Topology {
     if (result.requestImmediateCheck) server.monitor?.requestCheck();
   }
 
-  /** Update $clusterTime etc. are the client's; the topology only tracks servers. */
   getServer(address: string): Server | undefined {
-    return this.servers.get(address);
+    return this.#servers.get(address);
   }
 
   async close(): Promise<void> {
-    if (this.state === 'closed') return;
-    const wasOpen = this.state === 'open';
-    this.state = 'closed';
-    for (const w of [...this.waiters]) w.wake();
-    const closing: Promise<void>[] = [];
-    for (const [address, server] of this.servers) {
-      if (server.monitor) closing.push(server.monitor.close());
-      closing.push(server.pool.close());
-      if (wasOpen) this.options.emit('serverClosed', { topologyId: this.topologyId, address });
+    if (this.isClosed) return;
+    const wasOpen = this.#state === 'open';
+    this.#state = 'closed';
+    this.#wakeWaiters();
+    const closing = [this.#closing];
+    for (const [address, server] of this.#servers) {
+      closing.push(closeServer(server));
+      if (wasOpen) this.#emit('serverClosed', { address });
     }
-    this.servers.clear();
-    await Promise.all([...closing, ...this.closing]);
+    this.#servers.clear();
+    await Promise.all(closing);
     if (wasOpen) {
-      const previous = this.td;
-      this.td = { ...previous, type: TopologyType.Unknown, servers: new Map() };
-      this.options.emit('topologyDescriptionChanged', {
-        topologyId: this.topologyId,
-        previousDescription: previous,
-        newDescription: this.td,
-      });
-      this.options.emit('topologyClosed', { topologyId: this.topologyId });
+      const previous = this.#td;
+      this.#td = { ...previous, type: TopologyType.Unknown, servers: new Map() };
+      this.#emit('topologyDescriptionChanged', { previousDescription: previous, newDescription: this.#td });
+      this.#emit('topologyClosed', {});
     }
   }
 
   // ---------------------------------------------------------------- internals
 
-  private lastServerError(): Error | undefined {
-    for (const sd of this.td.servers.values()) if (sd.error) return sd.error;
-    return undefined;
+  /** Publishes one of this topology's SDAM events (they carry its topologyId first). */
+  #emit<K extends Exclude<TopologyEventName, keyof HeartbeatEvents>>(name: K, event: OwnEvent<K>): void {
+    this.#options.emit(name, { topologyId: this.topologyId, ...event } as TopologyEvents[K]);
   }
 
-  private waitForChange(ms: number, signal?: AbortSignal): Promise<void> {
+  #wakeWaiters(): void {
+    for (const wake of [...this.#waiters]) wake();
+  }
+
+  #waitForChange(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
+      const aborted = (): unknown => signal?.reason ?? new Error('aborted');
       // An already-aborted signal never fires 'abort': reject now, not at the timeout.
-      if (signal?.aborted) {
-        reject(signal.reason ?? new Error('aborted'));
-        return;
-      }
-      const waiter: Waiter = {
-        wake: () => {
-          clearTimeout(timer);
-          signal?.removeEventListener('abort', onAbort);
-          this.waiters.delete(waiter);
-          resolve();
-        },
+      if (signal?.aborted) return reject(aborted());
+      const settle = (): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        this.#waiters.delete(wake);
+      };
+      const wake = (): void => {
+        settle();
+        resolve();
       };
       const onAbort = (): void => {
-        clearTimeout(timer);
-        this.waiters.delete(waiter);
-        reject(signal?.reason ?? new Error('aborted'));
+        settle();
+        reject(aborted());
       };
-      const timer = setTimeout(waiter.wake, ms);
+      const timer = setTimeout(wake, ms);
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.waiters.add(waiter);
+      this.#waiters.add(wake);
     });
   }
 
-  private addServer(address: string): void {
-    if (this.servers.has(address) || this.state === 'closed') return;
-    const sd = this.td.servers.get(address) ?? unknownServerDescription(address);
+  #addServer(address: string): void {
+    if (this.#servers.has(address) || this.isClosed) return;
+    // Only called for servers of the current description.
+    const sd = this.#td.servers.get(address)!;
     const monitor =
-      this.td.type === TopologyType.LoadBalanced
+      this.#td.type === TopologyType.LoadBalanced
         ? undefined
-        : new Monitor({
-            address,
-            heartbeatFrequencyMS: this.options.heartbeatFrequencyMS,
-            minHeartbeatFrequencyMS: this.options.minHeartbeatFrequencyMS ?? 500,
-            connectTimeoutMS: this.options.connectTimeoutMS,
-            serverMonitoringMode: this.options.serverMonitoringMode ?? ServerMonitoringMode.auto,
-            connectOptions: this.options.connectOptions,
-            connect: this.options.connect,
-            now: this.now,
-            onHeartbeatStarted: (e) => this.options.emit('serverHeartbeatStarted', e),
-            onHeartbeatSucceeded: (e) => this.options.emit('serverHeartbeatSucceeded', e),
-            onHeartbeatFailed: (e) => this.options.emit('serverHeartbeatFailed', e),
-            onCheck: (r) => this.onMonitorCheck(address, r),
-          });
-    const server = new Server(sd, this.options.createPool(address), monitor);
-    this.servers.set(address, server);
-    this.options.emit('serverOpening', { topologyId: this.topologyId, address });
+        : new Monitor({ ...this.#options, address, now: this.#now, onCheck: (result) => this.#onMonitorCheck(address, result) });
+    const server = new Server(sd, this.#options.createPool(address), monitor);
+    this.#servers.set(address, server);
+    this.#emit('serverOpening', { address });
     if (sd.type !== ServerType.Unknown) server.pool.ready();
     monitor?.start();
   }
 
-  private onMonitorCheck(address: string, r: MonitorCheckResult): void {
-    if (this.state !== 'open' || !this.servers.has(address)) return;
-    const sd = r.reply
-      ? newServerDescription(address, r.reply, {
-          roundTripTime: r.roundTripTime,
-          minRoundTripTime: r.minRoundTripTime,
-          now: this.now(),
-        })
-      : unknownServerDescription(address, r.error);
-    this.applyDescription(sd);
-    if (!r.reply) {
+  #onMonitorCheck(address: string, result: MonitorCheckResult): void {
+    if (this.#state !== 'open' || !this.#servers.has(address)) return;
+    this.#applyDescription(
+      result.reply
+        ? newServerDescription(address, result.reply, { ...result, now: this.#now() })
+        : unknownServerDescription(address, result.error),
+    );
+    if (!result.reply) {
       // A failed check clears the pool (spec: "mark the server Unknown and clear its pool").
-      this.servers.get(address)?.pool.clear({ interruptInUseConnections: isNetworkTimeoutError(r.error) });
+      this.#servers.get(address)?.pool.clear({ interruptInUseConnections: isNetworkTimeoutError(result.error) });
     }
   }
 
-  private applyDescription(sd: ServerDescription): void {
-    const result = applyServerDescription(this.td, sd);
-    this.commit(result.topologyDescription);
+  #applyDescription(sd: ServerDescription): void {
+    const result = applyServerDescription(this.#td, sd);
+    this.#commit(result.topologyDescription);
     // Former primaries replaced by a newer one: re-check them now (and clear pre-4.2 pools).
-    for (const stale of result.invalidatedPrimaries) {
-      const server = this.servers.get(stale.address);
-      if (stale.clearPool) server?.pool.clear();
+    for (const { address, clearPool } of result.invalidatedPrimaries) {
+      const server = this.#servers.get(address);
+      if (clearPool) server?.pool.clear();
       server?.monitor?.requestCheck();
     }
   }
 
   /** Swap the snapshot, diff, emit, start/stop servers, ready pools, wake waiters. */
-  private commit(next: TopologyDescription): void {
-    const previous = this.td;
+  #commit(next: TopologyDescription): void {
+    const previous = this.#td;
     if (next === previous) return;
-    this.td = next;
+    this.#td = next;
     for (const [address, sd] of next.servers) {
-      const server = this.servers.get(address);
+      const server = this.#servers.get(address);
       if (!server) continue;
       server.description = sd;
       if (sd.type !== ServerType.Unknown) server.pool.ready();
     }
-    const diff = diffTopologyDescriptions(previous, next);
-    const topologyId = this.topologyId;
-    for (const event of diff.events) {
+    for (const event of diffTopologyDescriptions(previous, next).events) {
       switch (event.type) {
-        case SdamEventType.ServerDescriptionChanged:
-          this.options.emit('serverDescriptionChanged', {
-            topologyId,
-            address: event.address,
-            previousDescription: event.previousDescription,
-            newDescription: event.newDescription,
-          });
-          break;
+        case SdamEventType.ServerOpening:
+          this.#addServer(event.address); // emits serverOpening itself, before its pool and monitor start
+          continue;
         case SdamEventType.ServerClosed: {
-          const server = this.servers.get(event.address);
+          const server = this.#servers.get(event.address);
           if (server) {
-            this.servers.delete(event.address);
-            const done: Promise<void> = this.closeServer(server).finally(() => this.closing.delete(done));
-            this.closing.add(done);
+            this.#servers.delete(event.address);
+            this.#closing = Promise.all([this.#closing, closeServer(server)]);
           }
-          this.options.emit('serverClosed', { topologyId, address: event.address });
           break;
         }
+        case SdamEventType.ServerDescriptionChanged:
         case SdamEventType.TopologyDescriptionChanged:
-          this.options.emit('topologyDescriptionChanged', {
-            topologyId,
-            previousDescription: event.previousDescription,
-            newDescription: event.newDescription,
-          });
-          break;
-        case SdamEventType.ServerOpening:
-          this.addServer(event.address);
           break;
         default:
           assertNever(event);
       }
+      const { type, ...payload } = event;
+      this.#emit(type, payload);
     }
-    for (const w of [...this.waiters]) w.wake();
+    this.#wakeWaiters();
   }
+}
 
-  private async closeServer(server: Server): Promise<void> {
-    await Promise.all([server.monitor?.close(), server.pool.close()]);
-  }
-
-  /** For debugging and `client.toString()`: the hosts currently known. */
-  knownHosts(): string[] {
-    return [...this.td.servers.keys()];
-  }
-
-  /** Raw hello replies, for tests and diagnostics. */
-  helloOf(address: string): Document | null {
-    return this.td.servers.get(address)?.hello ?? null;
-  }
+async function closeServer(server: Server): Promise<void> {
+  await Promise.all([server.monitor?.close(), server.pool.close()]);
 }
