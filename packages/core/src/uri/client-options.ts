@@ -198,6 +198,9 @@ const NOT_CARRIED = new Set([
   'wTimeoutMS',
 ]);
 
+/** The options that turn certificate or host name checks off. */
+const INSECURE_TLS = ['tlsInsecure', 'tlsAllowInvalidCertificates', 'tlsAllowInvalidHostnames'];
+
 interface NormalizedUserOptions {
   uri: Record<string, unknown>;
   code: Record<string, unknown>;
@@ -269,11 +272,8 @@ export function resolveClientOptions(uriOrCs: string | ConnectionString, userOpt
   const o: Record<string, unknown> = { ...cs.options, ...userUri };
 
   // The URI Options spec's TLS conflicts apply to the merged options too.
-  if (
-    (userUri.tlsInsecure !== undefined || userUri.tlsAllowInvalidCertificates !== undefined || userUri.tlsAllowInvalidHostnames !== undefined) &&
-    o.tlsInsecure !== undefined &&
-    (o.tlsAllowInvalidCertificates !== undefined || o.tlsAllowInvalidHostnames !== undefined)
-  ) {
+  const given = (from: Record<string, unknown>, names: readonly string[]): boolean => names.some((n) => from[n] !== undefined);
+  if (given(userUri, INSECURE_TLS) && given(o, INSECURE_TLS.slice(0, 1)) && given(o, INSECURE_TLS.slice(1))) {
     fail('Option "tlsInsecure" must not be combined with tlsAllowInvalidCertificates or tlsAllowInvalidHostnames');
   }
   validateOptionCombination(cs.scheme, cs.hosts, o);
@@ -320,11 +320,8 @@ export function resolveClientOptions(uriOrCs: string | ConnectionString, userOpt
   const tlsInsecure = o.tlsInsecure === true;
   const implicitTls =
     cs.scheme === ConnectionStringScheme.mongodbSrv ||
-    o.tlsCAFile !== undefined ||
-    o.tlsCertificateKeyFile !== undefined ||
-    tlsInsecure ||
-    o.tlsAllowInvalidCertificates === true ||
-    o.tlsAllowInvalidHostnames === true;
+    given(o, ['tlsCAFile', 'tlsCertificateKeyFile']) ||
+    INSECURE_TLS.some((n) => o[n] === true);
   const compressors = ((o.compressors as string[] | undefined) ?? []).filter((c): c is Compressor => c !== 'none');
 
   return Object.freeze({

@@ -6,10 +6,12 @@
  * Errors throw `MongoParseError`; invalid values of known options, unknown keys,
  * repeated keys and deprecated keys are ignored with a message in `warnings`.
  */
+import { keyMirror } from '../util/key-mirror.js';
 import { fail } from './fail.js';
 import { DEPRECATED_KEYS, URI_OPTIONS, canonicalOptionName, convertUriValue, normalizeKey, type UriOptionName } from './options.js';
 
 export const DEFAULT_PORT = 27017;
+const A_SRV_STRING = 'A mongodb+srv connection string';
 
 export const ConnectionStringScheme = Object.freeze({
   mongodb: 'mongodb',
@@ -17,14 +19,12 @@ export const ConnectionStringScheme = Object.freeze({
 } as const);
 export type ConnectionStringScheme = (typeof ConnectionStringScheme)[keyof typeof ConnectionStringScheme];
 
-export const HostType = Object.freeze({
-  hostname: 'hostname',
-  ipv4: 'ipv4',
-  /** An IP literal written in brackets, e.g. `[::1]` (the spec tests call it `ip_literal`). */
-  ipv6: 'ipv6',
-  /** A percent-encoded UNIX domain socket path ending in `.sock`. */
-  unix: 'unix',
-} as const);
+/**
+ * hostname, ipv4, ipv6 (an IP literal written in brackets, e.g. `[::1]`; the spec
+ * tests call it `ip_literal`), unix (a percent-encoded UNIX domain socket path
+ * ending in `.sock`).
+ */
+export const HostType = keyMirror('hostname', 'ipv4', 'ipv6', 'unix');
 export type HostType = (typeof HostType)[keyof typeof HostType];
 
 export interface HostAddress {
@@ -75,7 +75,7 @@ export function percentDecode(s: string, what: string): string {
 
 /** The parts of a connection string (Connection String spec, "General Syntax"); userinfo ends at the last "@" before the path. */
 const URI_PARTS = /^(mongodb(?:\+srv)?):\/\/(?:([^/?]*)@)?([^/?]*)(?:\/([^?]*))?(?:\?([^]*))?$/;
-const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 /** Characters never valid in a host name (after decoding). */
 const BAD_HOSTNAME_CHARS = /[\s/\\@?#[\]%:,]/;
 const BAD_DB_CHARS = /[/\\ "$]/;
@@ -87,14 +87,9 @@ function parsePort(raw: string, hostText: string): number {
   return port;
 }
 
-/** A host as written: `port` is undefined when the string gives none. */
-interface ParsedHost {
-  readonly host: string;
-  readonly port: number | undefined;
-  readonly type: HostType;
-}
+const hostAddress = (host: string, type: HostType, port = DEFAULT_PORT): HostAddress => Object.freeze({ host, port, type });
 
-function parseHost(text: string): ParsedHost {
+function parseHost(text: string): HostAddress {
   if (text === '') fail('Empty host in connection string');
   if (text.startsWith('[')) {
     const end = text.indexOf(']');
@@ -103,12 +98,12 @@ function parseHost(text: string): ParsedHost {
     if (!/^[0-9A-Fa-f:.]+(%[^\]]+)?$/.test(host) || !host.includes(':')) fail(`Invalid IPv6 literal "${text}"`);
     const rest = text.slice(end + 1);
     if (rest !== '' && !rest.startsWith(':')) fail(`Unexpected "${rest}" after IPv6 literal in host "${text}"`);
-    return { host: host.toLowerCase(), port: rest === '' ? undefined : parsePort(rest.slice(1), text), type: HostType.ipv6 };
+    return hostAddress(host.toLowerCase(), HostType.ipv6, rest === '' ? undefined : parsePort(rest.slice(1), text));
   }
   if (/%2f/i.test(text)) {
     const path = percentDecode(text, `Host "${text}"`);
     if (!path.endsWith('.sock')) fail(`Unsupported host "${path}": UNIX domain socket paths must end in ".sock"`);
-    return { host: path, port: undefined, type: HostType.unix };
+    return hostAddress(path, HostType.unix);
   }
   const colon = text.lastIndexOf(':');
   const hostText = colon === -1 ? text : text.slice(0, colon);
@@ -117,9 +112,8 @@ function parseHost(text: string): ParsedHost {
   if (hostText.includes(':')) fail(`Invalid host "${text}": IPv6 addresses must be written in brackets, and only one port is allowed`);
   const host = percentDecode(hostText, `Host "${text}"`);
   if (BAD_HOSTNAME_CHARS.test(host)) fail(`Invalid host name "${host}"`);
-  const m = IPV4.exec(host);
-  if (m && m.slice(1).every((o) => Number(o) <= 255)) return { host, port, type: HostType.ipv4 };
-  return { host: host.toLowerCase(), port, type: HostType.hostname };
+  if (IPV4.test(host) && host.split('.').every((o) => Number(o) <= 255)) return hostAddress(host, HostType.ipv4, port);
+  return hostAddress(host.toLowerCase(), HostType.hostname, port);
 }
 
 function parseUserInfo(raw: string): { username: string; password: string | null } {
@@ -175,10 +169,28 @@ export function parseOptionPairs(pairs: readonly Pair[], warnings: string[]): Re
   const out: Record<string, unknown> = {};
   const counts = new Map<UriOptionName, number>(); // times each option was written, aliases included
   const current = new Set<UriOptionName>(); // options written under a key that is not deprecated
-  const deprecated: Pair[] = [];
+  const deprecatedNames = new Set<UriOptionName>(); // options written under a deprecated key
   const tls: Pair[] = []; // valid tls / ssl pairs
+  const isDeprecated = (p: Pair): boolean => DEPRECATED_KEYS.has(normalizeKey(p.key));
 
-  const apply = (name: UriOptionName, p: Pair): void => {
+  // In order, except that deprecated keys come last: they apply only when their replacement is absent.
+  for (const p of [...pairs.filter((p) => !isDeprecated(p)), ...pairs.filter(isDeprecated)]) {
+    const name = canonicalOptionName(p.key);
+    if (name === undefined) {
+      warnings.push(`Unsupported option '${p.key}'`);
+      continue;
+    }
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+    if (!isDeprecated(p)) {
+      current.add(name);
+    } else if (current.has(name)) {
+      warnings.push(`Deprecated key "${p.key}" present and ignored as found replacement "${name}" value`);
+      deprecatedNames.add(name);
+      continue;
+    } else {
+      warnings.push(`Deprecated key "${p.key}" has been replaced with "${name}"`);
+      deprecatedNames.add(name);
+    }
     if (name === 'authSource' && p.value === '') fail('authSource must not be empty');
     const spec = URI_OPTIONS[name];
     const r = convertUriValue(spec, p.value);
@@ -189,33 +201,6 @@ export function parseOptionPairs(pairs: readonly Pair[], warnings: string[]): Re
     } else {
       if (name === 'tls') tls.push(p);
       out[name] = r.value;
-    }
-  };
-
-  for (const p of pairs) {
-    const name = canonicalOptionName(p.key);
-    if (name === undefined) {
-      warnings.push(`Unsupported option '${p.key}'`);
-      continue;
-    }
-    counts.set(name, (counts.get(name) ?? 0) + 1);
-    if (DEPRECATED_KEYS.has(normalizeKey(p.key))) {
-      deprecated.push(p);
-    } else {
-      current.add(name);
-      apply(name, p);
-    }
-  }
-
-  const deprecatedNames = new Set<UriOptionName>();
-  for (const p of deprecated) {
-    const name = DEPRECATED_KEYS.get(normalizeKey(p.key))!;
-    deprecatedNames.add(name);
-    if (current.has(name)) {
-      warnings.push(`Deprecated key "${p.key}" present and ignored as found replacement "${name}" value`);
-    } else {
-      warnings.push(`Deprecated key "${p.key}" has been replaced with "${name}"`);
-      apply(name, p);
     }
   }
 
@@ -256,11 +241,11 @@ export function validateOptionCombination(
   const loadBalanced = options.loadBalanced === true;
   const replicaSet = options.replicaSet !== undefined;
   const notAllowed = (what: string, withWhat: string): never => fail(`${what} is not allowed with ${withWhat}`);
-  if (direct && isSrv) notAllowed('directConnection=true', 'a mongodb+srv connection string');
+  if (direct && isSrv) notAllowed('directConnection=true', A_SRV_STRING.toLowerCase());
   if (direct && hosts.length > 1) fail('directConnection=true requires exactly one host');
   if (!isSrv) {
     for (const o of ['srvServiceName', 'srvMaxHosts'] as const) {
-      if (options[o] !== undefined) fail(`Option "${o}" is only allowed with a mongodb+srv connection string`);
+      if (options[o] !== undefined) fail(`Option "${o}" is only allowed with ${A_SRV_STRING.toLowerCase()}`);
     }
   }
   if (loadBalanced) {
@@ -310,29 +295,34 @@ export function parseConnectionString(uri: string): ConnectionString {
     }
   }
 
-  const parsedHosts = hostList.split(',').map(parseHost);
+  const hosts = hostList.split(',').map(parseHost);
   const warnings: string[] = [];
   const options = parseOptionPairs(splitQuery(query), warnings);
 
   let srvHost: string | null = null;
   if (scheme === ConnectionStringScheme.mongodbSrv) {
-    const [h, more] = parsedHosts;
-    if (more) fail('A mongodb+srv connection string must have exactly one host name');
-    if (h!.port !== undefined) fail(`A mongodb+srv connection string must not give a port ("${hostList}")`);
-    if (h!.type !== HostType.hostname) fail(`A mongodb+srv connection string needs a host name, not "${h!.host}"`);
+    const [h, more] = hosts;
+    if (more) fail(`${A_SRV_STRING} must have exactly one host name`);
+    if (h!.type !== HostType.hostname) fail(`${A_SRV_STRING} needs a host name, not "${h!.host}"`);
+    // A host name has no ":" but the one before a port.
+    if (hostList.includes(':')) fail(`${A_SRV_STRING} must not give a port ("${hostList}")`);
     srvHost = h!.host;
   }
 
-  const hosts = parsedHosts.map(({ host, port, type }): HostAddress => Object.freeze({ host, port: port ?? DEFAULT_PORT, type }));
   validateOptionCombination(scheme, hosts, options);
 
   const user = userInfo === undefined ? null : parseUserInfo(userInfo);
-  return Object.freeze({
+  return frozenConnectionString({
     scheme,
-    hosts: Object.freeze(hosts),
+    hosts,
     srvHost,
     auth: user === null && db === null ? null : Object.freeze({ username: user?.username ?? null, password: user?.password ?? null, db }),
-    options: Object.freeze(options),
-    warnings: Object.freeze(warnings),
+    options,
+    warnings,
   });
+}
+
+/** `cs` frozen, with its hosts, options and warnings. */
+export function frozenConnectionString(cs: ConnectionString): ConnectionString {
+  return Object.freeze({ ...cs, hosts: Object.freeze(cs.hosts), options: Object.freeze(cs.options), warnings: Object.freeze(cs.warnings) });
 }

@@ -6,24 +6,17 @@
 import { MongoMissingCredentialsError } from '../errors.js';
 import { fail } from './fail.js';
 import type { MongoCredentials } from '../connection/types.js';
+import { AuthMechanism } from '../connection/auth/types.js';
 
-export const AuthMechanism = Object.freeze({
-  SCRAM_SHA_1: 'SCRAM-SHA-1',
-  SCRAM_SHA_256: 'SCRAM-SHA-256',
-  MONGODB_X509: 'MONGODB-X509',
-  GSSAPI: 'GSSAPI',
-  PLAIN: 'PLAIN',
-  MONGODB_AWS: 'MONGODB-AWS',
-  MONGODB_OIDC: 'MONGODB-OIDC',
-} as const);
-export type AuthMechanism = (typeof AuthMechanism)[keyof typeof AuthMechanism];
-
-const MECHANISMS: readonly string[] = Object.values(AuthMechanism);
+/** The mechanisms the Authentication spec still defines (MONGODB-CR was removed in MongoDB 4.0). */
+const MECHANISMS: readonly string[] = Object.values(AuthMechanism).filter((m) => m !== AuthMechanism.MongoDbCr);
 const OIDC_ENVIRONMENTS: readonly unknown[] = ['test', 'azure', 'gcp', 'k8s'];
 const OIDC_PROPERTIES: readonly string[] = ['ENVIRONMENT', 'TOKEN_RESOURCE', 'OIDC_CALLBACK', 'OIDC_HUMAN_CALLBACK', 'ALLOWED_HOSTS'];
 const GSSAPI_PROPERTIES: readonly string[] = ['SERVICE_NAME', 'CANONICALIZE_HOST_NAME', 'SERVICE_REALM', 'SERVICE_HOST'];
 const GSSAPI_CANONICALIZE: readonly string[] = ['true', 'false', 'none', 'forward', 'forwardAndReverse'];
 const EXTERNAL = '$external';
+const OIDC_CALLBACKS = 'OIDC_CALLBACK or OIDC_HUMAN_CALLBACK';
+const USE_AWS_ENVIRONMENT = '; use the AWS environment';
 
 export interface CredentialInput {
   readonly username?: string | null | undefined;
@@ -67,21 +60,21 @@ export function buildCredentials(input: CredentialInput): MongoCredentials | und
   const make = (user: string, src: string, pass?: string, properties: Record<string, unknown> = {}): MongoCredentials =>
     Object.freeze({ username: user, password: pass, source: src, mechanism, mechanismProperties: Object.freeze({ ...properties }) });
 
-  const m = mechanism as AuthMechanism | undefined; // checked against MECHANISMS above
+  const m = mechanism as Exclude<AuthMechanism, typeof AuthMechanism.MongoDbCr> | undefined; // checked against MECHANISMS above
   switch (m) {
     case undefined:
-    case AuthMechanism.SCRAM_SHA_1:
-    case AuthMechanism.SCRAM_SHA_256:
-    case AuthMechanism.PLAIN: {
+    case AuthMechanism.ScramSha1:
+    case AuthMechanism.ScramSha256:
+    case AuthMechanism.Plain: {
       if (!username) throw missing('username');
       if (password === undefined) throw missing('password');
-      return make(username, source ?? input.db ?? (m === AuthMechanism.PLAIN ? EXTERNAL : 'admin'), password);
+      return make(username, source ?? input.db ?? (m === AuthMechanism.Plain ? EXTERNAL : 'admin'), password);
     }
-    case AuthMechanism.MONGODB_X509: {
+    case AuthMechanism.X509: {
       if (password !== undefined && password !== '') notAccepted('a password');
       return make(username ?? '', requireExternal());
     }
-    case AuthMechanism.GSSAPI: {
+    case AuthMechanism.Gssapi: {
       if (!username) throw missing('username');
       onlyProperties(GSSAPI_PROPERTIES);
       const canon = props.CANONICALIZE_HOST_NAME;
@@ -90,23 +83,23 @@ export function buildCredentials(input: CredentialInput): MongoCredentials | und
       }
       return make(username, requireExternal(), password, { SERVICE_NAME: 'mongodb', ...props });
     }
-    case AuthMechanism.MONGODB_AWS: {
+    case AuthMechanism.Aws: {
       // Credentials for MONGODB-AWS come from the environment, never from the connection string.
-      if (username !== undefined || password !== undefined) notAccepted('a username or password; use the AWS environment');
-      if (props.AWS_SESSION_TOKEN !== undefined) notAccepted('AWS_SESSION_TOKEN; use the AWS environment');
+      if (username !== undefined || password !== undefined) notAccepted(`a username or password${USE_AWS_ENVIRONMENT}`);
+      if (props.AWS_SESSION_TOKEN !== undefined) notAccepted(`AWS_SESSION_TOKEN${USE_AWS_ENVIRONMENT}`);
       return make('', requireExternal(), undefined, props);
     }
-    case AuthMechanism.MONGODB_OIDC: {
+    case AuthMechanism.Oidc: {
       onlyProperties(OIDC_PROPERTIES);
       if (password !== undefined) notAccepted('a password');
       const env = props.ENVIRONMENT;
       const hasCallback = props.OIDC_CALLBACK !== undefined || props.OIDC_HUMAN_CALLBACK !== undefined;
-      if (env === undefined && !hasCallback) fail('authMechanism MONGODB-OIDC requires ENVIRONMENT, OIDC_CALLBACK or OIDC_HUMAN_CALLBACK');
+      if (env === undefined && !hasCallback) fail(`authMechanism MONGODB-OIDC requires ENVIRONMENT, ${OIDC_CALLBACKS}`);
       if (env !== undefined) {
         if (!OIDC_ENVIRONMENTS.includes(env)) {
           fail(`Unsupported MONGODB-OIDC ENVIRONMENT "${String(env)}"; expected one of ${OIDC_ENVIRONMENTS.join(', ')}`);
         }
-        if (hasCallback) fail('MONGODB-OIDC ENVIRONMENT cannot be combined with OIDC_CALLBACK or OIDC_HUMAN_CALLBACK');
+        if (hasCallback) fail(`MONGODB-OIDC ENVIRONMENT cannot be combined with ${OIDC_CALLBACKS}`);
         if (username !== undefined && env !== 'azure') fail(`MONGODB-OIDC ENVIRONMENT "${String(env)}" does not accept a username`);
         if ((env === 'azure' || env === 'gcp') && props.TOKEN_RESOURCE === undefined) {
           fail(`MONGODB-OIDC ENVIRONMENT "${String(env)}" requires TOKEN_RESOURCE`);

@@ -7,21 +7,15 @@
  * Pure: no I/O, no platform APIs. (The checks are hand-written: a schema library
  * cost ~21 KB of the browser bundle for these few rules.)
  */
+import { keyMirror } from '../util/key-mirror.js';
 
-/** How a connection-string value is converted before its check runs. */
-export const OptionKind = Object.freeze({
-  bool: 'bool',
-  int: 'int',
-  string: 'string',
-  /** Comma-separated list of strings, e.g. compressors=zlib,snappy. */
-  stringList: 'stringList',
-  /** key:value pairs separated by commas, e.g. authMechanismProperties. */
-  dict: 'dict',
-  /** Repeatable key; each instance is one dict, e.g. readPreferenceTags. */
-  dictList: 'dictList',
-  /** Non-negative integer or any other string (w). */
-  intOrString: 'intOrString',
-} as const);
+/**
+ * How a connection-string value is converted before its check runs: bool, int,
+ * string; stringList (comma-separated, e.g. compressors=zlib,snappy); dict (key:value
+ * pairs separated by commas, e.g. authMechanismProperties); dictList (a repeatable
+ * key, each instance one dict, e.g. readPreferenceTags); intOrString (w).
+ */
+export const OptionKind = keyMirror('bool', 'int', 'string', 'stringList', 'dict', 'dictList', 'intOrString');
 export type OptionKind = (typeof OptionKind)[keyof typeof OptionKind];
 
 /** Says what is wrong with a value ("expected ..."), or returns undefined when it is valid. */
@@ -37,14 +31,8 @@ export interface UriOptionSpec {
 
 const INT32_MAX = 2 ** 31 - 1;
 
-/** The first reason `check` gives for any of `values`. */
-function firstReason(values: readonly unknown[], check: OptionCheck): string | undefined {
-  for (const v of values) {
-    const r = check(v);
-    if (r !== undefined) return r;
-  }
-  return undefined;
-}
+/** The first reason `check` gives for any of `values` (reasons are never empty). */
+const firstReason = (values: readonly unknown[], check: OptionCheck): string | undefined => values.map(check).find((r) => r);
 
 /** An integer in [min, max]; 64-bit options use Number.MAX_SAFE_INTEGER (JS numbers are exact up to 2^53). */
 const intIn =
@@ -76,17 +64,17 @@ const listOf =
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
   const ctor: unknown = (v as { constructor?: unknown }).constructor;
-  return typeof ctor !== 'function' || Object.prototype.hasOwnProperty.call(Object(ctor.prototype), 'isPrototypeOf');
+  return typeof ctor !== 'function' || Object.hasOwn(Object(ctor.prototype), 'isPrototypeOf');
 }
 
 /** Own enumerable string-keyed entries; an own "__proto__" key is ignored. */
 const ownEntries = (v: Record<string, unknown>): [string, unknown][] => Object.entries(v).filter(([k]) => k !== '__proto__');
 
-/** A plain object with string keys only, each value passing `value` when given. */
+/** A plain object with string keys only (no enumerable symbol keys), each value passing `value` when given. */
 const record =
   (value?: OptionCheck): OptionCheck =>
   (v) =>
-    !isPlainObject(v) || Object.getOwnPropertySymbols(v).some((s) => Object.prototype.propertyIsEnumerable.call(v, s))
+    !isPlainObject(v) || Object.getOwnPropertySymbols({ ...v }).length > 0
       ? 'expected an object with string keys'
       : value && firstReason(ownEntries(v).map(([, x]) => x), value);
 
@@ -107,7 +95,7 @@ const nonEmpty = strLen(1);
 const srvServiceName: OptionCheck = (v) =>
   typeof v === 'string' && /^(?!.*--)(?=.*[A-Za-z])[A-Za-z0-9](?:[A-Za-z0-9-]{0,60}[A-Za-z0-9])?$/.test(v)
     ? undefined
-    : 'invalid SRV service name: expected 1 to 62 letters, digits and hyphens with at least one letter, no "--" and no hyphen at either end';
+    : 'invalid SRV service name: expected 1 to 62 letters, digits and single inner hyphens, with a letter';
 
 /** w: a non-negative integer or a non-empty string (e.g. "majority" or a tag set name). */
 const writeConcernW: OptionCheck = (v) =>
@@ -214,6 +202,7 @@ export function canonicalOptionName(key: string): UriOptionName | undefined {
 export type ConvertResult = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly reason: string };
 
 const INTEGER = /^[+-]?\d+$/;
+const KEY_VALUE_PAIRS = 'expected comma-separated key:value pairs';
 const toInt = (raw: string): number | undefined => (INTEGER.test(raw) && Number.isSafeInteger(+raw) ? +raw : undefined);
 
 /** Splits "k1:v1,k2:v2" (already percent-decoded); the value is everything after the first colon. */
@@ -240,13 +229,13 @@ const CONVERSIONS: { readonly [K in OptionKind]: readonly [(raw: string) => unkn
   int: [toInt, 'expected an integer'],
   string: [(raw) => raw, ''],
   stringList: [(raw) => (raw === '' ? [] : raw.split(',')), ''],
-  dict: [parseKeyValuePairs, 'expected comma-separated key:value pairs'],
+  dict: [parseKeyValuePairs, KEY_VALUE_PAIRS],
   dictList: [
     (raw) => {
       const d = parseKeyValuePairs(raw);
       return d && [d];
     },
-    'expected comma-separated key:value pairs',
+    KEY_VALUE_PAIRS,
   ],
   intOrString: [(raw) => (INTEGER.test(raw) ? toInt(raw) : raw || undefined), 'integer out of range'],
 };

@@ -8,6 +8,7 @@ import { fail } from './fail.js';
 import {
   ConnectionStringScheme,
   HostType,
+  frozenConnectionString,
   splitQuery,
   parseOptionPairs,
   validateOptionCombination,
@@ -126,12 +127,5 @@ export async function resolveSrvConnectionString(
     hosts = shuffle(hosts, options.random ?? Math.random).slice(0, srvMaxHosts);
   }
 
-  return Object.freeze({
-    scheme: cs.scheme,
-    hosts: Object.freeze(hosts),
-    srvHost,
-    auth: cs.auth,
-    options: Object.freeze(merged),
-    warnings: Object.freeze(warnings),
-  });
+  return frozenConnectionString({ ...cs, hosts, srvHost, options: merged, warnings });
 }
