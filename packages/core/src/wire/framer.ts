@@ -8,89 +8,76 @@ import { DriverErrorCode, MongoProtocolError } from '../errors.js';
 import { DEFAULT_MAX_MESSAGE_SIZE_BYTES, MESSAGE_HEADER_SIZE } from './constants.js';
 
 export class MessageFramer {
-  private chunks: Uint8Array[] = [];
-  private buffered = 0;
-  private expected = -1;
-  private failed: MongoProtocolError | undefined;
+  #chunks: Uint8Array[] = [];
+  #buffered = 0;
+  #expected = -1;
+  #failed: MongoProtocolError | undefined;
 
   constructor(public maxMessageSizeBytes: number = DEFAULT_MAX_MESSAGE_SIZE_BYTES) {}
 
   /** Bytes held while waiting for the rest of a message. */
   get bufferedBytes(): number {
-    return this.buffered;
+    return this.#buffered;
   }
 
   /** Feed bytes; returns the complete messages they finish (possibly none). */
   push(chunk: Uint8Array): Uint8Array[] {
-    if (this.failed) throw this.failed;
+    if (this.#failed) throw this.#failed;
     const out: Uint8Array[] = [];
     if (chunk.byteLength === 0) return out;
-    this.chunks.push(chunk);
-    this.buffered += chunk.byteLength;
+    this.#chunks.push(chunk);
+    this.#buffered += chunk.byteLength;
     for (;;) {
-      if (this.expected < 0) {
-        if (this.buffered < 4) break;
-        const prefix = this.peek(4);
-        const length = new DataView(prefix.buffer, prefix.byteOffset, 4).getInt32(0, true);
+      if (this.#expected < 0) {
+        if (this.#buffered < 4) break;
+        const prefix = this.#front(4);
+        const length = new DataView(prefix.buffer, prefix.byteOffset).getInt32(0, true);
         if (length < MESSAGE_HEADER_SIZE) {
-          this.failed = new MongoProtocolError(`invalid message length ${length}: smaller than the 16-byte header`);
-          throw this.failed;
+          throw (this.#failed = new MongoProtocolError(`invalid message length ${length}: smaller than the 16-byte header`));
         }
         if (length > this.maxMessageSizeBytes) {
-          this.failed = new MongoProtocolError(
+          throw (this.#failed = new MongoProtocolError(
             `message length ${length} exceeds maxMessageSizeBytes ${this.maxMessageSizeBytes}`,
             DriverErrorCode.MessageTooLarge,
-          );
-          throw this.failed;
+          ));
         }
-        this.expected = length;
+        this.#expected = length;
       }
-      if (this.buffered < this.expected) break;
-      out.push(this.take(this.expected));
-      this.expected = -1;
+      if (this.#buffered < this.#expected) break;
+      out.push(this.#take(this.#expected));
+      this.#expected = -1;
     }
     return out;
   }
 
-  private peek(n: number): Uint8Array {
-    const first = this.chunks[0]!;
+  /** The first n buffered bytes (n <= buffered): a view when one chunk holds them, else a copy. */
+  #front(n: number): Uint8Array {
+    const first = this.#chunks[0]!;
     if (first.byteLength >= n) return first.subarray(0, n);
     const out = new Uint8Array(n);
     let o = 0;
-    for (const c of this.chunks) {
-      const part = c.subarray(0, Math.min(c.byteLength, n - o));
+    for (const c of this.#chunks) {
+      if (o === n) break;
+      const part = c.subarray(0, n - o);
       out.set(part, o);
       o += part.byteLength;
-      if (o === n) break;
     }
     return out;
   }
 
-  private take(n: number): Uint8Array {
-    const first = this.chunks[0]!;
-    let out: Uint8Array;
-    if (first.byteLength >= n) {
-      out = first.subarray(0, n);
-      if (first.byteLength === n) this.chunks.shift();
-      else this.chunks[0] = first.subarray(n);
-    } else {
-      out = new Uint8Array(n);
-      let o = 0;
-      while (o < n) {
-        const c = this.chunks[0]!;
-        const need = n - o;
-        if (c.byteLength <= need) {
-          out.set(c, o);
-          o += c.byteLength;
-          this.chunks.shift();
-        } else {
-          out.set(c.subarray(0, need), o);
-          this.chunks[0] = c.subarray(need);
-          o = n;
-        }
+  /** Removes and returns the first n buffered bytes. */
+  #take(n: number): Uint8Array {
+    const out = this.#front(n);
+    this.#buffered -= n;
+    while (n > 0) {
+      const c = this.#chunks[0]!;
+      if (c.byteLength > n) {
+        this.#chunks[0] = c.subarray(n);
+        break;
       }
+      this.#chunks.shift();
+      n -= c.byteLength;
     }
-    this.buffered -= n;
     return out;
   }
 }

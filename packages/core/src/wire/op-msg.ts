@@ -1,5 +1,5 @@
 /** OP_MSG (opcode 2013) encode and decode. */
-import { DriverErrorCode, MongoProtocolError, type Document } from '../errors.js';
+import { MongoProtocolError, type Document } from '../errors.js';
 import { decodeDocumentAt, encodeDocument, type BsonDeserializeOptions } from './bson-io.js';
 import {
   MESSAGE_HEADER_SIZE,
@@ -44,33 +44,30 @@ function concatLength(chunks: readonly Uint8Array[]): number {
 
 /** Encodes to chunks that are sent back to back (no copy of the BSON bodies). */
 export function encodeOpMsg(msg: OpMsgRequest): Uint8Array[] {
-  let flagBits = 0;
-  if (msg.moreToCome) flagBits |= OP_MSG_MORE_TO_COME;
-  if (msg.exhaustAllowed) flagBits |= OP_MSG_EXHAUST_ALLOWED;
-  if (msg.checksum) flagBits |= OP_MSG_CHECKSUM_PRESENT;
-
-  const chunks: Uint8Array[] = [];
-  const head = new Uint8Array(MESSAGE_HEADER_SIZE + 4 + 1);
-  chunks.push(head);
-  chunks.push(encodeDocument(msg.body));
+  const { checksum } = msg;
+  const flagBits =
+    (msg.moreToCome ? OP_MSG_MORE_TO_COME : 0) |
+    (msg.exhaustAllowed ? OP_MSG_EXHAUST_ALLOWED : 0) |
+    (checksum ? OP_MSG_CHECKSUM_PRESENT : 0);
+  // The header, flagBits, then the kind byte of the body section (0, as allocated).
+  const head = new Uint8Array(MESSAGE_HEADER_SIZE + 5);
+  const chunks = [head, encodeDocument(msg.body)];
   for (const [identifier, docs] of Object.entries(msg.sequences ?? {})) {
     const id = new TextEncoder().encode(identifier);
     const encoded = docs.map((d) => encodeDocument(d));
-    const size = 4 + id.byteLength + 1 + concatLength(encoded);
-    const prefix = new Uint8Array(1 + 4 + id.byteLength + 1);
+    // Kind 1, the int32 section size (counted from itself), the identifier and its NUL.
+    const prefix = new Uint8Array(6 + id.byteLength);
     prefix[0] = 1;
-    new DataView(prefix.buffer).setInt32(1, size, true);
+    new DataView(prefix.buffer).setInt32(1, prefix.byteLength - 1 + concatLength(encoded), true);
     prefix.set(id, 5);
     chunks.push(prefix, ...encoded);
   }
-  const total = concatLength(chunks) + (msg.checksum ? 4 : 0);
-  writeHeader(head, { messageLength: total, requestId: msg.requestId, responseTo: msg.responseTo ?? 0, opCode: OP_MSG });
-  new DataView(head.buffer).setUint32(MESSAGE_HEADER_SIZE, flagBits >>> 0, true);
-  head[MESSAGE_HEADER_SIZE + 4] = 0; // kind 0
-  if (msg.checksum) {
-    const whole = concatChunks(chunks, total - 4);
+  const length = concatLength(chunks);
+  writeHeader(head, { messageLength: length + (checksum ? 4 : 0), requestId: msg.requestId, responseTo: msg.responseTo ?? 0, opCode: OP_MSG });
+  new DataView(head.buffer).setUint32(MESSAGE_HEADER_SIZE, flagBits, true);
+  if (checksum) {
     const sum = new Uint8Array(4);
-    new DataView(sum.buffer).setUint32(0, crc32c(whole), true);
+    new DataView(sum.buffer).setUint32(0, crc32c(concatChunks(chunks, length)), true);
     chunks.push(sum);
   }
   return chunks;
@@ -120,8 +117,7 @@ export function decodeOpMsg(bytes: Uint8Array, options: DecodeOptions = {}): OpM
   const sequences: Record<string, Document[]> = {};
   let o = MESSAGE_HEADER_SIZE + 4;
   while (o < end) {
-    const kind = bytes[o]!;
-    o += 1;
+    const kind = bytes[o++]!;
     if (kind === 0) {
       if (body) throw new MongoProtocolError('OP_MSG has more than one kind 0 section');
       const { document, size } = decodeDocumentAt(bytes, o, end, options.bson);
@@ -132,24 +128,20 @@ export function decodeOpMsg(bytes: Uint8Array, options: DecodeOptions = {}): OpM
       const size = view.getInt32(o, true);
       const secEnd = o + size;
       if (size < 5 || secEnd > end) throw new MongoProtocolError(`OP_MSG document sequence length ${size} is invalid`);
-      let p = o + 4;
-      const nul = bytes.indexOf(0, p);
+      const nul = bytes.indexOf(0, o + 4);
       if (nul < 0 || nul >= secEnd) throw new MongoProtocolError('OP_MSG document sequence identifier is not terminated');
-      const identifier = new TextDecoder().decode(bytes.subarray(p, nul));
-      p = nul + 1;
-      const docs: Document[] = sequences[identifier] ?? [];
-      while (p < secEnd) {
+      const docs = (sequences[new TextDecoder().decode(bytes.subarray(o + 4, nul))] ??= []);
+      for (let p = nul + 1; p < secEnd; ) {
         const { document, size: s } = decodeDocumentAt(bytes, p, secEnd, options.bson);
         docs.push(document);
         p += s;
       }
-      sequences[identifier] = docs;
       o = secEnd;
     } else {
       throw new MongoProtocolError(`OP_MSG has unknown section kind ${kind}`);
     }
   }
-  if (!body) throw new MongoProtocolError('OP_MSG has no kind 0 section', DriverErrorCode.Protocol);
+  if (!body) throw new MongoProtocolError('OP_MSG has no kind 0 section');
   return {
     opCode: OP_MSG,
     requestId: header.requestId,

@@ -28,19 +28,19 @@ export interface OpReply {
 
 export function encodeOpQuery(q: Omit<OpQuery, 'opCode' | 'responseTo'> & { responseTo?: number }): Uint8Array[] {
   const name = new TextEncoder().encode(q.fullCollectionName);
-  const query = encodeDocument(q.query);
-  const fields = q.returnFieldsSelector ? encodeDocument(q.returnFieldsSelector) : undefined;
-  const head = new Uint8Array(MESSAGE_HEADER_SIZE + 4 + name.byteLength + 1 + 8);
-  const total = head.byteLength + query.byteLength + (fields?.byteLength ?? 0);
-  writeHeader(head, { messageLength: total, requestId: q.requestId, responseTo: q.responseTo ?? 0, opCode: OP_QUERY });
+  // The header, flags, the name and its NUL, numberToSkip, numberToReturn.
+  const head = new Uint8Array(MESSAGE_HEADER_SIZE + 13 + name.byteLength);
+  const chunks = [head, encodeDocument(q.query)];
+  if (q.returnFieldsSelector) chunks.push(encodeDocument(q.returnFieldsSelector));
+  let messageLength = 0;
+  for (const c of chunks) messageLength += c.byteLength;
+  writeHeader(head, { messageLength, requestId: q.requestId, responseTo: q.responseTo ?? 0, opCode: OP_QUERY });
   const v = new DataView(head.buffer);
   v.setInt32(16, q.flags, true);
   head.set(name, 20);
-  let o = 20 + name.byteLength + 1;
-  v.setInt32(o, q.numberToSkip, true);
-  v.setInt32(o + 4, q.numberToReturn, true);
-  o += 8;
-  return fields ? [head, query, fields] : [head, query];
+  v.setInt32(head.byteLength - 8, q.numberToSkip, true);
+  v.setInt32(head.byteLength - 4, q.numberToReturn, true);
+  return chunks;
 }
 
 export function decodeOpQuery(bytes: Uint8Array, bson?: BsonDeserializeOptions): OpQuery {
