@@ -9,6 +9,7 @@
  * exactly one whole wire-protocol message.
  */
 import { MongoProtocolError } from '../errors.js';
+import { concatChunks } from '../wire/op-msg.js';
 
 export const BRIDGE_PROTOCOL_VERSION = 1;
 /** The subprotocol both ends must agree on. */
@@ -35,8 +36,6 @@ export const BridgeFrameType = Object.freeze({
   Error: 0x06,
 } as const);
 export type BridgeFrameType = (typeof BridgeFrameType)[keyof typeof BridgeFrameType];
-
-const FRAME_TYPES: ReadonlySet<number> = new Set(Object.values(BridgeFrameType));
 
 /** Typed reasons carried by error frames and mapped from close codes. */
 export const BridgeErrorReason = Object.freeze({
@@ -72,31 +71,27 @@ export const BridgeCloseCode = Object.freeze({
 } as const);
 export type BridgeCloseCode = (typeof BridgeCloseCode)[keyof typeof BridgeCloseCode];
 
+/**
+ * The close codes that carry a reason (the table in docs/bridge-protocol.md §2.4, plus
+ * the standard 1002 protocol error, 1003 unsupported data and 1007 invalid payload).
+ */
+const REASON_BY_CLOSE_CODE: Readonly<Record<number, BridgeErrorReason>> = {
+  1001: 'bridge-shutting-down',
+  1002: 'protocol-error',
+  1003: 'protocol-error',
+  1007: 'protocol-error',
+  1009: 'message-too-large',
+  4000: 'protocol-error',
+  4001: 'auth-failed',
+  4003: 'origin-refused',
+  4008: 'limit-exceeded',
+  4010: 'idle-timeout',
+};
+
 /** The reason a WebSocket close code stands for (undefined for a normal close). */
 export function bridgeReasonForCloseCode(code: number): BridgeErrorReason | undefined {
-  switch (code) {
-    case BridgeCloseCode.Normal:
-      return undefined;
-    case BridgeCloseCode.GoingAway:
-      return BridgeErrorReason.BridgeShuttingDown;
-    case BridgeCloseCode.MessageTooBig:
-      return BridgeErrorReason.MessageTooLarge;
-    case BridgeCloseCode.ProtocolError:
-    case 1002:
-    case 1003:
-    case 1007:
-      return BridgeErrorReason.ProtocolError;
-    case BridgeCloseCode.AuthFailed:
-      return BridgeErrorReason.AuthFailed;
-    case BridgeCloseCode.OriginRefused:
-      return BridgeErrorReason.OriginRefused;
-    case BridgeCloseCode.LimitExceeded:
-      return BridgeErrorReason.LimitExceeded;
-    case BridgeCloseCode.IdleTimeout:
-      return BridgeErrorReason.IdleTimeout;
-    default:
-      return BridgeErrorReason.ConnectionLost;
-  }
+  if (code === BridgeCloseCode.Normal) return undefined;
+  return REASON_BY_CLOSE_CODE[code] ?? BridgeErrorReason.ConnectionLost;
 }
 
 /** TLS intent of an open frame: the subset of TLS options a browser may ask for. */
@@ -134,34 +129,24 @@ export interface BridgeFrame {
   readonly payload: Uint8Array;
 }
 
-function writeFrameHeader(out: Uint8Array, type: BridgeFrameType, channelId: number): void {
-  if (!Number.isInteger(channelId) || channelId < 0 || channelId > BRIDGE_MAX_CHANNEL_ID) {
-    throw new RangeError(`invalid bridge channel id ${channelId}`);
-  }
-  out[0] = type;
-  new DataView(out.buffer, out.byteOffset, BRIDGE_FRAME_HEADER_SIZE).setUint32(1, channelId, false);
+/** One frame whose payload is `chunks` back to back (one allocation, one copy). */
+function encodeFrame(type: BridgeFrameType, channelId: number, chunks: readonly Uint8Array[]): Uint8Array {
+  // x >>> 0 === x holds exactly for the integers 0 .. BRIDGE_MAX_CHANNEL_ID.
+  if (channelId >>> 0 !== channelId) throw new RangeError(`invalid bridge channel id ${channelId}`);
+  const header = new Uint8Array(BRIDGE_FRAME_HEADER_SIZE);
+  header[0] = type;
+  new DataView(header.buffer).setUint32(1, channelId); // big-endian
+  return concatChunks([header, ...chunks]);
 }
 
 /** One frame holding `payload` (copied once behind the header). */
 export function encodeBridgeFrame(type: BridgeFrameType, channelId: number, payload?: Uint8Array): Uint8Array {
-  const out = new Uint8Array(BRIDGE_FRAME_HEADER_SIZE + (payload?.byteLength ?? 0));
-  writeFrameHeader(out, type, channelId);
-  if (payload) out.set(payload, BRIDGE_FRAME_HEADER_SIZE);
-  return out;
+  return encodeFrame(type, channelId, payload ? [payload] : []);
 }
 
 /** One data frame whose payload is the chunks back to back (one allocation, one copy). */
 export function encodeBridgeDataFrame(channelId: number, chunks: readonly Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const c of chunks) length += c.byteLength;
-  const out = new Uint8Array(BRIDGE_FRAME_HEADER_SIZE + length);
-  writeFrameHeader(out, BridgeFrameType.Data, channelId);
-  let o = BRIDGE_FRAME_HEADER_SIZE;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.byteLength;
-  }
-  return out;
+  return encodeFrame(BridgeFrameType.Data, channelId, chunks);
 }
 
 const encoder = new TextEncoder();
@@ -177,8 +162,10 @@ export function decodeBridgeFrame(bytes: Uint8Array): BridgeFrame {
     throw new MongoProtocolError(`bridge frame of ${bytes.byteLength} bytes is shorter than its 5-byte header`);
   }
   const type = bytes[0]!;
-  if (!FRAME_TYPES.has(type)) throw new MongoProtocolError(`unknown bridge frame type 0x${type.toString(16)}`);
-  const channelId = new DataView(bytes.buffer, bytes.byteOffset, BRIDGE_FRAME_HEADER_SIZE).getUint32(1, false);
+  if (type < BridgeFrameType.Auth || type > BridgeFrameType.Error) {
+    throw new MongoProtocolError(`unknown bridge frame type 0x${type.toString(16)}`);
+  }
+  const channelId = new DataView(bytes.buffer, bytes.byteOffset).getUint32(1); // big-endian
   return { type: type as BridgeFrameType, channelId, payload: bytes.subarray(BRIDGE_FRAME_HEADER_SIZE) };
 }
 
@@ -203,7 +190,9 @@ export function base64UrlEncode(bytes: Uint8Array): string {
   for (let i = 0; i < bytes.byteLength; i += 0x8000) {
     binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   }
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return btoa(binary)
+    .replace(/=+$/, '')
+    .replace(/[+/]/g, (c) => (c === '+' ? '-' : '_'));
 }
 
 /** Returns undefined for text that is not base64url. */

@@ -28,8 +28,9 @@ import {
   encodeBridgeFrame,
   encodeTokenProtocol,
   isBridgeErrorReason,
-  type BridgeOpenPayload,
+  type BridgeErrorPayload,
   type BridgeFrame,
+  type BridgeOpenPayload,
 } from './bridge-protocol.js';
 import type {
   Transport,
@@ -84,8 +85,11 @@ export interface WebSocketTransportOptions {
   pipelineOpen?: boolean;
 }
 
-/** States of the WHATWG readyState. */
+/** WHATWG readyState values; a session and a channel go through the same states. */
+const CONNECTING = 0;
 const OPEN = 1;
+const CLOSED = 3;
+type ReadyState = typeof CONNECTING | typeof OPEN | typeof CLOSED;
 
 export interface MongoBridgeErrorOptions extends MongoNetworkErrorOptions {
   reason: BridgeErrorReason;
@@ -118,55 +122,73 @@ function toBytes(data: unknown): Uint8Array | undefined {
 
 function noop(): void {}
 
+/** A promise with its resolve and reject at hand; nobody waiting on it is not an unhandled rejection. */
+interface Settleable<T> {
+  readonly promise: Promise<T>;
+  resolve(value: T): void;
+  reject(error: Error): void;
+}
+
+function settleable<T>(): Settleable<T> {
+  let resolve: (value: T) => void = noop;
+  let reject: (error: Error) => void = noop;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(noop);
+  return { promise, resolve, reject };
+}
+
+const transportClosed = () => new MongoNetworkError('WebSocketTransport is closed');
+
 export class WebSocketTransport implements Transport {
   readonly name = 'websocket';
   readonly url: string;
-  private readonly options: WebSocketTransportOptions;
-  private current: BridgeSession | undefined;
-  private readonly sessions = new Set<BridgeSession>();
-  private closed = false;
+  readonly #options: WebSocketTransportOptions;
+  #current: BridgeSession | undefined;
+  readonly #sessions = new Set<BridgeSession>();
+  #closed = false;
 
   constructor(options: WebSocketTransportOptions) {
-    if (!options || typeof options.url !== 'string' || !/^wss?:\/\//i.test(options.url)) {
+    if (typeof options?.url !== 'string' || !/^wss?:\/\//i.test(options.url)) {
       throw new TypeError('WebSocketTransport needs a ws:// or wss:// url');
     }
     const ctor = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructorLike }).WebSocket;
     if (typeof ctor !== 'function') {
       throw new TypeError('no WebSocket constructor: pass options.WebSocket (e.g. the `ws` package)');
     }
-    this.options = { ...options, WebSocket: ctor };
+    this.#options = { ...options, WebSocket: ctor };
     this.url = options.url;
   }
 
   /** Number of channels currently open (for diagnostics and tests). */
   get openChannels(): number {
     let n = 0;
-    for (const s of this.sessions) n += s.channelCount;
+    for (const s of this.#sessions) n += s.channels.size;
     return n;
   }
 
   async connect(options: TransportConnectOptions): Promise<TransportSocket> {
-    if (this.closed) throw new MongoNetworkError('WebSocketTransport is closed');
+    if (this.#closed) throw transportClosed();
     const address = `${options.host}:${options.port}`;
     if (options.tls?.cert || options.tls?.key) {
       throw new MongoNetworkError(`cannot connect to ${address}: TLS client certificates cannot be used through the bridge`);
     }
-    const deadline = new Deadline(address, options.connectTimeoutMS ?? 0, options.signal);
+    const deadline = startDeadline(address, options.connectTimeoutMS ?? 0, options.signal);
     try {
-      const session = await deadline.race(this.session());
-      const channel = session.openChannel(options);
-      if (this.options.pipelineOpen !== false) {
-        // Pipelined open (protocol §2.1): the caller may send at once; the bridge
-        // buffers until the target is connected. A failed open reaches the caller
-        // as a close with the bridge's error, before any reply. Saves a round trip.
-        channel.handOver();
-        return channel;
-      }
-      try {
-        await deadline.race(channel.opened);
-      } catch (e) {
-        channel.abandon();
-        throw e;
+      const session = await Promise.race([this.#session(), deadline.expired]);
+      const channel = session.openChannel(options, address);
+      // Pipelined open (protocol §2.1, the default): the caller may send at once; the
+      // bridge buffers until the target is connected, and a failed open reaches the
+      // caller as a close with the bridge's error. Saves a round trip.
+      if (!channel.pipelined) {
+        try {
+          await Promise.race([channel.opened.promise, deadline.expired]);
+        } catch (e) {
+          channel.close();
+          throw e;
+        }
       }
       return channel;
     } finally {
@@ -175,503 +197,381 @@ export class WebSocketTransport implements Transport {
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.current = undefined;
-    await Promise.all([...this.sessions].map((s) => s.shutdown()));
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#current = undefined;
+    await Promise.all([...this.#sessions].map((s) => s.shutdown()));
   }
 
   /** The session new channels go to: the current one unless it is closing or draining. */
-  private session(): Promise<BridgeSession> {
-    const cur = this.current;
-    if (cur && cur.usable) return cur.ready;
-    const session = new BridgeSession(this.options, (s) => this.forget(s));
-    this.current = session;
-    this.sessions.add(session);
-    session.start();
-    return session.ready;
-  }
-
-  private forget(session: BridgeSession): void {
-    this.sessions.delete(session);
-    if (this.current === session) this.current = undefined;
+  #session(): Promise<BridgeSession> {
+    let session = this.#current;
+    if (!session?.usable) {
+      session = this.#current = new BridgeSession(this.#options, (gone) => {
+        this.#sessions.delete(gone);
+        if (this.#current === gone) this.#current = undefined;
+      });
+      this.#sessions.add(session);
+      session.start();
+    }
+    return session.ready.promise;
   }
 }
 
-/** connectTimeoutMS and the abort signal for one connect() call. */
-class Deadline {
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private readonly promise: Promise<never>;
-  private reject: (e: Error) => void = noop;
-  private readonly onAbort = () => this.reject(new MongoNetworkError(`connect to ${this.address} was aborted`));
-
-  constructor(
-    private readonly address: string,
-    timeoutMS: number,
-    private readonly signal: AbortSignal | undefined,
-  ) {
-    this.promise = new Promise<never>((_, reject) => {
-      this.reject = reject;
-    });
-    this.promise.catch(noop);
-    if (timeoutMS > 0) {
-      this.timer = setTimeout(() => {
-        this.reject(new MongoNetworkTimeoutError(`connect to ${address} through the bridge timed out after ${timeoutMS} ms`));
-      }, timeoutMS);
-    }
-    if (signal) {
-      if (signal.aborted) this.onAbort();
-      else signal.addEventListener('abort', this.onAbort, { once: true });
-    }
-  }
-
-  race<T>(p: Promise<T>): Promise<T> {
-    return Promise.race([p, this.promise]);
-  }
-
-  clear(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
-    this.signal?.removeEventListener('abort', this.onAbort);
-  }
+/** connectTimeoutMS and the abort signal of one connect() call: `expired` rejects on either. */
+function startDeadline(address: string, timeoutMS: number, signal: AbortSignal | undefined) {
+  const { promise: expired, reject } = settleable<never>();
+  const onAbort = () => reject(new MongoNetworkError(`connect to ${address} was aborted`));
+  const timer =
+    timeoutMS > 0
+      ? setTimeout(() => reject(new MongoNetworkTimeoutError(`connect to ${address} through the bridge timed out after ${timeoutMS} ms`)), timeoutMS)
+      : undefined;
+  if (signal?.aborted) onAbort();
+  else signal?.addEventListener('abort', onAbort, { once: true });
+  return {
+    expired,
+    clear(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    },
+  };
 }
 
-type SessionState = 'connecting' | 'open' | 'closed';
+/** An error frame's payload; a malformed one becomes a protocol error. */
+function readErrorPayload(payload: Uint8Array): BridgeErrorPayload {
+  try {
+    const body = decodeBridgeControlPayload(payload);
+    const reason = isBridgeErrorReason(body.reason) ? body.reason : BridgeErrorReason.ProtocolError;
+    return { reason, message: typeof body.message === 'string' ? body.message.slice(0, 1000) : reason };
+  } catch {
+    return { reason: BridgeErrorReason.ProtocolError, message: 'unreadable error frame' };
+  }
+}
 
 /** One WebSocket and the channels on it. */
 class BridgeSession {
-  readonly ready: Promise<BridgeSession>;
-  private resolveReady: (s: BridgeSession) => void = noop;
-  private rejectReady: (e: Error) => void = noop;
-  private ws: WebSocketLike | undefined;
-  private state: SessionState = 'connecting';
-  private readonly channels = new Map<number, BridgeChannel>();
-  private nextChannelId = 1;
+  readonly ready = settleable<BridgeSession>();
+  /** Open channels by id; a channel leaves when it closes (either side). */
+  readonly channels = new Map<number, BridgeChannel>();
+  readonly options: WebSocketTransportOptions;
+  readonly #onGone: (s: BridgeSession) => void;
+  /** Resolves when the socket is let go (shutdown waits for it). */
+  readonly #gone = settleable<void>();
+  #ws: WebSocketLike | undefined;
+  #state: ReadyState = CONNECTING;
+  #nextChannelId = 1;
   /** Set after the bridge announced it is shutting down (or ids ran out): no new channels. */
-  private draining = false;
+  #draining = false;
   /** A reason the bridge gave on channel 0, used for the close that follows. */
-  private socketNotice: { reason: BridgeErrorReason; message: string } | undefined;
-  private lastError: string | undefined;
-  private closedWaiters: Array<() => void> = [];
-  maxMessageSizeBytes: number;
+  #notice: BridgeErrorPayload | undefined;
+  #lastError: string | undefined;
 
-  constructor(
-    private readonly options: WebSocketTransportOptions,
-    private readonly onGone: (s: BridgeSession) => void,
-  ) {
-    this.maxMessageSizeBytes = options.maxMessageSizeBytes ?? DEFAULT_MAX_MESSAGE_SIZE_BYTES;
-    this.ready = new Promise<BridgeSession>((resolve, reject) => {
-      this.resolveReady = resolve;
-      this.rejectReady = reject;
-    });
-    this.ready.catch(noop);
+  constructor(options: WebSocketTransportOptions, onGone: (s: BridgeSession) => void) {
+    this.options = options;
+    this.#onGone = onGone;
   }
 
   get usable(): boolean {
-    return this.state !== 'closed' && !this.draining;
-  }
-
-  get channelCount(): number {
-    return this.channels.size;
+    return this.#state !== CLOSED && !this.#draining;
   }
 
   start(): void {
-    void this.open().catch((e: unknown) => this.fail(e instanceof Error ? e : new Error(String(e))));
+    void this.#open().catch((e: unknown) => {
+      const cause = e instanceof Error ? e : new Error(String(e));
+      this.#fail(
+        cause instanceof MongoNetworkError
+          ? cause
+          : new MongoBridgeError(cause.message, { reason: BridgeErrorReason.ConnectionLost, cause }),
+      );
+    });
   }
 
-  private async open(): Promise<void> {
-    const { token, tokenVia = 'protocol' } = this.options;
+  async #open(): Promise<void> {
+    const { token, tokenVia, url, protocols = [] } = this.options;
     const resolved = typeof token === 'function' ? await token() : token;
-    if (this.state === 'closed') return;
-    const protocols = [BRIDGE_SUBPROTOCOL, ...(this.options.protocols ?? [])];
-    if (resolved !== undefined && tokenVia === 'protocol') protocols.push(encodeTokenProtocol(resolved));
-    const Ctor = this.options.WebSocket!;
+    if (this.#state === CLOSED) return;
+    const viaFrame = resolved !== undefined && tokenVia === 'frame';
+    const offered = [BRIDGE_SUBPROTOCOL, ...protocols];
+    if (resolved !== undefined && !viaFrame) offered.push(encodeTokenProtocol(resolved));
     let ws: WebSocketLike;
     try {
-      ws = new Ctor(this.options.url, protocols);
+      ws = new this.options.WebSocket!(url, offered);
     } catch (cause) {
-      throw new MongoBridgeError(`cannot open a WebSocket to ${this.options.url}: ${(cause as Error).message}`, {
+      throw new MongoBridgeError(`cannot open a WebSocket to ${url}: ${(cause as Error).message}`, {
         reason: BridgeErrorReason.ConnectionLost,
         cause,
       });
     }
-    this.ws = ws;
+    this.#ws = ws;
     ws.binaryType = 'arraybuffer';
     ws.onopen = () => {
-      if (this.state !== 'connecting') return;
+      if (this.#state !== CONNECTING) return;
       if (ws.protocol !== BRIDGE_SUBPROTOCOL) {
-        this.closeSocket(BridgeCloseCode.ProtocolError, 'subprotocol mongo-edge.v1 not selected');
-        this.fail(
-          new MongoBridgeError(`${this.options.url} did not accept the ${BRIDGE_SUBPROTOCOL} subprotocol (is it a mongo-edge bridge?)`, {
+        this.#closeSocket(BridgeCloseCode.ProtocolError, `subprotocol ${BRIDGE_SUBPROTOCOL} not selected`);
+        this.#fail(
+          new MongoBridgeError(`${url} did not accept the ${BRIDGE_SUBPROTOCOL} subprotocol (is it a mongo-edge bridge?)`, {
             reason: BridgeErrorReason.ProtocolError,
           }),
         );
         return;
       }
-      this.state = 'open';
-      if (resolved !== undefined && tokenVia === 'frame') {
-        ws.send(encodeBridgeControlFrame(BridgeFrameType.Auth, BRIDGE_SOCKET_CHANNEL, { token: resolved }));
-      }
-      this.resolveReady(this);
+      this.#state = OPEN;
+      if (viaFrame) ws.send(encodeBridgeControlFrame(BridgeFrameType.Auth, BRIDGE_SOCKET_CHANNEL, { token: resolved }));
+      this.ready.resolve(this);
     };
-    ws.onmessage = (event: { data: unknown }) => this.onMessage(event.data);
+    ws.onmessage = (event: { data: unknown }) => this.#onMessage(event.data);
     ws.onerror = (event: { message?: unknown; error?: unknown }) => {
       const m = event?.message ?? (event?.error as Error | undefined)?.message;
-      if (typeof m === 'string' && m) this.lastError = m;
+      if (typeof m === 'string' && m) this.#lastError = m;
     };
-    ws.onclose = (event: { code?: number; reason?: string }) => this.onClose(event?.code ?? 1006, event?.reason ?? '');
+    ws.onclose = (event: { code?: number; reason?: string }) => this.#onClose(event?.code ?? 1006, event?.reason ?? '');
   }
 
-  openChannel(options: TransportConnectOptions): BridgeChannel {
-    const id = this.nextChannelId++;
-    if (this.nextChannelId > BRIDGE_MAX_CHANNEL_ID) this.draining = true;
-    const channel = new BridgeChannel(this, id, `${options.host}:${options.port}`);
+  openChannel(options: TransportConnectOptions, address: string): BridgeChannel {
+    const id = this.#nextChannelId++;
+    if (this.#nextChannelId > BRIDGE_MAX_CHANNEL_ID) this.#draining = true;
+    const channel = new BridgeChannel(this, id, address);
     this.channels.set(id, channel);
-    const payload: BridgeOpenPayload = { host: options.host, port: options.port };
-    if (options.tls) {
-      const { servername, allowInvalidCertificates, allowInvalidHostnames } = options.tls;
-      payload.tls = {};
-      if (servername !== undefined) payload.tls.servername = servername;
-      if (allowInvalidCertificates) payload.tls.allowInvalidCertificates = true;
-      if (allowInvalidHostnames) payload.tls.allowInvalidHostnames = true;
-    }
+    const { host, port, tls } = options;
+    const payload: BridgeOpenPayload = {
+      host,
+      port,
+      // Only what was asked for travels: JSON leaves the undefined fields out.
+      tls: tls && {
+        servername: tls.servername,
+        allowInvalidCertificates: tls.allowInvalidCertificates || undefined,
+        allowInvalidHostnames: tls.allowInvalidHostnames || undefined,
+      },
+    };
     this.sendFrame(encodeBridgeControlFrame(BridgeFrameType.Open, id, payload));
     return channel;
   }
 
-  sendFrame(frame: Uint8Array): boolean {
-    const ws = this.ws;
-    if (this.state !== 'open' || !ws || ws.readyState !== OPEN) return false;
-    ws.send(frame);
-    return true;
+  sendFrame(frame: Uint8Array): void {
+    if (this.#state === OPEN && this.#ws?.readyState === OPEN) this.#ws.send(frame);
   }
 
   /** A channel finished (either side); drops it and closes a drained, empty socket. */
-  release(channel: BridgeChannel, notifyBridge: boolean): void {
-    if (this.channels.get(channel.id) !== channel) return;
-    this.channels.delete(channel.id);
-    if (notifyBridge) this.sendFrame(encodeBridgeFrame(BridgeFrameType.Close, channel.id));
-    if (this.draining && this.channels.size === 0) this.closeSocket(BridgeCloseCode.Normal, 'drained');
+  release(id: number, notifyBridge: boolean): void {
+    if (!this.channels.delete(id)) return;
+    if (notifyBridge) this.sendFrame(encodeBridgeFrame(BridgeFrameType.Close, id));
+    this.#closeIfDrained();
   }
 
-  private onMessage(data: unknown): void {
-    const bytes = toBytes(data);
+  #closeIfDrained(): void {
+    if (this.#draining && this.channels.size === 0) this.#closeSocket(BridgeCloseCode.Normal, 'drained');
+  }
+
+  #onMessage(data: unknown): void {
     let frame: BridgeFrame;
     try {
+      const bytes = toBytes(data);
       if (!bytes) throw new Error('text message');
       frame = decodeBridgeFrame(bytes);
     } catch (e) {
-      this.closeSocket(BridgeCloseCode.ProtocolError, 'bad frame');
-      this.onClose(BridgeCloseCode.ProtocolError, `bad frame from the bridge: ${(e as Error).message}`);
+      this.#closeSocket(BridgeCloseCode.ProtocolError, 'bad frame');
+      this.#onClose(BridgeCloseCode.ProtocolError, `bad frame from the bridge: ${(e as Error).message}`);
       return;
     }
-    if (frame.channelId === BRIDGE_SOCKET_CHANNEL) {
-      if (frame.type === BridgeFrameType.Error) {
-        const notice = this.parseError(frame.payload);
-        this.socketNotice = notice;
-        if (notice.reason === BridgeErrorReason.BridgeShuttingDown) {
-          this.draining = true;
-          if (this.channels.size === 0) this.closeSocket(BridgeCloseCode.Normal, 'drained');
+    const { type, channelId, payload } = frame;
+    if (channelId === BRIDGE_SOCKET_CHANNEL) {
+      if (type === BridgeFrameType.Error) {
+        this.#notice = readErrorPayload(payload);
+        if (this.#notice.reason === BridgeErrorReason.BridgeShuttingDown) {
+          this.#draining = true;
+          this.#closeIfDrained();
         }
       }
       return;
     }
-    const channel = this.channels.get(frame.channelId);
+    const channel = this.channels.get(channelId);
     if (!channel) return; // a late frame for a channel this side already closed
-    switch (frame.type) {
+    switch (type) {
       case BridgeFrameType.Opened: {
         let max: unknown;
         try {
-          max = decodeBridgeControlPayload(frame.payload).maxMessageSizeBytes;
+          max = decodeBridgeControlPayload(payload).maxMessageSizeBytes;
         } catch {
-          max = undefined;
+          // keep the client's limit
         }
-        if (typeof max === 'number' && Number.isInteger(max) && max >= MESSAGE_HEADER_SIZE) channel.maxMessageSizeBytes = max;
-        channel.onOpened();
-        return;
+        if (Number.isInteger(max) && (max as number) >= MESSAGE_HEADER_SIZE) channel.maxMessageSizeBytes = max as number;
+        return channel.onOpened();
       }
       case BridgeFrameType.Data:
-        channel.onData(frame.payload);
-        return;
+        return channel.onData(payload);
       case BridgeFrameType.Close:
-        channel.fail(
+        return channel.end(
           new MongoBridgeError(`connection to ${channel.address} was closed by the server`, { reason: BridgeErrorReason.ConnectionLost }),
           false,
         );
-        return;
       case BridgeFrameType.Error: {
-        const { reason, message } = this.parseError(frame.payload);
-        channel.fail(new MongoBridgeError(`bridge: ${channel.address}: ${message} (${reason})`, { reason }), false);
-        return;
+        const { reason, message } = readErrorPayload(payload);
+        return channel.end(new MongoBridgeError(`bridge: ${channel.address}: ${message} (${reason})`, { reason }), false);
       }
       case BridgeFrameType.Auth:
       case BridgeFrameType.Open:
-        channel.fail(
-          new MongoBridgeError(`bridge sent an unexpected frame type ${frame.type}`, { reason: BridgeErrorReason.ProtocolError }),
+        return channel.end(
+          new MongoBridgeError(`bridge sent an unexpected frame type ${type}`, { reason: BridgeErrorReason.ProtocolError }),
           true,
         );
-        return;
-      default: {
-        const never: never = frame.type;
-        throw new Error(`unreachable frame type ${String(never)}`);
-      }
+      default:
+        throw new Error(`unreachable frame type ${type satisfies never}`);
     }
   }
 
-  private parseError(payload: Uint8Array): { reason: BridgeErrorReason; message: string } {
+  #closeSocket(code: number, reason: string): void {
     try {
-      const body = decodeBridgeControlPayload(payload);
-      const reason = isBridgeErrorReason(body.reason) ? body.reason : BridgeErrorReason.ProtocolError;
-      const message = typeof body.message === 'string' ? body.message.slice(0, 1000) : reason;
-      return { reason, message };
-    } catch {
-      return { reason: BridgeErrorReason.ProtocolError, message: 'unreadable error frame' };
-    }
-  }
-
-  private closeSocket(code: number, reason: string): void {
-    const ws = this.ws;
-    if (!ws) return;
-    try {
-      ws.close(code, reason);
+      this.#ws?.close(code, reason);
     } catch {
       // already closing
     }
   }
 
-  private onClose(code: number, closeReason: string): void {
-    if (this.state === 'closed') return;
-    const wasOpen = this.state === 'open';
-    this.state = 'closed';
-    const reason = this.socketNotice?.reason ?? bridgeReasonForCloseCode(code) ?? BridgeErrorReason.ConnectionLost;
-    const detail = closeReason || this.socketNotice?.message || this.lastError || '';
-    const message = wasOpen
-      ? `bridge WebSocket ${this.options.url} closed (code ${code}${detail ? `: ${detail}` : ''})`
-      : `cannot open a WebSocket to ${this.options.url} (code ${code}${detail ? `: ${detail}` : ''})`;
-    this.fail(new MongoBridgeError(message, { reason, closeCode: code }));
-  }
-
-  /** The socket is gone: every channel and waiter sees `error`. */
-  private fail(error: Error): void {
-    const netError =
-      error instanceof MongoNetworkError
-        ? error
-        : new MongoBridgeError(error.message, { reason: BridgeErrorReason.ConnectionLost, cause: error });
-    if (this.state !== 'closed') {
-      this.state = 'closed';
-      this.closeSocket(BridgeCloseCode.Normal, 'closing');
-    }
-    this.rejectReady(netError);
-    const channels = [...this.channels.values()];
-    this.channels.clear();
-    for (const c of channels) c.fail(netError, false);
-    this.detach();
-  }
-
-  private detach(): void {
-    const ws = this.ws;
-    this.onGone(this);
-    if (ws) {
-      ws.onopen = null;
-      ws.onmessage = null;
-      ws.onerror = null;
-      ws.onclose = null;
-    }
-    const waiters = this.closedWaiters;
-    this.closedWaiters = [];
-    for (const w of waiters) w();
-  }
-
-  /** Transport.close(): close every channel quietly, then the socket; waits (bounded) for it to close. */
-  async shutdown(): Promise<void> {
-    for (const c of [...this.channels.values()]) c.close();
-    if (this.state === 'closed') return;
-    const ws = this.ws;
-    if (!ws) {
-      this.state = 'closed';
-      this.rejectReady(new MongoNetworkError('WebSocketTransport is closed'));
-      this.detach();
-      return;
-    }
-    const closed = new Promise<void>((resolve) => this.closedWaiters.push(resolve));
-    // Resolve on the close event, or after a short grace period if the peer never answers.
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const grace = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, 2000);
-    });
-    ws.onclose = () => {
-      this.state = 'closed';
-      this.rejectReady(new MongoNetworkError('WebSocketTransport is closed'));
-      this.detach();
-    };
-    this.closeSocket(BridgeCloseCode.Normal, 'client closed');
-    if (ws.readyState === 3) {
-      this.state = 'closed';
-      this.detach();
-    }
-    await Promise.race([closed, grace]);
-    if (timer !== undefined) clearTimeout(timer);
-    if (this.state !== 'closed') {
-      this.state = 'closed';
-      this.rejectReady(new MongoNetworkError('WebSocketTransport is closed'));
-      this.detach();
-    }
-  }
-}
-
-type ChannelState = 'opening' | 'open' | 'closed';
-
-/** One logical connection: a TransportSocket. */
-class BridgeChannel implements TransportSocket {
-  readonly opened: Promise<void>;
-  private resolveOpened: () => void = noop;
-  private rejectOpened: (e: Error) => void = noop;
-  private state: ChannelState = 'opening';
-  private handlers: TransportSocketHandlers | undefined;
-  private early: Uint8Array[] = [];
-  private earlyClose: { error: MongoNetworkError | undefined } | undefined;
-  /** connect() returned this channel before `opened` (pipelined open). */
-  private handedOver = false;
-  /** Only used when a send() is not exactly one whole message. */
-  private outFramer: MessageFramer | undefined;
-  maxMessageSizeBytes: number;
-
-  constructor(
-    private readonly session: BridgeSession,
-    readonly id: number,
-    readonly address: string,
-  ) {
-    this.maxMessageSizeBytes = session.maxMessageSizeBytes;
-    this.opened = new Promise<void>((resolve, reject) => {
-      this.resolveOpened = resolve;
-      this.rejectOpened = reject;
-    });
-    this.opened.catch(noop);
-  }
-
-  onOpened(): void {
-    if (this.state !== 'opening') return;
-    this.state = 'open';
-    this.resolveOpened();
-  }
-
-  /** connect() returns the channel now; open failures become a close of the socket. */
-  handOver(): void {
-    this.handedOver = true;
-  }
-
-  onData(bytes: Uint8Array): void {
-    if (this.state !== 'open') return;
-    if (this.handlers) this.handlers.data(bytes);
-    else this.early.push(bytes);
-  }
-
-  send(chunks: readonly Uint8Array[]): void {
-    if (this.state !== 'open' && !(this.state === 'opening' && this.handedOver)) return;
-    let total = 0;
-    for (const c of chunks) total += c.byteLength;
-    if (total === 0) return;
-    if (!this.outFramer || this.outFramer.bufferedBytes === 0) {
-      const declared = declaredLength(chunks);
-      if (declared === total) {
-        // The common case: one send() is one whole message; one frame, one copy.
-        if (total > this.maxMessageSizeBytes) return this.tooLarge(total);
-        this.session.sendFrame(encodeBridgeDataFrame(this.id, chunks));
-        return;
-      }
-    }
-    // A partial or multi-message send: split on message boundaries.
-    this.outFramer ??= new MessageFramer(this.maxMessageSizeBytes);
-    let messages: Uint8Array[];
-    try {
-      messages = [];
-      for (const c of chunks) messages.push(...this.outFramer.push(c));
-    } catch (e) {
-      const tooLarge = (e as { code?: unknown }).code === DriverErrorCode.MessageTooLarge;
-      this.fail(
-        new MongoBridgeError(`cannot send to ${this.address}: ${(e as Error).message}`, {
-          reason: tooLarge ? BridgeErrorReason.MessageTooLarge : BridgeErrorReason.ProtocolError,
-        }),
-        true,
-        true,
-      );
-      return;
-    }
-    for (const m of messages) this.session.sendFrame(encodeBridgeDataFrame(this.id, [m]));
-  }
-
-  private tooLarge(size: number): void {
-    this.fail(
-      new MongoBridgeError(
-        `cannot send a ${size}-byte message to ${this.address}: the bridge relays at most ${this.maxMessageSizeBytes} bytes`,
-        { reason: BridgeErrorReason.MessageTooLarge },
-      ),
-      true,
-      true,
+  #onClose(code: number, closeReason: string): void {
+    if (this.#state === CLOSED) return;
+    const url = this.options.url;
+    const what = this.#state === OPEN ? `bridge WebSocket ${url} closed` : `cannot open a WebSocket to ${url}`;
+    const notice = this.#notice;
+    const detail = closeReason || notice?.message || this.#lastError;
+    this.#fail(
+      new MongoBridgeError(`${what} (code ${code}${detail ? `: ${detail}` : ''})`, {
+        reason: notice?.reason ?? bridgeReasonForCloseCode(code) ?? BridgeErrorReason.ConnectionLost,
+        closeCode: code,
+      }),
     );
   }
 
-  setHandlers(handlers: TransportSocketHandlers): void {
-    this.handlers = handlers;
-    const early = this.early;
-    this.early = [];
-    for (const b of early) handlers.data(b);
-    if (this.earlyClose) {
-      const { error } = this.earlyClose;
-      this.earlyClose = undefined;
-      handlers.close(error);
+  /**
+   * The socket is gone (or never came, or is closing): every channel and waiter sees
+   * `error`, and the socket is let go.
+   */
+  #fail(error: MongoNetworkError): void {
+    this.#state = CLOSED;
+    this.ready.reject(error);
+    const channels = [...this.channels.values()];
+    this.channels.clear();
+    for (const c of channels) c.end(error, false);
+    this.#onGone(this);
+    const ws = this.#ws;
+    if (ws) ws.onopen = ws.onmessage = ws.onerror = ws.onclose = null;
+    this.#gone.resolve();
+  }
+
+  /** Transport.close(): close every channel quietly, then the socket; waits (at most 2 s) for it to close. */
+  async shutdown(): Promise<void> {
+    for (const c of this.channels.values()) c.close();
+    const ws = this.#ws;
+    if (ws && this.#state !== CLOSED) {
+      ws.onclose = () => this.#fail(transportClosed());
+      this.#closeSocket(BridgeCloseCode.Normal, 'client closed');
+      if (ws.readyState !== CLOSED) {
+        // The close event, or a grace period if the peer never answers.
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([this.#gone.promise, new Promise((resolve) => (timer = setTimeout(resolve, 2000)))]);
+        clearTimeout(timer);
+      }
     }
-  }
-
-  close(): void {
-    if (this.state === 'closed') return;
-    const wasOpen = this.state === 'open' || this.handedOver;
-    this.state = 'closed';
-    this.session.release(this, true);
-    if (!wasOpen) this.rejectOpened(new MongoNetworkError(`connect to ${this.address} was cancelled`));
-    else this.deliverClose(undefined, false);
-  }
-
-  /** connect() gave up (timeout/abort) before the channel opened. */
-  abandon(): void {
-    if (this.state === 'closed') return;
-    this.state = 'closed';
-    this.session.release(this, true);
-  }
-
-  fail(error: MongoNetworkError, notifyBridge: boolean, deferred = false): void {
-    if (this.state === 'closed') return;
-    const wasOpen = this.state === 'open' || this.handedOver;
-    this.state = 'closed';
-    this.session.release(this, notifyBridge);
-    this.rejectOpened(error);
-    if (wasOpen) this.deliverClose(error, deferred);
-  }
-
-  private deliverClose(error: MongoNetworkError | undefined, deferred: boolean): void {
-    const run = () => {
-      if (this.handlers) this.handlers.close(error);
-      else this.earlyClose = { error };
-    };
-    // A failure found inside send() is reported after send() returns (no re-entrancy).
-    if (deferred) queueMicrotask(run);
-    else run();
+    if (this.#state !== CLOSED) this.#fail(transportClosed());
   }
 }
 
-/** The int32 length prefix of the first message in `chunks`, or -1 if fewer than 4 bytes. */
-function declaredLength(chunks: readonly Uint8Array[]): number {
-  const first = chunks[0];
-  if (first && first.byteLength >= 4) {
-    return new DataView(first.buffer, first.byteOffset, 4).getInt32(0, true);
+/** One logical connection: a TransportSocket. */
+class BridgeChannel implements TransportSocket {
+  readonly opened = settleable<void>();
+  /** connect() returns this channel before `opened` (pipelined open): open failures become its close. */
+  readonly pipelined: boolean;
+  maxMessageSizeBytes: number;
+  readonly #session: BridgeSession;
+  #state: ReadyState = CONNECTING;
+  #handlers: TransportSocketHandlers | undefined;
+  /** Events that came before setHandlers(), replayed in order. */
+  #early: Array<(handlers: TransportSocketHandlers) => void> = [];
+  /** Only used when a send() is not exactly one whole message within the limit. */
+  #outFramer: MessageFramer | undefined;
+
+  constructor(
+    session: BridgeSession,
+    readonly id: number,
+    readonly address: string,
+  ) {
+    this.#session = session;
+    this.pipelined = session.options.pipelineOpen !== false;
+    this.maxMessageSizeBytes = session.options.maxMessageSizeBytes ?? DEFAULT_MAX_MESSAGE_SIZE_BYTES;
   }
-  const head = new Uint8Array(4);
-  let o = 0;
-  for (const c of chunks) {
-    const part = c.subarray(0, Math.min(c.byteLength, 4 - o));
-    head.set(part, o);
-    o += part.byteLength;
-    if (o === 4) break;
+
+  /** The caller has the channel: it opened, or connect() returned it early. */
+  get #live(): boolean {
+    return this.#state === OPEN || (this.#state === CONNECTING && this.pipelined);
   }
-  return o === 4 ? new DataView(head.buffer).getInt32(0, true) : -1;
+
+  onOpened(): void {
+    this.#state = OPEN;
+    this.opened.resolve();
+  }
+
+  onData(bytes: Uint8Array): void {
+    if (this.#state === OPEN) this.#deliver((h) => h.data(bytes));
+  }
+
+  send(chunks: readonly Uint8Array[]): void {
+    if (!this.#live) return;
+    let total = 0;
+    for (const c of chunks) total += c.byteLength;
+    if (total === 0) return;
+    const max = this.maxMessageSizeBytes;
+    const first = chunks[0]!;
+    if (!this.#outFramer?.bufferedBytes && first.byteLength >= 4 && new DataView(first.buffer, first.byteOffset).getInt32(0, true) === total) {
+      // The common case: one send() is one whole message; one frame, one copy.
+      if (total > max) {
+        return this.#sendFailed(`${total}-byte message: the bridge relays at most ${max} bytes`, BridgeErrorReason.MessageTooLarge);
+      }
+      return this.#session.sendFrame(encodeBridgeDataFrame(this.id, chunks));
+    }
+    // A partial or multi-message send: split on message boundaries.
+    const framer = (this.#outFramer ??= new MessageFramer());
+    framer.maxMessageSizeBytes = max;
+    let messages: Uint8Array[];
+    try {
+      messages = chunks.flatMap((c) => framer.push(c));
+    } catch (e) {
+      const tooLarge = (e as { code?: unknown }).code === DriverErrorCode.MessageTooLarge;
+      return this.#sendFailed((e as Error).message, tooLarge ? BridgeErrorReason.MessageTooLarge : BridgeErrorReason.ProtocolError);
+    }
+    for (const m of messages) this.#session.sendFrame(encodeBridgeDataFrame(this.id, [m]));
+  }
+
+  /** A send() found a problem: the channel closes, reported after send() returns. */
+  #sendFailed(problem: string, reason: BridgeErrorReason): void {
+    this.end(new MongoBridgeError(`cannot send to ${this.address}: ${problem}`, { reason }), true, true);
+  }
+
+  setHandlers(handlers: TransportSocketHandlers): void {
+    this.#handlers = handlers;
+    for (const event of this.#early.splice(0)) event(handlers);
+  }
+
+  close(): void {
+    this.end(undefined, true);
+  }
+
+  /**
+   * Closes the channel: `error` is the reason (none when closed locally); the bridge
+   * is told when `notifyBridge`. A failure found inside send() is `deferred`: reported
+   * after send() returns (no re-entrancy).
+   */
+  end(error: MongoNetworkError | undefined, notifyBridge: boolean, deferred = false): void {
+    if (this.#state === CLOSED) return;
+    const live = this.#live;
+    this.#state = CLOSED;
+    this.#session.release(this.id, notifyBridge);
+    if (!live) return this.opened.reject(error ?? new MongoNetworkError(`connect to ${this.address} was cancelled`));
+    const deliver = () => this.#deliver((h) => h.close(error));
+    if (deferred) queueMicrotask(deliver);
+    else deliver();
+  }
+
+  #deliver(event: (handlers: TransportSocketHandlers) => void): void {
+    if (this.#handlers) event(this.#handlers);
+    else this.#early.push(event);
+  }
 }
