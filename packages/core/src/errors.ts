@@ -16,21 +16,23 @@
  *   └─ MongoSystemError → MongoServerSelectionError (carries the topology snapshot)
  */
 
+import { keyMirror } from './util/key-mirror.js';
+
 export type Document = Record<string, unknown>;
 
 /** Error labels the specs define. */
-export const MongoErrorLabel = Object.freeze({
-  RetryableWriteError: 'RetryableWriteError',
-  TransientTransactionError: 'TransientTransactionError',
-  UnknownTransactionCommitResult: 'UnknownTransactionCommitResult',
-  ResumableChangeStreamError: 'ResumableChangeStreamError',
-  HandshakeError: 'HandshakeError',
-  ResetPool: 'ResetPool',
-  PoolRequestedRetry: 'PoolRequestedRetry',
-  InterruptInUseConnections: 'InterruptInUseConnections',
-  NoWritesPerformed: 'NoWritesPerformed',
-  SystemOverloadedError: 'SystemOverloadedError',
-} as const);
+export const MongoErrorLabel = keyMirror(
+  'RetryableWriteError',
+  'TransientTransactionError',
+  'UnknownTransactionCommitResult',
+  'ResumableChangeStreamError',
+  'HandshakeError',
+  'ResetPool',
+  'PoolRequestedRetry',
+  'InterruptInUseConnections',
+  'NoWritesPerformed',
+  'SystemOverloadedError',
+);
 export type MongoErrorLabel = (typeof MongoErrorLabel)[keyof typeof MongoErrorLabel];
 
 /** Stable string codes for errors that do not come from a server. */
@@ -247,10 +249,7 @@ export class MongoServerError extends MongoError {
   [key: string]: unknown;
 
   constructor(response: Document, options: MongoErrorOptions = {}) {
-    const message = typeof response.errmsg === 'string' ? response.errmsg
-      : typeof response.errMsg === 'string' ? response.errMsg
-      : typeof response.$err === 'string' ? response.$err
-      : 'server error';
+    const message = [response.errmsg, response.errMsg, response.$err].find((m) => typeof m === 'string') ?? 'server error';
     const labels = Array.isArray(response.errorLabels) ? (response.errorLabels as string[]) : [];
     super(message, { ...options, labels: [...labels, ...(options.labels ?? [])] });
     this.code = typeof response.code === 'number' ? response.code : 0;
@@ -357,12 +356,11 @@ export const isServerSelectionError = (e: unknown): e is MongoServerSelectionErr
 export const NOT_PRIMARY_CODES: ReadonlySet<number> = new Set([10107, 13435, 10058]);
 export const NODE_IS_RECOVERING_CODES: ReadonlySet<number> = new Set([11600, 11602, 13436, 189, 91]);
 export const SHUTDOWN_CODES: ReadonlySet<number> = new Set([11600, 91]);
-export const RETRYABLE_READ_CODES: ReadonlySet<number> = new Set([
-  11600, 11602, 10107, 13435, 13436, 189, 91, 7, 6, 89, 9001, 262, 134,
-]);
 export const RETRYABLE_WRITE_CODES: ReadonlySet<number> = new Set([
   11600, 11602, 10107, 13435, 13436, 189, 91, 7, 6, 89, 9001, 262,
 ]);
+/** The retryable write codes and 134 (ReadConcernMajorityNotAvailableYet). */
+export const RETRYABLE_READ_CODES: ReadonlySet<number> = new Set([...RETRYABLE_WRITE_CODES, 134]);
 
 /** SDAM "not writable primary" classification: by code, else by legacy message. */
 export function isNotWritablePrimaryError(e: MongoServerError): boolean {
