@@ -87,7 +87,8 @@ function parsePort(raw: string, hostText: string): number {
   return port;
 }
 
-const hostAddress = (host: string, type: HostType, port = DEFAULT_PORT): HostAddress => Object.freeze({ host, port, type });
+/** A frozen HostAddress. */
+export const hostAddress = (host: string, type: HostType, port = DEFAULT_PORT): HostAddress => Object.freeze({ host, port, type });
 
 function parseHost(text: string): HostAddress {
   if (text === '') fail('Empty host in connection string');
@@ -183,13 +184,13 @@ export function parseOptionPairs(pairs: readonly Pair[], warnings: string[]): Re
     counts.set(name, (counts.get(name) ?? 0) + 1);
     if (!isDeprecated(p)) {
       current.add(name);
-    } else if (current.has(name)) {
-      warnings.push(`Deprecated key "${p.key}" present and ignored as found replacement "${name}" value`);
-      deprecatedNames.add(name);
-      continue;
     } else {
-      warnings.push(`Deprecated key "${p.key}" has been replaced with "${name}"`);
       deprecatedNames.add(name);
+      if (current.has(name)) {
+        warnings.push(`Deprecated key "${p.key}" present and ignored as found replacement "${name}" value`);
+        continue;
+      }
+      warnings.push(`Deprecated key "${p.key}" has been replaced with "${name}"`);
     }
     if (name === 'authSource' && p.value === '') fail('authSource must not be empty');
     const spec = URI_OPTIONS[name];
@@ -316,7 +317,7 @@ export function parseConnectionString(uri: string): ConnectionString {
     scheme,
     hosts,
     srvHost,
-    auth: user === null && db === null ? null : Object.freeze({ username: user?.username ?? null, password: user?.password ?? null, db }),
+    auth: user === null && db === null ? null : Object.freeze({ username: null, password: null, ...user, db }),
     options,
     warnings,
   });

@@ -36,13 +36,9 @@ interface DohResponse {
 
 /** Splits TXT RDATA presentation text ("a" "b c") into its character-strings. */
 export function parseTxtData(data: string): string[] {
-  const out: string[] = [];
-  const re = /"((?:[^"\\]|\\.)*)"|(\S+)/g;
-  for (let m = re.exec(data); m !== null; m = re.exec(data)) {
-    const s = m[1] ?? m[2] ?? '';
-    out.push(s.replace(/\\(\d{3}|.)/g, (_, e: string) => (e.length === 3 ? String.fromCharCode(Number(e)) : e)));
-  }
-  return out;
+  return [...data.matchAll(/"((?:[^"\\]|\\.)*)"|(\S+)/g)].map((m) =>
+    (m[1] ?? m[2] ?? '').replace(/\\(\d{3}|.)/g, (_, e: string) => (e.length === 3 ? String.fromCharCode(Number(e)) : e)),
+  );
 }
 
 /** Parses SRV RDATA "priority weight port target". */

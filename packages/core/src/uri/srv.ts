@@ -9,6 +9,7 @@ import {
   ConnectionStringScheme,
   HostType,
   frozenConnectionString,
+  hostAddress,
   splitQuery,
   parseOptionPairs,
   validateOptionCombination,
@@ -97,7 +98,7 @@ export async function resolveSrvConnectionString(
     const key = `${name}:${r.port}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    hosts.push(Object.freeze({ host: name, port: r.port, type: HostType.hostname }));
+    hosts.push(hostAddress(name, HostType.hostname, r.port));
   }
 
   // TXT: at most one record; only authSource / replicaSet / loadBalanced.
