@@ -1,8 +1,7 @@
 /** Admin: commands on the `admin` database. */
 import type { Document } from '../errors.js';
-import { ReadPreference } from '../selection/read-preference.js';
 import type { Db, RunCommandOptions } from './db.js';
-import { assignDefined } from './operation.js';
+import { copyDefined } from './operation.js';
 import type { ClientSession } from './sessions.js';
 
 export interface ListDatabasesOptions {
@@ -22,16 +21,16 @@ export interface ListDatabasesResult {
 }
 
 export class Admin {
-  private readonly db: Db;
+  readonly #db: Db;
 
   /** `adminDb` is the `admin` database (Db.admin() makes it). */
   constructor(adminDb: Db) {
-    this.db = adminDb;
+    this.#db = adminDb;
   }
 
   /** Run a command on the admin database (primary unless a read preference is given). */
   async command(command: Document, options: RunCommandOptions = {}): Promise<Document> {
-    return await this.db.command(command, options);
+    return await this.#db.command(command, options);
   }
 
   async ping(options: RunCommandOptions = {}): Promise<Document> {
@@ -55,15 +54,7 @@ export class Admin {
   }
 
   async listDatabases(options: ListDatabasesOptions = {}): Promise<ListDatabasesResult> {
-    const cmd: Document = { listDatabases: 1 };
-    assignDefined(cmd, {
-      nameOnly: options.nameOnly,
-      filter: options.filter,
-      authorizedDatabases: options.authorizedDatabases,
-      comment: options.comment,
-    });
-    const runOptions: RunCommandOptions = { readPreference: this.db.readPreference ?? ReadPreference.primary };
-    if (options.session) runOptions.session = options.session;
-    return (await this.command(cmd, runOptions)) as ListDatabasesResult;
+    const cmd = copyDefined({ listDatabases: 1 }, options, ['nameOnly', 'filter', 'authorizedDatabases', 'comment']);
+    return (await this.command(cmd, { readPreference: this.#db.readPreference, session: options.session })) as ListDatabasesResult;
   }
 }

@@ -5,6 +5,7 @@
  */
 import { MongoInvalidArgumentError, type Document } from '../errors.js';
 import type { ReadPreference, ReadPreferenceLike } from '../selection/read-preference.js';
+import type { CursorNamespace } from './abstract-cursor.js';
 import { AggregationCursor, type AggregateOptions } from './aggregation-cursor.js';
 import {
   checkDocument,
@@ -23,6 +24,7 @@ import {
   resolveReadConcern,
   resolveReadPreference,
   resolveWriteConcern,
+  withInherited,
   type ReadConcernLike,
   type WriteConcernLike,
 } from './concerns.js';
@@ -232,15 +234,11 @@ export class Collection<TSchema extends object = Document> {
 
   /** A handle on collection `name` of the same database with this handle's options, some replaced. */
   #handle(name: string, options: CollectionOptions): Collection<TSchema> {
-    return new Collection<TSchema>(this.#ctx, this.#parent, name, {
-      readPreference: options.readPreference ?? this.readPreference,
-      readConcern: options.readConcern ?? this.readConcern,
-      writeConcern: options.writeConcern ?? this.writeConcern,
-    });
+    return new Collection<TSchema>(this.#ctx, this.#parent, name, withInherited(options, this));
   }
 
-  #readPref(options: { readPreference?: ReadPreferenceLike }): ReadPreference {
-    return resolveReadPreference(options.readPreference, this.readPreference);
+  get #namespace(): CursorNamespace {
+    return { db: this.dbName, collection: this.collectionName };
   }
 
   /** Where this collection's commands go (also the bulk write target). */
@@ -258,16 +256,16 @@ export class Collection<TSchema extends object = Document> {
           readConcern: readConcernFor(options.readConcern ?? this.readConcern, session),
         }),
       options,
-      { readPreference: this.#readPref(options), retryable: 'read' },
+      { readPreference: resolveReadPreference(options.readPreference, this.readPreference), retryable: 'read' },
     );
   }
 
   // ------------------------------------------------------------------ inserts
 
   async insertOne(doc: OptionalUnlessRequiredId<TSchema>, options: InsertOneOptions = {}): Promise<InsertOneResult<TSchema>> {
-    const [statement] = toStatements([{ insertOne: { document: doc } }], options.forceServerObjectId);
-    const reply = await executeWrite(this.#target(), statement!, options);
-    return { acknowledged: reply !== undefined, insertedId: statement!.doc._id } as InsertOneResult<TSchema>;
+    const reply = await this.#writeOne({ insertOne: { document: doc } }, options);
+    // the statement carries `doc` itself, now with its _id
+    return { acknowledged: reply !== undefined, insertedId: (doc as Document)._id } as InsertOneResult<TSchema>;
   }
 
   async insertMany(docs: ReadonlyArray<OptionalUnlessRequiredId<TSchema>>, options: BulkWriteOptions = {}): Promise<InsertManyResult<TSchema>> {
@@ -288,13 +286,17 @@ export class Collection<TSchema extends object = Document> {
 
   // ------------------------------------------------------------------ updates / deletes
 
-  /** One update statement (validated as in bulkWrite), as an UpdateResult. */
+  /** A single-statement write, validated and built as the same bulkWrite model would be. */
+  async #writeOne(operation: AnyBulkWriteOperation<any>, options: InsertOneOptions | UpdateOptions | DeleteOptions): Promise<Document | undefined> {
+    const [statement] = toStatements([operation], (options as InsertOneOptions).forceServerObjectId);
+    return await executeWrite(this.#target(), statement!, options);
+  }
+
   async #update(operation: AnyBulkWriteOperation<any>, options: UpdateOptions): Promise<UpdateResult<TSchema>> {
-    const reply = await executeWrite(this.#target(), toStatements([operation])[0]!, options);
-    if (!reply) return { acknowledged: false, matchedCount: 0, modifiedCount: 0, upsertedCount: 0, upsertedId: null };
-    const { n, nModified, upserted } = writeCounts(reply);
+    const reply = await this.#writeOne(operation, options);
+    const { n, nModified, upserted } = writeCounts(reply ?? {});
     return {
-      acknowledged: true,
+      acknowledged: reply !== undefined,
       matchedCount: n - upserted.length,
       modifiedCount: nModified,
       upsertedCount: upserted.length,
@@ -303,8 +305,8 @@ export class Collection<TSchema extends object = Document> {
   }
 
   async #delete(operation: AnyBulkWriteOperation<any>, options: DeleteOptions): Promise<DeleteResult> {
-    const reply = await executeWrite(this.#target(), toStatements([operation])[0]!, options);
-    return { acknowledged: reply !== undefined, deletedCount: reply ? writeCounts(reply).n : 0 };
+    const reply = await this.#writeOne(operation, options);
+    return { acknowledged: reply !== undefined, deletedCount: writeCounts(reply ?? {}).n };
   }
 
   async updateOne(filter: Filter<TSchema>, update: UpdateFilter<TSchema> | Document[], options: UpdateOptions = {}): Promise<UpdateResult<TSchema>> {
@@ -334,11 +336,7 @@ export class Collection<TSchema extends object = Document> {
   find<T extends Document>(filter: Filter<TSchema>, options?: FindOptions): FindCursor<T>;
   find(filter: Filter<TSchema> = {}, options: FindOptions = {}): FindCursor<any> {
     checkDocument(filter, 'Filter');
-    return new FindCursor(this.#ctx, { db: this.dbName, collection: this.collectionName }, filter, {
-      ...options,
-      readPreference: this.#readPref(options as { readPreference?: ReadPreferenceLike }),
-      readConcern: options.readConcern ?? this.readConcern,
-    });
+    return new FindCursor(this.#ctx, this.#namespace, filter, withInherited(options, this));
   }
 
   async findOne(): Promise<WithId<TSchema> | null>;
@@ -355,12 +353,7 @@ export class Collection<TSchema extends object = Document> {
 
   aggregate<T extends Document = Document>(pipeline: Document[] = [], options: AggregateOptions = {}): AggregationCursor<T> {
     if (!Array.isArray(pipeline)) throw new MongoInvalidArgumentError('"pipeline" must be an array of aggregation stages');
-    return new AggregationCursor<T>(this.#ctx, { db: this.dbName, collection: this.collectionName }, pipeline, {
-      ...options,
-      readPreference: this.#readPref(options as { readPreference?: ReadPreferenceLike }),
-      readConcern: options.readConcern ?? this.readConcern,
-      writeConcern: options.writeConcern ?? this.writeConcern,
-    });
+    return new AggregationCursor<T>(this.#ctx, this.#namespace, pipeline, withInherited(options, this));
   }
 
   async countDocuments(filter: Filter<TSchema> = {}, options: CountDocumentsOptions = {}): Promise<number> {

@@ -16,6 +16,26 @@ export function resolveReadPreference<T extends ReadPreference | undefined>(valu
   return value !== undefined ? ReadPreference.from(value) : inherit;
 }
 
+/** The read preference and concerns a Db or Collection passes on. */
+export interface InheritedOptions {
+  readonly readPreference: ReadPreference;
+  readonly readConcern: ReadConcern | undefined;
+  readonly writeConcern: WriteConcern | undefined;
+}
+
+/** `options` with the read preference and concerns not given there taken from `parent`. */
+export function withInherited<T extends { readPreference?: ReadPreferenceLike; readConcern?: ReadConcernLike; writeConcern?: WriteConcernLike }>(
+  options: T,
+  parent: InheritedOptions,
+): T & { readPreference: ReadPreference; readConcern: ReadConcernLike | undefined; writeConcern: WriteConcernLike | undefined } {
+  return {
+    ...options,
+    readPreference: resolveReadPreference(options.readPreference, parent.readPreference),
+    readConcern: options.readConcern ?? parent.readConcern,
+    writeConcern: options.writeConcern ?? parent.writeConcern,
+  };
+}
+
 /** ReadConcern for an option value, or `inherit` when none is given. */
 export function resolveReadConcern(value: ReadConcernLike | undefined, inherit?: ReadConcern): ReadConcern | undefined {
   if (value === undefined || value === null) return inherit;

@@ -3,7 +3,7 @@ import { MongoInvalidArgumentError, type Document } from '../errors.js';
 import type { ReadPreference, ReadPreferenceLike } from '../selection/read-preference.js';
 import { Admin } from './admin.js';
 import { AggregationCursor, type AggregateOptions } from './aggregation-cursor.js';
-import { resolveReadConcern, resolveReadPreference, resolveWriteConcern, type ReadConcernLike, type WriteConcernLike } from './concerns.js';
+import { resolveReadConcern, resolveReadPreference, resolveWriteConcern, withInherited, type ReadConcernLike, type WriteConcernLike } from './concerns.js';
 import type { ReadConcern } from '../concern/read-concern.js';
 import type { WriteConcern } from '../concern/write-concern.js';
 import { Collection, stripDriverOptions, type CollectionOptions, type CommandOperationOptions } from './collection.js';
@@ -94,7 +94,8 @@ export class Db {
   }
 
   listCollections(filter: Document = {}, options: ListCollectionsOptions & { readPreference?: ReadPreferenceLike } = {}): ListCollectionsCursor<CollectionInfo> {
-    return new ListCollectionsCursor(this.#ctx, this.databaseName, filter, { ...options, readPreference: this.#readPref(options) });
+    const readPreference = resolveReadPreference(options.readPreference, this.readPreference);
+    return new ListCollectionsCursor(this.#ctx, this.databaseName, filter, { ...options, readPreference });
   }
 
   /** Collection handles for every non-system collection. */
@@ -105,20 +106,11 @@ export class Db {
 
   /** Database-level aggregate (`aggregate: 1`), e.g. $currentOp, $documents. */
   aggregate<T extends Document = Document>(pipeline: Document[] = [], options: AggregateOptions & { readPreference?: ReadPreferenceLike } = {}): AggregationCursor<T> {
-    return new AggregationCursor<T>(this.#ctx, { db: this.databaseName, collection: 1 }, pipeline, {
-      ...options,
-      readPreference: this.#readPref(options),
-      readConcern: options.readConcern ?? this.readConcern,
-      writeConcern: options.writeConcern ?? this.writeConcern,
-    });
+    return new AggregationCursor<T>(this.#ctx, { db: this.databaseName, collection: 1 }, pipeline, withInherited(options, this));
   }
 
   async createCollection<TSchema extends object = Document>(name: string, options: CreateCollectionOptions = {}): Promise<Collection<TSchema>> {
-    const collection = this.collection<TSchema>(name, {
-      readPreference: options.readPreference,
-      readConcern: options.readConcern,
-      writeConcern: options.writeConcern,
-    });
+    const collection = this.collection<TSchema>(name, options);
     await runWriteCommand(this.#target(), { create: name, ...stripDriverOptions(options) }, options, ['comment', 'maxTimeMS']);
     return collection;
   }
@@ -142,10 +134,6 @@ export class Db {
       session: options.session,
       readPreference: options.readPreference ?? this.readPreference,
     });
-  }
-
-  #readPref(options: { readPreference?: ReadPreferenceLike }): ReadPreference {
-    return resolveReadPreference(options.readPreference, this.readPreference);
   }
 
   #target(): CommandTarget {

@@ -2,12 +2,12 @@
 export type Listener = (payload: any) => void;
 
 export class TinyEmitter {
-  private readonly listeners = new Map<string, Listener[]>();
+  readonly #listeners = new Map<string, Listener[]>();
 
   on(event: string, listener: Listener): this {
-    const list = this.listeners.get(event);
+    const list = this.#listeners.get(event);
     if (list) list.push(listener);
-    else this.listeners.set(event, [listener]);
+    else this.#listeners.set(event, [listener]);
     return this;
   }
 
@@ -25,11 +25,11 @@ export class TinyEmitter {
   }
 
   off(event: string, listener: Listener): this {
-    const list = this.listeners.get(event);
+    const list = this.#listeners.get(event);
     if (!list) return this;
     const i = list.findIndex((l) => l === listener || (l as { original?: Listener }).original === listener);
     if (i >= 0) list.splice(i, 1);
-    if (list.length === 0) this.listeners.delete(event);
+    if (list.length === 0) this.#listeners.delete(event);
     return this;
   }
 
@@ -38,18 +38,18 @@ export class TinyEmitter {
   }
 
   removeAllListeners(event?: string): this {
-    if (event === undefined) this.listeners.clear();
-    else this.listeners.delete(event);
+    if (event === undefined) this.#listeners.clear();
+    else this.#listeners.delete(event);
     return this;
   }
 
   listenerCount(event: string): number {
-    return this.listeners.get(event)?.length ?? 0;
+    return this.#listeners.get(event)?.length ?? 0;
   }
 
   /** Calls listeners synchronously; a throwing listener does not stop the others. */
   emit(event: string, payload?: unknown): boolean {
-    const list = this.listeners.get(event);
+    const list = this.#listeners.get(event);
     if (!list || list.length === 0) return false;
     for (const l of [...list]) {
       try {

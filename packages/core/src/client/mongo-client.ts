@@ -7,11 +7,10 @@
  * Topology wiring: the package entry point supplies `executorFactory` (SDAM
  * topology + pools + retryability). Nothing topology-specific lives here.
  */
-import { MongoAPIError, MongoRuntimeError, type Document } from '../errors.js';
+import { MongoAPIError, MongoClientClosedError, type Document } from '../errors.js';
 import { ReadPreference } from '../selection/read-preference.js';
 import { Db, type DbOptions } from './db.js';
 import { TinyEmitter } from './emitter.js';
-import { MongoClientClosedError } from '../errors.js';
 import type { ExecutorFactory, ManagedOperationExecutor, OperationExecutor } from './executor.js';
 import { topologyExecutorFactory } from '../operation/topology-executor.js';
 import type { TopologyDescription } from '../sdam/topology-description.js';
@@ -32,20 +31,20 @@ export class MongoClient extends TinyEmitter implements ClientContext {
   readonly resolvedOptions: ResolvedClientOptions;
   /** The fully parsed options (uri/), handed to the executor factory. */
   readonly mongoOptions: MongoOptions;
-  private readonly userOptions: Readonly<MongoClientOptions>;
-  private readonly executorFactory: ExecutorFactory | undefined;
-  private executor: ManagedOperationExecutor | undefined;
-  private connectPromise: Promise<void> | undefined;
-  private closePromise: Promise<void> | undefined;
-  private connected = false;
-  private readonly activeSessions = new Set<ClientSession>();
+  readonly #userOptions: Readonly<MongoClientOptions>;
+  readonly #executorFactory: ExecutorFactory;
+  #executor: ManagedOperationExecutor | undefined;
+  #connectPromise: Promise<void> | undefined;
+  #closePromise: Promise<void> | undefined;
+  #connected = false;
+  readonly #activeSessions = new Set<ClientSession>();
 
   constructor(url: string, options: MongoClientOptions = {}) {
     super();
     this.url = url;
     const { executorFactory, ...rest } = options;
-    this.executorFactory = executorFactory ?? topologyExecutorFactory;
-    this.userOptions = Object.freeze({ ...rest });
+    this.#executorFactory = executorFactory ?? topologyExecutorFactory;
+    this.#userOptions = Object.freeze({ ...rest });
     const { mongoOptions, resolved } = parseClientOptions(url, options);
     this.mongoOptions = mongoOptions;
     this.resolvedOptions = resolved;
@@ -72,38 +71,35 @@ export class MongoClient extends TinyEmitter implements ClientContext {
 
   /** Connect (idempotent; concurrent calls share one attempt). */
   async connect(): Promise<this> {
-    if (this.closePromise) await this.closePromise;
-    if (this.connected) return this;
-    this.connectPromise ??= this.doConnect();
+    if (this.#closePromise) await this.#closePromise;
+    if (this.#connected) return this;
+    this.#connectPromise ??= this.#doConnect();
     try {
-      await this.connectPromise;
+      await this.#connectPromise;
     } finally {
-      if (!this.connected) this.connectPromise = undefined;
+      if (!this.#connected) this.#connectPromise = undefined;
     }
     return this;
   }
 
-  private async doConnect(): Promise<void> {
-    if (!this.executorFactory) {
-      throw new MongoRuntimeError('MongoClient has no executorFactory: construct it through the package entry point');
-    }
-    const executor = this.executorFactory({
+  async #doConnect(): Promise<void> {
+    const executor = this.#executorFactory({
       url: this.url,
-      options: this.userOptions,
+      options: this.#userOptions,
       mongoOptions: this.mongoOptions,
       emit: (event, payload) => {
         this.emit(event, payload);
       },
     });
-    this.executor = executor;
+    this.#executor = executor;
     try {
       await executor.connect();
     } catch (error) {
-      this.executor = undefined;
+      this.#executor = undefined;
       await executor.close().catch(() => undefined);
       throw error;
     }
-    this.connected = true;
+    this.#connected = true;
   }
 
   /**
@@ -111,25 +107,25 @@ export class MongoClient extends TinyEmitter implements ClientContext {
    * `force` is accepted for API compatibility; in-flight operations fail either way.
    */
   async close(_force = false): Promise<void> {
-    this.closePromise ??= this.doClose().finally(() => {
-      this.closePromise = undefined;
+    this.#closePromise ??= this.#doClose().finally(() => {
+      this.#closePromise = undefined;
     });
-    await this.closePromise;
+    await this.#closePromise;
   }
 
-  private async doClose(): Promise<void> {
-    const pending = this.connectPromise;
-    if (pending && !this.connected) {
+  async #doClose(): Promise<void> {
+    const pending = this.#connectPromise;
+    if (pending && !this.#connected) {
       // A connect() still waiting for a suitable server: closing the executor ends
       // its server selection at once (it rejects with MongoTopologyClosedError).
-      await this.executor?.close().catch(() => undefined);
+      await this.#executor?.close().catch(() => undefined);
     }
     if (pending) await pending.catch(() => undefined);
-    for (const s of [...this.activeSessions]) s.endSync();
-    this.activeSessions.clear();
-    const executor = this.executor;
+    for (const s of [...this.#activeSessions]) s.endSync();
+    this.#activeSessions.clear();
+    const executor = this.#executor;
     const ids = this.sessionPool.drain();
-    if (executor && this.connected && ids.length > 0) {
+    if (executor && this.#connected && ids.length > 0) {
       for (const cmd of endSessionsCommands(ids)) {
         try {
           await executor.execute('admin', cmd, { readPreference: ReadPreference.primaryPreferred });
@@ -138,9 +134,9 @@ export class MongoClient extends TinyEmitter implements ClientContext {
         }
       }
     }
-    this.executor = undefined;
-    this.connected = false;
-    this.connectPromise = undefined;
+    this.#executor = undefined;
+    this.#connected = false;
+    this.#connectPromise = undefined;
     if (executor) await executor.close();
     this.emit('close');
   }
@@ -150,15 +146,15 @@ export class MongoClient extends TinyEmitter implements ClientContext {
 
   /** @internal the executor, auto-connecting on first use. */
   async getExecutor(): Promise<OperationExecutor> {
-    if (!this.connected || !this.executor) await this.connect();
-    const executor = this.executor;
+    if (!this.#connected || !this.#executor) await this.connect();
+    const executor = this.#executor;
     if (!executor) throw new MongoClientClosedError();
     return executor;
   }
 
   /** @internal */
   logicalSessionTimeoutMinutes(): number | null {
-    return this.executor?.logicalSessionTimeoutMinutes() ?? null;
+    return this.#executor?.logicalSessionTimeoutMinutes() ?? null;
   }
 
   /** @internal */
@@ -168,7 +164,7 @@ export class MongoClient extends TinyEmitter implements ClientContext {
 
   /** @internal */
   onSessionEnded(session: ClientSession): void {
-    this.activeSessions.delete(session);
+    this.#activeSessions.delete(session);
   }
 
   // ------------------------------------------------------------------ API
@@ -180,7 +176,7 @@ export class MongoClient extends TinyEmitter implements ClientContext {
 
   startSession(options: ClientSessionOptions = {}): ClientSession {
     const session = new ClientSession(this, options, true);
-    this.activeSessions.add(session);
+    this.#activeSessions.add(session);
     return session;
   }
 
@@ -206,12 +202,12 @@ export class MongoClient extends TinyEmitter implements ClientContext {
    * before connect()). Each call returns the latest immutable description.
    */
   get topologyDescription(): TopologyDescription | undefined {
-    return (this.executor as { description?: TopologyDescription } | undefined)?.description;
+    return (this.#executor as { description?: TopologyDescription } | undefined)?.description;
   }
 
   /** "host:port" of the server that answered the most recent operation. */
   get address(): string | undefined {
-    return (this.executor as { lastAddress?: string } | undefined)?.lastAddress;
+    return (this.#executor as { lastAddress?: string } | undefined)?.lastAddress;
   }
 
   /**

@@ -14,18 +14,15 @@ export interface ServerSessionId {
 }
 
 export class ServerSession {
-  readonly id: ServerSessionId;
+  readonly id: ServerSessionId = { id: new UUID() };
   /** ms since epoch of the last use (set when the session is returned to the pool). */
   lastUse: number;
-  txnNumber: number;
+  txnNumber = 0;
   /** A network error happened while in use: discard instead of reusing. */
-  isDirty: boolean;
+  isDirty = false;
 
   constructor(now: number) {
-    this.id = { id: new UUID() };
     this.lastUse = now;
-    this.txnNumber = 0;
-    this.isDirty = false;
   }
 
   /** True if the session would expire within a minute (spec: "about to expire"). */
@@ -44,22 +41,22 @@ const systemClock: SessionPoolClock = { now: () => Date.now() };
 
 export class ServerSessionPool {
   /** Most recently used first. */
-  private sessions: ServerSession[] = [];
-  private readonly clock: SessionPoolClock;
+  #sessions: ServerSession[] = [];
+  readonly #clock: SessionPoolClock;
 
   constructor(clock: SessionPoolClock = systemClock) {
-    this.clock = clock;
+    this.#clock = clock;
   }
 
   get size(): number {
-    return this.sessions.length;
+    return this.#sessions.length;
   }
 
   /** Reuse the most recently used session that is not about to expire, else a new one. */
   acquire(sessionTimeoutMinutes: number | null): ServerSession {
-    const now = this.clock.now();
-    while (this.sessions.length > 0) {
-      const s = this.sessions.shift()!;
+    const now = this.#clock.now();
+    while (this.#sessions.length > 0) {
+      const s = this.#sessions.shift()!;
       if (!s.hasTimedOut(sessionTimeoutMinutes, now)) return s;
     }
     return new ServerSession(now);
@@ -67,21 +64,21 @@ export class ServerSessionPool {
 
   /** Return a session to the front of the pool; prune expired ones from the back. */
   release(session: ServerSession, sessionTimeoutMinutes: number | null): void {
-    const now = this.clock.now();
+    const now = this.#clock.now();
     session.lastUse = now;
-    while (this.sessions.length > 0 && this.sessions[this.sessions.length - 1]!.hasTimedOut(sessionTimeoutMinutes, now)) {
-      this.sessions.pop();
+    while (this.#sessions.length > 0 && this.#sessions[this.#sessions.length - 1]!.hasTimedOut(sessionTimeoutMinutes, now)) {
+      this.#sessions.pop();
     }
     if (session.isDirty) return;
     if (session.hasTimedOut(sessionTimeoutMinutes, now)) return;
-    if (this.sessions.includes(session)) return;
-    this.sessions.unshift(session);
+    if (this.#sessions.includes(session)) return;
+    this.#sessions.unshift(session);
   }
 
   /** Empty the pool, returning the ids for the endSessions command. */
   drain(): ServerSessionId[] {
-    const ids = this.sessions.map((s) => s.id);
-    this.sessions = [];
+    const ids = this.#sessions.map((s) => s.id);
+    this.#sessions = [];
     return ids;
   }
 }
@@ -145,25 +142,25 @@ export class ClientSession {
   clusterTime: ClusterTime | undefined;
   operationTime: Timestamp | undefined;
   /** An internal identity for equality before a server session exists. */
-  private readonly localId = ++sessionCounter;
-  private readonly owner: SessionOwner;
-  private server: ServerSession | undefined;
-  private ended = false;
+  readonly #localId = ++sessionCounter;
+  readonly #owner: SessionOwner;
+  #server: ServerSession | undefined;
+  #ended = false;
 
   constructor(owner: SessionOwner, options: ClientSessionOptions = {}, explicit = true) {
     if (options.snapshot && options.causalConsistency) {
       throw new MongoInvalidArgumentError('Properties "causalConsistency" and "snapshot" are mutually exclusive');
     }
-    this.owner = owner;
+    this.#owner = owner;
     this.explicit = explicit;
     this.snapshotEnabled = options.snapshot === true;
     this.supports = { causalConsistency: options.snapshot ? false : (options.causalConsistency ?? explicit) };
-    this.defaultTransactionOptions = { ...(options.defaultTransactionOptions ?? {}) };
+    this.defaultTransactionOptions = { ...options.defaultTransactionOptions };
   }
 
   /** True if this session was started by `owner` (a MongoClient). */
   belongsTo(owner: SessionOwner): boolean {
-    return this.owner === owner;
+    return this.#owner === owner;
   }
 
   /** The lsid `{ id: UUID }`. Reading it checks a server session out of the pool. */
@@ -172,18 +169,18 @@ export class ClientSession {
   }
 
   get serverSession(): ServerSession {
-    if (this.ended) throw new MongoExpiredSessionError();
-    this.server ??= this.owner.sessionPool.acquire(this.owner.logicalSessionTimeoutMinutes());
-    return this.server;
+    if (this.#ended) throw new MongoExpiredSessionError();
+    this.#server ??= this.#owner.sessionPool.acquire(this.#owner.logicalSessionTimeoutMinutes());
+    return this.#server;
   }
 
   /** True once a server session was checked out (an lsid was sent). */
   get hasServerSession(): boolean {
-    return this.server !== undefined;
+    return this.#server !== undefined;
   }
 
   get hasEnded(): boolean {
-    return this.ended;
+    return this.#ended;
   }
 
   /** The transaction number of the current retryable write (Long, as sent). */
@@ -198,7 +195,7 @@ export class ClientSession {
 
   /** Mark the server session so it is discarded instead of reused (network error). */
   markDirty(): void {
-    if (this.server) this.server.isDirty = true;
+    if (this.#server) this.#server.isDirty = true;
   }
 
   advanceClusterTime(clusterTime: ClusterTime | undefined): void {
@@ -228,9 +225,9 @@ export class ClientSession {
 
   equals(other: ClientSession): boolean {
     if (this === other) return true;
-    if (!this.server || !other.server) return false;
-    const a = this.server.id.id.buffer;
-    const b = other.server.id.id.buffer;
+    if (!this.#server || !other.#server) return false;
+    const a = this.#server.id.id.buffer;
+    const b = other.#server.id.id.buffer;
     return a.length === b.length && a.every((x, i) => x === b[i]);
   }
 
@@ -241,17 +238,17 @@ export class ClientSession {
 
   /** @internal synchronous end used by cursors and implicit sessions. */
   endSync(): void {
-    if (this.ended) return;
-    this.ended = true;
-    if (this.server) {
-      this.owner.sessionPool.release(this.server, this.owner.logicalSessionTimeoutMinutes());
-      this.server = undefined;
+    if (this.#ended) return;
+    this.#ended = true;
+    if (this.#server) {
+      this.#owner.sessionPool.release(this.#server, this.#owner.logicalSessionTimeoutMinutes());
+      this.#server = undefined;
     }
-    if (this.explicit) this.owner.onSessionEnded?.(this);
+    if (this.explicit) this.#owner.onSessionEnded?.(this);
   }
 
 
   toString(): string {
-    return `ClientSession(${this.explicit ? 'explicit' : 'implicit'} #${this.localId})`;
+    return `ClientSession(${this.explicit ? 'explicit' : 'implicit'} #${this.#localId})`;
   }
 }

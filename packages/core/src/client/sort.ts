@@ -20,11 +20,6 @@ const isPair = (v: unknown): v is [string, SortDirection] =>
 export function formatSort(sort: Sort | undefined | null, dir?: SortDirection): Document | undefined {
   if (sort === undefined || sort === null) return undefined;
   if (typeof sort === 'string') return { [sort]: direction(dir ?? 1) };
-  if (sort instanceof Map) {
-    const out: Document = {};
-    for (const [k, v] of sort) out[k as string] = direction(v);
-    return out;
-  }
   if (Array.isArray(sort)) {
     if ((sort as unknown[]).length === 0) return undefined;
     if (isPair(sort)) return { [sort[0]]: direction(sort[1]) };
@@ -32,17 +27,16 @@ export function formatSort(sort: Sort | undefined | null, dir?: SortDirection): 
     for (const item of sort as unknown[]) {
       if (typeof item === 'string') out[item] = 1;
       else if (isPair(item)) out[item[0]] = direction(item[1]);
-      else throw new MongoInvalidArgumentError(`Invalid sort: ${JSON.stringify(sort)}`);
+      else throw invalidSort(sort);
     }
     return out;
   }
-  if (typeof sort === 'object') {
-    const out: Document = {};
-    for (const [k, v] of Object.entries(sort)) out[k] = direction(v);
-    return out;
-  }
-  throw new MongoInvalidArgumentError(`Invalid sort: ${JSON.stringify(sort)}`);
+  if (typeof sort !== 'object') throw invalidSort(sort);
+  const entries = sort instanceof Map ? [...sort] : Object.entries(sort);
+  return Object.fromEntries(entries.map(([k, v]) => [k, direction(v)]));
 }
+
+const invalidSort = (sort: unknown): MongoInvalidArgumentError => new MongoInvalidArgumentError(`Invalid sort: ${JSON.stringify(sort)}`);
 
 /** IndexSpecification -> ordered key document (directions kept verbatim: 1, -1, 'text', '2dsphere'...). */
 export function indexKeys(spec: IndexSpecification): Document {
