@@ -5,9 +5,10 @@
  * SDAM, and one retry for retryable reads and writes (the retryability specs).
  */
 import {
-  isStateChangeError,
   MongoErrorLabel,
+  MongoInvalidArgumentError,
   MongoNetworkError,
+  MongoParseError,
   MongoServerError,
   MongoTopologyClosedError,
   type Document,
@@ -24,14 +25,13 @@ import { CONNECTION_POOL_EVENTS } from '../pool/events.js';
 import { ReadPreference } from '../selection/read-preference.js';
 import { readPreferenceForCommand } from '../selection/read-preference-for-command.js';
 import { DATA_BEARING_SERVER_TYPES, ServerType } from '../sdam/server-description.js';
-import { Topology, type Server, type TopologyEventName, type TopologyEvents } from '../sdam/topology.js';
+import { Topology, type Server, type TopologyEvents } from '../sdam/topology.js';
 import { TopologyType, type TopologyDescription } from '../sdam/topology-description.js';
 import type { Transport, TransportTlsOptions } from '../transport/transport.js';
 import type { MongoClientOptions, MongoOptions } from '../uri/client-options.js';
 import { resolveClientOptionsWithSrv } from '../uri/client-options.js';
 import type { SrvResolver } from '../uri/srv.js';
 import { defaultAuthenticator } from '../connection/auth/index.js';
-import { MongoInvalidArgumentError, MongoParseError } from '../errors.js';
 import {
   errorToSurface,
   isRetryableReadError,
@@ -74,61 +74,53 @@ export interface CommandStartedEvent {
 let nextRequestNumber = 1;
 
 export class TopologyExecutor implements ManagedOperationExecutor {
-  private current: Topology | undefined;
-  private opts: MongoOptions;
-  private clusterTime: ClusterTime | undefined;
-  private closed = false;
-  private opening: Promise<Topology> | undefined;
+  readonly #config: TopologyExecutorOptions;
+  #current: Topology | undefined;
+  #opts: MongoOptions;
+  #clusterTime: ClusterTime | undefined;
+  #closed = false;
+  #opening: Promise<Topology> | undefined;
   /** "host:port" of the server that answered the most recent operation. */
   lastAddress: string | undefined;
 
-  constructor(private readonly config: TopologyExecutorOptions) {
-    this.opts = config.options;
+  constructor(config: TopologyExecutorOptions) {
+    this.#config = config;
+    this.#opts = config.options;
   }
 
   /** The live topology; throws before connect(). */
   get topology(): Topology {
-    if (!this.current) throw new MongoTopologyClosedError('the client is not connected');
-    return this.current;
+    if (!this.#current) throw new MongoTopologyClosedError('the client is not connected');
+    return this.#current;
   }
 
   /** Resolve SRV, load TLS files, build the Topology (once). */
-  private async ensureTopology(): Promise<Topology> {
-    if (this.current) return this.current;
-    this.opening ??= this.buildTopology();
-    return this.opening;
+  async #ensureTopology(): Promise<Topology> {
+    return this.#current ?? (this.#opening ??= this.#buildTopology());
   }
 
-  private async buildTopology(): Promise<Topology> {
-    const { config } = this;
-    let o = this.opts;
+  async #buildTopology(): Promise<Topology> {
+    const config = this.#config;
+    let o = this.#opts;
     if (o.srvHost) {
       const resolver = o.srvResolver as SrvResolver | undefined;
-      if (!resolver) {
-        throw new MongoParseError('mongodb+srv:// needs an SRV resolver: pass `srvResolver` (Node sets one; browsers can use DohResolver)');
-      }
+      if (!resolver) throw new MongoParseError('mongodb+srv:// needs an `srvResolver` (Node sets one; browsers can use DohResolver)');
       o = await resolveClientOptionsWithSrv(config.url ?? '', config.userOptions ?? {}, resolver);
-      this.opts = o;
+      this.#opts = o;
     }
-    const transport = config.transport ?? (o.transport as Transport | undefined);
-    if (!transport || typeof (transport as Transport).connect !== 'function') {
-      throw new MongoInvalidArgumentError(
-        'No transport: pass `transport` (e.g. WebSocketTransport) or import MongoClient from @mongo-edge/core/node for TCP',
-      );
+    const transport = this.#transport();
+    if (typeof transport?.connect !== 'function') {
+      throw new MongoInvalidArgumentError('No transport: pass `transport` (e.g. WebSocketTransport) or use @mongo-edge/core/node');
     }
     const connect = config.connect ?? wireConnect;
     let tls: TransportTlsOptions | undefined;
     if (o.tls) {
-      tls = { ...(config.tls ?? {}), allowInvalidCertificates: o.tlsAllowInvalidCertificates, allowInvalidHostnames: o.tlsAllowInvalidHostnames };
+      tls = { ...config.tls, allowInvalidCertificates: o.tlsAllowInvalidCertificates, allowInvalidHostnames: o.tlsAllowInvalidHostnames };
       const read = o.tlsFileReader;
       if ((o.tlsCAFile || o.tlsCertificateKeyFile) && !config.tls) {
-        if (!read) throw new MongoInvalidArgumentError('tlsCAFile/tlsCertificateKeyFile need file access: use @mongo-edge/core/node, or pass PEM text');
+        if (!read) throw new MongoInvalidArgumentError('tlsCAFile/tlsCertificateKeyFile need file access: use @mongo-edge/core/node or pass PEM text');
         if (o.tlsCAFile) tls.ca = await read(o.tlsCAFile);
-        if (o.tlsCertificateKeyFile) {
-          const pem = await read(o.tlsCertificateKeyFile);
-          tls.cert = pem;
-          tls.key = pem;
-        }
+        if (o.tlsCertificateKeyFile) tls.cert = tls.key = await read(o.tlsCertificateKeyFile);
         if (o.tlsCertificateKeyFilePassword) tls.passphrase = o.tlsCertificateKeyFilePassword;
       }
     }
@@ -145,23 +137,16 @@ export class TopologyExecutor implements ManagedOperationExecutor {
       serverApi: o.serverApi,
       ...(authenticator ? { authenticator } : {}),
     };
-    const emitTopology = <K extends TopologyEventName>(name: K, event: TopologyEvents[K]): void => {
-      if (name === 'serverHeartbeatSucceeded') this.gossip((event as TopologyEvents['serverHeartbeatSucceeded']).reply);
-      config.emit(name, event);
-    };
     const topology = new Topology({
-      seeds: o.hosts.map((h) => (h.type === 'ipv6' ? `[${h.host}]:${h.port}` : `${h.host}:${h.port}`)),
-      replicaSet: o.replicaSet,
-      directConnection: o.directConnection,
-      loadBalanced: o.loadBalanced,
-      heartbeatFrequencyMS: o.heartbeatFrequencyMS,
-      localThresholdMS: o.localThresholdMS,
-      serverSelectionTimeoutMS: o.serverSelectionTimeoutMS,
-      connectTimeoutMS: o.connectTimeoutMS,
-      serverMonitoringMode: o.serverMonitoringMode,
+      // The SDAM settings, by their connection-string names.
+      ...o,
+      seeds: o.hosts.map((h) => `${h.type === 'ipv6' ? `[${h.host}]` : h.host}:${h.port}`),
       connectOptions: { ...base, credentials: undefined },
       connect,
-      emit: emitTopology,
+      emit: (name, event) => {
+        if (name === 'serverHeartbeatSucceeded') this.#gossip((event as TopologyEvents['serverHeartbeatSucceeded']).reply);
+        config.emit(name, event);
+      },
       createPool: (address) => {
         // The pool generation each failed connection attempt started in: SDAM ignores
         // errors older than the pool's generation, so background (minPoolSize) errors
@@ -194,63 +179,64 @@ export class TopologyExecutor implements ManagedOperationExecutor {
         });
       },
     });
-    if (this.closed) throw new MongoTopologyClosedError();
-    this.current = topology;
+    if (this.#closed) throw new MongoTopologyClosedError();
+    this.#current = topology;
     return topology;
   }
 
+  #transport(): Transport | undefined {
+    return this.#config.transport ?? (this.#opts.transport as Transport | undefined);
+  }
+
   async connect(): Promise<void> {
-    if (this.closed) throw new MongoTopologyClosedError();
-    const topology = await this.ensureTopology();
+    if (this.#closed) throw new MongoTopologyClosedError();
+    const topology = await this.#ensureTopology();
     topology.open();
     // As the official driver: connect() succeeds once any data-bearing member is selectable.
     await topology.selectServer({ readPreference: ReadPreference.primaryPreferred, operation: 'read' });
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.opening?.catch(() => undefined);
-    await this.current?.close();
-    const transport = this.config.transport ?? (this.opts.transport as Transport | undefined);
-    await transport?.close?.();
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#opening?.catch(() => undefined);
+    await this.#current?.close();
+    await this.#transport()?.close?.();
   }
 
   limits(): WireLimits {
-    if (!this.current) return DEFAULT_WIRE_LIMITS;
-    const td = this.current.description;
-    for (const sd of td.servers.values()) {
-      if (sd.type === ServerType.RSPrimary || (DATA_BEARING_SERVER_TYPES.has(sd.type) && td.type !== TopologyType.ReplicaSetWithPrimary)) {
-        return { maxBsonObjectSize: sd.maxBsonObjectSize, maxMessageSizeBytes: sd.maxMessageSizeBytes, maxWriteBatchSize: sd.maxWriteBatchSize };
+    const td = this.#current?.description;
+    for (const sd of td?.servers.values() ?? []) {
+      if (sd.type === ServerType.RSPrimary || (DATA_BEARING_SERVER_TYPES.has(sd.type) && td!.type !== TopologyType.ReplicaSetWithPrimary)) {
+        return sd; // its maxBsonObjectSize, maxMessageSizeBytes and maxWriteBatchSize
       }
     }
     return DEFAULT_WIRE_LIMITS;
   }
 
   logicalSessionTimeoutMinutes(): number | null {
-    return this.current?.description.logicalSessionTimeoutMinutes ?? null;
+    return this.#current?.description.logicalSessionTimeoutMinutes ?? null;
   }
 
   /** The current topology description (undefined before connect()). */
   get description(): TopologyDescription | undefined {
-    return this.current?.description;
+    return this.#current?.description;
   }
 
   async execute(db: string, command: Document, options: ExecuteOptions = {}): Promise<ExecuteResult> {
-    if (this.closed) throw new MongoTopologyClosedError();
-    if (!this.current) await this.connect();
+    if (this.#closed) throw new MongoTopologyClosedError();
+    if (!this.#current) await this.connect();
+    const topology = this.topology;
+    const signal = { signal: options.signal };
     if (options.pinnedServer) {
-      const server = this.topology.getServer(options.pinnedServer);
-      if (!server) {
-        throw new MongoNetworkError(`the server ${options.pinnedServer} that holds this cursor is no longer part of the topology`);
-      }
-      return this.runOn(server, db, command, options, undefined);
+      const server = topology.getServer(options.pinnedServer);
+      if (!server) throw new MongoNetworkError(`the server ${options.pinnedServer} that holds this cursor left the topology`);
+      return this.#runOn(server, db, command, options, undefined);
     }
     const isWrite = options.retryable === 'write';
-    let retry =
-      options.retryable === 'read' ? this.opts.retryReads : options.retryable === 'write' ? this.opts.retryWrites && !options.moreToCome : false;
-    const criteria = { readPreference: options.readPreference ?? ReadPreference.primary, operation: isWrite ? ('write' as const) : ('read' as const) };
-    const first = await this.topology.selectServer(criteria, options.signal ? { signal: options.signal } : {});
+    let retry = isWrite ? this.#opts.retryWrites && !options.moreToCome : options.retryable === 'read' && this.#opts.retryReads;
+    const criteria = { readPreference: options.readPreference, operation: isWrite ? ('write' as const) : ('read' as const) };
+    const first = await topology.selectServer(criteria, signal);
     // The wire version of the server as selected: a failed attempt may turn its live
     // description Unknown (maxWireVersion 0) before the error is labelled.
     const firstWireVersion = first.description.maxWireVersion;
@@ -265,31 +251,27 @@ export class TopologyExecutor implements ManagedOperationExecutor {
     }
     let firstError: unknown;
     try {
-      const result = await this.runOn(first, db, command, options, txnNumber);
+      const result = await this.#runOn(first, db, command, options, txnNumber);
       if (!(isWrite && retry && hasRetryableWriteConcernError(result.reply))) return result;
       firstError = new MongoServerError(result.reply);
     } catch (e) {
       if (!retry) throw e;
-      if (isWrite) {
-        labelRetryableWriteError(e, firstWireVersion);
-        if (!isRetryableWriteError(e)) throw e;
-      } else if (!isRetryableReadError(e)) {
-        throw e;
-      }
+      if (isWrite) labelRetryableWriteError(e, firstWireVersion);
+      if (!(isWrite ? isRetryableWriteError(e) : isRetryableReadError(e))) throw e;
       firstError = e;
     }
     // One retry, on a fresh selection (avoiding the failed mongos when others exist).
     let second: Server;
     try {
-      const deprioritized = this.topology.description.type === TopologyType.Sharded ? [first.address] : [];
-      second = await this.topology.selectServer({ ...criteria, deprioritized }, options.signal ? { signal: options.signal } : {});
+      const deprioritized = topology.description.type === TopologyType.Sharded ? [first.address] : [];
+      second = await topology.selectServer({ ...criteria, deprioritized }, signal);
     } catch {
       throw firstError;
     }
     if (isWrite && !supportsRetryableWrites(second.description)) throw firstError;
     const secondWireVersion = second.description.maxWireVersion;
     try {
-      return await this.runOn(second, db, command, options, txnNumber);
+      return await this.#runOn(second, db, command, options, txnNumber);
     } catch (e) {
       if (isWrite) labelRetryableWriteError(e, secondWireVersion);
       throw errorToSurface(firstError, e);
@@ -297,60 +279,51 @@ export class TopologyExecutor implements ManagedOperationExecutor {
   }
 
   /** One attempt on one server. Reports errors to SDAM; always checks the connection in. */
-  private async runOn(
-    server: Server,
-    db: string,
-    command: Document,
-    options: ExecuteOptions,
-    txnNumber: unknown,
-  ): Promise<ExecuteResult> {
+  async #runOn(server: Server, db: string, command: Document, options: ExecuteOptions, txnNumber: unknown): Promise<ExecuteResult> {
     const address = server.address;
+    // Errors go to SDAM, which ignores those without an effect on the topology.
+    const report = (e: unknown, connectionGeneration: number, beforeHandshake: boolean): void => {
+      if (e instanceof MongoNetworkError || e instanceof MongoServerError) {
+        this.topology.handleError(address, e, { connectionGeneration, beforeHandshake });
+      }
+    };
     const poolGeneration = server.pool.generation;
     let conn: Connection;
     try {
-      conn = await server.pool.checkOut(options.signal ? { signal: options.signal } : {});
+      conn = await server.pool.checkOut({ signal: options.signal });
     } catch (e) {
-      if (e instanceof MongoNetworkError || e instanceof MongoServerError) {
-        this.topology.handleError(address, e, { connectionGeneration: poolGeneration, beforeHandshake: true });
-      }
+      report(e, poolGeneration, true);
       if (e instanceof MongoNetworkError) e.addErrorLabel(MongoErrorLabel.NoWritesPerformed);
       throw e;
     }
     server.operationCount += 1;
-    const full = this.decorate(server, command, options, txnNumber);
-    const commandName = Object.keys(command)[0] ?? '';
-    const requestId = nextRequestNumber++;
+    const full = this.#decorate(server, command, options, txnNumber);
+    const monitor = this.#opts.monitorCommands;
+    const event = {
+      commandName: Object.keys(command)[0] ?? '',
+      databaseName: db,
+      requestId: nextRequestNumber++,
+      address,
+      connectionId: conn.id,
+    };
     const started = Date.now();
-    if (this.opts.monitorCommands) {
-      // Command Monitoring: kind-1 document sequences appear in the event as array fields.
-      const command = options.sequences ? { ...full, ...options.sequences } : full;
-      this.config.emit('commandStarted', { commandName, databaseName: db, command, requestId, address, connectionId: conn.id });
-    }
+    // Command Monitoring: kind-1 document sequences appear in the event as array fields.
+    if (monitor) this.#config.emit('commandStarted', { ...event, command: { ...full, ...options.sequences } });
     try {
-      const reply = await conn.command(db, full, {
-        ...(options.sequences ? { sequences: options.sequences } : {}),
-        ...(options.moreToCome ? { moreToCome: true } : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
-      this.gossip(reply);
+      const reply = await conn.command(db, full, { sequences: options.sequences, moreToCome: options.moreToCome, signal: options.signal });
+      this.#gossip(reply);
       options.session?.observeReply(reply);
       this.lastAddress = address;
-      if (this.opts.monitorCommands) {
-        this.config.emit('commandSucceeded', { commandName, databaseName: db, reply, requestId, address, connectionId: conn.id, duration: Date.now() - started });
-      }
+      if (monitor) this.#config.emit('commandSucceeded', { ...event, reply, duration: Date.now() - started });
       return { reply, address };
     } catch (e) {
-      if (this.opts.monitorCommands) {
-        this.config.emit('commandFailed', { commandName, databaseName: db, failure: e, requestId, address, connectionId: conn.id, duration: Date.now() - started });
-      }
+      if (monitor) this.#config.emit('commandFailed', { ...event, failure: e, duration: Date.now() - started });
       if (e instanceof MongoServerError) {
-        this.gossip(e.errorResponse);
+        this.#gossip(e.errorResponse);
         options.session?.observeReply(e.errorResponse);
-        if (isStateChangeError(e)) this.topology.handleError(address, e, { connectionGeneration: conn.generation, beforeHandshake: false });
-      } else if (e instanceof MongoNetworkError) {
-        options.session?.markDirty();
-        this.topology.handleError(address, e, { connectionGeneration: conn.generation, beforeHandshake: false });
       }
+      if (e instanceof MongoNetworkError) options.session?.markDirty();
+      report(e, conn.generation, false);
       throw e;
     } finally {
       server.operationCount -= 1;
@@ -358,24 +331,20 @@ export class TopologyExecutor implements ManagedOperationExecutor {
     }
   }
 
-  private decorate(server: Server, command: Document, options: ExecuteOptions, txnNumber: unknown): Document {
+  #decorate(server: Server, command: Document, options: ExecuteOptions, txnNumber: unknown): Document {
     const full: Document = { ...command };
     const td = this.topology.description;
-    const sessionsSupported =
-      server.description.logicalSessionTimeoutMinutes !== null || td.type === TopologyType.LoadBalanced;
+    const sd = server.description;
+    const sessionsSupported = sd.logicalSessionTimeoutMinutes !== null || td.type === TopologyType.LoadBalanced;
     if (options.session && sessionsSupported && !options.moreToCome) full.lsid = options.session.id;
     if (txnNumber !== undefined) full.txnNumber = txnNumber;
-    const clusterTime = this.maxClusterTime(options.session?.clusterTime);
-    if (clusterTime && server.description.type !== ServerType.Standalone) full.$clusterTime = clusterTime;
-    if (options.retryable !== 'write' && !options.pinnedServer) {
-      const rp = readPreferenceForCommand(td, server.description, options.readPreference);
-      if (rp) full.$readPreference = rp;
-    } else if (options.pinnedServer && options.readPreference) {
-      // getMore on a secondary: the server needs to know reads may go there.
-      const rp = readPreferenceForCommand(td, server.description, options.readPreference);
-      if (rp) full.$readPreference = rp;
-    }
-    const api = this.opts.serverApi;
+    const clusterTime = laterClusterTime(this.#clusterTime, options.session?.clusterTime);
+    if (clusterTime && sd.type !== ServerType.Standalone) full.$clusterTime = clusterTime;
+    // Reads; and a getMore on a secondary (the server needs to know reads may go there).
+    const sendsReadPreference = options.pinnedServer ? options.readPreference !== undefined : options.retryable !== 'write';
+    const rp = sendsReadPreference ? readPreferenceForCommand(td, sd, options.readPreference) : undefined;
+    if (rp) full.$readPreference = rp;
+    const api = this.#opts.serverApi;
     if (api && !('getMore' in command)) {
       full.apiVersion = api.version;
       if (api.strict !== undefined) full.apiStrict = api.strict;
@@ -384,25 +353,19 @@ export class TopologyExecutor implements ManagedOperationExecutor {
     return full;
   }
 
-  private maxClusterTime(sessionTime: ClusterTime | undefined): ClusterTime | undefined {
-    if (!sessionTime) return this.clusterTime;
-    if (!this.clusterTime) return sessionTime;
-    return compareTimestamps(sessionTime.clusterTime, this.clusterTime.clusterTime) > 0 ? sessionTime : this.clusterTime;
-  }
-
   /** Keep the highest $clusterTime seen from any reply (monitors included). */
-  private gossip(reply: Document | undefined): void {
+  #gossip(reply: Document | undefined): void {
     const ct = reply?.$clusterTime as ClusterTime | undefined;
-    if (!ct || typeof ct !== 'object' || !('clusterTime' in ct)) return;
-    if (!this.clusterTime || compareTimestamps(ct.clusterTime, this.clusterTime.clusterTime) > 0) this.clusterTime = ct;
+    if (typeof ct === 'object' && ct !== null && 'clusterTime' in ct) this.#clusterTime = laterClusterTime(this.#clusterTime, ct);
   }
+}
+
+/** The later of two $clusterTime documents (either may be absent). */
+function laterClusterTime(a: ClusterTime | undefined, b: ClusterTime | undefined): ClusterTime | undefined {
+  return !a || (b && compareTimestamps(b.clusterTime, a.clusterTime) > 0) ? b : a;
 }
 
 function hasRetryableWriteConcernError(reply: Document): boolean {
   const labels = reply.errorLabels;
-  return (
-    reply.writeConcernError !== undefined &&
-    Array.isArray(labels) &&
-    labels.includes(MongoErrorLabel.RetryableWriteError)
-  );
+  return reply.writeConcernError !== undefined && Array.isArray(labels) && labels.includes(MongoErrorLabel.RetryableWriteError);
 }
