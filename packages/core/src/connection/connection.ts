@@ -22,13 +22,10 @@ import {
   DEFAULT_MAX_MESSAGE_SIZE_BYTES,
   OP_COMPRESSED,
   OP_MSG,
-  OP_QUERY_SECONDARY_OK,
-  OP_REPLY,
 } from '../wire/constants.js';
 import { MessageFramer } from '../wire/framer.js';
 import { newRequestId, readHeader } from '../wire/header.js';
 import { decodeOpMsg, encodeOpMsg } from '../wire/op-msg.js';
-import { decodeOpReply, encodeOpQuery } from '../wire/op-query.js';
 import type { CommandOptions, Connection } from './types.js';
 
 export interface WireConnectionOptions {
@@ -42,7 +39,6 @@ export interface WireConnectionOptions {
 
 interface PendingRequest {
   readonly raw: boolean;
-  readonly legacy: boolean;
   readonly resolve: (doc: Document) => void;
   readonly reject: (error: Error) => void;
   /** Stops the timer and abort listener. */
@@ -79,8 +75,6 @@ export class WireConnection implements Connection {
   /** Last `$clusterTime` / `operationTime` seen in any reply (the client gossips them). */
   lastClusterTime: Document | undefined;
   lastOperationTime: unknown;
-  /** Epoch ms of the last completed send or receive (pools use it for idleness). */
-  lastUsedAt = Date.now();
 
   #roundTrips = 0;
   #moreToCome = false;
@@ -95,7 +89,6 @@ export class WireConnection implements Connection {
   readonly #exhaustQueue: Document[] = [];
   #exhaustWaiter: PendingRequest | undefined;
   #closeError: MongoNetworkError | undefined;
-  readonly #closeListeners: Array<(error: MongoNetworkError | undefined) => void> = [];
 
   constructor(socket: TransportSocket, options: WireConnectionOptions) {
     this.#socket = socket;
@@ -122,11 +115,6 @@ export class WireConnection implements Connection {
     return this.#closed;
   }
 
-  /** The error that closed the connection (undefined after a local close). */
-  get error(): MongoNetworkError | undefined {
-    return this.#closeError;
-  }
-
   get maxMessageSizeBytes(): number {
     return this.#framer.maxMessageSizeBytes;
   }
@@ -142,12 +130,6 @@ export class WireConnection implements Connection {
     const max = reply.maxMessageSizeBytes;
     if (typeof max === 'number' && max > 0) this.#framer.maxMessageSizeBytes = max;
     if (reply.serviceId !== undefined) this.serviceId = reply.serviceId;
-  }
-
-  /** Called once when the connection closes, with the error unless closed locally. */
-  onClose(listener: (error: MongoNetworkError | undefined) => void): void {
-    if (this.#closed) listener(this.#closeError);
-    else this.#closeListeners.push(listener);
   }
 
   command(db: string, cmd: Document, options: CommandOptions = {}): Promise<Document> {
@@ -166,27 +148,7 @@ export class WireConnection implements Connection {
         new MongoDriverError(`cannot encode ${describeCommand(cmd)}: ${(cause as Error).message}`, DriverErrorCode.InvalidBSON, { cause }),
       );
     }
-    return this.#send(requestId, chunks, describeCommand(cmd), options, false);
-  }
-
-  /**
-   * Legacy OP_QUERY command on `<db>.$cmd` (only for the handshake fallback to servers
-   * that do not speak OP_MSG); the reply is an OP_REPLY.
-   */
-  legacyCommand(db: string, cmd: Document, options: Pick<CommandOptions, 'timeoutMS' | 'signal' | 'raw'> = {}): Promise<Document> {
-    const requestId = newRequestId();
-    const chunks = encodeOpQuery({
-      requestId,
-      flags: OP_QUERY_SECONDARY_OK,
-      fullCollectionName: `${db}.$cmd`,
-      numberToSkip: 0,
-      numberToReturn: -1,
-      query: cmd,
-    });
-    return this.#send(requestId, chunks, describeCommand(cmd), options, true);
-  }
-
-  #send(requestId: number, chunks: Uint8Array[], name: string, options: CommandOptions, legacy: boolean): Promise<Document> {
+    const name = describeCommand(cmd);
     if (this.#closed) return Promise.reject(this.#closedError());
     if (this.#moreToCome) {
       return Promise.reject(
@@ -203,11 +165,10 @@ export class WireConnection implements Connection {
     }
     if (options.moreToCome) {
       this.#socket.send(chunks);
-      this.lastUsedAt = Date.now();
       return Promise.resolve({ ok: 1 });
     }
     return new Promise<Document>((resolve, reject) => {
-      this.#pending.set(requestId, this.#track(requestId, name, options, legacy, resolve, reject));
+      this.#pending.set(requestId, this.#track(requestId, name, options, resolve, reject));
       this.#socket.send(chunks);
     });
   }
@@ -217,7 +178,6 @@ export class WireConnection implements Connection {
     requestId: number,
     name: string,
     options: Pick<CommandOptions, 'timeoutMS' | 'signal' | 'raw'>,
-    legacy: boolean,
     resolve: (doc: Document) => void,
     reject: (error: Error) => void,
   ): PendingRequest {
@@ -235,7 +195,6 @@ export class WireConnection implements Connection {
     };
     const req: PendingRequest = {
       raw: options.raw ?? false,
-      legacy,
       resolve,
       reject,
       cleanup: () => {
@@ -269,7 +228,7 @@ export class WireConnection implements Connection {
     }
     if (options.signal?.aborted) return Promise.reject(abortReason(options.signal));
     return new Promise<Document>((resolve, reject) => {
-      this.#exhaustWaiter = this.#track(responseTo, 'exhaust reply', options, false, resolve, reject);
+      this.#exhaustWaiter = this.#track(responseTo, 'exhaust reply', options, resolve, reject);
     });
   }
 
@@ -288,34 +247,18 @@ export class WireConnection implements Connection {
   }
 
   #onMessage(message: Uint8Array): void {
-    this.lastUsedAt = Date.now();
     const { opCode } = readHeader(message);
-    let reply: { readonly requestId: number; readonly responseTo: number; readonly moreToCome: boolean; readonly body: Document };
-    switch (opCode) {
-      case OP_MSG: {
-        const msg = decodeOpMsg(message);
-        // Document sequences in replies are folded into the body (servers do not send them today).
-        for (const [k, docs] of Object.entries(msg.sequences)) if (!(k in msg.body)) msg.body[k] = docs;
-        reply = msg;
-        break;
-      }
-      case OP_REPLY: {
-        const r = decodeOpReply(message);
-        const body = r.documents[0];
-        if (!body) throw new MongoProtocolError('OP_REPLY without a document');
-        reply = { requestId: r.requestId, responseTo: r.responseTo, moreToCome: false, body };
-        break;
-      }
-      case OP_COMPRESSED:
-        throw new MongoProtocolError(
-          `received OP_COMPRESSED from ${this.address}, but compression was not negotiated`,
-          DriverErrorCode.Unsupported,
-        );
-      default:
-        throw new MongoProtocolError(`received unexpected opcode ${opCode} from ${this.address}`);
+    if (opCode === OP_COMPRESSED) {
+      throw new MongoProtocolError(
+        `received OP_COMPRESSED from ${this.address}, but compression was not negotiated`,
+        DriverErrorCode.Unsupported,
+      );
     }
+    if (opCode !== OP_MSG) throw new MongoProtocolError(`received unexpected opcode ${opCode} from ${this.address}`);
+    const reply = decodeOpMsg(message);
     const { responseTo, body } = reply;
-    const legacy = opCode === OP_REPLY;
+    // Document sequences in replies are folded into the body (servers do not send them today).
+    for (const [k, docs] of Object.entries(reply.sequences)) if (!(k in body)) body[k] = docs;
     const ct = body.$clusterTime;
     if (ct && typeof ct === 'object') this.lastClusterTime = ct as Document;
     if (body.operationTime !== undefined) this.lastOperationTime = body.operationTime;
@@ -323,12 +266,9 @@ export class WireConnection implements Connection {
     // The reply answers a request in flight, else continues the exhaust stream.
     let target = this.#pending.get(responseTo);
     if (target) {
-      if (target.legacy !== legacy) {
-        throw new MongoProtocolError(`reply to request ${responseTo} used the wrong opcode ${opCode}`);
-      }
       this.#pending.delete(responseTo);
       this.#roundTrips++;
-    } else if (!legacy && responseTo === this.#exhaustResponseTo) {
+    } else if (responseTo === this.#exhaustResponseTo) {
       target = this.#exhaustWaiter;
       this.#exhaustWaiter = undefined;
     } else {
@@ -397,6 +337,5 @@ export class WireConnection implements Connection {
     this.#exhaustResponseTo = undefined;
     this.#failAll(error ?? this.#networkError(`${this.#name} was closed`));
     if (closeSocket) this.#socket.close();
-    for (const l of this.#closeListeners.splice(0)) l(error);
   }
 }

@@ -237,16 +237,6 @@ export class Pool extends TypedEmitter<ConnectionPoolEvents> implements Connecti
     this.#processWaitQueue();
   }
 
-  /** Check out, run `fn`, check in (also when `fn` throws). */
-  async withConnection<T>(fn: (conn: Connection) => Promise<T>, options?: CheckOutOptions): Promise<T> {
-    const conn = await this.checkOut(options);
-    try {
-      return await fn(conn);
-    } finally {
-      this.checkIn(conn);
-    }
-  }
-
   // ------------------------------------------------------------------ state changes
 
   ready(): void {
