@@ -17,33 +17,32 @@ export type BridgeOptions = WebSocketTransportOptions;
 
 export class BridgeTransport implements Transport {
   readonly name = 'websocket';
-  private readonly options: BridgeOptions;
-  private current: WebSocketTransport | undefined;
+  readonly #options: BridgeOptions;
+  #current: WebSocketTransport | undefined;
 
   constructor(options: BridgeOptions) {
     // Validate now (bad url, no WebSocket constructor) so the error surfaces at construction.
-    this.current = new WebSocketTransport(options);
-    this.options = { ...options };
+    this.#current = new WebSocketTransport(options);
+    this.#options = { ...options };
   }
 
   /** The bridge URL. */
   get url(): string {
-    return this.options.url;
+    return this.#options.url;
   }
 
   /** Channels open on the current WebSocket (diagnostics). */
   get openChannels(): number {
-    return this.current?.openChannels ?? 0;
+    return this.#current?.openChannels ?? 0;
   }
 
   connect(options: TransportConnectOptions): Promise<TransportSocket> {
-    this.current ??= new WebSocketTransport(this.options);
-    return this.current.connect(options);
+    return (this.#current ??= new WebSocketTransport(this.#options)).connect(options);
   }
 
   async close(): Promise<void> {
-    const t = this.current;
-    this.current = undefined;
+    const t = this.#current;
+    this.#current = undefined;
     await t?.close();
   }
 }

@@ -186,11 +186,7 @@ export function decodeBridgeControlPayload(payload: Uint8Array): Record<string, 
 // ---------------------------------------------------------------- base64url tokens
 
 export function base64UrlEncode(bytes: Uint8Array): string {
-  let binary = '';
-  for (let i = 0; i < bytes.byteLength; i += 0x8000) {
-    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(binary)
+  return btoa(Array.from(bytes, (b) => String.fromCharCode(b)).join(''))
     .replace(/=+$/, '')
     .replace(/[+/]/g, (c) => (c === '+' ? '-' : '_'));
 }

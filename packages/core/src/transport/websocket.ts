@@ -13,6 +13,7 @@
 import { DriverErrorCode, MongoNetworkError, MongoNetworkTimeoutError, type MongoNetworkErrorOptions } from '../errors.js';
 import { MessageFramer } from '../wire/framer.js';
 import { DEFAULT_MAX_MESSAGE_SIZE_BYTES, MESSAGE_HEADER_SIZE } from '../wire/constants.js';
+import { concatLength } from '../wire/op-msg.js';
 import {
   BRIDGE_MAX_CHANNEL_ID,
   BRIDGE_SOCKET_CHANNEL,
@@ -99,8 +100,8 @@ export interface MongoBridgeErrorOptions extends MongoNetworkErrorOptions {
 
 /** A network error reported by (or about) the bridge; `reason` is the typed cause. */
 export class MongoBridgeError extends MongoNetworkError {
-  readonly reason: BridgeErrorReason;
-  readonly closeCode: number | undefined;
+  declare readonly reason: BridgeErrorReason;
+  declare readonly closeCode: number | undefined;
   constructor(message: string, options: MongoBridgeErrorOptions) {
     super(message, options);
     this.reason = options.reason;
@@ -130,8 +131,8 @@ interface Settleable<T> {
 }
 
 function settleable<T>(): Settleable<T> {
-  let resolve: (value: T) => void = noop;
-  let reject: (error: Error) => void = noop;
+  let resolve!: (value: T) => void;
+  let reject!: (error: Error) => void;
   const promise = new Promise<T>((res, rej) => {
     resolve = res;
     reject = rej;
@@ -151,7 +152,7 @@ export class WebSocketTransport implements Transport {
   #closed = false;
 
   constructor(options: WebSocketTransportOptions) {
-    if (typeof options?.url !== 'string' || !/^wss?:\/\//i.test(options.url)) {
+    if (!/^wss?:\/\//i.test(options.url)) {
       throw new TypeError('WebSocketTransport needs a ws:// or wss:// url');
     }
     const ctor = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructorLike }).WebSocket;
@@ -515,8 +516,7 @@ class BridgeChannel implements TransportSocket {
 
   send(chunks: readonly Uint8Array[]): void {
     if (!this.#live) return;
-    let total = 0;
-    for (const c of chunks) total += c.byteLength;
+    const total = concatLength(chunks);
     if (total === 0) return;
     const max = this.maxMessageSizeBytes;
     const first = chunks[0]!;

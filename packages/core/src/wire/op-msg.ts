@@ -36,7 +36,8 @@ export interface OpMsg {
   readonly exhaustAllowed: boolean;
 }
 
-function concatLength(chunks: readonly Uint8Array[]): number {
+/** The byte length of `chunks` back to back. */
+export function concatLength(chunks: readonly Uint8Array[]): number {
   let n = 0;
   for (const c of chunks) n += c.byteLength;
   return n;
@@ -104,14 +105,10 @@ export function decodeOpMsg(bytes: Uint8Array, options: DecodeOptions = {}): OpM
     throw new MongoProtocolError(`OP_MSG has unknown required flag bits 0x${flagBits.toString(16)}`);
   }
   const checksumPresent = (flagBits & OP_MSG_CHECKSUM_PRESENT) !== 0;
-  let end = bytes.byteLength;
-  if (checksumPresent) {
-    end -= 4;
-    if (end < MESSAGE_HEADER_SIZE + 5) throw new MongoProtocolError('OP_MSG too short for its checksum');
-    if (options.verifyChecksum !== false) {
-      const expected = view.getUint32(end, true);
-      if (crc32c(bytes, 0, end) !== expected) throw new MongoProtocolError('OP_MSG checksum mismatch');
-    }
+  const end = bytes.byteLength - (checksumPresent ? 4 : 0);
+  if (end < MESSAGE_HEADER_SIZE + 5) throw new MongoProtocolError('OP_MSG too short for its checksum');
+  if (checksumPresent && options.verifyChecksum !== false && crc32c(bytes, 0, end) !== view.getUint32(end, true)) {
+    throw new MongoProtocolError('OP_MSG checksum mismatch');
   }
   let body: Document | undefined;
   const sequences: Record<string, Document[]> = {};

@@ -3,6 +3,7 @@ import { MongoProtocolError, type Document } from '../errors.js';
 import { decodeDocumentAt, encodeDocument, type BsonDeserializeOptions } from './bson-io.js';
 import { MESSAGE_HEADER_SIZE, OP_QUERY, OP_REPLY } from './constants.js';
 import { readHeader, writeHeader } from './header.js';
+import { concatLength } from './op-msg.js';
 
 export interface OpQuery {
   readonly opCode: typeof OP_QUERY;
@@ -32,9 +33,7 @@ export function encodeOpQuery(q: Omit<OpQuery, 'opCode' | 'responseTo'> & { resp
   const head = new Uint8Array(MESSAGE_HEADER_SIZE + 13 + name.byteLength);
   const chunks = [head, encodeDocument(q.query)];
   if (q.returnFieldsSelector) chunks.push(encodeDocument(q.returnFieldsSelector));
-  let messageLength = 0;
-  for (const c of chunks) messageLength += c.byteLength;
-  writeHeader(head, { messageLength, requestId: q.requestId, responseTo: q.responseTo ?? 0, opCode: OP_QUERY });
+  writeHeader(head, { messageLength: concatLength(chunks), requestId: q.requestId, responseTo: q.responseTo ?? 0, opCode: OP_QUERY });
   const v = new DataView(head.buffer);
   v.setInt32(16, q.flags, true);
   head.set(name, 20);
