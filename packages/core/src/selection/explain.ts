@@ -7,7 +7,8 @@
 import { ServerType, type ServerDescription } from '../sdam/server-description.js';
 import { TopologyType, type TopologyDescription } from '../sdam/topology-description.js';
 import { ReadPreference, ReadPreferenceMode, type TagSet } from './read-preference.js';
-import { findSuitableServers, SelectionOperation, validateSelection, type SelectionCriteria } from './select-servers.js';
+import { assertNever } from '../sdam/apply.js';
+import { findSuitableServers, SelectionOperation, type SelectionCriteria } from './select-servers.js';
 import {
   maxStalenessSelector,
   primaryOrSecondarySelector,
@@ -16,10 +17,6 @@ import {
   tagSetsSelector,
   type ServerSelector,
 } from './selectors.js';
-
-function assertNever(x: never, what: string): never {
-  throw new Error(`unexpected ${what}: ${String(x)}`);
-}
 
 const IDENT = /^[A-Za-z_$][\w$]*$/;
 
@@ -38,23 +35,17 @@ export function formatTagSets(tagSets: readonly TagSet[]): string {
   return `[${tagSets.map(formatTags).join(',')}]`;
 }
 
-function formatMs(ms: number): string {
-  return `${Math.round(ms * 10) / 10}ms`;
-}
-
 /** One member: `a:27017 RSSecondary {dc:'ny'} 5ms`, or `c:27017 Unknown (connection refused)`. */
 export function describeServer(sd: ServerDescription): string {
   let s = `${sd.address} ${sd.type}`;
   if (Object.keys(sd.tags).length > 0) s += ` ${formatTags(sd.tags)}`;
-  if (sd.roundTripTime !== null && sd.type !== ServerType.Unknown) s += ` ${formatMs(sd.roundTripTime)}`;
+  if (sd.roundTripTime !== null && sd.type !== ServerType.Unknown) s += ` ${Math.round(sd.roundTripTime * 10) / 10}ms`;
   if (sd.error) s += ` (${sd.error.message})`;
   return s;
 }
 
 function membersText(td: TopologyDescription): string {
-  const servers = [...td.servers.values()];
-  if (servers.length === 0) return 'no servers known';
-  return `members: ${servers.map(describeServer).join(', ')}`;
+  return td.servers.size ? `members: ${[...td.servers.values()].map(describeServer).join(', ')}` : 'no servers known';
 }
 
 function replicaSetName(td: TopologyDescription): string {
@@ -94,7 +85,7 @@ function replicaSetReadReason(td: TopologyDescription, rp: ReadPreference): stri
     case ReadPreferenceMode.secondaryPreferred:
       return `${eligibilityReason(td, rp, 'secondary', secondarySelector)}, and ${noPrimary}`;
     default:
-      return assertNever(mode, 'read preference mode');
+      return assertNever(mode);
   }
 }
 
@@ -117,7 +108,7 @@ function reason(td: TopologyDescription, criteria: SelectionCriteria): string {
       if (criteria.operation === SelectionOperation.write) return `a write needs a primary, but ${replicaSetName(td)} has no primary`;
       return replicaSetReadReason(td, criteria.readPreference ?? ReadPreference.primary);
     default:
-      return assertNever(topologyType, 'topology type');
+      return assertNever(topologyType);
   }
 }
 
@@ -130,8 +121,7 @@ export function explainNoSuitableServer(td: TopologyDescription, criteria: Selec
   const members = membersText(td);
   let suitable: ServerDescription[];
   try {
-    validateSelection(td, criteria);
-    suitable = findSuitableServers(td, criteria);
+    suitable = findSuitableServers(td, criteria); // validates first
   } catch (e) {
     return `${e instanceof Error ? e.message : String(e)}; ${members}`;
   }

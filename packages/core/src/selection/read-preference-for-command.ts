@@ -8,60 +8,18 @@ import { ServerType, type ServerDescription } from '../sdam/server-description.j
 import { TopologyType, type TopologyDescription } from '../sdam/topology-description.js';
 import { ReadPreferenceMode, type ReadPreference } from './read-preference.js';
 
-function assertNever(x: never, what: string): never {
-  throw new Error(`unexpected ${what}: ${String(x)}`);
-}
-
-/** Mongos / load balancer (OP_MSG): nothing for primary, the full document for any other mode. */
-function forMongos(rp: ReadPreference | undefined): Document | undefined {
-  if (!rp || rp.mode === ReadPreferenceMode.primary) return undefined;
-  return rp.toJSON();
-}
-
-/** Replica-set member (OP_MSG): set for every mode but primary. */
-const forReplicaSetMember = forMongos;
-
-/**
- * A direct connection (topology Single) to a replica-set member or other non-mongos,
- * non-standalone server: an unset or primary read preference becomes primaryPreferred so
- * that any member accepts the read; any other preference is sent as is.
- */
-function forDirectConnection(rp: ReadPreference | undefined): Document {
-  if (!rp || rp.mode === ReadPreferenceMode.primary) return { mode: ReadPreferenceMode.primaryPreferred };
-  return rp.toJSON();
-}
-
-/** By server type, for a topology type that does not decide it (Single, Unknown). */
-function byServerType(serverType: ServerType, rp: ReadPreference | undefined, direct: boolean): Document | undefined {
-  switch (serverType) {
-    case ServerType.Mongos:
-    case ServerType.LoadBalancer:
-      return forMongos(rp);
-    case ServerType.Standalone:
-      return undefined;
-    case ServerType.RSPrimary:
-    case ServerType.RSSecondary:
-    case ServerType.RSArbiter:
-    case ServerType.RSOther:
-    case ServerType.RSGhost:
-    case ServerType.PossiblePrimary:
-    case ServerType.Unknown:
-      return direct ? forDirectConnection(rp) : forReplicaSetMember(rp);
-    default:
-      return assertNever(serverType, 'server type');
-  }
-}
-
 /**
  * The `$readPreference` document to send with a read command to `server`, or undefined
  * to send none. `readPreference` is the operation's (undefined: none configured).
  *
- * - Sharded, LoadBalanced: none for primary, otherwise the read preference (mongos applies it).
+ * - Sharded, LoadBalanced (mongos / load balancer): none for primary, otherwise the read
+ *   preference (mongos applies it).
  * - ReplicaSetWithPrimary / ReplicaSetNoPrimary: none for primary, otherwise the read preference.
- * - Single: a Standalone gets none; a Mongos follows the mongos rule; any other server type gets
- *   `{ mode: 'primaryPreferred' }` when the preference is unset or primary (so a secondary
- *   accepts it), otherwise the read preference.
- * - Unknown: decided by the server's type as for Single, without the direct-connection upgrade.
+ * - Single: a Standalone gets none; a Mongos or LoadBalancer follows the mongos rule; any other
+ *   server type gets `{ mode: 'primaryPreferred' }` when the preference is unset or primary (so a
+ *   secondary accepts it), otherwise the read preference.
+ * - Unknown: decided by the server's type as for Single, without the direct-connection upgrade
+ *   (a Standalone gets none, any other server the mongos rule).
  *
  * Writes carry no read preference: call this for reads only.
  */
@@ -70,21 +28,14 @@ export function readPreferenceForCommand(
   server: Pick<ServerDescription, 'type'>,
   readPreference: ReadPreference | undefined,
 ): Document | undefined {
-  const topologyType = td.type;
-  switch (topologyType) {
-    case TopologyType.Sharded:
-    case TopologyType.LoadBalanced:
-      return forMongos(readPreference);
-    case TopologyType.ReplicaSetWithPrimary:
-    case TopologyType.ReplicaSetNoPrimary:
-      return forReplicaSetMember(readPreference);
-    case TopologyType.Single:
-      return byServerType(server.type, readPreference, true);
-    case TopologyType.Unknown:
-      return byServerType(server.type, readPreference, false);
-    default:
-      return assertNever(topologyType, 'topology type');
-  }
+  const decidedByServer = td.type === TopologyType.Single || td.type === TopologyType.Unknown;
+  if (decidedByServer && server.type === ServerType.Standalone) return undefined;
+  const primary = !readPreference || readPreference.mode === ReadPreferenceMode.primary;
+  const direct = td.type === TopologyType.Single && server.type !== ServerType.Mongos && server.type !== ServerType.LoadBalancer;
+  // A direct connection to a replica-set member (or other non-mongos server): primary becomes
+  // primaryPreferred so that any member accepts the read.
+  if (direct && primary) return { mode: ReadPreferenceMode.primaryPreferred };
+  return primary ? undefined : readPreference.toJSON();
 }
 
 /**

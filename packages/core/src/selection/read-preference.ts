@@ -4,14 +4,9 @@
  * document sent to mongos / with OP_MSG.
  */
 import { MongoInvalidArgumentError, type Document } from '../errors.js';
+import { keyMirror } from '../util/key-mirror.js';
 
-export const ReadPreferenceMode = Object.freeze({
-  primary: 'primary',
-  primaryPreferred: 'primaryPreferred',
-  secondary: 'secondary',
-  secondaryPreferred: 'secondaryPreferred',
-  nearest: 'nearest',
-} as const);
+export const ReadPreferenceMode = keyMirror('primary', 'primaryPreferred', 'secondary', 'secondaryPreferred', 'nearest');
 export type ReadPreferenceMode = (typeof ReadPreferenceMode)[keyof typeof ReadPreferenceMode];
 
 export type TagSet = Readonly<Record<string, string>>;
@@ -49,23 +44,19 @@ export class ReadPreference {
 
   constructor(mode: ReadPreferenceMode, tags?: readonly TagSet[], options: ReadPreferenceOptions = {}) {
     if (!MODES.has(mode)) throw new MongoInvalidArgumentError(`Invalid read preference mode ${JSON.stringify(mode)}`);
-    this.mode = mode;
-    const hasTags = tags !== undefined && tags.length > 0 && !(tags.length === 1 && Object.keys(tags[0]!).length === 0);
+    // -1 means "no maximum", as if unset.
+    const maxStalenessSeconds = options.maxStalenessSeconds === -1 ? undefined : options.maxStalenessSeconds;
     if (mode === ReadPreferenceMode.primary) {
-      if (hasTags) throw new MongoInvalidArgumentError('Primary read preference cannot be combined with tags');
-      if (options.maxStalenessSeconds !== undefined && options.maxStalenessSeconds !== -1) {
-        throw new MongoInvalidArgumentError('Primary read preference cannot be combined with maxStalenessSeconds');
-      }
-      if (options.hedge) throw new MongoInvalidArgumentError('Primary read preference cannot be combined with hedge');
+      const hasTags = tags !== undefined && tags.length > 0 && !(tags.length === 1 && Object.keys(tags[0]!).length === 0);
+      const conflict = hasTags ? 'tags' : maxStalenessSeconds !== undefined ? 'maxStalenessSeconds' : options.hedge ? 'hedge' : null;
+      if (conflict) throw new MongoInvalidArgumentError(`Primary read preference cannot be combined with ${conflict}`);
     }
-    if (options.maxStalenessSeconds !== undefined && options.maxStalenessSeconds !== -1) {
-      if (!Number.isFinite(options.maxStalenessSeconds) || options.maxStalenessSeconds < 0) {
-        throw new MongoInvalidArgumentError('maxStalenessSeconds must be a non-negative number');
-      }
+    if (maxStalenessSeconds !== undefined && (!Number.isFinite(maxStalenessSeconds) || maxStalenessSeconds < 0)) {
+      throw new MongoInvalidArgumentError('maxStalenessSeconds must be a non-negative number');
     }
-    this.tags = tags && tags.length > 0 ? Object.freeze(tags.map((t) => Object.freeze({ ...t }))) : undefined;
-    this.maxStalenessSeconds =
-      options.maxStalenessSeconds === undefined || options.maxStalenessSeconds === -1 ? undefined : options.maxStalenessSeconds;
+    this.mode = mode;
+    this.tags = tags?.length ? Object.freeze(tags.map((t) => Object.freeze({ ...t }))) : undefined;
+    this.maxStalenessSeconds = maxStalenessSeconds;
     this.hedge = options.hedge;
     Object.freeze(this);
   }
@@ -73,15 +64,9 @@ export class ReadPreference {
   /** Accepts a ReadPreference, a mode string, or a `{ mode, tags, maxStalenessSeconds }` object. */
   static from(value: ReadPreferenceLike): ReadPreference {
     if (value instanceof ReadPreference) return value;
-    if (typeof value === 'string') {
-      if (!MODES.has(value)) throw new MongoInvalidArgumentError(`Invalid read preference mode ${JSON.stringify(value)}`);
-      return new ReadPreference(value);
-    }
-    if (value && typeof value === 'object' && typeof value.mode === 'string') {
-      const opts: ReadPreferenceOptions = {};
-      if (value.maxStalenessSeconds !== undefined) opts.maxStalenessSeconds = value.maxStalenessSeconds;
-      if (value.hedge !== undefined) opts.hedge = value.hedge;
-      return new ReadPreference(value.mode, value.tags ?? value.tagSets, opts);
+    if (typeof value === 'string') return new ReadPreference(value);
+    if (typeof value?.mode === 'string') {
+      return new ReadPreference(value.mode, value.tags ?? value.tagSets, value);
     }
     throw new MongoInvalidArgumentError(`Invalid read preference ${JSON.stringify(value)}`);
   }

@@ -5,6 +5,8 @@
  * topology change, timeouts and operationCount bookkeeping belong to the topology.
  */
 import { MongoCompatibilityError, MongoInvalidArgumentError } from '../errors.js';
+import { assertNever } from '../sdam/apply.js';
+import { keyMirror } from '../util/key-mirror.js';
 import type { ServerDescription } from '../sdam/server-description.js';
 import { TopologyType, type TopologyDescription } from '../sdam/topology-description.js';
 import { ReadPreference, ReadPreferenceMode } from './read-preference.js';
@@ -29,10 +31,7 @@ import {
   type ServerSelector,
 } from './selectors.js';
 
-export const SelectionOperation = Object.freeze({
-  read: 'read',
-  write: 'write',
-} as const);
+export const SelectionOperation = keyMirror('read', 'write');
 export type SelectionOperation = (typeof SelectionOperation)[keyof typeof SelectionOperation];
 
 export interface SelectionCriteria {
@@ -41,10 +40,6 @@ export interface SelectionCriteria {
   readonly operation: SelectionOperation;
   /** Addresses to avoid if anything else is suitable (servers that just failed, on retry). */
   readonly deprioritized?: readonly string[] | undefined;
-}
-
-function assertNever(x: never, what: string): never {
-  throw new Error(`unexpected ${what}: ${String(x)}`);
 }
 
 /**
@@ -83,9 +78,9 @@ export function validateSelection(td: TopologyDescription, criteria: SelectionCr
   }
 }
 
-/** Mode secondary's candidates and eligibility: secondaries, max staleness, tag sets. */
-export function eligibleSecondariesSelector(rp: ReadPreference): ServerSelector {
-  return composeSelectors(secondarySelector, maxStalenessSelector(rp.maxStalenessSeconds), tagSetsSelector(rp.tags));
+/** The candidates of `typeSelector` that are eligible for `rp`: max staleness, then tag sets. */
+export function eligibleSelector(typeSelector: ServerSelector, rp: ReadPreference): ServerSelector {
+  return composeSelectors(typeSelector, maxStalenessSelector(rp.maxStalenessSeconds), tagSetsSelector(rp.tags));
 }
 
 /** Replica-set reads by mode (same rules for ReplicaSetWithPrimary and ReplicaSetNoPrimary). */
@@ -95,15 +90,15 @@ export function replicaSetReadSelector(rp: ReadPreference): ServerSelector {
     case ReadPreferenceMode.primary:
       return primarySelector;
     case ReadPreferenceMode.secondary:
-      return eligibleSecondariesSelector(rp);
+      return eligibleSelector(secondarySelector, rp);
     case ReadPreferenceMode.nearest:
-      return composeSelectors(primaryOrSecondarySelector, maxStalenessSelector(rp.maxStalenessSeconds), tagSetsSelector(rp.tags));
+      return eligibleSelector(primaryOrSecondarySelector, rp);
     case ReadPreferenceMode.primaryPreferred:
-      return firstNonEmpty(primarySelector, eligibleSecondariesSelector(rp));
+      return firstNonEmpty(primarySelector, eligibleSelector(secondarySelector, rp));
     case ReadPreferenceMode.secondaryPreferred:
-      return firstNonEmpty(eligibleSecondariesSelector(rp), primarySelector);
+      return firstNonEmpty(eligibleSelector(secondarySelector, rp), primarySelector);
     default:
-      return assertNever(mode, 'read preference mode');
+      return assertNever(mode);
   }
 }
 
@@ -123,7 +118,7 @@ export function suitableServersSelector(topologyType: TopologyType, criteria: Se
       if (criteria.operation === SelectionOperation.write) return primarySelector;
       return replicaSetReadSelector(criteria.readPreference ?? ReadPreference.primary);
     default:
-      return assertNever(topologyType, 'topology type');
+      return assertNever(topologyType);
   }
 }
 

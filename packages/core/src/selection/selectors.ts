@@ -30,11 +30,7 @@ export function isAvailable(sd: ServerDescription): boolean {
 
 /** Runs selectors left to right, each on the previous one's output. */
 export function composeSelectors(...selectors: readonly ServerSelector[]): ServerSelector {
-  return (td, candidates) => {
-    let out = [...candidates];
-    for (const s of selectors) out = s(td, out);
-    return out;
-  };
+  return (td, candidates) => selectors.reduce<ServerDescription[]>((out, s) => s(td, out), [...candidates]);
 }
 
 /** Tries selectors in order on the same candidates; the first non-empty result wins. */
@@ -96,19 +92,17 @@ export function stalenessMS(td: TopologyDescription, sd: ServerDescription): num
 
 /** Keeps candidates no staler than `maxStalenessSeconds`; all of them if it is unset or -1. */
 export function maxStalenessSelector(maxStalenessSeconds: number | undefined): ServerSelector {
-  if (maxStalenessSeconds === undefined || maxStalenessSeconds < 0) return (_td, candidates) => [...candidates];
-  const limitMS = maxStalenessSeconds * 1000;
-  return (td, candidates) => candidates.filter((sd) => stalenessMS(td, sd) <= limitMS);
+  if (maxStalenessSeconds === undefined || maxStalenessSeconds < 0) return keepAll;
+  return (td, candidates) => candidates.filter((sd) => stalenessMS(td, sd) <= maxStalenessSeconds * 1000);
 }
+
+const keepAll: ServerSelector = (_td, candidates) => [...candidates];
 
 // ------------------------------------------------------------------ tag sets
 
 /** True if every tag of the read preference tag set `tagSet` is on the server (`tagSet ⊆ serverTags`). */
 export function tagSetMatches(tagSet: TagSet, serverTags: Readonly<Record<string, string>>): boolean {
-  for (const [k, v] of Object.entries(tagSet)) {
-    if (!Object.prototype.hasOwnProperty.call(serverTags, k) || serverTags[k] !== v) return false;
-  }
-  return true;
+  return Object.entries(tagSet).every(([k, v]) => Object.hasOwn(serverTags, k) && serverTags[k] === v);
 }
 
 /**
@@ -117,23 +111,13 @@ export function tagSetMatches(tagSet: TagSet, serverTags: Readonly<Record<string
  * a list that matches nothing keeps nothing.
  */
 export function tagSetsSelector(tagSets: readonly TagSet[] | undefined): ServerSelector {
-  if (!tagSets || tagSets.length === 0) return (_td, candidates) => [...candidates];
-  return (_td, candidates) => {
-    for (const tagSet of tagSets) {
-      const matching = candidates.filter((sd) => tagSetMatches(tagSet, sd.tags));
-      if (matching.length > 0) return matching;
-    }
-    return [];
-  };
+  if (!tagSets || tagSets.length === 0) return keepAll;
+  return firstNonEmpty(
+    ...tagSets.map((tagSet): ServerSelector => (_td, candidates) => candidates.filter((sd) => tagSetMatches(tagSet, sd.tags))),
+  );
 }
 
 // ------------------------------------------------------------------ deprioritized
-
-/** Removes the servers at the given addresses (case-insensitive). */
-export function withoutAddressesSelector(addresses: readonly string[]): ServerSelector {
-  const set = new Set(addresses.map((a) => a.toLowerCase()));
-  return (_td, candidates) => candidates.filter((sd) => !set.has(sd.address.toLowerCase()));
-}
 
 /**
  * Deprioritized servers (retries): run `inner` on the candidates minus the deprioritized
@@ -144,9 +128,10 @@ export function withoutAddressesSelector(addresses: readonly string[]): ServerSe
  */
 export function deprioritizedSelector(deprioritized: readonly string[], inner: ServerSelector): ServerSelector {
   if (deprioritized.length === 0) return inner;
-  const without = withoutAddressesSelector(deprioritized);
+  // Addresses compare case-insensitively.
+  const avoid = new Set(deprioritized.map((a) => a.toLowerCase()));
   return (td, candidates) => {
-    const preferred = inner(td, without(td, candidates));
+    const preferred = inner(td, candidates.filter((sd) => !avoid.has(sd.address.toLowerCase())));
     return preferred.length > 0 ? preferred : inner(td, candidates);
   };
 }
@@ -167,8 +152,7 @@ export function latencyWindowSelector(localThresholdMS?: number): ServerSelector
   return (td, candidates) => {
     if (candidates.length <= 1) return [...candidates];
     const threshold = localThresholdMS ?? td.localThresholdMS ?? DEFAULT_LOCAL_THRESHOLD_MS;
-    let min = Infinity;
-    for (const sd of candidates) min = Math.min(min, rttOf(sd));
+    const min = Math.min(...candidates.map(rttOf));
     return candidates.filter((sd) => rttOf(sd) <= min + threshold);
   };
 }
