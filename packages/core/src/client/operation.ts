@@ -92,8 +92,8 @@ export async function executeCommand(
 ): Promise<ExecuteResult> {
   const executor = await ctx.getExecutor();
   const opts: ExecuteOptions = { ...options };
-  if (opts.retryable === 'read' && !ctx.resolvedOptions.retryReads) opts.retryable = false;
-  if (opts.retryable === 'write' && !ctx.resolvedOptions.retryWrites) opts.retryable = false;
+  const { retryReads, retryWrites } = ctx.resolvedOptions;
+  if ((opts.retryable === 'read' && !retryReads) || (opts.retryable === 'write' && !retryWrites)) opts.retryable = false;
   for (const k of Object.keys(opts) as (keyof ExecuteOptions)[]) if (opts[k] === undefined) delete opts[k];
   const session = opts.session;
   try {
@@ -154,10 +154,7 @@ export function isNamespaceNotFound(error: unknown): boolean {
 export function throwIfWriteConcernError(reply: Document): void {
   const wce = reply.writeConcernError as Document | undefined;
   if (!wce) return;
-  const labels = [
-    ...(Array.isArray(reply.errorLabels) ? (reply.errorLabels as string[]) : []),
-    ...(Array.isArray(wce.errorLabels) ? (wce.errorLabels as string[]) : []),
-  ];
+  const labels = [reply, wce].flatMap((doc) => (Array.isArray(doc.errorLabels) ? (doc.errorLabels as string[]) : []));
   throw new MongoWriteConcernError({ ...wce, errorLabels: labels, writeConcernError: wce, result: reply });
 }
 

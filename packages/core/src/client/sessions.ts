@@ -128,8 +128,7 @@ export function compareTimestamps(a: unknown, b: unknown): number {
   const pa = tsParts(a);
   const pb = tsParts(b);
   if (!pa || !pb) return 0;
-  if (pa.high !== pb.high) return pa.high - pb.high;
-  return pa.low - pb.low;
+  return pa.high - pb.high || pa.low - pb.low;
 }
 
 let sessionCounter = 0;

@@ -2,19 +2,26 @@
 import { MongoInvalidArgumentError, type Document } from '../errors.js';
 import type { IndexSpecification, Sort, SortDirection } from './types.js';
 
+/** The direction strings a sort accepts, case-insensitively. */
+const DIRECTIONS = new Map<string, 1 | -1>([
+  ['asc', 1],
+  ['ascending', 1],
+  ['1', 1],
+  ['desc', -1],
+  ['descending', -1],
+  ['-1', -1],
+]);
+
 function direction(d: unknown): 1 | -1 | Document {
   if (d === 1 || d === -1) return d;
-  if (typeof d === 'string') {
-    const s = d.toLowerCase();
-    if (s === 'asc' || s === 'ascending' || s === '1') return 1;
-    if (s === 'desc' || s === 'descending' || s === '-1') return -1;
-  }
+  const named = typeof d === 'string' ? DIRECTIONS.get(d.toLowerCase()) : undefined;
+  if (named) return named;
   if (d !== null && typeof d === 'object' && '$meta' in (d as object)) return d as Document;
   throw new MongoInvalidArgumentError(`Invalid sort direction: ${JSON.stringify(d)}`);
 }
 
 const isPair = (v: unknown): v is [string, SortDirection] =>
-  Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && !Array.isArray(v[1]) && (typeof v[1] !== 'string' || /^(asc|desc|ascending|descending|1|-1)$/i.test(v[1]));
+  Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && !Array.isArray(v[1]) && (typeof v[1] !== 'string' || DIRECTIONS.has(v[1].toLowerCase()));
 
 /** undefined / null -> undefined; otherwise an ordered `{ key: 1 | -1 | { $meta } }`. */
 export function formatSort(sort: Sort | undefined | null, dir?: SortDirection): Document | undefined {
