@@ -1,0 +1,404 @@
+/**
+ * serialize / deserialize / calculateObjectSize with js-bson 7's semantics (type
+ * mapping, options, defaults, key checks), byte-identical output, and a BSONError for
+ * every malformed input.
+ */
+import { Decimal128 } from './decimal128.js';
+import { Long, Timestamp } from './long.js';
+import {
+  BSONError,
+  BSONRegExp,
+  BSONSymbol,
+  Binary,
+  Code,
+  DBRef,
+  Double,
+  Int32,
+  MaxKey,
+  MinKey,
+  ObjectId,
+  UUID,
+  bytesOf,
+  fail,
+  str,
+  utf8,
+} from './values.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export interface Document {
+  [key: string]: any;
+}
+
+export interface SerializeOptions {
+  /** Refuse keys that start with '$' or contain '.' (default false). */
+  checkKeys?: boolean;
+  /** Write functions as BSON code (default false: skipped). */
+  serializeFunctions?: boolean;
+  /** Leave out undefined object fields (default true; in arrays undefined is null). */
+  ignoreUndefined?: boolean;
+  /** Raises the 17 MiB size limit. */
+  minInternalBufferSize?: number;
+  /** Ignored (js-bson: an offset for serializeWithBufferAndIndex). */
+  index?: number;
+}
+
+export interface DeserializeOptions {
+  /** int64 as bigint (default false). */
+  useBigInt64?: boolean;
+  /** int64 within ±2^53 as number (default true). */
+  promoteLongs?: boolean;
+  /** Binary as Uint8Array (default false). */
+  promoteBuffers?: boolean;
+  /** int32/double/symbol as JS values (default true); false gives Int32, Double, BSONSymbol, Long. */
+  promoteValues?: boolean;
+  /** Arrays under these top-level names keep their documents as raw bytes. */
+  fieldsAsRaw?: Document;
+  /** Regular expressions as BSONRegExp (default false: RegExp). */
+  bsonRegExp?: boolean;
+  /** Allow bytes after the document (default false). */
+  allowObjectSmallerThanBufferSize?: boolean;
+  /** Where the document starts (default 0). */
+  index?: number;
+  /** Embedded documents as raw bytes (default false). */
+  raw?: boolean;
+  /** UTF-8 validation of strings: all (true, the default), none (false), or per top-level key. */
+  validation?: { utf8: boolean | Record<string, true> | Record<string, false> };
+}
+
+export type CalculateObjectSizeOptions = Pick<SerializeOptions, 'serializeFunctions' | 'ignoreUndefined'>;
+
+const MAX_SIZE = 17 * 1024 * 1024;
+const typeTag = (x: unknown): string => Object.prototype.toString.call(x).slice(8, -1);
+
+/** A document as BSON bytes. */
+export function serialize(doc: Document, options: SerializeOptions = {}): Uint8Array {
+  if (doc != null && (typeof doc != 'object' || Array.isArray(doc) || typeof doc._bsontype == 'string' || /^(Date|RegExp|Uint8Array|(Shared)?ArrayBuffer)$/.test(typeTag(doc))))
+    fail('the root of a BSON document must be an object or a Map');
+  return encode(doc, options);
+}
+
+/** The size serialize() would produce (the root may also be an array). */
+export function calculateObjectSize(doc: Document, options: CalculateObjectSizeOptions = {}): number {
+  return encode(doc, options).length;
+}
+
+function encode(root: Document | null | undefined, o: SerializeOptions): Uint8Array {
+  const limit = Math.max(MAX_SIZE, o.minInternalBufferSize || 0);
+  let b = new Uint8Array(256);
+  let v = new DataView(b.buffer);
+  let p = 0;
+  const seen = new Set<object>();
+  /** The DataView at the current position, with room for n more bytes. */
+  const at = (n: number): DataView => {
+    if (p + n > b.length) {
+      if (p + n > limit) fail(`document larger than ${limit} bytes`);
+      const grown = new Uint8Array(Math.min(limit, Math.max(2 * b.length, p + n)));
+      grown.set(b);
+      v = new DataView((b = grown).buffer);
+    }
+    return v;
+  };
+  const byte = (x: number) => at(1).setUint8(p++, x);
+  const i32 = (x: number) => (at(4).setInt32(p, x, true), (p += 4));
+  const put = (x: Uint8Array) => (at(x.length), b.set(x, p), (p += x.length));
+  const cstr = (s: string) => (put(utf8(s)), byte(0));
+  const string = (s: string) => {
+    const e = utf8(s);
+    i32(e.length + 1);
+    put(e);
+    byte(0);
+  };
+  const noNul = (what: string, s: string) => s.includes('\0') && fail('null byte in ' + what);
+
+  const doc = (obj: any, ignoreUndefined: boolean, checkKeys: boolean): void => {
+    if (seen.has(obj)) fail('circular reference');
+    seen.add(obj);
+    const start = p;
+    i32(0);
+    const isArray = Array.isArray(obj);
+    let target = obj;
+    if (!isArray && typeTag(obj) != 'Map' && typeof obj.toBSON == 'function') {
+      target = obj.toBSON();
+      if (target != null && typeof target != 'object') fail('toBSON() must return an object');
+    }
+    const entries: [unknown, any][] = isArray
+      ? Array.from(obj as unknown[], (x, i) => [i + '', x])
+      : typeTag(obj) == 'Map'
+        ? [...(obj as Map<unknown, unknown>)]
+        : Object.keys(target).map((k) => [k, target[k]]);
+    for (const [k, x] of entries) {
+      if (typeof k != 'string') fail('Map keys must be strings');
+      const key = k as string;
+      if (!isArray) {
+        noNul('a key', key);
+        if (checkKeys && !/^\$(db|ref|id|clusterTime)$/.test(key) && /^\$|\./.test(key)) fail('invalid key ' + key);
+      }
+      value(key, x, isArray || !ignoreUndefined, ignoreUndefined, checkKeys);
+    }
+    byte(0);
+    v.setInt32(start, p - start, true);
+    seen.delete(obj);
+  };
+
+  const value = (key: string, x: any, undefinedAsNull: boolean, ignoreUndefined: boolean, checkKeys: boolean): void => {
+    const head = (type: number) => (byte(type), cstr(key));
+    if (typeof x?.toBSON == 'function') x = x.toBSON();
+    const type = typeof x;
+    if (x == null) {
+      if (x === null || undefinedAsNull) head(10);
+    } else if (type == 'string') {
+      head(2);
+      string(x);
+    } else if (type == 'number') {
+      const int = !Object.is(x, -0) && Number.isSafeInteger(x) && x == (x | 0);
+      head(int ? 16 : 1);
+      int ? i32(x) : (at(8).setFloat64(p, x, true), (p += 8));
+    } else if (type == 'bigint') {
+      head(18);
+      at(8).setBigInt64(p, x, true);
+      p += 8;
+    } else if (type == 'boolean') {
+      head(8);
+      byte(+x);
+    } else if (type == 'object') {
+      const bsontype = x._bsontype;
+      const t = typeTag(x);
+      if (bsontype == null) {
+        if (t == 'Date') {
+          head(9);
+          at(8).setBigInt64(p, BigInt(x.getTime() || 0), true);
+          p += 8;
+        } else if (t == 'Uint8Array') {
+          head(5);
+          i32(x.length);
+          byte(0);
+          put(x);
+        } else if (t == 'RegExp') {
+          noNul('a regex', x.source);
+          head(11);
+          cstr(x.source);
+          cstr((x.ignoreCase ? 'i' : '') + (x.global ? 's' : '') + (x.multiline ? 'm' : ''));
+        } else {
+          head(Array.isArray(x) ? 4 : 3);
+          doc(x, ignoreUndefined, checkKeys);
+        }
+      } else if (bsontype == 'ObjectId') {
+        head(7);
+        put(x.id);
+      } else if (bsontype == 'Decimal128') {
+        head(19);
+        put(x.bytes);
+      } else if (bsontype == 'Long' || bsontype == 'Timestamp') {
+        head(bsontype == 'Long' ? 18 : 17);
+        i32(x.low);
+        i32(x.high);
+      } else if (bsontype == 'Double') {
+        head(1);
+        at(8).setFloat64(p, x.value, true);
+        p += 8;
+      } else if (bsontype == 'Int32') {
+        head(16);
+        i32(x.valueOf());
+      } else if (bsontype == 'Code') {
+        if (x.scope && typeof x.scope == 'object') {
+          head(15);
+          const start = p;
+          i32(0);
+          string(x.code);
+          doc(x.scope, ignoreUndefined, checkKeys);
+          v.setInt32(start, p - start, true);
+        } else {
+          head(13);
+          string(x.code.toString());
+        }
+      } else if (bsontype == 'Binary') {
+        const n: number = x.position;
+        const sub: number = x.sub_type;
+        head(5);
+        i32(sub == 2 ? n + 4 : n);
+        byte(sub);
+        if (sub == 2) i32(n);
+        put(x.buffer.subarray(0, n));
+      } else if (bsontype == 'BSONSymbol') {
+        head(14);
+        string(x.value);
+      } else if (bsontype == 'DBRef') {
+        head(3);
+        doc({ $ref: x.collection, $id: x.oid, ...(x.db != null && { $db: x.db }), ...x.fields }, true, false);
+      } else if (bsontype == 'BSONRegExp') {
+        noNul('a regex', x.pattern);
+        head(11);
+        cstr(x.pattern);
+        cstr(BSONRegExp.parseOptions(x.options));
+      } else if (bsontype == 'MinKey' || bsontype == 'MaxKey') {
+        head(bsontype == 'MinKey' ? 255 : 127);
+      } else {
+        fail('unknown _bsontype ' + bsontype);
+      }
+    } else if (type == 'function' && o.serializeFunctions === true) {
+      head(13);
+      string(x.toString());
+    }
+  };
+
+  try {
+    if (root == null) i32(5), byte(0);
+    else doc(root, o.ignoreUndefined !== false, o.checkKeys === true);
+  } catch (e) {
+    // a stack overflow (nesting too deep for recursion) is reported as a BSONError too
+    throw e instanceof RangeError ? new BSONError(`cannot serialize: ${e.message}`, { cause: e }) : e;
+  }
+  return b.slice(0, p);
+}
+
+const TWO53 = 2n ** 53n;
+const REGEXP_FLAGS: Record<string, string> = { i: 'i', m: 'm', s: 'g' };
+
+/** A document from BSON bytes (a Uint8Array, any ArrayBufferView, or an ArrayBuffer). */
+export function deserialize(buffer: Uint8Array | ArrayBufferView | ArrayBuffer, options: DeserializeOptions = {}): Document {
+  const o = options ?? {};
+  const b = bytesOf(buffer);
+  const v = new DataView(b.buffer, b.byteOffset, b.length);
+  const index = o.index || 0;
+  const promoteValues = o.promoteValues ?? true;
+  const promoteLongs = o.promoteLongs ?? true;
+  const useBigInt64 = o.useBigInt64 ?? false;
+  if (useBigInt64 && !(promoteValues && promoteLongs)) fail('useBigInt64 needs promoteLongs and promoteValues');
+  const utf8Setting = (o.validation ?? { utf8: true }).utf8;
+  let all = utf8Setting as boolean;
+  if (typeof utf8Setting != 'boolean') {
+    const values = Object.values(utf8Setting ?? {});
+    all = values[0] as boolean;
+    if (typeof all != 'boolean' || values.some((x) => x !== all)) fail('validation.utf8 must be a boolean or keys all true or all false');
+  }
+  /** Whether strings under top-level key `k` are validated. */
+  const validate = (k: string): boolean => (typeof utf8Setting == 'boolean' || Object.hasOwn(utf8Setting as object, k) ? all : !all);
+
+  let p = 0;
+  const i32 = (at: number) => v.getInt32(at, true);
+
+  /** A document, array (kind 1) or code scope (kind 2) at `start`; the caller has checked its length. */
+  const read = (start: number, kind: number, check: boolean | undefined, rawArray: boolean): Document => {
+    const end = start + i32(start) - 1;
+    if (b[end]) fail('document not terminated');
+    const out: Document = kind == 1 ? [] : {};
+    let n = 0;
+    let dbref = kind ? false : null;
+    p = start + 4;
+    /** The position of the next n bytes of a value inside this document. */
+    const take = (len: number): number => ((p += len) > end ? fail('value past the end of its document') : p - len);
+    const cstring = (): string => {
+      const s = p;
+      while (b[p]) p++;
+      return p++ >= end ? fail('unterminated cstring') : str(b, s, p - 1);
+    };
+    const sized = (what: string): number => {
+      const size = i32(take(4));
+      p -= 4;
+      return size < 5 || size > end - p ? fail(`bad ${what} length`) : size;
+    };
+    while (p < end) {
+      const type = b[p++]!;
+      const name = cstring();
+      const key = kind == 1 ? n++ + '' : name;
+      const valid = check ?? validate(key);
+      const string = (): string => {
+        const len = i32(take(4));
+        if (len <= 0 || len > end - p || b[p + len - 1]) fail('bad string length');
+        return str(b, take(len), p - 1, valid);
+      };
+      if (dbref !== false && key[0] == '$') dbref = /^\$(ref|id|db)$/.test(key);
+      let x: unknown;
+      let q: number;
+      if (type == 1) {
+        x = v.getFloat64(take(8), true);
+        if (!promoteValues) x = new Double(x as number);
+      } else if (type == 2) {
+        x = string();
+      } else if (type == 3) {
+        const size = sized('document');
+        const at = p;
+        x = o.raw || rawArray ? b.subarray(at, at + size) : read(at, 0, valid, false);
+        p = at + size;
+      } else if (type == 4) {
+        const size = sized('array');
+        const at = p;
+        x = read(at, 1, valid, rawArray || !!o.fieldsAsRaw?.[key]);
+        p = at + size;
+      } else if (type == 5) {
+        let len = i32(take(4));
+        const sub = b[take(1)]!;
+        if (sub == 2 && i32(take(4)) != (len -= 4)) fail('bad binary length');
+        if (len < 0) fail('bad binary length');
+        const data = b.subarray((q = take(len)), q + len);
+        x = o.promoteBuffers && promoteValues ? data : sub == 4 && len == 16 ? new UUID(data) : new Binary(data, sub);
+      } else if (type == 6) {
+        x = undefined;
+      } else if (type == 7) {
+        x = new ObjectId(b.subarray((q = take(12)), q + 12));
+      } else if (type == 8) {
+        x = b[take(1)];
+        x = x == 1 || (x ? fail('bad boolean') : false);
+      } else if (type == 9) {
+        x = new Date(Number(v.getBigInt64(take(8), true)));
+      } else if (type == 10) {
+        x = null;
+      } else if (type == 11) {
+        const source = cstring();
+        const flags = cstring();
+        x = o.bsonRegExp ? new BSONRegExp(source, flags) : new RegExp(source, Array.from(flags, (f) => REGEXP_FLAGS[f] ?? '').join(''));
+      } else if (type == 12) {
+        const ns = string();
+        x = new DBRef(ns, new ObjectId(b.subarray((q = take(12)), q + 12)));
+      } else if (type == 13) {
+        x = new Code(string());
+      } else if (type == 14) {
+        x = string();
+        if (!promoteValues) x = new BSONSymbol(x as string);
+      } else if (type == 15) {
+        const total = i32(take(4));
+        const codeStart = p;
+        const code = string();
+        const size = sized('code scope');
+        if (total != 4 + size + p - codeStart) fail('bad code_w_scope length');
+        const at = p;
+        x = new Code(code, read(at, 2, valid, false));
+        p = at + size;
+      } else if (type == 16) {
+        x = i32(take(4));
+        if (!promoteValues) x = new Int32(x as number);
+      } else if (type == 17) {
+        x = new Timestamp(v.getBigUint64(take(8), true));
+      } else if (type == 18) {
+        const w = v.getBigInt64(take(8), true);
+        x = useBigInt64 ? w : promoteLongs && promoteValues && w <= TWO53 && w >= -TWO53 ? Number(w) : Long.fromBigInt(w);
+      } else if (type == 19) {
+        x = new Decimal128(b.slice((q = take(16)), q + 16));
+      } else if (type == 255) {
+        x = new MinKey();
+      } else if (type == 127) {
+        x = new MaxKey();
+      } else {
+        fail(`unknown BSON type ${type} in "${name}"`);
+      }
+      if (key == '__proto__') Object.defineProperty(out, key, { value: x, writable: true, enumerable: true, configurable: true });
+      else out[key] = x;
+    }
+    p = end + 1;
+    if (dbref && out.$id != null && typeof out.$ref == 'string' && (!('$db' in out) || typeof out.$db == 'string')) {
+      const { $ref, $id, $db, ...fields } = out;
+      return new DBRef($ref, $id, $db, fields);
+    }
+    return out;
+  };
+
+  try {
+    const size = b.length < index + 5 ? 0 : i32(index);
+    if (size < 5 || size + index > b.length || (!o.allowObjectSmallerThanBufferSize && b.length != size)) fail(`bad document length ${size} in ${b.length} bytes`);
+    if (b[index + size - 1]) fail('document not terminated');
+    return read(index, 0, undefined, false);
+  } catch (e) {
+    // never a RangeError/TypeError from a malformed input (or a stack overflow on deep nesting)
+    throw e instanceof BSONError ? e : new BSONError(`invalid BSON: ${(e as Error).message}`, { cause: e });
+  }
+}
