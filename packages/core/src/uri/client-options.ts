@@ -15,6 +15,7 @@ import { ReadConcern, type ReadConcernLike } from '../concern/read-concern.js';
 import { WriteConcern, type W, type WriteConcernSettings } from '../concern/write-concern.js';
 import {
   ConnectionStringScheme,
+  EXCLUSIVE_TLS_OPTIONS,
   parseConnectionString,
   validateOptionCombination,
   type ConnectionString,
@@ -198,8 +199,8 @@ const NOT_CARRIED = new Set([
   'wTimeoutMS',
 ]);
 
-/** The options that turn certificate or host name checks off. */
-const INSECURE_TLS = ['tlsInsecure', 'tlsAllowInvalidCertificates', 'tlsAllowInvalidHostnames'];
+/** The options that turn certificate or host name checks off: tlsInsecure, tlsAllowInvalidCertificates, tlsAllowInvalidHostnames. */
+const INSECURE_TLS = EXCLUSIVE_TLS_OPTIONS.slice(0, 3);
 
 interface NormalizedUserOptions {
   uri: Record<string, unknown>;

@@ -152,7 +152,7 @@ export function splitQuery(query: string, where = 'connection string'): Pair[] {
  * TLS options"), except that tlsAllowInvalidHostnames conflicts only with
  * tlsInsecure.
  */
-const EXCLUSIVE_TLS_OPTIONS = [
+export const EXCLUSIVE_TLS_OPTIONS = [
   'tlsInsecure',
   'tlsAllowInvalidCertificates',
   'tlsAllowInvalidHostnames',
