@@ -20,7 +20,7 @@ export type Listener<T> = [T] extends [void] ? () => void : (payload: T) => void
 type AnyListener = (payload?: unknown) => void;
 
 export class TypedEmitter<Events extends EventMap> {
-  private readonly listeners = new Map<keyof Events, AnyListener[]>();
+  readonly #listeners = new Map<keyof Events, AnyListener[]>();
   /** Called when a listener throws; replace to log or collect. */
   onListenerError: (error: unknown, event: keyof Events) => void = (error) => {
     queueMicrotask(() => {
@@ -30,15 +30,15 @@ export class TypedEmitter<Events extends EventMap> {
 
   /** Adds a listener; returns a function that removes it. */
   on<K extends keyof Events>(event: K, listener: Listener<Events[K]>): () => void {
-    const list = this.listeners.get(event);
+    const list = this.#listeners.get(event);
     if (list) list.push(listener as AnyListener);
-    else this.listeners.set(event, [listener as AnyListener]);
+    else this.#listeners.set(event, [listener as AnyListener]);
     return () => this.off(event, listener);
   }
 
   /** Removes one registration of `listener` (the latest added). */
   off<K extends keyof Events>(event: K, listener: Listener<Events[K]>): this {
-    const list = this.listeners.get(event);
+    const list = this.#listeners.get(event);
     if (!list) return this;
     const target = listener as AnyListener;
     for (let i = list.length - 1; i >= 0; i--) {
@@ -48,7 +48,7 @@ export class TypedEmitter<Events extends EventMap> {
         break;
       }
     }
-    if (list.length === 0) this.listeners.delete(event);
+    if (list.length === 0) this.#listeners.delete(event);
     return this;
   }
 
@@ -64,7 +64,7 @@ export class TypedEmitter<Events extends EventMap> {
 
   /** Calls every listener of `event` in order; returns whether there were any. */
   emit<K extends keyof Events>(event: K, ...args: [Events[K]] extends [void] ? [] : [payload: Events[K]]): boolean {
-    const list = this.listeners.get(event);
+    const list = this.#listeners.get(event);
     if (!list || list.length === 0) return false;
     for (const l of [...list]) {
       try {
@@ -77,12 +77,12 @@ export class TypedEmitter<Events extends EventMap> {
   }
 
   listenerCount(event: keyof Events): number {
-    return this.listeners.get(event)?.length ?? 0;
+    return this.#listeners.get(event)?.length ?? 0;
   }
 
   removeAllListeners(event?: keyof Events): this {
-    if (event === undefined) this.listeners.clear();
-    else this.listeners.delete(event);
+    if (event === undefined) this.#listeners.clear();
+    else this.#listeners.delete(event);
     return this;
   }
 }

@@ -3,13 +3,8 @@
  * for MongoDB's password digest: hex(md5(user + ':mongo:' + password)). Not for anything else.
  */
 
-// Per-round left-rotate amounts.
-const S = [
-  7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22,
-  5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20,
-  4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23,
-  6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21,
-] as const;
+// Left-rotate amounts: round r (i >> 4) cycles through SHIFTS[4r .. 4r+3] (RFC 1321 §3.4).
+const SHIFTS = [7, 12, 17, 22, 5, 9, 14, 20, 4, 11, 16, 23, 6, 10, 15, 21] as const;
 
 // T[i] = floor(2^32 * |sin(i + 1)|), RFC 1321 §3.4.
 const T = Uint32Array.from({ length: 64 }, (_, i) => Math.floor(Math.abs(Math.sin(i + 1)) * 0x100000000));
@@ -22,7 +17,7 @@ export function md5(message: Uint8Array): Uint8Array {
   buf[message.length] = 0x80;
   const view = new DataView(buf.buffer);
   const bitLength = message.length * 8;
-  view.setUint32(paddedLength - 8, bitLength >>> 0, true);
+  view.setUint32(paddedLength - 8, bitLength, true);
   view.setUint32(paddedLength - 4, Math.floor(bitLength / 0x100000000), true);
 
   let a0 = 0x67452301;
@@ -54,7 +49,7 @@ export function md5(message: Uint8Array): Uint8Array {
         g = (7 * i) & 15;
       }
       const sum = (a + f + T[i]! + M[g]!) | 0;
-      const s = S[i]!;
+      const s = SHIFTS[(i >> 4) * 4 + (i & 3)]!;
       a = d;
       d = c;
       c = b;
@@ -68,10 +63,7 @@ export function md5(message: Uint8Array): Uint8Array {
 
   const out = new Uint8Array(16);
   const outView = new DataView(out.buffer);
-  outView.setUint32(0, a0 >>> 0, true);
-  outView.setUint32(4, b0 >>> 0, true);
-  outView.setUint32(8, c0 >>> 0, true);
-  outView.setUint32(12, d0 >>> 0, true);
+  [a0, b0, c0, d0].forEach((word, i) => outView.setUint32(i * 4, word, true));
   return out;
 }
 

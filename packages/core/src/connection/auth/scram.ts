@@ -32,16 +32,7 @@ export function isScramMechanism(m: unknown): m is ScramMechanism {
 }
 
 function hashOf(mechanism: ScramMechanism): ScramHashName {
-  switch (mechanism) {
-    case ScramMechanism.ScramSha1:
-      return 'SHA-1';
-    case ScramMechanism.ScramSha256:
-      return 'SHA-256';
-    default: {
-      const never: never = mechanism;
-      throw new MongoAuthError(`unknown SCRAM mechanism ${String(never)}`);
-    }
-  }
+  return mechanism === ScramMechanism.ScramSha1 ? 'SHA-1' : 'SHA-256';
 }
 
 /** RFC 5802 saslname: '=' -> '=3D', ',' -> '=2C'. */
@@ -75,16 +66,26 @@ export function saslStartCommand(first: ScramClientFirst): Document {
   };
 }
 
-/** Parse "k=v,k=v" (values may contain '='). */
+/** Parse a server message "k=v,k=v" (values may contain '='); throws its "e=<error>". */
 function parseAttributes(text: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const part of text.split(',')) {
-    const eq = part.indexOf('=');
-    if (eq !== 1) throw new MongoAuthError('malformed SCRAM message from server');
+    if (part.indexOf('=') !== 1) throw new MongoAuthError('malformed SCRAM message from server');
     const key = part[0]!;
     if (!out.has(key)) out.set(key, part.slice(2));
   }
+  const error = out.get('e');
+  if (error !== undefined) throw new MongoAuthError(`SCRAM server error: ${error}`);
   return out;
+}
+
+/** base64 from a server message; `what` names the field in the error. */
+function decodeAttribute(text: string, what: string): Uint8Array {
+  try {
+    return base64Decode(text);
+  } catch (cause) {
+    throw new MongoAuthError(`malformed SCRAM ${what}`, { cause });
+  }
 }
 
 export interface ScramServerFirst {
@@ -97,10 +98,8 @@ export interface ScramServerFirst {
 }
 
 export function parseServerFirst(message: string, clientNonce: string): ScramServerFirst {
-  const attrs = parseAttributes(message);
   if (message.startsWith('m=')) throw new MongoAuthError('SCRAM server requires an unsupported extension');
-  const error = attrs.get('e');
-  if (error !== undefined) throw new MongoAuthError(`SCRAM server error: ${error}`);
+  const attrs = parseAttributes(message);
   const nonce = attrs.get('r');
   const saltText = attrs.get('s');
   const iterText = attrs.get('i');
@@ -115,32 +114,19 @@ export function parseServerFirst(message: string, clientNonce: string): ScramSer
   if (!Number.isSafeInteger(iterations) || iterations < SCRAM_MIN_ITERATIONS) {
     throw new MongoAuthError(`SCRAM iteration count ${iterText} is below the minimum of ${SCRAM_MIN_ITERATIONS}`);
   }
-  let salt: Uint8Array;
-  try {
-    salt = base64Decode(saltText);
-  } catch (cause) {
-    throw new MongoAuthError('malformed SCRAM salt', { cause });
-  }
+  const salt = decodeAttribute(saltText, 'salt');
   if (salt.length === 0) throw new MongoAuthError('malformed SCRAM salt: empty');
   return { message, nonce, salt, iterations };
 }
 
 /** The password SCRAM keys are derived from, per mechanism (auth spec). */
 export function scramPassword(mechanism: ScramMechanism, username: string, password: string): string {
-  switch (mechanism) {
-    case ScramMechanism.ScramSha1:
-      return md5Hex(`${username}:mongo:${password}`);
-    case ScramMechanism.ScramSha256:
-      try {
-        return saslprep(password);
-      } catch (cause) {
-        // The SASLprep message names the failed rule only; keep it, drop nothing secret.
-        throw new MongoAuthError(`password is not valid for SCRAM-SHA-256: ${(cause as Error).message}`);
-      }
-    default: {
-      const never: never = mechanism;
-      throw new MongoAuthError(`unknown SCRAM mechanism ${String(never)}`);
-    }
+  if (mechanism === ScramMechanism.ScramSha1) return md5Hex(`${username}:mongo:${password}`);
+  try {
+    return saslprep(password);
+  } catch (cause) {
+    // The SASLprep message names the failed rule only; keep it, drop nothing secret.
+    throw new MongoAuthError(`password is not valid for SCRAM-SHA-256: ${(cause as Error).message}`);
   }
 }
 
@@ -200,18 +186,9 @@ export async function computeClientFinal(
 
 /** Check the server-final-message ("v=<signature>" or "e=<error>"). */
 export function verifyServerFinal(message: string, expected: Uint8Array): void {
-  const attrs = parseAttributes(message);
-  const error = attrs.get('e');
-  if (error !== undefined) throw new MongoAuthError(`SCRAM server error: ${error}`);
-  const v = attrs.get('v');
+  const v = parseAttributes(message).get('v');
   if (v === undefined) throw new MongoAuthError('malformed SCRAM server-final-message: missing v');
-  let signature: Uint8Array;
-  try {
-    signature = base64Decode(v);
-  } catch (cause) {
-    throw new MongoAuthError('malformed SCRAM server signature', { cause });
-  }
-  if (!timingSafeEqual(signature, expected)) {
+  if (!timingSafeEqual(decodeAttribute(v, 'server signature'), expected)) {
     throw new MongoAuthError('SCRAM server signature is invalid: the server does not know the password');
   }
 }
