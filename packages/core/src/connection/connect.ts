@@ -14,6 +14,7 @@ import { parseAddress } from './address.js';
 import type { SpeculativeAuth } from './auth-hook.js';
 import { WireConnection } from './connection.js';
 import { makeClientMetadata } from './metadata.js';
+import { monotonicNow } from '../util/clock.js';
 import type { ConnectOptions } from './types.js';
 
 let nextConnectionId = 1;
@@ -25,10 +26,7 @@ export function buildHelloCommand(options: ConnectOptions, speculative?: Specula
     helloOk: true,
     client:
       options.metadata ??
-      makeClientMetadata({
-        ...(options.appName !== undefined ? { appName: options.appName } : {}),
-        ...(options.driverInfo !== undefined ? { driverInfo: options.driverInfo } : {}),
-      }),
+      makeClientMetadata({ appName: options.appName, driverInfo: options.driverInfo }),
   };
   if (options.loadBalanced) cmd.loadBalanced = true;
   const api = options.serverApi;
@@ -51,22 +49,12 @@ export function buildHelloCommand(options: ConnectOptions, speculative?: Specula
  * MongoServerError (hello ok:0), MongoCompatibilityError (load balancer mismatch),
  * MongoAuthError, or the signal's reason.
  */
-function monotonicNow(): number {
-  const perf = (globalThis as { performance?: { now(): number } }).performance;
-  return perf ? perf.now() : Date.now();
-}
-
 export async function connect(options: ConnectOptions): Promise<WireConnection> {
-  const { host, port } = parseAddress(options.address);
+  const { signal } = options;
+  const address = parseAddress(options.address);
   const id = options.id ?? nextConnectionId++;
   const connectTimeoutMS = options.connectTimeoutMS ?? 30_000;
-  const socket = await options.transport.connect({
-    host,
-    port,
-    tls: options.tls,
-    connectTimeoutMS,
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
+  const socket = await options.transport.connect({ ...address, tls: options.tls, connectTimeoutMS, signal });
   const conn = new WireConnection(socket, {
     id,
     generation: options.generation ?? 0,
@@ -85,10 +73,7 @@ export async function connect(options: ConnectOptions): Promise<WireConnection> 
     // The handshake is bounded by connectTimeoutMS (then socketTimeoutMS, if that is unset).
     const helloTimeoutMS = connectTimeoutMS > 0 ? connectTimeoutMS : (options.socketTimeoutMS ?? 0);
     const helloStarted = monotonicNow();
-    const reply = await conn.command('admin', buildHelloCommand(options, speculative), {
-      timeoutMS: helloTimeoutMS,
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
+    const reply = await conn.command('admin', buildHelloCommand(options, speculative), { timeoutMS: helloTimeoutMS, signal });
     // The hello round trip alone (no TCP/TLS/bridge-channel setup): the monitor's first RTT sample.
     conn.handshakeRoundTripMS = monotonicNow() - helloStarted;
     if (options.loadBalanced && reply.serviceId === undefined) {

@@ -10,10 +10,9 @@ import type { Connection, MongoCredentials } from '../types.js';
 import { defaultAuthCrypto, type AuthCrypto } from './crypto.js';
 import { defaultScramKeyCache, type ScramKeyCache } from './key-cache.js';
 import { authenticatePlain } from './plain.js';
-import { fromUtf8, payloadBytes } from './sasl.js';
+import { fromUtf8, payloadBytes, requirePassword } from './sasl.js';
 import {
   ScramMechanism,
-  checkScramCredentials,
   createClientFirst,
   isScramMechanism,
   newClientNonce,
@@ -97,7 +96,7 @@ class DefaultAuthenticator implements Authenticator {
     // Handshake spec: without a mechanism, speculate with SCRAM-SHA-256.
     const mechanism = normalizeMechanism(credentials.mechanism) ?? ScramMechanism.ScramSha256;
     if (isScramMechanism(mechanism)) {
-      const password = checkScramCredentials(credentials, mechanism);
+      const password = requirePassword(credentials, mechanism);
       scramPassword(mechanism, credentials.username, password); // fail before the hello if it cannot be prepared
       const first = createClientFirst(mechanism, credentials.username, newClientNonce(this.#c));
       const state: ScramSpeculationState = { kind: 'scram', first };

@@ -1,18 +1,12 @@
 /** PLAIN (RFC 4616) for LDAP through `$external`: one saslStart carrying "\0user\0password". */
-import { MongoAuthError, MongoMissingCredentialsError, type Document } from '../../errors.js';
+import { MongoAuthError, type Document } from '../../errors.js';
 import type { MongoCredentials } from '../types.js';
-import { binaryPayload, utf8 } from './sasl.js';
+import { requirePassword, saslStart, utf8 } from './sasl.js';
 import type { AuthRun } from './types.js';
 
 export function plainSaslStart(credentials: MongoCredentials): Document {
-  if (!credentials.username) throw new MongoMissingCredentialsError('PLAIN requires a username');
-  if (typeof credentials.password !== 'string') throw new MongoMissingCredentialsError('PLAIN requires a password');
-  return {
-    saslStart: 1,
-    mechanism: 'PLAIN',
-    payload: binaryPayload(utf8(`\u0000${credentials.username}\u0000${credentials.password}`)),
-    autoAuthorize: 1,
-  };
+  const password = requirePassword(credentials, 'PLAIN');
+  return saslStart('PLAIN', utf8(`\u0000${credentials.username}\u0000${password}`));
 }
 
 export async function authenticatePlain(ctx: AuthRun): Promise<void> {

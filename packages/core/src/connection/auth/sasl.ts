@@ -1,6 +1,7 @@
 /** SASL command plumbing shared by the mechanisms: payload coding and reply checks. */
 import { Binary } from 'bson';
-import { MongoAuthError, type Document } from '../../errors.js';
+import { MongoAuthError, MongoMissingCredentialsError, type Document } from '../../errors.js';
+import type { MongoCredentials } from '../types.js';
 import { base64Decode } from './base64.js';
 
 const encoder = new TextEncoder();
@@ -19,6 +20,23 @@ export function fromUtf8(bytes: Uint8Array): string {
 /** A BSON binary (subtype 0) payload for saslStart / saslContinue. */
 export function binaryPayload(bytes: Uint8Array): Binary {
   return new Binary(bytes, Binary.SUBTYPE_DEFAULT);
+}
+
+/** saslStart for `mechanism`, carrying the first client message. */
+export function saslStart(mechanism: string, payload: Uint8Array): Document {
+  return { saslStart: 1, mechanism, payload: binaryPayload(payload), autoAuthorize: 1 };
+}
+
+/** saslContinue of conversation `conversationId` with the next client message. */
+export function saslContinue(conversationId: unknown, payload: Uint8Array): Document {
+  return { saslContinue: 1, conversationId, payload: binaryPayload(payload) };
+}
+
+/** The password of username/password credentials; MongoMissingCredentialsError names what is missing. */
+export function requirePassword(credentials: MongoCredentials, mechanism: string): string {
+  if (!credentials.username) throw new MongoMissingCredentialsError(`${mechanism} requires a username`);
+  if (typeof credentials.password !== 'string') throw new MongoMissingCredentialsError(`${mechanism} requires a password`);
+  return credentials.password;
 }
 
 /** The bytes of a reply's `payload`: BSON Binary, raw bytes, or (legacy) a base64 string. */

@@ -4,13 +4,12 @@
  * SCRAM-SHA-1 keyed on hex(md5(user:mongo:password)), SCRAM-SHA-256 on SASLprep(password),
  * minimum 4096 iterations, `options.skipEmptyExchange`, keys cached across connections.
  */
-import { MongoAuthError, MongoMissingCredentialsError, type Document } from '../../errors.js';
-import type { MongoCredentials } from '../types.js';
+import { MongoAuthError, type Document } from '../../errors.js';
 import { base64Decode, base64Encode } from './base64.js';
 import { digest, hi, hmac, randomBytes, timingSafeEqual, xor, type AuthCrypto, type ScramHashName } from './crypto.js';
 import type { ScramKeyCache, ScramKeys } from './key-cache.js';
 import { md5Hex, toHex } from './md5.js';
-import { binaryPayload, conversationIdOf, fromUtf8, payloadBytes, utf8 } from './sasl.js';
+import { conversationIdOf, fromUtf8, payloadBytes, requirePassword, saslContinue, saslStart, utf8 } from './sasl.js';
 import { saslprep } from './saslprep.js';
 import type { AuthRun } from './types.js';
 
@@ -57,13 +56,7 @@ export function newClientNonce(crypto: AuthCrypto): string {
 }
 
 export function saslStartCommand(first: ScramClientFirst): Document {
-  return {
-    saslStart: 1,
-    mechanism: first.mechanism,
-    payload: binaryPayload(utf8(GS2_HEADER + first.bare)),
-    autoAuthorize: 1,
-    options: { skipEmptyExchange: true },
-  };
+  return { ...saslStart(first.mechanism, utf8(GS2_HEADER + first.bare)), options: { skipEmptyExchange: true } };
 }
 
 /** Parse a server message "k=v,k=v" (values may contain '='); throws its "e=<error>". */
@@ -193,12 +186,6 @@ export function verifyServerFinal(message: string, expected: Uint8Array): void {
   }
 }
 
-export function checkScramCredentials(credentials: MongoCredentials, mechanism: ScramMechanism): string {
-  if (!credentials.username) throw new MongoMissingCredentialsError(`${mechanism} requires a username`);
-  if (typeof credentials.password !== 'string') throw new MongoMissingCredentialsError(`${mechanism} requires a password`);
-  return credentials.password;
-}
-
 export interface ScramConversationOptions extends ScramKeyOptions {
   /** Continue a speculative conversation: our first message and the server's reply to it. */
   speculative?: { first: ScramClientFirst; reply: Document } | undefined;
@@ -213,7 +200,7 @@ export async function runScramConversation(
   options: ScramConversationOptions,
 ): Promise<void> {
   const { connection, credentials } = ctx;
-  const password = checkScramCredentials(credentials, mechanism);
+  const password = requirePassword(credentials, mechanism);
   const prepared = scramPassword(mechanism, credentials.username, password);
   const db = credentials.source;
 
@@ -238,12 +225,12 @@ export async function runScramConversation(
     throw new MongoAuthError(`${mechanism} key derivation failed`, { cause });
   }
 
-  reply = await connection.command(db, { saslContinue: 1, conversationId, payload: binaryPayload(utf8(final.message)) });
+  reply = await connection.command(db, saslContinue(conversationId, utf8(final.message)));
   verifyServerFinal(fromUtf8(payloadBytes(reply.payload)), final.expectedServerSignature);
 
   // Servers before 4.4 (or that ignore skipEmptyExchange) want one more, empty, exchange.
   for (let i = 0; reply.done !== true; i++) {
     if (i >= MAX_EMPTY_EXCHANGES) throw new MongoAuthError('SCRAM conversation did not complete');
-    reply = await connection.command(db, { saslContinue: 1, conversationId: conversationIdOf(reply), payload: binaryPayload(new Uint8Array(0)) });
+    reply = await connection.command(db, saslContinue(conversationIdOf(reply), new Uint8Array(0)));
   }
 }
