@@ -37,7 +37,6 @@ export function isRetryableReadError(error: unknown): boolean {
  * errors with a retryable code from servers < 4.4 that do not label themselves).
  */
 export function labelRetryableWriteError(error: unknown, maxWireVersion: number): void {
-  if (!(error instanceof MongoError)) return;
   if (error instanceof MongoNetworkError) {
     error.addErrorLabel(MongoErrorLabel.RetryableWriteError);
     return;

@@ -104,13 +104,13 @@ export class TopologyExecutor implements ManagedOperationExecutor {
     let o = this.#opts;
     if (o.srvHost) {
       const resolver = o.srvResolver as SrvResolver | undefined;
-      if (!resolver) throw new MongoParseError('mongodb+srv:// needs an `srvResolver` (Node sets one; browsers can use DohResolver)');
+      if (!resolver) throw new MongoParseError('mongodb+srv:// needs the `srvResolver` option (e.g. a DohResolver)');
       o = await resolveClientOptionsWithSrv(config.url ?? '', config.userOptions ?? {}, resolver);
       this.#opts = o;
     }
     const transport = this.#transport();
     if (typeof transport?.connect !== 'function') {
-      throw new MongoInvalidArgumentError('No transport: pass `transport` (e.g. WebSocketTransport) or use @mongo-edge/core/node');
+      throw new MongoInvalidArgumentError('No transport: pass `transport` or use @mongo-edge/core/node');
     }
     const connect = config.connect ?? wireConnect;
     let tls: TransportTlsOptions | undefined;
@@ -118,7 +118,7 @@ export class TopologyExecutor implements ManagedOperationExecutor {
       tls = { ...config.tls, allowInvalidCertificates: o.tlsAllowInvalidCertificates, allowInvalidHostnames: o.tlsAllowInvalidHostnames };
       const read = o.tlsFileReader;
       if ((o.tlsCAFile || o.tlsCertificateKeyFile) && !config.tls) {
-        if (!read) throw new MongoInvalidArgumentError('tlsCAFile/tlsCertificateKeyFile need file access: use @mongo-edge/core/node or pass PEM text');
+        if (!read) throw new MongoInvalidArgumentError('tlsCAFile/tlsCertificateKeyFile need the tlsFileReader option (or PEM text)');
         if (o.tlsCAFile) tls.ca = await read(o.tlsCAFile);
         if (o.tlsCertificateKeyFile) tls.cert = tls.key = await read(o.tlsCertificateKeyFile);
         if (o.tlsCertificateKeyFilePassword) tls.passphrase = o.tlsCertificateKeyFilePassword;
@@ -128,13 +128,7 @@ export class TopologyExecutor implements ManagedOperationExecutor {
     const base: Omit<ConnectOptions, 'address' | 'monitoring'> = {
       transport,
       tls,
-      connectTimeoutMS: o.connectTimeoutMS,
-      socketTimeoutMS: o.socketTimeoutMS,
-      appName: o.appName,
-      driverInfo: o.driverInfo,
-      credentials: o.credentials,
-      loadBalanced: o.loadBalanced,
-      serverApi: o.serverApi,
+      ...pick(o, ['connectTimeoutMS', 'socketTimeoutMS', 'appName', 'driverInfo', 'credentials', 'loadBalanced', 'serverApi']),
       ...(authenticator ? { authenticator } : {}),
     };
     const topology = new Topology({
@@ -162,12 +156,7 @@ export class TopologyExecutor implements ManagedOperationExecutor {
               throw e;
             }
           },
-          maxPoolSize: o.maxPoolSize,
-          minPoolSize: o.minPoolSize,
-          maxConnecting: o.maxConnecting,
-          maxIdleTimeMS: o.maxIdleTimeMS,
-          waitQueueTimeoutMS: o.waitQueueTimeoutMS,
-          loadBalanced: o.loadBalanced,
+          ...pick(o, ['maxPoolSize', 'minPoolSize', 'maxConnecting', 'maxIdleTimeMS', 'waitQueueTimeoutMS', 'loadBalanced']),
           onBackgroundError: (error) =>
             topology.handleError(address, error, {
               connectionGeneration: attemptGeneration.get(error) ?? -1,
@@ -230,7 +219,7 @@ export class TopologyExecutor implements ManagedOperationExecutor {
     const signal = { signal: options.signal };
     if (options.pinnedServer) {
       const server = topology.getServer(options.pinnedServer);
-      if (!server) throw new MongoNetworkError(`the server ${options.pinnedServer} that holds this cursor left the topology`);
+      if (!server) throw new MongoNetworkError(`the cursor's server ${options.pinnedServer} left the topology`);
       return this.#runOn(server, db, command, options, undefined);
     }
     const isWrite = options.retryable === 'write';
@@ -358,6 +347,11 @@ export class TopologyExecutor implements ManagedOperationExecutor {
     const ct = reply?.$clusterTime as ClusterTime | undefined;
     if (typeof ct === 'object' && ct !== null && 'clusterTime' in ct) this.#clusterTime = laterClusterTime(this.#clusterTime, ct);
   }
+}
+
+/** The options of `o` named in `keys` (settings another module takes by the same names). */
+function pick<T, K extends keyof T>(o: T, keys: readonly K[]): Pick<T, K> {
+  return Object.fromEntries(keys.map((key) => [key, o[key]])) as Pick<T, K>;
 }
 
 /** The later of two $clusterTime documents (either may be absent). */

@@ -281,8 +281,8 @@ function isStalePrimary(d: Draft, sd: ServerDescription): boolean {
   if (sd.maxWireVersion >= WIRE_VERSION_6_0) {
     // (electionId, setVersion) ordered as a tuple, electionId first; null sorts lowest.
     const byElection = compareObjectIds(sd.electionId, d.maxElectionId);
-    if (byElection < 0) return true;
-    if (byElection === 0 && compareNullableNumbers(sd.setVersion, d.maxSetVersion) < 0) return true;
+    const olderSetVersion = d.maxSetVersion !== null && (sd.setVersion === null || sd.setVersion < d.maxSetVersion);
+    if (byElection < 0 || (byElection === 0 && olderSetVersion)) return true;
     d.maxElectionId = sd.electionId;
     d.maxSetVersion = sd.setVersion;
     return false;
@@ -303,11 +303,6 @@ function isStalePrimary(d: Draft, sd: ServerDescription): boolean {
     d.maxSetVersion = sd.setVersion;
   }
   return false;
-}
-
-function compareNullableNumbers(a: number | null, b: number | null): -1 | 0 | 1 {
-  if (a === null || b === null) return a === b ? 0 : a === null ? -1 : 1;
-  return a === b ? 0 : a < b ? -1 : 1;
 }
 
 /** Adds the members `sd` lists that the topology does not know yet; returns all it lists. */
@@ -357,13 +352,10 @@ export function checkCompatibility(servers: ReadonlyMap<string, ServerDescriptio
 
 /** "Logical Session Timeout": the minimum over data-bearing servers; null if any of them has none. */
 export function logicalSessionTimeoutMinutes(servers: ReadonlyMap<string, ServerDescription>): number | null {
-  let min: number | null = null;
-  for (const sd of servers.values()) {
-    if (!DATA_BEARING_SERVER_TYPES.has(sd.type)) continue;
-    if (sd.logicalSessionTimeoutMinutes === null) return null;
-    if (min === null || sd.logicalSessionTimeoutMinutes < min) min = sd.logicalSessionTimeoutMinutes;
-  }
-  return min;
+  const timeouts = [...servers.values()]
+    .filter((sd) => DATA_BEARING_SERVER_TYPES.has(sd.type))
+    .map((sd) => sd.logicalSessionTimeoutMinutes);
+  return timeouts.length === 0 || timeouts.includes(null) ? null : Math.min(...(timeouts as number[]));
 }
 
 // ---------------------------------------------------------------- helpers

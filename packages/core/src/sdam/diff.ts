@@ -82,13 +82,14 @@ export function diffTopologyDescriptions(
     COMPARED_FIELDS.some((field) => previous[field] !== next[field]) ||
     !objectIdEquals(previous.maxElectionId, next.maxElectionId);
 
-  const events: SdamEvent[] = [];
-  for (const c of changed) events.push({ type: SdamEventType.ServerDescriptionChanged, ...c });
-  for (const address of removed) events.push({ type: SdamEventType.ServerClosed, address });
-  if (topologyChanged) {
-    events.push({ type: SdamEventType.TopologyDescriptionChanged, previousDescription: previous, newDescription: next });
-  }
-  for (const address of added) events.push({ type: SdamEventType.ServerOpening, address });
+  const events: SdamEvent[] = [
+    ...changed.map((c) => ({ type: SdamEventType.ServerDescriptionChanged, ...c })),
+    ...removed.map((address) => ({ type: SdamEventType.ServerClosed, address })),
+    ...(topologyChanged
+      ? [{ type: SdamEventType.TopologyDescriptionChanged, previousDescription: previous, newDescription: next }]
+      : []),
+    ...added.map((address) => ({ type: SdamEventType.ServerOpening, address })),
+  ];
   return {
     added: Object.freeze(added),
     removed: Object.freeze(removed),

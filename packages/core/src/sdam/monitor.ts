@@ -230,7 +230,8 @@ export class Monitor {
     this.#checkRequested = false;
     this.#cancelled = false;
     const start = now();
-    emit('serverHeartbeatStarted', { connectionId: address, awaited });
+    const event = { connectionId: address, awaited };
+    emit('serverHeartbeatStarted', event);
     try {
       let reply: Document;
       const connection = this.#connection;
@@ -264,7 +265,7 @@ export class Monitor {
       const duration = now() - start;
       this.#topologyVersion = (reply.topologyVersion as Document | undefined) ?? undefined;
       if (this.#topologyVersion && this.#options.serverMonitoringMode !== ServerMonitoringMode.poll) this.#startPinger();
-      emit('serverHeartbeatSucceeded', { connectionId: address, duration, reply, awaited });
+      emit('serverHeartbeatSucceeded', { ...event, duration, reply });
       this.#options.onCheck({ reply, roundTripTime: this.#rtt.average, minRoundTripTime: this.#rtt.min });
       this.#lastWasKnown = reply.ok === 1 || reply.ok === true;
       return true;
@@ -272,7 +273,7 @@ export class Monitor {
       const error = e instanceof Error ? e : new MongoNetworkError(String(e));
       this.#disconnect('check failed');
       if (this.#closed) return false;
-      emit('serverHeartbeatFailed', { connectionId: address, duration: now() - start, failure: error, awaited });
+      emit('serverHeartbeatFailed', { ...event, duration: now() - start, failure: error });
       if (this.#cancelled) {
         // cancelCheck(): the topology already marked the server Unknown and cleared the pool.
         this.#cancelled = false;

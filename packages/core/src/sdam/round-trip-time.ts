@@ -23,7 +23,7 @@ export const MIN_RTT_MIN_SAMPLES = 2;
  */
 export function nextAverageRoundTripTime(previous: number | null, sample: number): number {
   if (!Number.isFinite(sample) || sample < 0) {
-    throw new RangeError(`round trip time sample must be a finite non-negative number, got ${sample}`);
+    throw new RangeError(`round trip time sample must be finite and >= 0, got ${sample}`);
   }
   if (previous === null) return sample;
   return RTT_ALPHA * sample + (1 - RTT_ALPHA) * previous;
@@ -31,10 +31,7 @@ export function nextAverageRoundTripTime(previous: number | null, sample: number
 
 /** The minimum over `samples` (most recent last), or 0 if there are fewer than 2. */
 export function minimumRoundTripTime(samples: readonly number[]): number {
-  if (samples.length < MIN_RTT_MIN_SAMPLES) return 0;
-  let min = Infinity;
-  for (const s of samples.slice(-MIN_RTT_SAMPLE_WINDOW)) if (s < min) min = s;
-  return min;
+  return samples.length < MIN_RTT_MIN_SAMPLES ? 0 : Math.min(...samples.slice(-MIN_RTT_SAMPLE_WINDOW));
 }
 
 /** Average and minimum RTT of one server's monitoring round trips (ms). */

@@ -124,12 +124,9 @@ export function compareTopologyVersion(a: TopologyVersion | null, b: TopologyVer
 
 /** Reads a `topologyVersion` subdocument (from a hello reply or a state change error), or null. */
 export function parseTopologyVersion(value: unknown): TopologyVersion | null {
-  if (!isObject(value)) return null;
-  const processId = value.processId;
-  if (!hasHexString(processId)) return null;
+  if (!isObject(value) || !hasHexString(value.processId)) return null;
   const counter = toBigInt(value.counter);
-  if (counter === null) return null;
-  return Object.freeze({ processId, counter });
+  return counter === null ? null : Object.freeze({ processId: value.processId, counter });
 }
 
 // ---------------------------------------------------------------- builders
@@ -236,8 +233,7 @@ const MEMBER_LISTS = ['hosts', 'passives', 'arbiters'] as const;
 
 /** ObjectId equality by hex string; null equals only null. */
 export function objectIdEquals(a: { toHexString(): string } | null, b: { toHexString(): string } | null): boolean {
-  if (a === null || b === null) return a === b;
-  return a.toHexString() === b.toHexString();
+  return compareObjectIds(a, b) === 0;
 }
 
 /** Orders ObjectIds (by their bytes, i.e. hex string); null sorts before any ObjectId. */

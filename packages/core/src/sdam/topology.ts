@@ -70,16 +70,13 @@ export interface SelectionCriteria {
 }
 
 /** A server as the topology holds it: its description, pool, monitor, and load. */
-export class Server {
-  operationCount = 0;
-  constructor(
-    public description: ServerDescription,
-    readonly pool: ConnectionPool,
-    readonly monitor: Monitor | undefined,
-  ) {}
-  get address(): string {
-    return this.description.address;
-  }
+export interface Server {
+  description: ServerDescription;
+  readonly pool: ConnectionPool;
+  readonly monitor: Monitor | undefined;
+  /** Operations in flight (server selection prefers the less loaded of two). */
+  operationCount: number;
+  readonly address: string;
 }
 
 /** The events that carry the topologyId, without it. */
@@ -260,7 +257,15 @@ export class Topology {
       this.#td.type === TopologyType.LoadBalanced
         ? undefined
         : new Monitor({ ...this.#options, address, now: this.#now, onCheck: (result) => this.#onMonitorCheck(address, result) });
-    const server = new Server(sd, this.#options.createPool(address), monitor);
+    const server: Server = {
+      description: sd,
+      pool: this.#options.createPool(address),
+      monitor,
+      operationCount: 0,
+      get address() {
+        return this.description.address;
+      },
+    };
     this.#servers.set(address, server);
     this.#emit('serverOpening', { address });
     if (sd.type !== ServerType.Unknown) server.pool.ready();

@@ -22,13 +22,12 @@ export type ReadPreferenceLike =
   | ReadPreferenceMode
   | { mode: ReadPreferenceMode; tags?: TagSet[]; tagSets?: TagSet[]; maxStalenessSeconds?: number; hedge?: { enabled?: boolean } };
 
-const MODES = new Set<string>(Object.values(ReadPreferenceMode));
-
 export class ReadPreference {
-  readonly mode: ReadPreferenceMode;
-  readonly tags: readonly TagSet[] | undefined;
-  readonly maxStalenessSeconds: number | undefined;
-  readonly hedge: { enabled?: boolean } | undefined;
+  // Assigned (in this order) by the constructor, which then freezes the instance.
+  declare readonly mode: ReadPreferenceMode;
+  declare readonly tags: readonly TagSet[] | undefined;
+  declare readonly maxStalenessSeconds: number | undefined;
+  declare readonly hedge: { enabled?: boolean } | undefined;
 
   static readonly PRIMARY = ReadPreferenceMode.primary;
   static readonly PRIMARY_PREFERRED = ReadPreferenceMode.primaryPreferred;
@@ -43,7 +42,7 @@ export class ReadPreference {
   static readonly nearest = new ReadPreference(ReadPreferenceMode.nearest);
 
   constructor(mode: ReadPreferenceMode, tags?: readonly TagSet[], options: ReadPreferenceOptions = {}) {
-    if (!MODES.has(mode)) throw new MongoInvalidArgumentError(`Invalid read preference mode ${JSON.stringify(mode)}`);
+    if (!Object.hasOwn(ReadPreferenceMode, mode)) throw new MongoInvalidArgumentError(`Invalid read preference mode ${JSON.stringify(mode)}`);
     // -1 means "no maximum", as if unset.
     const maxStalenessSeconds = options.maxStalenessSeconds === -1 ? undefined : options.maxStalenessSeconds;
     if (mode === ReadPreferenceMode.primary) {

@@ -63,18 +63,15 @@ export function validateSelection(td: TopologyDescription, criteria: SelectionCr
       );
     }
   }
-  if (td.type === TopologyType.ReplicaSetWithPrimary || td.type === TopologyType.ReplicaSetNoPrimary) {
-    const floorMS = td.heartbeatFrequencyMS + IDLE_WRITE_PERIOD_MS;
-    if (maxStalenessSeconds * 1000 < floorMS) {
-      throw new MongoInvalidArgumentError(
-        `maxStalenessSeconds must be at least heartbeatFrequencyMS + idleWritePeriodMS (${floorMS / 1000} seconds), got ${maxStalenessSeconds}`,
-      );
-    }
-    if (maxStalenessSeconds < SMALLEST_MAX_STALENESS_SECONDS) {
-      throw new MongoInvalidArgumentError(
-        `maxStalenessSeconds must be at least ${SMALLEST_MAX_STALENESS_SECONDS} seconds, got ${maxStalenessSeconds}`,
-      );
-    }
+  const floorMS = td.heartbeatFrequencyMS + IDLE_WRITE_PERIOD_MS;
+  if (
+    (td.type === TopologyType.ReplicaSetWithPrimary || td.type === TopologyType.ReplicaSetNoPrimary) &&
+    (maxStalenessSeconds * 1000 < floorMS || maxStalenessSeconds < SMALLEST_MAX_STALENESS_SECONDS)
+  ) {
+    throw new MongoInvalidArgumentError(
+      `maxStalenessSeconds must be at least ${Math.max(SMALLEST_MAX_STALENESS_SECONDS, floorMS / 1000)} seconds ` +
+        `(90, or heartbeatFrequencyMS + 10 s), got ${maxStalenessSeconds}`,
+    );
   }
 }
 
