@@ -265,9 +265,6 @@ export class MongoServerError extends MongoError {
 }
 
 export class MongoWriteConcernError extends MongoServerError {
-  constructor(response: Document, options?: MongoErrorOptions) {
-    super(response, options);
-  }
   override get name(): string {
     return 'MongoWriteConcernError';
   }

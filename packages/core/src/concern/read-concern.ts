@@ -4,14 +4,9 @@
  * compatibility with the server (Read and Write Concern spec). Immutable.
  */
 import { MongoInvalidArgumentError, type Document } from '../errors.js';
+import { keyMirror } from '../util/key-mirror.js';
 
-export const ReadConcernLevel = Object.freeze({
-  local: 'local',
-  majority: 'majority',
-  linearizable: 'linearizable',
-  available: 'available',
-  snapshot: 'snapshot',
-} as const);
+export const ReadConcernLevel = keyMirror('local', 'majority', 'linearizable', 'available', 'snapshot');
 export type ReadConcernLevel = (typeof ReadConcernLevel)[keyof typeof ReadConcernLevel];
 
 export type ReadConcernLike = ReadConcern | { level?: ReadConcernLevel | (string & {}) | undefined } | ReadConcernLevel | (string & {});

@@ -55,7 +55,8 @@ export class WriteConcern {
    * those of `inherit`.
    */
   static fromOptions(options?: WriteConcernOptions | WriteConcern | W, inherit?: WriteConcern | WriteConcernSettings): WriteConcern | undefined {
-    if (options === undefined || options === null) return inherit === undefined ? undefined : WriteConcern.from(inherit);
+    const inherited = (): WriteConcern | undefined => (inherit === undefined ? undefined : WriteConcern.from(inherit));
+    if (options === undefined || options === null) return inherited();
     if (options instanceof WriteConcern) return options;
     if (typeof options === 'number' || typeof options === 'string') return new WriteConcern(options);
     const nested = options.writeConcern;
@@ -65,16 +66,13 @@ export class WriteConcern {
     const w = pick<W>(fromNested.w, options.w);
     const wtimeoutMS = pick<number>(fromNested.wtimeoutMS, fromNested.wtimeout, options.wtimeoutMS, options.wtimeout);
     const journal = pick<boolean>(fromNested.journal, fromNested.j, options.journal, options.j);
-    if (w === undefined && wtimeoutMS === undefined && journal === undefined) {
-      return inherit === undefined ? undefined : WriteConcern.from(inherit);
-    }
-    const base = inherit === undefined ? undefined : WriteConcern.from(inherit);
+    const base = inherited();
+    if (w === undefined && wtimeoutMS === undefined && journal === undefined) return base;
     return new WriteConcern(w ?? base?.w, wtimeoutMS ?? base?.wtimeoutMS, journal ?? base?.journal);
   }
 
   private static from(s: WriteConcern | WriteConcernSettings): WriteConcern {
-    if (s instanceof WriteConcern) return s;
-    return new WriteConcern(s.w, s.wtimeoutMS ?? s.wtimeout, s.journal ?? s.j);
+    return s instanceof WriteConcern ? s : new WriteConcern(s.w, s.wtimeoutMS ?? s.wtimeout, s.journal ?? s.j);
   }
 
   /** True when nothing is set: the server's default write concern applies. */

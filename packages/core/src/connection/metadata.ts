@@ -109,7 +109,7 @@ function osTypeFromUserAgent(ua: string): string {
 function detectFaasEnv(env: Record<string, string | undefined> | undefined): ClientMetadata['env'] | undefined {
   if (!env) return undefined;
   const int = (v: string | undefined): number | undefined => {
-    const n = v === undefined ? NaN : Number.parseInt(v, 10);
+    const n = Number.parseInt(String(v), 10);
     return Number.isFinite(n) ? n : undefined;
   };
   const found: string[] = [];
@@ -136,8 +136,6 @@ function detectFaasEnv(env: Record<string, string | undefined> | undefined): Cli
       break;
     case 'vercel':
       set('region', env.VERCEL_REGION);
-      break;
-    default:
       break;
   }
   return out;

@@ -22,9 +22,7 @@ export function defaultAuthCrypto(): AuthCrypto {
 
 /** Copy into a fresh ArrayBuffer-backed view (WebCrypto wants BufferSource; avoids SharedArrayBuffer typing). */
 function bs(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(new ArrayBuffer(bytes.byteLength));
-  out.set(bytes);
-  return out;
+  return new Uint8Array(bytes);
 }
 
 export async function digest(c: AuthCrypto, hash: ScramHashName, data: Uint8Array): Promise<Uint8Array> {

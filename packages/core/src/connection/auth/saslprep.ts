@@ -54,27 +54,18 @@ function inTable(table: RangeTable, cp: number): boolean {
   return false;
 }
 
-interface Tables {
-  unassigned: RangeTable;
-  mappedToNothing: RangeTable;
-  nonAsciiSpace: RangeTable;
-  prohibited: RangeTable;
-  randAL: RangeTable;
-  l: RangeTable;
+/** Membership in one encoded table, decoded on first use. */
+function tableTest(encoded: string): (cp: number) => boolean {
+  let table: RangeTable | undefined;
+  return (cp) => inTable((table ??= decodeTable(encoded)), cp);
 }
 
-let tables: Tables | undefined;
-function getTables(): Tables {
-  tables ??= {
-    unassigned: decodeTable(UNASSIGNED_A1),
-    mappedToNothing: decodeTable(MAPPED_TO_NOTHING_B1),
-    nonAsciiSpace: decodeTable(NON_ASCII_SPACE_C12),
-    prohibited: decodeTable(PROHIBITED_C),
-    randAL: decodeTable(RAND_AL_CAT_D1),
-    l: decodeTable(L_CAT_D2),
-  };
-  return tables;
-}
+const isUnassigned = tableTest(UNASSIGNED_A1);
+const isMappedToNothing = tableTest(MAPPED_TO_NOTHING_B1);
+const isNonAsciiSpace = tableTest(NON_ASCII_SPACE_C12);
+const isProhibited = tableTest(PROHIBITED_C);
+const isRandALCat = tableTest(RAND_AL_CAT_D1);
+const isLCat = tableTest(L_CAT_D2);
 
 export interface SaslprepOptions {
   /**
@@ -86,12 +77,12 @@ export interface SaslprepOptions {
 
 /** Test hooks: membership in the RFC 3454 tables. */
 export const saslprepTables = /* @__PURE__ */ Object.freeze({
-  isUnassigned: (cp: number): boolean => inTable(getTables().unassigned, cp),
-  isMappedToNothing: (cp: number): boolean => inTable(getTables().mappedToNothing, cp),
-  isNonAsciiSpace: (cp: number): boolean => inTable(getTables().nonAsciiSpace, cp),
-  isProhibited: (cp: number): boolean => inTable(getTables().prohibited, cp),
-  isRandALCat: (cp: number): boolean => inTable(getTables().randAL, cp),
-  isLCat: (cp: number): boolean => inTable(getTables().l, cp),
+  isUnassigned,
+  isMappedToNothing,
+  isNonAsciiSpace,
+  isProhibited,
+  isRandALCat,
+  isLCat,
 });
 
 function codePoints(s: string): number[] {
@@ -102,14 +93,13 @@ function codePoints(s: string): number[] {
 /** Prepare `input` with SASLprep; throws MongoInvalidArgumentError if it is not allowed. */
 export function saslprep(input: string, options: SaslprepOptions = {}): string {
   if (typeof input !== 'string') throw new MongoInvalidArgumentError('SASLprep input must be a string');
-  const t = getTables();
 
   // 1. Map: non-ASCII space (C.1.2) -> U+0020; "commonly mapped to nothing" (B.1) -> removed.
   let mapped = '';
   for (const ch of input) {
     const cp = ch.codePointAt(0)!;
-    if (inTable(t.nonAsciiSpace, cp)) mapped += ' ';
-    else if (!inTable(t.mappedToNothing, cp)) mapped += ch;
+    if (isNonAsciiSpace(cp)) mapped += ' ';
+    else if (!isMappedToNothing(cp)) mapped += ch;
   }
 
   // 2. Normalize: Unicode normalization form KC.
@@ -117,21 +107,20 @@ export function saslprep(input: string, options: SaslprepOptions = {}): string {
   const cps = codePoints(normalized);
 
   // 3. Prohibit: C.1.2, C.2.1, C.2.2, C.3, C.4, C.5, C.6, C.7, C.8, C.9.
-  if (cps.some((cp) => inTable(t.prohibited, cp))) {
+  if (cps.some(isProhibited)) {
     throw new MongoInvalidArgumentError('SASLprep: string contains a prohibited character');
   }
   // Unassigned code points (A.1), for stored strings.
-  if (!options.allowUnassigned && cps.some((cp) => inTable(t.unassigned, cp))) {
+  if (!options.allowUnassigned && cps.some(isUnassigned)) {
     throw new MongoInvalidArgumentError('SASLprep: string contains a code point unassigned in Unicode 3.2');
   }
 
   // 4. Bidirectional characters (RFC 3454 §6).
-  const hasRandAL = cps.some((cp) => inTable(t.randAL, cp));
-  if (hasRandAL) {
-    if (cps.some((cp) => inTable(t.l, cp))) {
+  if (cps.some(isRandALCat)) {
+    if (cps.some(isLCat)) {
       throw new MongoInvalidArgumentError('SASLprep: string mixes left-to-right and right-to-left characters');
     }
-    if (!inTable(t.randAL, cps[0]!) || !inTable(t.randAL, cps[cps.length - 1]!)) {
+    if (!isRandALCat(cps[0]!) || !isRandALCat(cps[cps.length - 1]!)) {
       throw new MongoInvalidArgumentError('SASLprep: right-to-left string must start and end with a right-to-left character');
     }
   }
