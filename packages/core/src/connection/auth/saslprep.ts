@@ -92,8 +92,6 @@ function codePoints(s: string): number[] {
 
 /** Prepare `input` with SASLprep; throws MongoInvalidArgumentError if it is not allowed. */
 export function saslprep(input: string, options: SaslprepOptions = {}): string {
-  if (typeof input !== 'string') throw new MongoInvalidArgumentError('SASLprep input must be a string');
-
   // 1. Map: non-ASCII space (C.1.2) -> U+0020; "commonly mapped to nothing" (B.1) -> removed.
   let mapped = '';
   for (const ch of input) {

@@ -11,11 +11,11 @@ import type { ScramKeyCache, ScramKeys } from './key-cache.js';
 import { md5Hex, toHex } from './md5.js';
 import { conversationIdOf, fromUtf8, payloadBytes, requirePassword, saslContinue, saslStart, utf8 } from './sasl.js';
 import { saslprep } from './saslprep.js';
-import type { AuthRun } from './types.js';
+import { AuthMechanism, type AuthRun } from './types.js';
 
 export const ScramMechanism = Object.freeze({
-  ScramSha1: 'SCRAM-SHA-1',
-  ScramSha256: 'SCRAM-SHA-256',
+  ScramSha1: AuthMechanism.ScramSha1,
+  ScramSha256: AuthMechanism.ScramSha256,
 } as const);
 export type ScramMechanism = (typeof ScramMechanism)[keyof typeof ScramMechanism];
 
