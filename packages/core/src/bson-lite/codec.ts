@@ -61,7 +61,7 @@ export interface DeserializeOptions {
   index?: number;
   /** Embedded documents as raw bytes (default false). */
   raw?: boolean;
-  /** UTF-8 validation of strings: all (true, the default), none (false), or per top-level key. */
+  /** UTF-8 validation of strings (default true). js-bson's per-key form is refused. */
   validation?: { utf8: boolean | Record<string, true> | Record<string, false> };
 }
 
@@ -73,7 +73,7 @@ const typeTag = (x: unknown): string => Object.prototype.toString.call(x).slice(
 /** A document as BSON bytes. */
 export function serialize(doc: Document, options: SerializeOptions = {}): Uint8Array {
   if (doc != null && (typeof doc != 'object' || Array.isArray(doc) || typeof doc._bsontype == 'string' || /^(Date|RegExp|Uint8Array|(Shared)?ArrayBuffer)$/.test(typeTag(doc))))
-    fail('the root of a BSON document must be an object or a Map');
+    fail('a document must be an object or a Map');
   return encode(doc, options);
 }
 
@@ -88,7 +88,7 @@ function encode(root: Document | null | undefined, o: SerializeOptions): Uint8Ar
   let v = new DataView(b.buffer);
   let p = 0;
   const seen = new Set<object>();
-  /** The DataView at the current position, with room for n more bytes. */
+  /** The DataView, with room for n more bytes at p. */
   const at = (n: number): DataView => {
     if (p + n > b.length) {
       if (p + n > limit) fail(`document larger than ${limit} bytes`);
@@ -100,118 +100,122 @@ function encode(root: Document | null | undefined, o: SerializeOptions): Uint8Ar
   };
   const byte = (x: number) => at(1).setUint8(p++, x);
   const i32 = (x: number) => (at(4).setInt32(p, x, true), (p += 4));
+  const f64 = (x: number) => (at(8).setFloat64(p, x, true), (p += 8));
+  const i64 = (x: bigint) => (at(8).setBigInt64(p, x, true), (p += 8));
   const put = (x: Uint8Array) => (at(x.length), b.set(x, p), (p += x.length));
   const cstr = (s: string) => (put(utf8(s)), byte(0));
-  const string = (s: string) => {
-    const e = utf8(s);
-    i32(e.length + 1);
-    put(e);
-    byte(0);
-  };
+  const string = (s: string) => (i32(utf8(s).length + 1), cstr(s));
   const noNul = (what: string, s: string) => s.includes('\0') && fail('null byte in ' + what);
-
-  const doc = (obj: any, ignoreUndefined: boolean, checkKeys: boolean): void => {
-    if (seen.has(obj)) fail('circular reference');
-    seen.add(obj);
+  /** A length-prefixed document (or code_w_scope): writes the int32 length at the start when `body` is done. */
+  const sized = (body: () => void) => {
     const start = p;
     i32(0);
-    const isArray = Array.isArray(obj);
-    let target = obj;
-    if (!isArray && typeTag(obj) != 'Map' && typeof obj.toBSON == 'function') {
-      target = obj.toBSON();
-      if (target != null && typeof target != 'object') fail('toBSON() must return an object');
-    }
-    const entries: [unknown, any][] = isArray
-      ? Array.from(obj as unknown[], (x, i) => [i + '', x])
-      : typeTag(obj) == 'Map'
-        ? [...(obj as Map<unknown, unknown>)]
-        : Object.keys(target).map((k) => [k, target[k]]);
-    for (const [k, x] of entries) {
-      if (typeof k != 'string') fail('Map keys must be strings');
-      const key = k as string;
-      if (!isArray) {
-        noNul('a key', key);
-        if (checkKeys && !/^\$(db|ref|id|clusterTime)$/.test(key) && /^\$|\./.test(key)) fail('invalid key ' + key);
-      }
-      value(key, x, isArray || !ignoreUndefined, ignoreUndefined, checkKeys);
-    }
-    byte(0);
+    body();
     v.setInt32(start, p - start, true);
-    seen.delete(obj);
   };
+
+  const doc = (obj: any, ignoreUndefined: boolean, checkKeys: boolean): void =>
+    sized(() => {
+      if (seen.has(obj)) fail('circular reference');
+      seen.add(obj);
+      const isArray = Array.isArray(obj);
+      const isMap = typeTag(obj) == 'Map';
+      let target = obj;
+      if (!isArray && !isMap && typeof obj.toBSON == 'function') {
+        target = obj.toBSON();
+        if (target != null && typeof target != 'object') fail('toBSON() must return an object');
+      }
+      const entries: [unknown, any][] = isArray ? Array.from(obj as unknown[], (x, i) => [i + '', x]) : isMap ? [...obj] : Object.keys(target).map((k) => [k, target[k]]);
+      for (const [key, x] of entries) {
+        if (typeof key != 'string') fail('Map keys must be strings');
+        if (!isArray) {
+          noNul('a key', key as string);
+          if (checkKeys && !/^\$(db|ref|id|clusterTime)$/.test(key as string) && /^\$|\./.test(key as string)) fail('invalid key ' + key);
+        }
+        value(key as string, x, isArray || !ignoreUndefined, ignoreUndefined, checkKeys);
+      }
+      byte(0);
+      seen.delete(obj);
+    });
 
   const value = (key: string, x: any, undefinedAsNull: boolean, ignoreUndefined: boolean, checkKeys: boolean): void => {
     const head = (type: number) => (byte(type), cstr(key));
     if (typeof x?.toBSON == 'function') x = x.toBSON();
-    const type = typeof x;
-    if (x == null) {
-      if (x === null || undefinedAsNull) head(10);
-    } else if (type == 'string') {
-      head(2);
-      string(x);
-    } else if (type == 'number') {
-      const int = !Object.is(x, -0) && Number.isSafeInteger(x) && x == (x | 0);
-      head(int ? 16 : 1);
-      int ? i32(x) : (at(8).setFloat64(p, x, true), (p += 8));
-    } else if (type == 'bigint') {
-      head(18);
-      at(8).setBigInt64(p, x, true);
-      p += 8;
-    } else if (type == 'boolean') {
-      head(8);
-      byte(+x);
-    } else if (type == 'object') {
-      const bsontype = x._bsontype;
-      const t = typeTag(x);
-      if (bsontype == null) {
-        if (t == 'Date') {
-          head(9);
-          at(8).setBigInt64(p, BigInt(x.getTime() || 0), true);
-          p += 8;
-        } else if (t == 'Uint8Array') {
-          head(5);
-          i32(x.length);
-          byte(0);
-          put(x);
-        } else if (t == 'RegExp') {
-          noNul('a regex', x.source);
-          head(11);
-          cstr(x.source);
-          cstr((x.ignoreCase ? 'i' : '') + (x.global ? 's' : '') + (x.multiline ? 'm' : ''));
-        } else {
-          head(Array.isArray(x) ? 4 : 3);
-          doc(x, ignoreUndefined, checkKeys);
-        }
-      } else if (bsontype == 'ObjectId') {
+    const type = x === null ? 'null' : typeof x;
+    const bsontype = x?._bsontype;
+    switch (type == 'object' ? (bsontype ?? typeTag(x)) : type) {
+      case 'undefined':
+      case 'null':
+        if (x === null || undefinedAsNull) head(10);
+        break;
+      case 'string':
+        head(2);
+        string(x);
+        break;
+      case 'number': {
+        const int = !Object.is(x, -0) && Number.isSafeInteger(x) && x == (x | 0);
+        head(int ? 16 : 1);
+        int ? i32(x) : f64(x);
+        break;
+      }
+      case 'bigint':
+        head(18);
+        i64(x);
+        break;
+      case 'boolean':
+        head(8);
+        byte(+x);
+        break;
+      case 'function':
+        if (o.serializeFunctions === true) head(13), string(x.toString());
+        break;
+      case 'symbol':
+        break;
+      case 'Date':
+        head(9);
+        i64(BigInt(x.getTime() || 0));
+        break;
+      case 'Uint8Array':
+        head(5);
+        i32(x.length);
+        byte(0);
+        put(x);
+        break;
+      case 'RegExp':
+        noNul('a regex', x.source);
+        head(11);
+        cstr(x.source);
+        cstr((x.ignoreCase ? 'i' : '') + (x.global ? 's' : '') + (x.multiline ? 'm' : ''));
+        break;
+      case 'ObjectId':
         head(7);
         put(x.id);
-      } else if (bsontype == 'Decimal128') {
+        break;
+      case 'Decimal128':
         head(19);
         put(x.bytes);
-      } else if (bsontype == 'Long' || bsontype == 'Timestamp') {
+        break;
+      case 'Long':
+      case 'Timestamp':
         head(bsontype == 'Long' ? 18 : 17);
         i32(x.low);
         i32(x.high);
-      } else if (bsontype == 'Double') {
+        break;
+      case 'Double':
         head(1);
-        at(8).setFloat64(p, x.value, true);
-        p += 8;
-      } else if (bsontype == 'Int32') {
+        f64(x.value);
+        break;
+      case 'Int32':
         head(16);
         i32(x.valueOf());
-      } else if (bsontype == 'Code') {
+        break;
+      case 'Code':
         if (x.scope && typeof x.scope == 'object') {
           head(15);
-          const start = p;
-          i32(0);
-          string(x.code);
-          doc(x.scope, ignoreUndefined, checkKeys);
-          v.setInt32(start, p - start, true);
-        } else {
-          head(13);
-          string(x.code.toString());
-        }
-      } else if (bsontype == 'Binary') {
+          sized(() => (string(x.code), doc(x.scope, ignoreUndefined, checkKeys)));
+        } else head(13), string(x.code.toString());
+        break;
+      case 'Binary': {
         const n: number = x.position;
         const sub: number = x.sub_type;
         head(5);
@@ -219,25 +223,32 @@ function encode(root: Document | null | undefined, o: SerializeOptions): Uint8Ar
         byte(sub);
         if (sub == 2) i32(n);
         put(x.buffer.subarray(0, n));
-      } else if (bsontype == 'BSONSymbol') {
+        break;
+      }
+      case 'BSONSymbol':
         head(14);
         string(x.value);
-      } else if (bsontype == 'DBRef') {
+        break;
+      case 'DBRef':
         head(3);
         doc({ $ref: x.collection, $id: x.oid, ...(x.db != null && { $db: x.db }), ...x.fields }, true, false);
-      } else if (bsontype == 'BSONRegExp') {
+        break;
+      case 'BSONRegExp':
         noNul('a regex', x.pattern);
         head(11);
         cstr(x.pattern);
         cstr(BSONRegExp.parseOptions(x.options));
-      } else if (bsontype == 'MinKey' || bsontype == 'MaxKey') {
-        head(bsontype == 'MinKey' ? 255 : 127);
-      } else {
-        fail('unknown _bsontype ' + bsontype);
-      }
-    } else if (type == 'function' && o.serializeFunctions === true) {
-      head(13);
-      string(x.toString());
+        break;
+      case 'MinKey':
+        head(255);
+        break;
+      case 'MaxKey':
+        head(127);
+        break;
+      default:
+        if (bsontype != null) fail('unknown _bsontype ' + bsontype);
+        head(Array.isArray(x) ? 4 : 3);
+        doc(x, ignoreUndefined, checkKeys);
     }
   };
 
@@ -246,13 +257,12 @@ function encode(root: Document | null | undefined, o: SerializeOptions): Uint8Ar
     else doc(root, o.ignoreUndefined !== false, o.checkKeys === true);
   } catch (e) {
     // a stack overflow (nesting too deep for recursion) is reported as a BSONError too
-    throw e instanceof RangeError ? new BSONError(`cannot serialize: ${e.message}`, { cause: e }) : e;
+    throw e instanceof RangeError ? new BSONError(e.message, { cause: e }) : e;
   }
   return b.slice(0, p);
 }
 
 const TWO53 = 2n ** 53n;
-const REGEXP_FLAGS: Record<string, string> = { i: 'i', m: 'm', s: 'g' };
 
 /** A document from BSON bytes (a Uint8Array, any ArrayBufferView, or an ArrayBuffer). */
 export function deserialize(buffer: Uint8Array | ArrayBufferView | ArrayBuffer, options: DeserializeOptions = {}): Document {
@@ -264,21 +274,14 @@ export function deserialize(buffer: Uint8Array | ArrayBufferView | ArrayBuffer, 
   const promoteLongs = o.promoteLongs ?? true;
   const useBigInt64 = o.useBigInt64 ?? false;
   if (useBigInt64 && !(promoteValues && promoteLongs)) fail('useBigInt64 needs promoteLongs and promoteValues');
-  const utf8Setting = (o.validation ?? { utf8: true }).utf8;
-  let all = utf8Setting as boolean;
-  if (typeof utf8Setting != 'boolean') {
-    const values = Object.values(utf8Setting ?? {});
-    all = values[0] as boolean;
-    if (typeof all != 'boolean' || values.some((x) => x !== all)) fail('validation.utf8 must be a boolean or keys all true or all false');
-  }
-  /** Whether strings under top-level key `k` are validated. */
-  const validate = (k: string): boolean => (typeof utf8Setting == 'boolean' || Object.hasOwn(utf8Setting as object, k) ? all : !all);
+  const validate = (o.validation ?? { utf8: true }).utf8;
+  if (typeof validate != 'boolean') fail('validation.utf8 must be a boolean');
 
   let p = 0;
   const i32 = (at: number) => v.getInt32(at, true);
 
   /** A document, array (kind 1) or code scope (kind 2) at `start`; the caller has checked its length. */
-  const read = (start: number, kind: number, check: boolean | undefined, rawArray: boolean): Document => {
+  const read = (start: number, kind: number, rawArray: boolean): Document => {
     const end = start + i32(start) - 1;
     if (b[end]) fail('document not terminated');
     const out: Document = kind == 1 ? [] : {};
@@ -286,7 +289,7 @@ export function deserialize(buffer: Uint8Array | ArrayBufferView | ArrayBuffer, 
     let dbref = kind ? false : null;
     p = start + 4;
     /** The position of the next n bytes of a value inside this document. */
-    const take = (len: number): number => ((p += len) > end ? fail('value past the end of its document') : p - len);
+    const take = (len: number): number => ((p += len) > end ? fail('value past end of document') : p - len);
     const cstring = (): string => {
       const s = p;
       while (b[p]) p++;
@@ -301,11 +304,10 @@ export function deserialize(buffer: Uint8Array | ArrayBufferView | ArrayBuffer, 
       const type = b[p++]!;
       const name = cstring();
       const key = kind == 1 ? n++ + '' : name;
-      const valid = check ?? validate(key);
       const string = (): string => {
         const len = i32(take(4));
         if (len <= 0 || len > end - p || b[p + len - 1]) fail('bad string length');
-        return str(b, take(len), p - 1, valid);
+        return str(b, take(len), p - 1, validate as boolean);
       };
       if (dbref !== false && key[0] == '$') dbref = /^\$(ref|id|db)$/.test(key);
       let x: unknown;
@@ -318,12 +320,12 @@ export function deserialize(buffer: Uint8Array | ArrayBufferView | ArrayBuffer, 
       } else if (type == 3) {
         const size = sized('document');
         const at = p;
-        x = o.raw || rawArray ? b.subarray(at, at + size) : read(at, 0, valid, false);
+        x = o.raw || rawArray ? b.subarray(at, at + size) : read(at, 0, false);
         p = at + size;
       } else if (type == 4) {
         const size = sized('array');
         const at = p;
-        x = read(at, 1, valid, rawArray || !!o.fieldsAsRaw?.[key]);
+        x = read(at, 1, rawArray || !!o.fieldsAsRaw?.[key]);
         p = at + size;
       } else if (type == 5) {
         let len = i32(take(4));
@@ -346,7 +348,8 @@ export function deserialize(buffer: Uint8Array | ArrayBufferView | ArrayBuffer, 
       } else if (type == 11) {
         const source = cstring();
         const flags = cstring();
-        x = o.bsonRegExp ? new BSONRegExp(source, flags) : new RegExp(source, Array.from(flags, (f) => REGEXP_FLAGS[f] ?? '').join(''));
+        // BSON 's' (dotAll) becomes 'g', as js-bson does; flags JS lacks are dropped
+        x = o.bsonRegExp ? new BSONRegExp(source, flags) : new RegExp(source, flags.replace(/[^ims]/g, '').replace(/s/g, 'g'));
       } else if (type == 12) {
         const ns = string();
         x = new DBRef(ns, new ObjectId(b.subarray((q = take(12)), q + 12)));
@@ -362,7 +365,7 @@ export function deserialize(buffer: Uint8Array | ArrayBufferView | ArrayBuffer, 
         const size = sized('code scope');
         if (total != 4 + size + p - codeStart) fail('bad code_w_scope length');
         const at = p;
-        x = new Code(code, read(at, 2, valid, false));
+        x = new Code(code, read(at, 2, false));
         p = at + size;
       } else if (type == 16) {
         x = i32(take(4));
@@ -396,9 +399,9 @@ export function deserialize(buffer: Uint8Array | ArrayBufferView | ArrayBuffer, 
     const size = b.length < index + 5 ? 0 : i32(index);
     if (size < 5 || size + index > b.length || (!o.allowObjectSmallerThanBufferSize && b.length != size)) fail(`bad document length ${size} in ${b.length} bytes`);
     if (b[index + size - 1]) fail('document not terminated');
-    return read(index, 0, undefined, false);
+    return read(index, 0, false);
   } catch (e) {
     // never a RangeError/TypeError from a malformed input (or a stack overflow on deep nesting)
-    throw e instanceof BSONError ? e : new BSONError(`invalid BSON: ${(e as Error).message}`, { cause: e });
+    throw e instanceof BSONError ? e : new BSONError((e as Error).message, { cause: e });
   }
 }

@@ -1,7 +1,7 @@
 /**
  * Decimal128 (IEEE 754-2008 BID): string conversion per the BSON spec's decimal128
- * rules, on BigInt. fromString is exact (an inexact value is a BSONError);
- * fromStringWithRounding rounds half to even, as js-bson does.
+ * rules, on BigInt. fromString is exact (an inexact value is a BSONError), as
+ * js-bson's; js-bson's fromStringWithRounding is not provided.
  */
 import { BSONValue, bytesOf, fail, tag } from './values.js';
 
@@ -25,11 +25,9 @@ export class Decimal128 extends BSONValue {
           : fail('Decimal128 needs 16 bytes or a string');
   }
 
+  /** Exact: a string that would need rounding is a BSONError. */
   static fromString(s: string): Decimal128 {
-    return parse(s, false);
-  }
-  static fromStringWithRounding(s: string): Decimal128 {
-    return parse(s, true);
+    return parse(s);
   }
 
   override toString(): string {
@@ -68,7 +66,7 @@ const special = (high: number): Decimal128 => {
   return new Decimal128(b);
 };
 
-function parse(s: string, round: boolean): Decimal128 {
+function parse(s: string): Decimal128 {
   const bad = (why = '') => fail(`invalid Decimal128 string ${JSON.stringify(s)}${why}`);
   const m = /^([-+])?(?:(inf(?:inity)?|nan)|(\d*)(?:\.(\d*))?(?:e([-+]?\d+))?)$/i.exec(s);
   if (!m || s.length >= 7000) return bad();
@@ -92,15 +90,7 @@ function parse(s: string, round: boolean): Decimal128 {
     digits = digits.slice(0, Math.max(len - drop, 0));
     exp = Math.max(exp + Math.max(len - 34, 0), EXP_MIN);
     if (exp > EXP_MAX) bad(': overflow');
-    if (drop) {
-      if (!round) {
-        if (/[1-9]/.test(gone)) bad(': inexact');
-      } else {
-        const up = gone[0]! > '5' || (gone[0] == '5' && (/[1-9]/.test(gone.slice(1)) || +(digits.slice(-1) || 0) % 2 == 1));
-        digits = BigInt(digits || 0) + BigInt(up) + '';
-        if (digits.length > 34 && ((digits = digits.slice(0, 34)), ++exp > EXP_MAX)) return special(neg ? 0xf8 : 0x78);
-      }
-    }
+    if (/[1-9]/.test(gone)) bad(': inexact');
   }
   const coef = BigInt(digits || 0);
   const hi = (BigInt(neg) << 63n) | (BigInt(exp + BIAS) << 49n) | (coef >> 64n);

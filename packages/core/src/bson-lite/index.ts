@@ -2,6 +2,27 @@
  * bson-lite: a compact, platform-neutral BSON codec with the API of the `bson` package
  * (js-bson 7) that the driver and browser applications use. The web bundle aliases
  * `bson` to this module (scripts/web-bundle-options.mjs); Node builds keep `bson`.
+ *
+ * Same as js-bson 7.3.4 (checked by codec.test.ts / values.test.ts against it): the
+ * bytes serialize() writes (number -> int32 or double, -0 a double, bigint -> int64,
+ * undefined skipped in objects and null in arrays by default, Map, toBSON(), key
+ * checks), deserialize()'s options and defaults (promoteLongs, promoteValues,
+ * useBigInt64, promoteBuffers, bsonRegExp, validation.utf8 as a boolean, raw,
+ * fieldsAsRaw, index, allowObjectSmallerThanBufferSize), DBRef detection, and the value
+ * classes' fields and `_bsontype`. Instances of the real `bson` classes serialize too.
+ *
+ * Left out: EJSON, Decimal128.fromStringWithRounding, Long's short aliases (eq, lt,
+ * sub, ...), Timestamp.fromInt/fromNumber/fromBits/fromString, per-key validation.utf8
+ * (refused with a BSONError), Binary's put/write/read and vector helpers (vectors are
+ * not validated on serialize), inspect(), deserializeStream, setInternalBufferSize.
+ *
+ * Deliberately different: binary data and raw documents come back as Uint8Array views
+ * (never Buffer); malformed input is always a BSONError (never a RangeError/TypeError);
+ * nesting deeper than the JS stack allows is a BSONError (js-bson is iterative); Long's
+ * compare() across signedness compares the numbers; Decimal128 follows the spec where
+ * js-bson 7.3.4 errs: a non-canonical coefficient (> 10^34-1) reads as zero, "+" and "-"
+ * are not numbers, an exponent far below the digits is not silently clamped, and more
+ * than 34 digits after leading zeros are read exactly.
  */
 import { calculateObjectSize, deserialize, serialize } from './codec.js';
 import { Decimal128 } from './decimal128.js';

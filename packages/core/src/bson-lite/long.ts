@@ -11,7 +11,8 @@ export type LongLike = Long | number | string | bigint | { low: number; high: nu
 const big = (l: { low: number; high: number; unsigned?: boolean }, unsigned = l.unsigned): bigint =>
   BigInt[unsigned ? 'asUintN' : 'asIntN'](64, (BigInt(l.high | 0) << 32n) | BigInt(l.low >>> 0));
 const TWO64 = 2 ** 64;
-const TS_ARG = 'Timestamp needs a bigint, a Long or { t, i } of uint32s';
+/** A number (or Int32) from 0 to 2^32-1. */
+const uint32 = (x: unknown): boolean => (typeof x == 'number' || (x as { _bsontype?: string })?._bsontype == 'Int32') && +(x as number) >= 0 && +(x as number) <= 0xffffffff;
 
 export class Long extends BSONValue {
   declare readonly _bsontype: 'Long' | 'Timestamp';
@@ -163,21 +164,6 @@ export interface Long {
   lessThanOrEqual: Test;
   greaterThan: Test;
   greaterThanOrEqual: Test;
-  sub: Op;
-  mul: Op;
-  div: Op;
-  mod: Op;
-  neg(): Long;
-  comp(other: LongLike): -1 | 0 | 1;
-  eq: Test;
-  neq: Test;
-  lt: Test;
-  lte: Test;
-  gt: Test;
-  gte: Test;
-  shl: Shift;
-  shr: Shift;
-  shru: Shift;
 }
 
 const toLong = (x: LongLike): Long => (Long.isLong(x) ? x : Long.fromValue(x));
@@ -212,11 +198,6 @@ for (const k in tests)
   proto[k] = function (this: Long, other: LongLike) {
     return tests[k]!(this.compare(other));
   };
-// js-bson's short names
-for (const pair of 'sub:subtract mul:multiply div:divide mod:modulo neg:negate comp:compare eq:equals neq:notEquals lt:lessThan lte:lessThanOrEqual gt:greaterThan gte:greaterThanOrEqual shl:shiftLeft shr:shiftRight shru:shiftRightUnsigned'.split(' ')) {
-  const [alias, name] = pair.split(':') as [string, string];
-  proto[alias] = proto[name];
-}
 Object.defineProperty(Long.prototype, '__isLong__', { value: true });
 
 /** A BSON timestamp: `t` (seconds) in the high half, `i` (ordinal) in the low half. */
@@ -225,20 +206,18 @@ export class Timestamp extends Long {
   static override MAX_VALUE = Long.MAX_UNSIGNED_VALUE;
 
   constructor(value?: { t: number; i: number } | Long | bigint | null) {
-    const v = value as { t: number; i: number; low: number; high: number } | bigint | null | undefined;
-    if (v == null || typeof v == 'bigint' || Long.isLong(v)) {
-      const l = v == null ? Long.ZERO : typeof v == 'bigint' ? Long.fromBigInt(v) : v;
-      super(l.low, l.high, true);
-    } else if (typeof v == 'object' && 't' in v && 'i' in v) {
-      const [t, i] = [v.t, v.i].map((x) => {
-        const y = typeof x == 'number' || (x as Partial<BSONValue>)?._bsontype == 'Int32' ? +x : -1;
-        return y >= 0 && y <= 0xffffffff ? y : fail(TS_ARG);
-      }) as [number, number];
-      super(i, t, true);
-    } else {
-      super();
-      fail(TS_ARG);
-    }
+    const v = value as { t: number; i: number } | Long | bigint | null | undefined;
+    const l =
+      v == null
+        ? Long.ZERO
+        : typeof v == 'bigint'
+          ? Long.fromBigInt(v)
+          : Long.isLong(v)
+            ? v
+            : typeof v == 'object' && uint32(v.t) && uint32(v.i)
+              ? new Long(+v.i, +v.t)
+              : fail('Timestamp needs a bigint, a Long or { t, i } of uint32s');
+    super(l.low, l.high, true);
   }
   get t(): number {
     return this.high >>> 0;
@@ -248,18 +227,6 @@ export class Timestamp extends Long {
   }
   toJSON(): { $timestamp: string } {
     return { $timestamp: this.toString() };
-  }
-  static override fromInt(value: number): Timestamp {
-    return new Timestamp(Long.fromInt(value, true));
-  }
-  static override fromNumber(value: number): Timestamp {
-    return new Timestamp(Long.fromNumber(value, true));
-  }
-  static override fromBits(low: number, high: number): Timestamp {
-    return new Timestamp({ i: low, t: high });
-  }
-  static override fromString(s: string, radix?: number): Timestamp {
-    return new Timestamp(Long.fromString(s, true, radix));
   }
 }
 tag([

@@ -177,7 +177,7 @@ export class Binary extends BSONValue {
   }
 }
 
-const UUID_ARG = 'UUID needs 16 bytes or 32 hex digits (dashes optional)';
+const UUID_ARG = 'UUID needs 16 bytes or 32 hex digits';
 const UUID_STRING = /^[\da-f]{8}(-?)[\da-f]{4}\1[\da-f]{4}\1[\da-f]{4}\1[\da-f]{12}$/i;
 
 /** Binary subtype 4 with 16 bytes; `new UUID()` is a random (version 4) UUID. */
@@ -290,55 +290,39 @@ export class BSONRegExp extends BSONValue {
   }
 }
 
-export class BSONSymbol extends BSONValue {
+/** A wrapped primitive: Double, Int32 and BSONSymbol. */
+abstract class Boxed<T extends number | string> extends BSONValue {
+  value: T;
+  constructor(value: T) {
+    super();
+    this.value = value;
+  }
+  override valueOf(): T {
+    return this.value;
+  }
+  toJSON(): T {
+    return this.value;
+  }
+  override toString(radix?: number): string {
+    return this.value.toString(radix);
+  }
+}
+
+export class BSONSymbol extends Boxed<string> {
   declare readonly _bsontype: 'BSONSymbol';
-  constructor(public value: string) {
-    super();
-  }
-  override valueOf(): string {
-    return this.value;
-  }
-  override toString(): string {
-    return this.value;
-  }
-  toJSON(): string {
-    return this.value;
-  }
 }
 
-export class Double extends BSONValue {
+export class Double extends Boxed<number> {
   declare readonly _bsontype: 'Double';
-  value: number;
   constructor(value: number | Number | string) {
-    super();
-    this.value = +value;
-  }
-  override valueOf(): number {
-    return this.value;
-  }
-  toJSON(): number {
-    return this.value;
-  }
-  override toString(radix?: number): string {
-    return this.value.toString(radix);
+    super(+value);
   }
 }
 
-export class Int32 extends BSONValue {
+export class Int32 extends Boxed<number> {
   declare readonly _bsontype: 'Int32';
-  value: number;
   constructor(value: number | Number | string) {
-    super();
-    this.value = +value | 0;
-  }
-  override valueOf(): number {
-    return this.value;
-  }
-  toJSON(): number {
-    return this.value;
-  }
-  override toString(radix?: number): string {
-    return this.value.toString(radix);
+    super(+value | 0);
   }
 }
 
