@@ -437,23 +437,24 @@ export class Pool extends TypedEmitter<ConnectionPoolEvents> implements Connecti
   async #establish(id: number, generation: number, createdAt: number, entry: Establishing): Promise<void> {
     const { signal } = entry.controller;
     let conn: Connection | undefined;
-    let failure: Error | undefined;
+    let failure: unknown;
     try {
       conn = await this.#options.connect({ id, generation, signal });
-      if (signal.aborted) {
-        conn.close();
-        conn = undefined;
-        failure = abortReason(signal);
-      }
     } catch (e) {
-      failure = signal.aborted ? abortReason(signal) : e instanceof Error ? e : new Error(String(e));
+      failure = e;
+    }
+    if (signal.aborted) {
+      // Interrupted or closed meanwhile: the signal's reason is the outcome either way.
+      conn?.close();
+      conn = undefined;
+      failure = abortReason(signal);
     }
     this.#establishing.delete(entry);
     this.#pending--;
     const waiter = entry.waiter;
     const closed = this.#state === PoolState.closed;
     if (!conn) {
-      const error = failure!;
+      const error = failure instanceof Error ? failure : new Error(String(failure));
       this.#total--;
       if (!waiter && !closed) this.#options.onBackgroundError?.(error);
       this.#emit('connectionClosed', {

@@ -64,12 +64,12 @@ interface ScramSpeculationState {
 }
 
 function isScramSpeculationState(state: unknown): state is ScramSpeculationState {
-  return typeof state === 'object' && state !== null && (state as ScramSpeculationState).kind === 'scram';
+  return (state as Partial<ScramSpeculationState> | null | undefined)?.kind === 'scram';
 }
 
 /** Whether the server's speculative reply answers our client-first (its nonce extends ours). */
 function answers(first: ScramClientFirst, reply: unknown): reply is Document {
-  if (reply === null || typeof reply !== 'object') return false;
+  // Anything but a reply document with a UTF-8 payload fails inside the try.
   try {
     const text = fromUtf8(payloadBytes((reply as Document).payload));
     const nonce = /(?:^|,)r=([^,]*)/.exec(text)?.[1];
