@@ -225,10 +225,19 @@ export class TopologyExecutor implements ManagedOperationExecutor {
     const isWrite = options.retryable === 'write';
     let retry = isWrite ? this.#opts.retryWrites && !options.moreToCome : options.retryable === 'read' && this.#opts.retryReads;
     const criteria = { readPreference: options.readPreference, operation: isWrite ? ('write' as const) : ('read' as const) };
+    /** One attempt; a write's error gets the RetryableWriteError label the driver must add. */
+    const attempt = async (server: Server): Promise<ExecuteResult> => {
+      // The wire version of the server as selected: a failed attempt may turn its live
+      // description Unknown (maxWireVersion 0) before the error is labelled.
+      const wireVersion = server.description.maxWireVersion;
+      try {
+        return await this.#runOn(server, db, command, options, txnNumber);
+      } catch (e) {
+        if (isWrite && retry) labelRetryableWriteError(e, wireVersion);
+        throw e;
+      }
+    };
     const first = await topology.selectServer(criteria, signal);
-    // The wire version of the server as selected: a failed attempt may turn its live
-    // description Unknown (maxWireVersion 0) before the error is labelled.
-    const firstWireVersion = first.description.maxWireVersion;
     let txnNumber: unknown;
     if (isWrite && retry) {
       if (options.session && supportsRetryableWrites(first.description)) {
@@ -240,13 +249,13 @@ export class TopologyExecutor implements ManagedOperationExecutor {
     }
     let firstError: unknown;
     try {
-      const result = await this.#runOn(first, db, command, options, txnNumber);
-      if (!(isWrite && retry && hasRetryableWriteConcernError(result.reply))) return result;
-      firstError = new MongoServerError(result.reply);
+      const result = await attempt(first);
+      // An ok reply whose writeConcernError is labelled retryable is retried like an error.
+      const wceError = isWrite && retry && result.reply.writeConcernError !== undefined ? new MongoServerError(result.reply) : undefined;
+      if (!wceError || !isRetryableWriteError(wceError)) return result;
+      firstError = wceError;
     } catch (e) {
-      if (!retry) throw e;
-      if (isWrite) labelRetryableWriteError(e, firstWireVersion);
-      if (!(isWrite ? isRetryableWriteError(e) : isRetryableReadError(e))) throw e;
+      if (!retry || !(isWrite ? isRetryableWriteError(e) : isRetryableReadError(e))) throw e;
       firstError = e;
     }
     // One retry, on a fresh selection (avoiding the failed mongos when others exist).
@@ -258,11 +267,9 @@ export class TopologyExecutor implements ManagedOperationExecutor {
       throw firstError;
     }
     if (isWrite && !supportsRetryableWrites(second.description)) throw firstError;
-    const secondWireVersion = second.description.maxWireVersion;
     try {
-      return await this.#runOn(second, db, command, options, txnNumber);
+      return await attempt(second);
     } catch (e) {
-      if (isWrite) labelRetryableWriteError(e, secondWireVersion);
       throw errorToSurface(firstError, e);
     }
   }
@@ -345,7 +352,7 @@ export class TopologyExecutor implements ManagedOperationExecutor {
   /** Keep the highest $clusterTime seen from any reply (monitors included). */
   #gossip(reply: Document | undefined): void {
     const ct = reply?.$clusterTime as ClusterTime | undefined;
-    if (typeof ct === 'object' && ct !== null && 'clusterTime' in ct) this.#clusterTime = laterClusterTime(this.#clusterTime, ct);
+    if (ct?.clusterTime !== undefined) this.#clusterTime = laterClusterTime(this.#clusterTime, ct);
   }
 }
 
@@ -357,9 +364,4 @@ function pick<T, K extends keyof T>(o: T, keys: readonly K[]): Pick<T, K> {
 /** The later of two $clusterTime documents (either may be absent). */
 function laterClusterTime(a: ClusterTime | undefined, b: ClusterTime | undefined): ClusterTime | undefined {
   return !a || (b && compareTimestamps(b.clusterTime, a.clusterTime) > 0) ? b : a;
-}
-
-function hasRetryableWriteConcernError(reply: Document): boolean {
-  const labels = reply.errorLabels;
-  return reply.writeConcernError !== undefined && Array.isArray(labels) && labels.includes(MongoErrorLabel.RetryableWriteError);
 }

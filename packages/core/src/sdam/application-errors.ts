@@ -107,7 +107,11 @@ export function handleApplicationError(td: TopologyDescription, ctx: Application
   if (ctx.generation < ctx.poolGeneration) return noChange(td, ApplicationErrorOutcome.StaleGeneration);
 
   const error = ctx.error;
-  const topologyVersion = ctx.topologyVersion !== undefined ? ctx.topologyVersion : errorTopologyVersion(error);
+  // Defaults to the topologyVersion of the server's error reply.
+  const topologyVersion =
+    ctx.topologyVersion !== undefined
+      ? ctx.topologyVersion
+      : parseTopologyVersion(error instanceof MongoServerError ? (error.errorResponse.topologyVersion ?? error.topologyVersion) : null);
   if (compareTopologyVersion(server.topologyVersion, topologyVersion) >= 0) {
     return noChange(td, ApplicationErrorOutcome.StaleTopologyVersion);
   }
@@ -180,12 +184,6 @@ export function handleCheckFailure(td: TopologyDescription, ctx: CheckFailureCon
     clearPool: true,
     interruptInUseConnections: isNetworkTimeoutError(ctx.error),
   };
-}
-
-/** The topologyVersion a server error reply carried, or null. */
-export function errorTopologyVersion(error: unknown): TopologyVersion | null {
-  if (!(error instanceof MongoServerError)) return null;
-  return parseTopologyVersion(error.errorResponse.topologyVersion ?? error.topologyVersion);
 }
 
 function noChange(td: TopologyDescription, outcome: ApplicationErrorOutcome): ApplicationErrorResult {

@@ -270,7 +270,8 @@ function updateRSFromPrimary(d: Draft, sd: ServerDescription): void {
 
 /** Replaces the server at `address` by Unknown with an error (as of the check that showed the problem). */
 function markUnknown(d: Draft, sd: ServerDescription, address: string, message: string): void {
-  d.servers.set(address, unknownServerDescription(address, sdamError(message), { now: sd.lastUpdateTime }));
+  const error = new MongoDriverError(message, DriverErrorCode.Runtime);
+  d.servers.set(address, unknownServerDescription(address, error, { now: sd.lastUpdateTime }));
 }
 
 /**
@@ -359,10 +360,6 @@ export function logicalSessionTimeoutMinutes(servers: ReadonlyMap<string, Server
 }
 
 // ---------------------------------------------------------------- helpers
-
-function sdamError(message: string): MongoDriverError {
-  return new MongoDriverError(message, DriverErrorCode.Runtime);
-}
 
 export function assertNever(value: never): never {
   throw new MongoDriverError(`Unexpected value: ${String(value)}`, DriverErrorCode.Runtime);

@@ -17,6 +17,7 @@ import { MongoNetworkError } from '../errors.js';
 import type { ConnectOptions, Connection } from '../connection/types.js';
 import { keyMirror } from '../util/key-mirror.js';
 import { RoundTripTimeStats } from './round-trip-time.js';
+import { sleep, wakeAll } from './sleep.js';
 
 export const ServerMonitoringMode = keyMirror('auto', 'stream', 'poll');
 export type ServerMonitoringMode = (typeof ServerMonitoringMode)[keyof typeof ServerMonitoringMode];
@@ -80,44 +81,13 @@ function connectMonitoring(options: MonitorOptions, signal: AbortSignal): Promis
   });
 }
 
-/** A sleep that can be woken early or cancelled; the Monitor's only timer. */
-class Waiter {
-  #wake: (() => void) | undefined;
-  #interruptible = true;
-
-  /**
-   * Sleep `ms`. An interruptible sleep ends early on interrupt(); the
-   * minHeartbeatFrequencyMS sleep is not interruptible ("cannot be awakened"):
-   * only cancel() (close) ends it early.
-   */
-  sleep(ms: number, interruptible = true): Promise<void> {
-    this.#interruptible = interruptible;
-    return new Promise((resolve) => {
-      const wake = (): void => {
-        clearTimeout(timer);
-        this.#wake = undefined;
-        resolve();
-      };
-      const timer = setTimeout(wake, Math.max(0, ms));
-      this.#wake = wake;
-    });
-  }
-
-  /** Wake an interruptible sleep now (no effect otherwise). */
-  interrupt(): void {
-    if (this.#interruptible) this.#wake?.();
-  }
-
-  /** Wake any sleep now (closing). */
-  cancel(): void {
-    this.#wake?.();
-  }
-}
-
 export class Monitor {
   readonly #options: MonitorOptions;
   readonly #rtt = new RoundTripTimeStats();
-  readonly #waiter = new Waiter();
+  /** Wakes the wait for the next check early (requestCheck). */
+  readonly #wakers = new Set<() => void>();
+  /** Aborted by close(): ends any wait. */
+  readonly #closing = new AbortController();
   #connection: Connection | undefined;
   /** Aborts the connect + handshake in flight (close() and cancelCheck()). */
   #connecting: AbortController | undefined;
@@ -127,7 +97,7 @@ export class Monitor {
   #pingers: Promise<unknown> = Promise.resolve();
   #closed = false;
   #checkRequested = false;
-  /** Set by cancelCheck(); the check in flight, if any, ends quietly. */
+  /** Set by cancelCheck(); the check in flight, if any, ends quietly (each check clears it). */
   #cancelled = false;
   /** When the previous check ended (heartbeat intervals count from there). */
   #lastCheckEnded = -Infinity;
@@ -148,7 +118,7 @@ export class Monitor {
   requestCheck(): void {
     if (this.#closed) return;
     this.#checkRequested = true;
-    this.#waiter.interrupt();
+    wakeAll(this.#wakers);
   }
 
   /**
@@ -171,7 +141,7 @@ export class Monitor {
     if (this.#closed) return;
     this.#closed = true;
     this.#disconnect('closed');
-    this.#waiter.cancel();
+    this.#closing.abort();
     await this.#loop;
     await this.#pingers;
   }
@@ -217,10 +187,12 @@ export class Monitor {
    */
   async #waitForNextCheck(): Promise<void> {
     const { heartbeatFrequencyMS, minHeartbeatFrequencyMS = 500, now } = this.#options;
-    if (!this.#checkRequested) await this.#waiter.sleep(heartbeatFrequencyMS - (now() - this.#lastCheckEnded));
+    const closing = this.#closing.signal;
+    if (!this.#checkRequested) await sleep(heartbeatFrequencyMS - (now() - this.#lastCheckEnded), this.#wakers, closing);
     this.#checkRequested = false;
+    // This part "cannot be awakened": only close() ends it early.
     const wait = minHeartbeatFrequencyMS - (now() - this.#lastCheckEnded);
-    if (wait > 0 && !this.#closed) await this.#waiter.sleep(wait, false);
+    if (wait > 0 && !this.#closed) await sleep(wait, undefined, closing);
   }
 
   /** One check: true after a reply, the error after a failure, false if cancelled (or closed). */
@@ -261,10 +233,13 @@ export class Monitor {
         this.#rtt.addSample(now() - start);
       }
       if (this.#closed) return false;
-      this.#cancelled = false;
       const duration = now() - start;
       this.#topologyVersion = (reply.topologyVersion as Document | undefined) ?? undefined;
-      if (this.#topologyVersion && this.#options.serverMonitoringMode !== ServerMonitoringMode.poll) this.#startPinger();
+      if (this.#topologyVersion && this.#options.serverMonitoringMode !== ServerMonitoringMode.poll && !this.#pinger) {
+        // Streaming: round trips are measured on a connection of their own.
+        this.#pinger = new AbortController();
+        this.#pingers = Promise.all([this.#pingers, pingRoundTrips(this.#options, this.#rtt, this.#pinger.signal)]);
+      }
       emit('serverHeartbeatSucceeded', { ...event, duration, reply });
       this.#options.onCheck({ reply, roundTripTime: this.#rtt.average, minRoundTripTime: this.#rtt.min });
       this.#lastWasKnown = reply.ok === 1 || reply.ok === true;
@@ -274,12 +249,9 @@ export class Monitor {
       this.#disconnect('check failed');
       if (this.#closed) return false;
       emit('serverHeartbeatFailed', { ...event, duration: now() - start, failure: error });
-      if (this.#cancelled) {
-        // cancelCheck(): the topology already marked the server Unknown and cleared the pool.
-        this.#cancelled = false;
-        this.#lastWasKnown = false;
-        return false;
-      }
+      // cancelCheck() (which also forgot that the server was known): the topology already
+      // marked the server Unknown and cleared the pool.
+      if (this.#cancelled) return false;
       this.#options.onCheck({ error, roundTripTime: null, minRoundTripTime: null });
       return error;
     } finally {
@@ -297,12 +269,6 @@ export class Monitor {
       { exhaustAllowed: true, timeoutMS },
     );
   }
-
-  #startPinger(): void {
-    if (this.#pinger || this.#closed) return;
-    this.#pinger = new AbortController();
-    this.#pingers = Promise.all([this.#pingers, pingRoundTrips(this.#options, this.#rtt, this.#pinger.signal)]);
-  }
 }
 
 function helloCommand(conn: Connection): Document {
@@ -311,12 +277,10 @@ function helloCommand(conn: Connection): Document {
 
 /** Measures round trips on a connection of its own while the monitor streams, until `signal` aborts. */
 async function pingRoundTrips(options: MonitorOptions, rtt: RoundTripTimeStats, signal: AbortSignal): Promise<void> {
-  const waiter = new Waiter();
   let connection: Connection | undefined;
   signal.addEventListener('abort', () => {
     connection?.close();
     connection = undefined;
-    waiter.cancel();
   });
   while (!signal.aborted) {
     const start = options.now();
@@ -336,7 +300,7 @@ async function pingRoundTrips(options: MonitorOptions, rtt: RoundTripTimeStats, 
       connection?.close();
       connection = undefined;
     }
-    if (!signal.aborted) await waiter.sleep(options.heartbeatFrequencyMS);
+    await sleep(options.heartbeatFrequencyMS, undefined, signal);
   }
   // A connection that was still being opened when the signal aborted.
   connection?.close();

@@ -19,6 +19,7 @@ import { handleApplicationError } from './application-errors.js';
 import { diffTopologyDescriptions, emptyTopologyDescription, SdamEventType } from './diff.js';
 import { newServerDescription, unknownServerDescription } from './server-description.js';
 import { newTopologyDescription } from './topology-description.js';
+import { sleep, wakeAll } from './sleep.js';
 import { Monitor, type HeartbeatEvents, type MonitorCheckResult, type ServerMonitoringMode } from './monitor.js';
 
 export interface TopologyEvents extends HeartbeatEvents {
@@ -153,7 +154,8 @@ export class Topology {
         );
       }
       this.requestCheckAll();
-      await this.#waitForChange(remaining, options.signal);
+      await sleep(remaining, this.#waiters, options.signal);
+      if (options.signal?.aborted) throw options.signal.reason ?? new Error('aborted');
     }
   }
 
@@ -198,7 +200,7 @@ export class Topology {
     if (this.isClosed) return;
     const wasOpen = this.#state === 'open';
     this.#state = 'closed';
-    this.#wakeWaiters();
+    wakeAll(this.#waiters);
     const closing = [this.#closing];
     for (const [address, server] of this.#servers) {
       closing.push(closeServer(server));
@@ -219,34 +221,6 @@ export class Topology {
   /** Publishes one of this topology's SDAM events (they carry its topologyId first). */
   #emit<K extends Exclude<TopologyEventName, keyof HeartbeatEvents>>(name: K, event: OwnEvent<K>): void {
     this.#options.emit(name, { topologyId: this.topologyId, ...event } as TopologyEvents[K]);
-  }
-
-  #wakeWaiters(): void {
-    for (const wake of [...this.#waiters]) wake();
-  }
-
-  #waitForChange(ms: number, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const aborted = (): unknown => signal?.reason ?? new Error('aborted');
-      // An already-aborted signal never fires 'abort': reject now, not at the timeout.
-      if (signal?.aborted) return reject(aborted());
-      const settle = (): void => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        this.#waiters.delete(wake);
-      };
-      const wake = (): void => {
-        settle();
-        resolve();
-      };
-      const onAbort = (): void => {
-        settle();
-        reject(aborted());
-      };
-      const timer = setTimeout(wake, ms);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.#waiters.add(wake);
-    });
   }
 
   #addServer(address: string): void {
@@ -329,10 +303,10 @@ export class Topology {
       const { type, ...payload } = event;
       this.#emit(type, payload);
     }
-    this.#wakeWaiters();
+    wakeAll(this.#waiters);
   }
 }
 
-async function closeServer(server: Server): Promise<void> {
-  await Promise.all([server.monitor?.close(), server.pool.close()]);
+function closeServer(server: Server): Promise<unknown> {
+  return Promise.all([server.monitor?.close(), server.pool.close()]);
 }
