@@ -180,8 +180,8 @@ export class TopologyExecutor implements ManagedOperationExecutor {
   async connect(): Promise<void> {
     if (this.#closed) throw new MongoTopologyClosedError();
     const topology = await this.#ensureTopology();
-    topology.open();
-    // As the official driver: connect() succeeds once any data-bearing member is selectable.
+    // selectServer() opens the topology. As the official driver: connect() succeeds once any
+    // data-bearing member is selectable.
     await topology.selectServer({ readPreference: ReadPreference.primaryPreferred, operation: 'read' });
   }
 
@@ -280,7 +280,7 @@ export class TopologyExecutor implements ManagedOperationExecutor {
     // Errors go to SDAM, which ignores those without an effect on the topology.
     const report = (e: unknown, connectionGeneration: number, beforeHandshake: boolean): void => {
       if (e instanceof MongoNetworkError || e instanceof MongoServerError) {
-        this.topology.handleError(address, e, { connectionGeneration, beforeHandshake });
+        this.#current!.handleError(address, e, { connectionGeneration, beforeHandshake });
       }
     };
     const poolGeneration = server.pool.generation;
@@ -292,7 +292,7 @@ export class TopologyExecutor implements ManagedOperationExecutor {
       if (e instanceof MongoNetworkError) e.addErrorLabel(MongoErrorLabel.NoWritesPerformed);
       throw e;
     }
-    server.operationCount += 1;
+    server.operationCount++;
     const full = this.#decorate(server, command, options, txnNumber);
     const monitor = this.#opts.monitorCommands;
     const event = {
@@ -322,14 +322,14 @@ export class TopologyExecutor implements ManagedOperationExecutor {
       report(e, conn.generation, false);
       throw e;
     } finally {
-      server.operationCount -= 1;
+      server.operationCount--;
       server.pool.checkIn(conn);
     }
   }
 
   #decorate(server: Server, command: Document, options: ExecuteOptions, txnNumber: unknown): Document {
     const full: Document = { ...command };
-    const td = this.topology.description;
+    const td = this.#current!.description;
     const sd = server.description;
     const sessionsSupported = sd.logicalSessionTimeoutMinutes !== null || td.type === TopologyType.LoadBalanced;
     if (options.session && sessionsSupported && !options.moreToCome) full.lsid = options.session.id;

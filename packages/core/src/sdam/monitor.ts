@@ -49,8 +49,9 @@ export interface MonitorCheckResult {
   /** The hello reply, or undefined when the check failed. */
   readonly reply?: Document;
   readonly error?: Error;
-  readonly roundTripTime: number | null;
-  readonly minRoundTripTime: number | null;
+  /** With a reply: the averaged and the minimum round trip time (null before a sample). */
+  readonly roundTripTime?: number | null;
+  readonly minRoundTripTime?: number | null;
 }
 
 export interface MonitorOptions {
@@ -252,7 +253,7 @@ export class Monitor {
       // cancelCheck() (which also forgot that the server was known): the topology already
       // marked the server Unknown and cleared the pool.
       if (this.#cancelled) return false;
-      this.#options.onCheck({ error, roundTripTime: null, minRoundTripTime: null });
+      this.#options.onCheck({ error });
       return error;
     } finally {
       this.#lastCheckEnded = now();

@@ -100,7 +100,7 @@ export class Topology {
 
   constructor(options: TopologyOptions) {
     this.#options = options;
-    this.#now = options.now ?? (() => Date.now());
+    this.#now = options.now ?? Date.now;
     this.#random = options.random ?? Math.random;
     this.#td = newTopologyDescription({ ...options, setName: options.replicaSet });
   }

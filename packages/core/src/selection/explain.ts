@@ -21,7 +21,7 @@ import {
 const IDENT = /^[A-Za-z_$][\w$]*$/;
 
 function quote(value: string): string {
-  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  return `'${value.replace(/[\\']/g, '\\$&')}'`;
 }
 
 /** `{dc:'ny',rack:'2'}`; `{}` for no tags. */
@@ -72,18 +72,19 @@ function eligibilityReason(td: TopologyDescription, rp: ReadPreference, noun: st
 
 function replicaSetReadReason(td: TopologyDescription, rp: ReadPreference): string {
   const noPrimary = `${replicaSetName(td)} has no primary`;
+  const secondaries = (): string => eligibilityReason(td, rp, 'secondary', secondarySelector);
   const mode = rp.mode;
   switch (mode) {
     case ReadPreferenceMode.primary:
       return `read preference primary needs a primary, but ${noPrimary}`;
     case ReadPreferenceMode.secondary:
-      return eligibilityReason(td, rp, 'secondary', secondarySelector);
+      return secondaries();
     case ReadPreferenceMode.nearest:
       return eligibilityReason(td, rp, 'primary or secondary', primaryOrSecondarySelector);
     case ReadPreferenceMode.primaryPreferred:
-      return `${noPrimary}, and ${eligibilityReason(td, rp, 'secondary', secondarySelector)}`;
+      return `${noPrimary}, and ${secondaries()}`;
     case ReadPreferenceMode.secondaryPreferred:
-      return `${eligibilityReason(td, rp, 'secondary', secondarySelector)}, and ${noPrimary}`;
+      return `${secondaries()}, and ${noPrimary}`;
     default:
       return assertNever(mode);
   }

@@ -46,7 +46,8 @@ export class ReadPreference {
     // -1 means "no maximum", as if unset.
     const maxStalenessSeconds = options.maxStalenessSeconds === -1 ? undefined : options.maxStalenessSeconds;
     if (mode === ReadPreferenceMode.primary) {
-      const hasTags = tags !== undefined && tags.length > 0 && !(tags.length === 1 && Object.keys(tags[0]!).length === 0);
+      // [{}] (match any server) is no tag set.
+      const hasTags = !!tags?.length && !(tags.length === 1 && Object.keys(tags[0]!).length === 0);
       const conflict = hasTags ? 'tags' : maxStalenessSeconds !== undefined ? 'maxStalenessSeconds' : options.hedge ? 'hedge' : null;
       if (conflict) throw new MongoInvalidArgumentError(`Primary read preference cannot be combined with ${conflict}`);
     }

@@ -82,18 +82,19 @@ export function eligibleSelector(typeSelector: ServerSelector, rp: ReadPreferenc
 
 /** Replica-set reads by mode (same rules for ReplicaSetWithPrimary and ReplicaSetNoPrimary). */
 export function replicaSetReadSelector(rp: ReadPreference): ServerSelector {
+  const secondaries = eligibleSelector(secondarySelector, rp);
   const mode = rp.mode;
   switch (mode) {
     case ReadPreferenceMode.primary:
       return primarySelector;
     case ReadPreferenceMode.secondary:
-      return eligibleSelector(secondarySelector, rp);
+      return secondaries;
     case ReadPreferenceMode.nearest:
       return eligibleSelector(primaryOrSecondarySelector, rp);
     case ReadPreferenceMode.primaryPreferred:
-      return firstNonEmpty(primarySelector, eligibleSelector(secondarySelector, rp));
+      return firstNonEmpty(primarySelector, secondaries);
     case ReadPreferenceMode.secondaryPreferred:
-      return firstNonEmpty(eligibleSelector(secondarySelector, rp), primarySelector);
+      return firstNonEmpty(secondaries, primarySelector);
     default:
       return assertNever(mode);
   }
