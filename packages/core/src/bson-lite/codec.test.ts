@@ -2,12 +2,15 @@
  * bson-lite against the real `bson` package (js-bson 7.3.4, the repository's own):
  * the same values serialize to identical bytes, the same bytes deserialize to the same
  * values under every option combination the driver and its users pass, random
- * documents round-trip identically, and malformed bytes throw a BSONError wherever
- * js-bson throws (never a RangeError, TypeError or a hang).
+ * documents round-trip identically, malformed bytes throw a BSONError wherever js-bson
+ * throws (never a RangeError, TypeError or a hang), and EJSON (canonical and relaxed)
+ * writes the same text and reads the same values.
  */
 import * as bson from 'bson';
 import { describe, expect, it } from 'vitest';
+import { EJSON } from './ejson.js';
 import * as lite from './index.js';
+import * as web from './web.js';
 
 /** Both libraries through bson-lite's types (their shapes are the same for what the tests use). */
 type Lib = typeof lite;
@@ -627,3 +630,133 @@ function deepDocument(depth: number): Uint8Array {
   v.setInt32(depth * 7, 5, true);
   return out;
 }
+
+/** EJSON.stringify / parse with each library: the same text or values, or both throw (ours a BSONError). */
+function sameEJSON<T>(fn: (E: typeof EJSON, L: Lib) => T, label: string, normalize = (x: T): unknown => x): void {
+  let theirs: unknown;
+  let theirError: unknown;
+  try {
+    theirs = normalize(fn(bson.EJSON as unknown as typeof EJSON, real));
+  } catch (e) {
+    theirError = e;
+  }
+  if (theirError) {
+    // invalid JSON text is a SyntaxError from JSON.parse in both
+    if (theirError instanceof SyntaxError) expect(() => fn(EJSON, lite), label).toThrow(SyntaxError);
+    // js-bson 7.3.4 crashes on a DBRef whose $ref is "" (it reads $dbPointer instead); bson-lite reads a DBRef
+    else if (String(theirError).includes('Cannot convert undefined or null to object')) {
+      try {
+        fn(EJSON, lite);
+      } catch (e) {
+        expect(e, label).toBeInstanceOf(lite.BSONError);
+      }
+    }
+    else expect(() => fn(EJSON, lite), `${label}: bson threw ${String(theirError)}`).toThrow(lite.BSONError);
+    return;
+  }
+  let ours: unknown;
+  expect(() => (ours = normalize(fn(EJSON, lite))), label).not.toThrow();
+  expect(ours, label).toEqual(theirs);
+}
+
+const EJSON_OPTIONS = [{}, { relaxed: true }, { relaxed: false }, { relaxed: false, useBigInt64: true }, { useBigInt64: true }];
+
+describe('EJSON, differential against bson', () => {
+  it.each(corpus(real).map(([name], i) => [name, i] as const))('%s: the same text, canonical and relaxed', (name, i) => {
+    for (const options of [undefined, { relaxed: true }, { relaxed: false }, { relaxed: false, ignoreUndefined: true }]) {
+      sameEJSON((E, L) => E.stringify(corpus(L)[i]![1], options), `${name} ${JSON.stringify(options)}`);
+      sameEJSON((E, L) => E.stringify(corpus(L)[i]![1], null, 2, options), `${name} indented`);
+      sameEJSON((E, L) => E.serialize(corpus(L)[i]![1], options), `${name} serialize`);
+    }
+  });
+
+  it.each(corpus(real).map(([name], i) => [name, i] as const))('%s: its EJSON text reads back the same', (name, i) => {
+    for (const relaxed of [true, false]) {
+      let text: string;
+      try {
+        text = bson.EJSON.stringify(corpus(real)[i]![1], { relaxed });
+      } catch {
+        continue; // e.g. a RegExp with the g flag: refused by both (checked above)
+      }
+      for (const options of EJSON_OPTIONS) {
+        sameEJSON((E) => E.parse(text, options), `${name} relaxed=${relaxed} ${JSON.stringify(options)}`, norm);
+        sameEJSON((E) => E.deserialize(JSON.parse(text), options), `${name} deserialize`, norm);
+      }
+    }
+  });
+
+  it('reads every Extended JSON form (legacy $regex, $uuid, $date forms, $dbPointer, $undefined, bad input) as bson does', () => {
+    const inputs = [
+      '{"a": {"$regex": "ab+c", "$options": "im"}}',
+      '{"name": {"$regex": "^x", "$options": ""}, "n": {"$in": [1, 2]}}',
+      '{"a": {"$regularExpression": {"pattern": "a", "options": "xsmi"}}}',
+      '{"a": {"$regularExpression": {"pattern": "a", "options": "g"}}}',
+      '{"u": {"$uuid": "00112233-4455-6677-8899-aabbccddeeff"}}',
+      '{"u": {"$uuid": "nope"}}',
+      '{"b": {"$binary": {"base64": "AQID", "subType": "80"}}, "c": {"$binary": {"base64": "", "subType": "0"}}, "d": {"$binary": {"base64": "AAECAwQFBgcICQoLDA0ODw==", "subType": "4"}}}',
+      '{"b": {"$binary": {"base64": "AQID", "subType": "04"}}}',
+      '{"b": {"$binary": "AQID", "$type": "00"}}',
+      '{"d1": {"$date": "2024-01-02T03:04:05.678Z"}, "d2": {"$date": {"$numberLong": "-1"}}, "d3": {"$date": 5}, "d4": {"$date": "not a date"}}',
+      '{"d": {"$date": true}}',
+      '{"p": {"$dbPointer": {"$ref": "db.coll", "$id": {"$oid": "0123456789abcdef01234567"}}}}',
+      '{"r": {"$ref": "c", "$id": 1, "$db": "d", "x": 1}, "notRef": {"$ref": "c", "$id": 1, "$other": 1}, "notRef2": {"$ref": "c", "$id": 1, "$db": null}}',
+      '{"u": {"$undefined": true}, "n": {"$numberInt": "-5"}, "l": {"$numberLong": "9223372036854775807"}, "x": {"$numberDouble": "-0.0"}, "i": {"$numberDouble": "Infinity"}}',
+      '{"l": {"$numberLong": "1e5"}}',
+      '{"l": {"$numberLong": "123456789012345678901"}}',
+      '{"t": {"$timestamp": {"t": 4294967295, "i": 1}}, "mn": {"$minKey": 1}, "mx": {"$maxKey": 1}, "s": {"$symbol": "sym"}}',
+      '{"c": {"$code": "f()"}, "cs": {"$code": "g()", "$scope": {"a": {"$numberInt": "1"}}}}',
+      '{"dec": {"$numberDecimal": "1.5E+3"}, "bad": 1}',
+      '{"dec": {"$numberDecimal": "1.2.3"}}',
+      '{"o": {"$oid": "0123456789ABCDEF01234567"}, "first": {"$numberInt": "1", "$oid": "0123456789abcdef01234567"}}',
+      '{"a\\u0000b": 1}',
+      '{"a": 1',
+      '{"$oid": null, "x": {"$foo": 1}}',
+      '[1, 2.5, {"$numberLong": "3"}, 4294967296, 1e300, -0]',
+      '"just a string"',
+      '{"deep": {"a": [{"b": {"$date": {"$numberLong": "0"}}}]}}',
+    ];
+    for (const text of inputs) for (const options of EJSON_OPTIONS) sameEJSON((E) => E.parse(text, options), `${text} ${JSON.stringify(options)}`, norm);
+  });
+
+  it('stringify: argument forms, Map keys, circular structures, unknown _bsontype', () => {
+    sameEJSON((E) => E.stringify({ a: 1, b: [2] }, ['a'], 1), 'replacer array');
+    sameEJSON((E) => E.stringify({ a: 1, b: 2 }, (k, v) => (k === 'b' ? undefined : v), '\t', { relaxed: false }), 'replacer function');
+    sameEJSON((E) => E.stringify(new Map<string, unknown>([['a', 1]]), { relaxed: false }), 'map');
+    sameEJSON((E) => E.stringify({ m: new Map([[1, 1]]) }), 'map with a number key');
+    sameEJSON((E) => E.stringify([1, new Date(0), 2n ** 70n], { relaxed: false }), 'array root');
+    sameEJSON((E) => E.stringify(5), 'number root');
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    expect(() => EJSON.stringify(cyclic)).toThrow(/circular/);
+    expect(() => bson.EJSON.stringify(cyclic)).toThrow(/circular/);
+    expect(() => EJSON.stringify({ a: { _bsontype: 'Nope' } })).toThrow(lite.BSONError);
+    const shared = { s: 1 };
+    sameEJSON((E) => E.stringify({ a: shared, b: shared }), 'shared, not cyclic');
+  });
+
+  it('1500 random documents: the same text both ways, and the same values read back', () => {
+    const r = rng(4242);
+    for (let n = 0; n < 1500; n++) {
+      const spec: [string, Spec][] = Array.from({ length: 1 + Math.floor(r() * 5) }, (_, i) => [`k${i}`, randomSpec(r, 0)]);
+      const make = (L: Lib) => Object.fromEntries(spec.map(([k, v]) => [k, build(L, v)]));
+      const relaxed = n % 2 === 0;
+      sameEJSON((E, L) => E.stringify(make(L), { relaxed }), `doc ${n} relaxed=${relaxed}`);
+      let text: string;
+      try {
+        text = bson.EJSON.stringify(make(real), { relaxed });
+      } catch {
+        continue;
+      }
+      const options = EJSON_OPTIONS[n % EJSON_OPTIONS.length]!;
+      sameEJSON((E) => E.parse(text, options), `doc ${n}: ${text.slice(0, 200)} ${JSON.stringify(options)}`, norm);
+    }
+  });
+
+  it('is in the browser entry (web.ts) BSON namespace, not in the codec index', () => {
+    expect(web.BSON.EJSON).toBe(EJSON);
+    expect(web.EJSON).toBe(EJSON);
+    expect('EJSON' in lite.BSON).toBe(false);
+    expect(web.BSON.serialize).toBe(lite.serialize);
+    expect(web.BSON.ObjectId).toBe(lite.ObjectId);
+  });
+});

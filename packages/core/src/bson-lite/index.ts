@@ -11,7 +11,11 @@
  * fieldsAsRaw, index, allowObjectSmallerThanBufferSize), DBRef detection, and the value
  * classes' fields and `_bsontype`. Instances of the real `bson` classes serialize too.
  *
- * Left out: EJSON, Decimal128.fromStringWithRounding, Long's short aliases (eq, lt,
+ * EJSON (canonical and relaxed, as js-bson's; no legacy mode) is in ejson.ts, outside
+ * this index so the codec alone stays small; web.ts (the browser bundle's `bson`) adds
+ * it as BSON.EJSON.
+ *
+ * Left out: Decimal128.fromStringWithRounding, Long's short aliases (eq, lt,
  * sub, ...), Timestamp.fromInt/fromNumber/fromBits/fromString, per-key validation.utf8
  * (refused with a BSONError), Binary's put/write/read and vector helpers (vectors are
  * not validated on serialize), inspect(), deserializeStream, setInternalBufferSize.

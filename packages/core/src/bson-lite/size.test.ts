@@ -1,7 +1,8 @@
 /**
- * bson-lite's own size, measured as the brief states it: its index bundled alone with
+ * bson-lite's own size: its index (the codec and value classes) bundled alone with
  * esbuild (minified, browser, es2022), gzip level 9. The target is 5,500 B; 7,000 B is
- * the hard ceiling this test enforces.
+ * the hard ceiling this test enforces. Also reported: web.ts, the browser bundle's
+ * `bson` (the codec plus EJSON).
  */
 import { build } from 'esbuild';
 import path from 'node:path';
@@ -12,9 +13,9 @@ import { describe, expect, it } from 'vitest';
 const CEILING_GZIP_BYTES = 7000;
 
 describe('bson-lite size', () => {
-  it(`is at most ${CEILING_GZIP_BYTES} B gzip on its own, with no Node API in it`, async () => {
+  const measure = async (entry: string) => {
     const result = await build({
-      entryPoints: [path.join(path.dirname(fileURLToPath(import.meta.url)), 'index.ts')],
+      entryPoints: [path.join(path.dirname(fileURLToPath(import.meta.url)), entry)],
       bundle: true,
       minify: true,
       format: 'esm',
@@ -24,10 +25,19 @@ describe('bson-lite size', () => {
       logLevel: 'silent',
     });
     const js = result.outputFiles[0]!.contents;
-    const gzip = gzipSync(js, { level: 9 }).length;
-    console.log(`bson-lite: ${js.length} B minified, ${gzip} B gzip (target 5500, ceiling ${CEILING_GZIP_BYTES})`);
-    expect(gzip).toBeLessThanOrEqual(CEILING_GZIP_BYTES);
-    const text = new TextDecoder().decode(js);
-    expect(text.match(/(?<![\w$])(Buffer|process|require|setImmediate)(?![\w$])|node:/g) ?? []).toEqual([]);
+    return { js, min: js.length, gzip: gzipSync(js, { level: 9 }).length };
+  };
+
+  it(`is at most ${CEILING_GZIP_BYTES} B gzip on its own, with no Node API in it`, async () => {
+    const [codec, withEjson] = await Promise.all([measure('index.ts'), measure('web.ts')]);
+    console.log(
+      `bson-lite: ${codec.min} B minified, ${codec.gzip} B gzip (target 5500, ceiling ${CEILING_GZIP_BYTES}); ` +
+        `with EJSON (web.ts, what the browser bundle gets): ${withEjson.min} B minified, ${withEjson.gzip} B gzip`,
+    );
+    expect(codec.gzip).toBeLessThanOrEqual(CEILING_GZIP_BYTES);
+    for (const { js } of [codec, withEjson]) {
+      const text = new TextDecoder().decode(js);
+      expect(text.match(/(?<![\w$])(Buffer|process|require|setImmediate)(?![\w$])|node:/g) ?? []).toEqual([]);
+    }
   });
 });
