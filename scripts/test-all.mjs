@@ -22,9 +22,11 @@ function step(name, cmd, args) {
 }
 
 const tsc = path.join(root, 'node_modules/.bin/tsc');
-// Two programs: the platform-neutral core + web client (no Node types, so a stray
-// Node API fails to compile), and the whole workspace with Node types.
-const tsconfigs = ['packages/core/tsconfig.json', 'tsconfig.json'];
+// Three programs: the platform-neutral core + web client (no Node types, so a stray
+// Node API fails to compile); the same sources as the browser bundle builds them, with
+// `bson` resolved to bson-lite (so anything the core uses that bson-lite lacks fails);
+// and the whole workspace with Node types.
+const tsconfigs = ['packages/core/tsconfig.json', 'packages/web-client/tsconfig.json', 'tsconfig.json'];
 for (const cfg of tsconfigs) {
   if (existsSync(path.join(root, cfg))) step(`typecheck ${cfg}`, tsc, ['-p', cfg, '--noEmit']);
 }

@@ -2,13 +2,13 @@
 // alone): `node packages/web-client/build-types.mjs`.
 //
 // The browser bundle contains the core, so the types do too: tsc (tsconfig.types.json)
-// maps @mongo-edge/core to its sources and emits declarations for the web client and
-// the core files it reaches; the web client's imports of @mongo-edge/core are then
-// rewritten to relative paths, so dist/types is self-contained except for `bson`
-// (a dependency of this package) and `zod` (referenced by the core's uri options
-// table types; see the report in test-artifacts/bundle-size.json).
+// maps @mongo-edge/core to its sources and `bson` to bson-lite (what the bundle
+// contains instead of the npm package, scripts/web-bundle-options.mjs) and emits
+// declarations for the web client and the core files it reaches; every import of
+// @mongo-edge/core and of `bson` is then rewritten to a relative path, so dist/types is
+// self-contained (except `zod` if the core's uri options table types still name it).
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +33,18 @@ for (const name of readdirSync(webDir)) {
   );
   writeFileSync(file, text);
 }
+// `bson` is bson-lite in the bundle, and so in the declarations: a relative import from
+// every emitted file (the core's sources import 'bson' too).
+const bsonLite = path.join(out, 'core/src/bson-lite/web.js');
+const walk = (dir) => readdirSync(dir).flatMap((n) => (statSync(path.join(dir, n)).isDirectory() ? walk(path.join(dir, n)) : [path.join(dir, n)]));
+for (const file of walk(out).filter((f) => f.endsWith('.d.ts'))) {
+  const text = readFileSync(file, 'utf8');
+  let rel = path.relative(path.dirname(file), bsonLite).split(path.sep).join('/');
+  if (!rel.startsWith('.')) rel = `./${rel}`;
+  const next = text.replace(/(from\s+|import\()(['"])bson\2/g, (m, head, q) => `${head}${q}${rel}${q}`);
+  if (next !== text) writeFileSync(file, next);
+}
 writeFileSync(path.join(out, 'index.d.ts'), "export * from './web-client/src/index.js';\n");
+if (!existsSync(path.join(out, 'core/src/bson-lite/web.d.ts'))) throw new Error('build-types: bson-lite declarations were not emitted');
 if (!existsSync(path.join(out, 'core/src/index.d.ts'))) throw new Error('build-types: core declarations were not emitted');
 console.log(`build-types: ok (${path.relative(process.cwd(), out)})`);

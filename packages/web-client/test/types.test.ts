@@ -5,7 +5,7 @@
  * types (a wrong option is an error, not `any`).
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,10 +34,26 @@ describe('package declarations (dist/types)', () => {
     expect(existsSync(path.join(WEB_DIR, 'dist/types/core/src/index.d.ts'))).toBe(true);
   });
 
+  it('describe bson-lite (what the bundle contains), never the npm bson package', () => {
+    const types = path.join(WEB_DIR, 'dist/types');
+    const walk = (dir: string): string[] => readdirSync(dir).flatMap((n) => (statSync(path.join(dir, n)).isDirectory() ? walk(path.join(dir, n)) : [path.join(dir, n)]));
+    const files = walk(types).filter((f) => f.endsWith('.d.ts'));
+    const importsBson = files.filter((f) => /(from\s+|import\()['"]bson['"]/.test(readFileSync(f, 'utf8')));
+    expect(importsBson.map((f) => path.relative(types, f))).toEqual([]);
+    expect(readFileSync(path.join(types, 'web-client/src/index.d.ts'), 'utf8')).toContain("from '../../core/src/bson-lite/web.js'");
+    expect(existsSync(path.join(types, 'core/src/bson-lite/long.d.ts'))).toBe(true);
+  });
+
   it('a consumer typechecks against them', async () => {
     writeFileSync(
       path.join(dir, 'consumer.ts'),
-      `import { MongoClient, ReadPreference, MongoBridgeError, isNetworkError, ObjectId, type Document, type TopologyDescription } from '@mongo-edge/web-client';
+      `import { MongoClient, ReadPreference, MongoBridgeError, isNetworkError, ObjectId, Long, Decimal128, UUID, Binary, Timestamp, BSON, type Document, type TopologyDescription } from '@mongo-edge/web-client';
+const values: Document = { l: Long.fromNumber(5).add(1), d: Decimal128.fromString('1.5'), u: new UUID(), b: new Binary(new Uint8Array(1), Binary.SUBTYPE_DEFAULT), t: new Timestamp({ t: 1, i: 2 }) };
+const bytes: Uint8Array = BSON.serialize(values);
+export const back: Document = BSON.deserialize(bytes, { promoteLongs: false, useBigInt64: false });
+export const text: string = BSON.EJSON.stringify(back, { relaxed: false });
+// @ts-expect-error Long.fromNumber takes a number
+Long.fromNumber('5');
 const client = new MongoClient('mongodb://a:27017,b:27017/?replicaSet=foo', { bridge: { url: 'wss://bridge.example/ws', token: () => 'jwt' } });
 export async function demo(): Promise<string | undefined> {
   const doc: Document = { _id: new ObjectId(), n: 1 };
