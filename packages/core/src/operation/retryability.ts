@@ -24,12 +24,12 @@ export function supportsRetryableWrites(sd: ServerDescription): boolean {
 }
 
 export function isRetryableReadError(error: unknown): boolean {
-  if (error instanceof MongoNetworkError) return true;
-  if (error instanceof MongoServerError) {
-    if (RETRYABLE_READ_CODES.has(error.code)) return true;
-    return !error.code && /not master|node is recovering|not primary/i.test(error.message);
-  }
-  return false;
+  return (
+    error instanceof MongoNetworkError ||
+    (error instanceof MongoServerError &&
+      // A retryable code, or a legacy "not primary" / "recovering" message without a code.
+      (RETRYABLE_READ_CODES.has(error.code) || (!error.code && /not master|node is recovering|not primary/i.test(error.message))))
+  );
 }
 
 /**
@@ -37,16 +37,15 @@ export function isRetryableReadError(error: unknown): boolean {
  * errors with a retryable code from servers < 4.4 that do not label themselves).
  */
 export function labelRetryableWriteError(error: unknown, maxWireVersion: number): void {
-  if (error instanceof MongoNetworkError) {
-    error.addErrorLabel(MongoErrorLabel.RetryableWriteError);
-    return;
-  }
-  if (error instanceof MongoServerError && maxWireVersion < 9) {
-    const wceCode = (error.errorResponse.writeConcernError as Document | undefined)?.code;
-    if (RETRYABLE_WRITE_CODES.has(error.code) || (typeof wceCode === 'number' && RETRYABLE_WRITE_CODES.has(wceCode))) {
-      error.addErrorLabel(MongoErrorLabel.RetryableWriteError);
-    }
-  }
+  // Servers before 4.4 (wire version 9) do not label their own retryable errors: look at the
+  // error's code and its writeConcernError's.
+  const retryableServerError =
+    error instanceof MongoServerError &&
+    maxWireVersion < 9 &&
+    [error.code, (error.errorResponse.writeConcernError as Document | undefined)?.code].some((code) =>
+      RETRYABLE_WRITE_CODES.has(code as number),
+    );
+  if (error instanceof MongoNetworkError || retryableServerError) error.addErrorLabel(MongoErrorLabel.RetryableWriteError);
 }
 
 export function isRetryableWriteError(error: unknown): boolean {

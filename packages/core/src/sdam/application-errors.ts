@@ -125,10 +125,9 @@ export function handleApplicationError(td: TopologyDescription, ctx: Application
           .topologyDescription;
 
   if (error instanceof MongoServerError && isStateChangeError(error)) {
-    const maxWireVersion = ctx.maxWireVersion ?? server.maxWireVersion;
     return {
       ...noChange(markUnknown({ topologyVersion, now: ctx.now }), ApplicationErrorOutcome.StateChange),
-      clearPool: SHUTDOWN_CODES.has(error.code) || maxWireVersion < WIRE_VERSION_4_2,
+      clearPool: SHUTDOWN_CODES.has(error.code) || (ctx.maxWireVersion ?? server.maxWireVersion) < WIRE_VERSION_4_2,
       requestImmediateCheck: true,
     };
   }

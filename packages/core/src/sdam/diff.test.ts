@@ -13,9 +13,9 @@ describe('diffTopologyDescriptions', () => {
     const diff = diffTopologyDescriptions(emptyTopologyDescription(td), td);
     expect(diff.added).toEqual(['a:27017', 'b:27017']);
     expect(diff.events.map((e) => e.type)).toEqual([
-      SdamEventType.TopologyDescriptionChanged,
-      SdamEventType.ServerOpening,
-      SdamEventType.ServerOpening,
+      SdamEventType.topologyDescriptionChanged,
+      SdamEventType.serverOpening,
+      SdamEventType.serverOpening,
     ]);
   });
 
@@ -30,10 +30,10 @@ describe('diffTopologyDescriptions', () => {
     expect(diff.removed).toEqual(['b:27017']);
     expect(diff.added).toEqual(['c:27017']);
     expect(diff.events.map((e) => e.type)).toEqual([
-      SdamEventType.ServerDescriptionChanged,
-      SdamEventType.ServerClosed,
-      SdamEventType.TopologyDescriptionChanged,
-      SdamEventType.ServerOpening,
+      SdamEventType.serverDescriptionChanged,
+      SdamEventType.serverClosed,
+      SdamEventType.topologyDescriptionChanged,
+      SdamEventType.serverOpening,
     ]);
   });
 

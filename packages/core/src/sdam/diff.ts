@@ -5,6 +5,7 @@
  */
 import { ServerType, objectIdEquals, serverDescriptionEquals, type ServerDescription } from './server-description.js';
 import { NOTHING_KNOWN, type TopologyDescription } from './topology-description.js';
+import { keyMirror } from '../util/key-mirror.js';
 
 export interface ServerDescriptionChange {
   readonly address: string;
@@ -12,21 +13,17 @@ export interface ServerDescriptionChange {
   readonly newDescription: ServerDescription;
 }
 
-export const SdamEventType = Object.freeze({
-  ServerOpening: 'serverOpening',
-  ServerClosed: 'serverClosed',
-  ServerDescriptionChanged: 'serverDescriptionChanged',
-  TopologyDescriptionChanged: 'topologyDescriptionChanged',
-} as const);
+/** The SDAM monitoring event names, as the spec spells them. */
+export const SdamEventType = keyMirror('serverOpening', 'serverClosed', 'serverDescriptionChanged', 'topologyDescriptionChanged');
 export type SdamEventType = (typeof SdamEventType)[keyof typeof SdamEventType];
 
 /** One SDAM event payload, without the topologyId (the owner adds it). */
 export type SdamEvent =
-  | { readonly type: typeof SdamEventType.ServerOpening; readonly address: string }
-  | { readonly type: typeof SdamEventType.ServerClosed; readonly address: string }
-  | ({ readonly type: typeof SdamEventType.ServerDescriptionChanged } & ServerDescriptionChange)
+  | { readonly type: typeof SdamEventType.serverOpening; readonly address: string }
+  | { readonly type: typeof SdamEventType.serverClosed; readonly address: string }
+  | ({ readonly type: typeof SdamEventType.serverDescriptionChanged } & ServerDescriptionChange)
   | {
-      readonly type: typeof SdamEventType.TopologyDescriptionChanged;
+      readonly type: typeof SdamEventType.topologyDescriptionChanged;
       readonly previousDescription: TopologyDescription;
       readonly newDescription: TopologyDescription;
     };
@@ -83,12 +80,12 @@ export function diffTopologyDescriptions(
     !objectIdEquals(previous.maxElectionId, next.maxElectionId);
 
   const events: SdamEvent[] = [
-    ...changed.map((c) => ({ type: SdamEventType.ServerDescriptionChanged, ...c })),
-    ...removed.map((address) => ({ type: SdamEventType.ServerClosed, address })),
+    ...changed.map((c) => ({ type: SdamEventType.serverDescriptionChanged, ...c })),
+    ...removed.map((address) => ({ type: SdamEventType.serverClosed, address })),
     ...(topologyChanged
-      ? [{ type: SdamEventType.TopologyDescriptionChanged, previousDescription: previous, newDescription: next }]
+      ? [{ type: SdamEventType.topologyDescriptionChanged, previousDescription: previous, newDescription: next }]
       : []),
-    ...added.map((address) => ({ type: SdamEventType.ServerOpening, address })),
+    ...added.map((address) => ({ type: SdamEventType.serverOpening, address })),
   ];
   return {
     added: Object.freeze(added),
@@ -112,7 +109,8 @@ export function emptyTopologyDescription(td: TopologyDescription): TopologyDescr
 /** The topology's own fields compared with `===` (maxElectionId is compared by value). */
 const COMPARED_FIELDS = ['type', 'setName', 'maxSetVersion', 'compatible', 'logicalSessionTimeoutMinutes'] as const;
 
+/** For two descriptions that differ: true if only their type does, between Unknown and PossiblePrimary. */
 function onlyPossiblePrimaryHint(a: ServerDescription, b: ServerDescription): boolean {
   const hint = (t: ServerType): boolean => t === ServerType.Unknown || t === ServerType.PossiblePrimary;
-  return hint(a.type) && hint(b.type) && a.type !== b.type && serverDescriptionEquals({ ...a, type: b.type }, b);
+  return hint(a.type) && hint(b.type) && serverDescriptionEquals({ ...a, type: b.type }, b);
 }

@@ -247,7 +247,7 @@ export class Monitor {
       return true;
     } catch (e) {
       const error = e instanceof Error ? e : new MongoNetworkError(String(e));
-      this.#disconnect('check failed');
+      this.#disconnect('failed');
       if (this.#closed) return false;
       emit('serverHeartbeatFailed', { ...event, duration: now() - start, failure: error });
       // cancelCheck() (which also forgot that the server was known): the topology already

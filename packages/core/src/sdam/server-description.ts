@@ -101,7 +101,7 @@ export function normalizeAddress(address: string): string {
   // host (or [IPv6 literal]), then an optional :port
   const match = /^(\[[^\]]*\]|[^:]*)(?::(.*))?$/.exec(a);
   if (!a || !match) throw new MongoInvalidArgumentError(`Invalid server address "${address}"`);
-  const port = match[2] ?? String(DEFAULT_PORT);
+  const port = match[2] ?? `${DEFAULT_PORT}`;
   if (!/^\d+$/.test(port) || +port < 1 || +port > 65535) {
     throw new MongoInvalidArgumentError(`Invalid port in server address "${address}"`);
   }

@@ -283,10 +283,10 @@ export class Topology {
     }
     for (const event of diffTopologyDescriptions(previous, next).events) {
       switch (event.type) {
-        case SdamEventType.ServerOpening:
+        case SdamEventType.serverOpening:
           this.#addServer(event.address); // emits serverOpening itself, before its pool and monitor start
           continue;
-        case SdamEventType.ServerClosed: {
+        case SdamEventType.serverClosed: {
           const server = this.#servers.get(event.address);
           if (server) {
             this.#servers.delete(event.address);
@@ -294,8 +294,8 @@ export class Topology {
           }
           break;
         }
-        case SdamEventType.ServerDescriptionChanged:
-        case SdamEventType.TopologyDescriptionChanged:
+        case SdamEventType.serverDescriptionChanged:
+        case SdamEventType.topologyDescriptionChanged:
           break;
         default:
           assertNever(event);

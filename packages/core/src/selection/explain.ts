@@ -38,7 +38,7 @@ export function formatTagSets(tagSets: readonly TagSet[]): string {
 /** One member: `a:27017 RSSecondary {dc:'ny'} 5ms`, or `c:27017 Unknown (connection refused)`. */
 export function describeServer(sd: ServerDescription): string {
   let s = `${sd.address} ${sd.type}`;
-  if (Object.keys(sd.tags).length > 0) s += ` ${formatTags(sd.tags)}`;
+  if (Object.keys(sd.tags).length) s += ` ${formatTags(sd.tags)}`;
   if (sd.roundTripTime !== null && sd.type !== ServerType.Unknown) s += ` ${Math.round(sd.roundTripTime * 10) / 10}ms`;
   if (sd.error) s += ` (${sd.error.message})`;
   return s;
@@ -54,8 +54,7 @@ function replicaSetName(td: TopologyDescription): string {
 
 /** Why a secondary-style selection (candidates, max staleness, tag sets) found nothing. */
 function eligibilityReason(td: TopologyDescription, rp: ReadPreference, noun: string, candidatesOf: ServerSelector): string {
-  const all = [...td.servers.values()];
-  const candidates = candidatesOf(td, all);
+  const candidates = candidatesOf(td, [...td.servers.values()]);
   if (candidates.length === 0) return `no ${noun} is available`;
   const fresh = maxStalenessSelector(rp.maxStalenessSeconds)(td, candidates);
   if (fresh.length === 0) {
@@ -70,7 +69,7 @@ function eligibilityReason(td: TopologyDescription, rp: ReadPreference, noun: st
   return `no ${noun} is eligible`;
 }
 
-function replicaSetReadReason(td: TopologyDescription, rp: ReadPreference): string {
+function replicaSetReadReason(td: TopologyDescription, rp = ReadPreference.primary): string {
   const noPrimary = `${replicaSetName(td)} has no primary`;
   const secondaries = (): string => eligibilityReason(td, rp, 'secondary', secondarySelector);
   const mode = rp.mode;
@@ -107,7 +106,7 @@ function reason(td: TopologyDescription, criteria: SelectionCriteria): string {
     case TopologyType.ReplicaSetWithPrimary:
     case TopologyType.ReplicaSetNoPrimary:
       if (criteria.operation === SelectionOperation.write) return `a write needs a primary, but ${replicaSetName(td)} has no primary`;
-      return replicaSetReadReason(td, criteria.readPreference ?? ReadPreference.primary);
+      return replicaSetReadReason(td, criteria.readPreference);
     default:
       return assertNever(topologyType);
   }
@@ -124,7 +123,8 @@ export function explainNoSuitableServer(td: TopologyDescription, criteria: Selec
   try {
     suitable = findSuitableServers(td, criteria); // validates first
   } catch (e) {
-    return `${e instanceof Error ? e.message : String(e)}; ${members}`;
+    // Only the validation errors (MongoError subclasses) can be thrown here.
+    return `${(e as Error).message}; ${members}`;
   }
   if (suitable.length > 0) {
     return `${suitable.length} suitable server(s): ${suitable.map((sd) => sd.address).join(', ')}; ${members}`;

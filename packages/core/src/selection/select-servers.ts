@@ -53,9 +53,8 @@ export function validateSelection(td: TopologyDescription, criteria: SelectionCr
   if (!td.compatible) {
     throw new MongoCompatibilityError(td.compatibilityError ?? 'Topology is not compatible with this driver');
   }
-  if (criteria.operation !== SelectionOperation.read) return;
   const maxStalenessSeconds = criteria.readPreference?.maxStalenessSeconds;
-  if (maxStalenessSeconds === undefined) return;
+  if (criteria.operation !== SelectionOperation.read || maxStalenessSeconds === undefined) return;
   for (const sd of td.servers.values()) {
     if (isAvailable(sd) && sd.maxWireVersion < MIN_MAX_STALENESS_WIRE_VERSION) {
       throw new MongoCompatibilityError(
@@ -80,8 +79,8 @@ export function eligibleSelector(typeSelector: ServerSelector, rp: ReadPreferenc
   return composeSelectors(typeSelector, maxStalenessSelector(rp.maxStalenessSeconds), tagSetsSelector(rp.tags));
 }
 
-/** Replica-set reads by mode (same rules for ReplicaSetWithPrimary and ReplicaSetNoPrimary). */
-export function replicaSetReadSelector(rp: ReadPreference): ServerSelector {
+/** Replica-set reads by mode (same rules for ReplicaSetWithPrimary and ReplicaSetNoPrimary); primary by default. */
+export function replicaSetReadSelector(rp = ReadPreference.primary): ServerSelector {
   const secondaries = eligibleSelector(secondarySelector, rp);
   const mode = rp.mode;
   switch (mode) {
@@ -114,7 +113,7 @@ export function suitableServersSelector(topologyType: TopologyType, criteria: Se
     case TopologyType.ReplicaSetWithPrimary:
     case TopologyType.ReplicaSetNoPrimary:
       if (criteria.operation === SelectionOperation.write) return primarySelector;
-      return replicaSetReadSelector(criteria.readPreference ?? ReadPreference.primary);
+      return replicaSetReadSelector(criteria.readPreference);
     default:
       return assertNever(topologyType);
   }
@@ -149,8 +148,7 @@ export function pickServer(
   random: () => number,
 ): ServerDescription | undefined {
   const n = candidates.length;
-  if (n === 0) return undefined;
-  if (n === 1) return candidates[0];
+  if (n < 2) return candidates[0];
   const i = Math.min(n - 1, Math.floor(random() * n));
   let j = Math.min(n - 2, Math.floor(random() * (n - 1)));
   if (j >= i) j += 1;
