@@ -10,6 +10,7 @@ import {
   MongoNetworkError,
   MongoParseError,
   MongoServerError,
+  MongoAuthError,
   MongoTopologyClosedError,
   type Document,
 } from '../errors.js';
@@ -279,7 +280,7 @@ export class TopologyExecutor implements ManagedOperationExecutor {
     const address = server.address;
     // Errors go to SDAM, which ignores those without an effect on the topology.
     const report = (e: unknown, connectionGeneration: number, beforeHandshake: boolean): void => {
-      if (e instanceof MongoNetworkError || e instanceof MongoServerError) {
+      if (e instanceof MongoNetworkError || e instanceof MongoServerError || e instanceof MongoAuthError) {
         this.#current!.handleError(address, e, { connectionGeneration, beforeHandshake });
       }
     };

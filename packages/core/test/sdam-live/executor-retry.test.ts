@@ -194,7 +194,27 @@ describe('executor lifecycle', () => {
   });
 });
 
-describe('background pool errors', () => {
+describe('pool errors before the handshake completed', () => {
+  it('an authentication failure on an operation\'s check-out marks the server Unknown and clears its pool', async () => {
+    // SDAM: an error before the handshake completes, including an authentication
+    // error, marks the server Unknown and clears its pool, as for background errors.
+    const { executor, events } = setup({ retryWrites: false }, 'mongodb://user:pw@a:27017/?replicaSet=rs');
+    await executor.connect();
+    await expect(executor.execute('app', { insert: 'items', ordered: true }, { sequences: { documents: [{ x: 1 }] } })).rejects.toThrow(
+      /Authentication failed/,
+    );
+    expect(
+      events.some(
+        (e) =>
+          e.name === 'serverDescriptionChanged' &&
+          (e.payload as { address: string }).address === A &&
+          (e.payload as { newDescription: { type: string } }).newDescription.type === 'Unknown' &&
+          /Authentication failed/.test(String((e.payload as { newDescription: { error: Error | null } }).newDescription.error?.message)),
+      ),
+    ).toBe(true);
+    expect(events.some((e) => e.name === 'connectionPoolCleared' && (e.payload as { address: string }).address === A)).toBe(true);
+  });
+
   it('a failed minPoolSize connection (error before the handshake completed) marks the server Unknown and clears its pool', async () => {
     // The fake has no users: every pooled connection fails authentication, before its
     // handshake completes; monitoring connections do not authenticate.
