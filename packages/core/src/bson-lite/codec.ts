@@ -19,9 +19,9 @@ import {
   ObjectId,
   UUID,
   bytesOf,
+  encoder,
   fail,
   str,
-  utf8,
 } from './values.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -55,10 +55,10 @@ export interface DeserializeOptions {
   fieldsAsRaw?: Document;
   /** Regular expressions as BSONRegExp (default false: RegExp). */
   bsonRegExp?: boolean;
-  /** Allow bytes after the document (default false). */
-  allowObjectSmallerThanBufferSize?: boolean;
-  /** Where the document starts (default 0). */
-  index?: number;
+  /** Not supported (js-bson: bytes after the document); the buffer must be exactly the document. */
+  allowObjectSmallerThanBufferSize?: false;
+  /** Not supported (js-bson: where the document starts); the document starts at 0. */
+  index?: 0;
   /** Embedded documents as raw bytes (default false). */
   raw?: boolean;
   /** UTF-8 validation of strings (default true). js-bson's per-key form is refused. */
@@ -103,8 +103,28 @@ function encode(root: Document | null | undefined, o: SerializeOptions): Uint8Ar
   const f64 = (x: number) => (at(8).setFloat64(p, x, true), (p += 8));
   const i64 = (x: bigint) => (at(8).setBigInt64(p, x, true), (p += 8));
   const put = (x: Uint8Array) => (at(x.length), b.set(x, p), (p += x.length));
-  const cstr = (s: string) => (put(utf8(s)), byte(0));
-  const string = (s: string) => (i32(utf8(s).length + 1), cstr(s));
+  /** s as UTF-8 and a NUL (ASCII directly, the rest through TextEncoder); returns the bytes written. */
+  const cstr = (s: string): number => {
+    const n = s.length;
+    const start = p;
+    at(Math.min(3 * n, limit - p));
+    let i = 0;
+    for (let c; i < n && (c = s.charCodeAt(i)) < 128; i++) b[p + i] = c;
+    if (i < n) {
+      const { read, written } = encoder.encodeInto(s.slice(i), b.subarray(p + i));
+      if (read! < n - i) at(limit); // past the size limit: at() throws
+      i += written!;
+    }
+    p += i;
+    byte(0);
+    return p - start;
+  };
+  const string = (s: string) => {
+    const start = p;
+    i32(0);
+    const n = cstr(s);
+    v.setInt32(start, n, true);
+  };
   const noNul = (what: string, s: string) => s.includes('\0') && fail('null byte in ' + what);
   /** A length-prefixed document (or code_w_scope): writes the int32 length at the start when `body` is done. */
   const sized = (body: () => void) => {
@@ -125,14 +145,15 @@ function encode(root: Document | null | undefined, o: SerializeOptions): Uint8Ar
         target = obj.toBSON();
         if (target != null && typeof target != 'object') fail('toBSON() must return an object');
       }
-      const entries: [unknown, any][] = isArray ? Array.from(obj as unknown[], (x, i) => [i + '', x]) : isMap ? [...obj] : Object.keys(target).map((k) => [k, target[k]]);
-      for (const [key, x] of entries) {
-        if (typeof key != 'string') fail('Map keys must be strings');
-        if (!isArray) {
-          noNul('a key', key as string);
-          if (checkKeys && !/^\$(db|ref|id|clusterTime)$/.test(key as string) && /^\$|\./.test(key as string)) fail('invalid key ' + key);
+      for (let key of isArray || isMap ? obj.keys() : Object.keys(target)) {
+        const x = isMap ? obj.get(key) : target[key];
+        if (isArray) key += '';
+        else {
+          if (typeof key != 'string') fail('Map keys must be strings');
+          noNul('a key', key);
+          if (checkKeys && !/^\$(db|ref|id|clusterTime)$/.test(key) && /^\$|\./.test(key)) fail('invalid key ' + key);
         }
-        value(key as string, x, isArray || !ignoreUndefined, ignoreUndefined, checkKeys);
+        value(key, x, isArray || !ignoreUndefined, ignoreUndefined, checkKeys);
       }
       byte(0);
       seen.delete(obj);
@@ -269,7 +290,6 @@ export function deserialize(buffer: Uint8Array | ArrayBufferView | ArrayBuffer, 
   const o = options ?? {};
   const b = bytesOf(buffer);
   const v = new DataView(b.buffer, b.byteOffset, b.length);
-  const index = o.index || 0;
   const promoteValues = o.promoteValues ?? true;
   const promoteLongs = o.promoteLongs ?? true;
   const useBigInt64 = o.useBigInt64 ?? false;
@@ -277,38 +297,42 @@ export function deserialize(buffer: Uint8Array | ArrayBufferView | ArrayBuffer, 
   const validate = (o.validation ?? { utf8: true }).utf8;
   if (typeof validate != 'boolean') fail('validation.utf8 must be a boolean');
 
+  /** The read position, and the terminator's position in the document being read. */
   let p = 0;
+  let end = 0;
   const i32 = (at: number) => v.getInt32(at, true);
+  /** The position of the next n bytes of a value inside the current document. */
+  const take = (len: number): number => ((p += len) > end ? fail('value past end of document') : p - len);
+  const cstring = (): string => {
+    const s = p;
+    while (b[p]) p++;
+    return p++ >= end ? fail('unterminated cstring') : str(b, s, p - 1);
+  };
+  /** The length of the embedded document at p (checked to fit the current one). */
+  const sized = (what: string): number => {
+    const size = i32(take(4));
+    p -= 4;
+    return size < 5 || size > end - p ? fail(`bad ${what} length`) : size;
+  };
+  const string = (): string => {
+    const len = i32(take(4));
+    if (len <= 0 || len > end - p || b[p + len - 1]) fail('bad string length');
+    return str(b, take(len), p - 1, validate as boolean);
+  };
 
   /** A document, array (kind 1) or code scope (kind 2) at `start`; the caller has checked its length. */
   const read = (start: number, kind: number, rawArray: boolean): Document => {
-    const end = start + i32(start) - 1;
+    const outer = end;
+    end = start + i32(start) - 1;
     if (b[end]) fail('document not terminated');
     const out: Document = kind == 1 ? [] : {};
     let n = 0;
     let dbref = kind ? false : null;
     p = start + 4;
-    /** The position of the next n bytes of a value inside this document. */
-    const take = (len: number): number => ((p += len) > end ? fail('value past end of document') : p - len);
-    const cstring = (): string => {
-      const s = p;
-      while (b[p]) p++;
-      return p++ >= end ? fail('unterminated cstring') : str(b, s, p - 1);
-    };
-    const sized = (what: string): number => {
-      const size = i32(take(4));
-      p -= 4;
-      return size < 5 || size > end - p ? fail(`bad ${what} length`) : size;
-    };
     while (p < end) {
       const type = b[p++]!;
       const name = cstring();
       const key = kind == 1 ? n++ + '' : name;
-      const string = (): string => {
-        const len = i32(take(4));
-        if (len <= 0 || len > end - p || b[p + len - 1]) fail('bad string length');
-        return str(b, take(len), p - 1, validate as boolean);
-      };
       if (dbref !== false && key[0] == '$') dbref = /^\$(ref|id|db)$/.test(key);
       let x: unknown;
       let q: number;
@@ -388,6 +412,7 @@ export function deserialize(buffer: Uint8Array | ArrayBufferView | ArrayBuffer, 
       else out[key] = x;
     }
     p = end + 1;
+    end = outer;
     if (dbref && out.$id != null && typeof out.$ref == 'string' && (!('$db' in out) || typeof out.$db == 'string')) {
       const { $ref, $id, $db, ...fields } = out;
       return new DBRef($ref, $id, $db, fields);
@@ -396,10 +421,9 @@ export function deserialize(buffer: Uint8Array | ArrayBufferView | ArrayBuffer, 
   };
 
   try {
-    const size = b.length < index + 5 ? 0 : i32(index);
-    if (size < 5 || size + index > b.length || (!o.allowObjectSmallerThanBufferSize && b.length != size)) fail(`bad document length ${size} in ${b.length} bytes`);
-    if (b[index + size - 1]) fail('document not terminated');
-    return read(index, 0, false);
+    const size = b.length < 5 ? 0 : i32(0);
+    if (size < 5 || size != b.length) fail(`bad document length ${size} in ${b.length} bytes`);
+    return read(0, 0, false);
   } catch (e) {
     // never a RangeError/TypeError from a malformed input (or a stack overflow on deep nesting)
     throw e instanceof BSONError ? e : new BSONError((e as Error).message, { cause: e });

@@ -8,17 +8,20 @@
  * undefined skipped in objects and null in arrays by default, Map, toBSON(), key
  * checks), deserialize()'s options and defaults (promoteLongs, promoteValues,
  * useBigInt64, promoteBuffers, bsonRegExp, validation.utf8 as a boolean, raw,
- * fieldsAsRaw, index, allowObjectSmallerThanBufferSize), DBRef detection, and the value
+ * fieldsAsRaw), DBRef detection, and the value
  * classes' fields and `_bsontype`. Instances of the real `bson` classes serialize too.
  *
  * EJSON (canonical and relaxed, as js-bson's; no legacy mode) is in ejson.ts, outside
  * this index so the codec alone stays small; web.ts (the browser bundle's `bson`) adds
  * it as BSON.EJSON.
  *
- * Left out: Decimal128.fromStringWithRounding, Long's short aliases (eq, lt,
- * sub, ...), Timestamp.fromInt/fromNumber/fromBits/fromString, per-key validation.utf8
- * (refused with a BSONError), Binary's put/write/read and vector helpers (vectors are
- * not validated on serialize), inspect(), deserializeStream, setInternalBufferSize.
+ * Left out (to stay small): Decimal128.fromStringWithRounding, Long's short aliases
+ * (eq, lt, sub, ...) and isOdd/isEven/isPositive, Timestamp.fromInt/fromNumber/fromBits/
+ * fromString, Binary/UUID.createFromHexString (createFromBase64 is there),
+ * DBRef.namespace, deserialize's index and allowObjectSmallerThanBufferSize (the
+ * buffer must be exactly one document) and per-key validation.utf8 (refused with a
+ * BSONError), Binary's put/write/read and vector helpers (vectors are not validated on
+ * serialize), inspect(), deserializeStream, setInternalBufferSize.
  *
  * Deliberately different: binary data and raw documents come back as Uint8Array views
  * (never Buffer); malformed input is always a BSONError (never a RangeError/TypeError);

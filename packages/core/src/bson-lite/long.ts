@@ -106,15 +106,6 @@ export class Long extends BSONValue {
   isNegative(): boolean {
     return !this.unsigned && this.high < 0;
   }
-  isPositive(): boolean {
-    return !this.isNegative();
-  }
-  isOdd(): boolean {
-    return (this.low & 1) == 1;
-  }
-  isEven(): boolean {
-    return !this.isOdd();
-  }
   toSigned(): Long {
     return new Long(this.low, this.high);
   }

@@ -25,12 +25,15 @@ export class BSONValue {
   declare readonly _bsontype: string;
 }
 
-const encoder = new TextEncoder();
-export const utf8 = (s: string): Uint8Array => encoder.encode(s);
+export const encoder = new TextEncoder();
 const decoders = [false, true].map((fatal) => new TextDecoder('utf-8', { fatal, ignoreBOM: true }));
 
-/** UTF-8 decode of b[start, end); `fatal` makes invalid UTF-8 a BSONError. */
+/** UTF-8 decode of b[start, end); `fatal` makes invalid UTF-8 a BSONError. Short ASCII (keys) without TextDecoder. */
 export const str = (b: Uint8Array, start = 0, end = b.length, fatal = false): string => {
+  let s = '';
+  let i = start;
+  if (end - start < 32) while (i < end && b[i]! < 128) s += String.fromCharCode(b[i++]!);
+  if (i == end) return s;
   try {
     return decoders[+fatal]!.decode(b.subarray(start, end));
   } catch {
@@ -169,9 +172,6 @@ export class Binary extends BSONValue {
   toUUID(): UUID {
     return this.sub_type == 4 ? new UUID(this.value()) : fail('not a UUID subtype');
   }
-  static createFromHexString(hex: string, subType?: number): Binary {
-    return new Binary(fromHex(hex), subType);
-  }
   static createFromBase64(base64: string, subType?: number): Binary {
     return new Binary(fromBase64(base64), subType);
   }
@@ -230,9 +230,6 @@ export class UUID extends Binary {
         ? o.length == 16
         : o?._bsontype == 'Binary' && o.sub_type == 4 && o.buffer.length == 16;
   }
-  static override createFromHexString(hex: string): UUID {
-    return new UUID(hex);
-  }
 }
 
 export class Code extends BSONValue {
@@ -264,9 +261,6 @@ export class DBRef extends BSONValue {
     this.oid = oid;
     this.db = db;
     this.fields = fields || {};
-  }
-  get namespace(): string {
-    return this.collection;
   }
   toJSON(): Record<string, unknown> {
     return { $ref: this.collection, $id: this.oid, ...this.fields, ...(this.db != null && { $db: this.db }) };
