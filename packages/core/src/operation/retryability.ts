@@ -8,7 +8,7 @@ import {
   MongoErrorLabel,
   MongoNetworkError,
   MongoServerError,
-  RETRYABLE_READ_CODES,
+  isRetryableReadError as isRetryableNetworkOrCodeError,
   RETRYABLE_WRITE_CODES,
   type Document,
 } from '../errors.js';
@@ -24,12 +24,8 @@ export function supportsRetryableWrites(sd: ServerDescription): boolean {
 }
 
 export function isRetryableReadError(error: unknown): boolean {
-  return (
-    error instanceof MongoNetworkError ||
-    (error instanceof MongoServerError &&
-      // A retryable code, or a legacy "not primary" / "recovering" message without a code.
-      (RETRYABLE_READ_CODES.has(error.code) || (!error.code && /not master|node is recovering|not primary/i.test(error.message))))
-  );
+  // errors.ts's rule (network errors, retryable codes, legacy messages), plus "not primary" without a code.
+  return isRetryableNetworkOrCodeError(error) || (error instanceof MongoServerError && !error.code && /not primary/i.test(error.message));
 }
 
 /**

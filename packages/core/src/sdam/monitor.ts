@@ -17,7 +17,7 @@ import { MongoNetworkError } from '../errors.js';
 import type { ConnectOptions, Connection } from '../connection/types.js';
 import { keyMirror } from '../util/key-mirror.js';
 import { RoundTripTimeStats } from './round-trip-time.js';
-import { sleep, wakeAll } from './sleep.js';
+import { sleep, wakeAll } from '../util/sleep.js';
 
 export const ServerMonitoringMode = keyMirror('auto', 'stream', 'poll');
 export type ServerMonitoringMode = (typeof ServerMonitoringMode)[keyof typeof ServerMonitoringMode];

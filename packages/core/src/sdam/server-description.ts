@@ -3,8 +3,8 @@
  * Immutable; built by the functions in sdam/ (from a hello reply, an error, or nothing).
  */
 import type { Document } from '../errors.js';
-import { MongoInvalidArgumentError } from '../errors.js';
 import { keyMirror } from '../util/key-mirror.js';
+import { formatAddress, parseAddress } from '../connection/address.js';
 
 export const ServerType = keyMirror(
   'Standalone',
@@ -81,8 +81,6 @@ export const DATA_BEARING_SERVER_TYPES: ReadonlySet<ServerType> = new Set<Server
 
 // ---------------------------------------------------------------- defaults
 
-/** Default port of a MongoDB server. */
-export const DEFAULT_PORT = 27017;
 /** Limits assumed when a server does not announce them (the values of MongoDB 2.6+). */
 export const DEFAULT_MAX_BSON_OBJECT_SIZE = 16 * 1024 * 1024;
 export const DEFAULT_MAX_MESSAGE_SIZE_BYTES = 48_000_000;
@@ -93,19 +91,14 @@ export const DEFAULT_MAX_WRITE_BATCH_SIZE = 100_000;
 /**
  * Normalizes a "host[:port]" address as the SDAM spec requires: the host is
  * lower-cased and the default port added. IPv6 literals keep (or get) brackets:
- * "[::1]", "::1" and "[::1]:27017" all become "[::1]:27017".
+ * "[::1]", "::1" and "[::1]:27017" all become "[::1]:27017". Parsed by the connection
+ * layer's parseAddress: an empty host or a bad port is a MongoInvalidArgumentError.
  */
 export function normalizeAddress(address: string): string {
   let a = address.trim().toLowerCase();
   if (a.split(':').length > 2 && !a.startsWith('[')) a = `[${a}]`; // a bare IPv6 literal has no port
-  // host (or [IPv6 literal]), then an optional :port
-  const match = /^(\[[^\]]*\]|[^:]*)(?::(.*))?$/.exec(a);
-  if (!a || !match) throw new MongoInvalidArgumentError(`Invalid server address "${address}"`);
-  const port = match[2] ?? `${DEFAULT_PORT}`;
-  if (!/^\d+$/.test(port) || +port < 1 || +port > 65535) {
-    throw new MongoInvalidArgumentError(`Invalid port in server address "${address}"`);
-  }
-  return `${match[1]}:${+port}`;
+  const { host, port } = parseAddress(a);
+  return formatAddress(host, port);
 }
 
 // ---------------------------------------------------------------- topologyVersion

@@ -19,7 +19,7 @@ import { handleApplicationError } from './application-errors.js';
 import { diffTopologyDescriptions, emptyTopologyDescription, SdamEventType } from './diff.js';
 import { newServerDescription, unknownServerDescription } from './server-description.js';
 import { newTopologyDescription } from './topology-description.js';
-import { sleep, wakeAll } from './sleep.js';
+import { sleep, wakeAll } from '../util/sleep.js';
 import { Monitor, type HeartbeatEvents, type MonitorCheckResult, type ServerMonitoringMode } from './monitor.js';
 
 export interface TopologyEvents extends HeartbeatEvents {

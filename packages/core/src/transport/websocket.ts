@@ -14,6 +14,7 @@ import { DriverErrorCode, MongoNetworkError, MongoNetworkTimeoutError, type Mong
 import { MessageFramer } from '../wire/framer.js';
 import { DEFAULT_MAX_MESSAGE_SIZE_BYTES, MESSAGE_HEADER_SIZE } from '../wire/constants.js';
 import { concatLength } from '../wire/op-msg.js';
+import { sleep, wakeAll } from '../util/sleep.js';
 import {
   BRIDGE_MAX_CHANNEL_ID,
   BRIDGE_SOCKET_CHANNEL,
@@ -256,8 +257,8 @@ class BridgeSession {
   readonly channels = new Map<number, BridgeChannel>();
   readonly options: WebSocketTransportOptions;
   readonly #onGone: (s: BridgeSession) => void;
-  /** Resolves when the socket is let go (shutdown waits for it). */
-  readonly #gone = settleable<void>();
+  /** Wakes shutdown's wait when the socket is let go. */
+  readonly #gone = new Set<() => void>();
   #ws: WebSocketLike | undefined;
   #state: ReadyState = CONNECTING;
   #nextChannelId = 1;
@@ -455,7 +456,7 @@ class BridgeSession {
     this.#onGone(this);
     const ws = this.#ws;
     if (ws) ws.onopen = ws.onmessage = ws.onerror = ws.onclose = null;
-    this.#gone.resolve();
+    wakeAll(this.#gone);
   }
 
   /** Transport.close(): close every channel quietly, then the socket; waits (at most 2 s) for it to close. */
@@ -464,13 +465,10 @@ class BridgeSession {
     const ws = this.#ws;
     if (ws && this.#state !== CLOSED) {
       ws.onclose = () => this.#fail(transportClosed());
+      // The close event, or a grace period if the peer never answers (#fail ends it either way).
+      const gone = sleep(2000, this.#gone);
       this.#closeSocket(BridgeCloseCode.Normal, 'client closed');
-      if (ws.readyState !== CLOSED) {
-        // The close event, or a grace period if the peer never answers.
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        await Promise.race([this.#gone.promise, new Promise((resolve) => (timer = setTimeout(resolve, 2000)))]);
-        clearTimeout(timer);
-      }
+      if (ws.readyState !== CLOSED) await gone;
     }
     if (this.#state !== CLOSED) this.#fail(transportClosed());
   }
