@@ -208,6 +208,12 @@ function encode(root: Document | null | undefined, o: SerializeOptions): Uint8Ar
         cstr(x.source);
         cstr((x.ignoreCase ? 'i' : '') + (x.global ? 's' : '') + (x.multiline ? 'm' : ''));
         break;
+      case 'BSONRegExp':
+        noNul('a regex', x.pattern);
+        head(11);
+        cstr(x.pattern);
+        cstr(BSONRegExp.parseOptions(x.options));
+        break;
       case 'ObjectId':
         head(7);
         put(x.id);
@@ -254,12 +260,6 @@ function encode(root: Document | null | undefined, o: SerializeOptions): Uint8Ar
         head(3);
         doc({ $ref: x.collection, $id: x.oid, ...(x.db != null && { $db: x.db }), ...x.fields }, true, false);
         break;
-      case 'BSONRegExp':
-        noNul('a regex', x.pattern);
-        head(11);
-        cstr(x.pattern);
-        cstr(BSONRegExp.parseOptions(x.options));
-        break;
       case 'MinKey':
         head(255);
         break;
@@ -303,6 +303,8 @@ export function deserialize(buffer: Uint8Array | ArrayBufferView | ArrayBuffer, 
   const i32 = (at: number) => v.getInt32(at, true);
   /** The position of the next n bytes of a value inside the current document. */
   const take = (len: number): number => ((p += len) > end ? fail('value past end of document') : p - len);
+  /** The next n bytes (a view): take() moves p past them before p is read. */
+  const bytes = (n: number): Uint8Array => b.subarray(take(n), p);
   const cstring = (): string => {
     const s = p;
     while (b[p]) p++;
@@ -335,33 +337,28 @@ export function deserialize(buffer: Uint8Array | ArrayBufferView | ArrayBuffer, 
       const key = kind == 1 ? n++ + '' : name;
       if (dbref !== false && key[0] == '$') dbref = /^\$(ref|id|db)$/.test(key);
       let x: unknown;
-      let q: number;
       if (type == 1) {
         x = v.getFloat64(take(8), true);
         if (!promoteValues) x = new Double(x as number);
       } else if (type == 2) {
         x = string();
       } else if (type == 3) {
+        // read() leaves p after the document it read
         const size = sized('document');
-        const at = p;
-        x = o.raw || rawArray ? b.subarray(at, at + size) : read(at, 0, false);
-        p = at + size;
+        x = o.raw || rawArray ? bytes(size) : read(p, 0, false);
       } else if (type == 4) {
-        const size = sized('array');
-        const at = p;
-        x = read(at, 1, rawArray || !!o.fieldsAsRaw?.[key]);
-        p = at + size;
+        sized('array');
+        x = read(p, 1, rawArray || !!o.fieldsAsRaw?.[key]);
       } else if (type == 5) {
         let len = i32(take(4));
         const sub = b[take(1)]!;
-        if (sub == 2 && i32(take(4)) != (len -= 4)) fail('bad binary length');
-        if (len < 0) fail('bad binary length');
-        const data = b.subarray((q = take(len)), q + len);
+        if ((sub == 2 && i32(take(4)) != (len -= 4)) || len < 0) fail('bad binary length');
+        const data = bytes(len);
         x = o.promoteBuffers && promoteValues ? data : sub == 4 && len == 16 ? new UUID(data) : new Binary(data, sub);
       } else if (type == 6) {
         x = undefined;
       } else if (type == 7) {
-        x = new ObjectId(b.subarray((q = take(12)), q + 12));
+        x = new ObjectId(bytes(12));
       } else if (type == 8) {
         x = b[take(1)];
         x = x == 1 || (x ? fail('bad boolean') : false);
@@ -376,7 +373,7 @@ export function deserialize(buffer: Uint8Array | ArrayBufferView | ArrayBuffer, 
         x = o.bsonRegExp ? new BSONRegExp(source, flags) : new RegExp(source, flags.replace(/[^ims]/g, '').replace(/s/g, 'g'));
       } else if (type == 12) {
         const ns = string();
-        x = new DBRef(ns, new ObjectId(b.subarray((q = take(12)), q + 12)));
+        x = new DBRef(ns, new ObjectId(bytes(12)));
       } else if (type == 13) {
         x = new Code(string());
       } else if (type == 14) {
@@ -388,9 +385,7 @@ export function deserialize(buffer: Uint8Array | ArrayBufferView | ArrayBuffer, 
         const code = string();
         const size = sized('code scope');
         if (total != 4 + size + p - codeStart) fail('bad code_w_scope length');
-        const at = p;
-        x = new Code(code, read(at, 2, false));
-        p = at + size;
+        x = new Code(code, read(p, 2, false));
       } else if (type == 16) {
         x = i32(take(4));
         if (!promoteValues) x = new Int32(x as number);
@@ -400,7 +395,7 @@ export function deserialize(buffer: Uint8Array | ArrayBufferView | ArrayBuffer, 
         const w = v.getBigInt64(take(8), true);
         x = useBigInt64 ? w : promoteLongs && promoteValues && w <= TWO53 && w >= -TWO53 ? Number(w) : Long.fromBigInt(w);
       } else if (type == 19) {
-        x = new Decimal128(b.slice((q = take(16)), q + 16));
+        x = new Decimal128(bytes(16).slice());
       } else if (type == 255) {
         x = new MinKey();
       } else if (type == 127) {

@@ -8,7 +8,6 @@ import { BSONValue, bytesOf, fail, tag } from './values.js';
 const EXP_MAX = 6111;
 const EXP_MIN = -6176;
 const BIAS = 6176;
-const MASK64 = (1n << 64n) - 1n;
 
 export class Decimal128 extends BSONValue {
   declare readonly _bsontype: 'Decimal128';
@@ -32,27 +31,29 @@ export class Decimal128 extends BSONValue {
 
   override toString(): string {
     const v = new DataView(this.bytes.buffer, this.bytes.byteOffset, 16);
-    const hi = v.getBigUint64(8, true);
-    const sign = hi >> 63n ? '-' : '';
+    const n = (v.getBigUint64(8, true) << 64n) | v.getBigUint64(0, true);
+    const sign = n >> 127n ? '-' : '';
     let exp: number;
     let coef = 0n;
-    if ((hi >> 61n) % 4n == 3n) {
+    if ((n >> 125n) % 4n == 3n) {
       // 11-form: NaN, Infinity, or a coefficient >= 2^113 (non-canonical: zero)
-      const c = Number(hi >> 58n) & 31;
+      const c = Number(n >> 122n) & 31;
       if (c == 31) return 'NaN';
       if (c == 30) return sign + 'Infinity';
-      exp = Number(hi >> 47n) & 0x3fff;
+      exp = Number(n >> 111n) & 0x3fff;
     } else {
-      exp = Number(hi >> 49n) & 0x3fff;
-      coef = ((hi & 0x1ffffffffffffn) << 64n) | v.getBigUint64(0, true);
+      exp = Number(n >> 113n) & 0x3fff;
+      coef = BigInt.asUintN(113, n);
       if (coef >= 10n ** 34n) coef = 0n;
     }
     exp -= BIAS;
     const d = coef + '';
     const sci = d.length - 1 + exp;
-    if (exp > 0 || sci < -6) return `${sign}${d[0]}${d.length > 1 ? '.' + d.slice(1) : ''}E${sci > 0 ? '+' : ''}${sci}`;
-    const point = d.length + exp;
-    return sign + (exp == 0 ? d : point > 0 ? d.slice(0, point) + '.' + d.slice(point) : '0.' + '0'.repeat(-point) + d);
+    // scientific: a point after the first digit (\B: between two digits)
+    if (exp > 0 || sci < -6) return `${sign}${d.replace(/\B/, '.')}E${sci > 0 ? '+' : ''}${sci}`;
+    // plain: -exp digits after the point, at least one before it
+    const digits = d.padStart(1 - exp, '0');
+    return sign + (exp ? digits.slice(0, exp) + '.' + digits.slice(exp) : digits);
   }
   toJSON(): { $numberDecimal: string } {
     return { $numberDecimal: this.toString() };
@@ -60,43 +61,30 @@ export class Decimal128 extends BSONValue {
 }
 tag([[Decimal128, 'Decimal128']]);
 
-const special = (high: number): Decimal128 => {
-  const b = new Uint8Array(16);
-  b[15] = high;
-  return new Decimal128(b);
-};
-
 function parse(s: string): Decimal128 {
   const bad = (why = '') => fail(`invalid Decimal128 string ${JSON.stringify(s)}${why}`);
   const m = /^([-+])?(?:(inf(?:inity)?|nan)|(\d*)(?:\.(\d*))?(?:e([-+]?\d+))?)$/i.exec(s);
   if (!m || s.length >= 7000) return bad();
-  const neg = m[1] == '-';
-  if (m[2]) return special(m[2][0]!.toLowerCase() == 'n' ? 0x7c : neg ? 0xf8 : 0x78);
-  const frac = m[4] ?? '';
-  let digits = (m[3]! + frac).replace(/^0+/, '');
-  if (!(m[3]! + frac)) bad();
-  let exp = +(m[5] ?? 0) - frac.length;
-  if (!digits) {
+  const [, sign, special, int, frac = '', e = 0] = m;
+  const neg = BigInt(sign == '-');
+  /** The 128 bits: sign, then the 14-bit biased exponent and the 113-bit coefficient (or a special). */
+  let n: bigint;
+  if (special) n = special[0]!.toLowerCase() == 'n' ? 0x7cn << 120n : ((neg << 7n) | 0x78n) << 120n;
+  else {
+    let coef = BigInt(int! + frac || bad());
+    let exp = +e - frac.length;
     // zero: the exponent clamps silently
-    digits = '0';
-    exp = Math.min(Math.max(exp, EXP_MIN), EXP_MAX);
-  } else {
+    if (!coef) exp = Math.min(Math.max(exp, EXP_MIN), EXP_MAX);
+    // drop trailing digits beyond 34, or below the smallest exponent: only zeros may go
+    for (; exp < EXP_MIN || coef >= 10n ** 34n; exp++, coef /= 10n) if (coef % 10n) bad(': inexact');
     // pad with zeros to bring a large exponent into range
-    while (exp > EXP_MAX && digits.length < 34) (digits += '0'), exp--;
-    // drop the trailing digits beyond 34, or below the smallest exponent
-    const len = digits.length;
-    const drop = Math.max(len - 34, EXP_MIN - exp, 0);
-    const gone = drop > len ? '0' + digits : digits.slice(len - drop);
-    digits = digits.slice(0, Math.max(len - drop, 0));
-    exp = Math.max(exp + Math.max(len - 34, 0), EXP_MIN);
+    for (; exp > EXP_MAX && coef < 10n ** 33n; exp--) coef *= 10n;
     if (exp > EXP_MAX) bad(': overflow');
-    if (/[1-9]/.test(gone)) bad(': inexact');
+    n = (neg << 127n) | (BigInt(exp + BIAS) << 113n) | coef;
   }
-  const coef = BigInt(digits || 0);
-  const hi = (BigInt(neg) << 63n) | (BigInt(exp + BIAS) << 49n) | (coef >> 64n);
   const b = new Uint8Array(16);
   const v = new DataView(b.buffer);
-  v.setBigUint64(0, coef & MASK64, true);
-  v.setBigUint64(8, hi, true);
+  v.setBigUint64(0, BigInt.asUintN(64, n), true);
+  v.setBigUint64(8, n >> 64n, true);
   return new Decimal128(b);
 }
