@@ -9,33 +9,17 @@ export interface HostPort {
   readonly port: number;
 }
 
+/** "host", "host:port", "[IPv6]" or "[IPv6]:port": a host without brackets has no ":". */
+const ADDRESS = /^(?:\[([^\]]+)\]|(?!\[)([^:]+))(?::(\d+))?$/;
+
 /** Parses "host", "host:port", "[::1]", "[::1]:27017". */
 export function parseAddress(address: string): HostPort {
-  let host: string;
-  let portText: string | undefined;
-  if (address.startsWith('[')) {
-    const end = address.indexOf(']');
-    if (end < 0) throw new MongoInvalidArgumentError(`invalid address "${address}": unterminated IPv6 literal`);
-    host = address.slice(1, end);
-    const rest = address.slice(end + 1);
-    if (rest !== '') {
-      if (!rest.startsWith(':')) throw new MongoInvalidArgumentError(`invalid address "${address}"`);
-      portText = rest.slice(1);
-    }
-  } else {
-    const colon = address.lastIndexOf(':');
-    if (colon >= 0 && address.indexOf(':') !== colon) {
-      throw new MongoInvalidArgumentError(`invalid address "${address}": IPv6 literals must be in brackets`);
-    }
-    host = colon >= 0 ? address.slice(0, colon) : address;
-    portText = colon >= 0 ? address.slice(colon + 1) : undefined;
+  const parts = ADDRESS.exec(address);
+  const port = Number(parts?.[3] ?? DEFAULT_PORT);
+  if (!parts || port < 1 || port > 65535) {
+    throw new MongoInvalidArgumentError(`invalid address "${address}": expected host[:port] or [IPv6 literal][:port], port 1 to 65535`);
   }
-  if (host === '') throw new MongoInvalidArgumentError(`invalid address "${address}": empty host`);
-  const port = portText === undefined ? DEFAULT_PORT : Number(portText);
-  if (!/^\d+$/.test(portText ?? '0') || !Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new MongoInvalidArgumentError(`invalid address "${address}": bad port`);
-  }
-  return { host, port };
+  return { host: (parts[1] ?? parts[2])!, port };
 }
 
 /** Inverse of parseAddress: brackets IPv6 literals. */
