@@ -19,6 +19,7 @@ import { DEFAULT_WIRE_LIMITS } from '../client/executor.js';
 import type { ClusterTime } from '../client/sessions.js';
 import { compareTimestamps } from '../client/sessions.js';
 import type { Authenticator } from '../connection/auth-hook.js';
+import { formatAddress } from '../connection/address.js';
 import { connect as wireConnect } from '../connection/connect.js';
 import type { ConnectOptions, Connection } from '../connection/types.js';
 import { Pool } from '../pool/pool.js';
@@ -135,7 +136,7 @@ export class TopologyExecutor implements ManagedOperationExecutor {
     const topology = new Topology({
       // The SDAM settings, by their connection-string names.
       ...o,
-      seeds: o.hosts.map((h) => `${h.type === 'ipv6' ? `[${h.host}]` : h.host}:${h.port}`),
+      seeds: o.hosts.map((h) => formatAddress(h.host, h.port)),
       connectOptions: { ...base, credentials: undefined },
       connect,
       emit: (name, event) => {
