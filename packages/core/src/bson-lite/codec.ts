@@ -19,9 +19,12 @@ import {
   ObjectId,
   UUID,
   bytesOf,
+  dbRefOf,
   encoder,
   fail,
+  setField,
   str,
+  typeTag,
 } from './values.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -68,7 +71,6 @@ export interface DeserializeOptions {
 export type CalculateObjectSizeOptions = Pick<SerializeOptions, 'serializeFunctions' | 'ignoreUndefined'>;
 
 const MAX_SIZE = 17 * 1024 * 1024;
-const typeTag = (x: unknown): string => Object.prototype.toString.call(x).slice(8, -1);
 
 /** A document as BSON bytes. */
 export function serialize(doc: Document, options: SerializeOptions = {}): Uint8Array {
@@ -403,16 +405,11 @@ export function deserialize(buffer: Uint8Array | ArrayBufferView | ArrayBuffer, 
       } else {
         fail(`unknown BSON type ${type} in "${name}"`);
       }
-      if (key == '__proto__') Object.defineProperty(out, key, { value: x, writable: true, enumerable: true, configurable: true });
-      else out[key] = x;
+      setField(out, key, x);
     }
     p = end + 1;
     end = outer;
-    if (dbref && out.$id != null && typeof out.$ref == 'string' && (!('$db' in out) || typeof out.$db == 'string')) {
-      const { $ref, $id, $db, ...fields } = out;
-      return new DBRef($ref, $id, $db, fields);
-    }
-    return out;
+    return (dbref && dbRefOf(out)) || out;
   };
 
   try {

@@ -5,7 +5,7 @@
  */
 import { Decimal128 } from './decimal128.js';
 import { Long, Timestamp } from './long.js';
-import { BSONRegExp, BSONSymbol, Binary, Code, DBRef, Double, Int32, MaxKey, MinKey, ObjectId, UUID, fail, fromBase64, toBase64 } from './values.js';
+import { BSONRegExp, BSONSymbol, Binary, Code, DBRef, Double, Int32, MaxKey, MinKey, ObjectId, UUID, dbRefOf, fail, fromBase64, setField, toBase64, typeTag } from './values.js';
 
 export interface EJSONOptions {
   /** Numbers, Int32, Double, Long and dates in range as plain JSON values (default true). */
@@ -19,9 +19,6 @@ export interface EJSONOptions {
 const INT64 = 2 ** 63;
 const isInt = (x: number, max: number) => Number.isInteger(x) && !Object.is(x, -0) && x >= -max && x <= max;
 const isInt32 = (x: number) => isInt(x, 2 ** 31) && x != 2 ** 31;
-const typeTag = (x: unknown): string => Object.prototype.toString.call(x).slice(8, -1);
-const assign = (o: Record<string, unknown>, k: string, v: unknown) =>
-  k == '__proto__' ? Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true }) : (o[k] = v);
 
 /** A value as its Extended JSON object tree. */
 function toEJSON(x: any, o: EJSONOptions, seen: unknown[]): unknown {
@@ -51,14 +48,14 @@ function toEJSON(x: any, o: EJSONOptions, seen: unknown[]): unknown {
   if (t == 'RegExp') return toEJSON(new BSONRegExp(x.source, x.flags), o, seen);
   if (t == 'Map') {
     const doc: Record<string, unknown> = {};
-    for (const [k, v] of x) typeof k == 'string' ? assign(doc, k, v) : fail('Can only serialize maps with string keys');
+    for (const [k, v] of x) typeof k == 'string' ? setField(doc, k, v) : fail('Can only serialize maps with string keys');
     return sub(doc);
   }
   switch (bsontype) {
     case undefined:
     case null: {
       const doc: Record<string, unknown> = {};
-      for (const k of Object.keys(x)) assign(doc, k, sub(x[k]));
+      for (const k of Object.keys(x)) setField(doc, k, sub(x[k]));
       return doc;
     }
     case 'ObjectId':
@@ -159,11 +156,8 @@ function fromEJSON(v: any, o: EJSONOptions): unknown {
   if (v.$code != null) return new Code(v.$code, v.$scope);
   const ref = v.$ref != null ? v : v.$dbPointer;
   if (ref instanceof DBRef) return ref;
-  if (ref && typeof ref.$ref == 'string' && ref.$id != null && (!('$db' in ref) || typeof ref.$db == 'string')) {
-    const { $ref, $id, $db, ...fields } = ref;
-    if (Object.keys(fields).every((k) => k[0] != '$')) return new DBRef($ref, $id, $db, fields);
-  }
-  return v;
+  const dbref = ref && dbRefOf(ref);
+  return dbref && Object.keys(dbref.fields).every((k) => k[0] != '$') ? dbref : v;
 }
 
 type Replacer = ((this: unknown, key: string, value: unknown) => unknown) | (number | string)[] | null;

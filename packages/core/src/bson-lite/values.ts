@@ -50,6 +50,11 @@ export const toBase64 = (b: Uint8Array): string => {
   return btoa(s);
 };
 export const fromBase64 = (s: string): Uint8Array => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
+/** Object.prototype.toString's tag ('Date', 'Map', 'Uint8Array', ...): right across realms too. */
+export const typeTag = (x: unknown): string => Object.prototype.toString.call(x).slice(8, -1);
+/** o[key] = value, also for '__proto__' (then an own field, as JSON.parse makes it). */
+export const setField = (o: Record<string, unknown>, key: string, value: unknown): unknown =>
+  key == '__proto__' ? Object.defineProperty(o, key, { value, writable: true, enumerable: true, configurable: true }) : (o[key] = value);
 const random = (n: number): Uint8Array => crypto.getRandomValues(new Uint8Array(n));
 /** A Uint8Array over the same memory as any ArrayBufferView / ArrayBuffer. */
 export const bytesOf = (x: ArrayBufferView | ArrayBufferLike): Uint8Array =>
@@ -266,6 +271,12 @@ export class DBRef extends BSONValue {
     return { $ref: this.collection, $id: this.oid, ...this.fields, ...(this.db != null && { $db: this.db }) };
   }
 }
+
+/** A DBRef for a document shaped as one (a string $ref, an $id, no $db or a string one); else undefined. */
+export const dbRefOf = (doc: Record<string, any>): DBRef | undefined => {
+  const { $ref, $id, $db, ...fields } = doc;
+  return typeof $ref == 'string' && $id != null && (!('$db' in doc) || typeof $db == 'string') ? new DBRef($ref, $id, $db, fields) : undefined;
+};
 
 export class BSONRegExp extends BSONValue {
   declare readonly _bsontype: 'BSONRegExp';
