@@ -8,11 +8,13 @@
  */
 import { MongoInvalidArgumentError } from '../../errors.js';
 import {
+  FINAL_DIGITS,
   L_CAT_D2,
   MAPPED_TO_NOTHING_B1,
   NON_ASCII_SPACE_C12,
   PROHIBITED_C,
   RAND_AL_CAT_D1,
+  TABLE_DIGITS,
   UNASSIGNED_A1,
 } from './saslprep-tables.js';
 
@@ -22,13 +24,13 @@ type RangeTable = Uint32Array;
 function decodeTable(encoded: string): RangeTable {
   const numbers: number[] = [];
   let leading = 0;
-  for (let i = 0; i < encoded.length; i++) {
-    const digit = encoded.charCodeAt(i) - 0x28;
-    if (digit >= 32) {
-      leading = leading * 20 + digit - 32;
-    } else {
-      numbers.push(leading * 32 + digit);
+  for (const ch of encoded) {
+    const digit = TABLE_DIGITS.indexOf(ch);
+    if (digit < FINAL_DIGITS) {
+      numbers.push(leading * FINAL_DIGITS + digit);
       leading = 0;
+    } else {
+      leading = leading * (TABLE_DIGITS.length - FINAL_DIGITS) + digit - FINAL_DIGITS;
     }
   }
   // numbers: gap0, span0, gap1, span1, ...
