@@ -42,8 +42,8 @@ function toEJSON(x: any, o: EJSONOptions, seen: unknown[]): unknown {
   if (Array.isArray(x)) return x.map(sub);
   if (t == 'Date') {
     const ms = x.getTime();
-    const iso = () => (ms % 1000 ? x.toISOString() : x.toISOString().slice(0, -5) + 'Z');
-    return { $date: relaxed && ms >= 0 && ms < 253402300800000 ? iso() : { $numberLong: '' + ms } };
+    // whole seconds without '.000', as js-bson writes them
+    return { $date: relaxed && ms >= 0 && ms < 253402300800000 ? x.toISOString().replace('.000Z', 'Z') : { $numberLong: '' + ms } };
   }
   if (t == 'RegExp') return toEJSON(new BSONRegExp(x.source, x.flags), o, seen);
   if (t == 'Map') {
@@ -90,6 +90,9 @@ function toEJSON(x: any, o: EJSONOptions, seen: unknown[]): unknown {
   return fail('Unrecognized or invalid _bsontype: ' + bsontype);
 }
 
+/** The Extended JSON keys whose value is the one argument of a class's constructor. */
+const WRAPPERS: Record<string, new (value: any) => unknown> = { $oid: ObjectId, $uuid: UUID, $symbol: BSONSymbol, $minKey: MinKey, $maxKey: MaxKey };
+
 /** An Extended JSON object tree node as its BSON value (JSON.parse reviver: children first). */
 function fromEJSON(v: any, o: EJSONOptions): unknown {
   const relaxed = o.relaxed !== false;
@@ -104,17 +107,14 @@ function fromEJSON(v: any, o: EJSONOptions): unknown {
   for (const k of Object.keys(v)) {
     const x = v[k];
     if (k[0] != '$' || x == null) continue;
+    const wrapper = WRAPPERS[k];
+    if (wrapper) return new wrapper(x);
     switch (k) {
-      case '$oid':
-        return new ObjectId(x);
-      case '$binary':
-      case '$uuid': {
-        const bytes = k == '$uuid' ? new UUID(x).buffer : typeof x == 'object' ? fromBase64(x.base64) : fail('Unexpected Binary Extended JSON format');
-        const subtype = k == '$uuid' ? 4 : parseInt(x.subType || '0', 16);
+      case '$binary': {
+        const bytes = typeof x == 'object' ? fromBase64(x.base64) : fail('Unexpected Binary Extended JSON format');
+        const subtype = parseInt(x.subType || '0', 16);
         return subtype == 4 ? new UUID(bytes) : new Binary(bytes, subtype);
       }
-      case '$symbol':
-        return new BSONSymbol(x);
       case '$numberInt':
         return relaxed ? parseInt(x, 10) : new Int32(x);
       case '$numberDecimal':
@@ -127,10 +127,6 @@ function fromEJSON(v: any, o: EJSONOptions): unknown {
         const l = Long.fromString(x);
         return relaxed ? l.toNumber() : l;
       }
-      case '$minKey':
-        return new MinKey();
-      case '$maxKey':
-        return new MaxKey();
       case '$regex':
       case '$regularExpression': {
         // the legacy { $regex, $options } form too (as js-bson reads it: also in queries)

@@ -76,13 +76,8 @@ export class Long extends BSONValue {
     return Long.fromBigInt(neg ? -r : r, !!unsigned);
   }
   static fromValue(v: LongLike, unsigned?: boolean): Long {
-    return typeof v == 'number'
-      ? Long.fromNumber(v, unsigned)
-      : typeof v == 'string'
-        ? Long.fromString(v, unsigned)
-        : typeof v == 'bigint'
-          ? Long.fromBigInt(v, unsigned)
-          : new Long(v.low, v.high, unsigned ?? v.unsigned);
+    // the constructor reads strings and bigints as fromString and fromBigInt do
+    return typeof v == 'number' ? Long.fromNumber(v, unsigned) : typeof v == 'object' ? new Long(v.low, v.high, unsigned ?? v.unsigned) : new Long(v, unsigned);
   }
   static isLong(value: unknown): value is Long {
     return (value as Long | null)?.__isLong__ === true;

@@ -41,9 +41,9 @@ export const str = (b: Uint8Array, start = 0, end = b.length, fatal = false): st
   }
 };
 
-export const toHex = (b: Uint8Array): string => Array.from(b, (x) => (x < 16 ? '0' : '') + x.toString(16)).join('');
-/** Hex pairs up to the first invalid one (as Node decodes hex). */
-export const fromHex = (s: string): Uint8Array => Uint8Array.from(/^(?:[\da-f]{2})*/i.exec(s)![0].match(/../g) ?? [], (h) => parseInt(h, 16));
+export const toHex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+/** Bytes from hex digits that the caller has checked. */
+export const fromHex = (s: string): Uint8Array => Uint8Array.from(s.match(/../g) ?? [], (h) => parseInt(h, 16));
 export const toBase64 = (b: Uint8Array): string => {
   let s = '';
   for (const x of b) s += String.fromCharCode(x);
