@@ -1,6 +1,6 @@
 /**
  * bson-lite's own size: its index (the codec and value classes) bundled alone with
- * esbuild (minified, browser, es2022), gzip level 9. The target is 5,500 B; 7,000 B is
+ * esbuild (minified, browser, es2022), gzip level 9. The target is 5,500 B; 6,900 B is
  * the hard ceiling this test enforces. Also reported: web.ts, the browser bundle's
  * `bson` (the codec plus EJSON).
  */
@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 
-const CEILING_GZIP_BYTES = 7000;
+const CEILING_GZIP_BYTES = 6900;
 
 describe('bson-lite size', () => {
   const measure = async (entry: string) => {
