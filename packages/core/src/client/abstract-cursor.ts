@@ -91,8 +91,13 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
     if (options.batchSize !== undefined) validateBatchSize(options.batchSize);
   }
 
-  /** Send the command that creates the cursor (find, aggregate, ...). */
-  protected abstract initialize(session: ClientSession | undefined): Promise<ExecuteResult>;
+  /** The command that creates the cursor (find, aggregate, ...), without session/cluster fields. */
+  protected abstract buildCommand(session?: ClientSession): Document;
+
+  /** Send the command that creates the cursor. */
+  protected async initialize(session: ClientSession | undefined): Promise<ExecuteResult> {
+    return await this.send(this.buildCommand(session), session);
+  }
 
   /** A fresh, unstarted cursor with the same options. */
   abstract clone(): AbstractCursor<TSchema>;
@@ -378,10 +383,10 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
     this.#isClosed = true;
     // The buffer is kept (readBufferedDocuments, and `closed` stays false until it is
     // drained), as the official driver does; a killed cursor refuses further iteration.
-    const id = this.#cursorId;
-    if (!this.#isKilled && id !== undefined && !id.isZero()) {
+    const kill = this.#killer();
+    if (kill) {
       this.#isKilled = true;
-      await this.#killCursor(id, this.#server, this.#cursorNs, this.#session);
+      await kill();
       if (byUser) this.#killedByClose = true;
     }
     this.#releaseSession();
@@ -393,12 +398,8 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
    */
   rewind(): void {
     if (!this.#initialized) return;
-    const id = this.#cursorId;
-    const server = this.#server;
-    const ns = this.#cursorNs;
-    const session = this.#session;
-    const owns = this.#ownsSession;
-    const live = !this.#isKilled && id !== undefined && !id.isZero();
+    const kill = this.#killer();
+    const ownedSession = this.#ownsSession ? this.#session : undefined;
     this.#documents = [];
     this.#docIndex = 0;
     this.#cursorId = undefined;
@@ -414,8 +415,8 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
     const previous = this.#pendingCleanup;
     this.#pendingCleanup = (async () => {
       await previous;
-      if (live) await this.#killCursor(id, server, ns, session);
-      if (owns) session?.endSync();
+      await kill?.();
+      ownedSession?.endSync();
     })();
   }
 
@@ -430,16 +431,26 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
     this.#releaseSession();
   }
 
-  /** killCursors to the cursor's server; best effort, like the official driver (the server reaps abandoned cursors). */
-  async #killCursor(id: Long, server: string | undefined, ns: CursorNamespace, session: ClientSession | undefined): Promise<void> {
-    try {
-      await executeCommand(this.ctx, ns.db, { killCursors: ns.collection, cursors: [id] }, {
-        session: session && !session.hasEnded ? session : undefined,
-        pinnedServer: server,
-      });
-    } catch {
-      // best effort
-    }
+  /**
+   * killCursors for the server cursor as it is now, to its server (undefined if none is
+   * open); best effort, like the official driver (the server reaps abandoned cursors).
+   */
+  #killer(): (() => Promise<void>) | undefined {
+    const id = this.#cursorId;
+    if (this.#isKilled || id === undefined || id.isZero()) return undefined;
+    const ns = this.#cursorNs;
+    const server = this.#server;
+    const session = this.#session;
+    return async () => {
+      try {
+        await executeCommand(this.ctx, ns.db, { killCursors: ns.collection, cursors: [id] }, {
+          session: session?.hasEnded ? undefined : session,
+          pinnedServer: server,
+        });
+      } catch {
+        // best effort
+      }
+    };
   }
 
   #releaseSession(): void {

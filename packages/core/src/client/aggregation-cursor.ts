@@ -3,7 +3,7 @@ import type { Document } from '../errors.js';
 import { AbstractCursor, type AbstractCursorOptions, type CursorNamespace } from './abstract-cursor.js';
 import { writeConcernDocument, type WriteConcernLike } from './concerns.js';
 import type { ExecuteOptions, ExecuteResult } from './executor.js';
-import { assignDefined, readConcernFor, type ClientContext } from './operation.js';
+import { copyDefined, readConcernFor, type ClientContext } from './operation.js';
 import type { ClientSession } from './sessions.js';
 import { ReadPreference } from '../selection/read-preference.js';
 import type { CollationOptions, Hint } from './types.js';
@@ -22,6 +22,20 @@ export interface AggregateOptions extends AbstractCursorOptions {
 export interface AggregateNamespace extends Omit<CursorNamespace, 'collection'> {
   readonly collection: string | 1;
 }
+
+/** The aggregate command's optional fields, in the order they are sent. */
+const AGGREGATE_FIELDS = [
+  'explain',
+  'allowDiskUse',
+  'bypassDocumentValidation',
+  'collation',
+  'hint',
+  'let',
+  'comment',
+  'maxTimeMS',
+  'readConcern',
+  'writeConcern',
+];
 
 export function hasWriteStage(pipeline: readonly Document[]): boolean {
   const last = pipeline[pipeline.length - 1];
@@ -42,21 +56,14 @@ export class AggregationCursor<TSchema = any> extends AbstractCursor<TSchema> {
   buildCommand(session?: ClientSession): Document {
     const o = this.cursorOptions;
     const write = hasWriteStage(this.pipeline);
-    const cmd = assignDefined(
-      { aggregate: this.#target, pipeline: this.pipeline },
-      {
-        explain: o.explain === undefined ? undefined : Boolean(o.explain),
-        allowDiskUse: o.allowDiskUse,
-        bypassDocumentValidation: write ? o.bypassDocumentValidation : undefined,
-        collation: o.collation,
-        hint: o.hint,
-        let: o.let,
-        comment: o.comment,
-        maxTimeMS: o.maxTimeMS,
-        readConcern: readConcernFor(o.readConcern, session),
-        writeConcern: write ? writeConcernDocument(o.writeConcern) : undefined,
-      },
-    );
+    const fields = {
+      ...o,
+      explain: o.explain === undefined ? undefined : Boolean(o.explain),
+      bypassDocumentValidation: write ? o.bypassDocumentValidation : undefined,
+      readConcern: readConcernFor(o.readConcern, session),
+      writeConcern: write ? writeConcernDocument(o.writeConcern) : undefined,
+    };
+    const cmd = copyDefined({ aggregate: this.#target, pipeline: this.pipeline }, fields, AGGREGATE_FIELDS);
     if (!o.explain) cmd.cursor = o.batchSize !== undefined && o.batchSize >= 0 ? { batchSize: o.batchSize } : {};
     return cmd;
   }

@@ -145,35 +145,27 @@ export function deleteStatement(filter: Document, limit: 0 | 1, o: { collation?:
   return copyDefined({ q: filter, limit }, o, ['hint', 'collation']);
 }
 
+/** The model names a bulkWrite operation may have, in the order they are looked for. */
+const MODEL_NAMES = ['insertOne', 'updateMany', 'updateOne', 'replaceOne', 'deleteMany', 'deleteOne'] as const;
+
 /** Bulk write models -> statements (validated; inserts get an `_id`). */
 export function toStatements(operations: readonly AnyBulkWriteOperation<any>[], forceServerObjectId = false): Statement[] {
   return operations.map((op, index): Statement => {
     if (op === null || typeof op !== 'object') throw new MongoInvalidArgumentError(`Invalid bulkWrite operation at index ${index}`);
-    const statement = (type: BatchType, doc: Document, multi = false): Statement => ({ type, index, doc, multi });
-    if ('insertOne' in op) {
-      const m = op.insertOne as InsertOneModel | Document;
-      return statement('insert', ensureId((m && typeof m === 'object' && 'document' in m ? m.document : m) as Document, forceServerObjectId));
+    const name = MODEL_NAMES.find((n) => n in op);
+    if (name === undefined) throw new MongoInvalidArgumentError(`Invalid bulkWrite operation at index ${index}: ${Object.keys(op).join(', ')}`);
+    const m = (op as unknown as Record<typeof name, Document>)[name];
+    if (name === 'insertOne') {
+      const document = m && typeof m === 'object' && 'document' in m ? m.document : m;
+      return { type: 'insert', index, doc: ensureId(document as Document, forceServerObjectId), multi: false };
     }
-    if ('updateOne' in op || 'updateMany' in op) {
-      const multi = 'updateMany' in op;
-      const m = (multi ? (op as { updateMany: UpdateManyModel }).updateMany : (op as { updateOne: UpdateOneModel }).updateOne) as UpdateOneModel;
-      checkDocument(m.filter, 'Filter');
-      checkUpdate(m.update);
-      return statement('update', updateStatement(m.filter, m.update as Document, { ...m, multi }), multi);
-    }
-    if ('replaceOne' in op) {
-      const m = op.replaceOne as ReplaceOneModel;
-      checkDocument(m.filter, 'Filter');
-      checkReplacement(m.replacement);
-      return statement('update', updateStatement(m.filter, m.replacement, { ...m, multi: false }));
-    }
-    if ('deleteOne' in op || 'deleteMany' in op) {
-      const multi = 'deleteMany' in op;
-      const m = (multi ? (op as { deleteMany: DeleteManyModel }).deleteMany : (op as { deleteOne: DeleteOneModel }).deleteOne) as DeleteOneModel;
-      checkDocument(m.filter, 'Filter');
-      return statement('delete', deleteStatement(m.filter, multi ? 0 : 1, m), multi);
-    }
-    throw new MongoInvalidArgumentError(`Invalid bulkWrite operation at index ${index}: ${Object.keys(op).join(', ')}`);
+    checkDocument(m.filter, 'Filter');
+    const multi = name.endsWith('Many');
+    if (name === 'deleteOne' || name === 'deleteMany') return { type: 'delete', index, doc: deleteStatement(m.filter, multi ? 0 : 1, m), multi };
+    if (name === 'replaceOne') checkReplacement(m.replacement);
+    else checkUpdate(m.update);
+    const update = (name === 'replaceOne' ? m.replacement : m.update) as Document | Document[];
+    return { type: 'update', index, doc: updateStatement(m.filter, update, { ...m, multi }), multi };
   });
 }
 

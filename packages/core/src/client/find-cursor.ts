@@ -2,7 +2,6 @@
 import { MongoInvalidArgumentError, type Document } from '../errors.js';
 import { AbstractCursor, type AbstractCursorOptions, type CursorNamespace } from './abstract-cursor.js';
 import { checkDocument } from './bulk.js';
-import type { ExecuteResult } from './executor.js';
 import { copyDefined, readConcernFor, type ClientContext } from './operation.js';
 import type { ClientSession } from './sessions.js';
 import { formatSort } from './sort.js';
@@ -83,10 +82,6 @@ export class FindCursor<TSchema = any> extends AbstractCursor<TSchema> {
       readConcern: readConcernFor(o.readConcern, session),
     };
     return copyDefined({ find: this.namespace.collection, filter: this.#filter }, fields, FIND_FIELDS);
-  }
-
-  protected override async initialize(session: ClientSession | undefined): Promise<ExecuteResult> {
-    return await this.send(this.buildCommand(session), session);
   }
 
   protected override getMoreBatchSize(): number | undefined | null {

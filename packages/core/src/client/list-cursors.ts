@@ -1,9 +1,7 @@
 /** listCollections and listIndexes cursors. */
 import type { Document } from '../errors.js';
 import { AbstractCursor, type AbstractCursorOptions } from './abstract-cursor.js';
-import type { ExecuteResult } from './executor.js';
 import { copyDefined, type ClientContext } from './operation.js';
-import type { ClientSession } from './sessions.js';
 
 export interface ListCollectionsOptions extends AbstractCursorOptions {
   nameOnly?: boolean;
@@ -39,10 +37,6 @@ export class ListCollectionsCursor<T = CollectionInfo> extends AbstractCursor<T>
     return cmd;
   }
 
-  protected override async initialize(session: ClientSession | undefined): Promise<ExecuteResult> {
-    return await this.send(this.buildCommand(), session);
-  }
-
   override clone(): ListCollectionsCursor<T> {
     return this.copyTransformsTo(new ListCollectionsCursor<T>(this.ctx, this.namespace.db, this.filter, this.cursorOptions));
   }
@@ -58,10 +52,6 @@ export class ListIndexesCursor<T = Document> extends AbstractCursor<T> {
     const cmd = copyDefined({ listIndexes: this.namespace.collection }, o, ['comment', 'maxTimeMS']);
     cmd.cursor = cursorField(o.batchSize);
     return cmd;
-  }
-
-  protected override async initialize(session: ClientSession | undefined): Promise<ExecuteResult> {
-    return await this.send(this.buildCommand(), session);
   }
 
   override clone(): ListIndexesCursor<T> {

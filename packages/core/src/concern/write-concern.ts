@@ -29,12 +29,8 @@ export class WriteConcern {
 
   /** Throws MongoInvalidArgumentError for a negative w or wtimeoutMS, or w: 0 with journal: true. */
   constructor(w?: W, wtimeoutMS?: number, journal?: boolean) {
-    if (w !== undefined) {
-      if (typeof w === 'number') {
-        if (!Number.isInteger(w) || w < 0) throw new MongoInvalidArgumentError(`Invalid write concern w: ${w} (must be a non-negative integer or a string)`);
-      } else if (typeof w !== 'string' || w === '') {
-        throw new MongoInvalidArgumentError(`Invalid write concern w: ${JSON.stringify(w)}`);
-      }
+    if (w !== undefined && !(typeof w === 'string' ? w !== '' : Number.isInteger(w) && w >= 0)) {
+      throw new MongoInvalidArgumentError(`Invalid write concern w: ${JSON.stringify(w)} (must be a non-negative integer or a non-empty string)`);
     }
     if (wtimeoutMS !== undefined && (typeof wtimeoutMS !== 'number' || !Number.isInteger(wtimeoutMS) || wtimeoutMS < 0)) {
       throw new MongoInvalidArgumentError(`Invalid write concern wtimeoutMS: ${String(wtimeoutMS)} (must be a non-negative integer)`);
