@@ -1,6 +1,8 @@
 /**
  * The SCRAM primitives on WebCrypto (`crypto.subtle`), behind a small injectable seam so
- * tests can count PBKDF2 runs and supply fixed nonces.
+ * tests can count PBKDF2 runs and supply fixed nonces. Byte arguments are always over a
+ * plain ArrayBuffer (WebCrypto refuses shared memory) and WebCrypto copies them: the
+ * `as BufferSource` casts only satisfy the typing.
  */
 import { MongoAuthError } from '../../errors.js';
 
@@ -20,18 +22,13 @@ export function defaultAuthCrypto(): AuthCrypto {
   return c;
 }
 
-/** Copy into a fresh ArrayBuffer-backed view (WebCrypto wants BufferSource; avoids SharedArrayBuffer typing). */
-function bs(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
-  return new Uint8Array(bytes);
-}
-
 export async function digest(c: AuthCrypto, hash: ScramHashName, data: Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array(await c.subtle.digest(hash, bs(data)));
+  return new Uint8Array(await c.subtle.digest(hash, data as BufferSource));
 }
 
 export async function hmac(c: AuthCrypto, hash: ScramHashName, key: Uint8Array, data: Uint8Array): Promise<Uint8Array> {
-  const k = await c.subtle.importKey('raw', bs(key), { name: 'HMAC', hash }, false, ['sign']);
-  return new Uint8Array(await c.subtle.sign('HMAC', k, bs(data)));
+  const k = await c.subtle.importKey('raw', key as BufferSource, { name: 'HMAC', hash }, false, ['sign']);
+  return new Uint8Array(await c.subtle.sign('HMAC', k, data as BufferSource));
 }
 
 /** RFC 5802 Hi(): PBKDF2 with HMAC-<hash> and dkLen = the hash output length. */
@@ -42,9 +39,9 @@ export async function hi(
   salt: Uint8Array,
   iterations: number,
 ): Promise<Uint8Array> {
-  const key = await c.subtle.importKey('raw', bs(password), 'PBKDF2', false, ['deriveBits']);
+  const key = await c.subtle.importKey('raw', password as BufferSource, 'PBKDF2', false, ['deriveBits']);
   const bits = hash === 'SHA-1' ? 160 : 256;
-  return new Uint8Array(await c.subtle.deriveBits({ name: 'PBKDF2', hash, salt: bs(salt), iterations }, key, bits));
+  return new Uint8Array(await c.subtle.deriveBits({ name: 'PBKDF2', hash, salt: salt as BufferSource, iterations }, key, bits));
 }
 
 export function randomBytes(c: AuthCrypto, n: number): Uint8Array {

@@ -102,10 +102,9 @@ export function parseServerFirst(message: string, clientNonce: string): ScramSer
   if (!nonce.startsWith(clientNonce) || nonce.length <= clientNonce.length) {
     throw new MongoAuthError('SCRAM server nonce does not extend the client nonce');
   }
-  if (!/^[0-9]+$/.test(iterText)) throw new MongoAuthError('malformed SCRAM iteration count');
   const iterations = Number(iterText);
-  if (!Number.isSafeInteger(iterations) || iterations < SCRAM_MIN_ITERATIONS) {
-    throw new MongoAuthError(`SCRAM iteration count ${iterText} is below the minimum of ${SCRAM_MIN_ITERATIONS}`);
+  if (!/^[0-9]+$/.test(iterText) || !Number.isSafeInteger(iterations) || iterations < SCRAM_MIN_ITERATIONS) {
+    throw new MongoAuthError(`SCRAM iteration count ${iterText} is not an integer at or above the minimum of ${SCRAM_MIN_ITERATIONS}`);
   }
   const salt = decodeAttribute(saltText, 'salt');
   if (salt.length === 0) throw new MongoAuthError('malformed SCRAM salt: empty');
