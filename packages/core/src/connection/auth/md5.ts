@@ -33,23 +33,12 @@ export function md5(message: Uint8Array): Uint8Array {
     let c = c0;
     let d = d0;
     for (let i = 0; i < 64; i++) {
-      let f: number;
-      let g: number;
-      if (i < 16) {
-        f = (b & c) | (~b & d);
-        g = i;
-      } else if (i < 32) {
-        f = (d & b) | (~d & c);
-        g = (5 * i + 1) & 15;
-      } else if (i < 48) {
-        f = b ^ c ^ d;
-        g = (3 * i + 5) & 15;
-      } else {
-        f = c ^ (b | ~d);
-        g = (7 * i) & 15;
-      }
+      // Round r = i >> 4: its function of b, c, d and its message word order (RFC 1321 §3.4).
+      const r = i >> 4;
+      const f = r === 0 ? (b & c) | (~b & d) : r === 1 ? (d & b) | (~d & c) : r === 2 ? b ^ c ^ d : c ^ (b | ~d);
+      const g = [i, 5 * i + 1, 3 * i + 5, 7 * i][r]! & 15;
       const sum = (a + f + T[i]! + M[g]!) | 0;
-      const s = SHIFTS[(i >> 4) * 4 + (i & 3)]!;
+      const s = SHIFTS[r * 4 + (i & 3)]!;
       a = d;
       d = c;
       c = b;
