@@ -70,7 +70,6 @@ export function writeConcernDocument(wc: WriteConcernLike | undefined): Document
 
 /** w:0 without journal = fire and forget. */
 export function isUnacknowledged(wc: WriteConcernLike | undefined): boolean {
-  if (!wc) return false;
-  const s = wc as WriteConcernSettings;
-  return s.w === 0 && !(s.journal ?? s.j);
+  const doc = writeConcernDocument(wc);
+  return doc?.w === 0 && !doc.j;
 }

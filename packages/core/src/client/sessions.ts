@@ -66,9 +66,7 @@ export class ServerSessionPool {
   release(session: ServerSession, sessionTimeoutMinutes: number | null): void {
     const now = this.#clock.now();
     session.lastUse = now;
-    while (this.#sessions.length > 0 && this.#sessions[this.#sessions.length - 1]!.hasTimedOut(sessionTimeoutMinutes, now)) {
-      this.#sessions.pop();
-    }
+    while (this.#sessions.at(-1)?.hasTimedOut(sessionTimeoutMinutes, now)) this.#sessions.pop();
     if (session.isDirty) return;
     if (session.hasTimedOut(sessionTimeoutMinutes, now)) return;
     if (this.#sessions.includes(session)) return;
