@@ -15,6 +15,7 @@
 import type { Document } from '../errors.js';
 import { MongoNetworkError } from '../errors.js';
 import type { ConnectOptions, Connection } from '../connection/types.js';
+import { detectRuntime, type RuntimeInfo } from '../connection/metadata.js';
 import { keyMirror } from '../util/key-mirror.js';
 import { RoundTripTimeStats } from './round-trip-time.js';
 import { sleep, wakeAll } from '../util/sleep.js';
@@ -54,6 +55,18 @@ export interface MonitorCheckResult {
   readonly minRoundTripTime?: number | null;
 }
 
+/**
+ * Whether heartbeats use the polling protocol. The spec's `auto` polls on a FaaS
+ * platform (AWS Lambda, Azure Functions, Google Cloud Functions, Vercel: detected as
+ * the handshake spec's client metadata `env`), where a held awaitable hello and an
+ * extra RTT connection outlive the invocation; elsewhere it streams, like `stream`.
+ */
+export function pollsHeartbeats(mode: ServerMonitoringMode | undefined, runtime: RuntimeInfo = detectRuntime()): boolean {
+  if (mode === ServerMonitoringMode.poll) return true;
+  if (mode === ServerMonitoringMode.stream) return false;
+  return runtime.env !== undefined;
+}
+
 export interface MonitorOptions {
   address: string;
   heartbeatFrequencyMS: number;
@@ -84,6 +97,7 @@ function connectMonitoring(options: MonitorOptions, signal: AbortSignal): Promis
 
 export class Monitor {
   readonly #options: MonitorOptions;
+  readonly #polling: boolean;
   readonly #rtt = new RoundTripTimeStats();
   /** Wakes the wait for the next check early (requestCheck). */
   readonly #wakers = new Set<() => void>();
@@ -109,6 +123,7 @@ export class Monitor {
 
   constructor(options: MonitorOptions) {
     this.#options = options;
+    this.#polling = pollsHeartbeats(options.serverMonitoringMode);
   }
 
   start(): void {
@@ -160,7 +175,7 @@ export class Monitor {
 
   #streaming(): boolean {
     return (
-      this.#options.serverMonitoringMode !== ServerMonitoringMode.poll &&
+      !this.#polling &&
       this.#topologyVersion !== undefined &&
       this.#connection !== undefined
     );
@@ -236,7 +251,7 @@ export class Monitor {
       if (this.#closed) return false;
       const duration = now() - start;
       this.#topologyVersion = (reply.topologyVersion as Document | undefined) ?? undefined;
-      if (this.#topologyVersion && this.#options.serverMonitoringMode !== ServerMonitoringMode.poll && !this.#pinger) {
+      if (this.#topologyVersion && !this.#polling && !this.#pinger) {
         // Streaming: round trips are measured on a connection of their own.
         this.#pinger = new AbortController();
         this.#pingers = Promise.all([this.#pingers, pingRoundTrips(this.#options, this.#rtt, this.#pinger.signal)]);

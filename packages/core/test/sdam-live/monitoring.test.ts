@@ -207,6 +207,30 @@ describe('streaming protocol', () => {
   });
 });
 
+describe('serverMonitoringMode=auto', () => {
+  it('polls on a FaaS platform (AWS_LAMBDA_RUNTIME_API set): no awaitable hello, no RTT connection', async () => {
+    const saved = process.env.AWS_LAMBDA_RUNTIME_API;
+    process.env.AWS_LAMBDA_RUNTIME_API = '127.0.0.1:9001';
+    try {
+      const { cluster, h } = start({ heartbeatFrequencyMS: 10_000 });
+      await discovered(h);
+      await sleep(300);
+      expect([A, B, C].map((a) => cluster.member(a).awaitedReplies)).toEqual([0, 0, 0]);
+      expect([A, B, C].map((a) => cluster.member(a).heldHellos)).toEqual([0, 0, 0]);
+      expect([A, B, C].map((a) => cluster.member(a).connectionsAccepted)).toEqual([1, 1, 1]);
+    } finally {
+      if (saved === undefined) delete process.env.AWS_LAMBDA_RUNTIME_API;
+      else process.env.AWS_LAMBDA_RUNTIME_API = saved;
+    }
+  });
+
+  it('streams elsewhere', async () => {
+    const { cluster, h } = start({ heartbeatFrequencyMS: 10_000 });
+    await discovered(h);
+    await streaming(cluster);
+  });
+});
+
 describe('requested checks', () => {
   it('never come closer than minHeartbeatFrequencyMS, however often they are requested', async () => {
     const { cluster, h } = start({ heartbeatFrequencyMS: 10_000, serverMonitoringMode: 'poll' });
