@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { EJSON } from './ejson.js';
 import * as lite from './index.js';
 import * as web from './web.js';
+import { seededRandom } from '../../test/support/seeded-random.js';
 
 /** Both libraries through bson-lite's types (their shapes are the same for what the tests use). */
 type Lib = typeof lite;
@@ -352,16 +353,6 @@ describe('bson-lite deserialize, differential against bson', () => {
   });
 });
 
-/** Seeded PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 type Spec = [string, ...unknown[]];
 
 /** A random value description, materialized per library by `build`. */
@@ -493,7 +484,7 @@ describe('bson-lite seeded fuzz, differential against bson', () => {
   const DOCS = 3000;
 
   it(`${DOCS} random documents: identical bytes and identical decoded values`, () => {
-    const r = rng(20240917);
+    const r = seededRandom(20240917);
     for (let n = 0; n < DOCS; n++) {
       const spec: [string, Spec][] = Array.from({ length: 1 + Math.floor(r() * 6) }, (_, i) => [`k${i}`, randomSpec(r, 0)]);
       const theirs = Object.fromEntries(spec.map(([k, v]) => [k, build(real, v)]));
@@ -509,7 +500,7 @@ describe('bson-lite seeded fuzz, differential against bson', () => {
   });
 
   it('mutated bytes: bson-lite throws a BSONError wherever bson throws, and otherwise decodes the same', () => {
-    const r = rng(77);
+    const r = seededRandom(77);
     const int = (n: number) => Math.floor(r() * n);
     let theyThrew = 0;
     for (let n = 0; n < 4000; n++) {
@@ -735,7 +726,7 @@ describe('EJSON, differential against bson', () => {
   });
 
   it('1500 random documents: the same text both ways, and the same values read back', () => {
-    const r = rng(4242);
+    const r = seededRandom(4242);
     for (let n = 0; n < 1500; n++) {
       const spec: [string, Spec][] = Array.from({ length: 1 + Math.floor(r() * 5) }, (_, i) => [`k${i}`, randomSpec(r, 0)]);
       const make = (L: Lib) => Object.fromEntries(spec.map(([k, v]) => [k, build(L, v)]));

@@ -14,6 +14,7 @@ import { ReadPreference } from '../../src/selection/read-preference.js';
 import { findSuitableServers, pickServer, selectServers, type SelectionOperation } from '../../src/selection/select-servers.js';
 import { readPreferenceFromSpec, topologyDescriptionFromSpec } from '../../src/selection/test-fixtures.js';
 import { findSpecFiles, skipReason, type SkipList } from './spec-files.js';
+import { seededRandom } from '../support/seeded-random.js';
 
 type Json = Record<string, unknown>;
 
@@ -37,18 +38,6 @@ function folderSkip(name: string): string | undefined {
 
 const addresses = (servers: readonly { address: string }[] | readonly ServerDescription[]): string[] =>
   servers.map((s) => s.address.toLowerCase()).sort();
-
-/** Deterministic PRNG (mulberry32) so frequency tests do not flake. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function runSelectionTest(json: Json): void {
   const td = topologyDescriptionFromSpec(json.topology_description as Json, json.heartbeatFrequencyMS as number | undefined);
