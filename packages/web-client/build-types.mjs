@@ -6,7 +6,7 @@
 // contains instead of the npm package, scripts/web-bundle-options.mjs) and emits
 // declarations for the web client and the core files it reaches; every import of
 // @mongo-edge/core and of `bson` is then rewritten to a relative path, so dist/types is
-// self-contained (except `zod` if the core's uri options table types still name it).
+// self-contained.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
