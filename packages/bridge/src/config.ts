@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { isValidTargetPattern } from './allowlist.js';
+import { parseTargetPattern } from './allowlist.js';
 import type { LogSink } from './log.js';
 
 export const DEFAULTS = Object.freeze({
@@ -15,6 +15,9 @@ export const DEFAULTS = Object.freeze({
   maxMessageSize: 48_000_000,
   maxChannelsPerSocket: 100,
   maxSocketsPerIp: 100,
+  maxPendingPerIp: 20,
+  maxPending: 1000,
+  upgradeTimeoutMs: 5000,
   handshakeTimeoutMs: 10_000,
   idleTimeoutMs: 600_000,
   maxBufferedBytes: 4 * 1024 * 1024,
@@ -37,7 +40,12 @@ export const bridgeConfigSchema = z
     host: z.string().min(1).default(DEFAULTS.host),
     path: z.string().regex(/^\/[A-Za-z0-9._~\/-]*$/, 'must be an absolute URL path').default(DEFAULTS.path),
     allow: z
-      .array(z.string().refine(isValidTargetPattern, { message: 'expected host:port (wildcard * allowed in host and as port)' }))
+      .array(
+        z.string().superRefine((pattern, ctx) => {
+          const parsed = parseTargetPattern(pattern);
+          if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.message });
+        }),
+      )
       .default([]),
     seeds: z
       .string()
@@ -51,6 +59,9 @@ export const bridgeConfigSchema = z
     maxMessageSize: int(1024, 2 ** 31 - 1).default(DEFAULTS.maxMessageSize),
     maxChannelsPerSocket: int(1).default(DEFAULTS.maxChannelsPerSocket),
     maxSocketsPerIp: int(1).default(DEFAULTS.maxSocketsPerIp),
+    maxPendingPerIp: int(1).default(DEFAULTS.maxPendingPerIp),
+    maxPending: int(1).default(DEFAULTS.maxPending),
+    upgradeTimeoutMs: int(1).default(DEFAULTS.upgradeTimeoutMs),
     handshakeTimeoutMs: int(1).default(DEFAULTS.handshakeTimeoutMs),
     idleTimeoutMs: int(0).default(DEFAULTS.idleTimeoutMs),
     maxBufferedBytes: int(65536).default(DEFAULTS.maxBufferedBytes),
@@ -125,6 +136,9 @@ const FLAGS = {
   'max-message-size': { type: 'string' },
   'max-channels-per-socket': { type: 'string' },
   'max-sockets-per-ip': { type: 'string' },
+  'max-pending-per-ip': { type: 'string' },
+  'max-pending': { type: 'string' },
+  'upgrade-timeout-ms': { type: 'string' },
   'handshake-timeout-ms': { type: 'string' },
   'idle-timeout-ms': { type: 'string' },
   'max-buffered-bytes': { type: 'string' },
@@ -153,7 +167,9 @@ Flags win over the environment.
   --port N                    listen port (default ${DEFAULTS.port}; 0 = any free port)
   --host H                    listen address (default ${DEFAULTS.host})
   --path P                    WebSocket path (default ${DEFAULTS.path})
-  --allow host:port           allowed target, repeatable; * wildcards ("*.db.internal:27017", "10.0.0.5:*")
+  --allow host:port           allowed target, repeatable. * is one IPv4 octet ("10.0.0.*:27017"),
+                              one IPv6 group ("[fd00::*]:27017") or one DNS label
+                              ("*.db.internal:27017"), never a dot; the port a number or *
   --seeds mongodb://h1,h2/    also allow the members these seeds report (hello), refreshed
   --seeds-refresh-ms N        seed refresh interval (default ${DEFAULTS.seedsRefreshMs})
   --origin O                  allowed browser Origin, repeatable ("https://app.example.com",
@@ -165,6 +181,11 @@ Flags win over the environment.
   --max-message-size N        largest wire message relayed (default ${DEFAULTS.maxMessageSize})
   --max-channels-per-socket N (default ${DEFAULTS.maxChannelsPerSocket})
   --max-sockets-per-ip N      (default ${DEFAULTS.maxSocketsPerIp})
+  --max-pending-per-ip N      connections from one address not (or no longer) a WebSocket
+                              session: opening, refused, closing (default ${DEFAULTS.maxPendingPerIp})
+  --max-pending N             the same for all addresses together (default ${DEFAULTS.maxPending})
+  --upgrade-timeout-ms N      a connection must upgrade (or finish an HTTP request) this soon;
+                              also bounds WebSocket close handshakes (default ${DEFAULTS.upgradeTimeoutMs})
   --handshake-timeout-ms N    auth frame deadline and target connect timeout (default ${DEFAULTS.handshakeTimeoutMs})
   --idle-timeout-ms N         close channels idle this long; 0 = never (default ${DEFAULTS.idleTimeoutMs})
   --max-buffered-bytes N      per-channel buffer bound before pausing the other side (default ${DEFAULTS.maxBufferedBytes})

@@ -4,6 +4,8 @@ import { BridgeErrorReason } from '@mongo-edge/core/internal';
 export type Direction = 'client_to_server' | 'server_to_client';
 
 export interface BridgeMetricsSnapshot {
+  /** TCP connections to the listener right now (sessions, handshakes, HTTP routes, closing). */
+  connectionsOpen: number;
   websocketsOpen: number;
   websocketsTotal: number;
   channelsOpen: number;
@@ -14,7 +16,7 @@ export interface BridgeMetricsSnapshot {
   messagesServerToClient: number;
   /** Refused sockets/channels by reason (auth-failed, origin-refused, target-refused, ...). */
   refusals: Readonly<Record<string, number>>;
-  /** Channel and socket errors after acceptance, by reason. */
+  /** Channel and socket errors after acceptance, by reason (a WebSocket closed with 1009 counts as message-too-large). */
   errors: Readonly<Record<string, number>>;
   /** Bytes the bridge holds right now for all channels (framer + queued to WebSocket + queued to TCP). */
   bufferedBytes: number;
@@ -55,8 +57,9 @@ export class BridgeMetrics {
     if (bytes > this.peakChannelBufferedBytes) this.peakChannelBufferedBytes = bytes;
   }
 
-  snapshot(live: { bufferedBytes: number; seedHosts: number; shuttingDown: boolean }): BridgeMetricsSnapshot {
+  snapshot(live: { connectionsOpen: number; bufferedBytes: number; seedHosts: number; shuttingDown: boolean }): BridgeMetricsSnapshot {
     return {
+      connectionsOpen: live.connectionsOpen,
       websocketsOpen: this.websocketsOpen,
       websocketsTotal: this.websocketsTotal,
       channelsOpen: this.channelsOpen,
@@ -86,6 +89,7 @@ export function renderPrometheus(s: BridgeMetricsSnapshot): string {
     for (const [labels, value] of rows) out.push(`${name}${labels} ${value}`);
   };
   const p = 'mongo_edge_bridge_';
+  metric(`${p}connections_open`, 'gauge', 'TCP connections to the listener (sessions, handshakes, HTTP, closing).', [['', s.connectionsOpen]]);
   metric(`${p}websockets_open`, 'gauge', 'Open client WebSockets.', [['', s.websocketsOpen]]);
   metric(`${p}websockets_total`, 'counter', 'Client WebSockets accepted.', [['', s.websocketsTotal]]);
   metric(`${p}channels_open`, 'gauge', 'Open channels (logical TCP connections).', [['', s.channelsOpen]]);

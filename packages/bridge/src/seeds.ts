@@ -44,47 +44,48 @@ export interface SeedWatcherOptions {
 }
 
 export class SeedWatcher {
-  private timer: ReturnType<typeof setInterval> | undefined;
-  private known = new Set<string>();
-  private readonly sockets = new Set<net.Socket>();
-  private closed = false;
-  private running: Promise<void> | undefined;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #known = new Set<string>();
+  readonly #sockets = new Set<net.Socket>();
+  #closed = false;
+  #running: Promise<void> | undefined;
+  readonly #seeds: SeedList;
+  readonly #options: SeedWatcherOptions;
 
-  constructor(
-    private readonly seeds: SeedList,
-    private readonly options: SeedWatcherOptions,
-  ) {
-    for (const h of seeds.hosts) this.known.add(targetKey(h.host, h.port));
+  constructor(seeds: SeedList, options: SeedWatcherOptions) {
+    this.#seeds = seeds;
+    this.#options = options;
+    for (const h of seeds.hosts) this.#known.add(targetKey(h.host, h.port));
   }
 
   get hosts(): ReadonlySet<string> {
-    return this.known;
+    return this.#known;
   }
 
   /** First refresh, then one every refreshMs. */
   async start(): Promise<void> {
-    this.options.onUpdate(this.known);
+    this.#options.onUpdate(this.#known);
     await this.refresh();
-    if (!this.closed) this.timer = setInterval(() => void this.refresh(), this.options.refreshMs);
+    if (!this.#closed) this.#timer = setInterval(() => void this.refresh(), this.#options.refreshMs);
   }
 
   refresh(): Promise<void> {
-    this.running ??= this.doRefresh().finally(() => {
-      this.running = undefined;
+    this.#running ??= this.#doRefresh().finally(() => {
+      this.#running = undefined;
     });
-    return this.running;
+    return this.#running;
   }
 
-  private async doRefresh(): Promise<void> {
+  async #doRefresh(): Promise<void> {
     const targets = new Map<string, TargetAddress>();
-    for (const h of this.seeds.hosts) targets.set(targetKey(h.host, h.port), h);
-    for (const k of this.known) {
+    for (const h of this.#seeds.hosts) targets.set(targetKey(h.host, h.port), h);
+    for (const k of this.#known) {
       const a = parseHostPort(k);
       if (a) targets.set(k, a);
     }
-    const results = await Promise.all([...targets.values()].map((t) => this.probe(t)));
-    if (this.closed) return;
-    const next = new Set<string>(this.seeds.hosts.map((h) => targetKey(h.host, h.port)));
+    const results = await Promise.all([...targets.values()].map((t) => this.#probe(t)));
+    if (this.#closed) return;
+    const next = new Set<string>(this.#seeds.hosts.map((h) => targetKey(h.host, h.port)));
     let answered = 0;
     for (const r of results) {
       if (!r) continue;
@@ -95,36 +96,36 @@ export class SeedWatcher {
       }
     }
     if (answered === 0) {
-      this.options.log.warn('seeds.unreachable', { seeds: [...targets.keys()] });
+      this.#options.log.warn('seeds.unreachable', { seeds: [...targets.keys()] });
       return;
     }
-    const changed = next.size !== this.known.size || [...next].some((k) => !this.known.has(k));
-    this.known = next;
+    const changed = next.size !== this.#known.size || [...next].some((k) => !this.#known.has(k));
+    this.#known = next;
     if (changed) {
-      this.options.log.info('seeds.updated', { hosts: [...next] });
-      this.options.onUpdate(next);
+      this.#options.log.info('seeds.updated', { hosts: [...next] });
+      this.#options.onUpdate(next);
     }
   }
 
   /** hello on one server; its hosts/passives/arbiters/me, or undefined on any failure. */
-  private probe(target: TargetAddress): Promise<string[] | undefined> {
+  #probe(target: TargetAddress): Promise<string[] | undefined> {
     return new Promise((resolve) => {
       let done = false;
-      const socket: net.Socket = this.seeds.tls
-        ? tls.connect({ host: target.host, port: target.port, servername: net.isIP(target.host) ? undefined : target.host, rejectUnauthorized: !this.seeds.allowInvalidCertificates })
+      const socket: net.Socket = this.#seeds.tls
+        ? tls.connect({ host: target.host, port: target.port, servername: net.isIP(target.host) ? undefined : target.host, rejectUnauthorized: !this.#seeds.allowInvalidCertificates })
         : net.connect({ host: target.host, port: target.port });
-      this.sockets.add(socket);
+      this.#sockets.add(socket);
       const finish = (value: string[] | undefined) => {
         if (done) return;
         done = true;
         clearTimeout(timer);
-        this.sockets.delete(socket);
+        this.#sockets.delete(socket);
         socket.destroy();
         resolve(value);
       };
-      const timer = setTimeout(() => finish(undefined), this.options.timeoutMs);
+      const timer = setTimeout(() => finish(undefined), this.#options.timeoutMs);
       const framer = new MessageFramer(16 * 1024 * 1024);
-      socket.on(this.seeds.tls ? 'secureConnect' : 'connect', () => {
+      socket.on(this.#seeds.tls ? 'secureConnect' : 'connect', () => {
         for (const c of encodeOpMsg({ requestId: newRequestId(), body: { hello: 1, $db: 'admin' } })) socket.write(c);
       });
       socket.on('data', (chunk: Buffer) => {
@@ -151,10 +152,10 @@ export class SeedWatcher {
   }
 
   close(): void {
-    this.closed = true;
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    for (const s of this.sockets) s.destroy();
-    this.sockets.clear();
+    this.#closed = true;
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+    for (const s of this.#sockets) s.destroy();
+    this.#sockets.clear();
   }
 }

@@ -1,29 +1,32 @@
 /**
  * startBridge(): the HTTP server (hono routes /healthz and /metrics), the WebSocket
- * relay on the same server (ws, noServer), origin and per-IP checks, seed discovery,
- * timers, and graceful shutdown.
+ * upgrade on the same server (ws, noServer), seed discovery, timers and graceful
+ * shutdown. Which connections and sockets are kept is decided by admission.ts (applied
+ * through connection-gate.ts for raw TCP); a session is a BridgeSocket (socket.ts).
  */
 import http from 'node:http';
 import https from 'node:https';
 import tls from 'node:tls';
+import type net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createAdaptorServer } from '@hono/node-server';
 import { Hono } from 'hono';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer, type ServerOptions, type WebSocket } from 'ws';
 import {
   BRIDGE_FRAME_HEADER_SIZE,
   BRIDGE_SUBPROTOCOL,
-  BridgeCloseCode,
-  BridgeErrorReason,
   decodeTokenProtocol,
 } from '@mongo-edge/core/internal';
+import { admitSocket, originMatcher, refusalCloseCode, refusalWireReason, type SocketPolicy } from './admission.js';
 import { Allowlist } from './allowlist.js';
 import { createTokenVerifier } from './auth.js';
 import { validateConfig, type BridgeConfig, type BridgeOptions } from './config.js';
+import { ConnectionGate } from './connection-gate.js';
 import { createLogger, type Logger } from './log.js';
 import { BridgeMetrics, renderPrometheus, type BridgeMetricsSnapshot } from './metrics.js';
-import { ClientConnection, type RelayContext } from './relay.js';
+import { closeReasonText } from './protocol.js';
+import { BridgeSocket, type SocketContext } from './socket.js';
 import { SeedWatcher, parseSeeds } from './seeds.js';
 
 export interface BridgeHandle {
@@ -42,23 +45,6 @@ export interface BridgeHandle {
   seedHosts(): readonly string[];
 }
 
-function originMatcher(origins: readonly string[]): (origin: string) => boolean {
-  if (origins.includes('*')) return () => true;
-  const exact = new Set<string>();
-  const wild: RegExp[] = [];
-  for (const o of origins) {
-    const lower = o.toLowerCase();
-    if (lower.includes('*.')) {
-      const [scheme, rest] = lower.split('://*.') as [string, string];
-      wild.push(new RegExp(`^${scheme}://[a-z0-9-]+(\\.[a-z0-9-]+)*\\.${rest.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
-    } else exact.add(lower);
-  }
-  return (origin) => {
-    const o = origin.toLowerCase();
-    return exact.has(o) || wild.some((re) => re.test(o));
-  };
-}
-
 function rejectUpgrade(socket: Duplex, status: number, text: string): void {
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   socket.destroy();
@@ -71,9 +57,19 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeHandle>
   const metrics = new BridgeMetrics();
   const allowlist = new Allowlist(config.allow);
   const verifier = createTokenVerifier(config);
-  const originAllowed = originMatcher(config.origins);
-  const connections = new Set<ClientConnection>();
-  const perIp = new Map<string, number>();
+  const socketPolicy: SocketPolicy = {
+    subprotocol: BRIDGE_SUBPROTOCOL,
+    maxSocketsPerIp: config.maxSocketsPerIp,
+    originAllowed: originMatcher(config.origins),
+  };
+  const connections = new Set<BridgeSocket>();
+  const gate = new ConnectionGate({
+    maxPendingPerIp: config.maxPendingPerIp,
+    maxPending: config.maxPending,
+    upgradeTimeoutMs: config.upgradeTimeoutMs,
+    // Counted, not logged: a flood of refused connections must not flood the log too.
+    onRefused: (_ip, reason) => metrics.refuse(refusalWireReason(reason.code)),
+  });
   let shuttingDown = false;
 
   const seedWatcher = config.seeds
@@ -91,7 +87,7 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeHandle>
     return n;
   };
   const snapshot = () =>
-    metrics.snapshot({ bufferedBytes: liveBuffered(), seedHosts: allowlist.dynamicHosts.length, shuttingDown });
+    metrics.snapshot({ connectionsOpen: gate.connections, bufferedBytes: liveBuffered(), seedHosts: allowlist.dynamicHosts.length, shuttingDown });
 
   const app = new Hono();
   app.get('/healthz', (c) =>
@@ -110,27 +106,43 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeHandle>
       : createAdaptorServer({ fetch: app.fetch, createServer: http.createServer })
   ) as http.Server;
 
-  const wss = new WebSocketServer({
+  server.on('connection', (socket: net.Socket) => gate.accept(socket));
+  server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    gate.requestStarted(req.socket);
+    res.once('close', () => gate.requestFinished(req.socket));
+  });
+
+  // closeTimeout (ws >= 8.19, not in @types/ws yet) bounds the close handshake of every
+  // socket (ws waits 30 s by default), so a refused client that ignores the close frame
+  // does not keep its descriptor.
+  const wssOptions: ServerOptions & { closeTimeout: number } = {
+    closeTimeout: config.upgradeTimeoutMs,
     noServer: true,
     clientTracking: false,
     perMessageDeflate: false,
     maxPayload: config.maxMessageSize + BRIDGE_FRAME_HEADER_SIZE,
     handleProtocols: (protocols) => (protocols.has(BRIDGE_SUBPROTOCOL) ? BRIDGE_SUBPROTOCOL : false),
-  });
+  };
+  const wss = new WebSocketServer(wssOptions);
 
-  const ctx: RelayContext = {
-    config,
+  const ctx: SocketContext = {
+    channelPolicy: { maxChannelsPerSocket: config.maxChannelsPerSocket, requireTargetTls: config.requireTargetTls, targets: allowlist },
+    channelConfig: {
+      maxMessageSize: config.maxMessageSize,
+      maxBufferedBytes: config.maxBufferedBytes,
+      handshakeTimeoutMs: config.handshakeTimeoutMs,
+      targetCa: config.targetCa ? [...tls.rootCertificates, config.targetCa] : undefined,
+    },
+    noAuth: config.noAuth,
+    handshakeTimeoutMs: config.handshakeTimeoutMs,
+    idleTimeoutMs: config.idleTimeoutMs,
     metrics,
     log,
-    allowlist,
     verifier,
-    targetCa: config.targetCa ? [...tls.rootCertificates, config.targetCa] : undefined,
     isShuttingDown: () => shuttingDown,
-    onConnectionClosed: (conn) => {
-      connections.delete(conn);
-      const n = (perIp.get(conn.info.ip) ?? 1) - 1;
-      if (n <= 0) perIp.delete(conn.info.ip);
-      else perIp.set(conn.info.ip, n);
+    onClosed: (session) => {
+      connections.delete(session);
+      gate.sessionClosed(session.info.ip);
       if (connections.size === 0) for (const w of drainWaiters.splice(0)) w();
     },
   };
@@ -139,19 +151,13 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeHandle>
   const sockets = new Set<WebSocket>();
   const socketWaiters: Array<() => void> = [];
 
-  /** Accept the upgrade, then close with a code the browser can see. */
-  const refuseSocket = (ws: WebSocket, ip: string, origin: string | undefined, code: number, reason: BridgeErrorReason, message: string) => {
-    metrics.refuse(reason);
-    log.warn('connection.refused', { ip, origin, reason, message });
-    ws.close(code, message.slice(0, 120));
-  };
-
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     const path = (req.url ?? '/').split('?')[0];
     if (path !== config.path) return rejectUpgrade(socket, 404, 'Not Found');
     if (shuttingDown) return rejectUpgrade(socket, 503, 'Service Unavailable');
     wss.handleUpgrade(req, socket, head, (ws) => {
+      gate.upgraded(req.socket);
       sockets.add(ws);
       ws.on('close', () => {
         sockets.delete(ws);
@@ -159,27 +165,23 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeHandle>
       });
       const ip = req.socket.remoteAddress ?? 'unknown';
       const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
-      if (shuttingDown) {
-        return refuseSocket(ws, ip, origin, BridgeCloseCode.GoingAway, BridgeErrorReason.BridgeShuttingDown, 'bridge shutting down');
-      }
-      if (ws.protocol !== BRIDGE_SUBPROTOCOL) {
-        return refuseSocket(ws, ip, origin, BridgeCloseCode.ProtocolError, BridgeErrorReason.ProtocolError, `subprotocol ${BRIDGE_SUBPROTOCOL} required`);
-      }
-      if (origin !== undefined && !originAllowed(origin)) {
-        return refuseSocket(ws, ip, origin, BridgeCloseCode.OriginRefused, BridgeErrorReason.OriginRefused, `origin ${origin.slice(0, 80)} is not allowed`);
-      }
-      const count = perIp.get(ip) ?? 0;
-      if (count >= config.maxSocketsPerIp) {
-        return refuseSocket(ws, ip, origin, BridgeCloseCode.LimitExceeded, BridgeErrorReason.LimitExceeded, `at most ${config.maxSocketsPerIp} WebSockets per client address`);
+      const admission = admitSocket(socketPolicy, { ip, origin, subprotocol: ws.protocol }, { socketsFromIp: gate.sessionsFrom(ip), shuttingDown });
+      if (!admission.allowed) {
+        // Accept the upgrade, then close with a code the browser can see.
+        const { code, message } = admission.reason;
+        const reason = refusalWireReason(code);
+        metrics.refuse(reason);
+        log.warn('connection.refused', { ip, origin, reason, code, message });
+        ws.close(refusalCloseCode(code), closeReasonText(message));
+        return;
       }
       let protocolToken: string | undefined;
       for (const p of String(req.headers['sec-websocket-protocol'] ?? '').split(',')) {
         const t = decodeTokenProtocol(p.trim());
         if (t !== undefined) protocolToken = t;
       }
-      perIp.set(ip, count + 1);
-      const conn = new ClientConnection(ws, { ip, origin, protocolToken }, ctx);
-      connections.add(conn);
+      gate.sessionOpened(ip);
+      connections.add(new BridgeSocket(ws, { ip, origin, protocolToken }, ctx));
     });
   });
   server.on('clientError', (_err, socket) => socket.destroy());
@@ -264,6 +266,7 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeHandle>
       for (const ws of [...sockets]) ws.terminate();
       if (sweepTimer) clearInterval(sweepTimer);
       if (pingTimer) clearInterval(pingTimer);
+      gate.close();
       wss.close();
       server.closeAllConnections();
       await serverClosed;

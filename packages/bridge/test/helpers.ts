@@ -147,20 +147,20 @@ export async function startFakeMongod(options: FakeMongodOptions = {}): Promise<
 
 /** Run one command over a TransportSocket (installs handlers; one command at a time). */
 export class CommandSocket {
-  private readonly framer = new MessageFramer();
-  private waiters: Array<{ resolve: (d: Document) => void; reject: (e: Error) => void }> = [];
+  readonly #framer = new MessageFramer();
+  #waiters: Array<{ resolve: (d: Document) => void; reject: (e: Error) => void }> = [];
   /** Extra replies (after the first) for streaming commands. */
   readonly extra: Document[] = [];
   closeError: Error | undefined;
   closed = false;
-  private closedWaiters: Array<() => void> = [];
+  #closedWaiters: Array<() => void> = [];
 
   constructor(readonly socket: TransportSocket) {
     socket.setHandlers({
       data: (chunk) => {
-        for (const m of this.framer.push(chunk)) {
+        for (const m of this.#framer.push(chunk)) {
           const doc = decodeOpMsg(m).body;
-          const w = this.waiters.shift();
+          const w = this.#waiters.shift();
           if (w) w.resolve(doc);
           else this.extra.push(doc);
         }
@@ -168,8 +168,8 @@ export class CommandSocket {
       close: (error) => {
         this.closed = true;
         this.closeError = error;
-        for (const w of this.waiters.splice(0)) w.reject(error ?? new Error('closed'));
-        for (const w of this.closedWaiters.splice(0)) w();
+        for (const w of this.#waiters.splice(0)) w.reject(error ?? new Error('closed'));
+        for (const w of this.#closedWaiters.splice(0)) w();
       },
     });
   }
@@ -177,14 +177,14 @@ export class CommandSocket {
   command(body: Document): Promise<Document> {
     return new Promise<Document>((resolve, reject) => {
       if (this.closed) return reject(this.closeError ?? new Error('closed'));
-      this.waiters.push({ resolve, reject });
+      this.#waiters.push({ resolve, reject });
       this.socket.send(encodeOpMsg({ requestId: newRequestId(), body: { ...body, $db: body.$db ?? 'admin' } }));
     });
   }
 
   waitClosed(): Promise<void> {
     if (this.closed) return Promise.resolve();
-    return new Promise((resolve) => this.closedWaiters.push(resolve));
+    return new Promise((resolve) => this.#closedWaiters.push(resolve));
   }
 }
 
