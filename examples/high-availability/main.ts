@@ -7,7 +7,7 @@
  */
 import { MongoClient as NodeMongoClient } from '@mongo-edge/core/node';
 import { MongoClient, WebSocketTransport, type MongoClientOptions } from '@mongo-edge/core';
-import { startBridge, signBridgeToken } from '@mongo-edge/bridge';
+import { startBridge, signBridgeToken, type BridgeHandle } from '@mongo-edge/bridge';
 import { WebSocket } from 'ws';
 import { runExternalWalkthrough, runWalkthrough } from './run.js';
 
@@ -31,17 +31,26 @@ if (!args.has('--bridge-only')) {
 if (!args.has('--tcp-only')) {
   print('\n#################### through the bridge (WebSocket transport, as in a browser) ####################');
   const secret = 'demo-secret-demo-secret-demo-secret-0123';
-  const bridge = await startBridge({ port: 0, allow: ['localhost:*', '127.0.0.1:*'], jwtSecret: secret, log: () => {} });
   const token = await signBridgeToken(secret, { expiresInSeconds: 600 });
-  print(`(bridge listening at ${bridge.url})`);
+  // The bridge opens only the processes this demo starts (never every local port): it
+  // starts with the first replica set's members and is told each later deployment.
+  const allowed: string[] = [];
+  let bridge: BridgeHandle | undefined;
+  const allowStarted = async (addresses: readonly string[]): Promise<void> => {
+    allowed.push(...addresses);
+    if (bridge) return bridge.setAllowlist(allowed);
+    bridge = await startBridge({ port: 0, allow: allowed, jwtSecret: secret, log: () => {} });
+    print(`(bridge listening at ${bridge.url}, allowing ${allowed.join(', ')})`);
+  };
   try {
     await runWalkthrough(
       (uri, options?: MongoClientOptions) =>
-        new MongoClient(uri, { ...options, transport: new WebSocketTransport({ url: bridge.url, token, WebSocket: WebSocket as never }) }),
+        new MongoClient(uri, { ...options, transport: new WebSocketTransport({ url: bridge!.url, token, WebSocket: WebSocket as never }) }),
       print,
+      allowStarted,
     );
   } finally {
-    await bridge.close();
+    await bridge?.close();
   }
 }
 print(`\nwalkthrough finished in ${((Date.now() - started) / 1000).toFixed(1)} s`);

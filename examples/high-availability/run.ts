@@ -21,7 +21,10 @@ import {
   type Print,
 } from './walkthrough.js';
 
-export async function runWalkthrough(makeClient: ClientFactory, print: Print): Promise<void> {
+/** Told the addresses of each deployment as soon as it runs (the bridge run allows exactly those). */
+export type OnStarted = (addresses: readonly string[]) => Promise<void> | void;
+
+export async function runWalkthrough(makeClient: ClientFactory, print: Print, onStarted: OnStarted = () => undefined): Promise<void> {
   const ctx = newCtx(makeClient, print);
   let stepStarted = Date.now();
   let stepTitle = '';
@@ -35,6 +38,7 @@ export async function runWalkthrough(makeClient: ClientFactory, print: Print): P
   const rs = await SeedReplicaSet.start();
   const cleanups: (() => Promise<void>)[] = [() => rs.stop()];
   try {
+    await onStarted(rs.members.map((m) => m.address));
     for (const m of rs.members) print(`$ mongod-sim --port ${m.port} ${m.args.join(' ')}`);
     step('2. Initiate the set from one member');
     const { primary } = await initiate(ctx, rs);
@@ -52,6 +56,7 @@ export async function runWalkthrough(makeClient: ClientFactory, print: Print): P
     step('8. Tag sets (a second set: members tagged {dc: "ny"} and {dc: "sf"})');
     const tagged = await startTaggedSet();
     cleanups.push(() => tagged.stop());
+    await onStarted(tagged.members.map((m) => m.host));
     await tagSets(ctx, tagged);
     step('9. localThresholdMS (the sf secondary answers 40 ms later)');
     await localThreshold(ctx, tagged);
@@ -62,6 +67,7 @@ export async function runWalkthrough(makeClient: ClientFactory, print: Print): P
     cleanups.push(async () => {
       await Promise.all(routers.map((r) => r.stop()));
     });
+    await onStarted(routers.map((r) => r.address));
     await mongosLoadBalancing(ctx, routers);
     step('');
   } finally {

@@ -27,25 +27,35 @@ import {
 } from './walkthrough.js';
 
 type Bridge = Awaited<ReturnType<typeof startBridge>>;
-let bridge: Bridge;
+let bridge: Bridge | undefined;
 let token: string;
 const secret = 'walkthrough-test-secret-0123456789abcdef';
+const allowed: string[] = [];
 
-const transports: Record<string, () => ClientFactory> = {
-  tcp: () => (uri, options) => new NodeMongoClient(uri, options),
-  bridge: () => (uri, options?: MongoClientOptions) =>
-    new MongoClient(uri, { ...options, transport: new WebSocketTransport({ url: bridge.url, token, WebSocket: WebSocket as never }) }),
+/** The bridge opens only the deployments the bridge run starts (never every local port). */
+async function allowStarted(addresses: readonly string[]): Promise<void> {
+  allowed.push(...addresses);
+  if (bridge) bridge.setAllowlist(allowed);
+  else bridge = await startBridge({ port: 0, allow: allowed, jwtSecret: secret, log: () => {} });
+}
+
+const transports: Record<string, { factory: () => ClientFactory; started: (addresses: readonly string[]) => Promise<void> }> = {
+  tcp: { factory: () => (uri, options) => new NodeMongoClient(uri, options), started: async () => undefined },
+  bridge: {
+    factory: () => (uri, options?: MongoClientOptions) =>
+      new MongoClient(uri, { ...options, transport: new WebSocketTransport({ url: bridge!.url, token, WebSocket: WebSocket as never }) }),
+    started: allowStarted,
+  },
 };
 
 beforeAll(async () => {
-  bridge = await startBridge({ port: 0, allow: ['localhost:*', '127.0.0.1:*'], jwtSecret: secret, log: () => {} });
   token = await signBridgeToken(secret, { expiresInSeconds: 600 });
 });
 afterAll(async () => {
   await bridge?.close();
 });
 
-for (const [name, factory] of Object.entries(transports)) {
+for (const [name, { factory, started }] of Object.entries(transports)) {
   describe.sequential(`walkthrough over ${name}`, () => {
     let rs: SeedReplicaSet;
     let tagged: Cluster;
@@ -58,6 +68,7 @@ for (const [name, factory] of Object.entries(transports)) {
     beforeAll(async () => {
       ctx = newCtx(factory(), (l) => lines.push(l));
       rs = await SeedReplicaSet.start();
+      await started(rs.members.map((m) => m.address));
     }, 60_000);
     afterAll(async () => {
       await closeAll(ctx);
@@ -117,6 +128,7 @@ for (const [name, factory] of Object.entries(transports)) {
 
     it('8. tag sets are tried in order, {} matches any, no match names the tag sets', async () => {
       tagged = await startTaggedSet();
+      await started(tagged.members.map((m) => m.host));
       const r = await tagSets(ctx, tagged);
       expect(r.nyFirst).toBe(r.ny);
       expect(r.fallbackToSf).toBe(r.sf);
@@ -133,6 +145,7 @@ for (const [name, factory] of Object.entries(transports)) {
 
     it('10. mongos load balancing: 40 ms router unused at 15 ms, a fair share at 30 ms', async () => {
       routers = await startRouters(`${rs.replSet}/${rs.members.map((m) => m.address).join(',')}`);
+      await started(routers.map((r) => r.address));
       const [at15, at30] = await mongosLoadBalancing(ctx, routers);
       const [r20, r35, r40] = routers.map((r) => `${r.host}:${r.port}`) as [string, string, string];
       const seen = lines.filter((l) => l.includes('average round trips') || l.includes('per mongos')).join('\n');

@@ -214,11 +214,16 @@ export interface TargetPolicy {
 }
 
 export class Allowlist implements TargetPolicy {
-  readonly #patterns: readonly TargetPattern[];
+  #patterns: readonly TargetPattern[] = [];
   #dynamic: ReadonlySet<string> = new Set();
 
-  /** `patterns` must be valid (the config schema checks them). */
+  /** `patterns` must be valid (the config schema checks them): RangeError otherwise. */
   constructor(patterns: readonly string[]) {
+    this.setPatterns(patterns);
+  }
+
+  /** Replace the static patterns (all or nothing: RangeError on an invalid one). */
+  setPatterns(patterns: readonly string[]): void {
     this.#patterns = patterns.map((p) => {
       const r = parseTargetPattern(p);
       if (!r.ok) throw new RangeError(r.message);

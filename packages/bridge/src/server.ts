@@ -19,9 +19,9 @@ import {
   decodeTokenProtocol,
 } from '@mongo-edge/core/internal';
 import { admitSocket, originMatcher, refusalCloseCode, refusalWireReason, type SocketPolicy } from './admission.js';
-import { Allowlist } from './allowlist.js';
+import { Allowlist, parseTargetPattern } from './allowlist.js';
 import { createTokenVerifier } from './auth.js';
-import { validateConfig, type BridgeConfig, type BridgeOptions } from './config.js';
+import { BridgeConfigError, validateConfig, type BridgeConfig, type BridgeOptions } from './config.js';
 import { ConnectionGate } from './connection-gate.js';
 import { createLogger, type Logger } from './log.js';
 import { BridgeMetrics, renderPrometheus, type BridgeMetricsSnapshot } from './metrics.js';
@@ -43,6 +43,12 @@ export interface BridgeHandle {
   refreshSeeds(): Promise<void>;
   /** Targets the seeds currently allow. */
   seedHosts(): readonly string[];
+  /**
+   * Replace the static `allow` patterns (for a program that starts its targets after the
+   * bridge). Open channels are not affected. Throws BridgeConfigError, changing nothing,
+   * if a pattern is invalid. `config.allow` keeps the startup list.
+   */
+  setAllowlist(patterns: readonly string[]): void;
 }
 
 function rejectUpgrade(socket: Duplex, status: number, text: string): void {
@@ -284,5 +290,14 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeHandle>
     metrics: snapshot,
     refreshSeeds: () => seedWatcher?.refresh() ?? Promise.resolve(),
     seedHosts: () => allowlist.dynamicHosts,
+    setAllowlist: (patterns) => {
+      const issues = patterns.flatMap((p) => {
+        const parsed = parseTargetPattern(p);
+        return parsed.ok ? [] : [`--allow: ${parsed.message}`];
+      });
+      if (issues.length > 0) throw new BridgeConfigError(issues);
+      allowlist.setPatterns(patterns);
+      log.info('bridge.allowlist', { allow: [...patterns] });
+    },
   };
 }

@@ -92,6 +92,24 @@ describe('allowlist wildcards through the bridge', () => {
     expect(mongod.accepted).toBe(1);
   });
 
+  it('setAllowlist replaces the patterns at run time, all or nothing', async () => {
+    mongod = await startFakeMongod();
+    const b = await bridgeWith({ allow: ['127.0.0.1:1'] });
+    const t = wsTransport(b.url);
+    cleanups.push(() => t.close());
+    const before = await t.connect({ host: '127.0.0.1', port: mongod.port, connectTimeoutMS: 5000 }).catch((e: unknown) => e);
+    expect((before as MongoBridgeError).reason).toBe('target-refused');
+    b.setAllowlist([mongod.address]);
+    const s = await openCommandSocket(t, mongod.address);
+    expect((await s.command({ ping: 1 })).ok).toBe(1);
+    expect(() => b.setAllowlist(['127.0.0.1:1', '*:27017'])).toThrow(BridgeConfigError);
+    expect(() => b.setAllowlist(['*:27017'])).toThrow(/--allow: \*:27017: an IPv4 pattern has four octets/);
+    // The failed calls changed nothing: the target is still allowed.
+    const again = await openCommandSocket(t, mongod.address);
+    expect((await again.command({ ping: 1 })).ok).toBe(1);
+    expect(b.config.allow).toEqual(['127.0.0.1:1']);
+  });
+
   it('refuses an ambiguous pattern at config time, naming it', () => {
     const issues = (argv: string[]) => {
       try {
