@@ -39,57 +39,26 @@ export type Admission<Granted extends object = object> =
 
 const refuse = (code: RefusalCode, message: string): { allowed: false; reason: Refusal } => ({ allowed: false, reason: { code, message } });
 
-/** The reason an error frame or close carries for a refusal (docs/bridge-protocol.md §2.3). */
-export function refusalWireReason(code: RefusalCode): BridgeErrorReason {
-  switch (code) {
-    case RefusalCode.ShuttingDown:
-      return BridgeErrorReason.BridgeShuttingDown;
-    case RefusalCode.SubprotocolMissing:
-      return BridgeErrorReason.ProtocolError;
-    case RefusalCode.OriginNotAllowed:
-      return BridgeErrorReason.OriginRefused;
-    case RefusalCode.PendingLimit:
-    case RefusalCode.SocketLimit:
-    case RefusalCode.ChannelLimit:
-      return BridgeErrorReason.LimitExceeded;
-    case RefusalCode.TokenExpired:
-      return BridgeErrorReason.AuthFailed;
-    case RefusalCode.TlsRequired:
-    case RefusalCode.TargetNotAllowed:
-    case RefusalCode.TargetNotGranted:
-      return BridgeErrorReason.TargetRefused;
-    default: {
-      const never: never = code;
-      throw new Error(`unreachable refusal code ${String(never)}`);
-    }
-  }
-}
+/**
+ * What each refusal is on the wire: the reason of its error frame or close
+ * (docs/bridge-protocol.md §2.3) and, for a refused socket, its close code (§2.4; the
+ * channel-only codes never close a socket, they map to 4000 for completeness).
+ */
+const ON_THE_WIRE: Readonly<Record<RefusalCode, { readonly reason: BridgeErrorReason; readonly closeCode: BridgeCloseCode }>> = Object.freeze({
+  'shutting-down': { reason: BridgeErrorReason.BridgeShuttingDown, closeCode: BridgeCloseCode.GoingAway },
+  'subprotocol-missing': { reason: BridgeErrorReason.ProtocolError, closeCode: BridgeCloseCode.ProtocolError },
+  'origin-not-allowed': { reason: BridgeErrorReason.OriginRefused, closeCode: BridgeCloseCode.OriginRefused },
+  'pending-limit': { reason: BridgeErrorReason.LimitExceeded, closeCode: BridgeCloseCode.LimitExceeded },
+  'socket-limit': { reason: BridgeErrorReason.LimitExceeded, closeCode: BridgeCloseCode.LimitExceeded },
+  'token-expired': { reason: BridgeErrorReason.AuthFailed, closeCode: BridgeCloseCode.AuthFailed },
+  'channel-limit': { reason: BridgeErrorReason.LimitExceeded, closeCode: BridgeCloseCode.LimitExceeded },
+  'tls-required': { reason: BridgeErrorReason.TargetRefused, closeCode: BridgeCloseCode.ProtocolError },
+  'target-not-allowed': { reason: BridgeErrorReason.TargetRefused, closeCode: BridgeCloseCode.ProtocolError },
+  'target-not-granted': { reason: BridgeErrorReason.TargetRefused, closeCode: BridgeCloseCode.ProtocolError },
+});
 
-/** The WebSocket close code for a refused socket (§2.4). */
-export function refusalCloseCode(code: RefusalCode): BridgeCloseCode {
-  const reason = refusalWireReason(code);
-  switch (reason) {
-    case BridgeErrorReason.BridgeShuttingDown:
-      return BridgeCloseCode.GoingAway;
-    case BridgeErrorReason.OriginRefused:
-      return BridgeCloseCode.OriginRefused;
-    case BridgeErrorReason.LimitExceeded:
-      return BridgeCloseCode.LimitExceeded;
-    case BridgeErrorReason.AuthFailed:
-      return BridgeCloseCode.AuthFailed;
-    case BridgeErrorReason.ProtocolError:
-    case BridgeErrorReason.TargetRefused:
-    case BridgeErrorReason.TargetUnreachable:
-    case BridgeErrorReason.MessageTooLarge:
-    case BridgeErrorReason.IdleTimeout:
-    case BridgeErrorReason.ConnectionLost:
-      return BridgeCloseCode.ProtocolError;
-    default: {
-      const never: never = reason;
-      throw new Error(`unreachable reason ${String(never)}`);
-    }
-  }
-}
+export const refusalWireReason = (code: RefusalCode): BridgeErrorReason => ON_THE_WIRE[code].reason;
+export const refusalCloseCode = (code: RefusalCode): BridgeCloseCode => ON_THE_WIRE[code].closeCode;
 
 // ------------------------------------------------------------------ TCP connections
 

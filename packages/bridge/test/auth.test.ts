@@ -8,6 +8,7 @@ import {
   decodeBridgeControlPayload,
   decodeBridgeFrame,
   encodeBridgeControlFrame,
+  encodeBridgeDataFrame,
   encodeTokenProtocol,
 } from '@mongo-edge/core/internal';
 import { signBridgeToken, startBridge, type BridgeHandle } from '../src/index.js';
@@ -180,11 +181,7 @@ describe('authentication and origin checks', () => {
     expect(decodeBridgeControlPayload(frames[0]!.payload)).toEqual({ maxMessageSizeBytes: 48_000_000 });
     expect(frames[1]).toMatchObject({ type: BridgeFrameType.Error, channelId: 2 });
     expect(decodeBridgeControlPayload(frames[1]!.payload)).toMatchObject({ reason: 'protocol-error' });
-    const dataFrame = new Uint8Array(5 + 32);
-    dataFrame[0] = BridgeFrameType.Data;
-    new DataView(dataFrame.buffer).setUint32(1, 1, false);
-    dataFrame.set(bogus, 5);
-    ws.send(dataFrame);
+    ws.send(encodeBridgeDataFrame(1, [bogus]));
     while (frames.length < 3 && Date.now() - start < 3000) await new Promise((r) => setTimeout(r, 10));
     expect(frames[2]).toMatchObject({ type: BridgeFrameType.Error, channelId: 1 });
     expect(decodeBridgeControlPayload(frames[2]!.payload)).toMatchObject({ reason: 'message-too-large' });

@@ -6,7 +6,7 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { BRIDGE_SUBPROTOCOL, MongoBridgeError } from '@mongo-edge/core/internal';
+import { BRIDGE_SUBPROTOCOL, MongoBridgeError, encodeBridgeDataFrame } from '@mongo-edge/core/internal';
 import { BridgeConfigError, parseCliConfig, startBridge, type BridgeHandle } from '../src/index.js';
 import { openCommandSocket, startFakeMongod, waitFor, wsTransport, type FakeMongod } from './helpers.js';
 
@@ -129,7 +129,7 @@ describe('allowlist wildcards through the bridge', () => {
 
 describe('connections that are not sessions', () => {
   it('over-limit WebSockets that ignore the close frame are dropped promptly; the listener never holds more than the caps', async () => {
-    const b = await bridgeWith({ allow: ['127.0.0.1:1'], maxSocketsPerIp: 2, maxPendingPerIp: 4, upgradeTimeoutMs: 300 });
+    const b = await bridgeWith({ allow: ['127.0.0.1:1'], maxSocketsPerIp: 2, maxPendingPerIp: 4, upgradeTimeoutMs: 1000 });
     const good = [await openWs(b.url), await openWs(b.url)];
     await waitFor(() => b.metrics().websocketsOpen === 2, 5000, 'two sessions');
     expect(b.metrics().connectionsOpen).toBe(2);
@@ -179,15 +179,15 @@ describe('connections that are not sessions', () => {
   });
 
   it('a silent connection is closed when the upgrade timeout passes', async () => {
-    const b = await bridgeWith({ allow: ['127.0.0.1:1'], upgradeTimeoutMs: 200 });
+    const b = await bridgeWith({ allow: ['127.0.0.1:1'], upgradeTimeoutMs: 1000 });
     const silent = await Promise.all(Array.from({ length: 5 }, () => rawConnect(b.port)));
     const half = await rawConnect(b.port);
     half.socket.write('GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\n'); // headers never finished
     await waitFor(() => [...silent, half].every((c) => c.closed), 10_000, 'the bridge to close silent connections');
     await waitFor(() => b.metrics().connectionsOpen === 0, 5000, 'no connections left');
-    // A client that does upgrade in time is unaffected.
+    // A client that does upgrade in time is unaffected: its deadline ends with the upgrade.
     const ws = await openWs(b.url);
-    await new Promise((r) => setTimeout(r, 400));
+    await new Promise((r) => setTimeout(r, 1500));
     expect(ws.readyState).toBe(WebSocket.OPEN);
   });
 });
@@ -211,10 +211,9 @@ describe('WebSocket-level errors', () => {
   it('a message of exactly maxMessageSize + 5 is a frame, not a socket error', async () => {
     const b = await bridgeWith({ allow: ['127.0.0.1:1'], maxMessageSize: 1024 });
     const ws = await openWs(b.url);
-    const frames: Buffer[] = [];
-    ws.on('message', (d: Buffer) => frames.push(d));
-    const frame = new Uint8Array(1024 + 5);
-    frame[0] = 0x04; // data for channel 0, never opened: a protocol error (4000), not 1009
+    // Data for channel 0, never opened: a protocol error (4000), not 1009.
+    const frame = encodeBridgeDataFrame(0, [new Uint8Array(1024)]);
+    expect(frame.byteLength).toBe(1024 + 5);
     const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
     ws.send(frame);
     expect(await closed).toBe(4000);
