@@ -94,6 +94,8 @@ export const bridgeMemorySection: Section = {
           noAuth: true,
           allow: [`127.0.0.1:${echo.hello.port}`],
           maxSocketsPerIp: n + 10,
+          // Up to 200 handshakes at once from this one address (the pool below).
+          maxPendingPerIp: 250,
           pingIntervalMs: 0,
           idleTimeoutMs: 0,
           shutdownTimeoutMs: 0,
