@@ -118,7 +118,7 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeHandle>
     res.once('close', () => gate.requestFinished(req.socket));
   });
 
-  // closeTimeout (ws >= 8.19, not in @types/ws yet) bounds the close handshake of every
+  // closeTimeout (a ws 8.23 option @types/ws does not declare) bounds the close handshake of every
   // socket (ws waits 30 s by default), so a refused client that ignores the close frame
   // does not keep its descriptor.
   const wssOptions: ServerOptions & { closeTimeout: number } = {
