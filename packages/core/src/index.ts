@@ -20,7 +20,8 @@ export * from './client/list-cursors.js';
 export * from './client/results.js';
 export * from './client/types.js';
 export { ClientSession } from './client/sessions.js';
-export type { ClientSessionOptions, ClusterTime } from './client/sessions.js';
+export type { ClientSessionOptions } from './client/sessions.js';
+export type { ClusterTime } from './operation/cluster-time.js';
 export type {
   OperationExecutor,
   ManagedOperationExecutor,
@@ -28,8 +29,8 @@ export type {
   ExecuteOptions,
   ExecuteResult,
   WireLimits,
-} from './client/executor.js';
-export { DEFAULT_WIRE_LIMITS } from './client/executor.js';
+} from './operation/executor.js';
+export { DEFAULT_WIRE_LIMITS } from './operation/executor.js';
 
 // concerns and read preference
 export { ReadConcern } from './concern/read-concern.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MongoInvalidArgumentError, MongoParseError, MongoRuntimeError } from '../errors.js';
 import { ReadPreference } from '../selection/read-preference.js';
-import { FakeExecutor } from './fake-executor.js';
+import { FakeExecutor } from '../../test/support/fake-executor.js';
 import { MongoClient } from './mongo-client.js';
 import { resolveClientOptions } from './options.js';
 

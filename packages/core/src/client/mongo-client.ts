@@ -11,7 +11,7 @@ import { MongoAPIError, MongoClientClosedError, type Document } from '../errors.
 import { ReadPreference } from '../selection/read-preference.js';
 import { Db, type DbOptions } from './db.js';
 import { TinyEmitter } from './emitter.js';
-import type { ExecutorFactory, ManagedOperationExecutor, OperationExecutor } from './executor.js';
+import type { ExecutorFactory, ManagedOperationExecutor, OperationExecutor } from '../operation/executor.js';
 import { topologyExecutorFactory } from '../operation/topology-executor.js';
 import type { TopologyDescription } from '../sdam/topology-description.js';
 import { ServerType } from '../sdam/server-description.js';

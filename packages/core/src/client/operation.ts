@@ -13,7 +13,7 @@ import {
 } from '../errors.js';
 import type { ReadPreference } from '../selection/read-preference.js';
 import { readConcernDocument, writeConcernDocument, type ReadConcernLike, type WriteConcernLike } from './concerns.js';
-import type { ExecuteOptions, ExecuteResult, OperationExecutor } from './executor.js';
+import type { ExecuteOptions, ExecuteResult, OperationExecutor } from '../operation/executor.js';
 import type { ResolvedClientOptions } from './options.js';
 import { ClientSession, type SessionOwner } from './sessions.js';
 

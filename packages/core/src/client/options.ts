@@ -12,7 +12,7 @@ import {
   type MongoClientOptions as UriClientOptions,
   type MongoOptions,
 } from '../uri/client-options.js';
-import type { ExecutorFactory } from './executor.js';
+import type { ExecutorFactory } from '../operation/executor.js';
 
 export interface MongoClientOptions extends UriClientOptions {
   /** Builds the operation executor (topology wiring). Normally set by the package entry point. */

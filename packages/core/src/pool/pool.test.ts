@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { connect } from '../connection/connect.js';
-import { serveFake } from '../connection/test-support.js';
+import { serveFake } from '../../test/support/fake-server.js';
 import type { Connection } from '../connection/types.js';
 import { MongoInvalidArgumentError, MongoNetworkError, MongoPoolClearedError } from '../errors.js';
 import { MemoryNetwork } from '../transport/memory.js';

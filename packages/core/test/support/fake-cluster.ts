@@ -1,7 +1,7 @@
 /**
  * An in-process fake replica set on the memory transport, for live SDAM tests.
  *
- * Every member is a scripted mongod stand-in (connection/test-support.ts serveFake)
+ * Every member is a scripted mongod stand-in (test/support/fake-server.ts serveFake)
  * with its own view of the set: role, the electionId/setVersion it claims, the hosts
  * list, who it thinks the primary is, and a topologyVersion { processId, counter }.
  * Members answer:
@@ -20,7 +20,7 @@
  */
 import { Long, ObjectId } from 'bson';
 import type { Document } from '../../src/errors.js';
-import { serveFake, DEFAULT_HELLO_REPLY, type FakeContext, type FakeRequest, type FakeServer } from '../../src/connection/test-support.js';
+import { serveFake, DEFAULT_HELLO_REPLY, type FakeContext, type FakeRequest, type FakeServer } from './fake-server.js';
 import { MemoryDelivery, MemoryNetwork, type MemoryServerSocket } from '../../src/transport/memory.js';
 import { connect } from '../../src/connection/connect.js';
 import { Pool } from '../../src/pool/pool.js';
