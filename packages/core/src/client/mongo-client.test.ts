@@ -3,7 +3,11 @@ import { MongoInvalidArgumentError, MongoParseError, MongoRuntimeError } from '.
 import { ReadPreference } from '../selection/read-preference.js';
 import { FakeExecutor } from '../../test/support/fake-executor.js';
 import { MongoClient } from './mongo-client.js';
-import { resolveClientOptions } from './options.js';
+import { resolveClientOptions as resolveMongoOptions } from '../uri/client-options.js';
+import { clientLayerOptions } from './options.js';
+
+/** The client-layer view of a URI + options. */
+const resolveClientOptions = (url: string, options = {}) => clientLayerOptions(resolveMongoOptions(url, options));
 
 function make(url = 'mongodb://localhost/app', options = {}) {
   const fake = new FakeExecutor();

@@ -42,6 +42,8 @@ export interface RecordedCommand {
   readonly sequences: Readonly<Record<string, Document[]>>;
   /** Server-side stream id (MemoryServerSocket.id). */
   readonly socketId: number;
+  /** The requestId in the wire message's header. */
+  readonly requestId: number;
 }
 
 /** What a failCommand hook does with a matching command. */
@@ -183,7 +185,7 @@ export class FakeMember {
       this.onHello(req, ctx);
       return null;
     }
-    this.cluster.commands.push({ address: this.address, name, body: req.body, sequences: req.sequences, socketId: socket.id });
+    this.cluster.commands.push({ address: this.address, name, body: req.body, sequences: req.sequences, socketId: socket.id, requestId: req.requestId });
     const rule = this.failRules.find((r) => r.name === name && r.remaining > 0);
     if (rule) {
       rule.remaining -= 1;
