@@ -9,6 +9,8 @@ export { MongoPoolClosedError, MongoWaitQueueTimeoutError } from './pool/errors.
 
 // client API
 export { MongoClient } from './client/mongo-client.js';
+export type { MongoClientEvents } from './client/mongo-client.js';
+export type { CommandStartedEvent, CommandSucceededEvent, CommandFailedEvent } from './operation/command-monitoring.js';
 export type { MongoClientOptions } from './client/options.js';
 export * from './client/db.js';
 export * from './client/admin.js';
@@ -28,6 +30,7 @@ export type {
   ExecutorFactory,
   ExecuteOptions,
   ExecuteResult,
+  ExecutorSession,
   WireLimits,
 } from './operation/executor.js';
 export { DEFAULT_WIRE_LIMITS } from './operation/executor.js';
