@@ -46,6 +46,11 @@ export interface TopologyExecutorOptions {
   /** Defaults to SCRAM/PLAIN/X.509 (connection/auth) when credentials are given. */
   authenticator?: Authenticator | undefined;
   emit(event: string, payload: unknown): void;
+  /**
+   * Where an error thrown by a listener of an SDAM or CMAP event goes; default: rethrown
+   * from a microtask (an uncaught error). See `backgroundEvents`.
+   */
+  reportListenerError?: (error: unknown) => void;
   /** Injected for tests; defaults to the wire connect(). */
   connect?: (options: ConnectOptions) => Promise<Connection>;
 }
@@ -91,6 +96,7 @@ export class TopologyExecutor implements ManagedOperationExecutor {
     const tls = await loadTlsOptions(o, config.tls);
     const authenticator = config.authenticator ?? (o.credentials ? defaultAuthenticator() : undefined);
     const base = baseConnectOptions(o, transport, tls, authenticator);
+    const emitBackground = backgroundEvents(config.emit, config.reportListenerError);
     const topology: Topology = new Topology({
       // The SDAM settings, by their connection-string names.
       ...o,
@@ -99,7 +105,7 @@ export class TopologyExecutor implements ManagedOperationExecutor {
       connect,
       emit: (name, event) => {
         if (name === 'serverHeartbeatSucceeded') this.#clusterTime.observe((event as TopologyEvents['serverHeartbeatSucceeded']).reply);
-        config.emit(name, event);
+        emitBackground(name, event);
       },
       createPool: (address) =>
         createServerPool({
@@ -108,7 +114,7 @@ export class TopologyExecutor implements ManagedOperationExecutor {
           base,
           connect,
           onBackgroundError: (error, generation) => topology.handleError(address, error, { connectionGeneration: generation, beforeHandshake: true }),
-          emit: config.emit,
+          emit: emitBackground,
         }),
     });
     if (this.#closed) throw new MongoTopologyClosedError();
@@ -235,4 +241,30 @@ export class TopologyExecutor implements ManagedOperationExecutor {
       server.pool.checkIn(conn);
     }
   }
+}
+
+/**
+ * SDAM and CMAP events are emitted by the topology and the pools in the middle of their
+ * transitions, often from background work (monitors, pool timers). The client's emitter
+ * lets a listener's error propagate (Node's semantics); here it must not stop a
+ * transition half-way (a server left without its monitor, a connection never checked
+ * in), so it is handed to `report`: by default rethrown from a microtask, an uncaught
+ * error, as the official driver's listeners' errors end up in an unhandled rejection.
+ * Command monitoring events are emitted in the operation's own flow and are not
+ * wrapped: a throwing listener fails the operation, as in the official driver.
+ */
+function backgroundEvents(
+  emit: (event: string, payload: unknown) => void,
+  report: (error: unknown) => void = (error) =>
+    queueMicrotask(() => {
+      throw error;
+    }),
+): (event: string, payload: unknown) => void {
+  return (event, payload) => {
+    try {
+      emit(event, payload);
+    } catch (error) {
+      report(error);
+    }
+  };
 }

@@ -6,6 +6,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { MongoClient } from '../../src/client/mongo-client.js';
+import { TopologyExecutor } from '../../src/operation/topology-executor.js';
+import { resolveClientOptions } from '../../src/uri/client-options.js';
 import type { CommandFailedEvent, CommandStartedEvent, CommandSucceededEvent } from '../../src/operation/command-monitoring.js';
 import { FakeCluster } from '../support/fake-cluster.js';
 
@@ -13,9 +15,12 @@ const A = 'a:27017';
 
 let cluster: FakeCluster | undefined;
 let client: MongoClient | undefined;
+let executor: TopologyExecutor | undefined;
 
 afterEach(async () => {
   await client?.close();
+  await executor?.close();
+  executor = undefined;
   cluster?.close();
   client = undefined;
   cluster = undefined;
@@ -81,5 +86,35 @@ describe('command monitoring', () => {
     await items.insertOne({ _id: 2 });
     expect(cluster.commandsNamed('insert').map((c) => c.sequences.documents)).toEqual([[{ _id: 2 }]]);
     expect(checkedIn).toBe(checkedOut);
+  });
+});
+
+describe('listeners of SDAM and CMAP events', () => {
+  it('a throwing listener does not interrupt the topology or a pool; its error is reported', async () => {
+    cluster = new FakeCluster();
+    const reported: unknown[] = [];
+    const seen: string[] = [];
+    const throwsOn = new Set(['serverOpening', 'topologyDescriptionChanged', 'serverHeartbeatSucceeded', 'connectionCreated', 'connectionCheckedIn']);
+    executor = new TopologyExecutor({
+      options: resolveClientOptions('mongodb://a:27017/?replicaSet=rs', { heartbeatFrequencyMS: 10_000, serverSelectionTimeoutMS: 5_000 }),
+      transport: cluster.net.transport(),
+      emit: (name) => {
+        seen.push(name);
+        if (throwsOn.has(name)) throw new Error(`listener of ${name}`);
+      },
+      reportListenerError: (error) => reported.push(error),
+    });
+    // Discovery, selection, check-out and check-in all complete despite the listeners.
+    await executor.connect();
+    const first = await executor.execute('app', { insert: 'items' }, { retryable: 'write', sequences: { documents: [{ _id: 1 }] } });
+    const second = await executor.execute('app', { insert: 'items' }, { retryable: 'write', sequences: { documents: [{ _id: 2 }] } });
+    expect(first.reply.n).toBe(1);
+    expect(second.reply.n).toBe(1);
+    expect(executor.description?.type).toBe('ReplicaSetWithPrimary');
+    // Both inserts used the one pooled connection: the first was checked in.
+    expect(seen.filter((n) => n === 'connectionCreated')).toHaveLength(1);
+    expect(seen.filter((n) => n === 'connectionCheckedIn')).toHaveLength(2);
+    const messages = reported.map((e) => (e as Error).message);
+    for (const name of throwsOn) expect(messages).toContain(`listener of ${name}`);
   });
 });
