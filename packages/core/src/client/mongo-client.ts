@@ -215,12 +215,12 @@ export class MongoClient extends TypedEmitter<MongoClientEvents> implements Clie
    * before connect()). Each call returns the latest immutable description.
    */
   get topologyDescription(): TopologyDescription | undefined {
-    return (this.#executor as { description?: TopologyDescription } | undefined)?.description;
+    return this.#executor?.description;
   }
 
   /** "host:port" of the server that answered the most recent operation. */
   get address(): string | undefined {
-    return (this.#executor as { lastAddress?: string } | undefined)?.lastAddress;
+    return this.#executor?.lastAddress;
   }
 
   /**

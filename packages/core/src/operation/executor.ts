@@ -34,6 +34,7 @@
 import type { Binary, Long } from 'bson';
 import type { Document } from '../errors.js';
 import type { ReadPreference } from '../selection/read-preference.js';
+import type { TopologyDescription } from '../sdam/topology-description.js';
 import type { MongoClientOptions, MongoOptions } from '../uri/client-options.js';
 import type { ClusterTime } from './cluster-time.js';
 
@@ -107,6 +108,10 @@ export interface ManagedOperationExecutor extends OperationExecutor {
   connect(): Promise<void>;
   /** Stop everything it started: monitors, pools, timers. */
   close(): Promise<void>;
+  /** The deployment as the executor sees it, if it tracks one (MongoClient.topologyDescription). */
+  readonly description?: TopologyDescription | undefined;
+  /** "host:port" of the server that answered the most recent operation, if tracked (MongoClient.address). */
+  readonly lastAddress?: string | undefined;
 }
 
 export interface ExecutorFactoryContext {
