@@ -9,6 +9,8 @@ export { MongoPoolClosedError, MongoWaitQueueTimeoutError } from './pool/errors.
 
 // client API
 export { MongoClient } from './client/mongo-client.js';
+export type { MongoClientEvents } from './client/mongo-client.js';
+export type { CommandStartedEvent, CommandSucceededEvent, CommandFailedEvent } from './operation/command-monitoring.js';
 export type { MongoClientOptions } from './client/options.js';
 export * from './client/db.js';
 export * from './client/admin.js';
@@ -20,16 +22,18 @@ export * from './client/list-cursors.js';
 export * from './client/results.js';
 export * from './client/types.js';
 export { ClientSession } from './client/sessions.js';
-export type { ClientSessionOptions, ClusterTime } from './client/sessions.js';
+export type { ClientSessionOptions } from './client/sessions.js';
+export type { ClusterTime } from './operation/cluster-time.js';
 export type {
   OperationExecutor,
   ManagedOperationExecutor,
   ExecutorFactory,
   ExecuteOptions,
   ExecuteResult,
+  ExecutorSession,
   WireLimits,
-} from './client/executor.js';
-export { DEFAULT_WIRE_LIMITS } from './client/executor.js';
+} from './operation/executor.js';
+export { DEFAULT_WIRE_LIMITS } from './operation/executor.js';
 
 // concerns and read preference
 export { ReadConcern } from './concern/read-concern.js';

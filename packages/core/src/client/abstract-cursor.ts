@@ -16,7 +16,7 @@ import {
 } from '../errors.js';
 import type { ReadPreference } from '../selection/read-preference.js';
 import type { ReadConcernLike } from './concerns.js';
-import type { ExecuteOptions, ExecuteResult } from './executor.js';
+import type { ExecuteOptions, ExecuteResult } from '../operation/executor.js';
 import { assignDefined, executeCommand, startImplicitSession, type ClientContext } from './operation.js';
 import type { ClientSession } from './sessions.js';
 

@@ -2,7 +2,7 @@
 import type { Document } from '../errors.js';
 import { AbstractCursor, type AbstractCursorOptions, type CursorNamespace } from './abstract-cursor.js';
 import { writeConcernDocument, type WriteConcernLike } from './concerns.js';
-import type { ExecuteOptions, ExecuteResult } from './executor.js';
+import type { ExecuteOptions, ExecuteResult } from '../operation/executor.js';
 import { copyDefined, readConcernFor, type ClientContext } from './operation.js';
 import type { ClientSession } from './sessions.js';
 import { ReadPreference } from '../selection/read-preference.js';

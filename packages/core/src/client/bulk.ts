@@ -6,7 +6,7 @@
 import { BSON, ObjectId } from 'bson';
 import { MongoBulkWriteError, MongoInvalidArgumentError, type Document } from '../errors.js';
 import { isUnacknowledged, writeConcernDocument, type WriteConcernLike } from './concerns.js';
-import type { WireLimits } from './executor.js';
+import type { WireLimits } from '../operation/executor.js';
 import {
   assignDefined,
   copyDefined,

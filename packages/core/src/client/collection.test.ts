@@ -1,7 +1,7 @@
 import { Long, ObjectId } from 'bson';
 import { describe, expect, it } from 'vitest';
 import { MongoBulkWriteError, MongoInvalidArgumentError, MongoServerError, MongoWriteConcernError } from '../errors.js';
-import { FakeExecutor } from './fake-executor.js';
+import { FakeExecutor } from '../../test/support/fake-executor.js';
 import { MongoClient } from './mongo-client.js';
 import { BulkWriteResult } from './results.js';
 
@@ -383,7 +383,7 @@ describe('typing', () => {
 
 describe('Collection.withOptions', () => {
   it('overrides the read preference and keeps the rest; the original handle is unchanged', async () => {
-    const { FakeExecutor } = await import('./fake-executor.js');
+    const { FakeExecutor } = await import('../../test/support/fake-executor.js');
     const { MongoClient } = await import('./mongo-client.js');
     const fake = new FakeExecutor();
     const client = new MongoClient('mongodb://localhost/app?readPreference=secondary', {

@@ -2,7 +2,7 @@ import { Long } from 'bson';
 import { describe, expect, it } from 'vitest';
 import { MongoCursorExhaustedError, MongoServerError, type Document } from '../errors.js';
 import { MongoCursorInUseError } from '../errors.js';
-import { FakeExecutor } from './fake-executor.js';
+import { FakeExecutor } from '../../test/support/fake-executor.js';
 import { MongoClient } from './mongo-client.js';
 
 const CURSOR_ID = Long.fromString('8589934593'); // > 2^32, as servers hand out

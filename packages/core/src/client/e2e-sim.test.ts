@@ -9,7 +9,7 @@ import { connect } from '../connection/connect.js';
 import type { Connection } from '../connection/types.js';
 import { MongoBulkWriteError, MongoServerError, type Document } from '../errors.js';
 import { TcpTransport } from '../node/tcp.js';
-import { DEFAULT_WIRE_LIMITS, type ExecuteOptions, type ExecuteResult, type ManagedOperationExecutor, type WireLimits } from './executor.js';
+import { DEFAULT_WIRE_LIMITS, type ExecuteOptions, type ExecuteResult, type ManagedOperationExecutor, type WireLimits } from '../operation/executor.js';
 import { MongoClient } from './mongo-client.js';
 
 class SingleConnectionExecutor implements ManagedOperationExecutor {

@@ -1,9 +1,16 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { MongoInvalidArgumentError, MongoParseError, MongoRuntimeError } from '../errors.js';
 import { ReadPreference } from '../selection/read-preference.js';
-import { FakeExecutor } from './fake-executor.js';
+import { FakeExecutor } from '../../test/support/fake-executor.js';
 import { MongoClient } from './mongo-client.js';
-import { resolveClientOptions } from './options.js';
+import type { CommandStartedEvent } from '../operation/command-monitoring.js';
+import type { ConnectionPoolCreatedEvent } from '../pool/events.js';
+import type { TopologyDescription } from '../sdam/topology-description.js';
+import { resolveClientOptions as resolveMongoOptions } from '../uri/client-options.js';
+import { clientLayerOptions } from './options.js';
+
+/** The client-layer view of a URI + options. */
+const resolveClientOptions = (url: string, options = {}) => clientLayerOptions(resolveMongoOptions(url, options));
 
 function make(url = 'mongodb://localhost/app', options = {}) {
   const fake = new FakeExecutor();
@@ -93,6 +100,39 @@ describe('MongoClient lifecycle', () => {
     client.off('commandStarted', l);
     emit!('commandStarted', { commandName: 'ping' });
     expect(got).toEqual([{ commandName: 'ping' }]);
+  });
+});
+
+describe('MongoClient events', () => {
+  it('are typed by MongoClientEvents (checked by the typecheck; listeners get the payload type, not any)', async () => {
+    let emit: ((e: string, p: unknown) => void) | undefined;
+    const client = new MongoClient('mongodb://h', {
+      executorFactory: (ctx) => {
+        emit = ctx.emit;
+        return new FakeExecutor();
+      },
+    });
+    const seen: string[] = [];
+    client.on('commandStarted', (e) => {
+      expectTypeOf(e).toEqualTypeOf<CommandStartedEvent>();
+      seen.push(e.commandName);
+    });
+    client.once('topologyDescriptionChanged', (e) => {
+      expectTypeOf(e.newDescription).toEqualTypeOf<TopologyDescription>();
+      seen.push(e.newDescription.type);
+    });
+    client.on('connectionPoolCreated', (e) => {
+      expectTypeOf(e).toEqualTypeOf<ConnectionPoolCreatedEvent>();
+      seen.push(e.address);
+    });
+    client.on('close', () => seen.push('close'));
+    await client.connect();
+    emit!('commandStarted', { commandName: 'ping' });
+    emit!('topologyDescriptionChanged', { newDescription: { type: 'Single' } });
+    emit!('topologyDescriptionChanged', { newDescription: { type: 'Unknown' } });
+    emit!('connectionPoolCreated', { address: 'h:27017' });
+    await client.close();
+    expect(seen).toEqual(['ping', 'Single', 'h:27017', 'close']);
   });
 });
 

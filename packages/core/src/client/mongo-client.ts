@@ -1,22 +1,27 @@
 /**
  * MongoClient: the API surface of the official driver's client on top of an
- * injected OperationExecutor. The constructor never does I/O; `connect()` (or
- * the first operation) builds the executor with `options.executorFactory` and
- * waits for it; `close()` ends sessions (endSessions) and closes the executor.
+ * OperationExecutor (operation/executor.ts). The constructor never does I/O;
+ * `connect()` (or the first operation) builds the executor and waits for it;
+ * `close()` ends sessions (endSessions) and closes the executor.
  *
- * Topology wiring: the package entry point supplies `executorFactory` (SDAM
- * topology + pools + retryability). Nothing topology-specific lives here.
+ * The executor is the topology executor (operation/topology-executor.ts: SDAM
+ * topology + pools + retryability) unless `options.executorFactory` supplies
+ * another (tests inject fakes). Nothing topology-specific lives here; the client
+ * re-emits what the executor reports (MongoClientEvents).
  */
 import { MongoAPIError, MongoClientClosedError, type Document } from '../errors.js';
 import { ReadPreference } from '../selection/read-preference.js';
 import { Db, type DbOptions } from './db.js';
-import { TinyEmitter } from './emitter.js';
-import type { ExecutorFactory, ManagedOperationExecutor, OperationExecutor } from './executor.js';
+import { TypedEmitter } from '../util/emitter.js';
+import type { ExecutorFactory, ManagedOperationExecutor, OperationExecutor } from '../operation/executor.js';
 import { topologyExecutorFactory } from '../operation/topology-executor.js';
+import type { CommandMonitoringEvents } from '../operation/command-monitoring.js';
+import type { ConnectionPoolEvents } from '../pool/events.js';
+import type { TopologyEvents } from '../sdam/topology.js';
 import type { TopologyDescription } from '../sdam/topology-description.js';
 import { ServerType } from '../sdam/server-description.js';
 import { executeCommand, type ClientContext } from './operation.js';
-import { parseClientOptions, type MongoClientOptions, type ResolvedClientOptions } from './options.js';
+import { parseClientOptions, type ClientLayerOptions, type MongoClientOptions } from './options.js';
 import type { MongoOptions } from '../uri/client-options.js';
 import type { ReadConcern } from '../concern/read-concern.js';
 import type { WriteConcern } from '../concern/write-concern.js';
@@ -24,11 +29,19 @@ import { ClientSession, ServerSessionPool, endSessionsCommands, type ClientSessi
 
 export type { MongoClientOptions } from './options.js';
 
-export class MongoClient extends TinyEmitter implements ClientContext {
+/**
+ * Every event a MongoClient emits, by name, with its payload (as the official
+ * driver's MongoClientEvents): SDAM monitoring (topology, server and heartbeat
+ * events), CMAP (connection pool and connection events), command monitoring (with
+ * `monitorCommands`), and `close`.
+ */
+export type MongoClientEvents = TopologyEvents & ConnectionPoolEvents & CommandMonitoringEvents & { close: void };
+
+export class MongoClient extends TypedEmitter<MongoClientEvents> implements ClientContext {
   /** The connection string as given. */
   readonly url: string;
   readonly sessionPool = new ServerSessionPool();
-  readonly resolvedOptions: ResolvedClientOptions;
+  readonly resolvedOptions: ClientLayerOptions;
   /** The fully parsed options (uri/), handed to the executor factory. */
   readonly mongoOptions: MongoOptions;
   readonly #userOptions: Readonly<MongoClientOptions>;
@@ -202,12 +215,12 @@ export class MongoClient extends TinyEmitter implements ClientContext {
    * before connect()). Each call returns the latest immutable description.
    */
   get topologyDescription(): TopologyDescription | undefined {
-    return (this.#executor as { description?: TopologyDescription } | undefined)?.description;
+    return this.#executor?.description;
   }
 
   /** "host:port" of the server that answered the most recent operation. */
   get address(): string | undefined {
-    return (this.#executor as { lastAddress?: string } | undefined)?.lastAddress;
+    return this.#executor?.lastAddress;
   }
 
   /**

@@ -13,13 +13,13 @@ import {
 } from '../errors.js';
 import type { ReadPreference } from '../selection/read-preference.js';
 import { readConcernDocument, writeConcernDocument, type ReadConcernLike, type WriteConcernLike } from './concerns.js';
-import type { ExecuteOptions, ExecuteResult, OperationExecutor } from './executor.js';
-import type { ResolvedClientOptions } from './options.js';
+import type { ExecuteOptions, ExecuteResult, OperationExecutor } from '../operation/executor.js';
+import type { ClientLayerOptions } from './options.js';
 import { ClientSession, type SessionOwner } from './sessions.js';
 
 /** What Db, Collection and cursors need from their MongoClient. */
 export interface ClientContext extends SessionOwner {
-  readonly resolvedOptions: ResolvedClientOptions;
+  readonly resolvedOptions: ClientLayerOptions;
   /** The executor, connecting on first use (auto-connect like the official driver). */
   getExecutor(): Promise<OperationExecutor>;
   /** True if `session` was started by this client. */

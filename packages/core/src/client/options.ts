@@ -1,25 +1,22 @@
 /**
- * MongoClient options. Parsing and validation are uri/'s (`resolveClientOptions`
- * -> MongoOptions); this file adds the client-only `executorFactory` and picks
- * out what the API layer needs: default database, read preference, concerns,
- * retry flags.
+ * MongoClient options. Parsing and validation are uri/'s (`resolveClientOptions`:
+ * URI + options -> MongoOptions); this file adds the client-only `executorFactory`
+ * and picks out what the API layer needs (`clientLayerOptions`: default database,
+ * read preference, concerns, retry flags).
  */
 import type { ReadConcern } from '../concern/read-concern.js';
 import type { WriteConcern } from '../concern/write-concern.js';
 import type { ReadPreference } from '../selection/read-preference.js';
-import {
-  resolveClientOptions as resolveUriOptions,
-  type MongoClientOptions as UriClientOptions,
-  type MongoOptions,
-} from '../uri/client-options.js';
-import type { ExecutorFactory } from './executor.js';
+import { resolveClientOptions, type MongoClientOptions as UriClientOptions, type MongoOptions } from '../uri/client-options.js';
+import type { ExecutorFactory } from '../operation/executor.js';
 
 export interface MongoClientOptions extends UriClientOptions {
-  /** Builds the operation executor (topology wiring). Normally set by the package entry point. */
+  /** Builds the operation executor; default the topology executor (operation/topology-executor.ts). Tests inject fakes. */
   executorFactory?: ExecutorFactory;
 }
 
-export interface ResolvedClientOptions {
+/** What the API layer (Db, Collection, cursors) reads of the options. */
+export interface ClientLayerOptions {
   readonly dbName: string;
   readonly readPreference: ReadPreference;
   /** undefined = server default (nothing sent). */
@@ -30,7 +27,7 @@ export interface ResolvedClientOptions {
   readonly retryWrites: boolean;
 }
 
-export function clientLayerOptions(mo: MongoOptions): ResolvedClientOptions {
+export function clientLayerOptions(mo: MongoOptions): ClientLayerOptions {
   return Object.freeze({
     dbName: mo.dbName,
     readPreference: mo.readPreference,
@@ -42,13 +39,8 @@ export function clientLayerOptions(mo: MongoOptions): ResolvedClientOptions {
 }
 
 /** Parse + validate (throws MongoParseError); `executorFactory` is not a URI option. */
-export function parseClientOptions(url: string, options: MongoClientOptions = {}): { mongoOptions: MongoOptions; resolved: ResolvedClientOptions } {
+export function parseClientOptions(url: string, options: MongoClientOptions = {}): { mongoOptions: MongoOptions; resolved: ClientLayerOptions } {
   const { executorFactory: _ignored, ...rest } = options;
-  const mongoOptions = resolveUriOptions(url, rest);
+  const mongoOptions = resolveClientOptions(url, rest);
   return { mongoOptions, resolved: clientLayerOptions(mongoOptions) };
-}
-
-/** The client-layer view of a URI + options (tests, tools). */
-export function resolveClientOptions(url: string, options: MongoClientOptions = {}): ResolvedClientOptions {
-  return parseClientOptions(url, options).resolved;
 }

@@ -2,9 +2,10 @@ import { Binary, Timestamp } from 'bson';
 import { describe, expect, it } from 'vitest';
 import { MongoNetworkError } from '../errors.js';
 import { MongoExpiredSessionError } from '../errors.js';
-import { FakeExecutor } from './fake-executor.js';
+import { FakeExecutor } from '../../test/support/fake-executor.js';
 import { MongoClient } from './mongo-client.js';
-import { ClientSession, END_SESSIONS_BATCH_SIZE, ServerSessionPool, compareTimestamps, endSessionsCommands } from './sessions.js';
+import { ClientSession, END_SESSIONS_BATCH_SIZE, ServerSessionPool, endSessionsCommands } from './sessions.js';
+import { compareTimestamps } from '../operation/cluster-time.js';
 
 function clock(start = 1_000_000) {
   const c = { t: start, now: () => c.t };

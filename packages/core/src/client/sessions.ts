@@ -7,6 +7,8 @@
 import { Long, UUID, type Binary, type Timestamp } from 'bson';
 import { MongoInvalidArgumentError, type Document } from '../errors.js';
 import { MongoExpiredSessionError } from '../errors.js';
+import { asClusterTime, compareTimestamps, laterClusterTime, type ClusterTime } from '../operation/cluster-time.js';
+import type { ExecutorSession } from '../operation/executor.js';
 
 /** `{ id: UUID }`, the session id sent as `lsid` (Binary subtype 4). */
 export interface ServerSessionId {
@@ -92,12 +94,6 @@ export function endSessionsCommands(ids: readonly ServerSessionId[]): Document[]
   return out;
 }
 
-export interface ClusterTime {
-  clusterTime: Timestamp;
-  signature?: { hash: Binary; keyId: Long | number };
-  [key: string]: unknown;
-}
-
 export interface ClientSessionOptions {
   /** Default true for explicit sessions. */
   causalConsistency?: boolean;
@@ -113,25 +109,9 @@ export interface SessionOwner {
   onSessionEnded?(session: ClientSession): void;
 }
 
-function tsParts(t: unknown): { high: number; low: number } | undefined {
-  if (t === null || typeof t !== 'object') return undefined;
-  const o = t as { t?: number; i?: number; high?: number; low?: number };
-  if (typeof o.t === 'number' && typeof o.i === 'number') return { high: o.t, low: o.i };
-  if (typeof o.high === 'number' && typeof o.low === 'number') return { high: o.high >>> 0, low: o.low >>> 0 };
-  return undefined;
-}
-
-/** Compare two BSON Timestamps: <0, 0, >0. Unknown shapes compare equal. */
-export function compareTimestamps(a: unknown, b: unknown): number {
-  const pa = tsParts(a);
-  const pb = tsParts(b);
-  if (!pa || !pb) return 0;
-  return pa.high - pb.high || pa.low - pb.low;
-}
-
 let sessionCounter = 0;
 
-export class ClientSession {
+export class ClientSession implements ExecutorSession {
   readonly explicit: boolean;
   readonly supports: { causalConsistency: boolean };
   readonly snapshotEnabled: boolean;
@@ -196,10 +176,7 @@ export class ClientSession {
   }
 
   advanceClusterTime(clusterTime: ClusterTime | undefined): void {
-    if (!clusterTime || typeof clusterTime !== 'object' || !('clusterTime' in clusterTime)) return;
-    if (!this.clusterTime || compareTimestamps(clusterTime.clusterTime, this.clusterTime.clusterTime) > 0) {
-      this.clusterTime = clusterTime;
-    }
+    this.clusterTime = laterClusterTime(this.clusterTime, asClusterTime(clusterTime));
   }
 
   advanceOperationTime(operationTime: Timestamp | undefined): void {
@@ -212,7 +189,7 @@ export class ClientSession {
   /** Track $clusterTime / operationTime from a reply (or an error reply). */
   observeReply(reply: Document | undefined): void {
     if (!reply) return;
-    this.advanceClusterTime(reply.$clusterTime as ClusterTime | undefined);
+    this.advanceClusterTime(asClusterTime(reply.$clusterTime));
     this.advanceOperationTime(reply.operationTime as Timestamp | undefined);
   }
 

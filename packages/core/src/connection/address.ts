@@ -1,6 +1,7 @@
 /** "host:port" parsing for the connection layer (IPv6 literals in brackets). */
 import { MongoInvalidArgumentError } from '../errors.js';
 
+/** mongod's port when a connection string or an address gives none. */
 export const DEFAULT_PORT = 27017;
 
 export interface HostPort {

@@ -19,7 +19,7 @@ import { parseAddress } from './address.js';
 import type { Authenticator } from './auth-hook.js';
 import { connect } from './connect.js';
 import { makeClientMetadata, MAX_CLIENT_METADATA_BYTES } from './metadata.js';
-import { serveFake, type FakeHandler } from './test-support.js';
+import { serveFake, type FakeHandler } from '../../test/support/fake-server.js';
 import { encodeDocument } from '../wire/bson-io.js';
 
 const ADDR = 'db1:27017';

@@ -133,7 +133,7 @@ export class WireConnection implements Connection {
   }
 
   command(db: string, cmd: Document, options: CommandOptions = {}): Promise<Document> {
-    const requestId = newRequestId();
+    const requestId = options.requestId ?? newRequestId();
     let chunks: Uint8Array[];
     try {
       chunks = encodeOpMsg({

@@ -3,7 +3,7 @@
  * monitors, the client's operation executor). connection/connect.ts implements
  * `connect()`; pool/pool.ts implements `ConnectionPool`.
  */
-import type { Document } from '../errors.js';
+import type { Document, MongoNetworkError } from '../errors.js';
 import type { Transport, TransportTlsOptions } from '../transport/transport.js';
 import type { Authenticator } from './auth-hook.js';
 
@@ -56,6 +56,11 @@ export interface CommandOptions {
   exhaustAllowed?: boolean;
   /** Return ok:0 replies instead of throwing MongoServerError. */
   raw?: boolean;
+  /**
+   * The wire requestId to send with (from wire/header.ts newRequestId(), so that it is
+   * unique); default a fresh one. Command monitoring allocates it to report it.
+   */
+  requestId?: number;
 }
 
 export interface Connection {
@@ -82,6 +87,8 @@ export interface Connection {
   /** Load-balanced mode: the hello reply's serviceId. */
   readonly serviceId?: unknown;
   close(): void;
+  /** Close with an error: every pending request rejects with it (the pool interrupts in-use connections so). */
+  destroy(error: MongoNetworkError): void;
 }
 
 export interface CheckOutOptions {

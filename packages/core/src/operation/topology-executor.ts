@@ -1,46 +1,38 @@
 /**
- * The OperationExecutor behind MongoClient: server selection on the SDAM topology,
- * connection check-out from the server's pool, command decoration (lsid,
- * $clusterTime, txnNumber, $readPreference, Stable API), error reporting back to
- * SDAM, and one retry for retryable reads and writes (the retryability specs).
+ * The OperationExecutor behind MongoClient (its default `executorFactory`): it owns
+ * the SDAM Topology and composes the one-job modules beside it:
+ *   srv-seeds.ts           mongodb+srv seed list (before the topology exists)
+ *   tls-files.ts           TLS material
+ *   pool-wiring.ts         connect settings and one CMAP pool per server
+ *   retry.ts               server selection and the one retry (retryability.ts's rules)
+ *   decorate-command.ts    lsid, txnNumber, $clusterTime, $readPreference, Stable API
+ *   cluster-time.ts        the client-wide $clusterTime gossip
+ *   command-monitoring.ts  commandStarted / Succeeded / Failed with the wire requestId
+ * What stays here is one attempt on one server: check a connection out, send, report
+ * errors to SDAM, hand replies to the session, always check the connection in.
  */
-import {
-  MongoErrorLabel,
-  MongoInvalidArgumentError,
-  MongoNetworkError,
-  MongoParseError,
-  MongoServerError,
-  MongoAuthError,
-  MongoTopologyClosedError,
-  type Document,
-} from '../errors.js';
-import type { ExecuteOptions, ExecuteResult, ExecutorFactory, ManagedOperationExecutor, WireLimits } from '../client/executor.js';
-import { DEFAULT_WIRE_LIMITS } from '../client/executor.js';
-import type { ClusterTime } from '../client/sessions.js';
-import { compareTimestamps } from '../client/sessions.js';
+import { MongoAuthError, MongoErrorLabel, MongoInvalidArgumentError, MongoNetworkError, MongoServerError, MongoTopologyClosedError, type Document } from '../errors.js';
 import type { Authenticator } from '../connection/auth-hook.js';
+import { defaultAuthenticator } from '../connection/auth/index.js';
 import { formatAddress } from '../connection/address.js';
 import { connect as wireConnect } from '../connection/connect.js';
 import type { ConnectOptions, Connection } from '../connection/types.js';
-import { Pool } from '../pool/pool.js';
-import { CONNECTION_POOL_EVENTS } from '../pool/events.js';
 import { ReadPreference } from '../selection/read-preference.js';
-import { readPreferenceForCommand } from '../selection/read-preference-for-command.js';
 import { DATA_BEARING_SERVER_TYPES, ServerType } from '../sdam/server-description.js';
 import { Topology, type Server, type TopologyEvents } from '../sdam/topology.js';
 import { TopologyType, type TopologyDescription } from '../sdam/topology-description.js';
 import type { Transport, TransportTlsOptions } from '../transport/transport.js';
 import type { MongoClientOptions, MongoOptions } from '../uri/client-options.js';
-import { resolveClientOptionsWithSrv } from '../uri/client-options.js';
-import type { SrvResolver } from '../uri/srv.js';
-import { defaultAuthenticator } from '../connection/auth/index.js';
-import {
-  errorToSurface,
-  isRetryableReadError,
-  isRetryableWriteError,
-  labelRetryableWriteError,
-  supportsRetryableWrites,
-} from './retryability.js';
+import { ClusterTimeGossip } from './cluster-time.js';
+import { monitorCommand, type CommandEventEmitter } from './command-monitoring.js';
+import { decorateCommand } from './decorate-command.js';
+import { DEFAULT_WIRE_LIMITS, type ExecuteOptions, type ExecuteResult, type ExecutorFactory, type ManagedOperationExecutor, type WireLimits } from './executor.js';
+import { baseConnectOptions, createServerPool, type ConnectFunction } from './pool-wiring.js';
+import { executeWithRetry } from './retry.js';
+import { resolveSeeds } from './srv-seeds.js';
+import { loadTlsOptions } from './tls-files.js';
+
+export type { CommandStartedEvent, CommandSucceededEvent, CommandFailedEvent } from './command-monitoring.js';
 
 export interface TopologyExecutorOptions {
   options: MongoOptions;
@@ -54,6 +46,11 @@ export interface TopologyExecutorOptions {
   /** Defaults to SCRAM/PLAIN/X.509 (connection/auth) when credentials are given. */
   authenticator?: Authenticator | undefined;
   emit(event: string, payload: unknown): void;
+  /**
+   * Where an error thrown by a listener of an SDAM or CMAP event goes; default: rethrown
+   * from a microtask (an uncaught error). See `backgroundEvents`.
+   */
+  reportListenerError?: (error: unknown) => void;
   /** Injected for tests; defaults to the wire connect(). */
   connect?: (options: ConnectOptions) => Promise<Connection>;
 }
@@ -62,24 +59,11 @@ export interface TopologyExecutorOptions {
 export const topologyExecutorFactory: ExecutorFactory = (ctx) =>
   new TopologyExecutor({ options: ctx.mongoOptions, url: ctx.url, userOptions: ctx.options, emit: ctx.emit });
 
-
-/** Command monitoring payloads, as the Command Logging and Monitoring spec names them. */
-export interface CommandStartedEvent {
-  commandName: string;
-  databaseName: string;
-  command: Document;
-  requestId: number;
-  address: string;
-  connectionId: number;
-}
-
-let nextRequestNumber = 1;
-
 export class TopologyExecutor implements ManagedOperationExecutor {
   readonly #config: TopologyExecutorOptions;
   #current: Topology | undefined;
   #opts: MongoOptions;
-  #clusterTime: ClusterTime | undefined;
+  readonly #clusterTime = new ClusterTimeGossip();
   #closed = false;
   #opening: Promise<Topology> | undefined;
   /** "host:port" of the server that answered the most recent operation. */
@@ -103,72 +87,35 @@ export class TopologyExecutor implements ManagedOperationExecutor {
 
   async #buildTopology(): Promise<Topology> {
     const config = this.#config;
-    let o = this.#opts;
-    if (o.srvHost) {
-      const resolver = o.srvResolver as SrvResolver | undefined;
-      if (!resolver) throw new MongoParseError('mongodb+srv:// needs the `srvResolver` option (e.g. a DohResolver)');
-      o = await resolveClientOptionsWithSrv(config.url ?? '', config.userOptions ?? {}, resolver);
-      this.#opts = o;
-    }
+    const o = (this.#opts = await resolveSeeds(this.#opts, config.url ?? '', config.userOptions ?? {}));
     const transport = this.#transport();
     if (typeof transport?.connect !== 'function') {
       throw new MongoInvalidArgumentError('No transport: pass `transport` or use @mongo-edge/core/node');
     }
-    const connect = config.connect ?? wireConnect;
-    let tls: TransportTlsOptions | undefined;
-    if (o.tls) {
-      tls = { ...config.tls, allowInvalidCertificates: o.tlsAllowInvalidCertificates, allowInvalidHostnames: o.tlsAllowInvalidHostnames };
-      const read = o.tlsFileReader;
-      if ((o.tlsCAFile || o.tlsCertificateKeyFile) && !config.tls) {
-        if (!read) throw new MongoInvalidArgumentError('tlsCAFile/tlsCertificateKeyFile need the tlsFileReader option (or PEM text)');
-        if (o.tlsCAFile) tls.ca = await read(o.tlsCAFile);
-        if (o.tlsCertificateKeyFile) tls.cert = tls.key = await read(o.tlsCertificateKeyFile);
-        if (o.tlsCertificateKeyFilePassword) tls.passphrase = o.tlsCertificateKeyFilePassword;
-      }
-    }
+    const connect: ConnectFunction = config.connect ?? wireConnect;
+    const tls = await loadTlsOptions(o, config.tls);
     const authenticator = config.authenticator ?? (o.credentials ? defaultAuthenticator() : undefined);
-    const base: Omit<ConnectOptions, 'address' | 'monitoring'> = {
-      transport,
-      tls,
-      ...pick(o, ['connectTimeoutMS', 'socketTimeoutMS', 'appName', 'driverInfo', 'credentials', 'loadBalanced', 'serverApi']),
-      ...(authenticator ? { authenticator } : {}),
-    };
-    const topology = new Topology({
+    const base = baseConnectOptions(o, transport, tls, authenticator);
+    const emitBackground = backgroundEvents(config.emit, config.reportListenerError);
+    const topology: Topology = new Topology({
       // The SDAM settings, by their connection-string names.
       ...o,
       seeds: o.hosts.map((h) => formatAddress(h.host, h.port)),
       connectOptions: { ...base, credentials: undefined },
       connect,
       emit: (name, event) => {
-        if (name === 'serverHeartbeatSucceeded') this.#gossip((event as TopologyEvents['serverHeartbeatSucceeded']).reply);
-        config.emit(name, event);
+        if (name === 'serverHeartbeatSucceeded') this.#clusterTime.observe((event as TopologyEvents['serverHeartbeatSucceeded']).reply);
+        emitBackground(name, event);
       },
-      createPool: (address) => {
-        // The pool generation each failed connection attempt started in: SDAM ignores
-        // errors older than the pool's generation, so background (minPoolSize) errors
-        // must carry theirs.
-        const attemptGeneration = new WeakMap<object, number>();
-        return new Pool({
+      createPool: (address) =>
+        createServerPool({
           address,
-          connect: async ({ id, generation, signal }) => {
-            try {
-              return await connect({ ...base, address, id, generation, signal });
-            } catch (e) {
-              if (typeof e === 'object' && e !== null) attemptGeneration.set(e, generation);
-              throw e;
-            }
-          },
-          ...pick(o, ['maxPoolSize', 'minPoolSize', 'maxConnecting', 'maxIdleTimeMS', 'waitQueueTimeoutMS', 'loadBalanced']),
-          onBackgroundError: (error) =>
-            topology.handleError(address, error, {
-              connectionGeneration: attemptGeneration.get(error) ?? -1,
-              beforeHandshake: true,
-            }),
-          subscribe: (pool) => {
-            for (const name of CONNECTION_POOL_EVENTS) pool.on(name, (e: unknown) => config.emit(name, e));
-          },
-        });
-      },
+          options: o,
+          base,
+          connect,
+          onBackgroundError: (error, generation) => topology.handleError(address, error, { connectionGeneration: generation, beforeHandshake: true }),
+          emit: emitBackground,
+        }),
     });
     if (this.#closed) throw new MongoTopologyClosedError();
     this.#current = topology;
@@ -218,62 +165,18 @@ export class TopologyExecutor implements ManagedOperationExecutor {
     if (this.#closed) throw new MongoTopologyClosedError();
     if (!this.#current) await this.connect();
     const topology = this.topology;
-    const signal = { signal: options.signal };
     if (options.pinnedServer) {
       const server = topology.getServer(options.pinnedServer);
       if (!server) throw new MongoNetworkError(`the cursor's server ${options.pinnedServer} left the topology`);
       return this.#runOn(server, db, command, options, undefined);
     }
-    const isWrite = options.retryable === 'write';
-    let retry = isWrite ? this.#opts.retryWrites && !options.moreToCome : options.retryable === 'read' && this.#opts.retryReads;
-    const criteria = { readPreference: options.readPreference, operation: isWrite ? ('write' as const) : ('read' as const) };
-    /** One attempt; a write's error gets the RetryableWriteError label the driver must add. */
-    const attempt = async (server: Server): Promise<ExecuteResult> => {
-      // The wire version of the server as selected: a failed attempt may turn its live
-      // description Unknown (maxWireVersion 0) before the error is labelled.
-      const wireVersion = server.description.maxWireVersion;
-      try {
-        return await this.#runOn(server, db, command, options, txnNumber);
-      } catch (e) {
-        if (isWrite && retry) labelRetryableWriteError(e, wireVersion);
-        throw e;
-      }
-    };
-    const first = await topology.selectServer(criteria, signal);
-    let txnNumber: unknown;
-    if (isWrite && retry) {
-      if (options.session && supportsRetryableWrites(first.description)) {
-        options.session.incrementTransactionNumber();
-        txnNumber = options.session.txnNumber;
-      } else {
-        retry = false;
-      }
-    }
-    let firstError: unknown;
-    try {
-      const result = await attempt(first);
-      // An ok reply whose writeConcernError is labelled retryable is retried like an error.
-      const wceError = isWrite && retry && result.reply.writeConcernError !== undefined ? new MongoServerError(result.reply) : undefined;
-      if (!wceError || !isRetryableWriteError(wceError)) return result;
-      firstError = wceError;
-    } catch (e) {
-      if (!retry || !(isWrite ? isRetryableWriteError(e) : isRetryableReadError(e))) throw e;
-      firstError = e;
-    }
-    // One retry, on a fresh selection (avoiding the failed mongos when others exist).
-    let second: Server;
-    try {
-      const deprioritized = topology.description.type === TopologyType.Sharded ? [first.address] : [];
-      second = await topology.selectServer({ ...criteria, deprioritized }, signal);
-    } catch {
-      throw firstError;
-    }
-    if (isWrite && !supportsRetryableWrites(second.description)) throw firstError;
-    try {
-      return await attempt(second);
-    } catch (e) {
-      throw errorToSurface(firstError, e);
-    }
+    return executeWithRetry({
+      topology,
+      options,
+      retryReads: this.#opts.retryReads,
+      retryWrites: this.#opts.retryWrites,
+      attempt: (server, txnNumber) => this.#runOn(server, db, command, options, txnNumber),
+    });
   }
 
   /** One attempt on one server. Reports errors to SDAM; always checks the connection in. */
@@ -295,75 +198,73 @@ export class TopologyExecutor implements ManagedOperationExecutor {
       throw e;
     }
     server.operationCount++;
-    const full = this.#decorate(server, command, options, txnNumber);
-    const monitor = this.#opts.monitorCommands;
-    const event = {
-      commandName: Object.keys(command)[0] ?? '',
-      databaseName: db,
-      requestId: nextRequestNumber++,
-      address,
-      connectionId: conn.id,
-    };
-    const started = Date.now();
-    // Command Monitoring: kind-1 document sequences appear in the event as array fields.
-    if (monitor) this.#config.emit('commandStarted', { ...event, command: { ...full, ...options.sequences } });
     try {
-      const reply = await conn.command(db, full, { sequences: options.sequences, moreToCome: options.moreToCome, signal: options.signal });
-      this.#gossip(reply);
+      const full = decorateCommand({
+        command,
+        topology: this.#current!.description,
+        server: server.description,
+        options,
+        txnNumber,
+        clusterTime: this.#clusterTime.current,
+        serverApi: this.#opts.serverApi,
+      });
+      const emit = this.#opts.monitorCommands ? (this.#config.emit as CommandEventEmitter) : undefined;
+      const monitored = monitorCommand(emit, { databaseName: db, command: full, sequences: options.sequences, address, connectionId: conn.id });
+      let reply: Document;
+      try {
+        reply = await conn.command(db, full, {
+          sequences: options.sequences,
+          moreToCome: options.moreToCome,
+          signal: options.signal,
+          requestId: monitored.requestId,
+        });
+      } catch (e) {
+        try {
+          monitored.failed(e);
+        } finally {
+          if (e instanceof MongoServerError) {
+            this.#clusterTime.observe(e.errorResponse);
+            options.session?.observeReply(e.errorResponse);
+          }
+          if (e instanceof MongoNetworkError) options.session?.markDirty();
+          report(e, conn.generation, false);
+        }
+        throw e;
+      }
+      this.#clusterTime.observe(reply);
       options.session?.observeReply(reply);
       this.lastAddress = address;
-      if (monitor) this.#config.emit('commandSucceeded', { ...event, reply, duration: Date.now() - started });
+      monitored.succeeded(reply);
       return { reply, address };
-    } catch (e) {
-      if (monitor) this.#config.emit('commandFailed', { ...event, failure: e, duration: Date.now() - started });
-      if (e instanceof MongoServerError) {
-        this.#gossip(e.errorResponse);
-        options.session?.observeReply(e.errorResponse);
-      }
-      if (e instanceof MongoNetworkError) options.session?.markDirty();
-      report(e, conn.generation, false);
-      throw e;
     } finally {
       server.operationCount--;
       server.pool.checkIn(conn);
     }
   }
+}
 
-  #decorate(server: Server, command: Document, options: ExecuteOptions, txnNumber: unknown): Document {
-    const full: Document = { ...command };
-    const td = this.#current!.description;
-    const sd = server.description;
-    const sessionsSupported = sd.logicalSessionTimeoutMinutes !== null || td.type === TopologyType.LoadBalanced;
-    if (options.session && sessionsSupported && !options.moreToCome) full.lsid = options.session.id;
-    if (txnNumber !== undefined) full.txnNumber = txnNumber;
-    const clusterTime = laterClusterTime(this.#clusterTime, options.session?.clusterTime);
-    if (clusterTime && sd.type !== ServerType.Standalone) full.$clusterTime = clusterTime;
-    // Reads; and a getMore on a secondary (the server needs to know reads may go there).
-    const sendsReadPreference = options.pinnedServer ? options.readPreference !== undefined : options.retryable !== 'write';
-    const rp = sendsReadPreference ? readPreferenceForCommand(td, sd, options.readPreference) : undefined;
-    if (rp) full.$readPreference = rp;
-    const api = this.#opts.serverApi;
-    if (api && !('getMore' in command)) {
-      full.apiVersion = api.version;
-      if (api.strict !== undefined) full.apiStrict = api.strict;
-      if (api.deprecationErrors !== undefined) full.apiDeprecationErrors = api.deprecationErrors;
+/**
+ * SDAM and CMAP events are emitted by the topology and the pools in the middle of their
+ * transitions, often from background work (monitors, pool timers). The client's emitter
+ * lets a listener's error propagate (Node's semantics); here it must not stop a
+ * transition half-way (a server left without its monitor, a connection never checked
+ * in), so it is handed to `report`: by default rethrown from a microtask, an uncaught
+ * error, as the official driver's listeners' errors end up in an unhandled rejection.
+ * Command monitoring events are emitted in the operation's own flow and are not
+ * wrapped: a throwing listener fails the operation, as in the official driver.
+ */
+function backgroundEvents(
+  emit: (event: string, payload: unknown) => void,
+  report: (error: unknown) => void = (error) =>
+    queueMicrotask(() => {
+      throw error;
+    }),
+): (event: string, payload: unknown) => void {
+  return (event, payload) => {
+    try {
+      emit(event, payload);
+    } catch (error) {
+      report(error);
     }
-    return full;
-  }
-
-  /** Keep the highest $clusterTime seen from any reply (monitors included). */
-  #gossip(reply: Document | undefined): void {
-    const ct = reply?.$clusterTime as ClusterTime | undefined;
-    if (ct?.clusterTime !== undefined) this.#clusterTime = laterClusterTime(this.#clusterTime, ct);
-  }
-}
-
-/** The options of `o` named in `keys` (settings another module takes by the same names). */
-function pick<T, K extends keyof T>(o: T, keys: readonly K[]): Pick<T, K> {
-  return Object.fromEntries(keys.map((key) => [key, o[key]])) as Pick<T, K>;
-}
-
-/** The later of two $clusterTime documents (either may be absent). */
-function laterClusterTime(a: ClusterTime | undefined, b: ClusterTime | undefined): ClusterTime | undefined {
-  return !a || (b && compareTimestamps(b.clusterTime, a.clusterTime) > 0) ? b : a;
+  };
 }

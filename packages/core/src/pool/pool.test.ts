@@ -1,10 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { connect } from '../connection/connect.js';
-import { serveFake } from '../connection/test-support.js';
+import { serveFake } from '../../test/support/fake-server.js';
 import type { Connection } from '../connection/types.js';
 import { MongoInvalidArgumentError, MongoNetworkError, MongoPoolClearedError } from '../errors.js';
 import { MemoryNetwork } from '../transport/memory.js';
-import { TypedEmitter } from '../util/emitter.js';
 import { MongoPoolClosedError, MongoWaitQueueTimeoutError } from './errors.js';
 import { CONNECTION_POOL_EVENTS } from './events.js';
 import { connectionFactory, Pool, PoolState, type PoolOptions } from './pool.js';
@@ -190,42 +189,5 @@ describe('Pool', () => {
     await vi.waitFor(() => expect(reasons).toEqual(['idle']));
     expect(pool.totalConnectionCount).toBe(0);
     await pool.close();
-  });
-});
-
-describe('TypedEmitter', () => {
-  type Events = { a: { n: number }; b: void };
-  it('on/off/once/emit', () => {
-    const e = new TypedEmitter<Events>();
-    const seen: string[] = [];
-    const l = (p: { n: number }) => seen.push(`a${p.n}`);
-    e.on('a', l);
-    e.once('a', (p) => seen.push(`once${p.n}`));
-    e.on('b', () => seen.push('b'));
-    expect(e.emit('a', { n: 1 })).toBe(true);
-    e.emit('a', { n: 2 });
-    e.off('a', l);
-    e.emit('a', { n: 3 });
-    e.emit('b');
-    expect(seen).toEqual(['a1', 'once1', 'a2', 'b']);
-    expect(e.listenerCount('a')).toBe(0);
-    const off = e.on('b', () => seen.push('b2'));
-    off();
-    e.emit('b');
-    expect(seen.length).toBe(5);
-  });
-
-  it('a throwing listener does not stop the others', () => {
-    const e = new TypedEmitter<Events>();
-    const errors: unknown[] = [];
-    e.onListenerError = (err) => errors.push(err);
-    const seen: number[] = [];
-    e.on('a', () => {
-      throw new Error('boom');
-    });
-    e.on('a', (p) => seen.push(p.n));
-    e.emit('a', { n: 7 });
-    expect(seen).toEqual([7]);
-    expect(errors.length).toBe(1);
   });
 });

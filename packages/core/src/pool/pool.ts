@@ -267,7 +267,7 @@ export class Pool extends TypedEmitter<ConnectionPoolEvents> implements Connecti
     if (interrupt) {
       const error = new MongoPoolClearedError(`Connection to ${this.address} interrupted due to server monitor timeout`);
       for (const conn of this.#inUse) {
-        if (this.#generationOfConnection(conn) <= oldGeneration) interruptConnection(conn, error);
+        if (this.#generationOfConnection(conn) <= oldGeneration) conn.destroy(error); // its pending request sees why
       }
       for (const e of this.#establishing) e.controller.abort(error);
     }
@@ -532,9 +532,3 @@ export class Pool extends TypedEmitter<ConnectionPoolEvents> implements Connecti
   }
 }
 
-/** Interrupt an in-use connection: prefer destroy(error) so its pending request sees why. */
-function interruptConnection(conn: Connection, error: MongoPoolClearedError): void {
-  const destroyable = conn as Connection & { destroy?: (e: MongoPoolClearedError) => void };
-  if (typeof destroyable.destroy === 'function') destroyable.destroy(error);
-  else conn.close();
-}

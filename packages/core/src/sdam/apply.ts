@@ -25,6 +25,7 @@ import {
   type TopologyDescription,
 } from './topology-description.js';
 import { keyMirror } from '../util/key-mirror.js';
+import { assertNever } from '../util/assert-never.js';
 
 /** Why a server description was not applied. */
 /**
@@ -360,7 +361,3 @@ export function logicalSessionTimeoutMinutes(servers: ReadonlyMap<string, Server
 }
 
 // ---------------------------------------------------------------- helpers
-
-export function assertNever(value: never): never {
-  throw new MongoDriverError(`Unexpected value: ${String(value)}`, DriverErrorCode.Runtime);
-}

@@ -17,6 +17,7 @@ describe('Monitor RTT', () => {
       command: async () => ({ ok: 1 }),
       nextReply: async () => ({ ok: 1 }),
       close: () => undefined,
+      destroy: () => undefined,
     } satisfies Connection;
     let clock = 0;
     const monitor = new Monitor({

@@ -46,14 +46,16 @@ export interface HeartbeatEvents {
   serverHeartbeatFailed: HeartbeatFailedEvent;
 }
 
-export interface MonitorCheckResult {
-  /** The hello reply, or undefined when the check failed. */
-  readonly reply?: Document;
-  readonly error?: Error;
-  /** With a reply: the averaged and the minimum round trip time (null before a sample). */
-  readonly roundTripTime?: number | null;
-  readonly minRoundTripTime?: number | null;
-}
+/** A check's outcome: the hello reply with the round trip times, or the error. */
+export type MonitorCheckResult =
+  | {
+      readonly reply: Document;
+      readonly error?: undefined;
+      /** The averaged and the minimum round trip time (null before a sample). */
+      readonly roundTripTime: number | null;
+      readonly minRoundTripTime: number | null;
+    }
+  | { readonly reply?: undefined; readonly error: Error; readonly roundTripTime?: undefined; readonly minRoundTripTime?: undefined };
 
 /**
  * Whether heartbeats use the polling protocol. The spec's `auto` polls on a FaaS

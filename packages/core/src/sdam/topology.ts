@@ -5,19 +5,19 @@
  * one Monitor per server, readies/clears pools, and wakes operations waiting for a
  * suitable server.
  */
-import { isNetworkTimeoutError, MongoServerSelectionError, MongoTopologyClosedError } from '../errors.js';
+import { MongoServerSelectionError, MongoTopologyClosedError } from '../errors.js';
 import type { ConnectOptions, Connection, ConnectionPool } from '../connection/types.js';
-import type { ReadPreference } from '../selection/read-preference.js';
-import { pickServer, selectServers } from '../selection/select-servers.js';
+import { pickServer, selectServers, type SelectionCriteria } from '../selection/select-servers.js';
 import { explainNoSuitableServer } from '../selection/explain.js';
 import type { ServerDescription } from './server-description.js';
 import { ServerType } from './server-description.js';
 import type { TopologyDescription } from './topology-description.js';
 import { TopologyType } from './topology-description.js';
-import { applyServerDescription, assertNever } from './apply.js';
-import { handleApplicationError } from './application-errors.js';
+import { applyServerDescription } from './apply.js';
+import { assertNever } from '../util/assert-never.js';
+import { handleApplicationError, handleCheckFailure } from './application-errors.js';
 import { diffTopologyDescriptions, emptyTopologyDescription, SdamEventType } from './diff.js';
-import { newServerDescription, unknownServerDescription } from './server-description.js';
+import { newServerDescription } from './server-description.js';
 import { newTopologyDescription } from './topology-description.js';
 import { sleep, wakeAll } from '../util/sleep.js';
 import { Monitor, type HeartbeatEvents, type MonitorCheckResult, type ServerMonitoringMode } from './monitor.js';
@@ -61,13 +61,6 @@ export interface TopologyOptions {
   emit: <K extends TopologyEventName>(name: K, event: TopologyEvents[K]) => void;
   now?: () => number;
   random?: () => number;
-}
-
-export interface SelectionCriteria {
-  readPreference?: ReadPreference;
-  operation: 'read' | 'write';
-  /** Servers to avoid if others qualify (retries on sharded clusters). */
-  deprioritized?: readonly string[];
 }
 
 /** A server as the topology holds it: its description, pool, monitor, and load. */
@@ -248,15 +241,14 @@ export class Topology {
 
   #onMonitorCheck(address: string, result: MonitorCheckResult): void {
     if (this.#state !== 'open' || !this.#servers.has(address)) return;
-    this.#applyDescription(
-      result.reply
-        ? newServerDescription(address, result.reply, { ...result, now: this.#now() })
-        : unknownServerDescription(address, result.error),
-    );
-    if (!result.reply) {
-      // A failed check clears the pool (spec: "mark the server Unknown and clear its pool").
-      this.#servers.get(address)?.pool.clear({ interruptInUseConnections: isNetworkTimeoutError(result.error) });
+    if (result.reply) {
+      this.#applyDescription(newServerDescription(address, result.reply, { ...result, now: this.#now() }));
+      return;
     }
+    // A failed check marks the server Unknown and clears its pool (the spec runner applies the same function).
+    const failure = handleCheckFailure(this.#td, { address, error: result.error });
+    this.#commit(failure.topologyDescription);
+    if (failure.clearPool) this.#servers.get(address)?.pool.clear({ interruptInUseConnections: failure.interruptInUseConnections });
   }
 
   #applyDescription(sd: ServerDescription): void {

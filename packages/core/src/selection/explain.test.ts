@@ -3,7 +3,7 @@ import { ServerType } from '../sdam/server-description.js';
 import { TopologyType } from '../sdam/topology-description.js';
 import { explainNoSuitableServer, formatTags, formatTagSets } from './explain.js';
 import { ReadPreference } from './read-preference.js';
-import { makeServerDescription as sd, makeTopologyDescription as topo } from './test-fixtures.js';
+import { makeServerDescription as sd, makeTopologyDescription as topo } from '../../test/support/selection-fixtures.js';
 
 const primary = sd({ address: 'a:27017', type: ServerType.RSPrimary, roundTripTime: 5, tags: { dc: 'ny' } });
 const sec = sd({ address: 'b:27017', type: ServerType.RSSecondary, roundTripTime: 12.34, tags: { dc: 'ny' } });

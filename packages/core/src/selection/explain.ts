@@ -7,7 +7,7 @@
 import { ServerType, type ServerDescription } from '../sdam/server-description.js';
 import { TopologyType, type TopologyDescription } from '../sdam/topology-description.js';
 import { ReadPreference, ReadPreferenceMode, type TagSet } from './read-preference.js';
-import { assertNever } from '../sdam/apply.js';
+import { assertNever } from '../util/assert-never.js';
 import { findSuitableServers, SelectionOperation, type SelectionCriteria } from './select-servers.js';
 import {
   maxStalenessSelector,

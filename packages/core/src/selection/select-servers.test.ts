@@ -5,7 +5,7 @@ import { TopologyType } from '../sdam/topology-description.js';
 import { ReadPreference, type TagSet } from './read-preference.js';
 import { findSuitableServers, pickServer, selectServers } from './select-servers.js';
 import { latencyWindowSelector, stalenessMS, tagSetMatches, tagSetsSelector } from './selectors.js';
-import { makeServerDescription as sd, makeTopologyDescription as topo } from './test-fixtures.js';
+import { makeServerDescription as sd, makeTopologyDescription as topo } from '../../test/support/selection-fixtures.js';
 
 const addrs = (servers: readonly ServerDescription[]): string[] => servers.map((s) => s.address).sort();
 const read = (readPreference?: ReadPreference, deprioritized?: string[]) => ({ operation: 'read' as const, readPreference, deprioritized });

@@ -5,7 +5,7 @@
  * topology change, timeouts and operationCount bookkeeping belong to the topology.
  */
 import { MongoCompatibilityError, MongoInvalidArgumentError } from '../errors.js';
-import { assertNever } from '../sdam/apply.js';
+import { assertNever } from '../util/assert-never.js';
 import { keyMirror } from '../util/key-mirror.js';
 import type { ServerDescription } from '../sdam/server-description.js';
 import { TopologyType, type TopologyDescription } from '../sdam/topology-description.js';

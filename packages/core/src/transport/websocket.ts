@@ -46,7 +46,6 @@ export interface WebSocketLike {
   binaryType: string;
   readonly readyState: number;
   readonly protocol: string;
-  readonly bufferedAmount: number;
   send(data: Uint8Array): void;
   close(code?: number, reason?: string): void;
   onopen: ((event: any) => void) | null;

@@ -9,8 +9,8 @@
 import { keyMirror } from '../util/key-mirror.js';
 import { fail } from './fail.js';
 import { DEPRECATED_KEYS, URI_OPTIONS, canonicalOptionName, convertUriValue, normalizeKey, type UriOptionName } from './options.js';
+import { DEFAULT_PORT } from '../connection/address.js';
 
-export const DEFAULT_PORT = 27017;
 const A_SRV_STRING = 'A mongodb+srv connection string';
 
 export const ConnectionStringScheme = Object.freeze({

@@ -153,6 +153,9 @@ function fakeFactory(failPoint?: HandshakeFailPoint) {
       close() {
         closed = true;
       },
+      destroy() {
+        closed = true;
+      },
     };
     created.push(conn);
     return conn;

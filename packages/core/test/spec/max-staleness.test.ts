@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { MongoDriverError } from '../../src/errors.js';
 import type { ServerDescription } from '../../src/sdam/server-description.js';
 import { findSuitableServers, selectServers, type SelectionOperation } from '../../src/selection/select-servers.js';
-import { readPreferenceFromSpec, topologyDescriptionFromSpec } from '../../src/selection/test-fixtures.js';
+import { readPreferenceFromSpec, topologyDescriptionFromSpec } from '../support/selection-fixtures.js';
 import { findSpecFiles, skipReason, type SkipList } from './spec-files.js';
 
 type Json = Record<string, unknown>;

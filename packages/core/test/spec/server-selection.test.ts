@@ -12,7 +12,7 @@ import { nextAverageRoundTripTime, RoundTripTimeStats } from '../../src/sdam/rou
 import type { ServerDescription } from '../../src/sdam/server-description.js';
 import { ReadPreference } from '../../src/selection/read-preference.js';
 import { findSuitableServers, pickServer, selectServers, type SelectionOperation } from '../../src/selection/select-servers.js';
-import { readPreferenceFromSpec, topologyDescriptionFromSpec } from '../../src/selection/test-fixtures.js';
+import { readPreferenceFromSpec, topologyDescriptionFromSpec } from '../support/selection-fixtures.js';
 import { findSpecFiles, skipReason, type SkipList } from './spec-files.js';
 import { seededRandom } from '../support/seeded-random.js';
 

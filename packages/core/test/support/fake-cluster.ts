@@ -1,7 +1,7 @@
 /**
  * An in-process fake replica set on the memory transport, for live SDAM tests.
  *
- * Every member is a scripted mongod stand-in (connection/test-support.ts serveFake)
+ * Every member is a scripted mongod stand-in (test/support/fake-server.ts serveFake)
  * with its own view of the set: role, the electionId/setVersion it claims, the hosts
  * list, who it thinks the primary is, and a topologyVersion { processId, counter }.
  * Members answer:
@@ -20,7 +20,7 @@
  */
 import { Long, ObjectId } from 'bson';
 import type { Document } from '../../src/errors.js';
-import { serveFake, DEFAULT_HELLO_REPLY, type FakeContext, type FakeRequest, type FakeServer } from '../../src/connection/test-support.js';
+import { serveFake, DEFAULT_HELLO_REPLY, type FakeContext, type FakeRequest, type FakeServer } from './fake-server.js';
 import { MemoryDelivery, MemoryNetwork, type MemoryServerSocket } from '../../src/transport/memory.js';
 import { connect } from '../../src/connection/connect.js';
 import { Pool } from '../../src/pool/pool.js';
@@ -42,6 +42,8 @@ export interface RecordedCommand {
   readonly sequences: Readonly<Record<string, Document[]>>;
   /** Server-side stream id (MemoryServerSocket.id). */
   readonly socketId: number;
+  /** The requestId in the wire message's header. */
+  readonly requestId: number;
 }
 
 /** What a failCommand hook does with a matching command. */
@@ -183,7 +185,7 @@ export class FakeMember {
       this.onHello(req, ctx);
       return null;
     }
-    this.cluster.commands.push({ address: this.address, name, body: req.body, sequences: req.sequences, socketId: socket.id });
+    this.cluster.commands.push({ address: this.address, name, body: req.body, sequences: req.sequences, socketId: socket.id, requestId: req.requestId });
     const rule = this.failRules.find((r) => r.name === name && r.remaining > 0);
     if (rule) {
       rule.remaining -= 1;

@@ -7,7 +7,7 @@ import { MongoServerError, type Document } from '../../errors.js';
 import { MemoryNetwork, type MemoryServerSocket } from '../../transport/memory.js';
 import { createUserDocument, SaslServerSession } from '../../../../sim/src/auth/index.js';
 import { connect } from '../connect.js';
-import { DEFAULT_HELLO_REPLY, serveFake } from '../test-support.js';
+import { DEFAULT_HELLO_REPLY, serveFake } from '../../../test/support/fake-server.js';
 import type { MongoCredentials } from '../types.js';
 import { defaultAuthenticator } from './authenticator.js';
 import { ScramKeyCache } from './key-cache.js';

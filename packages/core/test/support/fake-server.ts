@@ -4,13 +4,13 @@
  * responseTo set), returning undefined sends nothing (the handler may reply later
  * through `ctx`). Used by the connection and pool unit tests; platform-neutral.
  */
-import type { Document } from '../errors.js';
-import type { MemoryNetwork, MemoryServerSocket } from '../transport/memory.js';
-import { MessageFramer } from '../wire/framer.js';
-import { newRequestId, readHeader } from '../wire/header.js';
-import { decodeOpMsg, encodeOpMsg } from '../wire/op-msg.js';
-import { OP_MSG, OP_QUERY } from '../wire/constants.js';
-import { decodeOpQuery, encodeOpReply } from '../wire/op-query.js';
+import type { Document } from '../../src/errors.js';
+import type { MemoryNetwork, MemoryServerSocket } from '../../src/transport/memory.js';
+import { MessageFramer } from '../../src/wire/framer.js';
+import { newRequestId, readHeader } from '../../src/wire/header.js';
+import { decodeOpMsg, encodeOpMsg } from '../../src/wire/op-msg.js';
+import { OP_MSG, OP_QUERY } from '../../src/wire/constants.js';
+import { decodeOpQuery, encodeOpReply } from '../../src/wire/op-query.js';
 
 export interface FakeRequest {
   readonly requestId: number;

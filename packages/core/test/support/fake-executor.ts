@@ -4,14 +4,14 @@
  * database: handlers decide what each reply says.
  */
 import { Long } from 'bson';
-import { MongoServerError, type Document } from '../errors.js';
+import { MongoServerError, type Document } from '../../src/errors.js';
 import {
   DEFAULT_WIRE_LIMITS,
   type ExecuteOptions,
   type ExecuteResult,
   type ManagedOperationExecutor,
   type WireLimits,
-} from './executor.js';
+} from '../../src/operation/executor.js';
 
 export interface RecordedCall {
   db: string;

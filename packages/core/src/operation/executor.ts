@@ -1,8 +1,10 @@
 /**
- * The seam between the client API (MongoClient, Db, Collection, cursors) and the
- * machinery that actually runs a command (SDAM topology + server selection + pool
- * + retryability). The client layer builds complete commands; the executor
- * decorates, routes and sends them.
+ * The seam between the client API (MongoClient, Db, Collection, cursors in client/)
+ * and the machinery that runs a command (SDAM topology + server selection + pool +
+ * retryability, here in operation/). The client layer builds complete commands; an
+ * executor decorates, routes and sends them. Dependencies go one way: client/
+ * imports this contract and its default implementation (topology-executor.ts);
+ * nothing in operation/ imports client/.
  *
  * Contract for implementers:
  * - `execute(db, command, options)` sends `command` to database `db`. It adds
@@ -22,22 +24,41 @@
  *   inspect `writeConcernError` for the retryable-writes rules.
  * - `moreToCome: true` (unacknowledged w:0 writes): send with the OP_MSG
  *   moreToCome flag and resolve with `{ reply: { ok: 1 }, address }` once written.
- * - Sessions/cluster time: the client layer advances the session's `clusterTime` and
- *   `operationTime` from replies (and from `MongoServerError.errorResponse`) and
- *   marks the server session dirty on network errors; the executor keeps the
- *   client-wide `$clusterTime` gossip (from every reply, monitors included).
+ * - Sessions and cluster time: after every attempt the executor hands the reply (or
+ *   the error reply) to `session.observeReply` and marks the session dirty after a
+ *   network error, so a retried operation still reports what its first attempt saw;
+ *   the client layer does the same with the final result (client/operation.ts), which
+ *   keeps sessions right under executors that do not (test fakes). The executor also
+ *   keeps the client-wide `$clusterTime` gossip (from every reply, monitors included).
  */
+import type { Binary, Long } from 'bson';
 import type { Document } from '../errors.js';
 import type { ReadPreference } from '../selection/read-preference.js';
-import type { ClientSession } from './sessions.js';
-import type { MongoClientOptions } from './options.js';
-import type { MongoOptions } from '../uri/client-options.js';
+import type { TopologyDescription } from '../sdam/topology-description.js';
+import type { MongoClientOptions, MongoOptions } from '../uri/client-options.js';
+import type { ClusterTime } from './cluster-time.js';
+
+/** What an executor needs of a session (client/sessions.ts ClientSession is one). */
+export interface ExecutorSession {
+  /** The lsid `{ id: UUID }`; reading it checks a server session out of the pool. */
+  readonly id: { readonly id: Binary };
+  /** The transaction number of the current retryable write, as sent. */
+  readonly txnNumber: Long;
+  /** Called once per retryable write, before its first attempt. */
+  incrementTransactionNumber(): void;
+  /** The highest `$clusterTime` this session has seen. */
+  readonly clusterTime: ClusterTime | undefined;
+  /** Advance the session's `$clusterTime` and operationTime from a reply or an error reply. */
+  observeReply(reply: Document | undefined): void;
+  /** A network error happened while in use: the server session is discarded, not reused. */
+  markDirty(): void;
+}
 
 export interface ExecuteOptions {
   /** For reads; commands go to the primary when absent. */
   readPreference?: ReadPreference;
   /** Explicit or implicit session; absent for unacknowledged writes and endSessions. */
-  session?: ClientSession;
+  session?: ExecutorSession;
   /** Retryable reads / writes as in the retryability specs; false or absent = no retry. */
   retryable?: 'read' | 'write' | false;
   /** "host:port": getMore and killCursors go to the server that owns the cursor. */
@@ -87,6 +108,10 @@ export interface ManagedOperationExecutor extends OperationExecutor {
   connect(): Promise<void>;
   /** Stop everything it started: monitors, pools, timers. */
   close(): Promise<void>;
+  /** The deployment as the executor sees it, if it tracks one (MongoClient.topologyDescription). */
+  readonly description?: TopologyDescription | undefined;
+  /** "host:port" of the server that answered the most recent operation, if tracked (MongoClient.address). */
+  readonly lastAddress?: string | undefined;
 }
 
 export interface ExecutorFactoryContext {
@@ -100,5 +125,9 @@ export interface ExecutorFactoryContext {
   emit(event: string, payload: unknown): void;
 }
 
-/** Supplied by the integrator (topology wiring); called on the first connect(). */
+/**
+ * Builds the executor on a MongoClient's first connect(). MongoClient uses
+ * `topologyExecutorFactory` (topology-executor.ts) unless `options.executorFactory`
+ * is given (tests inject fakes this way).
+ */
 export type ExecutorFactory = (context: ExecutorFactoryContext) => ManagedOperationExecutor;

@@ -3,9 +3,9 @@
  * required field filled, and converters from the server-selection and max-staleness spec
  * JSON. Used by the spec runners and the unit tests; not part of the public API.
  */
-import { ServerType, type ServerDescription } from '../sdam/server-description.js';
-import { TopologyType, type TopologyDescription } from '../sdam/topology-description.js';
-import { ReadPreference, type ReadPreferenceMode, type TagSet } from './read-preference.js';
+import { ServerType, type ServerDescription } from '../../src/sdam/server-description.js';
+import { TopologyType, type TopologyDescription } from '../../src/sdam/topology-description.js';
+import { ReadPreference, type ReadPreferenceMode, type TagSet } from '../../src/selection/read-preference.js';
 
 /** Wire version used when a spec file does not give one (a current server). */
 export const FIXTURE_MAX_WIRE_VERSION = 21;

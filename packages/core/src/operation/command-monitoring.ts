@@ -1,0 +1,88 @@
+/**
+ * Command Logging and Monitoring: the commandStarted / commandSucceeded /
+ * commandFailed events of one command sent on one connection. `requestId` is the
+ * wire request id of the OP_MSG that carried the command (the spec's "the driver
+ * generated request id"), so the caller sends the command with the id it gets here.
+ */
+import type { Document } from '../errors.js';
+import { newRequestId } from '../wire/header.js';
+
+/** The fields the three events share, as the spec names them. */
+export interface CommandEventBase {
+  commandName: string;
+  databaseName: string;
+  /** The requestId of the wire message that carried the command. */
+  requestId: number;
+  /** "host:port" of the server. */
+  address: string;
+  /** The driver's id of the connection (CMAP connectionId). */
+  connectionId: number;
+}
+
+export interface CommandStartedEvent extends CommandEventBase {
+  /** The command as sent; kind-1 document sequences appear as array fields. */
+  command: Document;
+}
+
+export interface CommandSucceededEvent extends CommandEventBase {
+  reply: Document;
+  /** Milliseconds from sending to the reply. */
+  duration: number;
+}
+
+export interface CommandFailedEvent extends CommandEventBase {
+  failure: unknown;
+  duration: number;
+}
+
+/** The command monitoring events, by name. */
+export interface CommandMonitoringEvents {
+  commandStarted: CommandStartedEvent;
+  commandSucceeded: CommandSucceededEvent;
+  commandFailed: CommandFailedEvent;
+}
+
+export type CommandEventEmitter = <K extends keyof CommandMonitoringEvents>(name: K, event: CommandMonitoringEvents[K]) => void;
+
+export interface MonitoredCommand {
+  /** Send the command with this wire request id. */
+  readonly requestId: number;
+  /** Emit commandSucceeded (when monitoring). */
+  succeeded(reply: Document): void;
+  /** Emit commandFailed (when monitoring). */
+  failed(failure: unknown): void;
+}
+
+export interface CommandToMonitor {
+  readonly databaseName: string;
+  /** The decorated command, as it goes on the wire. */
+  readonly command: Document;
+  readonly sequences?: Readonly<Record<string, readonly Document[]>> | undefined;
+  readonly address: string;
+  readonly connectionId: number;
+}
+
+/**
+ * Allocates the wire request id of a command and, when `emit` is given (the client's
+ * monitorCommands), emits commandStarted now and the outcome later. A listener that
+ * throws makes this throw (the emitter's policy); the caller's cleanup must not
+ * depend on it returning.
+ */
+export function monitorCommand(emit: CommandEventEmitter | undefined, sent: CommandToMonitor, now: () => number = Date.now): MonitoredCommand {
+  const requestId = newRequestId();
+  if (!emit) return { requestId, succeeded: () => undefined, failed: () => undefined };
+  const base: CommandEventBase = {
+    commandName: Object.keys(sent.command)[0] ?? '',
+    databaseName: sent.databaseName,
+    requestId,
+    address: sent.address,
+    connectionId: sent.connectionId,
+  };
+  const started = now();
+  emit('commandStarted', { ...base, command: { ...sent.command, ...sent.sequences } });
+  return {
+    requestId,
+    succeeded: (reply) => emit('commandSucceeded', { ...base, reply, duration: now() - started }),
+    failed: (failure) => emit('commandFailed', { ...base, failure, duration: now() - started }),
+  };
+}
