@@ -1,4 +1,4 @@
-// Fails if platform-neutral core code (packages/core/src outside src/node/) imports a
+// Fails if platform-neutral core code (packages/core/src outside src/runtime/node/) imports a
 // Node built-in or uses Node globals. Tests (*.test.ts) are exempt.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -20,7 +20,7 @@ function* walk(dir) {
   for (const name of readdirSync(dir)) {
     const p = path.join(dir, name);
     if (statSync(p).isDirectory()) {
-      if (p === path.join(srcDir, 'node')) continue;
+      if (p === path.join(srcDir, 'runtime', 'node')) continue;
       yield* walk(p);
     } else if (p.endsWith('.ts') && !p.endsWith('.test.ts')) yield p;
   }

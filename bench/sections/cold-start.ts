@@ -149,7 +149,7 @@ export const coldStartSection: Section = {
         `Critical path: official ${critical.official!.toFixed(2)}, ours_tcp ${critical.ours_tcp!.toFixed(2)}, ours_bridge ` +
           `${critical.ours_bridge!.toFixed(2)} round trips (${extra >= 0 ? '+' : ''}${extra.toFixed(2)} for the bridge; target ≤ +2). ` +
           'Where the bridge path spends them: the WebSocket upgrade (1), then per channel an `open` → `opened` wait before the ' +
-          '`hello` handshake (packages/core/src/transport/websocket.ts, `connect()` awaits `channel.opened`), for the monitor ' +
+          '`hello` handshake (packages/core/src/runtime/bridge/transport.ts, `connect()` awaits `channel.opened`), for the monitor ' +
           'channel and again for the pool channel of the first operation, then the query. The bridge protocol already lets ' +
           '`data` follow `open` at once (docs/bridge-protocol.md: the bridge buffers it until the target is connected); sending ' +
           'the handshake without waiting for `opened` would take one round trip off each channel, two off a cold start.',

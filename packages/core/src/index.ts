@@ -62,5 +62,5 @@ export { DohResolver } from './uri/doh-resolver.js';
 
 // transports
 export type { Transport, TransportSocket, TransportConnectOptions, TransportTlsOptions } from './transport/transport.js';
-export { WebSocketTransport } from './transport/websocket.js';
-export type { WebSocketTransportOptions } from './transport/websocket.js';
+export { WebSocketTransport } from './runtime/bridge/transport.js';
+export type { WebSocketTransportOptions } from './runtime/bridge/transport.js';

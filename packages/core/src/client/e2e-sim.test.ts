@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../connection/connect.js';
 import type { Connection } from '../connection/types.js';
 import { MongoBulkWriteError, MongoServerError, type Document } from '../errors.js';
-import { TcpTransport } from '../node/tcp.js';
+import { TcpTransport } from '../runtime/node/tcp.js';
 import { DEFAULT_WIRE_LIMITS, type ExecuteOptions, type ExecuteResult, type ManagedOperationExecutor, type WireLimits } from '../operation/executor.js';
 import { MongoClient } from './mongo-client.js';
 

@@ -11,7 +11,7 @@ import {
   MongoServerError,
   type Document,
 } from '../errors.js';
-import { MemoryNetwork, type MemoryDelivery } from '../transport/memory.js';
+import { MemoryNetwork, type MemoryDelivery } from '../runtime/memory/transport.js';
 import { encodeOpMsg } from '../wire/op-msg.js';
 import { newRequestId, writeHeader } from '../wire/header.js';
 import { OP_COMPRESSED } from '../wire/constants.js';

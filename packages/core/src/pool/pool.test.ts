@@ -3,7 +3,7 @@ import { connect } from '../connection/connect.js';
 import { serveFake } from '../../test/support/fake-server.js';
 import type { Connection } from '../connection/types.js';
 import { MongoInvalidArgumentError, MongoNetworkError, MongoPoolClearedError } from '../errors.js';
-import { MemoryNetwork } from '../transport/memory.js';
+import { MemoryNetwork } from '../runtime/memory/transport.js';
 import { MongoPoolClosedError, MongoWaitQueueTimeoutError } from './errors.js';
 import { CONNECTION_POOL_EVENTS } from './events.js';
 import { connectionFactory, Pool, PoolState, type PoolOptions } from './pool.js';

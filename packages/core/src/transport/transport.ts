@@ -1,8 +1,8 @@
 /**
  * The only I/O seam of the core. A Transport opens byte streams to `host:port`;
  * everything above it (framing, handshake, pooling, monitoring) is platform-neutral.
- * Implementations: node/tcp.ts (node:net / node:tls), transport/websocket.ts (the
- * bridge; many channels over one WebSocket), transport/memory.ts (tests).
+ * Implementations: runtime/node/tcp.ts (node:net / node:tls), runtime/bridge/transport.ts (the
+ * bridge; many channels over one WebSocket), runtime/memory/transport.ts (tests).
  *
  * A Transport is injected through client options (`transport`), never global.
  */

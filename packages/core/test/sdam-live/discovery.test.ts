@@ -3,7 +3,7 @@
  * stale primaries, members removed from the config.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MemoryDelivery } from '../../src/transport/memory.js';
+import { MemoryDelivery } from '../../src/runtime/memory/transport.js';
 import { ServerType } from '../../src/sdam/server-description.js';
 import { TopologyType } from '../../src/sdam/topology-description.js';
 import { STALE_PRIMARY_MISMATCH_MESSAGE } from '../../src/sdam/apply.js';

@@ -21,7 +21,7 @@
 import { Long, ObjectId } from 'bson';
 import type { Document } from '../../src/errors.js';
 import { serveFake, DEFAULT_HELLO_REPLY, type FakeContext, type FakeRequest, type FakeServer } from './fake-server.js';
-import { MemoryDelivery, MemoryNetwork, type MemoryServerSocket } from '../../src/transport/memory.js';
+import { MemoryDelivery, MemoryNetwork, type MemoryServerSocket } from '../../src/runtime/memory/transport.js';
 import { connect } from '../../src/connection/connect.js';
 import { Pool } from '../../src/pool/pool.js';
 import { Topology, type TopologyEventName, type TopologyEvents, type TopologyOptions } from '../../src/sdam/topology.js';

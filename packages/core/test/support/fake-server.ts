@@ -5,7 +5,7 @@
  * through `ctx`). Used by the connection and pool unit tests; platform-neutral.
  */
 import type { Document } from '../../src/errors.js';
-import type { MemoryNetwork, MemoryServerSocket } from '../../src/transport/memory.js';
+import type { MemoryNetwork, MemoryServerSocket } from '../../src/runtime/memory/transport.js';
 import { MessageFramer } from '../../src/wire/framer.js';
 import { newRequestId, readHeader } from '../../src/wire/header.js';
 import { decodeOpMsg, encodeOpMsg } from '../../src/wire/op-msg.js';

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MongoServerError, type Document } from '../../errors.js';
-import { MemoryNetwork, type MemoryServerSocket } from '../../transport/memory.js';
+import { MemoryNetwork, type MemoryServerSocket } from '../../runtime/memory/transport.js';
 import { createUserDocument, SaslServerSession } from '../../../../sim/src/auth/index.js';
 import { connect } from '../connect.js';
 import { DEFAULT_HELLO_REPLY, serveFake } from '../../../test/support/fake-server.js';

@@ -10,11 +10,11 @@
  * Workers, Node 22+) or one passed in (e.g. the `ws` package on Node 20).
  * Platform-neutral: Uint8Array only.
  */
-import { DriverErrorCode, MongoNetworkError, MongoNetworkTimeoutError, type MongoNetworkErrorOptions } from '../errors.js';
-import { MessageFramer } from '../wire/framer.js';
-import { DEFAULT_MAX_MESSAGE_SIZE_BYTES, MESSAGE_HEADER_SIZE } from '../wire/constants.js';
-import { concatLength } from '../wire/op-msg.js';
-import { sleep, wakeAll } from '../util/sleep.js';
+import { DriverErrorCode, MongoNetworkError, MongoNetworkTimeoutError, type MongoNetworkErrorOptions } from '../../errors.js';
+import { MessageFramer } from '../../wire/framer.js';
+import { DEFAULT_MAX_MESSAGE_SIZE_BYTES, MESSAGE_HEADER_SIZE } from '../../wire/constants.js';
+import { concatLength } from '../../wire/op-msg.js';
+import { sleep, wakeAll } from '../../util/sleep.js';
 import {
   BRIDGE_MAX_CHANNEL_ID,
   BRIDGE_SOCKET_CHANNEL,
@@ -33,13 +33,13 @@ import {
   type BridgeErrorPayload,
   type BridgeFrame,
   type BridgeOpenPayload,
-} from './bridge-protocol.js';
+} from '../../transport/bridge-protocol.js';
 import type {
   Transport,
   TransportConnectOptions,
   TransportSocket,
   TransportSocketHandlers,
-} from './transport.js';
+} from '../../transport/transport.js';
 
 /** The part of the WHATWG WebSocket this transport uses (the `ws` package fits too). */
 export interface WebSocketLike {

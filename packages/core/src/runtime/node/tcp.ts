@@ -6,14 +6,14 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
-import { MongoNetworkError, MongoNetworkTimeoutError } from '../errors.js';
+import { MongoNetworkError, MongoNetworkTimeoutError } from '../../errors.js';
 import type {
   Transport,
   TransportConnectOptions,
   TransportSocket,
   TransportSocketHandlers,
   TransportTlsOptions,
-} from '../transport/transport.js';
+} from '../../transport/transport.js';
 
 export const KEEP_ALIVE_INITIAL_DELAY_MS = 120_000;
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { MongoNetworkTimeoutError } from '../errors.js';
-import { encodeOpMsg } from '../wire/op-msg.js';
+import { MongoNetworkTimeoutError } from '../../errors.js';
+import { encodeOpMsg } from '../../wire/op-msg.js';
 import {
   BRIDGE_SUBPROTOCOL,
   BridgeErrorReason,
@@ -14,9 +14,9 @@ import {
   encodeBridgeFrame,
   encodeTokenProtocol,
   type BridgeFrame,
-} from './bridge-protocol.js';
-import { MongoBridgeError, WebSocketTransport, type WebSocketLike } from './websocket.js';
-import type { TransportSocket } from './transport.js';
+} from '../../transport/bridge-protocol.js';
+import { MongoBridgeError, WebSocketTransport, type WebSocketLike } from './transport.js';
+import type { TransportSocket } from '../../transport/transport.js';
 
 /** An in-memory WebSocket: the test plays the bridge. */
 class FakeWebSocket implements WebSocketLike {
@@ -248,8 +248,8 @@ describe('WebSocketTransport', () => {
   });
 
   it('is platform-neutral (no Buffer, process or node: imports)', () => {
-    for (const file of ['websocket.ts', 'bridge-protocol.ts']) {
-      const src = readFileSync(new URL(`./${file}`, import.meta.url), 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
+    for (const file of ['./transport.ts', '../../transport/bridge-protocol.ts']) {
+      const src = readFileSync(new URL(file, import.meta.url), 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
       expect(src).not.toMatch(/\bBuffer\b|\bprocess\.|from 'node:|setImmediate/);
     }
   });

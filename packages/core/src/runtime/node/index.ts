@@ -3,13 +3,13 @@
  * Node.js-only pieces (TCP/TLS transport; DNS SRV lives in ./dns.ts).
  */
 import { readFile } from 'node:fs/promises';
-import type { Transport } from '../transport/transport.js';
-import { MongoClient as CoreMongoClient } from '../client/mongo-client.js';
-import type { MongoClientOptions } from '../client/options.js';
+import type { Transport } from '../../transport/transport.js';
+import { MongoClient as CoreMongoClient } from '../../client/mongo-client.js';
+import type { MongoClientOptions } from '../../client/options.js';
 import { nodeSrvResolver } from './dns.js';
 import { TcpTransport, type TcpTransportOptions } from './tcp.js';
 
-export * from '../index.js';
+export * from '../../index.js';
 export { NodeDnsResolver, nodeSrvResolver } from './dns.js';
 export { TcpTransport, KEEP_ALIVE_INITIAL_DELAY_MS, tlsConnectOptions } from './tcp.js';
 export type { TcpTransportOptions } from './tcp.js';

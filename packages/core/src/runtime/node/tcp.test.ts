@@ -1,10 +1,10 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connect } from '../connection/connect.js';
-import { MongoNetworkError, MongoNetworkTimeoutError } from '../errors.js';
-import { MessageFramer } from '../wire/framer.js';
-import { newRequestId } from '../wire/header.js';
-import { decodeOpMsg, encodeOpMsg } from '../wire/op-msg.js';
+import { connect } from '../../connection/connect.js';
+import { MongoNetworkError, MongoNetworkTimeoutError } from '../../errors.js';
+import { MessageFramer } from '../../wire/framer.js';
+import { newRequestId } from '../../wire/header.js';
+import { decodeOpMsg, encodeOpMsg } from '../../wire/op-msg.js';
 import { defaultNodeTransport, TcpTransport, tlsConnectOptions } from './index.js';
 
 const servers: net.Server[] = [];

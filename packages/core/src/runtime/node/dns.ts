@@ -3,7 +3,7 @@
  * means "no TXT record" (resolves []); every other failure rejects.
  */
 import { promises as dns } from 'node:dns';
-import type { SrvRecord, SrvResolver } from '../uri/srv.js';
+import type { SrvRecord, SrvResolver } from '../../uri/srv.js';
 
 const NO_RECORDS = new Set(['ENODATA', 'ENOTFOUND']);
 

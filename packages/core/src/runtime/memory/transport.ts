@@ -13,13 +13,13 @@
  * close. `delivery` picks how bytes and closes travel: 'sync' (same call stack),
  * 'microtask' (queueMicrotask) or 'macrotask' (setTimeout 0) so ordering bugs show.
  */
-import { MongoNetworkError, MongoNetworkTimeoutError } from '../errors.js';
+import { MongoNetworkError, MongoNetworkTimeoutError } from '../../errors.js';
 import type {
   Transport,
   TransportConnectOptions,
   TransportSocket,
   TransportSocketHandlers,
-} from './transport.js';
+} from '../../transport/transport.js';
 
 export const MemoryDelivery = Object.freeze({
   Sync: 'sync',
