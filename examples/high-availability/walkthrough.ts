@@ -101,10 +101,25 @@ export async function waitForTopology(
 const membersOfType = (td: TopologyDescription, type: ServerType): string[] =>
   [...td.servers.values()].filter((s) => s.type === type).map((s) => s.address);
 
-const show = (v: unknown): string =>
-  JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x))
-    .replace(/"([A-Za-z_$][\w$]*)":/g, '$1: ')
-    .replace(/,(?=\S)/g, ', ');
+/** Prints a value as mongosh does: `ObjectId('…')`, `Timestamp({ t, i })`, `Long('…')`, `ISODate('…')`. */
+export const show = (v: unknown): string => {
+  if (v === null || v === undefined) return String(v);
+  if (typeof v === 'string') return `'${v.replace(/'/g, "\\'")}'`;
+  if (typeof v === 'bigint') return `Long('${v}')`;
+  if (typeof v !== 'object') return String(v);
+  if (v instanceof Date) return `ISODate('${v.toISOString()}')`;
+  if (Array.isArray(v)) return `[${v.map(show).join(', ')}]`;
+  const bson = (v as { _bsontype?: string })._bsontype;
+  if (bson === 'ObjectId') return `ObjectId('${(v as { toHexString(): string }).toHexString()}')`;
+  if (bson === 'Timestamp') {
+    const t = v as { high: number; low: number };
+    return `Timestamp({ t: ${t.high >>> 0}, i: ${t.low >>> 0} })`;
+  }
+  if (bson === 'Long') return `Long('${String(v)}')`;
+  if (bson) return `${bson}('${String(v)}')`;
+  const entries = Object.entries(v as Record<string, unknown>).map(([k, x]) => `${/^[A-Za-z_$][\w$]*$/.test(k) ? k : `'${k}'`}: ${show(x)}`);
+  return entries.length === 0 ? '{}' : `{ ${entries.join(', ')} }`;
+};
 
 /**
  * A failover error application code can catch to decide to retry (pymongo's
@@ -174,10 +189,10 @@ export async function insertAndRead(ctx: Ctx, rs: WalkthroughSet): Promise<{ doc
   const uri = `mongodb://${rs.members[0]!.address}/?replicaSet=${rs.replSet}`;
   const c = client(ctx, uri);
   const db = c.db('test');
-  ctx.print(`> db = new MongoClient('${uri}').db('test')`);
+  ctx.print(`> c = new MongoClient('${uri}'); db = c.db('test')`);
   const { insertedId } = await db.collection('test').insertOne({ x: 1 });
   ctx.print(`> (await db.collection('test').insertOne({ x: 1 })).insertedId`);
-  ctx.print(String(insertedId));
+  ctx.print(show(insertedId));
   const doc = await db.collection('test').findOne();
   ctx.print(`> await db.collection('test').findOne()`);
   ctx.print(show(doc));

@@ -194,6 +194,10 @@ Flags win over the environment.
   --target-ca FILE            extra CA certificates (PEM) for TLS to targets
   --shutdown-timeout-ms N     on SIGTERM, how long in-flight replies may take (default ${DEFAULTS.shutdownTimeoutMs})
   --ping-interval-ms N        WebSocket keepalive ping; 0 = off (default ${DEFAULTS.pingIntervalMs})
+
+Subcommand:
+  mongo-edge-bridge token --jwt-secret S [--ttl SECONDS] [--sub NAME] [--allow host:port ...]
+                              print an HS256 token this bridge accepts (token --help)
 `;
 
 export interface ParsedCli {
