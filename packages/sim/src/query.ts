@@ -1,5 +1,5 @@
 /** Query, sort, projection and update evaluation on top of mingo (see storage/values.ts for the two representations). */
-import { ObjectId } from 'bson';
+import { ObjectId, Timestamp } from 'bson';
 import { Query, update as mingoUpdate, updateOne as mingoUpdateOne } from 'mingo';
 import { CommandError, ErrorCode } from './errors.js';
 import type { CollectionState, StoredDoc } from './storage/engine.js';
@@ -167,6 +167,26 @@ export interface ApplyUpdateOptions {
   inserting?: boolean;
 }
 
+let lastCurrentTimestamp = new Timestamp({ t: 0, i: 0 });
+
+/**
+ * `$currentDate: { f: { $type: 'timestamp' } }` stores a BSON Timestamp (mingo writes a
+ * number there): seconds now, and an increment that orders stamps within a second.
+ */
+function stampCurrentTimestamps(view: Doc, currentDate: unknown): void {
+  if (!isPlainObject(currentDate)) return;
+  for (const [path, spec] of Object.entries(currentDate)) {
+    if (!isPlainObject(spec) || spec.$type !== 'timestamp') continue;
+    const secs = Math.floor(Date.now() / 1000);
+    const prev = lastCurrentTimestamp;
+    lastCurrentTimestamp = secs > prev.t ? new Timestamp({ t: secs, i: 1 }) : new Timestamp({ t: prev.t, i: prev.i + 1 });
+    const parts = path.split('.');
+    let at: unknown = view;
+    for (const p of parts.slice(0, -1)) at = isPlainObject(at) || Array.isArray(at) ? (at as Record<string, unknown>)[p] : undefined;
+    if (isPlainObject(at) || Array.isArray(at)) (at as Record<string, unknown>)[parts[parts.length - 1]!] = lastCurrentTimestamp;
+  }
+}
+
 /** Applies an update to a typed document; returns the new typed document. Throws CommandError. */
 export function applyUpdate(old: Doc, u: Doc | Doc[], kind: UpdateKind, opts: ApplyUpdateOptions = {}): Doc {
   let next: Doc;
@@ -203,6 +223,7 @@ export function applyUpdate(old: Doc, u: Doc | Doc[], kind: UpdateKind, opts: Ap
     } catch (e) {
       mingoError(e);
     }
+    stampCurrentTimestamps(view, mod.$currentDate);
     next = retypeDoc(view, hintFromPaths(mod.$set as Doc | undefined), hintFromPaths(setOnInsert), old);
   }
   if (old._id !== undefined && (next._id === undefined || keyOf(next._id) !== keyOf(old._id))) {
