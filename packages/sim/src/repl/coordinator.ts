@@ -33,6 +33,7 @@ import { authenticateInternal } from '../auth/internal-client.js';
 import { authOf } from '../auth/sim-auth.js';
 import { PeerClient } from './peer.js';
 import { TxnTable, type StmtRecord } from './txn-table.js';
+import { sleep } from '../util/async.js';
 
 export const MemberState = Object.freeze({
   STARTUP: 0,
@@ -101,10 +102,6 @@ interface Snapshot {
   pos: number;
   last: Doc;
   expires: number;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 function wallOf(e: Doc): Date {
