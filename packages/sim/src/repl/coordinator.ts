@@ -893,7 +893,7 @@ export class ReplicaSetRole implements NodeRole, RetryableWriteHost {
         if (tally(false) !== 'pending') decided.abort();
       });
     }
-    if (tally(false) === 'pending') await sleep(c.settings.electionTimeoutMillis + 50, AbortSignal.any([decided.signal, this.#tasks.signal]));
+    if (tally(false) === 'pending') await this.#tasks.sleep(c.settings.electionTimeoutMillis + 50, decided.signal);
     return tally(true) === 'won';
   }
 

@@ -8,6 +8,7 @@
  *   AbortSignal) and await them all. Nothing it starts outlives it, and nothing it
  *   starts rejects unhandled: a task's error goes to `onError`.
  */
+import { setMaxListeners } from 'node:events';
 
 /** Resolves after `ms` milliseconds, or as soon as `signal` aborts (never rejects). */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -38,6 +39,8 @@ export class TaskGroup {
 
   constructor(onError: (name: string, error: unknown) => void = () => undefined) {
     this.#onError = onError;
+    // every loop's sleep listens on this signal: many listeners are expected, not a leak
+    setMaxListeners(0, this.#ctl.signal);
   }
 
   /** Aborted by stop(): loops end when they see it, sleeps wake on it. */
@@ -69,49 +72,86 @@ export class TaskGroup {
     return task;
   }
 
+  /**
+   * A signal aborted by `cancel()` or by stop(), whichever comes first; `release()`
+   * detaches it from the group (a timer that ended must not stay listed on it).
+   */
+  #linked(): { signal: AbortSignal; cancel(): void; release(): void } {
+    const ctl = new AbortController();
+    const onStop = (): void => ctl.abort();
+    this.#ctl.signal.addEventListener('abort', onStop, { once: true });
+    return { signal: ctl.signal, cancel: () => ctl.abort(), release: () => this.#ctl.signal.removeEventListener('abort', onStop) };
+  }
+
+  /** Sleeps `ms` unless stop() or `cancel` comes first (then resolves early). */
+  async sleep(ms: number, cancel?: AbortSignal): Promise<void> {
+    if (!cancel) return sleep(ms, this.#ctl.signal);
+    const link = this.#linked();
+    const onCancel = (): void => link.cancel();
+    cancel.addEventListener('abort', onCancel, { once: true });
+    if (cancel.aborted) link.cancel();
+    try {
+      await sleep(ms, link.signal);
+    } finally {
+      cancel.removeEventListener('abort', onCancel);
+      link.release();
+    }
+  }
+
   /** Calls `fn` once after `ms` (as a tracked task) unless cancelled or the group stops first. */
   after(name: string, ms: number, fn: () => Promise<void> | void): TimerHandle {
-    const ctl = new AbortController();
     let pending = !this.stopped;
+    const link = pending ? this.#linked() : undefined;
     const handle: TimerHandle = {
       cancel: () => {
         pending = false;
-        ctl.abort();
+        link?.cancel();
       },
       get pending() {
         return pending;
       },
     };
-    if (!pending) return handle;
-    const stopOrCancel = AbortSignal.any([this.#ctl.signal, ctl.signal]);
+    if (!link) return handle;
     void this.run(name, async () => {
-      await sleep(ms, stopOrCancel);
-      if (stopOrCancel.aborted) return;
+      try {
+        await sleep(ms, link.signal);
+      } finally {
+        link.release();
+      }
+      if (link.signal.aborted) {
+        pending = false;
+        return;
+      }
       pending = false;
       await fn();
     });
     return handle;
   }
 
-  /** Calls `fn` every `ms` (the next call starts `ms` after the previous one ended) until stop. */
+  /** Calls `fn` every `ms` (the next call starts `ms` after the previous one ended) until cancelled or stop. */
   every(name: string, ms: number | (() => number), fn: () => Promise<void> | void): TimerHandle {
-    const ctl = new AbortController();
-    const stopOrCancel = AbortSignal.any([this.#ctl.signal, ctl.signal]);
-    void this.run(name, async () => {
-      while (!stopOrCancel.aborted) {
-        await sleep(typeof ms === 'number' ? ms : ms(), stopOrCancel);
-        if (stopOrCancel.aborted) return;
+    const link = this.stopped ? undefined : this.#linked();
+    if (link) {
+      void this.run(name, async () => {
         try {
-          await fn();
-        } catch (e) {
-          this.#onError(name, e);
+          while (!link.signal.aborted) {
+            await sleep(typeof ms === 'number' ? ms : ms(), link.signal);
+            if (link.signal.aborted) return;
+            try {
+              await fn();
+            } catch (e) {
+              this.#onError(name, e);
+            }
+          }
+        } finally {
+          link.release();
         }
-      }
-    });
+      });
+    }
     return {
-      cancel: () => ctl.abort(),
+      cancel: () => link?.cancel(),
       get pending() {
-        return !stopOrCancel.aborted;
+        return link !== undefined && !link.signal.aborted;
       },
     };
   }

@@ -72,4 +72,16 @@ describe('TaskGroup', () => {
     expect(ran).toBe(false);
     expect(g.after('late', 0, () => undefined).pending).toBe(false);
   });
+
+  it('sleep() ends early on its own cancel signal and on stop()', async () => {
+    const g = new TaskGroup();
+    const cancel = new AbortController();
+    const a = g.sleep(60_000, cancel.signal);
+    cancel.abort();
+    await a;
+    const b = g.sleep(60_000, new AbortController().signal);
+    const c = g.sleep(60_000);
+    await g.stop();
+    await Promise.all([b, c]);
+  });
 });
