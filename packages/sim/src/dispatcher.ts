@@ -8,6 +8,7 @@ import { CommandError, ErrorCode, codeName, errorReply } from './errors.js';
 import type { ConnectionInfo, SimNode } from './node.js';
 import type { OpInfo, SecondaryAllowed } from './role.js';
 import { isPlainObject, toViewDoc, type Doc } from './storage/values.js';
+import { sleep } from './util/async.js';
 
 export interface CommandContext {
   readonly node: SimNode;
@@ -75,19 +76,6 @@ export interface DispatchResult {
 }
 
 const FAIL_COMMAND_EXEMPT = new Set(['configureFailPoint']);
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
 
 export async function dispatch(
   node: SimNode,

@@ -92,7 +92,7 @@ export async function startSim(options: StartSimOptions = {}): Promise<SimHandle
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
-      role?.stop();
+      await role?.stop();
       await server.close();
       node.close();
     })());
