@@ -20,7 +20,7 @@ const externalNpm = {
 };
 
 const nodeTargets = [
-  ['packages/core', { index: 'src/index.ts', node: 'src/runtime/node/index.ts', wire: 'src/wire/index.ts', internal: 'src/internal.ts' }],
+  ['packages/core', { index: 'src/index.ts', node: 'src/runtime/node/index.ts', cloudflare: 'src/runtime/cloudflare/index.ts', deno: 'src/runtime/deno/index.ts', wire: 'src/wire/index.ts', internal: 'src/internal.ts' }],
   ['packages/sim', { index: 'src/index.ts', cli: 'src/cli.ts', 'cluster-cli': 'src/cluster-cli.ts' }],
   ['packages/bridge', { index: 'src/index.ts', cli: 'src/cli.ts' }],
 ];

@@ -308,6 +308,18 @@ export class MongoNetworkTimeoutError extends MongoNetworkError {
   }
 }
 
+/**
+ * The runtime refused I/O on a socket because it belongs to another request (Cloudflare
+ * Workers: "Cannot perform I/O on behalf of a different request"). Nothing was sent.
+ * The executor does not count it against the server: it renews the client's I/O for the
+ * current request (Topology.renewIo) and runs the operation again.
+ */
+export class MongoRequestScopeError extends MongoNetworkError {
+  override get name(): string {
+    return 'MongoRequestScopeError';
+  }
+}
+
 /** The pool for a server was cleared while this operation waited on it. */
 export class MongoPoolClearedError extends MongoNetworkError {
   override get name(): string {

@@ -64,3 +64,6 @@ export { DohResolver } from './uri/doh-resolver.js';
 export type { Transport, TransportSocket, TransportConnectOptions, TransportTlsOptions } from './transport/transport.js';
 export { WebSocketTransport } from './runtime/bridge/transport.js';
 export type { WebSocketTransportOptions } from './runtime/bridge/transport.js';
+export { StreamSocket } from './transport/stream-socket.js';
+export type { ByteStreamPair, StreamSocketOptions } from './transport/stream-socket.js';
+export { isForeignRequestIoError } from './transport/request-scope.js';

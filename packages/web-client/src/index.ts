@@ -44,7 +44,9 @@ export class MongoClient extends CoreMongoClient {
           "@mongo-edge/web-client needs a bridge: new MongoClient(uri, { bridge: { url: 'wss://…', token } })",
         );
       }
-      rest.transport = new BridgeTransport(bridge);
+      // Made now so a bad url fails here; a factory, so the client owns it (closes it on close()).
+      const transport = new BridgeTransport(bridge);
+      rest.transport = () => transport;
     }
     super(url, rest);
   }

@@ -11,7 +11,16 @@
  * What stays here is one attempt on one server: check a connection out, send, report
  * errors to SDAM, hand replies to the session, always check the connection in.
  */
-import { MongoAuthError, MongoErrorLabel, MongoInvalidArgumentError, MongoNetworkError, MongoServerError, MongoTopologyClosedError, type Document } from '../errors.js';
+import {
+  MongoAuthError,
+  MongoErrorLabel,
+  MongoInvalidArgumentError,
+  MongoNetworkError,
+  MongoRequestScopeError,
+  MongoServerError,
+  MongoTopologyClosedError,
+  type Document,
+} from '../errors.js';
 import type { Authenticator } from '../connection/auth-hook.js';
 import { defaultAuthenticator } from '../connection/auth/index.js';
 import { formatAddress } from '../connection/address.js';
@@ -66,6 +75,8 @@ export class TopologyExecutor implements ManagedOperationExecutor {
   readonly #clusterTime = new ClusterTimeGossip();
   #closed = false;
   #opening: Promise<Topology> | undefined;
+  /** The transport this executor made (from a factory) and closes. */
+  #ownedTransport: Transport | undefined;
   /** "host:port" of the server that answered the most recent operation. */
   lastAddress: string | undefined;
 
@@ -122,8 +133,16 @@ export class TopologyExecutor implements ManagedOperationExecutor {
     return topology;
   }
 
+  /**
+   * The transport: `config.transport`, else `options.transport`. A Transport object is
+   * the caller's and is never closed here; a function is a factory whose product this
+   * executor owns (made once, closed by close()), which is how the runtime entries
+   * (runtime/<platform>/index.ts) give a client its default transport.
+   */
   #transport(): Transport | undefined {
-    return this.#config.transport ?? (this.#opts.transport as Transport | undefined);
+    const given = this.#config.transport ?? (this.#opts.transport as Transport | (() => Transport) | undefined);
+    if (typeof given !== 'function' || typeof (given as Partial<Transport>).connect === 'function') return given as Transport | undefined;
+    return (this.#ownedTransport ??= (given as () => Transport)());
   }
 
   async connect(): Promise<void> {
@@ -139,7 +158,7 @@ export class TopologyExecutor implements ManagedOperationExecutor {
     this.#closed = true;
     await this.#opening?.catch(() => undefined);
     await this.#current?.close();
-    await this.#transport()?.close?.();
+    await this.#ownedTransport?.close?.();
   }
 
   limits(): WireLimits {
@@ -162,6 +181,18 @@ export class TopologyExecutor implements ManagedOperationExecutor {
   }
 
   async execute(db: string, command: Document, options: ExecuteOptions = {}): Promise<ExecuteResult> {
+    try {
+      return await this.#execute(db, command, options);
+    } catch (e) {
+      // The runtime refused sockets opened while serving another request (Workers): nothing
+      // was sent. Renew the topology's I/O for this request and run the operation again.
+      if (!(e instanceof MongoRequestScopeError) || this.#closed || !this.#current) throw e;
+      this.#current.renewIo();
+      return await this.#execute(db, command, options);
+    }
+  }
+
+  async #execute(db: string, command: Document, options: ExecuteOptions): Promise<ExecuteResult> {
     if (this.#closed) throw new MongoTopologyClosedError();
     if (!this.#current) await this.connect();
     const topology = this.topology;

@@ -27,7 +27,8 @@ export function defaultNodeTransport(options?: TcpTransportOptions): Transport {
 export class MongoClient extends CoreMongoClient {
   constructor(url: string, options: MongoClientOptions = {}) {
     super(url, {
-      transport: defaultNodeTransport(),
+      // A factory: the client owns (and closes) the transport it makes; a `transport` passed in stays the caller's.
+      transport: () => defaultNodeTransport(),
       srvResolver: nodeSrvResolver,
       tlsFileReader: (path: string) => readFile(path, 'utf8'),
       ...options,
