@@ -133,7 +133,8 @@ function statementOf(session: ClientSession, txn: Transaction, kind: Transaction
     readConcern,
     // A getMore goes to its cursor's server, which on a sharded cluster is the pinned mongos.
     pinnedServer: txn.pinnedServer ?? cursorServer,
-    pin: (address) => txn.pin(address),
+    // Only a statement pins; a commit retried after unpinning goes to any mongos.
+    pin: kind === 'end' ? undefined : (address) => txn.pin(address),
   };
 }
 

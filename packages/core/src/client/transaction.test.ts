@@ -129,7 +129,7 @@ describe('commitTransaction errors (UnknownTransactionCommitResult)', () => {
   const rows: Array<[string, unknown, { retryable: boolean; unknownCommitResult: boolean; unpin: boolean }]> = [
     ['a network error labelled retryable', labelled(new MongoNetworkError('x'), MongoErrorLabel.RetryableWriteError), { retryable: true, unknownCommitResult: true, unpin: true }],
     ['a retryable server error', serverError({ code: 91, codeName: 'ShutdownInProgress', errorLabels: ['RetryableWriteError'] }), { retryable: true, unknownCommitResult: true, unpin: true }],
-    ['a server selection error', new MongoServerSelectionError('no server'), { retryable: false, unknownCommitResult: true, unpin: true }],
+    ['a server selection error', new MongoServerSelectionError('no server', undefined), { retryable: false, unknownCommitResult: true, unpin: true }],
     ['MaxTimeMSExpired', serverError({ code: 50, codeName: 'MaxTimeMSExpired' }), { retryable: false, unknownCommitResult: true, unpin: true }],
     ['a writeConcernError with MaxTimeMSExpired', wceError({ code: 50, codeName: 'MaxTimeMSExpired', errmsg: 'x' }), { retryable: false, unknownCommitResult: true, unpin: true }],
     ['WriteConcernFailed', wceError({ code: 64, codeName: 'WriteConcernFailed', errmsg: 'x' }), { retryable: false, unknownCommitResult: true, unpin: true }],
@@ -147,7 +147,7 @@ describe('commitTransaction errors (UnknownTransactionCommitResult)', () => {
 describe('statement errors (TransientTransactionError)', () => {
   const rows: Array<[string, unknown, boolean]> = [
     ['a network error', new MongoNetworkError('x'), true],
-    ['a server selection error', new MongoServerSelectionError('x'), true],
+    ['a server selection error', new MongoServerSelectionError('x', undefined), true],
     ['a server error labelled by the server', serverError({ code: 112, codeName: 'WriteConflict', errorLabels: ['TransientTransactionError'] }), true],
     ['a duplicate key error', serverError({ code: 11000, codeName: 'DuplicateKey' }), false],
   ];
