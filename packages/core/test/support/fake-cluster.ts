@@ -356,6 +356,12 @@ export class FakeCluster {
     return m;
   }
 
+  /** The member that is primary now (the first host when none is, e.g. mongoses). */
+  get primaryAddress(): string {
+    for (const m of this.members.values()) if (m.role === MemberRole.primary) return m.address;
+    return [...this.members.keys()][0]!;
+  }
+
   /** Hello replies sent by all members. */
   get hellosAnswered(): number {
     let n = 0;
