@@ -24,6 +24,11 @@
  *   inspect `writeConcernError` for the retryable-writes rules.
  * - `moreToCome: true` (unacknowledged w:0 writes): send with the OP_MSG
  *   moreToCome flag and resolve with `{ reply: { ok: 1 }, address }` once written.
+ * - Transactions: with `options.transaction` the command is decorated by
+ *   `decorateTransactionStatement` (txnNumber, autocommit, startTransaction, readConcern;
+ *   no statement writeConcern), sent once (never retried: the client layer retries
+ *   commit and abort), to `transaction.pinnedServer` when set; on a sharded cluster the
+ *   mongos selected for an unpinned one is reported to `transaction.pin`.
  * - Sessions and cluster time: after every attempt the executor hands the reply (or
  *   the error reply) to `session.observeReply` and marks the session dirty after a
  *   network error, so a retried operation still reports what its first attempt saw;

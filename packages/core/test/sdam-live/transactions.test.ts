@@ -452,3 +452,14 @@ describe('withTransaction', () => {
     await session.endSession();
   });
 });
+
+describe('close', () => {
+  it('client.close() aborts the transactions in progress', async () => {
+    const { cluster, client } = setup();
+    const session = client.startSession();
+    session.startTransaction();
+    await client.db('app').collection('items').insertOne({ _id: 1 }, { session });
+    await client.close();
+    expect(cluster.commands.map((c) => c.name)).toEqual(['insert', 'abortTransaction', 'endSessions']);
+  });
+});
