@@ -23,6 +23,8 @@ export * from './client/results.js';
 export * from './client/types.js';
 export { ClientSession } from './client/sessions.js';
 export type { ClientSessionOptions } from './client/sessions.js';
+export { Transaction, TxnState } from './client/transaction.js';
+export type { TransactionOptions } from './client/transaction-commands.js';
 export type { ClusterTime } from './operation/cluster-time.js';
 export type {
   OperationExecutor,

@@ -323,7 +323,8 @@ export interface BulkOutcome {
 /** Run the statements; throws MongoBulkWriteError on write or write-concern errors. */
 export async function executeBulk(target: BulkTarget, statements: Statement[], options: BulkWriteOptions = {}): Promise<BulkOutcome> {
   const ordered = options.ordered ?? true;
-  const unacknowledged = isUnacknowledged(options.writeConcern ?? target.writeConcern);
+  // In a transaction the statements are acknowledged by its commit (no per-statement write concern).
+  const unacknowledged = isUnacknowledged(options.writeConcern ?? target.writeConcern) && !options.session?.inTransaction();
   if (statements.length === 0) throw new MongoInvalidArgumentError('Invalid BulkOperation, Batch cannot be empty');
   const executor = await target.ctx.getExecutor();
   const batches = makeBatches(statements, ordered, executor.limits());
@@ -360,7 +361,8 @@ export async function executeWrite(target: BulkTarget, statement: Statement, opt
     const { maxBsonObjectSize } = (await target.ctx.getExecutor()).limits();
     if (BSON.calculateObjectSize(statement.doc) > maxBsonObjectSize) throw tooLarge(maxBsonObjectSize);
   }
-  const unacknowledged = isUnacknowledged(options.writeConcern ?? target.writeConcern);
+  // In a transaction the statements are acknowledged by its commit (no per-statement write concern).
+  const unacknowledged = isUnacknowledged(options.writeConcern ?? target.writeConcern) && !options.session?.inTransaction();
   return await withSession(
     target.ctx,
     options.session,

@@ -134,7 +134,10 @@ export class MongoClient extends TypedEmitter<MongoClientEvents> implements Clie
       await this.#executor?.close().catch(() => undefined);
     }
     if (pending) await pending.catch(() => undefined);
-    for (const s of [...this.#activeSessions]) s.endSync();
+    // Sessions in a transaction abort it first (best effort), as the official driver's close does.
+    const sessions = [...this.#activeSessions];
+    await Promise.all(sessions.filter((s) => this.#connected && s.inTransaction()).map((s) => s.endSession()));
+    for (const s of sessions) s.endSync();
     this.#activeSessions.clear();
     const executor = this.#executor;
     const ids = this.sessionPool.drain();

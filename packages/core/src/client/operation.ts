@@ -12,10 +12,11 @@ import {
   type Document,
 } from '../errors.js';
 import type { ReadPreference } from '../selection/read-preference.js';
-import { readConcernDocument, writeConcernDocument, type ReadConcernLike, type WriteConcernLike } from './concerns.js';
+import { readConcernDocument, throwIfWriteConcernError, writeConcernDocument, type ReadConcernLike, type WriteConcernLike } from './concerns.js';
 import type { ExecuteOptions, ExecuteResult, OperationExecutor } from '../operation/executor.js';
 import type { ClientLayerOptions } from './options.js';
 import { ClientSession, type SessionOwner } from './sessions.js';
+import { transactionStatement, transactionStatementFailed } from './transaction-commands.js';
 
 /** What Db, Collection and cursors need from their MongoClient. */
 export interface ClientContext extends SessionOwner {
@@ -96,6 +97,7 @@ export async function executeCommand(
   if ((opts.retryable === 'read' && !retryReads) || (opts.retryable === 'write' && !retryWrites)) opts.retryable = false;
   for (const k of Object.keys(opts) as (keyof ExecuteOptions)[]) if (opts[k] === undefined) delete opts[k];
   const session = opts.session;
+  if (session instanceof ClientSession) transactionStatement(session, opts);
   try {
     const result = await executor.execute(db, command, opts);
     session?.observeReply(result.reply);
@@ -103,6 +105,7 @@ export async function executeCommand(
   } catch (error) {
     if (error instanceof MongoServerError) session?.observeReply(error.errorResponse);
     else if (error instanceof MongoNetworkError) session?.markDirty();
+    if (session instanceof ClientSession && opts.transaction) transactionStatementFailed(session, error);
     throw error;
   }
 }
@@ -143,19 +146,13 @@ export async function runWriteCommand(
   return reply;
 }
 
+export { throwIfWriteConcernError };
+
 const NAMESPACE_NOT_FOUND = 26;
 
 /** The server's NamespaceNotFound (dropping what does not exist). */
 export function isNamespaceNotFound(error: unknown): boolean {
   return error instanceof MongoServerError && error.code === NAMESPACE_NOT_FOUND;
-}
-
-/** Throw for a writeConcernError in an ok:1 reply (single-statement operations). */
-export function throwIfWriteConcernError(reply: Document): void {
-  const wce = reply.writeConcernError as Document | undefined;
-  if (!wce) return;
-  const labels = [reply, wce].flatMap((doc) => (Array.isArray(doc.errorLabels) ? (doc.errorLabels as string[]) : []));
-  throw new MongoWriteConcernError({ ...wce, errorLabels: labels, writeConcernError: wce, result: reply });
 }
 
 /**

@@ -27,6 +27,7 @@ import { formatAddress } from '../connection/address.js';
 import { connect as wireConnect } from '../connection/connect.js';
 import type { ConnectOptions, Connection } from '../connection/types.js';
 import { ReadPreference } from '../selection/read-preference.js';
+import { SelectionOperation } from '../selection/select-servers.js';
 import { DATA_BEARING_SERVER_TYPES, ServerType } from '../sdam/server-description.js';
 import { Topology, type Server, type TopologyEvents } from '../sdam/topology.js';
 import { TopologyType, type TopologyDescription } from '../sdam/topology-description.js';
@@ -35,7 +36,7 @@ import type { MongoClientOptions, MongoOptions } from '../uri/client-options.js'
 import { ClusterTimeGossip } from './cluster-time.js';
 import { monitorCommand, type CommandEventEmitter } from './command-monitoring.js';
 import { decorateCommand } from './decorate-command.js';
-import { DEFAULT_WIRE_LIMITS, type ExecuteOptions, type ExecuteResult, type ExecutorFactory, type ManagedOperationExecutor, type WireLimits } from './executor.js';
+import { DEFAULT_WIRE_LIMITS, type ExecuteOptions, type ExecuteResult, type ExecutorFactory, type ManagedOperationExecutor, type TransactionStatement, type WireLimits } from './executor.js';
 import { baseConnectOptions, createServerPool, type ConnectFunction } from './pool-wiring.js';
 import { executeWithRetry } from './retry.js';
 import { resolveSeeds } from './srv-seeds.js';
@@ -201,6 +202,7 @@ export class TopologyExecutor implements ManagedOperationExecutor {
       if (!server) throw new MongoNetworkError(`the cursor's server ${options.pinnedServer} left the topology`);
       return this.#runOn(server, db, command, options, undefined);
     }
+    if (options.transaction) return this.#runTransactionCommand(topology, db, command, options, options.transaction);
     return executeWithRetry({
       topology,
       options,
@@ -208,6 +210,22 @@ export class TopologyExecutor implements ManagedOperationExecutor {
       retryWrites: this.#opts.retryWrites,
       attempt: (server, txnNumber) => this.#runOn(server, db, command, options, txnNumber),
     });
+  }
+
+  /**
+   * A command of a transaction: one attempt (the client layer retries commit and abort),
+   * on the pinned mongos if any; on a sharded cluster the selected mongos is pinned.
+   */
+  async #runTransactionCommand(topology: Topology, db: string, command: Document, options: ExecuteOptions, txn: TransactionStatement): Promise<ExecuteResult> {
+    if (txn.pinnedServer !== undefined) {
+      const pinned = topology.getServer(txn.pinnedServer);
+      if (!pinned) throw new MongoNetworkError(`the transaction's mongos ${txn.pinnedServer} left the topology`);
+      return this.#runOn(pinned, db, command, options, undefined);
+    }
+    const operation = options.retryable === 'write' || txn.kind === 'end' ? SelectionOperation.write : SelectionOperation.read;
+    const server = await topology.selectServer({ readPreference: options.readPreference, operation }, { signal: options.signal });
+    if (topology.description.type === TopologyType.Sharded) txn.pin?.(server.address);
+    return this.#runOn(server, db, command, options, undefined);
   }
 
   /** One attempt on one server. Reports errors to SDAM; always checks the connection in. */
