@@ -14,7 +14,7 @@ import {
   MongoUnexpectedServerResponseError,
   type Document,
 } from '../errors.js';
-import type { ReadPreference } from '../selection/read-preference.js';
+import { ReadPreference, type ReadPreferenceLike } from '../selection/read-preference.js';
 import type { ReadConcernLike } from './concerns.js';
 import type { ExecuteOptions, ExecuteResult } from '../operation/executor.js';
 import { assignDefined, executeCommand, startImplicitSession, type ClientContext } from './operation.js';
@@ -27,7 +27,8 @@ export interface CursorNamespace {
 
 export interface AbstractCursorOptions {
   session?: ClientSession;
-  readPreference?: ReadPreference;
+  /** A ReadPreference, or its mode / options document (as the official driver: `readPreference: 'secondary'`). */
+  readPreference?: ReadPreferenceLike;
   readConcern?: ReadConcernLike;
   batchSize?: number;
   maxTimeMS?: number;
@@ -88,6 +89,7 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
     this.namespace = namespace;
     this.#cursorNs = namespace;
     this.cursorOptions = { ...options };
+    if (options.readPreference !== undefined) this.cursorOptions.readPreference = ReadPreference.from(options.readPreference);
     if (options.batchSize !== undefined) validateBatchSize(options.batchSize);
   }
 
@@ -109,7 +111,8 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
 
   /** Send `command` to the cursor's database as a retryable read with the cursor's read preference. */
   protected async send(command: Document, session: ClientSession | undefined, route: ExecuteOptions = {}): Promise<ExecuteResult> {
-    const { readPreference, signal } = this.cursorOptions;
+    const { signal } = this.cursorOptions;
+    const readPreference = this.readPreference;
     return await executeCommand(this.ctx, this.namespace.db, command, { session, readPreference, retryable: 'read', signal, ...route });
   }
 
@@ -137,7 +140,8 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
   }
 
   get readPreference(): ReadPreference | undefined {
-    return this.cursorOptions.readPreference;
+    // normalized to a ReadPreference by the constructor and withReadPreference()
+    return this.cursorOptions.readPreference as ReadPreference | undefined;
   }
 
   get readConcern(): ReadConcernLike | undefined {
@@ -195,8 +199,8 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
     return this.configure({ comment: value });
   }
 
-  withReadPreference(readPreference: ReadPreference): this {
-    return this.configure({ readPreference });
+  withReadPreference(readPreference: ReadPreferenceLike): this {
+    return this.configure({ readPreference: ReadPreference.from(readPreference) });
   }
 
   withReadConcern(readConcern: ReadConcernLike): this {
