@@ -95,7 +95,8 @@ export class MongoError extends Error {
 // ---------------------------------------------------------------- driver errors
 
 export class MongoDriverError extends MongoError {
-  declare code: DriverErrorCode;
+  /** A stable string code for internal classification; undefined for the MongoAPIError family (as the official driver). */
+  declare code: DriverErrorCode | undefined;
   constructor(message: string, code: DriverErrorCode = DriverErrorCode.Runtime, options?: MongoErrorOptions) {
     super(message, options);
     this.code = code;
@@ -105,7 +106,12 @@ export class MongoDriverError extends MongoError {
   }
 }
 
+/** Misuse of the API (bad arguments, closed client...). Like the official driver's, these carry no `code`. */
 export class MongoAPIError extends MongoDriverError {
+  constructor(message: string, code?: DriverErrorCode, options?: MongoErrorOptions) {
+    super(message, code, options);
+    delete (this as { code?: unknown }).code;
+  }
   override get name(): string {
     return 'MongoAPIError';
   }
@@ -228,6 +234,16 @@ export class MongoClientClosedError extends MongoAPIError {
   }
   override get name(): string {
     return 'MongoClientClosedError';
+  }
+}
+
+/** An operation was started on a client after close() (connect() again to reuse it). */
+export class MongoNotConnectedError extends MongoAPIError {
+  constructor(message = 'Client must be connected before running operations', options?: MongoErrorOptions) {
+    super(message, undefined, options);
+  }
+  override get name(): string {
+    return 'MongoNotConnectedError';
   }
 }
 

@@ -101,6 +101,11 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
     return await this.send(this.buildCommand(session), session);
   }
 
+  /** True when the command answers without a cursor and the reply itself is the result (aggregate's `explain` option). */
+  protected replyIsTheDocument(): boolean {
+    return false;
+  }
+
   /** A fresh, unstarted cursor with the same options. */
   abstract clone(): AbstractCursor<TSchema>;
 
@@ -313,12 +318,16 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
     }
     this.#server = result.address;
     const cursor = result.reply.cursor as Document | undefined;
-    if (cursor) {
+    if (cursor !== null && typeof cursor === 'object' && Array.isArray(cursor.firstBatch)) {
       this.#cursorNs = parseNamespace(cursor.ns, this.namespace);
       this.#pushBatch(cursor.id, cursor.firstBatch);
-    } else {
-      // e.g. explain or a command that answered without a cursor: the reply is the single document
+    } else if (!cursor && this.replyIsTheDocument()) {
+      // aggregate with `explain`: the reply is the single document
       this.#pushBatch(0, [result.reply]);
+    } else {
+      this.#isClosed = true;
+      this.#releaseSession();
+      throw new MongoUnexpectedServerResponseError('Server reply has no cursor with a firstBatch');
     }
   }
 

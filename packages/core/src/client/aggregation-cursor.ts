@@ -74,6 +74,10 @@ export class AggregationCursor<TSchema = any> extends AbstractCursor<TSchema> {
     return await this.send(this.buildCommand(session), session, route);
   }
 
+  protected override replyIsTheDocument(): boolean {
+    return Boolean(this.cursorOptions.explain);
+  }
+
   override clone(): AggregationCursor<TSchema> {
     const namespace = { db: this.namespace.db, collection: this.#target };
     return this.copyTransformsTo(new AggregationCursor<TSchema>(this.ctx, namespace, [...this.pipeline], this.cursorOptions));

@@ -335,8 +335,10 @@ export class Collection<TSchema extends object = Document> {
   find(filter: Filter<TSchema>, options?: FindOptions): FindCursor<WithId<TSchema>>;
   find<T extends Document>(filter: Filter<TSchema>, options?: FindOptions): FindCursor<T>;
   find(filter: Filter<TSchema> = {}, options: FindOptions = {}): FindCursor<any> {
-    checkDocument(filter, 'Filter');
-    return new FindCursor(this.#ctx, this.#namespace, filter, withInherited(options, this));
+    // an ObjectId stands for { _id: it } (as the official driver)
+    const query: Document = (filter as { _bsontype?: unknown })?._bsontype === 'ObjectId' ? { _id: filter } : filter;
+    if (query === null || typeof query !== 'object' || Array.isArray(query)) throw new MongoInvalidArgumentError('Query filter must be a plain object or ObjectId');
+    return new FindCursor(this.#ctx, this.#namespace, query, withInherited(options, this));
   }
 
   async findOne(): Promise<WithId<TSchema> | null>;
@@ -352,7 +354,7 @@ export class Collection<TSchema extends object = Document> {
   }
 
   aggregate<T extends Document = Document>(pipeline: Document[] = [], options: AggregateOptions = {}): AggregationCursor<T> {
-    if (!Array.isArray(pipeline)) throw new MongoInvalidArgumentError('"pipeline" must be an array of aggregation stages');
+    if (!Array.isArray(pipeline)) throw new MongoInvalidArgumentError('Argument "pipeline" must be an array of aggregation stages');
     return new AggregationCursor<T>(this.#ctx, this.#namespace, pipeline, withInherited(options, this));
   }
 
