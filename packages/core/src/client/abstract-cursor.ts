@@ -25,6 +25,14 @@ export interface CursorNamespace {
   readonly collection: string;
 }
 
+export type ExplainVerbosity = 'queryPlanner' | 'executionStats' | 'allPlansExecution';
+/** A verbosity, or a boolean: true = allPlansExecution, false = queryPlanner (as the official driver). */
+export type ExplainVerbosityLike = ExplainVerbosity | boolean;
+export interface ExplainCommandOptions {
+  verbosity: ExplainVerbosityLike;
+  maxTimeMS?: number;
+}
+
 export interface AbstractCursorOptions {
   session?: ClientSession;
   /** A ReadPreference, or its mode / options document (as the official driver: `readPreference: 'secondary'`). */
@@ -121,14 +129,17 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
     return await executeCommand(this.ctx, this.namespace.db, command, { session, readPreference, retryable: 'read', signal, ...route });
   }
 
-  /** Run `{ explain: command, verbosity }` (true = allPlansExecution, false = queryPlanner). */
-  protected async explainCommand(command: Document, verbosity: 'queryPlanner' | 'executionStats' | 'allPlansExecution' | boolean): Promise<Document> {
-    const v = verbosity === true ? 'allPlansExecution' : verbosity === false ? 'queryPlanner' : verbosity;
-    const { reply } = await this.send({ explain: command, verbosity: v }, this.cursorOptions.session, { signal: undefined });
+  /**
+   * Run `{ explain: command, verbosity }` (true or none = allPlansExecution, false =
+   * queryPlanner; `{ verbosity, maxTimeMS }` as the official driver's ExplainCommandOptions).
+   */
+  protected async explainCommand(command: Document, explain: ExplainVerbosityLike | ExplainCommandOptions | undefined): Promise<Document> {
+    const { verbosity, maxTimeMS } = typeof explain === 'object' && explain !== null ? explain : { verbosity: explain, maxTimeMS: undefined };
+    const v = verbosity === true || verbosity === undefined ? 'allPlansExecution' : verbosity === false ? 'queryPlanner' : verbosity;
+    const cmd = assignDefined({ explain: command, verbosity: v }, { maxTimeMS });
+    const { reply } = await this.send(cmd, this.cursorOptions.session, { signal: undefined });
     return reply;
   }
-
-  // ------------------------------------------------------------------ state
 
   /** The server cursor id (undefined before the first batch). */
   get id(): Long | undefined {
