@@ -10,8 +10,8 @@ export { MongoPoolClosedError, MongoWaitQueueTimeoutError } from './pool/errors.
 // client API
 export { MongoClient } from './client/mongo-client.js';
 export type { MongoClientEvents } from './client/mongo-client.js';
-export type { CommandStartedEvent, CommandSucceededEvent, CommandFailedEvent } from './operation/command-monitoring.js';
-export type { MongoClientOptions } from './client/options.js';
+export type * from './client/events.js';
+export type { MongoClientOptions, ServerApi } from './client/options.js';
 export * from './client/db.js';
 export * from './client/admin.js';
 export * from './client/collection.js';
@@ -49,7 +49,6 @@ export type { ServerDescription, TopologyVersion } from './sdam/server-descripti
 export { TopologyType } from './sdam/topology-description.js';
 export type { TopologyDescription } from './sdam/topology-description.js';
 export type { TopologyEvents, TopologyEventName } from './sdam/topology.js';
-export type { HeartbeatStartedEvent, HeartbeatSucceededEvent, HeartbeatFailedEvent } from './sdam/monitor.js';
 export { selectServers, pickServer, SelectionOperation } from './selection/select-servers.js';
 export type { SelectionCriteria } from './selection/select-servers.js';
 export { explainNoSuitableServer } from './selection/explain.js';

@@ -1,6 +1,6 @@
 /** The cursor returned by `aggregate()` (collection-level, or db-level with collection 1). */
 import type { Document } from '../errors.js';
-import { AbstractCursor, type AbstractCursorOptions, type CursorNamespace } from './abstract-cursor.js';
+import { AbstractCursor, type AbstractCursorOptions, type CursorNamespace, type ExplainCommandOptions, type ExplainVerbosityLike } from './abstract-cursor.js';
 import { writeConcernDocument, type WriteConcernLike } from './concerns.js';
 import type { ExecuteOptions, ExecuteResult } from '../operation/executor.js';
 import { copyDefined, readConcernFor, type ClientContext } from './operation.js';
@@ -74,6 +74,10 @@ export class AggregationCursor<TSchema = any> extends AbstractCursor<TSchema> {
     return await this.send(this.buildCommand(session), session, route);
   }
 
+  protected override replyIsTheDocument(): boolean {
+    return Boolean(this.cursorOptions.explain);
+  }
+
   override clone(): AggregationCursor<TSchema> {
     const namespace = { db: this.namespace.db, collection: this.#target };
     return this.copyTransformsTo(new AggregationCursor<TSchema>(this.ctx, namespace, [...this.pipeline], this.cursorOptions));
@@ -112,7 +116,7 @@ export class AggregationCursor<TSchema = any> extends AbstractCursor<TSchema> {
     return this.addStage({ $out: target }) as unknown as this;
   }
 
-  async explain(verbosity: 'queryPlanner' | 'executionStats' | 'allPlansExecution' | boolean = true): Promise<Document> {
+  async explain(verbosity?: ExplainVerbosityLike | ExplainCommandOptions): Promise<Document> {
     return await this.explainCommand(this.buildCommand(), verbosity);
   }
 }

@@ -107,7 +107,7 @@ export function hasAtomicOperators(update: unknown): boolean {
 }
 
 export function checkUpdate(update: unknown): void {
-  if (update === null || typeof update !== 'object') throw new MongoInvalidArgumentError('Update document must be an object or a pipeline');
+  if (update === null || typeof update !== 'object') throw new MongoInvalidArgumentError('Document must be a valid JavaScript object');
   if (!hasAtomicOperators(update)) throw new MongoInvalidArgumentError('Update document requires atomic operators');
 }
 
@@ -118,6 +118,9 @@ export function checkReplacement(replacement: unknown): void {
 
 /** Give a document an ObjectId `_id` if it has none (mutates, like the official driver). */
 export function ensureId(doc: Document, forceServerObjectId = false): Document {
+  // Not a document: the TypeError the official driver's `doc._id` access raises, word for word.
+  if (doc === null || doc === undefined) throw new TypeError(`Cannot read properties of ${String(doc)} (reading '_id')`);
+  if (typeof doc !== 'object') throw new TypeError(`Cannot create property '_id' on ${typeof doc} '${String(doc)}'`);
   checkDocument(doc, 'Document');
   if (!forceServerObjectId && doc._id === undefined) doc._id = new ObjectId();
   return doc;
@@ -153,7 +156,7 @@ export function toStatements(operations: readonly AnyBulkWriteOperation<any>[], 
   return operations.map((op, index): Statement => {
     if (op === null || typeof op !== 'object') throw new MongoInvalidArgumentError(`Invalid bulkWrite operation at index ${index}`);
     const name = MODEL_NAMES.find((n) => n in op);
-    if (name === undefined) throw new MongoInvalidArgumentError(`Invalid bulkWrite operation at index ${index}: ${Object.keys(op).join(', ')}`);
+    if (name === undefined) throw new MongoInvalidArgumentError('bulkWrite only supports insertOne, updateOne, updateMany, deleteOne, deleteMany');
     const m = (op as unknown as Record<typeof name, Document>)[name];
     if (name === 'insertOne') {
       const document = m && typeof m === 'object' && 'document' in m ? m.document : m;

@@ -30,7 +30,7 @@ import {
 } from './concerns.js';
 import type { ReadConcern } from '../concern/read-concern.js';
 import type { WriteConcern } from '../concern/write-concern.js';
-import { FindCursor, type FindOptions } from './find-cursor.js';
+import { COUNT_FIELDS, FindCursor, type FindOptions } from './find-cursor.js';
 import { ListCollectionsCursor, ListIndexesCursor } from './list-cursors.js';
 import {
   assignDefined,
@@ -122,6 +122,28 @@ export interface CountDocumentsOptions extends CommandOperationOptions {
 }
 
 export interface EstimatedDocumentCountOptions extends CommandOperationOptions {}
+
+/** The legacy `count` command's options (Collection.count, FindCursor.count). */
+export interface CountOptions extends CommandOperationOptions {
+  skip?: number;
+  limit?: number;
+  hint?: Hint;
+  collation?: CollationOptions;
+}
+
+export interface IndexInformationOptions {
+  /** The full index documents (as listIndexes) instead of `{ name: [[field, direction], ...] }`. */
+  full?: boolean;
+  session?: ClientSession;
+}
+
+
+/** `indexInformation()` without `full`: index name -> its key as [field, direction] pairs. */
+export function indexInformationOf(indexes: readonly Document[]): Document {
+  const out: Document = {};
+  for (const index of indexes) out[index.name as string] = Object.entries((index.key as Document | undefined) ?? {});
+  return out;
+}
 
 export interface DistinctOptions extends CommandOperationOptions {
   collation?: CollationOptions;
@@ -335,8 +357,10 @@ export class Collection<TSchema extends object = Document> {
   find(filter: Filter<TSchema>, options?: FindOptions): FindCursor<WithId<TSchema>>;
   find<T extends Document>(filter: Filter<TSchema>, options?: FindOptions): FindCursor<T>;
   find(filter: Filter<TSchema> = {}, options: FindOptions = {}): FindCursor<any> {
-    checkDocument(filter, 'Filter');
-    return new FindCursor(this.#ctx, this.#namespace, filter, withInherited(options, this));
+    // an ObjectId stands for { _id: it } (as the official driver)
+    const query: Document = (filter as { _bsontype?: unknown })?._bsontype === 'ObjectId' ? { _id: filter } : filter;
+    if (query === null || typeof query !== 'object' || Array.isArray(query)) throw new MongoInvalidArgumentError('Query filter must be a plain object or ObjectId');
+    return new FindCursor(this.#ctx, this.#namespace, query, withInherited(options, this));
   }
 
   async findOne(): Promise<WithId<TSchema> | null>;
@@ -352,7 +376,7 @@ export class Collection<TSchema extends object = Document> {
   }
 
   aggregate<T extends Document = Document>(pipeline: Document[] = [], options: AggregateOptions = {}): AggregationCursor<T> {
-    if (!Array.isArray(pipeline)) throw new MongoInvalidArgumentError('"pipeline" must be an array of aggregation stages');
+    if (!Array.isArray(pipeline)) throw new MongoInvalidArgumentError('Argument "pipeline" must be an array of aggregation stages');
     return new AggregationCursor<T>(this.#ctx, this.#namespace, pipeline, withInherited(options, this));
   }
 
@@ -372,6 +396,16 @@ export class Collection<TSchema extends object = Document> {
     ]);
     const docs = await this.aggregate<{ n: number }>(pipeline, aggOptions).toArray();
     return docs.length > 0 ? Number(docs[0]!.n) : 0;
+  }
+
+  /**
+   * The legacy `count` command (deprecated in the official driver, still used by old
+   * programs): exact on a filter, the collection metadata count without one.
+   */
+  async count(filter: Filter<TSchema> = {}, options: CountOptions = {}): Promise<number> {
+    checkDocument(filter, 'Filter');
+    const reply = await this.#read({ count: this.collectionName, query: filter }, options, COUNT_FIELDS);
+    return Number(reply.n ?? 0);
   }
 
   async estimatedDocumentCount(options: EstimatedDocumentCountOptions = {}): Promise<number> {
@@ -468,6 +502,13 @@ export class Collection<TSchema extends object = Document> {
     return (Array.isArray(names) ? names : [names]).every((n) => existing.has(n));
   }
 
+  async indexInformation(options: IndexInformationOptions & { full: true }): Promise<Document[]>;
+  async indexInformation(options?: IndexInformationOptions): Promise<Document>;
+  async indexInformation(options: IndexInformationOptions = {}): Promise<Document | Document[]> {
+    const indexes = await this.indexes({ ...(options.session ? { session: options.session } : {}) });
+    return options.full ? indexes : indexInformationOf(indexes);
+  }
+
   async dropIndex(indexName: string, options: CommandOperationOptions = {}): Promise<Document> {
     const cmd = { dropIndexes: this.collectionName, index: indexName };
     return await runWriteCommand(this.#target(), cmd, options, ['comment', 'maxTimeMS']);
@@ -503,6 +544,11 @@ export class Collection<TSchema extends object = Document> {
     const docs = await new ListCollectionsCursor(this.#ctx, this.dbName, { name: this.collectionName }, { session: options.session }).toArray();
     if (docs.length === 0) throw new MongoInvalidArgumentError(`Collection ${this.namespace} not found`);
     return (docs[0]!.options as Document | undefined) ?? {};
+  }
+
+  /** True if the collection is capped (throws MongoInvalidArgumentError if it does not exist, as options()). */
+  async isCapped(options: { session?: ClientSession } = {}): Promise<boolean> {
+    return Boolean((await this.options(options)).capped);
   }
 
   /** For tests and tools: the read concern document this collection sends. */

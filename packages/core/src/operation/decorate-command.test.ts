@@ -121,11 +121,11 @@ const rows: Row[] = [
   },
   { name: 'Stable API version only', options: { retryable: 'write' }, serverApi: { version: '1' }, added: { apiVersion: '1' } },
   {
-    name: 'no Stable API fields on getMore',
+    name: 'Stable API fields on getMore too',
     command: { getMore: Long.fromNumber(1), collection: 'c' },
     options: { pinnedServer: 'a:27017' },
     serverApi: { version: '1', strict: true },
-    added: {},
+    added: { apiVersion: '1', apiStrict: true },
   },
   {
     name: 'transaction, first statement: txnNumber, startTransaction, autocommit, its readConcern; no writeConcern',

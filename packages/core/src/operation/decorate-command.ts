@@ -24,7 +24,7 @@ export interface DecorateCommandInput {
   readonly txnNumber: unknown;
   /** The client-wide `$clusterTime` gossip. */
   readonly clusterTime: ClusterTime | undefined;
-  /** Stable API (Versioned API spec): sent with every command but getMore. */
+  /** Stable API (Versioned API spec): sent with every command, getMore included (the spec's crud-api-version-1 tests). */
   readonly serverApi: MongoOptions['serverApi'];
 }
 
@@ -45,7 +45,7 @@ export function decorateCommand(input: DecorateCommandInput): Document {
   const sendsReadPreference = options.pinnedServer ? options.readPreference !== undefined : options.retryable !== 'write';
   const rp = sendsReadPreference ? readPreferenceForCommand(td, sd, options.readPreference) : undefined;
   if (rp) full.$readPreference = rp;
-  if (api && !('getMore' in command)) {
+  if (api) {
     full.apiVersion = api.version;
     if (api.strict !== undefined) full.apiStrict = api.strict;
     if (api.deprecationErrors !== undefined) full.apiDeprecationErrors = api.deprecationErrors;

@@ -2,4 +2,5 @@
 import './admin.js';
 import './crud.js';
 import './catalog.js';
+import './explain.js';
 import '../repl/commands.js';
