@@ -163,6 +163,8 @@ export interface Principal {
   readonly expiresAt: number | undefined;
   /** The token's own target restriction (JWT `allow`), undefined: none. */
   readonly allow: readonly TargetPattern[] | undefined;
+  /** The verified token's claims (gateway mode), undefined otherwise. */
+  readonly claims?: Readonly<Record<string, unknown>> | undefined;
 }
 
 /** What is asked for: one TCP (or TLS) connection to host:port. */
