@@ -3,7 +3,8 @@ import { Long, ObjectId } from 'bson';
 import { Aggregator } from 'mingo';
 import { registerCommands, type CommandContext } from '../dispatcher.js';
 import { CommandError, ErrorCode, WriteError } from '../errors.js';
-import { applyUpdate, buildUpsert, classifyUpdate, compileFilter, findStored, matches, project, sameDocument, type UpdateKind } from '../query.js';
+import { effectiveCollation } from '../collation.js';
+import { applyUpdate, buildUpsert, classifyUpdate, compileFilter, evaluateLet, findStored, matches, mingoOptions, project, sameDocument, type EvalOptions, type UpdateKind } from '../query.js';
 import type { CollectionState, StoredDoc } from '../storage/engine.js';
 import { getPath, isPlainObject, keyOf, toView, toViewDoc, retypeDoc, type Doc } from '../storage/values.js';
 
@@ -38,6 +39,20 @@ export function optDoc(ctx: CommandContext, field: string, from: Doc = ctx.body)
   }
   return v;
 }
+
+/** The operation's `let` variables and collation (its own, else the collection's default). */
+export function evalOptions(ctx: CommandContext, coll: CollectionState | undefined, collation: unknown = ctx.body.collation, letRaw: unknown = ctx.body.let): EvalOptions {
+  return { variables: evaluateLet(toView(letRaw)), collation: effectiveCollation(toView(collation), toView(coll?.options.collation)) };
+}
+
+/** IDL: a statement of a write command with a field mongod does not know fails the whole command (40415). */
+function checkStatementFields(cmd: string, field: string, st: Doc, known: ReadonlySet<string>): void {
+  for (const k of Object.keys(st)) {
+    if (!known.has(k)) throw new CommandError(40415, `BSON field '${cmd}.${field}.${k}' is an unknown field.`);
+  }
+}
+const UPDATE_STATEMENT_FIELDS = new Set(['q', 'u', 'c', 'multi', 'upsert', 'arrayFilters', 'hint', 'collation', 'upsertSupplied', 'sampleId']);
+const DELETE_STATEMENT_FIELDS = new Set(['q', 'limit', 'collation', 'hint', 'sampleId']);
 
 function ordered(ctx: CommandContext): boolean {
   return ctx.args.ordered !== false;
@@ -112,6 +127,7 @@ async function insert(ctx: CommandContext): Promise<Doc> {
       }
       if (Array.isArray(doc._id)) throw new WriteError(ErrorCode.InvalidIdField, "The '_id' value cannot be of type array");
       if (doc._id instanceof RegExp) throw new WriteError(ErrorCode.InvalidIdField, "can't use a regex for _id");
+      checkIdForStorage(doc._id);
       engine.ensureCollection(ctx.db, coll);
       retry?.begin(i);
       engine.write({ op: 'i', ns, o: doc }, j(ctx));
@@ -124,6 +140,17 @@ async function insert(ctx: CommandContext): Promise<Doc> {
     }
   }
   return withWriteErrors({ n }, errors);
+}
+
+/** mongod's storage validation of `_id`: no `$`-prefixed field names inside it (DBRef fields aside). */
+export function checkIdForStorage(id: unknown): void {
+  if (!isPlainObject(id)) return;
+  for (const [k, v] of Object.entries(id)) {
+    if (k.startsWith('$') && k !== '$ref' && k !== '$id' && k !== '$db') {
+      throw new WriteError(ErrorCode.DollarPrefixedFieldName, `_id fields may not contain '$'-prefixed fields: ${k} is not valid for storage.`);
+    }
+    checkIdForStorage(v);
+  }
 }
 
 // ---- find / getMore / killCursors ----------------------------------------------------
@@ -144,9 +171,10 @@ function find(ctx: CommandContext): Doc {
   } else limit = optNumber(ctx, 'limit');
   const batchSize = optNumber(ctx, 'batchSize');
   const c = ctx.node.engine.getCollection(ctx.db, coll);
-  let docs = findStored(c, { filter, sort, skip, limit }).map((d) => d.doc);
+  const ev = evalOptions(ctx, c);
+  let docs = findStored(c, { filter, sort, skip, limit, eval: ev }).map((d) => d.doc);
   if (ns === 'local.oplog.rs') docs = docs.map(({ _id, ...entry }) => entry);
-  const out = project(docs, projection);
+  const out = project(docs, projection, ev);
   const { id, batch } = ctx.node.cursors.open(ns, out, { batchSize, limit, singleBatch, connectionId: ctx.conn.id });
   return { cursor: { firstBatch: batch, id, ns } };
 }
@@ -186,6 +214,9 @@ interface UpdateStatement {
   multi: boolean;
   upsert: boolean;
   arrayFilters?: unknown[];
+  collation?: unknown;
+  /** Pipeline constants (`c`). */
+  c?: unknown;
 }
 
 function parseStatement(raw: unknown): UpdateStatement {
@@ -200,6 +231,8 @@ function parseStatement(raw: unknown): UpdateStatement {
     multi: raw.multi === true,
     upsert: raw.upsert === true,
     arrayFilters: Array.isArray(raw.arrayFilters) ? raw.arrayFilters : undefined,
+    collation: raw.collation,
+    c: raw.c,
   };
 }
 
@@ -216,17 +249,21 @@ function runUpdate(ctx: CommandContext, coll: string, st: UpdateStatement): Upda
   const engine = ctx.node.engine;
   const ns = `${ctx.db}.${coll}`;
   const c = engine.getCollection(ctx.db, coll);
-  const targets = findStored(c, { filter: st.q, limit: st.multi ? 0 : 1 });
+  const base = evalOptions(ctx, c, st.collation);
+  if (st.c !== undefined && kind !== 'pipeline') throw new CommandError(ErrorCode.FailedToParse, 'Constant values may only be specified for pipeline updates');
+  const constants = evaluateLet(toView(st.c), 'update.updates.c');
+  const ev: EvalOptions = constants ? { ...base, variables: { ...base.variables, ...constants } } : base;
+  const targets = findStored(c, { filter: st.q, limit: st.multi ? 0 : 1, eval: ev });
   if (targets.length === 0) {
     if (!st.upsert) return { n: 0, nModified: 0 };
-    const doc = buildUpsert(st.q, st.u, kind, { arrayFilters: st.arrayFilters, filter: st.q });
+    const doc = buildUpsert(st.q, st.u, kind, { arrayFilters: st.arrayFilters, filter: st.q, eval: ev });
     engine.ensureCollection(ctx.db, coll);
     engine.write({ op: 'i', ns, o: doc }, j(ctx));
     return { n: 1, nModified: 0, upsertedId: doc._id };
   }
   let nModified = 0;
   for (const t of targets) {
-    const next = applyUpdate(t.doc, st.u, kind, { arrayFilters: st.arrayFilters, filter: st.q });
+    const next = applyUpdate(t.doc, st.u, kind, { arrayFilters: st.arrayFilters, filter: st.q, eval: ev });
     if (sameDocument(t.doc, next)) continue;
     engine.write({ op: 'u', ns, o2: { _id: t.doc._id }, o: next }, j(ctx));
     nModified++;
@@ -238,6 +275,7 @@ async function update(ctx: CommandContext): Promise<Doc> {
   const coll = collName(ctx);
   const raw = ctx.sequences.updates ?? (ctx.body.updates as unknown[] | undefined);
   if (!Array.isArray(raw)) throw new CommandError(ErrorCode.FailedToParse, "BSON field 'update.updates' is missing but a required field");
+  for (const st of raw) if (isPlainObject(st)) checkStatementFields('update', 'updates', st, UPDATE_STATEMENT_FIELDS);
   let n = 0;
   let nModified = 0;
   const upserted: Doc[] = [];
@@ -289,6 +327,7 @@ async function del(ctx: CommandContext): Promise<Doc> {
   const raw = ctx.sequences.deletes ?? (ctx.body.deletes as unknown[] | undefined);
   if (!Array.isArray(raw)) throw new CommandError(ErrorCode.FailedToParse, "BSON field 'delete.deletes' is missing but a required field");
   const ns = `${ctx.db}.${coll}`;
+  for (const st of raw) if (isPlainObject(st)) checkStatementFields('delete', 'deletes', st, DELETE_STATEMENT_FIELDS);
   let n = 0;
   const errors: Doc[] = [];
   const retry = ctx.node.retry;
@@ -309,7 +348,7 @@ async function del(ctx: CommandContext): Promise<Doc> {
       const limit = toView(st.limit);
       if (limit !== 0 && limit !== 1) throw new CommandError(ErrorCode.FailedToParse, `The limit field in delete objects must be 0 or 1. Got ${String(limit)}`);
       const c = ctx.node.engine.getCollection(ctx.db, coll);
-      const targets = findStored(c, { filter: st.q, limit: limit === 1 ? 1 : 0 });
+      const targets = findStored(c, { filter: st.q, limit: limit === 1 ? 1 : 0, eval: evalOptions(ctx, c, st.collation) });
       let deleted = 0;
       for (const t of targets) {
         ctx.node.engine.write({ op: 'd', ns, o: { _id: t.doc._id } }, j(ctx));
@@ -363,8 +402,9 @@ function findAndModifyOnce(ctx: CommandContext): Doc {
   if (remove && upsert) throw new CommandError(ErrorCode.FailedToParse, 'Cannot specify both upsert=true and remove=true ');
   if (remove && returnNew) throw new CommandError(ErrorCode.FailedToParse, 'Cannot specify both new=true and remove=true; \'remove\' always returns the deleted document');
   const c = engine.getCollection(ctx.db, coll);
-  const target = findStored(c, { filter: query, sort, limit: 1 })[0];
-  const shape = (d: Doc | undefined): Doc | null => (d ? (project([d], fields)[0] ?? null) : null);
+  const ev = evalOptions(ctx, c);
+  const target = findStored(c, { filter: query, sort, limit: 1, eval: ev })[0];
+  const shape = (d: Doc | undefined): Doc | null => (d ? (project([d], fields, ev)[0] ?? null) : null);
   if (remove) {
     ctx.node.opcounters.delete++;
     if (!target) return { lastErrorObject: { n: 0 }, value: null };
@@ -375,12 +415,12 @@ function findAndModifyOnce(ctx: CommandContext): Doc {
   const kind = classifyUpdate(u);
   if (!target) {
     if (!upsert) return { lastErrorObject: { n: 0, updatedExisting: false }, value: null };
-    const doc = buildUpsert(query, u!, kind, { arrayFilters, filter: query });
+    const doc = buildUpsert(query, u!, kind, { arrayFilters, filter: query, eval: ev });
     engine.ensureCollection(ctx.db, coll);
     engine.write({ op: 'i', ns, o: doc }, j(ctx));
     return { lastErrorObject: { n: 1, updatedExisting: false, upserted: doc._id }, value: returnNew ? shape(doc) : null };
   }
-  const next = applyUpdate(target.doc, u!, kind, { arrayFilters, filter: query });
+  const next = applyUpdate(target.doc, u!, kind, { arrayFilters, filter: query, eval: ev });
   if (!sameDocument(target.doc, next)) engine.write({ op: 'u', ns, o2: { _id: target.doc._id }, o: next }, j(ctx));
   return { lastErrorObject: { n: 1, updatedExisting: true }, value: shape(returnNew ? next : target.doc) };
 }
@@ -393,11 +433,12 @@ function count(ctx: CommandContext): Doc {
   const query = optDoc(ctx, 'query');
   const skip = optNumber(ctx, 'skip') ?? 0;
   let limit = typeof ctx.args.limit === 'number' ? Math.abs(ctx.args.limit) : 0;
+  const ev = evalOptions(ctx, c);
   if (!c) return { n: 0 };
   let n: number;
   if (!query || Object.keys(query).length === 0) n = c.docs.size;
   else {
-    const q = compileFilter(query);
+    const q = compileFilter(query, ev);
     n = 0;
     for (const d of c.docs.values()) if (matches(q, d)) n++;
   }
@@ -412,7 +453,9 @@ function distinct(ctx: CommandContext): Doc {
   const key = ctx.args.key;
   if (typeof key !== 'string') throw new CommandError(ErrorCode.TypeMismatch, "BSON field 'distinct.key' is the wrong type, expected type 'string'");
   const c = ctx.node.engine.getCollection(ctx.db, coll);
-  const docs = findStored(c, { filter: optDoc(ctx, 'query') });
+  const ev = evalOptions(ctx, c);
+  const docs = findStored(c, { filter: optDoc(ctx, 'query'), eval: ev });
+  const collation = ev.collation;
   const seen = new Set<string>();
   const values: unknown[] = [];
   for (const d of docs) {
@@ -421,7 +464,7 @@ function distinct(ctx: CommandContext): Doc {
     const list = Array.isArray(v) ? v : [v];
     for (const x of list) {
       v = x;
-      const k = keyOf(x);
+      const k = keyOf(collation ? collation.keyValue(toView(x)) : x);
       if (seen.has(k)) continue;
       seen.add(k);
       values.push(x);
@@ -440,7 +483,7 @@ function resolverFor(ctx: CommandContext) {
 }
 
 /** Runs a pipeline over stored documents; passthrough documents keep their BSON types. */
-export function runPipeline(ctx: CommandContext, source: StoredDoc[] | Doc[], pipeline: Doc[]): Doc[] {
+export function runPipeline(ctx: CommandContext, source: StoredDoc[] | Doc[], pipeline: Doc[], ev: EvalOptions = {}): Doc[] {
   const typedOf = new WeakMap<object, Doc>();
   const input = source.map((s) => {
     if ('view' in s && 'doc' in s && typeof (s as StoredDoc).view === 'object') {
@@ -452,7 +495,7 @@ export function runPipeline(ctx: CommandContext, source: StoredDoc[] | Doc[], pi
   });
   let out: Doc[];
   try {
-    out = new Aggregator(toView(pipeline) as Doc[], { collectionResolver: resolverFor(ctx), useStrictMode: true, scriptEnabled: false }).run(input) as Doc[];
+    out = new Aggregator(toView(pipeline) as Doc[], { ...mingoOptions(ev), collectionResolver: resolverFor(ctx) }).run(input) as Doc[];
   } catch (e) {
     if (e instanceof CommandError) throw e;
     throw new CommandError(ErrorCode.BadValue, (e as Error)?.message ?? String(e));
@@ -527,21 +570,24 @@ function aggregate(ctx: CommandContext): Doc {
   const { stage, rest } = writeStage(ctx, stages);
   let source: StoredDoc[] | Doc[];
   let ns: string;
+  let ev: EvalOptions;
   if (ctx.args.aggregate === 1) {
     ns = `${ctx.db}.$cmd.aggregate`;
     source = [];
+    ev = evalOptions(ctx, undefined);
   } else {
     const coll = collName(ctx);
     ns = `${ctx.db}.${coll}`;
     const c = ctx.node.engine.getCollection(ctx.db, coll);
+    ev = evalOptions(ctx, c);
     // Push a leading $match into the scan.
     if (rest[0] && '$match' in rest[0] && c) {
-      const q = compileFilter(rest[0].$match);
+      const q = compileFilter(rest[0].$match, ev);
       source = [...c.docs.values()].filter((d) => matches(q, d));
       rest.shift();
     } else source = c ? [...c.docs.values()] : [];
   }
-  const results = rest.length === 0 ? (source as StoredDoc[]).map((d) => ('doc' in d ? (d as StoredDoc).doc : (d as Doc))) : runPipeline(ctx, source, rest);
+  const results = rest.length === 0 ? (source as StoredDoc[]).map((d) => ('doc' in d ? (d as StoredDoc).doc : (d as Doc))) : runPipeline(ctx, source, rest, ev);
   if (explain) return { explainVersion: '1', stages: stages, queryPlanner: { namespace: ns, winningPlan: { stage: 'COLLSCAN' } } };
   if (stage) {
     applyOut(ctx, stage, results);
