@@ -1,9 +1,13 @@
-// Builds every package's runnable output with esbuild. Entries whose source does not
-// exist yet are skipped with a note, so a partial tree still builds.
+// Builds every package's runnable output with esbuild (entries: scripts/packages.mjs),
+// then their declarations (scripts/build-types.mjs) unless `--no-types` is given.
+// Entries whose source does not exist yet are skipped, so a partial tree still builds.
+// Output files left in dist/ by an earlier build (old chunks) are removed.
 import { build } from 'esbuild';
-import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { PACKAGES } from './packages.mjs';
 import { webBundleOptions } from './web-bundle-options.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -19,11 +23,8 @@ const externalNpm = {
   },
 };
 
-const nodeTargets = [
-  ['packages/core', { index: 'src/index.ts', node: 'src/runtime/node/index.ts', cloudflare: 'src/runtime/cloudflare/index.ts', deno: 'src/runtime/deno/index.ts', wire: 'src/wire/index.ts', internal: 'src/internal.ts' }],
-  ['packages/sim', { index: 'src/index.ts', cli: 'src/cli.ts', 'cluster-cli': 'src/cluster-cli.ts' }],
-  ['packages/bridge', { index: 'src/index.ts', cli: 'src/cli.ts' }],
-];
+// Node packages: the core, and sim and bridge with the core compiled in.
+const nodeTargets = PACKAGES.filter((p) => p.bson === 'npm').map((p) => [p.dir, Object.fromEntries(p.entries.map((e) => [e.out, e.src]))]);
 
 async function buildNode(pkg, entries) {
   const entryPoints = {};
@@ -32,9 +33,10 @@ async function buildNode(pkg, entries) {
     if (existsSync(file)) entryPoints[out] = file;
   }
   if (Object.keys(entryPoints).length === 0) return;
-  await build({
+  const outdir = path.join(root, pkg, 'dist');
+  const result = await build({
     entryPoints,
-    outdir: path.join(root, pkg, 'dist'),
+    outdir,
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -43,8 +45,14 @@ async function buildNode(pkg, entries) {
     conditions: ['source'],
     splitting: true,
     plugins: [externalNpm],
+    metafile: true,
     logLevel: 'warning',
   });
+  const written = new Set(Object.keys(result.metafile.outputs).map((f) => path.resolve(f)));
+  for (const name of readdirSync(outdir)) {
+    const file = path.join(outdir, name);
+    if (/\.js(\.map)?$/.test(name) && !written.has(file)) rmSync(file, { force: true });
+  }
 }
 
 for (const [pkg, entries] of nodeTargets) await buildNode(pkg, entries);
@@ -52,4 +60,5 @@ for (const [pkg, entries] of nodeTargets) await buildNode(pkg, entries);
 // The browser bundle: everything (the BSON codec included) in one ESM file.
 const webEntry = path.join(root, 'packages/web-client/src/index.ts');
 if (existsSync(webEntry)) await build(webBundleOptions(root));
+if (!process.argv.includes('--no-types')) execFileSync(process.execPath, [path.join(root, 'scripts/build-types.mjs')], { stdio: 'inherit' });
 console.log('build: ok');

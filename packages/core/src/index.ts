@@ -5,6 +5,8 @@
  * use '@mongo-edge/web-client' (the WebSocket bridge transport).
  */
 export * from './errors.js';
+// BSON classes, the BSON namespace, EJSON and ServerApiVersion: the list is in public-names.ts.
+export * from './public-names.js';
 export { MongoPoolClosedError, MongoWaitQueueTimeoutError } from './pool/errors.js';
 
 // client API

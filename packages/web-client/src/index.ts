@@ -18,8 +18,8 @@ export { MongoBridgeError, isBridgeError, BridgeErrorReason } from '@mongo-edge/
 export type { WebSocketLike, WebSocketConstructorLike, BridgeTokenSource } from '@mongo-edge/core/internal';
 export { BridgeTransport } from './bridge-transport.js';
 export type { BridgeOptions } from './bridge-transport.js';
-// The BSON types a browser application needs to build documents and read replies.
-export { ObjectId, Long, Decimal128, Timestamp, Binary, UUID, BSON } from 'bson';
+// The BSON classes, BSON and EJSON come with the core's names (core/src/public-names.ts):
+// bson-lite in this bundle.
 
 export interface MongoClientOptions extends CoreMongoClientOptions {
   /**

@@ -47,7 +47,7 @@ let built: Promise<string> | undefined;
 /** Runs scripts/build.mjs (once per process) and returns the bundle's text. */
 export function buildBundle(): Promise<string> {
   built ??= withLock(async () => {
-    await promisify(execFile)(process.execPath, [path.join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, timeout: 120_000 });
+    await promisify(execFile)(process.execPath, [path.join(ROOT, 'scripts/build.mjs'), '--no-types'], { cwd: ROOT, timeout: 120_000 });
     return readFileSync(BUNDLE, 'utf8');
   });
   return built;

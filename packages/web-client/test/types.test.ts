@@ -1,8 +1,9 @@
 /**
- * The published declarations: build-types.mjs emits dist/types, and a consumer that
- * imports '@mongo-edge/web-client' WITHOUT the `source` condition (so package.json
- * `exports[.].types` is what TypeScript reads) typechecks against them, with real
- * types (a wrong option is an error, not `any`).
+ * The published declarations: scripts/build-types.mjs emits them (here into a private
+ * directory, so dist/types, which other tests may be packing, is left alone), and a
+ * consumer that imports '@mongo-edge/web-client' resolved to them typechecks, with real
+ * types (a wrong option is an error, not `any`). test/packaging checks the same from the
+ * installed tarball, under every moduleResolution.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -15,11 +16,13 @@ const run = promisify(execFile);
 
 describe('package declarations (dist/types)', () => {
   let dir: string;
+  let types: string;
 
   beforeAll(async () => {
-    await run(process.execPath, [path.join(WEB_DIR, 'build-types.mjs')], { cwd: ROOT, timeout: 120_000 });
     mkdirSync(path.join(ROOT, '.tmp'), { recursive: true });
     dir = mkdtempSync(path.join(ROOT, '.tmp/web-client-consumer-'));
+    await run(process.execPath, [path.join(ROOT, 'scripts/build-types.mjs'), '--only', 'web-client', '--out', path.join(dir, 'out')], { cwd: ROOT, timeout: 120_000 });
+    types = path.join(dir, 'out/web-client');
   }, 150_000);
 
   afterAll(() => {
@@ -28,19 +31,17 @@ describe('package declarations (dist/types)', () => {
 
   it('package.json exports point at the emitted declarations', () => {
     const pkg = JSON.parse(readFileSync(path.join(WEB_DIR, 'package.json'), 'utf8'));
-    const types = pkg.exports['.'].types as string;
-    expect(types).toBe('./dist/types/index.d.ts');
-    expect(existsSync(path.join(WEB_DIR, types))).toBe(true);
-    expect(existsSync(path.join(WEB_DIR, 'dist/types/core/src/index.d.ts'))).toBe(true);
+    expect(pkg.exports['.'].types).toBe('./dist/types/index.d.ts');
+    expect(existsSync(path.join(types, 'index.d.ts'))).toBe(true);
+    expect(existsSync(path.join(types, 'core/src/index.d.ts'))).toBe(true);
   });
 
   it('describe bson-lite (what the bundle contains), never the npm bson package', () => {
-    const types = path.join(WEB_DIR, 'dist/types');
     const walk = (dir: string): string[] => readdirSync(dir).flatMap((n) => (statSync(path.join(dir, n)).isDirectory() ? walk(path.join(dir, n)) : [path.join(dir, n)]));
     const files = walk(types).filter((f) => f.endsWith('.d.ts'));
     const importsBson = files.filter((f) => /(from\s+|import\()['"]bson['"]/.test(readFileSync(f, 'utf8')));
     expect(importsBson.map((f) => path.relative(types, f))).toEqual([]);
-    expect(readFileSync(path.join(types, 'web-client/src/index.d.ts'), 'utf8')).toContain("from '../../core/src/bson-lite/web.js'");
+    expect(readFileSync(path.join(types, 'core/src/public-names.d.ts'), 'utf8')).toContain("from './bson-lite/web.js'");
     expect(existsSync(path.join(types, 'core/src/bson-lite/long.d.ts'))).toBe(true);
   });
 
@@ -80,6 +81,7 @@ new MongoClient('mongodb://a', { bridge: { url: 42 } });
           // The published declarations must be self-contained and valid on their own.
           skipLibCheck: false,
           types: [],
+          paths: { '@mongo-edge/web-client': [path.join(types, 'index.d.ts')] },
         },
         files: ['consumer.ts'],
       }),
