@@ -8,6 +8,7 @@
  * sees it only as `RetryableWriteRecords` (retryable-write.ts).
  */
 import { Long } from 'bson';
+import type { StmtRecord } from '../node.js';
 import type { StorageEngine } from '../storage/engine.js';
 import { isPlainObject, keyOf, type Doc } from '../storage/values.js';
 import { asNumber } from './optime.js';
@@ -15,12 +16,6 @@ import type { RetryableWriteRecords } from './retryable-write.js';
 
 export const TXN_DB = 'config';
 export const TXN_COLL = 'transactions';
-
-export interface StmtRecord {
-  readonly op: string;
-  readonly id?: unknown;
-  readonly o?: Doc;
-}
 
 interface SessionRecord {
   lsid: Doc;
