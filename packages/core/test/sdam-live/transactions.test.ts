@@ -316,6 +316,35 @@ describe('misuse', () => {
   });
 });
 
+describe('read preference of a generic command (runCommand) in a transaction', () => {
+  it('a read is a read with retryReads=false too', async () => {
+    const { cluster, client } = setup({ query: '&retryReads=false' });
+    const session = client.startSession();
+    session.startTransaction({ readPreference: 'secondary' });
+    await expect(client.db('app').collection('items').findOne({}, { session })).rejects.toThrow('Read preference in a transaction must be primary, not: secondary');
+    expect(sent(cluster)).toEqual([]);
+    await session.endSession();
+  });
+
+  it('the transaction\'s, or the one given explicitly; not primary fails', async () => {
+    const { cluster, client } = setup({ query: '&readPreference=secondary' });
+    const db = client.db('app');
+    const session = client.startSession();
+    // The client's secondary is not the transaction's primary.
+    session.startTransaction({ readPreference: 'primary' });
+    await db.command({ insert: 'items', documents: [{ _id: 1 }] }, { session });
+    await expect(db.command({ find: 'items' }, { session, readPreference: 'secondary' })).rejects.toThrow(
+      'Read preference in a transaction must be primary, not: secondary',
+    );
+    await session.commitTransaction();
+    session.startTransaction({ readPreference: 'nearest' });
+    await expect(db.command({ find: 'items' }, { session })).rejects.toThrow('Read preference in a transaction must be primary, not: nearest');
+    await session.abortTransaction();
+    expect(sent(cluster).map((c) => c.name)).toEqual(['insert', 'commitTransaction']);
+    await session.endSession();
+  });
+});
+
 describe('mongos pinning', () => {
   it('statements, commit and abort go to the mongos of the first statement, with its recoveryToken', async () => {
     const { cluster, client } = setup({ mongos: true });
