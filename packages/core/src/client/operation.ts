@@ -101,6 +101,8 @@ export async function executeCommand(
   const { generic, ...rest } = options;
   const opts: ExecuteOptions = rest;
   const session = opts.session;
+  // Every path (cursors too): an explicit session of another client is refused.
+  if (session instanceof ClientSession && session.explicit && !ctx.ownsSession(session)) throw new MongoAPIError('ClientSession must be from the same MongoClient');
   // Before the retry flags below: a transaction reads `retryable` as the operation's kind.
   if (session instanceof ClientSession) transactionStatement(session, opts, generic === true);
   const { retryReads, retryWrites } = ctx.resolvedOptions;

@@ -293,6 +293,20 @@ describe('misuse', () => {
     await session.endSession();
   });
 
+  it('a session of another client is refused, on cursors too', async () => {
+    const { cluster, client } = setup();
+    const other = new MongoClient('mongodb://a:27017/?replicaSet=rs', { transport: cluster.net.transport() });
+    const foreign = other.startSession();
+    foreign.startTransaction();
+    const items = client.db('app').collection('items');
+    await expect(items.insertOne({ _id: 1 }, { session: foreign })).rejects.toThrow('ClientSession must be from the same MongoClient');
+    await expect(items.find({}, { session: foreign }).toArray()).rejects.toThrow('ClientSession must be from the same MongoClient');
+    expect(sent(cluster)).toEqual([]);
+    expect(foreign.transaction.state).toBe(TxnState.STARTING_TRANSACTION);
+    await foreign.endSession();
+    await other.close();
+  });
+
   it('a read in a transaction whose read preference is not primary fails before anything is sent', async () => {
     const { cluster, client } = setup();
     const items = client.db('app').collection('items');
