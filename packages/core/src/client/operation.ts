@@ -8,7 +8,6 @@ import {
   MongoExpiredSessionError,
   MongoNetworkError,
   MongoServerError,
-  MongoWriteConcernError,
   type Document,
 } from '../errors.js';
 import type { ReadPreference } from '../selection/read-preference.js';
