@@ -90,6 +90,7 @@ export class Db {
     return await runCommand(this.#ctx, this.databaseName, command, options, {
       readPreference: resolveReadPreference(options.readPreference, undefined),
       retryable: false,
+      generic: true,
     });
   }
 

@@ -8,7 +8,6 @@ import {
   MongoExpiredSessionError,
   MongoNetworkError,
   MongoServerError,
-  MongoWriteConcernError,
   type Document,
 } from '../errors.js';
 import type { ReadPreference } from '../selection/read-preference.js';
@@ -84,20 +83,30 @@ export async function withSession<T>(
   }
 }
 
+/** What only the client layer knows of a command. */
+export interface CommandKind {
+  /** db.command(): a command as the user gave it (a transaction checks its read preference as a read's). */
+  generic?: boolean;
+}
+
 /** Send one command; keep the session's cluster/operation time; mark it dirty on network errors. */
 export async function executeCommand(
   ctx: ClientContext,
   db: string,
   command: Document,
-  options: ExecuteOptions = {},
+  options: ExecuteOptions & CommandKind = {},
 ): Promise<ExecuteResult> {
   const executor = await ctx.getExecutor();
-  const opts: ExecuteOptions = { ...options };
+  const { generic, ...rest } = options;
+  const opts: ExecuteOptions = rest;
+  const session = opts.session;
+  // Every path (cursors too): an explicit session of another client is refused.
+  if (session instanceof ClientSession && session.explicit && !ctx.ownsSession(session)) throw new MongoAPIError('ClientSession must be from the same MongoClient');
+  // Before the retry flags below: a transaction reads `retryable` as the operation's kind.
+  if (session instanceof ClientSession) transactionStatement(session, opts, generic === true);
   const { retryReads, retryWrites } = ctx.resolvedOptions;
   if ((opts.retryable === 'read' && !retryReads) || (opts.retryable === 'write' && !retryWrites)) opts.retryable = false;
   for (const k of Object.keys(opts) as (keyof ExecuteOptions)[]) if (opts[k] === undefined) delete opts[k];
-  const session = opts.session;
-  if (session instanceof ClientSession) transactionStatement(session, opts);
   try {
     const result = await executor.execute(db, command, opts);
     session?.observeReply(result.reply);
@@ -119,7 +128,7 @@ export async function runCommand(
   db: string,
   command: Document | ((session: ClientSession | undefined) => Document),
   options: RunOptions,
-  route: Pick<ExecuteOptions, 'readPreference' | 'retryable'> = {},
+  route: Pick<ExecuteOptions, 'readPreference' | 'retryable'> & CommandKind = {},
 ): Promise<Document> {
   return await withSession(ctx, options.session, async (session) => {
     const cmd = typeof command === 'function' ? command(session) : command;

@@ -104,19 +104,23 @@ export function startTransaction(session: ClientSession, owner: TransactionOwner
  * whose transaction read preference is not primary, routes reads by the transaction's
  * read preference, and sets `options.transaction` (never retried as a retryable write).
  */
-export function transactionStatement(session: ClientSession, options: ExecuteOptions): void {
+export function transactionStatement(session: ClientSession, options: ExecuteOptions, generic = false): void {
   const txn = session.transaction;
   const result = onStatement(txn.snapshot);
   if (result.kind === 'outside') {
     txn.apply(result.next);
     return;
   }
-  const rp = txn.options?.readPreference ?? ReadPreference.primary;
-  const isRead = options.retryable === 'read' || (options.retryable !== 'write' && options.readPreference !== undefined);
-  if (isRead && rp.mode !== ReadPreferenceMode.primary) {
+  // As the official driver: a read, or a generic command (db.command, its runCommand),
+  // uses the transaction's read preference, or the one given to db.command explicitly
+  // (a read's own may be inherited from its collection, which a transaction overrides).
+  // Cursors' getMore and killCursors follow their cursor.
+  const readLike = options.pinnedServer === undefined && (options.retryable === 'read' || generic);
+  const rp = (generic ? options.readPreference : undefined) ?? txn.options?.readPreference ?? ReadPreference.primary;
+  if (readLike && rp.mode !== ReadPreferenceMode.primary) {
     throw new MongoTransactionError(`Read preference in a transaction must be primary, not: ${rp.mode}`);
   }
-  if (isRead) options.readPreference = rp;
+  if (readLike) options.readPreference = rp;
   txn.apply(result.next);
   options.transaction = statementOf(session, txn, result.kind === 'first' ? 'start' : 'continue', options.pinnedServer);
 }

@@ -158,6 +158,22 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'abort retried once after network errors, which are swallowed; endSession aborts',
+    async run(client, cluster) {
+      const items = client.db('app').collection('items');
+      const s = client.startSession();
+      s.startTransaction();
+      await items.insertOne({ _id: 1 }, { session: s });
+      cluster.failCommand(cluster.primaryAddress, 'abortTransaction', { kind: 'network' }, { times: 2 });
+      await s.abortTransaction();
+      const state = s.transaction.state;
+      s.startTransaction();
+      await items.insertOne({ _id: 2 }, { session: s });
+      await s.endSession();
+      return state;
+    },
+  },
+  {
     name: 'withTransaction retries a TransientTransactionError',
     async run(client, cluster) {
       const s = client.startSession();

@@ -293,6 +293,20 @@ describe('misuse', () => {
     await session.endSession();
   });
 
+  it('a session of another client is refused, on cursors too', async () => {
+    const { cluster, client } = setup();
+    const other = new MongoClient('mongodb://a:27017/?replicaSet=rs', { transport: cluster.net.transport() });
+    const foreign = other.startSession();
+    foreign.startTransaction();
+    const items = client.db('app').collection('items');
+    await expect(items.insertOne({ _id: 1 }, { session: foreign })).rejects.toThrow('ClientSession must be from the same MongoClient');
+    await expect(items.find({}, { session: foreign }).toArray()).rejects.toThrow('ClientSession must be from the same MongoClient');
+    expect(sent(cluster)).toEqual([]);
+    expect(foreign.transaction.state).toBe(TxnState.STARTING_TRANSACTION);
+    await foreign.endSession();
+    await other.close();
+  });
+
   it('a read in a transaction whose read preference is not primary fails before anything is sent', async () => {
     const { cluster, client } = setup();
     const items = client.db('app').collection('items');
@@ -312,6 +326,35 @@ describe('misuse', () => {
       ['find', A],
       ['commitTransaction', A],
     ]);
+    await session.endSession();
+  });
+});
+
+describe('read preference of a generic command (runCommand) in a transaction', () => {
+  it('a read is a read with retryReads=false too', async () => {
+    const { cluster, client } = setup({ query: '&retryReads=false' });
+    const session = client.startSession();
+    session.startTransaction({ readPreference: 'secondary' });
+    await expect(client.db('app').collection('items').findOne({}, { session })).rejects.toThrow('Read preference in a transaction must be primary, not: secondary');
+    expect(sent(cluster)).toEqual([]);
+    await session.endSession();
+  });
+
+  it('the transaction\'s, or the one given explicitly; not primary fails', async () => {
+    const { cluster, client } = setup({ query: '&readPreference=secondary' });
+    const db = client.db('app');
+    const session = client.startSession();
+    // The client's secondary is not the transaction's primary.
+    session.startTransaction({ readPreference: 'primary' });
+    await db.command({ insert: 'items', documents: [{ _id: 1 }] }, { session });
+    await expect(db.command({ find: 'items' }, { session, readPreference: 'secondary' })).rejects.toThrow(
+      'Read preference in a transaction must be primary, not: secondary',
+    );
+    await session.commitTransaction();
+    session.startTransaction({ readPreference: 'nearest' });
+    await expect(db.command({ find: 'items' }, { session })).rejects.toThrow('Read preference in a transaction must be primary, not: nearest');
+    await session.abortTransaction();
+    expect(sent(cluster).map((c) => c.name)).toEqual(['insert', 'commitTransaction']);
     await session.endSession();
   });
 });
