@@ -22,6 +22,8 @@ export * from './client/find-cursor.js';
 export * from './client/aggregation-cursor.js';
 export * from './client/list-cursors.js';
 export * from './client/results.js';
+export * from './client/legacy-bulk.js';
+export type { CursorStream, CursorStreamOptions } from './client/streams.js';
 export * from './client/types.js';
 export { ClientSession } from './client/sessions.js';
 export type { ClientSessionOptions } from './client/sessions.js';

@@ -19,6 +19,7 @@ import type { ReadConcernLike } from './concerns.js';
 import type { ExecuteOptions, ExecuteResult } from '../operation/executor.js';
 import { assignDefined, executeCommand, startImplicitSession, type ClientContext } from './operation.js';
 import type { ClientSession } from './sessions.js';
+import { cursorStream, cursorToReadableStream, type CursorStream, type CursorStreamOptions } from './streams.js';
 
 export interface CursorNamespace {
   readonly db: string;
@@ -393,6 +394,16 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
     } finally {
       if (!this.#isClosed) await this.close();
     }
+  }
+
+  /** A Node.js Readable of the documents (on the Node entry; as the official driver's). */
+  stream(options?: CursorStreamOptions): CursorStream<TSchema> {
+    return cursorStream<TSchema>(this, options);
+  }
+
+  /** A WHATWG ReadableStream of the documents (any platform); cancelling it closes the cursor. */
+  toReadableStream(options?: CursorStreamOptions): ReadableStream<TSchema> {
+    return cursorToReadableStream<TSchema>(this, options);
   }
 
   /** Kill the server cursor if still open (to its server), release the session. Idempotent. */

@@ -32,6 +32,7 @@ import type { ReadConcern } from '../concern/read-concern.js';
 import type { WriteConcern } from '../concern/write-concern.js';
 import { COUNT_FIELDS, FindCursor, type FindOptions } from './find-cursor.js';
 import { ListCollectionsCursor, ListIndexesCursor } from './list-cursors.js';
+import { OrderedBulkOperation, UnorderedBulkOperation } from './legacy-bulk.js';
 import {
   assignDefined,
   copyDefined,
@@ -306,6 +307,16 @@ export class Collection<TSchema extends object = Document> {
     return (await executeBulk(this.#target(), statements, options)).result;
   }
 
+  /** The legacy fluent bulk API, ordered (legacy-bulk.ts). */
+  initializeOrderedBulkOp(options: BulkWriteOptions = {}): OrderedBulkOperation {
+    return new OrderedBulkOperation(this, options);
+  }
+
+  /** The legacy fluent bulk API, unordered (legacy-bulk.ts). */
+  initializeUnorderedBulkOp(options: BulkWriteOptions = {}): UnorderedBulkOperation {
+    return new UnorderedBulkOperation(this, options);
+  }
+
   // ------------------------------------------------------------------ updates / deletes
 
   /** A single-statement write, validated and built as the same bulkWrite model would be. */
@@ -317,12 +328,13 @@ export class Collection<TSchema extends object = Document> {
   async #update(operation: AnyBulkWriteOperation<any>, options: UpdateOptions): Promise<UpdateResult<TSchema>> {
     const reply = await this.#writeOne(operation, options);
     const { n, nModified, upserted } = writeCounts(reply ?? {});
+    // the official driver's key order
     return {
       acknowledged: reply !== undefined,
-      matchedCount: n - upserted.length,
       modifiedCount: nModified,
-      upsertedCount: upserted.length,
       upsertedId: (upserted[0]?._id ?? null) as UpdateResult<TSchema>['upsertedId'],
+      upsertedCount: upserted.length,
+      matchedCount: n - upserted.length,
     };
   }
 
@@ -357,9 +369,8 @@ export class Collection<TSchema extends object = Document> {
   find(filter: Filter<TSchema>, options?: FindOptions): FindCursor<WithId<TSchema>>;
   find<T extends Document>(filter: Filter<TSchema>, options?: FindOptions): FindCursor<T>;
   find(filter: Filter<TSchema> = {}, options: FindOptions = {}): FindCursor<any> {
-    // an ObjectId stands for { _id: it } (as the official driver)
-    const query: Document = (filter as { _bsontype?: unknown })?._bsontype === 'ObjectId' ? { _id: filter } : filter;
-    if (query === null || typeof query !== 'object' || Array.isArray(query)) throw new MongoInvalidArgumentError('Query filter must be a plain object or ObjectId');
+    // an ObjectId stands for { _id: it } (as the official driver); the filter is checked when the cursor starts
+    const query: Document = (filter as { _bsontype?: unknown } | null)?._bsontype === 'ObjectId' ? { _id: filter } : filter;
     return new FindCursor(this.#ctx, this.#namespace, query, withInherited(options, this));
   }
 
@@ -438,8 +449,11 @@ export class Collection<TSchema extends object = Document> {
     const keys = ['bypassDocumentValidation', 'arrayFilters', 'collation', 'hint', 'maxTimeMS', 'let', 'comment'];
     const reply = await runWriteCommand(this.#target(), cmd, options, keys, 'write');
     if (options.includeResultMetadata) {
-      const out: Document = { value: reply.value ?? null, ok: reply.ok === 1 || reply.ok === true ? 1 : 0 };
+      // the official driver's key order: the reply's lastErrorObject, value, ok
+      const out: Document = {};
       if (reply.lastErrorObject !== undefined) out.lastErrorObject = reply.lastErrorObject;
+      out.value = reply.value ?? null;
+      out.ok = reply.ok === 1 || reply.ok === true ? 1 : 0;
       return out;
     }
     return reply.value ?? null;

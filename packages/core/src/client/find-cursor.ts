@@ -1,7 +1,6 @@
 /** The cursor returned by `collection.find()`: builds the find command, honours limit across getMores. */
 import { MongoInvalidArgumentError, type Document } from '../errors.js';
 import { AbstractCursor, type AbstractCursorOptions, type CursorNamespace, type ExplainCommandOptions, type ExplainVerbosityLike } from './abstract-cursor.js';
-import { checkDocument } from './bulk.js';
 import { assignDefined, copyDefined, readConcernFor, runCommand, type ClientContext } from './operation.js';
 import type { CountOptions } from './collection.js';
 import type { ClientSession } from './sessions.js';
@@ -59,12 +58,15 @@ export class FindCursor<TSchema = any> extends AbstractCursor<TSchema> {
 
   constructor(ctx: ClientContext, namespace: CursorNamespace, filter: Document = {}, options: FindOptions = {}) {
     super(ctx, namespace, options);
-    checkDocument(filter, 'Query filter');
     this.#filter = filter;
   }
 
   /** The find command this cursor sends (without session/cluster fields). */
   buildCommand(session?: ClientSession): Document {
+    const filter: unknown = this.#filter;
+    if (filter === null || typeof filter !== 'object' || Array.isArray(filter)) {
+      throw new MongoInvalidArgumentError('Query filter must be a plain object or ObjectId');
+    }
     const o = this.cursorOptions;
     let { limit, singleBatch, batchSize } = o;
     if (typeof limit === 'number' && limit < 0) {

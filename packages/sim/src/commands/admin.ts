@@ -54,7 +54,7 @@ async function hello(ctx: CommandContext): Promise<Doc> {
   reply.logicalSessionTimeoutMinutes = 30;
   reply.connectionId = ctx.conn.id;
   reply.minWireVersion = 0;
-  reply.maxWireVersion = MAX_WIRE_VERSION;
+  reply.maxWireVersion = ctx.node.maxWireVersion;
   reply.readOnly = false;
   // saslSupportedMechs (known users only) and speculativeAuthenticate: auth/sim-auth.ts.
   Object.assign(reply, authOf(ctx.node).helloFields(ctx.conn, ctx.body));
