@@ -22,6 +22,8 @@ export {
   gatewayConfigSchema,
   authorize,
   createJwtVerifier,
+  signGatewayToken,
+  type SignGatewayTokenOptions,
   GATEWAY_ACTIONS,
   DATA_API_ACTIONS,
   type GatewayHandle,

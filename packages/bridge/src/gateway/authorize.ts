@@ -19,6 +19,7 @@ import {
   checkWrittenDocument,
   isPlainDocument,
   isReplacement,
+  queryTouches,
   scanValue,
 } from './filter.js';
 import { collectionsAllowed, findRule, type BoundRule, type GatewayAction, type GatewayPrincipal, type RuleSet } from './rules.js';
@@ -217,6 +218,8 @@ function rewrite(ctx: Ctx, name: string, body: Document, sequences: Readonly<Rec
         for (const k of Object.keys(st)) if (!UPDATE_STATEMENT_FIELDS.has(k)) return { ok: false, message: `${what}: field ${k} is not allowed` };
         const q = writeQuery(ctx, st.q, what);
         if (!q.ok) return q;
+        const bad = upsertQuery(ctx, st.q, st.upsert === true, what);
+        if (bad) return bad;
         const u = checkUpdate(ctx, st.u, st.upsert === true, what);
         if (!u.ok) return u;
         rewrittenUpdates.push({ ...st, q: q.filter, u: u.update });
@@ -252,6 +255,8 @@ function rewrite(ctx: Ctx, name: string, body: Document, sequences: Readonly<Rec
         if (body.update !== undefined || body.upsert === true) return { ok: false, message: `${ctx.what}: remove with update or upsert` };
         return ruleAllows(ctx, 'delete') ?? { ok: true, command: out };
       }
+      const bad = upsertQuery(ctx, body.query, body.upsert === true, ctx.what);
+      if (bad) return bad;
       const u = checkUpdate(ctx, body.update, body.upsert === true, ctx.what);
       if (!u.ok) return u;
       out.update = u.update;
@@ -287,6 +292,13 @@ function readQuery(ctx: Ctx, q: unknown): { ok: true; filter: Document } | { ok:
   const f = checkQueryFields(q ?? {}, ctx.readable, ctx.what);
   if (!f.ok) return f;
   return { ok: true, filter: andFilter(ctx.bound.filter, q) };
+}
+
+/** An upsert's query may not name the rule's filter fields (see queryTouches). */
+function upsertQuery(ctx: Ctx, q: unknown, upsert: boolean, what: string): Rewrite | undefined {
+  if (!upsert) return undefined;
+  const hit = queryTouches(q, Object.keys(ctx.bound.filter));
+  return hit === undefined ? undefined : { ok: false, message: `${what}: an upsert's query may not constrain ${hit}, which the rule's filter sets` };
 }
 
 const writeQuery = (ctx: Ctx, q: unknown, what: string) => readQuery({ ...ctx, what }, q);

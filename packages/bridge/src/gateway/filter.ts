@@ -189,3 +189,25 @@ export function checkUpdateOperators(
   const setOnInsert = { ...((u.$setOnInsert as Document | undefined) ?? {}), ...bound };
   return { ok: true, update: { ...u, $setOnInsert: setOnInsert } };
 }
+
+/**
+ * The first rule-filter path a query's fields touch (through $and/$or/$nor), or
+ * undefined. An upsert's query must touch none: the new document's filter fields
+ * then come only from the rule (its $setOnInsert), never from the client's equalities.
+ */
+export function queryTouches(filter: unknown, paths: readonly string[]): string | undefined {
+  const stack: unknown[] = [filter];
+  while (stack.length > 0) {
+    const q = stack.pop();
+    if (!isPlainDocument(q)) continue;
+    for (const [k, v] of Object.entries(q)) {
+      if (k === '$and' || k === '$or' || k === '$nor') {
+        if (Array.isArray(v)) stack.push(...(v as unknown[]));
+      } else if (!k.startsWith('$')) {
+        const hit = paths.find((p) => touches(k, p));
+        if (hit !== undefined) return hit;
+      }
+    }
+  }
+  return undefined;
+}

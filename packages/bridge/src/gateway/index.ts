@@ -20,7 +20,7 @@ import { GatewayService } from './service.js';
 export { validateGatewayConfig, loadGatewayConfig, describeConfig, GatewayConfigError, gatewayConfigSchema, type GatewayConfig, type GatewayConfigInput } from './config.js';
 export { authorize, type Authorization, type AuthorizePolicy, type CommandRequest } from './authorize.js';
 export { GATEWAY_ACTIONS, type GatewayAction, type GatewayRule, type GatewayPrincipal } from './rules.js';
-export { createJwtVerifier, type JwtSettings } from './jwt.js';
+export { createJwtVerifier, signGatewayToken, type JwtSettings, type SignGatewayTokenOptions } from './jwt.js';
 export { DATA_API_ACTIONS } from './data-api.js';
 
 export interface GatewayHandle extends BridgeHandle {

@@ -5,7 +5,7 @@
  * tolerance. `alg: none` and any algorithm not configured are refused by jose.
  * Returns the bridge's TokenVerifier shape, with the claims the rules bind to.
  */
-import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { SignJWT, createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { TokenCheck, TokenVerifier } from '../auth.js';
 
 export interface JwtSettings {
@@ -74,4 +74,26 @@ export function createJwtVerifier(settings: JwtSettings): TokenVerifier {
 function base64UrlDecode(s: string): Uint8Array {
   if (!/^[A-Za-z0-9_-]{1,4096}$/.test(s)) throw new TypeError('not base64url');
   return Uint8Array.from(atob(s.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (s.length % 4)) % 4)), (c) => c.charCodeAt(0));
+}
+
+export interface SignGatewayTokenOptions {
+  readonly subject: string;
+  readonly issuer: string;
+  readonly audience: string;
+  /** Lifetime in seconds (default 3600). */
+  readonly expiresInSeconds?: number;
+  /** Extra claims (role, org, ...). */
+  readonly claims?: Readonly<Record<string, unknown>>;
+}
+
+/** An HS256 token a gateway with this shared secret accepts (for development, token services and tests). */
+export async function signGatewayToken(secret: string, options: SignGatewayTokenOptions): Promise<string> {
+  return new SignJWT({ ...options.claims })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(options.subject)
+    .setIssuer(options.issuer)
+    .setAudience(options.audience)
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(Date.now() / 1000) + (options.expiresInSeconds ?? 3600))
+    .sign(new TextEncoder().encode(secret));
 }

@@ -106,6 +106,11 @@ export class GatewayService {
     await this.#client.close().catch(() => undefined);
   }
 
+  /** The gateway's own client to the cluster (for monitoring: command, SDAM and pool events). */
+  get cluster(): MongoClient {
+    return this.#client;
+  }
+
   get openCursors(): number {
     return this.#cursors.size;
   }

@@ -154,6 +154,28 @@ describe('gateway end to end (sim with auth)', () => {
     await expired.close();
   });
 
+  it('a token that expires during a session stops its channel at the next command', async () => {
+    const exp = Math.floor(Date.now() / 1000) + 2;
+    const shortLived = gatewayClient(gateway.url, await tokenFor('dora', {}, exp), 'serverSelectionTimeoutMS=2000&heartbeatFrequencyMS=60000');
+    try {
+      expect(await notes(shortLived).countDocuments({})).toBe(0);
+      while (Date.now() / 1000 < exp + 0.2) await new Promise((r) => setTimeout(r, 100));
+      await expect(notes(shortLived).countDocuments({})).rejects.toThrow();
+    } finally {
+      await shortLived.close();
+    }
+  });
+
+  it('the Data API answers CORS preflights for allowed origins', async () => {
+    const res = await fetch(`${gateway.httpUrl}/data/v1/action/find`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://app.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+    });
+    expect(res.status).toBeLessThan(300);
+    expect(res.headers.get('access-control-allow-origin')).toBe('https://app.example');
+    expect(res.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('authorization');
+  });
+
   it('audits every command and never logs the cluster credentials, the JWT secret or a token', async () => {
     const audit = logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.event === 'gateway.audit');
     expect(audit.some((l) => l.principal === 'alice' && l.allowed === true && l.rule === 'own-notes')).toBe(true);
