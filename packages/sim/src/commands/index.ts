@@ -2,4 +2,6 @@
 import './admin.js';
 import './crud.js';
 import './catalog.js';
+import './collmod.js';
+import './diagnostics.js';
 import '../repl/commands.js';
