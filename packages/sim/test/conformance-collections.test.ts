@@ -207,3 +207,25 @@ describe('collMod', () => {
     expect((await failure(db.command({ collMod: 'nothere', validator: {} }))).code).toBe(26);
   });
 });
+
+describe('capped collections', () => {
+  it('evict the oldest documents past max; a tailable cursor stays open and sees later inserts', async () => {
+    await db.createCollection('cap', { capped: true, size: 4096, max: 3 });
+    const cap = db.collection('cap');
+    await cap.insertMany([{ _id: 1 }, { _id: 2 }] as never[]);
+    const first = await db.command({ find: 'cap', tailable: true, batchSize: 2 });
+    expect(first.cursor.firstBatch).toEqual([{ _id: 1 }, { _id: 2 }]);
+    expect(first.cursor.id.isZero()).toBe(false);
+    const empty = await db.command({ getMore: first.cursor.id, collection: 'cap' });
+    expect(empty.cursor.nextBatch).toEqual([]);
+    expect(empty.cursor.id.equals(first.cursor.id)).toBe(true);
+    await cap.insertMany([{ _id: 3 }, { _id: 4 }] as never[]);
+    const more = await db.command({ getMore: first.cursor.id, collection: 'cap' });
+    expect(more.cursor.nextBatch).toEqual([{ _id: 3 }, { _id: 4 }]);
+    await db.command({ killCursors: 'cap', cursors: [first.cursor.id] });
+    expect(await cap.find().toArray()).toEqual([{ _id: 2 }, { _id: 3 }, { _id: 4 }]);
+    await db.collection('plain').insertOne({ a: 1 });
+    expect((await failure(db.command({ find: 'plain', tailable: true }))).code).toBe(2);
+  });
+});
+

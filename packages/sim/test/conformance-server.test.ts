@@ -135,3 +135,25 @@ describe('validate and explain', () => {
     expect(r.executionStats.totalDocsExamined).toBe(3);
   });
 });
+
+describe('serverStatus', () => {
+  it('has no repl section on a standalone; a replica set member reports its hello fields under repl', async () => {
+    expect((await db.admin().command({ serverStatus: 1 })).repl).toBeUndefined();
+    const member = await startSim({ port: 0, replSet: 'ssrs' });
+    const c = new MongoClient(member.uri, { directConnection: true, serverSelectionTimeoutMS: 5000 });
+    try {
+      await c.db('admin').command({ replSetInitiate: 1 });
+      // waits for the single member's election (no timing asserted)
+      while (!(await c.db('admin').command({ hello: 1 })).isWritablePrimary) await new Promise((r) => setTimeout(r, 50));
+      const hello = await c.db('admin').command({ hello: 1 });
+      const ss = await c.db('admin').command({ serverStatus: 1 });
+      expect(ss.repl).toMatchObject({ setName: 'ssrs', isWritablePrimary: true, secondary: false, me: hello.me, primary: hello.me });
+      expect(ss.repl.hosts).toEqual(hello.hosts);
+      expect(ss.repl.topologyVersion.counter).toBeDefined();
+    } finally {
+      await c.close();
+      await member.close();
+    }
+  });
+});
+

@@ -200,7 +200,24 @@ function find(ctx: CommandContext): Doc {
   let docs = findStored(c, { filter, sort, skip, limit, eval: ev }).map((d) => d.doc);
   if (ns === 'local.oplog.rs') docs = docs.map(({ _id, ...entry }) => entry);
   const out = project(docs, projection, ev);
-  const { id, batch } = ctx.node.cursors.open(ns, out, { batchSize, limit, singleBatch, connectionId: ctx.conn.id });
+  const tailable = ctx.args.tailable === true;
+  if (ctx.args.awaitData === true && !tailable) throw new CommandError(ErrorCode.FailedToParse, 'Cannot set awaitData without tailable');
+  if (tailable && c && c.options.capped !== true && ns !== 'local.oplog.rs') {
+    throw new CommandError(ErrorCode.BadValue, `error processing query: ${ns} tailable cursor requested on non capped collection`);
+  }
+  let refill: (() => Doc[]) | undefined;
+  if (tailable) {
+    // Capped collections keep insertion order: new documents are the ones not yet seen.
+    const seen = new Set(docs.map((d) => keyOf(d._id)));
+    refill = () => {
+      const fresh = findStored(ctx.node.engine.getCollection(ctx.db, coll), { filter, eval: ev })
+        .map((d) => d.doc)
+        .filter((d) => !seen.has(keyOf(d._id)));
+      for (const d of fresh) seen.add(keyOf(d._id));
+      return project(fresh, projection, ev);
+    };
+  }
+  const { id, batch } = ctx.node.cursors.open(ns, out, { batchSize, limit, singleBatch, connectionId: ctx.conn.id, tailable, refill });
   return { cursor: { firstBatch: batch, id, ns } };
 }
 

@@ -85,6 +85,8 @@ export class CollectionState {
   }
 
   nextRecordId = 1;
+  /** Total BSON size of the documents (kept by the write path; capped collections evict by it). */
+  dataBytes = 0;
 
   /** Indexes that refuse duplicate keys: unique ones, and those being prepared for unique (collMod prepareUnique). */
   uniqueIndexes(): IndexSpec[] {
@@ -282,7 +284,9 @@ export class StorageEngine {
         if (c.docs.has(id)) throw duplicateKeyError(c, c.indexes[0]!, doc);
         const keys = this.checkUnique(c, doc, undefined);
         c.docs.set(id, new StoredDoc(doc));
+        c.dataBytes += size;
         this.addKeys(c, keys, id);
+        if (c.options.capped === true) this.evictCapped(c);
         return;
       }
       case 'u': {
@@ -296,6 +300,7 @@ export class StorageEngine {
         }
         const keys = this.checkUnique(c, entry.o, id);
         this.removeKeys(c, old.doc, id);
+        c.dataBytes += size - bsonSize(old.doc);
         c.docs.set(id, new StoredDoc(entry.o));
         this.addKeys(c, keys, id);
         return;
@@ -306,6 +311,7 @@ export class StorageEngine {
         const old = c.docs.get(id);
         if (!old) return;
         this.removeKeys(c, old.doc, id);
+        c.dataBytes -= bsonSize(old.doc);
         c.docs.delete(id);
         return;
       }
@@ -316,6 +322,20 @@ export class StorageEngine {
         const never: never = entry;
         throw new Error(`unknown write entry ${JSON.stringify(never)}`);
       }
+    }
+  }
+
+  /** A capped collection drops its oldest documents past `max` documents or `size` bytes (every member does the same). */
+  private evictCapped(c: CollectionState): void {
+    const max = Number(toView(c.options.max) ?? 0);
+    const size = Number(toView(c.options.size) ?? 0);
+    for (const [id, d] of c.docs) {
+      const overCount = max > 0 && c.docs.size > max;
+      const overSize = size > 0 && c.dataBytes > size && c.docs.size > 1;
+      if (!overCount && !overSize) break;
+      c.dataBytes -= bsonSize(d.doc);
+      this.removeKeys(c, d.doc, id);
+      c.docs.delete(id);
     }
   }
 
@@ -403,6 +423,7 @@ export class StorageEngine {
       const moved = new CollectionState(to.db, to.coll, c.uuid, c.options);
       moved.indexes = c.indexes;
       moved.nextRecordId = c.nextRecordId;
+      moved.dataBytes = c.dataBytes;
       for (const [k, v] of c.docs) moved.docs.set(k, v);
       for (const [k, v] of c.uniqueKeys) moved.uniqueKeys.set(k, v);
       colls.set(to.coll, moved);
