@@ -144,3 +144,16 @@ describe('collation', () => {
     expect((await serverError(coll.find({}, { collation: { locale: 'xx_nope_bogus' } }).toArray())).code).toBe(2);
   });
 });
+
+describe('aggregate write stages', () => {
+  it('$merge whenMatched fail reports DuplicateKey with keyPattern and keyValue; $out refuses linearizable read concern', async () => {
+    await coll.insertOne({ _id: 2, x: 0 } as never);
+    const e = await serverError(db.aggregate([{ $documents: [{ _id: 2, x: 1 }] }, { $merge: { into: 'c', whenMatched: 'fail' } }]).toArray());
+    expect(e.code).toBe(11000);
+    expect(e.errorResponse).toMatchObject({ keyPattern: { _id: 1 }, keyValue: { _id: 2 } });
+    const l = await serverError(coll.aggregate([{ $out: 'o' }], { readConcern: { level: 'linearizable' } }).toArray());
+    expect(l.code).toBe(72);
+    expect(await db.listCollections({ name: 'o' }).toArray()).toEqual([]);
+  });
+});
+

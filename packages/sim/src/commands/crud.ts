@@ -9,7 +9,7 @@ import { isTimeseries } from '../collection-options.js';
 import { checkSourceStagePositions, sourceStageDocs } from '../source-stages.js';
 import { readSource, refuseView } from './views.js';
 import { applyUpdate, buildUpsert, classifyUpdate, compileFilter, evaluateLet, findStored, matches, mingoOptions, project, sameDocument, type EvalOptions, type UpdateKind } from '../query.js';
-import { StoredDoc, type CollectionState } from '../storage/engine.js';
+import { duplicateKeyError, StoredDoc, type CollectionState } from '../storage/engine.js';
 import { getPath, isPlainObject, keyOf, toView, toViewDoc, retypeDoc, type Doc } from '../storage/values.js';
 
 // ---- argument helpers ----------------------------------------------------------------
@@ -603,7 +603,7 @@ function applyOut(ctx: CommandContext, stage: Doc, results: Doc[]): void {
       continue;
     }
     if (whenMatched === 'keepExisting') continue;
-    if (whenMatched === 'fail') throw new CommandError(ErrorCode.DuplicateKey, `E11000 duplicate key error collection: ${ns} index: _id_`);
+    if (whenMatched === 'fail') throw duplicateKeyError(c, c.indexes.find((i) => i.name === '_id_') ?? { v: 2, key: { _id: 1 }, name: '_id_' }, d);
     const next = whenMatched === 'replace' ? d : { ...existing.doc, ...d };
     validateDocument(validation, next, existing.doc);
     engine.write({ op: 'u', ns, o2: { _id: d._id }, o: next });
@@ -626,6 +626,10 @@ function aggregate(ctx: CommandContext): Doc {
   }
   checkSourceStagePositions(stages);
   const { stage, rest } = writeStage(ctx, stages);
+  const rc = ctx.args.readConcern;
+  if (stage && isPlainObject(rc) && rc.level === 'linearizable') {
+    throw new CommandError(ErrorCode.InvalidOptions, `${Object.keys(stage)[0]!} cannot be used with a 'linearizable' read concern level`);
+  }
   let source: StoredDoc[] | Doc[];
   let ns: string;
   let ev: EvalOptions;
