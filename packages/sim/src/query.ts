@@ -3,10 +3,11 @@ import { ObjectId, Timestamp } from 'bson';
 import { Aggregator, Query, update as mingoUpdate } from 'mingo';
 import type { Collation } from './collation.js';
 import { CommandError, ErrorCode } from './errors.js';
+import { jsonSchemaPredicate } from './validation.js';
 import type { CollectionState, StoredDoc } from './storage/engine.js';
 import { compareValues, formatDoc, formatValue, getPath, hintFromPaths, isPlainObject, keyOf, retype, retypeDoc, sameDocument, toView, toViewDoc, type Doc } from './storage/values.js';
 
-const MINGO_OPTS = { useStrictMode: true, scriptEnabled: false } as const;
+const MINGO_OPTS = { useStrictMode: true, scriptEnabled: false, jsonSchemaValidator: jsonSchemaPredicate } as const;
 
 function mingoError(e: unknown): never {
   if (e instanceof CommandError) throw e;

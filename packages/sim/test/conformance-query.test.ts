@@ -119,7 +119,7 @@ describe('collation', () => {
     expect(await coll.find({ x: 'PING' }).toArray()).toEqual([]);
     expect(await coll.countDocuments({ x: 'ping' }, { collation: en2 })).toBe(2);
     expect(await coll.count({ x: 'ping' }, { collation: en2 })).toBe(2);
-    expect(await coll.distinct('x', { _id: { $gt: 1 } }, { collation: en2 })).toEqual(['ping', 'pong']);
+    expect(await coll.distinct('x', { _id: { $gt: 1 } } as never, { collation: en2 })).toEqual(['ping', 'pong']);
     expect((await coll.aggregate([{ $match: { x: 'PONG' } }], { collation: en2 }).toArray()).map((d) => d._id)).toEqual([4]);
     const f = await coll.findOneAndUpdate({ x: 'PING' }, { $set: { x: 'pong' } }, { sort: { _id: 1 }, projection: { x: 1, _id: 0 }, collation: en2 });
     expect(f).toEqual({ x: 'ping' });
@@ -144,3 +144,16 @@ describe('collation', () => {
     expect((await serverError(coll.find({}, { collation: { locale: 'xx_nope_bogus' } }).toArray())).code).toBe(2);
   });
 });
+
+describe('aggregate write stages', () => {
+  it('$merge whenMatched fail reports DuplicateKey with keyPattern and keyValue; $out refuses linearizable read concern', async () => {
+    await coll.insertOne({ _id: 2, x: 0 } as never);
+    const e = await serverError(db.aggregate([{ $documents: [{ _id: 2, x: 1 }] }, { $merge: { into: 'c', whenMatched: 'fail' } }]).toArray());
+    expect(e.code).toBe(11000);
+    expect(e.errorResponse).toMatchObject({ keyPattern: { _id: 1 }, keyValue: { _id: 2 } });
+    const l = await serverError(coll.aggregate([{ $out: 'o' }], { readConcern: { level: 'linearizable' } }).toArray());
+    expect(l.code).toBe(72);
+    expect(await db.listCollections({ name: 'o' }).toArray()).toEqual([]);
+  });
+});
+
