@@ -27,6 +27,8 @@ export default defineConfig({
           // with the official driver and with ours (packages/core/test/unified).
           name: 'unified',
           include: ['packages/core/test/unified/**/*.test.ts'],
+          // the two drivers' files in parallel: their time is mostly waiting on the sims
+          maxWorkers: 2,
           testTimeout: 60_000,
           hookTimeout: 180_000,
         },

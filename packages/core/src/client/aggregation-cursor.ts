@@ -64,7 +64,8 @@ export class AggregationCursor<TSchema = any> extends AbstractCursor<TSchema> {
       writeConcern: write ? writeConcernDocument(o.writeConcern) : undefined,
     };
     const cmd = copyDefined({ aggregate: this.#target, pipeline: this.pipeline }, fields, AGGREGATE_FIELDS);
-    if (!o.explain) cmd.cursor = o.batchSize !== undefined && o.batchSize >= 0 ? { batchSize: o.batchSize } : {};
+    // With $out/$merge the first batch is empty anyway: batchSize 0 is not sent (cursor: {}).
+    if (!o.explain) cmd.cursor = o.batchSize !== undefined && o.batchSize >= 0 && !(write && o.batchSize === 0) ? { batchSize: o.batchSize } : {};
     return cmd;
   }
 

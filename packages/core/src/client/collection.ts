@@ -20,6 +20,7 @@ import {
   type BulkWriteOptions,
 } from './bulk.js';
 import {
+  isUnacknowledged,
   readConcernDocument,
   resolveReadConcern,
   resolveReadPreference,
@@ -378,7 +379,8 @@ export class Collection<TSchema extends object = Document> {
   async findOne(filter: Filter<TSchema>, options?: FindOneOptions): Promise<WithId<TSchema> | null>;
   async findOne<T>(filter: Filter<TSchema>, options?: FindOneOptions): Promise<T | null>;
   async findOne(filter: Filter<TSchema> = {}, options: FindOneOptions = {}): Promise<any> {
-    const cursor = this.find(filter, { ...options, limit: -1, batchSize: 1 });
+    // limit 1 + singleBatch, no batchSize (CRUD spec: findOne sends no batchSize)
+    const cursor = this.find(filter, { ...options, limit: -1 });
     try {
       return await cursor.next();
     } finally {
@@ -424,6 +426,16 @@ export class Collection<TSchema extends object = Document> {
     return Number(reply.n ?? 0);
   }
 
+  /**
+   * The legacy `count` command (deprecated in favour of countDocuments /
+   * estimatedDocumentCount, kept for ports of code that uses it): a retryable read.
+   */
+  async count(filter: Filter<TSchema> = {}, options: CountDocumentsOptions = {}): Promise<number> {
+    checkDocument(filter, 'Filter');
+    const reply = await this.#read({ count: this.collectionName, query: filter }, options, ['limit', 'skip', 'hint', 'collation', 'maxTimeMS', 'comment']);
+    return Number(reply.n ?? 0);
+  }
+
   async distinct(key: string, filter: Filter<TSchema> = {}, options: DistinctOptions = {}): Promise<any[]> {
     checkDocument(filter, 'Filter');
     const cmd = { distinct: this.collectionName, key, query: filter };
@@ -448,6 +460,8 @@ export class Collection<TSchema extends object = Document> {
     );
     const keys = ['bypassDocumentValidation', 'arrayFilters', 'collation', 'hint', 'maxTimeMS', 'let', 'comment'];
     const reply = await runWriteCommand(this.#target(), cmd, options, keys, 'write');
+    // Unacknowledged (w: 0): the reply is not the application's to read (CRUD spec: no result).
+    if (isUnacknowledged(options.writeConcern ?? this.writeConcern)) return options.includeResultMetadata ? { value: null, ok: 1 } : null;
     if (options.includeResultMetadata) {
       // the official driver's key order: the reply's lastErrorObject, value, ok
       const out: Document = {};

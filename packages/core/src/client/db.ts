@@ -76,7 +76,7 @@ export class Db {
   }
 
   admin(): Admin {
-    return new Admin(this.databaseName === 'admin' ? this : new Db(this.#ctx, this, 'admin'));
+    return new Admin(this.databaseName === 'admin' ? this : new Db(this.#ctx, this, 'admin'), this.#ctx);
   }
 
   /**

@@ -78,6 +78,9 @@ export class FindCursor<TSchema = any> extends AbstractCursor<TSchema> {
       batchSize = undefined;
       singleBatch = true;
     }
+    // batchSize == limit: ask for one more so the server closes the cursor in the first
+    // reply (no getMore/killCursors round trip; CRUD "Find with batchSize equal to limit").
+    if (typeof limit === 'number' && limit > 0 && batchSize === limit && !singleBatch) batchSize = limit + 1;
     const fields = {
       ...o,
       sort: formatSort(o.sort),

@@ -34,12 +34,12 @@ export function loadExpectations(driver: DriverName): Expectations {
 
 const TEST_TIMEOUT_MS = 60_000;
 
-function record(driver: DriverName, t: PlannedTest, ok: boolean, error?: unknown): void {
+function record(driver: DriverName, t: PlannedTest, ms: number, ok: boolean, error?: unknown): void {
   const dir = process.env.UNIFIED_RECORD;
   if (!dir) return;
   mkdirSync(dir, { recursive: true });
   const message = error instanceof Error ? `${error.name}: ${error.message}` : error === undefined ? undefined : String(error);
-  appendFileSync(path.join(dir, `${driver}.jsonl`), `${JSON.stringify({ key: t.key, ok, error: message?.split('\n')[0]?.slice(0, 300) })}\n`);
+  appendFileSync(path.join(dir, `${driver}.jsonl`), `${JSON.stringify({ key: t.key, ms, ok, error: message?.split('\n')[0]?.slice(0, 300) })}\n`);
 }
 
 export async function defineUnifiedSuite(driverName: DriverName): Promise<void> {
@@ -70,13 +70,14 @@ export async function defineUnifiedSuite(driverName: DriverName): Promise<void> 
           const expectedFailure = expectations.failing[t.key];
           const body = async (): Promise<void> => {
             const deployment = await deployments.get(d.topology);
+            const start = Date.now();
             try {
               await runUnifiedTest(t.file.json, t.test, driver, deployment);
             } catch (e) {
-              record(driverName, t, false, e);
+              record(driverName, t, Date.now() - start, false, e);
               throw e;
             }
-            record(driverName, t, true);
+            record(driverName, t, Date.now() - start, true);
           };
           if (expectedFailure !== undefined) it.fails(`${t.description} [known failure: ${expectedFailure.slice(0, 120)}]`, body, TEST_TIMEOUT_MS);
           else it(t.description, body, TEST_TIMEOUT_MS);

@@ -109,7 +109,7 @@ class TestRun {
 
   async operation(op: Doc): Promise<void> {
     const args = (op.arguments as Doc) ?? {};
-    if (op.object === 'testRunner') return this.runnerOperation(op.name as string, args);
+    if (op.object === 'testRunner' && op.name !== 'createEntities') return this.runnerOperation(op.name as string, args);
     let result: unknown;
     let error: unknown;
     let failed = false;
