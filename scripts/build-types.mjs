@@ -106,7 +106,10 @@ for (const program of programs) {
         return `${head}${q}${rel(path.posix.dirname(place(file)), place(target)).replace(/\.d\.ts$/, '.js')}${q}`;
       }));
       // Line by line, so a specifier quoted in a doc comment is left alone.
-      const text = readFileSync(abs, 'utf8').split('\n').map(rewrite).join('\n');
+      // A default import of a Node built-in (`import tls from 'node:tls'`) needs the
+      // consumer's esModuleInterop; the namespace import means the same in a declaration.
+      const builtins = (line) => line.replace(/^import (type )?(\w+) from (['"])(node:[^'"]+)\3;$/, 'import $1* as $2 from $3$4$3;');
+      const text = readFileSync(abs, 'utf8').split('\n').map((line) => builtins(rewrite(line))).join('\n');
       out.set(file, text);
     }
     rmSync(dest, { recursive: true, force: true });

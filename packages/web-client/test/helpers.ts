@@ -17,7 +17,8 @@ export const ARTIFACTS = path.join(ROOT, 'test-artifacts');
 const LOCK = path.join(ROOT, '.tmp/web-client-build.lock');
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-async function withLock<T>(fn: () => Promise<T>): Promise<T> {
+/** Runs fn while holding the build lock (scripts/build.mjs writes, packing reads dist/). */
+export async function withLock<T>(fn: () => Promise<T>): Promise<T> {
   mkdirSync(path.dirname(LOCK), { recursive: true });
   const deadline = Date.now() + 120_000;
   for (;;) {
