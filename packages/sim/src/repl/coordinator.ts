@@ -195,6 +195,11 @@ export class ReplicaSetRole implements NodeRole, RetryableWriteHost {
     return this.#s.term;
   }
 
+  /** Loops, timers and requests running in the background (0 once stop() resolved). */
+  get backgroundTasks(): number {
+    return this.#tasks.size;
+  }
+
   get records(): RetryableWriteRecords {
     return this.#records;
   }
@@ -551,6 +556,7 @@ export class ReplicaSetRole implements NodeRole, RetryableWriteHost {
   /** Installs (and persists) a config; starts heartbeats to new members, stops them to removed ones. */
   async installConfig(c: ReplSetConfig, persist = true): Promise<void> {
     const self = await this.findSelf(c);
+    if (this.#tasks.stopped) return;
     if (this.#config && !isNewerConfig(c, this.#config) && persist) return;
     this.#config = c;
     this.#self = self;
