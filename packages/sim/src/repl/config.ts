@@ -175,6 +175,29 @@ export function isNewerConfig(a: { version: number; term: number }, b: { version
   return a.version > b.version;
 }
 
+/**
+ * replSetReconfig's rules: the same set name; without force a higher version (103) and at
+ * most one voting member added or removed (103), the config taking the current term;
+ * with force a version well above the old one (mongod adds a random 10000..99999) and
+ * term -1.
+ */
+export function nextConfig(old: ReplSetConfig, raw: Doc, opts: { force: boolean; term: number; defaults: ConfigDefaults; random?: () => number }): ReplSetConfig {
+  const rawVersion = asNumber(raw.version, Number.NaN);
+  const c = parseConfig({ ...raw, term: opts.force ? -1 : opts.term }, opts.defaults, old);
+  if (c._id !== old._id) throw new CommandError(InvalidReplicaSetConfig, `New and old configurations differ in replica set name; old was ${old._id}, and new is ${c._id}`);
+  if (opts.force) return { ...c, version: Math.max(rawVersion || 0, old.version) + 10000 + Math.floor((opts.random ?? Math.random)() * 90000), term: -1 };
+  if (!(c.version > old.version)) {
+    throw new CommandError(NewReplicaSetConfigurationIncompatible, `New replica set configuration version must be greater than old, but ${c.version} is not greater than ${old.version} for replica set ${c._id}`);
+  }
+  const oldVoters = new Set(old.members.filter((m) => m.votes > 0).map((m) => m._id));
+  const newVoters = new Set(c.members.filter((m) => m.votes > 0).map((m) => m._id));
+  let changed = 0;
+  for (const id of newVoters) if (!oldVoters.has(id)) changed++;
+  for (const id of oldVoters) if (!newVoters.has(id)) changed++;
+  if (changed > 1) throw new CommandError(NewReplicaSetConfigurationIncompatible, 'Only one voting member may be added or removed at a time without force');
+  return c;
+}
+
 const REPLSET_COLL = 'system.replset';
 const ELECTION_COLL = 'replset.election';
 

@@ -35,6 +35,7 @@ import {
   isNewerConfig,
   loadStoredConfig,
   loadStoredVote,
+  nextConfig,
   parseConfig,
   persistConfig,
   persistVote,
@@ -70,7 +71,7 @@ import {
 import { INITIAL_SYNC_FAILURE, installSnapshot, SnapshotStore } from './initial-sync.js';
 import { SYNCING_STATES, type MemberState } from './member-state.js';
 import { applyOplogEntry } from './oplog-apply.js';
-import { entryForWrite, noopEntry, Oplog, OPLOG_NS, stampEntry, wallOf } from './oplog.js';
+import { entryForWrite, noopEntry, Oplog, stampEntry, wallOf } from './oplog.js';
 import { asNumber, formatOpTime, fromWire, isNull, LogicalClock, NULL_OPTIME, opTimeCompare, toWire, tsCompare, type OpTime } from './optime.js';
 import { PeerClient } from './peer.js';
 import { ProgressWaiters } from './progress-waiters.js';
@@ -100,9 +101,6 @@ import { checkTxnNumber, labelRetryableError, RetryableWrite, type RetryableWrit
 import { helloFields, primaryHost, replSetGetStatus } from './status.js';
 import { TxnTable } from './txn-table.js';
 import { resolveWriteConcern, validateWriteConcern, writeConcernError, writeConcernSatisfied, defaultWriteConcern } from './write-concern.js';
-
-export { OPLOG_NS } from './oplog.js';
-export { RetryableWrite } from './retryable-write.js';
 
 export interface ReplicaSetRoleOptions {
   setName: string;
@@ -195,6 +193,11 @@ export class ReplicaSetRole implements NodeRole, RetryableWriteHost {
 
   get term(): number {
     return this.#s.term;
+  }
+
+  /** Loops, timers and requests running in the background (0 once stop() resolved). */
+  get backgroundTasks(): number {
+    return this.#tasks.size;
   }
 
   get records(): RetryableWriteRecords {
@@ -553,6 +556,7 @@ export class ReplicaSetRole implements NodeRole, RetryableWriteHost {
   /** Installs (and persists) a config; starts heartbeats to new members, stops them to removed ones. */
   async installConfig(c: ReplSetConfig, persist = true): Promise<void> {
     const self = await this.findSelf(c);
+    if (this.#tasks.stopped) return;
     if (this.#config && !isNewerConfig(c, this.#config) && persist) return;
     this.#config = c;
     this.#self = self;
@@ -657,21 +661,7 @@ export class ReplicaSetRole implements NodeRole, RetryableWriteHost {
       throw new CommandError(ErrorCode.NotWritablePrimary, `replSetReconfig should only be run on a writable PRIMARY. Current state ${this.#s.memberState};`);
     }
     if (!isPlainObject(raw)) throw new CommandError(ErrorCode.TypeMismatch, "'replSetReconfig' must be an object");
-    const rawVersion = asNumber(raw.version, Number.NaN);
-    let c = parseConfig({ ...raw, term: force ? -1 : this.#s.term }, this.defaults, old);
-    if (c._id !== old._id) throw new CommandError(ErrorCode.InvalidReplicaSetConfig, `New and old configurations differ in replica set name; old was ${old._id}, and new is ${c._id}`);
-    if (force) c = { ...c, version: Math.max(rawVersion || 0, old.version) + 10000 + Math.floor(Math.random() * 90000), term: -1 };
-    else if (!(c.version > old.version)) {
-      throw new CommandError(103, `New replica set configuration version must be greater than old, but ${c.version} is not greater than ${old.version} for replica set ${c._id}`);
-    }
-    if (!force) {
-      const oldVoters = new Set(old.members.filter((m) => m.votes > 0).map((m) => m._id));
-      const newVoters = new Set(c.members.filter((m) => m.votes > 0).map((m) => m._id));
-      let changed = 0;
-      for (const id of newVoters) if (!oldVoters.has(id)) changed++;
-      for (const id of oldVoters) if (!newVoters.has(id)) changed++;
-      if (changed > 1) throw new CommandError(103, 'Only one voting member may be added or removed at a time without force');
-    }
+    const c = nextConfig(old, raw, { force, term: this.#s.term, defaults: this.defaults });
     const self = await this.findSelf(c);
     if (!self) throw new CommandError(ErrorCode.NodeNotFound, `No host described in new configuration with {version: ${c.version}, term: ${c.term}} for replica set ${c._id} maps to this node`);
     await this.installConfig(c);
