@@ -386,31 +386,37 @@ export interface LatencyResult {
   counts: Record<string, number>;
   threshold: number;
   /**
-   * What the client itself saw when each operation started: how many operations went to a
-   * member outside the latency window of its own RTT averages (should be 0), and for each
-   * member, at how many operations it was inside the window. The window depends on RTTs the
+   * What the client itself saw: how many operations went to a member outside the latency
+   * window of its own RTT averages at every moment the selection could have happened
+   * (should be 0), and for each member, at how many operations it was inside the window. The window depends on RTTs the
    * client measures, which a loaded machine inflates, so tests judge selection by these.
    */
   outOfWindow: number;
   inWindow: Record<string, number>;
 }
 
-/** A member chosen this much beyond the window counts as outside it: RTT averages move between selection and the command's start. */
-const WINDOW_SLACK_MS = 5;
+type Td = NonNullable<MongoClient['topologyDescription']>;
 
 /** Runs `n` reads (10 at a time) and counts which member served each. */
 async function countReads(ctx: Ctx, uri: string, n: number, threshold: number, settleMS: number): Promise<LatencyResult> {
   const c = client(ctx, uri, { monitorCommands: true });
   const result: LatencyResult = { counts: {}, threshold, outOfWindow: 0, inWindow: {} };
+  // Every description the client held since the current batch of reads began: the one each
+  // read's selection used is among them (heartbeats change it while reads wait).
+  let batchSeen: Td[] = [];
+  c.on('topologyDescriptionChanged', (e: { newDescription: Td }) => batchSeen.push(e.newDescription));
+  const window = (td: Td, type: unknown): Map<string, boolean> => {
+    const rtts = [...td.servers.values()].filter((s) => s.type === type && s.roundTripTime !== null);
+    const fastest = Math.min(...rtts.map((s) => s.roundTripTime!));
+    return new Map(rtts.map((s) => [s.address, s.roundTripTime! <= fastest + threshold]));
+  };
   c.on('commandStarted', (e: { commandName: string; address: string }) => {
     if (e.commandName !== 'find') return;
     result.counts[e.address] = (result.counts[e.address] ?? 0) + 1;
-    const servers = [...(c.topologyDescription?.servers.values() ?? [])];
-    const type = servers.find((s) => s.address === e.address)?.type;
-    const rtts = new Map(servers.filter((s) => s.type === type && s.roundTripTime !== null).map((s) => [s.address, s.roundTripTime!]));
-    const fastest = Math.min(...rtts.values());
-    for (const [address, rtt] of rtts) if (rtt <= fastest + threshold) result.inWindow[address] = (result.inWindow[address] ?? 0) + 1;
-    if ((rtts.get(e.address) ?? Infinity) > fastest + threshold + WINDOW_SLACK_MS) result.outOfWindow++;
+    const td = c.topologyDescription!;
+    const type = td.servers.get(e.address)?.type;
+    for (const [address, inside] of window(td, type)) if (inside) result.inWindow[address] = (result.inWindow[address] ?? 0) + 1;
+    if (![...batchSeen, td].some((seen) => window(seen, type).get(e.address) !== false)) result.outOfWindow++;
   });
   await c.connect();
   // Let every member be discovered and its RTT average settle over several heartbeats.
@@ -419,7 +425,10 @@ async function countReads(ctx: Ctx, uri: string, n: number, threshold: number, s
   const rtts = [...(c.topologyDescription?.servers.values() ?? [])].map((s) => `${s.address} ${s.roundTripTime?.toFixed(1)} ms`);
   ctx.print(`(average round trips the client measured: ${rtts.join(', ')})`);
   const coll = c.db('test').collection('t');
-  for (let i = 0; i < n; i += 10) await Promise.all(Array.from({ length: Math.min(10, n - i) }, () => coll.findOne()));
+  for (let i = 0; i < n; i += 10) {
+    batchSeen = [c.topologyDescription!];
+    await Promise.all(Array.from({ length: Math.min(10, n - i) }, () => coll.findOne()));
+  }
   return result;
 }
 

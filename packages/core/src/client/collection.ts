@@ -426,16 +426,6 @@ export class Collection<TSchema extends object = Document> {
     return Number(reply.n ?? 0);
   }
 
-  /**
-   * The legacy `count` command (deprecated in favour of countDocuments /
-   * estimatedDocumentCount, kept for ports of code that uses it): a retryable read.
-   */
-  async count(filter: Filter<TSchema> = {}, options: CountDocumentsOptions = {}): Promise<number> {
-    checkDocument(filter, 'Filter');
-    const reply = await this.#read({ count: this.collectionName, query: filter }, options, ['limit', 'skip', 'hint', 'collation', 'maxTimeMS', 'comment']);
-    return Number(reply.n ?? 0);
-  }
-
   async distinct(key: string, filter: Filter<TSchema> = {}, options: DistinctOptions = {}): Promise<any[]> {
     checkDocument(filter, 'Filter');
     const cmd = { distinct: this.collectionName, key, query: filter };
