@@ -7,8 +7,6 @@ import { parseArgs } from 'node:util';
 import { signBridgeToken } from './auth.js';
 import { BridgeConfigError, ENV_PREFIX, USAGE, parseCliConfig } from './config.js';
 import { startBridge, type BridgeHandle } from './server.js';
-import { GatewayConfigError, loadGatewayConfig } from './gateway/config.js';
-import { startGateway } from './gateway/index.js';
 
 export interface CliIo {
   env: Readonly<Record<string, string | undefined>>;
@@ -87,6 +85,8 @@ async function gatewayCommand(argv: readonly string[], io: CliIo): Promise<Bridg
     io.exit(2);
     return undefined;
   }
+  // Loaded only in gateway mode: the relay's start-up does not pay for jose and the rules.
+  const { GatewayConfigError, loadGatewayConfig, startGateway } = await import('./gateway/index.js');
   try {
     const config = loadGatewayConfig(values.config);
     return await startGateway(config, { env: io.env, ...(io.log ? { log: io.log } : {}) });

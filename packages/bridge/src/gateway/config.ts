@@ -99,6 +99,9 @@ export const gatewayConfigSchema = z
         maxCommandBytes: int(1024, 48_000_000).default(GATEWAY_DEFAULTS.maxCommandBytes),
         maxDepth: int(4, 180).default(GATEWAY_DEFAULTS.maxDepth),
         maxCursorsPerPrincipal: int(1).default(GATEWAY_DEFAULTS.maxCursorsPerPrincipal),
+        /** Per-principal rate limit (commands per second, token bucket of `burst`); absent: none. */
+        commandsPerSecond: int(1).optional(),
+        burst: int(1).optional(),
       })
       .strict()
       .default({ ...GATEWAY_DEFAULTS }),

@@ -26,6 +26,7 @@ import type { GatewayLimits } from './config.js';
 import { isPlainDocument } from './filter.js';
 import { gate, type Envelope } from './gatekeeper.js';
 import type { GatewayMetrics } from './metrics.js';
+import { takeToken, type Bucket } from './rate-limit.js';
 import type { GatewayPrincipal } from './rules.js';
 
 /** Who sends a command: the verified principal and a key unique to it (issuer + subject). */
@@ -79,6 +80,7 @@ export class GatewayService {
   readonly #log: Logger;
   readonly #metrics: GatewayMetrics;
   readonly #cursors = new Map<string, CursorOwner>();
+  readonly #buckets = new Map<string, Bucket>();
   readonly #startedAt = Date.now();
   #connecting: Promise<void> | undefined;
 
@@ -123,6 +125,10 @@ export class GatewayService {
       return errorReply(g.code, g.codeName, g.message);
     }
     const { envelope, name } = g;
+    if (g.kind !== 'hello' && g.kind !== 'ping' && !this.#withinRate(caller)) {
+      this.#audit(caller, name, undefined, false, 'rate-limit', 13);
+      return errorReply(13, 'Unauthorized', `rate limit of ${this.#limits.commandsPerSecond} commands per second exceeded`);
+    }
     try {
       switch (g.kind) {
         case 'hello':
@@ -143,6 +149,16 @@ export class GatewayService {
     } catch (e) {
       return this.#failure(e, envelope, false);
     }
+  }
+
+  #withinRate(caller: GatewayCaller): boolean {
+    const perSecond = this.#limits.commandsPerSecond;
+    if (perSecond === undefined) return true;
+    const taken = takeToken(this.#buckets.get(caller.key), { perSecond, burst: this.#limits.burst ?? 2 * perSecond }, Date.now());
+    this.#buckets.delete(caller.key);
+    if (this.#buckets.size >= 100_000) this.#buckets.delete(this.#buckets.keys().next().value!);
+    this.#buckets.set(caller.key, taken.bucket);
+    return taken.allowed;
   }
 
   get #maxBsonObjectSize(): number {
