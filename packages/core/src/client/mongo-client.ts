@@ -26,6 +26,7 @@ import { parseClientOptions, type ClientLayerOptions, type MongoClientOptions } 
 import type { MongoOptions } from '../uri/client-options.js';
 import type { ReadConcern } from '../concern/read-concern.js';
 import type { WriteConcern } from '../concern/write-concern.js';
+import type { AnyClientBulkWriteModel, ClientBulkWriteOptions, ClientBulkWriteResult } from './client-bulk-write.js';
 import { ClientSession, ServerSessionPool, endSessionsCommands, type ClientSessionOptions } from './sessions.js';
 
 export type { MongoClientOptions } from './options.js';
@@ -246,6 +247,15 @@ export class MongoClient extends TypedEmitter<MongoClientEvents> implements Clie
 
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return this.toString();
+  }
+
+  /**
+   * Writes to any namespaces in one `bulkWrite` command (MongoDB 8.0+; a
+   * MongoInvalidArgumentError on older servers). Loaded on first use.
+   */
+  async bulkWrite(models: ReadonlyArray<AnyClientBulkWriteModel<any>>, options?: ClientBulkWriteOptions): Promise<ClientBulkWriteResult> {
+    const { executeClientBulkWrite } = await import('./client-bulk-write.js');
+    return await executeClientBulkWrite(this, models, options);
   }
 
   /** @internal run a command on the admin database (used by tools and tests). */

@@ -3,4 +3,5 @@ import './admin.js';
 import './crud.js';
 import './catalog.js';
 import './explain.js';
+import './bulk-write.js';
 import '../repl/commands.js';
