@@ -3,7 +3,7 @@ import { MongoClient } from 'mongodb';
 
 const client = new MongoClient(process.env.MONGODB_URI ?? 'mongodb://localhost:27017');
 try {
-  await client.bulkWrite([{ namespace: 'shop.orders', name: 'insertOne', document: { _id: 1 } }]).catch((e: Error) => console.log(e.name, e.message));
+  await client.bulkWrite([{ namespace: 'shop.orders', name: 'insertOne', document: { sku: 'pen' } }]).catch((e: Error) => console.log(e.name, e.message));
   console.log(await client.db('shop').collection('orders').countDocuments());
 } finally {
   await client.close();
