@@ -62,6 +62,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       replSet: opts.replSet,
       ...replTimings(opts.setParameters),
       latencyMs: opts.latencyMs,
+      maxWireVersion: opts.wireVersion,
       auth: opts.auth,
       ...(opts.keyFile !== undefined ? { keyFile: opts.keyFile } : {}),
       ...(opts.tlsMode !== 'disabled' ? { tls: tlsOptions(opts) } : {}),

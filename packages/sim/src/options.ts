@@ -10,6 +10,8 @@ export interface CliOptions {
   logpath?: string;
   logappend: boolean;
   latencyMs: number;
+  /** --wire-version <n>: hello's maxWireVersion (sim only; 25 = MongoDB 8.0, enables the bulkWrite command). */
+  wireVersion?: number;
   setParameters: Record<string, string>;
   /** --auth (also implied by --keyFile). */
   auth: boolean;
@@ -36,7 +38,7 @@ export class UsageError extends Error {
 }
 
 /** Flags taking a value. Unknown mongod flags accepted for compatibility are ignored. */
-const VALUE_FLAGS = new Set(['port', 'bind_ip', 'dbpath', 'replSet', 'logpath', 'latency-ms', 'setParameter', 'oplogSize', 'storageEngine', 'wiredTigerCacheSizeGB', 'keyFile', 'auth-mechanism', 'config', 'f', 'timeZoneInfo', 'maxConns', 'tlsMode', 'sslMode', 'tlsCertificateKeyFile', 'tlsCAFile', 'clusterAuthMode', 'configdb', 'mongos-seeds', 'localThreshold']);
+const VALUE_FLAGS = new Set(['port', 'bind_ip', 'dbpath', 'replSet', 'logpath', 'latency-ms', 'wire-version', 'setParameter', 'oplogSize', 'storageEngine', 'wiredTigerCacheSizeGB', 'keyFile', 'auth-mechanism', 'config', 'f', 'timeZoneInfo', 'maxConns', 'tlsMode', 'sslMode', 'tlsCertificateKeyFile', 'tlsCAFile', 'clusterAuthMode', 'configdb', 'mongos-seeds', 'localThreshold']);
 const BOOL_FLAGS = new Set(['bind_ip_all', 'quiet', 'logappend', 'help', 'h', 'version', 'nounixsocket', 'noauth', 'ipv6', 'journal', 'nojournal', 'verbose', 'v', 'vv', 'vvv', 'fork', 'auth', 'tlsAllowConnectionsWithoutCertificates', 'tlsAllowInvalidCertificates', 'mongos']);
 const IGNORED = new Set(['oplogSize', 'storageEngine', 'wiredTigerCacheSizeGB', 'timeZoneInfo', 'maxConns', 'sslMode', 'clusterAuthMode', 'nounixsocket', 'noauth', 'ipv6', 'journal', 'nojournal', 'verbose', 'v', 'vv', 'vvv']);
 
@@ -56,6 +58,8 @@ Options:
   --logappend            append to --logpath (the default for the sim)
   --quiet                fewer log lines (no connection/metadata lines)
   --latency-ms <n>       sim only: delay every reply by <n> milliseconds
+  --wire-version <n>     sim only: advertise maxWireVersion <n> (default 21 = 7.0; 25 = 8.0,
+                         which enables the 8.0 bulkWrite command)
   --setParameter <k=v>   accepted (stored as a server parameter)
   --auth                 require authentication (SCRAM-SHA-256/1, X.509); create the first
                          user on admin from localhost (the localhost exception)
@@ -132,6 +136,12 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         const n = Number(value);
         if (!Number.isFinite(n) || n < 0) throw new UsageError(`Error parsing command line: bad value for option '--latency-ms': ${value}`);
         opts.latencyMs = n;
+        break;
+      }
+      case 'wire-version': {
+        const n = Number(value);
+        if (!Number.isInteger(n) || n < 21 || n > 25) throw new UsageError(`Error parsing command line: bad value for option '--wire-version': ${value} (21..25)`);
+        opts.wireVersion = n;
         break;
       }
       case 'setParameter': {

@@ -26,6 +26,8 @@ import { parseClientOptions, type ClientLayerOptions, type MongoClientOptions } 
 import type { MongoOptions } from '../uri/client-options.js';
 import type { ReadConcern } from '../concern/read-concern.js';
 import type { WriteConcern } from '../concern/write-concern.js';
+import { registeredClientBulkWrite } from './extensions.js';
+import type { AnyClientBulkWriteModel, ClientBulkWriteOptions, ClientBulkWriteResult } from './client-bulk-write.js';
 import { ClientSession, ServerSessionPool, endSessionsCommands, type ClientSessionOptions } from './sessions.js';
 
 export type { MongoClientOptions } from './options.js';
@@ -249,6 +251,17 @@ export class MongoClient extends TypedEmitter<MongoClientEvents> implements Clie
 
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return this.toString();
+  }
+
+  /**
+   * Writes to any namespaces in one `bulkWrite` command (MongoDB 8.0+; a
+   * MongoClientBulkWriteError on older servers). Provided by client/client-bulk-write.ts,
+   * which the Node entry loads (kept out of the browser bundle).
+   */
+  async bulkWrite(models: ReadonlyArray<AnyClientBulkWriteModel<any>>, options?: ClientBulkWriteOptions): Promise<ClientBulkWriteResult> {
+    const impl = registeredClientBulkWrite();
+    if (!impl) throw new MongoAPIError("client.bulkWrite() is not loaded: import '@mongo-edge/core/node', or the module client/client-bulk-write.js");
+    return await impl(this, models, options);
   }
 
   /** @internal run a command on the admin database (used by tools and tests). */

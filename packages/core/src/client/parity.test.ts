@@ -1,4 +1,5 @@
 /** Behaviour the official driver has and code written for it relies on (issue 13): errors and argument checks. */
+import { Long } from 'bson';
 import { describe, expect, it } from 'vitest';
 import {
   MongoAPIError,
@@ -53,5 +54,33 @@ describe('error parity', () => {
     await expect(coll.find({}).toArray()).rejects.toBeInstanceOf(MongoUnexpectedServerResponseError);
     fake.on('aggregate', { ok: 1, cursor: { id: 0 } });
     await expect(coll.aggregate([]).toArray()).rejects.toBeInstanceOf(MongoUnexpectedServerResponseError);
+  });
+});
+
+describe('streams and legacy bulk', () => {
+  it('toReadableStream() yields the documents and closes the cursor when cancelled', async () => {
+    const { coll, fake } = setup();
+    fake.on('find', { ok: 1, cursor: { id: 0, ns: 'app.c', firstBatch: [{ _id: 1 }, { _id: 2 }] } });
+    const seen: unknown[] = [];
+    for await (const doc of coll.find({}).toReadableStream({ transform: (d: { _id: number }) => d._id * 10 }) as unknown as AsyncIterable<unknown>) seen.push(doc);
+    expect(seen).toEqual([10, 20]);
+    fake.on('find', { ok: 1, cursor: { id: Long.fromNumber(77), ns: 'app.c', firstBatch: [{ _id: 1 }, { _id: 2 }] } });
+    fake.on('killCursors', { ok: 1, cursorsKilled: [Long.fromNumber(77)] });
+    const cursor = coll.find({});
+    const reader = cursor.toReadableStream().getReader();
+    expect(await reader.read()).toEqual({ done: false, value: { _id: 1 } });
+    await reader.cancel();
+    expect(cursor.killed).toBe(true);
+    expect(fake.named('killCursors')).toHaveLength(1);
+  });
+
+  it('a legacy bulk operation runs once', async () => {
+    const { coll, fake } = setup();
+    fake.on('insert', { ok: 1, n: 1 });
+    const bulk = coll.initializeOrderedBulkOp();
+    await expect(bulk.execute()).rejects.toThrow('Invalid BulkOperation, Batch cannot be empty');
+    bulk.insert({ _id: 1 });
+    expect((await bulk.execute()).insertedCount).toBe(1);
+    await expect(bulk.execute()).rejects.toMatchObject({ name: 'MongoBatchReExecutionError' });
   });
 });

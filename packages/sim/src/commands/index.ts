@@ -5,4 +5,5 @@ import './catalog.js';
 import './explain.js';
 import './collmod.js';
 import './diagnostics.js';
+import './bulk-write.js';
 import '../repl/commands.js';

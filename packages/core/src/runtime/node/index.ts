@@ -15,6 +15,7 @@ export { NodeDnsResolver, nodeSrvResolver } from './dns.js';
 export { TcpTransport, KEEP_ALIVE_INITIAL_DELAY_MS, tlsConnectOptions } from './tcp.js';
 export type { TcpTransportOptions } from './tcp.js';
 export { nodeCursorStream } from './streams.js';
+export { MongoClientBulkWriteError, executeClientBulkWrite } from '../../client/client-bulk-write.js';
 export { GridFSBucket, GridFSBucketReadStream, GridFSBucketWriteStream } from './gridfs.js';
 export { MongoGridFSChunkError, MongoGridFSStreamError, GridFSUpload } from '../../gridfs/bucket.js';
 export type {
