@@ -7,6 +7,7 @@ import { effectiveCollation } from '../collation.js';
 import { validateDocument, type ValidationContext } from '../validation.js';
 import { isTimeseries } from '../collection-options.js';
 import { checkSourceStagePositions, sourceStageDocs } from '../source-stages.js';
+import { extractText, metaFields, textSearch } from '../text.js';
 import { readSource, refuseView } from './views.js';
 import { applyUpdate, buildUpsert, classifyUpdate, compileFilter, evaluateLet, findStored, matches, mingoOptions, project, sameDocument, type EvalOptions, type UpdateKind } from '../query.js';
 import { duplicateKeyError, StoredDoc, type CollectionState } from '../storage/engine.js';
@@ -163,6 +164,20 @@ async function insert(ctx: CommandContext): Promise<Doc> {
   return withWriteErrors({ n }, errors);
 }
 
+/** Projects documents; `{$meta: 'textScore'}` fields get the `$text` score (40218 without a `$text` filter). */
+function withTextScores(docs: Doc[], stored: StoredDoc[], projection: Doc | undefined, scores: Map<StoredDoc, number>, filter: Doc | undefined, ev: EvalOptions): Doc[] {
+  const metas = metaFields(projection ? toViewDoc(projection) : undefined);
+  if (metas.length === 0) return project(docs, projection, ev);
+  if (extractText(filter).text === undefined) throw new CommandError(40218, 'query requires text score metadata, but it is not available');
+  const rest = Object.fromEntries(Object.entries(projection!).filter(([k]) => !metas.includes(k)));
+  const out = project(docs, rest, ev);
+  return out.map((d, i) => {
+    const next = { ...d };
+    for (const m of metas) next[m] = scores.get(stored[i]!) ?? 0;
+    return next;
+  });
+}
+
 function timeFieldOf(c: CollectionState | undefined): string | undefined {
   return isTimeseries(c) ? ((c!.options.timeseries as Doc).timeField as string) : undefined;
 }
@@ -197,9 +212,11 @@ function find(ctx: CommandContext): Doc {
   const batchSize = optNumber(ctx, 'batchSize');
   const c = readSource(ctx, ctx.db, coll, (src, p) => runPipeline(ctx, src, p));
   const ev = evalOptions(ctx, c);
-  let docs = findStored(c, { filter, sort, skip, limit, eval: ev }).map((d) => d.doc);
+  const textScores = new Map<StoredDoc, number>();
+  const stored = findStored(c, { filter, sort, skip, limit, eval: ev, textScores });
+  let docs = stored.map((d) => d.doc);
   if (ns === 'local.oplog.rs') docs = docs.map(({ _id, ...entry }) => entry);
-  const out = project(docs, projection, ev);
+  const out = withTextScores(docs, stored, projection, textScores, filter, ev);
   const tailable = ctx.args.tailable === true;
   if (ctx.args.awaitData === true && !tailable) throw new CommandError(ErrorCode.FailedToParse, 'Cannot set awaitData without tailable');
   if (tailable && c && c.options.capped !== true && ns !== 'local.oplog.rs') {
@@ -488,6 +505,7 @@ function count(ctx: CommandContext): Doc {
   if (!c) return { n: 0 };
   let n: number;
   if (!query || Object.keys(query).length === 0) n = c.docs.size;
+  else if (extractText(query).text !== undefined) n = findStored(c, { filter: query, eval: ev }).length;
   else {
     const q = compileFilter(query, ev);
     n = 0;
@@ -649,8 +667,10 @@ function aggregate(ctx: CommandContext): Doc {
     ev = evalOptions(ctx, c);
     // Push a leading $match into the scan.
     if (rest[0] && '$match' in rest[0] && c) {
-      const q = compileFilter(rest[0].$match, ev);
-      source = [...c.docs.values()].filter((d) => matches(q, d));
+      const { text, rest: others } = extractText(isPlainObject(rest[0].$match) ? rest[0].$match : undefined);
+      const q = compileFilter(text !== undefined ? others : rest[0].$match, ev);
+      const candidates = text !== undefined ? [...textSearch(c, text).keys()] : [...c.docs.values()];
+      source = candidates.filter((d) => matches(q, d));
       rest.shift();
     } else source = c ? [...c.docs.values()] : [];
   }
