@@ -658,8 +658,12 @@ function aggregate(ctx: CommandContext): Doc {
     ns = ctx.args.aggregate === 1 ? `${ctx.db}.$cmd.aggregate` : `${ctx.db}.${collName(ctx)}`;
     ev = evalOptions(ctx, ctx.args.aggregate === 1 ? undefined : ctx.node.engine.getCollection(ctx.db, collName(ctx)));
   } else if (ctx.args.aggregate === 1) {
+    // Collection-less aggregations start with a source stage; $changeStream is handled by the pipeline.
     const first = Object.keys(rest[0] ?? {})[0] ?? '';
-    throw new CommandError(ErrorCode.InvalidNamespace, `{aggregate: 1} is not valid for '${first}'; a collection is required.`);
+    if (first !== '$changeStream') throw new CommandError(ErrorCode.InvalidNamespace, `{aggregate: 1} is not valid for '${first}'; a collection is required.`);
+    ns = `${ctx.db}.$cmd.aggregate`;
+    source = [];
+    ev = evalOptions(ctx, undefined);
   } else {
     const coll = collName(ctx);
     ns = `${ctx.db}.${coll}`;
