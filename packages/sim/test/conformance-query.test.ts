@@ -182,3 +182,13 @@ describe('text search', () => {
     expect((await serverError(coll.createIndex({ other: 'text' }))).code).toBe(85);
   });
 });
+
+describe('find returnKey', () => {
+  it('returns the key of the index the query uses, {} for a collection scan', async () => {
+    await coll.insertMany([{ _id: 2, x: 22, y: 1 }, { _id: 1, x: 11, y: 2 }] as never[]);
+    expect(await coll.find({}, { sort: { _id: 1 }, returnKey: true, showRecordId: true }).toArray()).toEqual([{ _id: 1 }, { _id: 2 }]);
+    expect(await coll.find({ y: 1 }, { returnKey: true }).toArray()).toEqual([{}]);
+    await coll.createIndex({ y: 1 });
+    expect(await coll.find({ y: 1 }, { returnKey: true }).toArray()).toEqual([{ y: 1 }]);
+  });
+});

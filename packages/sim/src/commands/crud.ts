@@ -164,6 +164,20 @@ async function insert(ctx: CommandContext): Promise<Doc> {
   return withWriteErrors({ n }, errors);
 }
 
+/**
+ * `returnKey: true`: each document becomes the key of the index the query would use
+ * (the index led by the first sort field, else by a filter field); `{}` for a collection scan.
+ */
+function returnKeys(c: CollectionState | undefined, docs: Doc[], filter: Doc | undefined, sort: Doc | undefined): Doc[] {
+  const firstSort = sort ? Object.keys(sort)[0] : undefined;
+  const filterFields = filter ? Object.keys(filter).filter((k) => !k.startsWith('$')) : [];
+  const usable = (c?.indexes ?? []).filter((i) => !i.hidden && !i.partialFilterExpression && !i.key._fts);
+  const index = usable.find((i) => Object.keys(i.key)[0] === firstSort) ?? usable.find((i) => filterFields.includes(Object.keys(i.key)[0]!));
+  if (!index) return docs.map(() => ({}));
+  const fields = Object.keys(index.key);
+  return docs.map((d) => Object.fromEntries(fields.map((f) => [f, getPath(d, f) ?? null])));
+}
+
 /** Projects documents; `{$meta: 'textScore'}` fields get the `$text` score (40218 without a `$text` filter). */
 function withTextScores(docs: Doc[], stored: StoredDoc[], projection: Doc | undefined, scores: Map<StoredDoc, number>, filter: Doc | undefined, ev: EvalOptions): Doc[] {
   const metas = metaFields(projection ? toViewDoc(projection) : undefined);
@@ -216,7 +230,7 @@ function find(ctx: CommandContext): Doc {
   const stored = findStored(c, { filter, sort, skip, limit, eval: ev, textScores });
   let docs = stored.map((d) => d.doc);
   if (ns === 'local.oplog.rs') docs = docs.map(({ _id, ...entry }) => entry);
-  const out = withTextScores(docs, stored, projection, textScores, filter, ev);
+  const out = ctx.args.returnKey === true ? returnKeys(c, docs, filter, sort) : withTextScores(docs, stored, projection, textScores, filter, ev);
   const tailable = ctx.args.tailable === true;
   if (ctx.args.awaitData === true && !tailable) throw new CommandError(ErrorCode.FailedToParse, 'Cannot set awaitData without tailable');
   if (tailable && c && c.options.capped !== true && ns !== 'local.oplog.rs') {
