@@ -7,6 +7,7 @@ import { authOf } from './auth/sim-auth.js';
 import { checkApiParameters } from './api-version.js';
 import { checkCommandFields } from './command-fields.js';
 import { opsOf } from './ops.js';
+import { checkSnapshotReadConcern } from './read-concern.js';
 import { sessionsOf } from './sessions.js';
 import { CommandError, ErrorCode, codeName, errorReply } from './errors.js';
 import type { ConnectionInfo, SimNode } from './node.js';
@@ -168,6 +169,7 @@ async function runCommand(
     if (spec.adminOnly && db !== 'admin') throw new CommandError(ErrorCode.Unauthorized, `${name} may only be run against the admin database.`);
     checkApiParameters(name, args);
     checkCommandFields(name, body);
+    checkSnapshotReadConcern(name, args, node.role.kind);
     if (body.lsid !== undefined) {
       const user = authOf(node).authenticatedUsers(conn)[0];
       sessionsOf(node).touch(body.lsid, user ? `${user.user}@${user.db}` : undefined);

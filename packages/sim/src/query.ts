@@ -3,6 +3,7 @@ import { ObjectId, Timestamp } from 'bson';
 import { Aggregator, Query, update as mingoUpdate } from 'mingo';
 import type { Collation } from './collation.js';
 import { CommandError, ErrorCode } from './errors.js';
+import { extractText, textSearch } from './text.js';
 import { jsonSchemaPredicate } from './validation.js';
 import type { CollectionState, StoredDoc } from './storage/engine.js';
 import { compareValues, formatDoc, formatValue, getPath, hintFromPaths, isPlainObject, keyOf, retype, retypeDoc, sameDocument, toView, toViewDoc, type Doc } from './storage/values.js';
@@ -103,24 +104,27 @@ export function comparerFor(collation: Collation | undefined): (a: unknown, b: u
   return (a, b) => (typeof a === 'string' && typeof b === 'string' ? collation.compare(a, b) : compareValues(a, b));
 }
 
-export function sortStored(docs: StoredDoc[], sort: unknown, collation?: Collation): StoredDoc[] {
+export function sortStored(docs: StoredDoc[], sort: unknown, collation?: Collation, textScores?: Map<StoredDoc, number>): StoredDoc[] {
   const cmp = comparerFor(collation);
+  const metaKeys = isPlainObject(sort) ? Object.values(sort).filter((d) => isPlainObject(d) && d.$meta === 'textScore').length : 0;
+  if (metaKeys > 0 && !textScores) throw new CommandError(40218, 'query requires text score metadata, but it is not available');
   if (!isPlainObject(sort) || Object.keys(sort).length === 0) return docs;
   const keys = Object.entries(toViewDoc(sort))
     .filter(([k]) => k !== '$natural')
     .map(([k, d]) => {
-      if (isPlainObject(d)) return [k, 0] as const; // { $meta } — not ordered here
+      if (isPlainObject(d)) return [k, d.$meta === 'textScore' ? 2 : 0] as const; // { $meta: 'textScore' }: by score, highest first
       if (d !== 1 && d !== -1) throw new CommandError(ErrorCode.BadValue, '$sort key ordering must be 1 (for ascending) or -1 (for descending)');
       return [k, d] as const;
     })
     .filter(([, d]) => d !== 0);
   if (isPlainObject(sort) && (sort as Doc).$natural === -1) docs = [...docs].reverse();
   if (keys.length === 0) return docs;
-  const decorated = docs.map((d) => ({ d, k: keys.map(([p, dir]) => sortValue(d.view, p, dir, cmp)) }));
+  const decorated = docs.map((d) => ({ d, k: keys.map(([p, dir]) => (dir === 2 ? (textScores?.get(d) ?? 0) : sortValue(d.view, p, dir, cmp))) }));
   decorated.sort((a, b) => {
     for (let i = 0; i < keys.length; i++) {
-      const c = cmp(a.k[i], b.k[i]);
-      if (c !== 0) return c * keys[i]![1];
+      const dir = keys[i]![1];
+      const c = dir === 2 ? compareValues(b.k[i], a.k[i]) : cmp(a.k[i], b.k[i]) * dir;
+      if (c !== 0) return c;
     }
     return 0;
   });
@@ -142,22 +146,30 @@ export interface FindSpec {
   skip?: number;
   limit?: number;
   eval?: EvalOptions;
+  /** Filled with the text scores when the filter has `$text`. */
+  textScores?: Map<StoredDoc, number>;
 }
 
 /** Matching stored documents in order (sort, skip, limit applied). */
 export function findStored(coll: CollectionState | undefined, spec: FindSpec): StoredDoc[] {
   if (!coll) return [];
-  const q = compileFilter(spec.filter, spec.eval);
+  const { text, rest } = extractText(isPlainObject(spec.filter) ? spec.filter : undefined);
+  let scores: Map<StoredDoc, number> | undefined;
+  if (text !== undefined) {
+    scores = textSearch(coll, text);
+    for (const [d, v] of scores) spec.textScores?.set(d, v);
+  }
+  const q = compileFilter(text !== undefined ? rest : spec.filter, spec.eval);
   let out: StoredDoc[] = [];
   const sorted = isPlainObject(spec.sort) && Object.keys(spec.sort).length > 0;
   const stopAt = !sorted && spec.limit && spec.limit > 0 ? (spec.skip ?? 0) + spec.limit : Infinity;
-  for (const d of coll.docs.values()) {
+  for (const d of scores ? scores.keys() : coll.docs.values()) {
     if (matches(q, d)) {
       out.push(d);
       if (out.length >= stopAt) break;
     }
   }
-  out = sortStored(out, spec.sort, spec.eval?.collation);
+  out = sortStored(out, spec.sort, spec.eval?.collation, scores);
   if (spec.skip && spec.skip > 0) out = out.slice(spec.skip);
   if (spec.limit && spec.limit > 0) out = out.slice(0, spec.limit);
   return out;

@@ -157,3 +157,38 @@ describe('aggregate write stages', () => {
   });
 });
 
+
+describe('text search', () => {
+  it('a text index lists as mongod stores it; $text matches terms, phrases and negations; textScore projects and sorts', async () => {
+    await coll.insertMany([
+      { _id: 1, title: 'Coffee shop', body: 'the best coffee and more coffee' },
+      { _id: 2, title: 'Tea house', body: 'green tea, no coffee' },
+      { _id: 3, title: 'Bakery', body: 'bread and cakes' },
+    ] as never[]);
+    expect((await serverError(coll.find({ $text: { $search: 'coffee' } }).toArray())).code).toBe(27);
+    await coll.createIndex({ title: 'text', body: 'text' }, { weights: { title: 10 } });
+    const idx = (await coll.listIndexes().toArray()).find((i) => i.name === 'title_text_body_text');
+    expect(idx).toMatchObject({ key: { _fts: 'text', _ftsx: 1 }, weights: { body: 1, title: 10 }, default_language: 'english', language_override: 'language', textIndexVersion: 3 });
+    const hits = await coll
+      .find({ $text: { $search: 'coffee' } }, { projection: { score: { $meta: 'textScore' } }, sort: { score: { $meta: 'textScore' } } })
+      .toArray();
+    expect(hits.map((d) => d._id)).toEqual([1, 2]);
+    expect(hits[0]!.score).toBeGreaterThan(hits[1]!.score);
+    expect((await coll.find({ $text: { $search: 'COFFEE -tea' } }).toArray()).map((d) => d._id)).toEqual([1]);
+    expect((await coll.find({ $text: { $search: '"green tea"' } }).toArray()).map((d) => d._id)).toEqual([2]);
+    expect(await coll.countDocuments({ $text: { $search: 'cakes bread' } })).toBe(1);
+    expect((await coll.aggregate([{ $match: { $text: { $search: 'coffee' } } }, { $count: 'n' }]).toArray())[0]).toEqual({ n: 2 });
+    expect((await serverError(coll.find({}, { projection: { s: { $meta: 'textScore' } } }).toArray())).code).toBe(40218);
+    expect((await serverError(coll.createIndex({ other: 'text' }))).code).toBe(85);
+  });
+});
+
+describe('find returnKey', () => {
+  it('returns the key of the index the query uses, {} for a collection scan', async () => {
+    await coll.insertMany([{ _id: 2, x: 22, y: 1 }, { _id: 1, x: 11, y: 2 }] as never[]);
+    expect(await coll.find({}, { sort: { _id: 1 }, returnKey: true, showRecordId: true }).toArray()).toEqual([{ _id: 1 }, { _id: 2 }]);
+    expect(await coll.find({ y: 1 }, { returnKey: true }).toArray()).toEqual([{}]);
+    await coll.createIndex({ y: 1 });
+    expect(await coll.find({ y: 1 }, { returnKey: true }).toArray()).toEqual([{ y: 1 }]);
+  });
+});

@@ -139,6 +139,7 @@ describe('validate and explain', () => {
 describe('serverStatus', () => {
   it('has no repl section on a standalone; a replica set member reports its hello fields under repl', async () => {
     expect((await db.admin().command({ serverStatus: 1 })).repl).toBeUndefined();
+    expect((await failure(db.command({ find: 'x', readConcern: { level: 'snapshot' } }))).code).toBe(20);
     const member = await startSim({ port: 0, replSet: 'ssrs' });
     const c = new MongoClient(member.uri, { directConnection: true, serverSelectionTimeoutMS: 5000 });
     try {
@@ -150,6 +151,12 @@ describe('serverStatus', () => {
       expect(ss.repl).toMatchObject({ setName: 'ssrs', isWritablePrimary: true, secondary: false, me: hello.me, primary: hello.me });
       expect(ss.repl.hosts).toEqual(hello.hosts);
       expect(ss.repl.topologyVersion.counter).toBeDefined();
+      // snapshot reads outside a transaction: reads yes, writes and other commands no (72)
+      const m = c.db('snap');
+      await m.collection('t').insertOne({ _id: 1 } as never);
+      expect((await m.command({ find: 't', readConcern: { level: 'snapshot' } })).cursor.firstBatch).toEqual([{ _id: 1 }]);
+      expect((await failure(m.command({ insert: 't', documents: [{ _id: 2 }], readConcern: { level: 'snapshot' } }))).code).toBe(72);
+      expect((await failure(m.command({ listCollections: 1, readConcern: { level: 'snapshot' } }))).code).toBe(72);
     } finally {
       await c.close();
       await member.close();

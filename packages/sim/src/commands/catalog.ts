@@ -8,6 +8,7 @@ import { bsonSize, formatDoc, isPlainObject, keyOf, toViewDoc, type Doc } from '
 import { Collation } from '../collation.js';
 import { collectionInfo, createOptions, indexEntries } from '../collection-options.js';
 import { collName } from './crud.js';
+import { isTextIndex, normalizeTextIndex, requestsText } from '../text.js';
 import { refuseView, viewCycle } from './views.js';
 
 const SYSTEM_DBS: ReadonlyArray<{ name: string; sizeOnDisk: number }> = [
@@ -111,6 +112,7 @@ function createIndexes(ctx: CommandContext): Doc {
       throw new CommandError(ErrorCode.CannotCreateIndex, `Error in specification ${isPlainObject(r) ? formatDoc(r) : String(r)} :: caused by :: The 'key' field is a required property of an index specification`);
     }
     const view = toViewDoc(r);
+    if (requestsText(view.key as Doc)) return normalizeTextIndex(r, typeof r.name === 'string' ? r.name : undefined);
     const spec: IndexSpec = { v: 2, key: r.key as Doc, name: typeof r.name === 'string' ? r.name : indexName(view.key as Doc) };
     for (const [k, v] of Object.entries(r)) if (k !== 'key' && k !== 'name' && k !== 'v' && k !== 'background') spec[k] = v;
     if (view.unique === true) spec.unique = true;
@@ -134,6 +136,10 @@ function createIndexes(ctx: CommandContext): Doc {
         throw new CommandError(ErrorCode.IndexOptionsConflict, `An existing index has the same name as the requested index. When index names are not specified, they are auto generated and can cause conflicts. Please refer to our documentation. Requested index: ${formatDoc(spec)}, existing index: ${formatDoc(sameName)}`);
       }
       throw new CommandError(ErrorCode.IndexKeySpecsConflict, `An existing index has the same name as the requested index. When index names are not specified, they are auto generated and can cause conflicts. Please refer to our documentation. Requested index: ${formatDoc(spec)}, existing index: ${formatDoc(sameName)}`);
+    }
+    const otherText = isTextIndex(spec) ? c.indexes.find((i) => isTextIndex(i) && i.name !== spec.name) : undefined;
+    if (otherText) {
+      throw new CommandError(ErrorCode.IndexOptionsConflict, `An equivalent index already exists with a different name and options. Requested index: ${formatDoc(spec)}, existing index: ${formatDoc(otherText)}`);
     }
     const sameKeyIdx = c.indexes.find((i) => sameKey(i.key, spec.key) && keyOf(toViewDoc(i.partialFilterExpression as Doc ?? {})) === keyOf(toViewDoc(spec.partialFilterExpression as Doc ?? {})));
     if (sameKeyIdx) throw new CommandError(ErrorCode.IndexOptionsConflict, `Index already exists with a different name: ${sameKeyIdx.name}`);

@@ -7,6 +7,7 @@ import { effectiveCollation } from '../collation.js';
 import { validateDocument, type ValidationContext } from '../validation.js';
 import { isTimeseries } from '../collection-options.js';
 import { checkSourceStagePositions, sourceStageDocs } from '../source-stages.js';
+import { extractText, metaFields, textSearch } from '../text.js';
 import { readSource, refuseView } from './views.js';
 import { applyUpdate, buildUpsert, classifyUpdate, compileFilter, evaluateLet, findStored, matches, mingoOptions, project, sameDocument, type EvalOptions, type UpdateKind } from '../query.js';
 import { duplicateKeyError, StoredDoc, type CollectionState } from '../storage/engine.js';
@@ -163,6 +164,34 @@ async function insert(ctx: CommandContext): Promise<Doc> {
   return withWriteErrors({ n }, errors);
 }
 
+/**
+ * `returnKey: true`: each document becomes the key of the index the query would use
+ * (the index led by the first sort field, else by a filter field); `{}` for a collection scan.
+ */
+function returnKeys(c: CollectionState | undefined, docs: Doc[], filter: Doc | undefined, sort: Doc | undefined): Doc[] {
+  const firstSort = sort ? Object.keys(sort)[0] : undefined;
+  const filterFields = filter ? Object.keys(filter).filter((k) => !k.startsWith('$')) : [];
+  const usable = (c?.indexes ?? []).filter((i) => !i.hidden && !i.partialFilterExpression && !i.key._fts);
+  const index = usable.find((i) => Object.keys(i.key)[0] === firstSort) ?? usable.find((i) => filterFields.includes(Object.keys(i.key)[0]!));
+  if (!index) return docs.map(() => ({}));
+  const fields = Object.keys(index.key);
+  return docs.map((d) => Object.fromEntries(fields.map((f) => [f, getPath(d, f) ?? null])));
+}
+
+/** Projects documents; `{$meta: 'textScore'}` fields get the `$text` score (40218 without a `$text` filter). */
+function withTextScores(docs: Doc[], stored: StoredDoc[], projection: Doc | undefined, scores: Map<StoredDoc, number>, filter: Doc | undefined, ev: EvalOptions): Doc[] {
+  const metas = metaFields(projection ? toViewDoc(projection) : undefined);
+  if (metas.length === 0) return project(docs, projection, ev);
+  if (extractText(filter).text === undefined) throw new CommandError(40218, 'query requires text score metadata, but it is not available');
+  const rest = Object.fromEntries(Object.entries(projection!).filter(([k]) => !metas.includes(k)));
+  const out = project(docs, rest, ev);
+  return out.map((d, i) => {
+    const next = { ...d };
+    for (const m of metas) next[m] = scores.get(stored[i]!) ?? 0;
+    return next;
+  });
+}
+
 function timeFieldOf(c: CollectionState | undefined): string | undefined {
   return isTimeseries(c) ? ((c!.options.timeseries as Doc).timeField as string) : undefined;
 }
@@ -197,9 +226,11 @@ function find(ctx: CommandContext): Doc {
   const batchSize = optNumber(ctx, 'batchSize');
   const c = readSource(ctx, ctx.db, coll, (src, p) => runPipeline(ctx, src, p));
   const ev = evalOptions(ctx, c);
-  let docs = findStored(c, { filter, sort, skip, limit, eval: ev }).map((d) => d.doc);
+  const textScores = new Map<StoredDoc, number>();
+  const stored = findStored(c, { filter, sort, skip, limit, eval: ev, textScores });
+  let docs = stored.map((d) => d.doc);
   if (ns === 'local.oplog.rs') docs = docs.map(({ _id, ...entry }) => entry);
-  const out = project(docs, projection, ev);
+  const out = ctx.args.returnKey === true ? returnKeys(c, docs, filter, sort) : withTextScores(docs, stored, projection, textScores, filter, ev);
   const tailable = ctx.args.tailable === true;
   if (ctx.args.awaitData === true && !tailable) throw new CommandError(ErrorCode.FailedToParse, 'Cannot set awaitData without tailable');
   if (tailable && c && c.options.capped !== true && ns !== 'local.oplog.rs') {
@@ -488,6 +519,7 @@ function count(ctx: CommandContext): Doc {
   if (!c) return { n: 0 };
   let n: number;
   if (!query || Object.keys(query).length === 0) n = c.docs.size;
+  else if (extractText(query).text !== undefined) n = findStored(c, { filter: query, eval: ev }).length;
   else {
     const q = compileFilter(query, ev);
     n = 0;
@@ -640,8 +672,12 @@ function aggregate(ctx: CommandContext): Doc {
     ns = ctx.args.aggregate === 1 ? `${ctx.db}.$cmd.aggregate` : `${ctx.db}.${collName(ctx)}`;
     ev = evalOptions(ctx, ctx.args.aggregate === 1 ? undefined : ctx.node.engine.getCollection(ctx.db, collName(ctx)));
   } else if (ctx.args.aggregate === 1) {
+    // Collection-less aggregations start with a source stage; $changeStream is handled by the pipeline.
     const first = Object.keys(rest[0] ?? {})[0] ?? '';
-    throw new CommandError(ErrorCode.InvalidNamespace, `{aggregate: 1} is not valid for '${first}'; a collection is required.`);
+    if (first !== '$changeStream') throw new CommandError(ErrorCode.InvalidNamespace, `{aggregate: 1} is not valid for '${first}'; a collection is required.`);
+    ns = `${ctx.db}.$cmd.aggregate`;
+    source = [];
+    ev = evalOptions(ctx, undefined);
   } else {
     const coll = collName(ctx);
     ns = `${ctx.db}.${coll}`;
@@ -649,8 +685,10 @@ function aggregate(ctx: CommandContext): Doc {
     ev = evalOptions(ctx, c);
     // Push a leading $match into the scan.
     if (rest[0] && '$match' in rest[0] && c) {
-      const q = compileFilter(rest[0].$match, ev);
-      source = [...c.docs.values()].filter((d) => matches(q, d));
+      const { text, rest: others } = extractText(isPlainObject(rest[0].$match) ? rest[0].$match : undefined);
+      const q = compileFilter(text !== undefined ? others : rest[0].$match, ev);
+      const candidates = text !== undefined ? [...textSearch(c, text).keys()] : [...c.docs.values()];
+      source = candidates.filter((d) => matches(q, d));
       rest.shift();
     } else source = c ? [...c.docs.values()] : [];
   }
