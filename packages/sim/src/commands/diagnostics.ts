@@ -1,21 +1,20 @@
 /**
  * Diagnostic and session commands, as mongod 7.0 answers them: currentOp / killOp,
- * validate, explain, serverStatus's `repl` section, and the logical-session commands
+ * validate, serverStatus's `repl` section, and the logical-session commands
  * (startSession, endSessions, refreshSessions, killSessions, killAllSessions...).
  */
 import { UUID } from 'bson';
 import { Query } from 'mingo';
 import { authOf } from '../auth/sim-auth.js';
 import { isTimeseries, isView } from '../collection-options.js';
-import { registerCommands, registry, type CommandContext } from '../dispatcher.js';
+import { registerCommands, type CommandContext } from '../dispatcher.js';
 import { CommandError, ErrorCode } from '../errors.js';
 import type { SimNode } from '../node.js';
 import { currentOps, opsOf } from '../ops.js';
-import { findStored } from '../query.js';
 import { LOGICAL_SESSION_TIMEOUT_MINUTES, sessionsOf } from '../sessions.js';
-import { isPlainObject, toView, toViewDoc, type Doc } from '../storage/values.js';
+import { isPlainObject, toViewDoc, type Doc } from '../storage/values.js';
 import { validatorFailure } from '../validation.js';
-import { collName, evalOptions } from './crud.js';
+import { collName } from './crud.js';
 
 /** serverStatus's `repl` section on a replica set member: the role's hello fields (4.9+: isWritablePrimary). */
 export function replSection(node: SimNode): Doc {
@@ -94,50 +93,6 @@ function validate(ctx: CommandContext): Doc {
   return reply;
 }
 
-// ---- explain ------------------------------------------------------------------------
-
-const EXPLAINABLE = new Set(['find', 'aggregate', 'count', 'distinct', 'update', 'delete', 'findAndModify', 'findandmodify']);
-const VERBOSITIES = new Set(['queryPlanner', 'executionStats', 'allPlansExecution']);
-
-function explain(ctx: CommandContext): Doc {
-  const inner = ctx.body.explain;
-  if (!isPlainObject(inner)) throw new CommandError(ErrorCode.TypeMismatch, "BSON field 'explain.explain' is the wrong type, expected type 'object'");
-  const verbosity = ctx.args.verbosity ?? 'allPlansExecution';
-  if (typeof verbosity !== 'string' || !VERBOSITIES.has(verbosity)) {
-    throw new CommandError(ErrorCode.BadValue, `Enumeration value '${String(verbosity)}' for field 'explain.verbosity' is not a valid value.`);
-  }
-  const cmd = Object.keys(inner)[0] ?? '';
-  if (!EXPLAINABLE.has(cmd) || !registry.has(cmd)) throw new CommandError(ErrorCode.CommandNotFound, `Explain failed due to unknown command: ${cmd}`);
-  const coll = inner[cmd];
-  if (typeof coll !== 'string') throw new CommandError(ErrorCode.InvalidNamespace, `collection name has invalid type ${typeof coll}`);
-  const ns = `${ctx.db}.${coll}`;
-  const view = toView(inner) as Doc;
-  const filter = (view.filter ?? view.query ?? (Array.isArray(view.updates) ? (view.updates[0] as Doc)?.q : undefined) ?? (Array.isArray(view.deletes) ? (view.deletes[0] as Doc)?.q : undefined) ?? {}) as Doc;
-  const c = ctx.node.engine.getCollection(ctx.db, coll);
-  const started = Date.now();
-  const matched = cmd === 'aggregate' ? [] : findStored(c, { filter, eval: evalOptions({ ...ctx, body: inner, args: view }, c) });
-  const winningPlan: Doc = c ? { stage: 'COLLSCAN', filter, direction: 'forward' } : { stage: 'EOF' };
-  const out: Doc = {
-    explainVersion: '1',
-    queryPlanner: { namespace: ns, indexFilterSet: false, parsedQuery: filter, maxIndexedOrSolutionsReached: false, maxIndexedAndSolutionsReached: false, maxScansToExplodeReached: false, winningPlan, rejectedPlans: [] },
-  };
-  if (verbosity !== 'queryPlanner') {
-    out.executionStats = {
-      executionSuccess: true,
-      nReturned: matched.length,
-      executionTimeMillis: Date.now() - started,
-      totalKeysExamined: 0,
-      totalDocsExamined: c?.docs.size ?? 0,
-      executionStages: { ...winningPlan, nReturned: matched.length, docsExamined: c?.docs.size ?? 0 },
-      ...(verbosity === 'allPlansExecution' ? { allPlansExecution: [] } : {}),
-    };
-  }
-  out.command = { ...inner, $db: ctx.db };
-  out.serverInfo = { host: ctx.node.host.split(':')[0], port: Number(ctx.node.host.split(':')[1] ?? 27017), version: '7.0.14', gitVersion: 'sim' };
-  out.serverParameters = { internalQueryFacetBufferSizeBytes: 104857600, internalQueryMaxBlockingSortMemoryUsageBytes: 104857600 };
-  return out;
-}
-
 // ---- sessions -----------------------------------------------------------------------
 
 function lsidList(ctx: CommandContext, field: string): unknown[] {
@@ -164,7 +119,6 @@ registerCommands({
   currentOp: { handler: currentOp, adminOnly: true },
   killOp: { handler: killOp, adminOnly: true },
   validate: { handler: validate },
-  explain: { handler: explain, secondary: 'optIn' },
   startSession,
   endSessions: (ctx) => {
     sessionsOf(ctx.node).end(lsidList(ctx, 'endSessions'));
