@@ -31,6 +31,7 @@ const EXPECTED: Record<string, { keys: string[]; contenders: string[] }> = {
   bridge: { keys: ['bridge.rtt_64', 'bridge.rtt_1622', 'bridge.throughput_1mib'], contenders: ['direct', 'bridge'] },
   bundle: { keys: ['bundle.min_bytes', 'bundle.gzip_bytes'], contenders: ['bson'] },
   bridge_memory: { keys: ['bridge_memory.per_socket_50', 'bridge_memory.per_channel_50'], contenders: ['bridge'] },
+  workerd: { keys: ['workerd.request_ms'], contenders: ['ours_global', 'ours_per_request', 'official_per_request', 'official_global'] },
   selection: {
     keys: ['secondary_tags_staleness', 'secondary_tags', 'secondary_staleness', 'nearest', 'primary'].map((k) => `selection.${k}`),
     contenders: ['official', 'ours'],
@@ -43,7 +44,8 @@ const MUST_RUN = ['bundle', 'selection'];
 describe('benchmarks (quick mode)', () => {
   let results: BenchResults;
 
-  it('runs every registered section', { timeout: 180_000 }, async () => {
+  // The workerd section adds about 30 s (a replica set, two workerd processes).
+  it('runs every registered section', { timeout: 300_000 }, async () => {
     ({ results } = await runBench({ quick: true, sections: SECTIONS }));
     expect(results.schema).toBe(RESULTS_SCHEMA);
     expect(results.quick).toBe(true);

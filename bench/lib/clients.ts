@@ -65,7 +65,8 @@ export function ourTcpClient(uri: string, options: MongoClientOptions = {}): Any
 }
 
 export function ourBridgeClient(uri: string, bridgeUrl: string, token: string, options: MongoClientOptions = {}): AnyClient {
-  const transport = new WebSocketTransport({ url: bridgeUrl, token, WebSocket: WebSocket as never });
+  // A factory: the client owns the transport (closes its WebSocket on close()).
+  const transport = () => new WebSocketTransport({ url: bridgeUrl, token, WebSocket: WebSocket as never });
   return new OurClient(uri, { ...options, transport }) as unknown as AnyClient;
 }
 

@@ -11,6 +11,7 @@ import { coldStartSection } from './cold-start.js';
 import { failoverSection } from './failover.js';
 import { operationsSection } from './operations.js';
 import { selectionSection } from './selection.js';
+import { workerdSection } from './workerd.js';
 
 export const SECTIONS: readonly Section[] = [
   operationsSection, // 1
@@ -21,4 +22,5 @@ export const SECTIONS: readonly Section[] = [
   bundleSection, // 6
   bridgeMemorySection, // 7
   selectionSection, // 8
+  workerdSection, // 9
 ];

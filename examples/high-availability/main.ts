@@ -45,7 +45,7 @@ if (!args.has('--tcp-only')) {
   try {
     await runWalkthrough(
       (uri, options?: MongoClientOptions) =>
-        new MongoClient(uri, { ...options, transport: new WebSocketTransport({ url: bridge!.url, token, WebSocket: WebSocket as never }) }),
+        new MongoClient(uri, { ...options, transport: () => new WebSocketTransport({ url: bridge!.url, token, WebSocket: WebSocket as never }) }),
       print,
       allowStarted,
     );

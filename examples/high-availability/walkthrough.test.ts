@@ -43,7 +43,7 @@ const transports: Record<string, { factory: () => ClientFactory; started: (addre
   tcp: { factory: () => (uri, options) => new NodeMongoClient(uri, options), started: async () => undefined },
   bridge: {
     factory: () => (uri, options?: MongoClientOptions) =>
-      new MongoClient(uri, { ...options, transport: new WebSocketTransport({ url: bridge!.url, token, WebSocket: WebSocket as never }) }),
+      new MongoClient(uri, { ...options, transport: () => new WebSocketTransport({ url: bridge!.url, token, WebSocket: WebSocket as never }) }),
     started: allowStarted,
   },
 };

@@ -50,7 +50,7 @@ describe('pipelined channel open', () => {
 
   it('through MongoClient, a refused target is a server selection error whose cause names the refusal', async () => {
     const client = new MongoClient('mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=1500', {
-      transport: new WebSocketTransport({ url: bridge.url, token: TOKEN, WebSocket: WebSocket as unknown as WebSocketConstructorLike }),
+      transport: () => new WebSocketTransport({ url: bridge.url, token: TOKEN, WebSocket: WebSocket as unknown as WebSocketConstructorLike }),
     });
     try {
       const error = await client.connect().then(

@@ -40,6 +40,11 @@ export class BridgeTransport implements Transport {
     return (this.#current ??= new WebSocketTransport(this.#options)).connect(options);
   }
 
+  /** Workers: the request changed since the WebSocket was opened (see WebSocketTransport). */
+  async ioScopeChanged(): Promise<boolean> {
+    return (await this.#current?.ioScopeChanged()) ?? false;
+  }
+
   async close(): Promise<void> {
     const t = this.#current;
     this.#current = undefined;

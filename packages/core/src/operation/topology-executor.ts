@@ -78,6 +78,8 @@ export class TopologyExecutor implements ManagedOperationExecutor {
   #opening: Promise<Topology> | undefined;
   /** The transport this executor made (from a factory) and closes. */
   #ownedTransport: Transport | undefined;
+  /** The transport in use (owned or the caller's). */
+  #transportInUse: Transport | undefined;
   /** "host:port" of the server that answered the most recent operation. */
   lastAddress: string | undefined;
 
@@ -100,7 +102,7 @@ export class TopologyExecutor implements ManagedOperationExecutor {
   async #buildTopology(): Promise<Topology> {
     const config = this.#config;
     const o = (this.#opts = await resolveSeeds(this.#opts, config.url ?? '', config.userOptions ?? {}));
-    const transport = this.#transport();
+    const transport = (this.#transportInUse = this.#transport());
     if (typeof transport?.connect !== 'function') {
       throw new MongoInvalidArgumentError('No transport: pass `transport` or use @mongo-edge/core/node');
     }
@@ -196,6 +198,7 @@ export class TopologyExecutor implements ManagedOperationExecutor {
   async #execute(db: string, command: Document, options: ExecuteOptions): Promise<ExecuteResult> {
     if (this.#closed) throw new MongoTopologyClosedError();
     if (!this.#current) await this.connect();
+    else if (await this.#transportInUse?.ioScopeChanged?.()) this.#current.renewIo();
     const topology = this.topology;
     if (options.pinnedServer) {
       const server = topology.getServer(options.pinnedServer);

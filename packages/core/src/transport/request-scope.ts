@@ -21,3 +21,49 @@ export function ioFailure(what: string, address: string, error: unknown): MongoN
     ? new MongoRequestScopeError(message, { cause: error })
     : new MongoNetworkError(message, { cause: error });
 }
+
+/**
+ * A request-scope token. workerd binds native streams to the request that made them,
+ * like sockets, and refuses them to any other; an IdentityTransformStream (a workerd
+ * global, feature-detected) costs no network, so one byte written through it and read
+ * back answers "is this still the request our sockets belong to?" without touching a
+ * MongoDB connection (an empty write to a socket is not checked, and a non-empty one
+ * would reach the server). Elsewhere `create()` gives undefined: no request scopes.
+ */
+interface IdentityTransformStreamLike {
+  readonly readable: ReadableStream<Uint8Array>;
+  readonly writable: WritableStream<Uint8Array>;
+}
+type IdentityTransformStreamCtor = new () => IdentityTransformStreamLike;
+
+const ONE_BYTE = new Uint8Array(1);
+
+export class RequestScopeProbe {
+  readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
+  readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
+
+  private constructor(stream: IdentityTransformStreamLike) {
+    this.#writer = stream.writable.getWriter();
+    this.#reader = stream.readable.getReader();
+  }
+
+  /** A probe bound to the current request, or undefined outside workerd. */
+  static create(): RequestScopeProbe | undefined {
+    const Ctor = (globalThis as { IdentityTransformStream?: IdentityTransformStreamCtor }).IdentityTransformStream;
+    return typeof Ctor === 'function' ? new RequestScopeProbe(new Ctor()) : undefined;
+  }
+
+  /** True when the runtime refuses this probe to the current request. */
+  async foreign(): Promise<boolean> {
+    try {
+      // Together: the write settles only once the byte is read (no buffering).
+      const written = this.#writer.write(ONE_BYTE);
+      const read = this.#reader.read();
+      read.catch(() => undefined);
+      await Promise.all([written, read]);
+      return false;
+    } catch (error) {
+      return isForeignRequestIoError(error);
+    }
+  }
+}

@@ -56,4 +56,11 @@ export interface Transport {
   connect(options: TransportConnectOptions): Promise<TransportSocket>;
   /** Release anything shared between sockets (e.g. the bridge WebSocket). Idempotent. */
   close?(): Promise<void>;
+  /**
+   * Runtimes whose I/O is scoped to a request (Cloudflare Workers): resolves true when
+   * the sockets this transport opened belong to another request, so they (and the
+   * monitors waiting on them) can no longer be used. The client then renews its I/O for
+   * the current request (Topology.renewIo) before the operation. Absent elsewhere.
+   */
+  ioScopeChanged?(): Promise<boolean>;
 }

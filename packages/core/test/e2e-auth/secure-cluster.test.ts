@@ -97,7 +97,7 @@ describe('a --keyFile replica set with TLS', () => {
 
   it('through the bridge: SCRAM from the client, TLS from the bridge to the members', async () => {
     const client = new MongoClient(uri(), {
-      transport: new WebSocketTransport({ url: bridge.url, token: TOKEN, WebSocket: WebSocket as never }),
+      transport: () => new WebSocketTransport({ url: bridge.url, token: TOKEN, WebSocket: WebSocket as never }),
     });
     clients.push(client);
     const coll = client.db('app').collection<{ _id: number; via?: string }>('c');

@@ -105,6 +105,31 @@ describe('request-scoped I/O', () => {
     expect(cluster.commandsNamed('insert').map((i) => i.address)).toEqual(Array(6).fill(A));
   });
 
+  it('ioScopeChanged(): the client renews its sockets before the operation, so nothing is refused', async () => {
+    cluster = new FakeCluster();
+    const transport = new ScopedTransport(cluster.net.transport());
+    let changed = false;
+    const probing: Transport = {
+      name: 'probing',
+      connect: (o) => transport.connect(o),
+      ioScopeChanged: async () => {
+        const was = changed;
+        changed = false;
+        return was;
+      },
+    };
+    const c = client(probing);
+    const coll = c.db('app').collection('items');
+    await coll.insertOne({ _id: 1 });
+    const before = cluster.net.connectAttempts.length;
+    transport.scope = 2;
+    changed = true;
+    await coll.insertOne({ _id: 2 });
+    expect(transport.refused).toBe(0);
+    // New sockets for the new scope: monitors and the pool connection.
+    expect(cluster.net.connectAttempts.length).toBeGreaterThan(before);
+  });
+
   it('a refused write is a MongoRequestScopeError (a MongoNetworkError) with the cause', async () => {
     cluster = new FakeCluster();
     const transport = new ScopedTransport(cluster.net.transport());

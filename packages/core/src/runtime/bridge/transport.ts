@@ -15,7 +15,7 @@ import { MessageFramer } from '../../wire/framer.js';
 import { DEFAULT_MAX_MESSAGE_SIZE_BYTES, MESSAGE_HEADER_SIZE } from '../../wire/constants.js';
 import { concatLength } from '../../wire/op-msg.js';
 import { sleep, wakeAll } from '../../util/sleep.js';
-import { ioFailure } from '../../transport/request-scope.js';
+import { ioFailure, RequestScopeProbe } from '../../transport/request-scope.js';
 import {
   BRIDGE_MAX_CHANNEL_ID,
   BRIDGE_SOCKET_CHANNEL,
@@ -151,6 +151,8 @@ export class WebSocketTransport implements Transport {
   #current: BridgeSession | undefined;
   readonly #sessions = new Set<BridgeSession>();
   #closed = false;
+  /** Made with the current WebSocket; refused in any other request (Workers only). */
+  #probe: RequestScopeProbe | undefined;
 
   constructor(options: WebSocketTransportOptions) {
     if (!/^wss?:\/\//i.test(options.url)) {
@@ -198,6 +200,19 @@ export class WebSocketTransport implements Transport {
     }
   }
 
+  /**
+   * Workers: true when the request changed since the current WebSocket was opened (its
+   * RequestScopeProbe is refused). The WebSocket belongs to that other request: new
+   * channels go to a new one, opened for this request.
+   */
+  async ioScopeChanged(): Promise<boolean> {
+    const probe = this.#probe;
+    if (!probe || !(await probe.foreign())) return false;
+    this.#probe = undefined;
+    this.#current = undefined;
+    return true;
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -209,6 +224,7 @@ export class WebSocketTransport implements Transport {
   #session(): Promise<BridgeSession> {
     let session = this.#current;
     if (!session?.usable) {
+      this.#probe = RequestScopeProbe.create();
       session = this.#current = new BridgeSession(this.#options, (gone) => {
         this.#sessions.delete(gone);
         if (this.#current === gone) this.#current = undefined;

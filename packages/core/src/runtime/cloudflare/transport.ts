@@ -4,13 +4,16 @@
  * 'starttls' then startTls() when the certificate name differs from the host: tls.ts).
  *
  * Request scope: Workers refuse I/O on a socket opened while serving another request.
- * StreamSocket turns that refusal into a MongoRequestScopeError, which the executor
- * answers by renewing the client's sockets for the current request (Topology.renewIo):
- * a MongoClient in a Worker's global scope serves every request.
+ * Before each operation the executor asks ioScopeChanged() (a network-free probe made in
+ * the request that opened the sockets: transport/request-scope.ts); a refusal met later still becomes a MongoRequestScopeError (StreamSocket).
+ * Either way the executor renews the client's sockets and monitors for the current
+ * request (Topology.renewIo): a MongoClient in a Worker's global scope serves every
+ * request, also when the previous one left no primary known.
  */
 import { connect as cloudflareConnect, type Socket, type SocketOptions } from 'cloudflare:sockets';
 import { formatAddress } from '../../connection/address.js';
 import { openWithDeadline } from '../../transport/open-with-deadline.js';
+import { RequestScopeProbe } from '../../transport/request-scope.js';
 import { StreamSocket } from '../../transport/stream-socket.js';
 import type { Transport, TransportConnectOptions, TransportSocket } from '../../transport/transport.js';
 import { cloudflareTlsPlan, type CloudflareSecureTransport } from './tls.js';
@@ -36,6 +39,8 @@ export class CloudflareSocketsTransport implements Transport {
   readonly name = 'cloudflare-sockets';
   readonly #connect: CloudflareConnect;
   readonly #secureTransport: CloudflareSecureTransport;
+  /** Made with the first socket of a request; refused in any other. */
+  #probe: RequestScopeProbe | undefined;
 
   constructor(options: CloudflareSocketsTransportOptions = {}) {
     this.#connect = options.connect ?? cloudflareConnect;
@@ -43,6 +48,7 @@ export class CloudflareSocketsTransport implements Transport {
   }
 
   async connect(options: TransportConnectOptions): Promise<TransportSocket> {
+    this.#probe ??= RequestScopeProbe.create();
     const hostname = options.host.replace(/^\[(.*)\]$/, '$1');
     const address = formatAddress(hostname, options.port);
     const plan = options.tls ? cloudflareTlsPlan(hostname, options.tls, this.#secureTransport) : undefined;
@@ -66,6 +72,17 @@ export class CloudflareSocketsTransport implements Transport {
       },
     });
     return new StreamSocket(address, socket, { release: () => closeQuietly(socket) });
+  }
+
+  /**
+   * True when the request changed since this transport's sockets were opened (a probe
+   * made with them is refused: RequestScopeProbe); a new probe is then made for this request.
+   */
+  async ioScopeChanged(): Promise<boolean> {
+    const probe = this.#probe;
+    if (!probe || !(await probe.foreign())) return false;
+    this.#probe = RequestScopeProbe.create();
+    return true;
   }
 
   async close(): Promise<void> {
