@@ -9,6 +9,7 @@ import { bridgeMemorySection } from './bridge-memory.js';
 import { bundleSection } from './bundle.js';
 import { coldStartSection } from './cold-start.js';
 import { failoverSection } from './failover.js';
+import { largeHelloSection } from './large-hello.js';
 import { operationsSection } from './operations.js';
 import { selectionSection } from './selection.js';
 
@@ -21,4 +22,5 @@ export const SECTIONS: readonly Section[] = [
   bundleSection, // 6
   bridgeMemorySection, // 7
   selectionSection, // 8
+  largeHelloSection, // 9
 ];
