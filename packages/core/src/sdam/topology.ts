@@ -72,6 +72,7 @@ export interface TopologyOptions {
 /** A server as the topology holds it: its description, pool, monitor, and load. */
 export interface Server {
   description: ServerDescription;
+  /** Created with the monitor (see MONITOR_START_BATCH), or on first use if that comes earlier. */
   readonly pool: ConnectionPool;
   /**
    * Undefined in load-balanced mode, and until the topology gets to it: monitors are
@@ -92,7 +93,8 @@ let nextTopologyId = 1;
  * Monitors created and started per turn of the event loop. A hello may list thousands
  * of members: a monitor each at once (an AbortController, a connect) would block the
  * loop, and with it every selection's timeout; the rest start in later turns, this
- * many at a time. The servers themselves (description, pool) exist at once.
+ * many at a time, each with its pool (a pool per member at once costs as much again).
+ * The servers themselves (description, serverOpening) exist at once.
  */
 export const MONITOR_START_BATCH = 64;
 
@@ -265,9 +267,16 @@ export class Topology {
     if (this.#servers.has(address) || this.isClosed) return;
     // Only called for servers of the current description.
     const sd = this.#td.servers.get(address)!;
+    const createPool = this.#options.createPool;
+    let pool: ConnectionPool | undefined;
     const server: MutableServer = {
       description: sd,
-      pool: this.#options.createPool(address),
+      get pool() {
+        return (pool ??= createPool(address));
+      },
+      get poolCreated() {
+        return pool !== undefined;
+      },
       monitor: undefined,
       operationCount: 0,
       get address() {
@@ -275,6 +284,8 @@ export class Topology {
       },
     };
     this.#servers.set(address, server);
+    // Within this turn's budget the pool comes first, as it always did (CMAP's poolCreated before serverOpening).
+    if (this.#startBudget > 0 || this.#td.type === TopologyType.LoadBalanced) void server.pool;
     if (announce) this.#emit('serverOpening', { address });
     if (sd.type !== ServerType.Unknown) server.pool.ready();
     if (this.#td.type !== TopologyType.LoadBalanced) {
@@ -296,6 +307,7 @@ export class Topology {
       for (const server of batch) {
         if (this.#servers.get(server.address) !== server || this.isClosed) continue;
         const address = server.address;
+        void server.pool; // created before its monitor, as when servers were few
         server.monitor = new Monitor({ ...this.#options, address, now: this.#now, onCheck: (result) => this.#onMonitorCheck(address, result) });
         server.monitor.start();
       }
@@ -370,8 +382,10 @@ export class Topology {
 }
 
 /** A Server as the topology builds it: its monitor comes later (#startMonitors). */
-type MutableServer = Omit<Server, 'monitor'> & { monitor: Monitor | undefined };
+type MutableServer = Omit<Server, 'monitor'> & { monitor: Monitor | undefined; readonly poolCreated: boolean };
 
 function closeServer(server: Server): Promise<unknown> {
-  return Promise.all([server.monitor?.close(), server.pool.close()]);
+  // A server removed before the topology got to it has no pool to close (and gets none).
+  const pool = (server as MutableServer).poolCreated === false ? undefined : server.pool;
+  return Promise.all([server.monitor?.close(), pool?.close()]);
 }
