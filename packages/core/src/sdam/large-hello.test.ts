@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MongoServerSelectionError } from '../errors.js';
 import type { Connection, ConnectionPool, ConnectOptions } from '../connection/types.js';
 import { ReadPreference } from '../selection/read-preference.js';
+import { MAX_LISTED_MEMBERS } from '../selection/explain.js';
 import { applyServerDescription } from './apply.js';
 import { ServerType, newServerDescription } from './server-description.js';
 import { TopologyType, newTopologyDescription } from './topology-description.js';
@@ -103,5 +104,8 @@ describe('a live Topology told of 10,000 members', () => {
     );
     expect(error).toBeInstanceOf(MongoServerSelectionError);
     expect((error as Error).message).toMatch(/timed out after 300 ms/);
+    // The explanation lists a few members, not all 10,000.
+    expect((error as Error).message).toMatch(new RegExp(`and ${MEMBERS - MAX_LISTED_MEMBERS} more`));
+    expect((error as Error).message.length).toBeLessThan(10_000);
   });
 });
