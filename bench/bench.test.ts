@@ -36,10 +36,14 @@ const EXPECTED: Record<string, { keys: string[]; contenders: string[] }> = {
     keys: ['secondary_tags_staleness', 'secondary_tags', 'secondary_staleness', 'nearest', 'primary'].map((k) => `selection.${k}`),
     contenders: ['official', 'ours'],
   },
+  large_hello: {
+    keys: [...[500, 5000, 10000].flatMap((n) => [`apply_${n}`, `topology_${n}`, `loop_block_${n}`]), 'per_member_ratio'].map((k) => `large_hello.${k}`),
+    contenders: ['ours'],
+  },
 };
 
 /** Sections with no prerequisite outside this repository: they must run. */
-const MUST_RUN = ['bundle', 'selection'];
+const MUST_RUN = ['bundle', 'selection', 'large_hello'];
 
 describe('benchmarks (quick mode)', () => {
   let results: BenchResults;

@@ -9,6 +9,7 @@ import { bridgeMemorySection } from './bridge-memory.js';
 import { bundleSection } from './bundle.js';
 import { coldStartSection } from './cold-start.js';
 import { failoverSection } from './failover.js';
+import { largeHelloSection } from './large-hello.js';
 import { operationsSection } from './operations.js';
 import { selectionSection } from './selection.js';
 import { workerdSection } from './workerd.js';
@@ -23,4 +24,5 @@ export const SECTIONS: readonly Section[] = [
   bridgeMemorySection, // 7
   selectionSection, // 8
   workerdSection, // 9
+  largeHelloSection, // 10
 ];

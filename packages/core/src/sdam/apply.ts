@@ -264,7 +264,7 @@ function updateRSFromPrimary(d: Draft, sd: ServerDescription): void {
       }
     }
     const members = addMembers(d, sd);
-    for (const address of d.servers.keys()) if (!members.includes(address)) d.servers.delete(address);
+    for (const address of d.servers.keys()) if (!members.has(address)) d.servers.delete(address);
   }
   checkIfHasPrimary(d);
 }
@@ -307,11 +307,17 @@ function isStalePrimary(d: Draft, sd: ServerDescription): boolean {
   return false;
 }
 
-/** Adds the members `sd` lists that the topology does not know yet; returns all it lists. */
-function addMembers(d: Draft, sd: ServerDescription): string[] {
-  const members = [...sd.hosts, ...sd.passives, ...sd.arbiters];
-  for (const address of members) {
-    if (!d.servers.has(address)) d.servers.set(address, unknownServerDescription(address, null, { now: sd.lastUpdateTime }));
+/**
+ * Adds the members `sd` lists that the topology does not know yet; returns all it
+ * lists, as a set (a hello may list thousands: membership tests stay O(1)).
+ */
+function addMembers(d: Draft, sd: ServerDescription): ReadonlySet<string> {
+  const members = new Set<string>();
+  for (const list of [sd.hosts, sd.passives, sd.arbiters]) {
+    for (const address of list) {
+      members.add(address);
+      if (!d.servers.has(address)) d.servers.set(address, unknownServerDescription(address, null, { now: sd.lastUpdateTime }));
+    }
   }
   return members;
 }
@@ -325,7 +331,8 @@ function markPossiblePrimary(d: Draft, address: string): void {
 }
 
 function hasPrimary(d: Draft): boolean {
-  return [...d.servers.values()].some((s) => s.type === ServerType.RSPrimary);
+  for (const s of d.servers.values()) if (s.type === ServerType.RSPrimary) return true;
+  return false;
 }
 
 function checkIfHasPrimary(d: Draft): void {
@@ -354,10 +361,14 @@ export function checkCompatibility(servers: ReadonlyMap<string, ServerDescriptio
 
 /** "Logical Session Timeout": the minimum over data-bearing servers; null if any of them has none. */
 export function logicalSessionTimeoutMinutes(servers: ReadonlyMap<string, ServerDescription>): number | null {
-  const timeouts = [...servers.values()]
-    .filter((sd) => DATA_BEARING_SERVER_TYPES.has(sd.type))
-    .map((sd) => sd.logicalSessionTimeoutMinutes);
-  return timeouts.length === 0 || timeouts.includes(null) ? null : Math.min(...(timeouts as number[]));
+  // One pass, no spread into Math.min: a set may have thousands of members.
+  let min: number | null = null;
+  for (const sd of servers.values()) {
+    if (!DATA_BEARING_SERVER_TYPES.has(sd.type)) continue;
+    if (sd.logicalSessionTimeoutMinutes === null) return null;
+    min = min === null ? sd.logicalSessionTimeoutMinutes : Math.min(min, sd.logicalSessionTimeoutMinutes);
+  }
+  return min;
 }
 
 // ---------------------------------------------------------------- helpers

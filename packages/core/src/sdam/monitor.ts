@@ -63,10 +63,11 @@ export type MonitorCheckResult =
  * the handshake spec's client metadata `env`), where a held awaitable hello and an
  * extra RTT connection outlive the invocation; elsewhere it streams, like `stream`.
  */
-export function pollsHeartbeats(mode: ServerMonitoringMode | undefined, runtime: RuntimeInfo = detectRuntime()): boolean {
+export function pollsHeartbeats(mode: ServerMonitoringMode | undefined, runtime?: RuntimeInfo): boolean {
   if (mode === ServerMonitoringMode.poll) return true;
   if (mode === ServerMonitoringMode.stream) return false;
-  return runtime.env !== undefined;
+  // Probing the runtime reads the environment: only `auto` needs it (a topology resolves it once).
+  return (runtime ?? detectRuntime()).env !== undefined;
 }
 
 export interface MonitorOptions {

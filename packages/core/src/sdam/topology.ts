@@ -20,7 +20,13 @@ import { diffTopologyDescriptions, emptyTopologyDescription, SdamEventType } fro
 import { newServerDescription } from './server-description.js';
 import { newTopologyDescription } from './topology-description.js';
 import { sleep, wakeAll } from '../util/sleep.js';
-import { Monitor, type HeartbeatEvents, type MonitorCheckResult, type ServerMonitoringMode } from './monitor.js';
+import {
+  Monitor,
+  ServerMonitoringMode,
+  pollsHeartbeats,
+  type HeartbeatEvents,
+  type MonitorCheckResult,
+} from './monitor.js';
 
 export interface TopologyEvents extends HeartbeatEvents {
   topologyOpening: { topologyId: number };
@@ -66,7 +72,12 @@ export interface TopologyOptions {
 /** A server as the topology holds it: its description, pool, monitor, and load. */
 export interface Server {
   description: ServerDescription;
+  /** Created with the monitor (see MONITOR_START_BATCH), or on first use if that comes earlier. */
   readonly pool: ConnectionPool;
+  /**
+   * Undefined in load-balanced mode, and until the topology gets to it: monitors are
+   * created and started MONITOR_START_BATCH per turn of the event loop.
+   */
   readonly monitor: Monitor | undefined;
   /** Operations in flight (server selection prefers the less loaded of two). */
   operationCount: number;
@@ -78,6 +89,15 @@ type OwnEvent<K extends Exclude<TopologyEventName, keyof HeartbeatEvents>> = Omi
 
 let nextTopologyId = 1;
 
+/**
+ * Monitors created and started per turn of the event loop. A hello may list thousands
+ * of members: a monitor each at once (an AbortController, a connect) would block the
+ * loop, and with it every selection's timeout; the rest start in later turns, this
+ * many at a time, each with its pool (a pool per member at once costs as much again).
+ * The servers themselves (description, serverOpening) exist at once.
+ */
+export const MONITOR_START_BATCH = 64;
+
 export class Topology {
   readonly topologyId = nextTopologyId++;
   #td: TopologyDescription;
@@ -85,6 +105,11 @@ export class Topology {
   readonly #servers = new Map<string, Server>();
   /** Wakes the selections waiting for a change. */
   readonly #waiters = new Set<() => void>();
+  /** New servers whose monitor is not started yet (see MONITOR_START_BATCH), in discovery order. */
+  #unstarted: MutableServer[] = [];
+  /** Monitors this turn may still start; a timer restores it (and drains #unstarted) next turn. */
+  #startBudget = MONITOR_START_BATCH;
+  #startScheduled = false;
   /** Monitors and pools of servers removed from the description, until they are closed. */
   #closing: Promise<unknown> = Promise.resolve();
   #state: 'new' | 'open' | 'closed' = 'new';
@@ -92,7 +117,9 @@ export class Topology {
   readonly #random: () => number;
 
   constructor(options: TopologyOptions) {
-    this.#options = options;
+    // `auto` resolved once (it probes the runtime), not once per monitor of a large set.
+    const mode = pollsHeartbeats(options.serverMonitoringMode) ? ServerMonitoringMode.poll : ServerMonitoringMode.stream;
+    this.#options = { ...options, serverMonitoringMode: mode };
     this.#now = options.now ?? Date.now;
     this.#random = options.random ?? Math.random;
     this.#td = newTopologyDescription({ ...options, setName: options.replicaSet });
@@ -212,6 +239,7 @@ export class Topology {
     if (this.isClosed) return;
     const wasOpen = this.#state === 'open';
     this.#state = 'closed';
+    this.#unstarted = [];
     wakeAll(this.#waiters);
     const closing = [this.#closing];
     for (const [address, server] of this.#servers) {
@@ -239,23 +267,58 @@ export class Topology {
     if (this.#servers.has(address) || this.isClosed) return;
     // Only called for servers of the current description.
     const sd = this.#td.servers.get(address)!;
-    const monitor =
-      this.#td.type === TopologyType.LoadBalanced
-        ? undefined
-        : new Monitor({ ...this.#options, address, now: this.#now, onCheck: (result) => this.#onMonitorCheck(address, result) });
-    const server: Server = {
+    const createPool = this.#options.createPool;
+    let pool: ConnectionPool | undefined;
+    const server: MutableServer = {
       description: sd,
-      pool: this.#options.createPool(address),
-      monitor,
+      get pool() {
+        return (pool ??= createPool(address));
+      },
+      get poolCreated() {
+        return pool !== undefined;
+      },
+      monitor: undefined,
       operationCount: 0,
       get address() {
         return this.description.address;
       },
     };
     this.#servers.set(address, server);
+    // Within this turn's budget the pool comes first, as it always did (CMAP's poolCreated before serverOpening).
+    if (this.#startBudget > 0 || this.#td.type === TopologyType.LoadBalanced) void server.pool;
     if (announce) this.#emit('serverOpening', { address });
     if (sd.type !== ServerType.Unknown) server.pool.ready();
-    monitor?.start();
+    if (this.#td.type !== TopologyType.LoadBalanced) {
+      this.#unstarted.push(server);
+      this.#startMonitors();
+    }
+  }
+
+  /**
+   * Creates and starts the monitors of up to MONITOR_START_BATCH queued servers now, the
+   * rest in later turns. Servers removed (or replaced by renewIo) meanwhile are skipped.
+   */
+  #startMonitors(): void {
+    const count = Math.min(this.#startBudget, this.#unstarted.length);
+    if (count > 0) {
+      const batch = this.#unstarted.length === count ? this.#unstarted : this.#unstarted.slice(0, count);
+      this.#unstarted = this.#unstarted.length === count ? [] : this.#unstarted.slice(count);
+      this.#startBudget -= count;
+      for (const server of batch) {
+        if (this.#servers.get(server.address) !== server || this.isClosed) continue;
+        const address = server.address;
+        void server.pool; // created before its monitor, as when servers were few
+        server.monitor = new Monitor({ ...this.#options, address, now: this.#now, onCheck: (result) => this.#onMonitorCheck(address, result) });
+        server.monitor.start();
+      }
+    }
+    if (this.#startBudget > 0 || this.#startScheduled || this.isClosed) return;
+    this.#startScheduled = true;
+    void sleep(0).then(() => {
+      this.#startScheduled = false;
+      this.#startBudget = MONITOR_START_BATCH;
+      if (!this.isClosed) this.#startMonitors();
+    });
   }
 
   #onMonitorCheck(address: string, result: MonitorCheckResult): void {
@@ -318,6 +381,11 @@ export class Topology {
   }
 }
 
+/** A Server as the topology builds it: its monitor comes later (#startMonitors). */
+type MutableServer = Omit<Server, 'monitor'> & { monitor: Monitor | undefined; readonly poolCreated: boolean };
+
 function closeServer(server: Server): Promise<unknown> {
-  return Promise.all([server.monitor?.close(), server.pool.close()]);
+  // A server removed before the topology got to it has no pool to close (and gets none).
+  const pool = (server as MutableServer).poolCreated === false ? undefined : server.pool;
+  return Promise.all([server.monitor?.close(), pool?.close()]);
 }

@@ -44,8 +44,18 @@ export function describeServer(sd: ServerDescription): string {
   return s;
 }
 
+/** Members an explanation lists; a set may have thousands (the message would run to megabytes). */
+export const MAX_LISTED_MEMBERS = 20;
+
 function membersText(td: TopologyDescription): string {
-  return td.servers.size ? `members: ${[...td.servers.values()].map(describeServer).join(', ')}` : 'no servers known';
+  if (td.servers.size === 0) return 'no servers known';
+  const listed: string[] = [];
+  for (const sd of td.servers.values()) {
+    if (listed.length === MAX_LISTED_MEMBERS) break;
+    listed.push(describeServer(sd));
+  }
+  const more = td.servers.size - listed.length;
+  return `members: ${listed.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
 }
 
 function replicaSetName(td: TopologyDescription): string {
