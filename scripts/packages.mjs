@@ -18,6 +18,8 @@
 export const CORE_ENTRIES = [
   { subpath: '.', src: 'src/index.ts', out: 'index', user: true },
   { subpath: './node', src: 'src/runtime/node/index.ts', out: 'node', user: true },
+  { subpath: './cloudflare', src: 'src/runtime/cloudflare/index.ts', out: 'cloudflare', user: true },
+  { subpath: './deno', src: 'src/runtime/deno/index.ts', out: 'deno', user: true },
   { subpath: './wire', src: 'src/wire/index.ts', out: 'wire', user: false },
   { subpath: './internal', src: 'src/internal.ts', out: 'internal', user: false },
 ];

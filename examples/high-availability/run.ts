@@ -28,8 +28,11 @@ export async function runWalkthrough(makeClient: ClientFactory, print: Print, on
   const ctx = newCtx(makeClient, print);
   let stepStarted = Date.now();
   let stepTitle = '';
-  const step = (title: string): void => {
+  const endStep = (): void => {
     if (stepTitle) print(`   (${stepTitle.split('.')[0]}. took ${Date.now() - stepStarted} ms)`);
+  };
+  const step = (title: string): void => {
+    endStep();
     stepStarted = Date.now();
     stepTitle = title;
     print(`\n== ${title}`);
@@ -69,7 +72,7 @@ export async function runWalkthrough(makeClient: ClientFactory, print: Print, on
     });
     await onStarted(routers.map((r) => r.address));
     await mongosLoadBalancing(ctx, routers);
-    step('');
+    endStep();
   } finally {
     await closeAll(ctx);
     for (const c of cleanups.reverse()) await c();

@@ -101,10 +101,25 @@ export async function waitForTopology(
 const membersOfType = (td: TopologyDescription, type: ServerType): string[] =>
   [...td.servers.values()].filter((s) => s.type === type).map((s) => s.address);
 
-const show = (v: unknown): string =>
-  JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x))
-    .replace(/"([A-Za-z_$][\w$]*)":/g, '$1: ')
-    .replace(/,(?=\S)/g, ', ');
+/** Prints a value as mongosh does: `ObjectId('…')`, `Timestamp({ t, i })`, `Long('…')`, `ISODate('…')`. */
+export const show = (v: unknown): string => {
+  if (v === null || v === undefined) return String(v);
+  if (typeof v === 'string') return `'${v.replace(/'/g, "\\'")}'`;
+  if (typeof v === 'bigint') return `Long('${v}')`;
+  if (typeof v !== 'object') return String(v);
+  if (v instanceof Date) return `ISODate('${v.toISOString()}')`;
+  if (Array.isArray(v)) return `[${v.map(show).join(', ')}]`;
+  const bson = (v as { _bsontype?: string })._bsontype;
+  if (bson === 'ObjectId') return `ObjectId('${(v as { toHexString(): string }).toHexString()}')`;
+  if (bson === 'Timestamp') {
+    const t = v as { high: number; low: number };
+    return `Timestamp({ t: ${t.high >>> 0}, i: ${t.low >>> 0} })`;
+  }
+  if (bson === 'Long') return `Long('${String(v)}')`;
+  if (bson) return `${bson}('${String(v)}')`;
+  const entries = Object.entries(v as Record<string, unknown>).map(([k, x]) => `${/^[A-Za-z_$][\w$]*$/.test(k) ? k : `'${k}'`}: ${show(x)}`);
+  return entries.length === 0 ? '{}' : `{ ${entries.join(', ')} }`;
+};
 
 /**
  * A failover error application code can catch to decide to retry (pymongo's
@@ -174,10 +189,10 @@ export async function insertAndRead(ctx: Ctx, rs: WalkthroughSet): Promise<{ doc
   const uri = `mongodb://${rs.members[0]!.address}/?replicaSet=${rs.replSet}`;
   const c = client(ctx, uri);
   const db = c.db('test');
-  ctx.print(`> db = new MongoClient('${uri}').db('test')`);
+  ctx.print(`> c = new MongoClient('${uri}'); db = c.db('test')`);
   const { insertedId } = await db.collection('test').insertOne({ x: 1 });
   ctx.print(`> (await db.collection('test').insertOne({ x: 1 })).insertedId`);
-  ctx.print(String(insertedId));
+  ctx.print(show(insertedId));
   const doc = await db.collection('test').findOne();
   ctx.print(`> await db.collection('test').findOne()`);
   ctx.print(show(doc));
@@ -370,14 +385,32 @@ export async function tagSets(ctx: Ctx, tagged: Cluster): Promise<TagSetsResult>
 export interface LatencyResult {
   counts: Record<string, number>;
   threshold: number;
+  /**
+   * What the client itself saw when each operation started: how many operations went to a
+   * member outside the latency window of its own RTT averages (should be 0), and for each
+   * member, at how many operations it was inside the window. The window depends on RTTs the
+   * client measures, which a loaded machine inflates, so tests judge selection by these.
+   */
+  outOfWindow: number;
+  inWindow: Record<string, number>;
 }
 
+/** A member chosen this much beyond the window counts as outside it: RTT averages move between selection and the command's start. */
+const WINDOW_SLACK_MS = 5;
+
 /** Runs `n` reads (10 at a time) and counts which member served each. */
-async function countReads(ctx: Ctx, uri: string, n: number, readPreference: ReadPreference | undefined, settleMS: number): Promise<Record<string, number>> {
+async function countReads(ctx: Ctx, uri: string, n: number, threshold: number, settleMS: number): Promise<LatencyResult> {
   const c = client(ctx, uri, { monitorCommands: true });
-  const counts: Record<string, number> = {};
+  const result: LatencyResult = { counts: {}, threshold, outOfWindow: 0, inWindow: {} };
   c.on('commandStarted', (e: { commandName: string; address: string }) => {
-    if (e.commandName === 'find') counts[e.address] = (counts[e.address] ?? 0) + 1;
+    if (e.commandName !== 'find') return;
+    result.counts[e.address] = (result.counts[e.address] ?? 0) + 1;
+    const servers = [...(c.topologyDescription?.servers.values() ?? [])];
+    const type = servers.find((s) => s.address === e.address)?.type;
+    const rtts = new Map(servers.filter((s) => s.type === type && s.roundTripTime !== null).map((s) => [s.address, s.roundTripTime!]));
+    const fastest = Math.min(...rtts.values());
+    for (const [address, rtt] of rtts) if (rtt <= fastest + threshold) result.inWindow[address] = (result.inWindow[address] ?? 0) + 1;
+    if ((rtts.get(e.address) ?? Infinity) > fastest + threshold + WINDOW_SLACK_MS) result.outOfWindow++;
   });
   await c.connect();
   // Let every member be discovered and its RTT average settle over several heartbeats.
@@ -385,9 +418,9 @@ async function countReads(ctx: Ctx, uri: string, n: number, readPreference: Read
   await sleep(settleMS);
   const rtts = [...(c.topologyDescription?.servers.values() ?? [])].map((s) => `${s.address} ${s.roundTripTime?.toFixed(1)} ms`);
   ctx.print(`(average round trips the client measured: ${rtts.join(', ')})`);
-  const coll = c.db('test').collection('t', readPreference ? { readPreference } : {});
+  const coll = c.db('test').collection('t');
   for (let i = 0; i < n; i += 10) await Promise.all(Array.from({ length: Math.min(10, n - i) }, () => coll.findOne()));
-  return counts;
+  return result;
 }
 
 export async function localThreshold(ctx: Ctx, tagged: Cluster, thresholds: readonly number[] = [15, 100]): Promise<LatencyResult[]> {
@@ -396,9 +429,9 @@ export async function localThreshold(ctx: Ctx, tagged: Cluster, thresholds: read
   for (const threshold of thresholds) {
     const uri = `${tagged.uri}&readPreference=secondary&localThresholdMS=${threshold}&heartbeatFrequencyMS=500`;
     ctx.print(`> client = new MongoClient('${uri}'); 60 x findOne()`);
-    const counts = await countReads(ctx, uri, 60, undefined, 1500);
-    ctx.print(`reads per member: ${show(counts)}`);
-    results.push({ threshold, counts });
+    const result = await countReads(ctx, uri, 60, threshold, 1500);
+    ctx.print(`reads per member: ${show(result.counts)}`);
+    results.push(result);
   }
   return results;
 }
@@ -418,9 +451,9 @@ export async function mongosLoadBalancing(
     const uri = `mongodb://${hosts.join(',')}/?heartbeatFrequencyMS=500${threshold === 15 ? '' : `&localThresholdMS=${threshold}`}`;
     ctx.print(`> client = new MongoClient('${uri}'); ${operations} x findOne()`);
     // Routers are 15-20 ms apart, so their averages need more heartbeats to separate.
-    const counts = await countReads(ctx, uri, operations, undefined, 3000);
-    ctx.print(`operations per mongos: ${show(Object.fromEntries(hosts.map((h) => [h, counts[h] ?? 0])))}`);
-    results.push({ threshold, counts });
+    const result = await countReads(ctx, uri, operations, threshold, 3000);
+    ctx.print(`operations per mongos: ${show(Object.fromEntries(hosts.map((h) => [h, result.counts[h] ?? 0])))}`);
+    results.push(result);
   }
   return results;
 }

@@ -163,6 +163,8 @@ export interface Principal {
   readonly expiresAt: number | undefined;
   /** The token's own target restriction (JWT `allow`), undefined: none. */
   readonly allow: readonly TargetPattern[] | undefined;
+  /** The verified token's claims (gateway mode), undefined otherwise. */
+  readonly claims?: Readonly<Record<string, unknown>> | undefined;
 }
 
 /** What is asked for: one TCP (or TLS) connection to host:port. */
@@ -204,4 +206,26 @@ export function admitChannel(
     return refuse(RefusalCode.TargetNotGranted, `${target} is not in the bridge allowlist of this token (its allow claim)`);
   }
   return { allowed: true, target };
+}
+
+// ------------------------------------------------------------------ gateway channels
+
+export interface GatewayChannelPolicy {
+  readonly maxChannelsPerSocket: number;
+}
+
+/**
+ * May this principal open one more gateway channel (a virtual connection to the
+ * gateway's mongos face)? The open's host:port is not a target: a gateway never
+ * connects anywhere a client names.
+ */
+export function admitGatewayChannel(policy: GatewayChannelPolicy, principal: Principal, counts: ChannelCounts): Admission {
+  if (counts.shuttingDown) return refuse(RefusalCode.ShuttingDown, 'the gateway is shutting down');
+  if (principal.expiresAt !== undefined && principal.expiresAt * 1000 <= counts.nowMs) {
+    return refuse(RefusalCode.TokenExpired, 'the token has expired; reconnect with a fresh token');
+  }
+  if (counts.channelsOnSocket >= policy.maxChannelsPerSocket) {
+    return refuse(RefusalCode.ChannelLimit, `at most ${policy.maxChannelsPerSocket} channels per WebSocket`);
+  }
+  return { allowed: true };
 }

@@ -13,6 +13,8 @@ export interface TokenGrant {
   expiresAt: number | undefined;
   /** Extra target restriction from the token (JWT `allow`). */
   allow: readonly string[] | undefined;
+  /** The verified JWT claims (gateway mode binds rules to them); undefined for static tokens. */
+  claims?: Readonly<Record<string, unknown>>;
 }
 
 export type TokenCheck = { ok: true; grant: TokenGrant } | { ok: false; message: string };

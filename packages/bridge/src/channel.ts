@@ -36,6 +36,25 @@ export interface ChannelConfig {
   readonly targetCa: readonly string[] | undefined;
 }
 
+/**
+ * What a socket holds per channel id: the relay's Channel (TCP to a target) or, in
+ * gateway mode, a channel answered in process (gateway/channel.ts).
+ */
+export interface SocketChannel {
+  readonly id: number;
+  readonly target: string;
+  readonly bufferedBytes: number;
+  readonly lastActivity: number;
+  /** Start: connect to the target (relay) or say `opened` (gateway). */
+  connect(): void;
+  /** One whole client message, checked by the socket. */
+  write(message: Uint8Array, expectsReply: boolean): void;
+  tryResumeReads(): boolean;
+  drain(message: string): void;
+  fail(reason: BridgeErrorReason, message: string): void;
+  destroy(by: 'client' | 'socket'): void;
+}
+
 /** What a channel needs from its WebSocket session. */
 export interface ChannelSocket {
   /** The socket's id, for logs. */
@@ -45,19 +64,19 @@ export interface ChannelSocket {
   /** Is the whole WebSocket over the buffer limit? */
   readonly lagging: boolean;
   /** This channel's target is over its write limit / has drained. */
-  targetBlocked(channel: Channel): void;
-  targetDrained(channel: Channel): void;
+  targetBlocked(channel: SocketChannel): void;
+  targetDrained(channel: SocketChannel): void;
   /** This channel paused its TCP reads; call tryResumeReads() when sends flush. */
-  readsPaused(channel: Channel): void;
+  readsPaused(channel: SocketChannel): void;
   /** A send completed. */
   flushed(): void;
   /** The channel is closed (once). */
-  closed(channel: Channel): void;
+  closed(channel: SocketChannel): void;
 }
 
 type ChannelState = 'connecting' | 'open' | 'closed';
 
-export class Channel {
+export class Channel implements SocketChannel {
   readonly id: number;
   readonly target: string;
   #state: ChannelState = 'connecting';

@@ -7,6 +7,8 @@ import { parseArgs } from 'node:util';
 import { signBridgeToken } from './auth.js';
 import { BridgeConfigError, ENV_PREFIX, USAGE, parseCliConfig } from './config.js';
 import { startBridge, type BridgeHandle } from './server.js';
+import { GatewayConfigError, loadGatewayConfig } from './gateway/config.js';
+import { startGateway } from './gateway/index.js';
 
 export interface CliIo {
   env: Readonly<Record<string, string | undefined>>;
@@ -60,9 +62,54 @@ async function tokenCommand(argv: readonly string[], io: CliIo): Promise<undefin
   return undefined;
 }
 
+const GATEWAY_USAGE = `Usage: mongo-edge-bridge --gateway --config gateway.json
+Gateway mode (docs/gateway.md): the bridge holds the cluster credentials (from the
+environment or files named in gateway.json), verifies end-user JWTs and runs every
+command through the rules of gateway.json. It relays nothing.
+`;
+
+async function gatewayCommand(argv: readonly string[], io: CliIo): Promise<BridgeHandle | undefined> {
+  let values: { gateway?: boolean; config?: string; help?: boolean };
+  try {
+    values = parseArgs({ args: [...argv], options: { gateway: { type: 'boolean' }, config: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }).values;
+  } catch (e) {
+    io.stderr(`mongo-edge-bridge --gateway: ${(e as Error).message}\n${GATEWAY_USAGE}`);
+    io.exit(2);
+    return undefined;
+  }
+  if (values.help) {
+    io.stdout(GATEWAY_USAGE);
+    io.exit(0);
+    return undefined;
+  }
+  if (!values.config) {
+    io.stderr(`mongo-edge-bridge --gateway: --config gateway.json is required\n${GATEWAY_USAGE}`);
+    io.exit(2);
+    return undefined;
+  }
+  try {
+    const config = loadGatewayConfig(values.config);
+    return await startGateway(config, { env: io.env, ...(io.log ? { log: io.log } : {}) });
+  } catch (e) {
+    if (e instanceof GatewayConfigError) {
+      io.stderr(`mongo-edge-bridge: ${e.message}\n`);
+      io.exit(2);
+      return undefined;
+    }
+    io.stderr(`mongo-edge-bridge: cannot start the gateway: ${(e as Error).message}\n`);
+    io.exit(1);
+    return undefined;
+  }
+}
+
 /** Runs the CLI. Resolves with the running bridge (undefined if it exited). */
 export async function main(argv: readonly string[], io: CliIo = defaultIo()): Promise<BridgeHandle | undefined> {
   if (argv[0] === 'token') return tokenCommand(argv.slice(1), io);
+  if (argv.includes('--gateway')) {
+    const gateway = await gatewayCommand(argv, io);
+    if (gateway && io.signals !== false) onSignals(gateway, io);
+    return gateway;
+  }
   let parsed;
   try {
     parsed = parseCliConfig(argv, io.env);
@@ -87,25 +134,27 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
     io.exit(1);
     return undefined;
   }
-  if (io.signals !== false) {
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) {
-        io.stderr(`mongo-edge-bridge: ${signal} again, exiting now\n`);
-        io.exit(1);
-        return;
-      }
-      stopping = true;
-      void bridge.close().then(
-        () => io.exit(0),
-        (e: unknown) => {
-          io.stderr(`mongo-edge-bridge: shutdown failed: ${(e as Error).message}\n`);
-          io.exit(1);
-        },
-      );
-    };
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    process.on('SIGINT', () => stop('SIGINT'));
-  }
+  if (io.signals !== false) onSignals(bridge, io);
   return bridge;
+}
+
+function onSignals(bridge: BridgeHandle, io: CliIo): void {
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) {
+      io.stderr(`mongo-edge-bridge: ${signal} again, exiting now\n`);
+      io.exit(1);
+      return;
+    }
+    stopping = true;
+    void bridge.close().then(
+      () => io.exit(0),
+      (e: unknown) => {
+        io.stderr(`mongo-edge-bridge: shutdown failed: ${(e as Error).message}\n`);
+        io.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
 }

@@ -34,7 +34,7 @@ const int = (min: number, max = Number.MAX_SAFE_INTEGER) => {
 };
 const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes')]);
 
-export const bridgeConfigSchema = z
+const bridgeConfigObject = z
   .object({
     port: int(0, 65535).default(DEFAULTS.port),
     host: z.string().min(1).default(DEFAULTS.host),
@@ -73,7 +73,19 @@ export const bridgeConfigSchema = z
     shutdownTimeoutMs: int(0).default(DEFAULTS.shutdownTimeoutMs),
     pingIntervalMs: int(0).default(DEFAULTS.pingIntervalMs),
   })
-  .strict()
+  .strict();
+
+/** What a server needs whatever its mode: TLS certificate and key go together. */
+const serverRefine = (c: z.output<typeof bridgeConfigObject>, ctx: z.RefinementCtx): void => {
+  if (Boolean(c.tlsCert) !== Boolean(c.tlsKey)) {
+    ctx.addIssue({ code: 'custom', path: ['tlsCert'], message: '--tls-cert and --tls-key go together' });
+  }
+};
+
+/** The server options of another mode (gateway): no relay targets, its own authentication. */
+export const modeServerConfigSchema = bridgeConfigObject.superRefine(serverRefine);
+
+export const bridgeConfigSchema = bridgeConfigObject
   .superRefine((c, ctx) => {
     if (!c.noAuth && !c.jwtSecret && c.tokens.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['jwtSecret'], message: 'no authentication configured: set --jwt-secret or --token (or --no-auth for local development)' });
@@ -81,10 +93,8 @@ export const bridgeConfigSchema = z
     if (c.allow.length === 0 && !c.seeds) {
       ctx.addIssue({ code: 'custom', path: ['allow'], message: 'no targets allowed: set --allow host:port and/or --seeds' });
     }
-    if (Boolean(c.tlsCert) !== Boolean(c.tlsKey)) {
-      ctx.addIssue({ code: 'custom', path: ['tlsCert'], message: '--tls-cert and --tls-key go together' });
-    }
-  });
+  })
+  .superRefine(serverRefine);
 
 export type BridgeConfigInput = z.input<typeof bridgeConfigSchema>;
 export type BridgeConfig = z.output<typeof bridgeConfigSchema>;
@@ -111,8 +121,8 @@ function flagFor(key: string): string {
   return '--' + k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
 }
 
-export function validateConfig(input: unknown): BridgeConfig {
-  const result = bridgeConfigSchema.safeParse(input);
+export function validateConfig(input: unknown, schema: typeof bridgeConfigSchema | typeof modeServerConfigSchema = bridgeConfigSchema): BridgeConfig {
+  const result = schema.safeParse(input);
   if (result.success) return result.data;
   throw new BridgeConfigError(
     result.error.issues.map((i) => {
@@ -163,6 +173,7 @@ WebSocket-to-TCP relay for the MongoDB wire protocol (docs/bridge-protocol.md).
 Every option can also be set as an environment variable MONGO_EDGE_BRIDGE_<NAME>
 (e.g. MONGO_EDGE_BRIDGE_JWT_SECRET); lists in the environment are comma-separated.
 Flags win over the environment.
+Gateway mode: mongo-edge-bridge --gateway --config gateway.json (docs/gateway.md).
 
   --port N                    listen port (default ${DEFAULTS.port}; 0 = any free port)
   --host H                    listen address (default ${DEFAULTS.host})
@@ -194,6 +205,10 @@ Flags win over the environment.
   --target-ca FILE            extra CA certificates (PEM) for TLS to targets
   --shutdown-timeout-ms N     on SIGTERM, how long in-flight replies may take (default ${DEFAULTS.shutdownTimeoutMs})
   --ping-interval-ms N        WebSocket keepalive ping; 0 = off (default ${DEFAULTS.pingIntervalMs})
+
+Subcommand:
+  mongo-edge-bridge token --jwt-secret S [--ttl SECONDS] [--sub NAME] [--allow host:port ...]
+                              print an HS256 token this bridge accepts (token --help)
 `;
 
 export interface ParsedCli {

@@ -14,3 +14,26 @@ export {
 export { signBridgeToken, type SignBridgeTokenOptions } from './auth.js';
 export { renderPrometheus, type BridgeMetricsSnapshot } from './metrics.js';
 export type { LogSink } from './log.js';
+export {
+  startGateway,
+  validateGatewayConfig,
+  loadGatewayConfig,
+  GatewayConfigError,
+  gatewayConfigSchema,
+  authorize,
+  createJwtVerifier,
+  signGatewayToken,
+  type SignGatewayTokenOptions,
+  GATEWAY_ACTIONS,
+  DATA_API_ACTIONS,
+  type GatewayHandle,
+  type StartGatewayOptions,
+  type GatewayConfig,
+  type GatewayConfigInput,
+  type Authorization,
+  type AuthorizePolicy,
+  type CommandRequest,
+  type GatewayAction,
+  type GatewayRule,
+  type GatewayPrincipal,
+} from './gateway/index.js';

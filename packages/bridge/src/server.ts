@@ -20,13 +20,13 @@ import {
 } from '@mongo-edge/core/internal';
 import { admitSocket, originMatcher, refusalCloseCode, refusalWireReason, type SocketPolicy } from './admission.js';
 import { Allowlist, parseTargetPattern } from './allowlist.js';
-import { createTokenVerifier } from './auth.js';
-import { BridgeConfigError, validateConfig, type BridgeConfig, type BridgeOptions } from './config.js';
+import { createTokenVerifier, type TokenVerifier } from './auth.js';
+import { BridgeConfigError, modeServerConfigSchema, validateConfig, type BridgeConfig, type BridgeOptions } from './config.js';
 import { ConnectionGate } from './connection-gate.js';
 import { createLogger, type Logger } from './log.js';
 import { BridgeMetrics, renderPrometheus, type BridgeMetricsSnapshot } from './metrics.js';
 import { closeReasonText } from './protocol.js';
-import { BridgeSocket, type SocketContext } from './socket.js';
+import { BridgeSocket, type ChannelOpener, type SocketContext } from './socket.js';
 import { SeedWatcher, parseSeeds } from './seeds.js';
 
 export interface BridgeHandle {
@@ -51,18 +51,40 @@ export interface BridgeHandle {
   setAllowlist(patterns: readonly string[]): void;
 }
 
+/**
+ * Another mode on the same server (gateway/index.ts): its own token verifier, its
+ * channels answered in process instead of relayed, extra HTTP routes and metrics.
+ * The relay's allowlist stays empty: nothing is relayed.
+ */
+export interface BridgeMode {
+  readonly name: string;
+  readonly verifier: TokenVerifier;
+  /** The socket's channel opener, given the server's metrics and log. */
+  channelOpener(deps: { metrics: BridgeMetrics; log: Logger }): ChannelOpener;
+  /** Extra routes (registered before the not-found handler). */
+  routes?(app: Hono): void;
+  /** Extra Prometheus text appended to /metrics. */
+  metrics?(): string;
+  /** Called last on close(). */
+  close?(): Promise<void>;
+}
+
 function rejectUpgrade(socket: Duplex, status: number, text: string): void {
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   socket.destroy();
 }
 
-export async function startBridge(options: BridgeOptions): Promise<BridgeHandle> {
+export async function startBridge(options: BridgeOptions, mode?: BridgeMode): Promise<BridgeHandle> {
   const { log: sink, ...input } = options;
-  const config = validateConfig(input);
+  if (mode && ((input.allow?.length ?? 0) > 0 || input.seeds !== undefined)) {
+    throw new BridgeConfigError([`${mode.name} mode relays nothing: allow and seeds must be empty`]);
+  }
+  // A mode brings its own verifier; the relay's auth options do not apply to it.
+  const config = mode ? validateConfig({ ...input, jwtSecret: undefined, tokens: [] }, modeServerConfigSchema) : validateConfig(input);
   const log: Logger = createLogger(sink);
   const metrics = new BridgeMetrics();
   const allowlist = new Allowlist(config.allow);
-  const verifier = createTokenVerifier(config);
+  const verifier = mode ? mode.verifier : createTokenVerifier(config);
   const socketPolicy: SocketPolicy = {
     subprotocol: BRIDGE_SUBPROTOCOL,
     maxSocketsPerIp: config.maxSocketsPerIp,
@@ -102,7 +124,10 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeHandle>
       shuttingDown ? 503 : 200,
     ),
   );
-  app.get('/metrics', (c) => c.text(renderPrometheus(snapshot()), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }));
+  app.get('/metrics', (c) =>
+    c.text(renderPrometheus(snapshot()) + (mode?.metrics?.() ?? ''), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }),
+  );
+  mode?.routes?.(app);
   app.notFound((c) => c.text('not found', 404));
 
   const secure = Boolean(config.tlsCert && config.tlsKey);
@@ -139,7 +164,8 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeHandle>
       handshakeTimeoutMs: config.handshakeTimeoutMs,
       targetCa: config.targetCa ? [...tls.rootCertificates, config.targetCa] : undefined,
     },
-    noAuth: config.noAuth,
+    noAuth: mode ? false : config.noAuth,
+    openChannel: mode?.channelOpener({ metrics, log }),
     handshakeTimeoutMs: config.handshakeTimeoutMs,
     idleTimeoutMs: config.idleTimeoutMs,
     metrics,
@@ -234,7 +260,8 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeHandle>
     allow: config.allow,
     seeds: config.seeds ? parseSeeds(config.seeds).hosts.map((h) => `${h.host}:${h.port}`) : undefined,
     origins: config.origins,
-    auth: config.noAuth ? 'none' : [config.jwtSecret ? 'jwt' : undefined, config.tokens.length ? 'static' : undefined].filter(Boolean),
+    mode: mode?.name ?? 'relay',
+    auth: mode ? mode.name : config.noAuth ? 'none' : [config.jwtSecret ? 'jwt' : undefined, config.tokens.length ? 'static' : undefined].filter(Boolean),
   });
 
   let closing: Promise<void> | undefined;
@@ -276,6 +303,7 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeHandle>
       wss.close();
       server.closeAllConnections();
       await serverClosed;
+      await mode?.close?.();
       log.info('bridge.closed', {});
     })();
     return closing;

@@ -17,13 +17,29 @@ import {
 import { admitChannel, refusalWireReason, type ChannelPolicy, type Principal } from './admission.js';
 import { compilePatterns, targetKey } from './allowlist.js';
 import type { TokenVerifier } from './auth.js';
-import { Channel, type ChannelConfig, type ChannelSocket } from './channel.js';
+import { Channel, type ChannelConfig, type ChannelSocket, type SocketChannel } from './channel.js';
+import type { Admission, ChannelCounts } from './admission.js';
+import type { OpenPayload } from './protocol.js';
 import type { Logger } from './log.js';
 import type { BridgeMetrics } from './metrics.js';
 import { authFrameToken, checkClientMessage, closeReasonText, parseOpenPayload, wsErrorReason } from './protocol.js';
 
+/**
+ * Gateway mode's channels: admission and creation in one (the relay's are admitChannel
+ * + Channel). The socket applies the result exactly as it does the relay's.
+ */
+export type ChannelOpener = (
+  socket: ChannelSocket,
+  id: number,
+  open: OpenPayload,
+  principal: Principal,
+  counts: ChannelCounts,
+) => Admission<{ channel: SocketChannel }>;
+
 export interface SocketContext {
   readonly channelPolicy: ChannelPolicy;
+  /** Set in gateway mode: channels are answered in process, never relayed to a target. */
+  readonly openChannel?: ChannelOpener | undefined;
   readonly channelConfig: ChannelConfig;
   readonly noAuth: boolean;
   readonly handshakeTimeoutMs: number;
@@ -58,16 +74,16 @@ export class BridgeSocket implements ChannelSocket {
   readonly #ctx: SocketContext;
   #state: SocketState = 'authenticating';
   #principal: Principal | undefined;
-  readonly #channels = new Map<number, Channel>();
+  readonly #channels = new Map<number, SocketChannel>();
   #highestChannelId = 0;
   #preAuth: Buffer[] = [];
   #preAuthBytes = 0;
   #authTimer: ReturnType<typeof setTimeout> | undefined;
   #authStarted = false;
   /** Channels whose target is over the write limit: the WebSocket is paused while any. */
-  readonly #writeBlocked = new Set<Channel>();
+  readonly #writeBlocked = new Set<SocketChannel>();
   /** Channels whose TCP reads are paused because the WebSocket lags. */
-  readonly #readPaused = new Set<Channel>();
+  readonly #readPaused = new Set<SocketChannel>();
   #draining = false;
   readonly #openedAt = Date.now();
   #lastActivity = Date.now();
@@ -123,6 +139,7 @@ export class BridgeSocket implements ChannelSocket {
           subject: grant.subject,
           expiresAt: grant.expiresAt,
           allow: grant.allow === undefined ? undefined : compilePatterns(grant.allow),
+          claims: grant.claims,
         };
         this.#state = 'ready';
         this.#ctx.log.info('connection.open', { conn: this.id, ip: this.info.ip, origin: this.info.origin, subject: grant.subject });
@@ -264,22 +281,29 @@ export class BridgeSocket implements ChannelSocket {
       return;
     }
     const { open } = parsed;
-    const admission = admitChannel(
-      this.#ctx.channelPolicy,
-      this.#principal!,
-      { host: open.host, port: open.port, tls: open.tls !== undefined },
-      { channelsOnSocket: this.#channels.size, shuttingDown: this.#draining || this.#ctx.isShuttingDown(), nowMs: Date.now() },
-    );
-    if (!admission.allowed) {
-      const { code, message } = admission.reason;
-      this.#refuseChannel(id, refusalWireReason(code), message, targetKey(open.host, open.port), code);
-      return;
+    const counts = { channelsOnSocket: this.#channels.size, shuttingDown: this.#draining || this.#ctx.isShuttingDown(), nowMs: Date.now() };
+    let channel: SocketChannel;
+    if (this.#ctx.openChannel) {
+      const admitted = this.#ctx.openChannel(this, id, open, this.#principal!, counts);
+      if (!admitted.allowed) {
+        const { code, message } = admitted.reason;
+        this.#refuseChannel(id, refusalWireReason(code), message, targetKey(open.host, open.port), code);
+        return;
+      }
+      channel = admitted.channel;
+    } else {
+      const admission = admitChannel(this.#ctx.channelPolicy, this.#principal!, { host: open.host, port: open.port, tls: open.tls !== undefined }, counts);
+      if (!admission.allowed) {
+        const { code, message } = admission.reason;
+        this.#refuseChannel(id, refusalWireReason(code), message, targetKey(open.host, open.port), code);
+        return;
+      }
+      channel = new Channel(this, id, admission.target, open, {
+        config: this.#ctx.channelConfig,
+        metrics: this.#ctx.metrics,
+        log: this.#ctx.log,
+      });
     }
-    const channel = new Channel(this, id, admission.target, open, {
-      config: this.#ctx.channelConfig,
-      metrics: this.#ctx.metrics,
-      log: this.#ctx.log,
-    });
     this.#channels.set(id, channel);
     this.#ctx.metrics.channelsOpen += 1;
     this.#ctx.metrics.channelsTotal += 1;
@@ -310,7 +334,7 @@ export class BridgeSocket implements ChannelSocket {
     return this.#ws.bufferedAmount > this.#ctx.channelConfig.maxBufferedBytes;
   }
 
-  targetBlocked(channel: Channel): void {
+  targetBlocked(channel: SocketChannel): void {
     if (this.#writeBlocked.has(channel)) return;
     this.#writeBlocked.add(channel);
     if (this.#writeBlocked.size === 1) {
@@ -319,12 +343,12 @@ export class BridgeSocket implements ChannelSocket {
     }
   }
 
-  targetDrained(channel: Channel): void {
+  targetDrained(channel: SocketChannel): void {
     if (!this.#writeBlocked.delete(channel)) return;
     if (this.#writeBlocked.size === 0 && this.#state !== 'closed') this.#ws.resume();
   }
 
-  readsPaused(channel: Channel): void {
+  readsPaused(channel: SocketChannel): void {
     this.#readPaused.add(channel);
   }
 
@@ -336,7 +360,7 @@ export class BridgeSocket implements ChannelSocket {
     }
   }
 
-  closed(channel: Channel): void {
+  closed(channel: SocketChannel): void {
     if (this.#channels.get(channel.id) !== channel) return;
     this.#channels.delete(channel.id);
     this.#ctx.metrics.channelsOpen -= 1;

@@ -85,6 +85,7 @@ describe('configuration', () => {
     await main(['--help'], help);
     expect(help.code).toBe(0);
     expect(help.out).toContain('--max-buffered-bytes');
+    expect(help.out).toContain('mongo-edge-bridge token --jwt-secret');
   });
 
   it('main: starts a bridge from flags', async () => {

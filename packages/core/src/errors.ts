@@ -18,7 +18,10 @@
 
 import { keyMirror } from './util/key-mirror.js';
 
-export type Document = Record<string, unknown>;
+/** A BSON document, typed loosely as the official driver's (`any` values). */
+export interface Document {
+  [key: string]: any;
+}
 
 /** Error labels the specs define. */
 export const MongoErrorLabel = keyMirror(
@@ -92,7 +95,8 @@ export class MongoError extends Error {
 // ---------------------------------------------------------------- driver errors
 
 export class MongoDriverError extends MongoError {
-  declare code: DriverErrorCode;
+  /** A stable string code for internal classification; undefined for the MongoAPIError family (as the official driver). */
+  declare code: DriverErrorCode | undefined;
   constructor(message: string, code: DriverErrorCode = DriverErrorCode.Runtime, options?: MongoErrorOptions) {
     super(message, options);
     this.code = code;
@@ -102,7 +106,12 @@ export class MongoDriverError extends MongoError {
   }
 }
 
+/** Misuse of the API (bad arguments, closed client...). Like the official driver's, these carry no `code`. */
 export class MongoAPIError extends MongoDriverError {
+  constructor(message: string, code?: DriverErrorCode, options?: MongoErrorOptions) {
+    super(message, code, options);
+    delete (this as { code?: unknown }).code;
+  }
   override get name(): string {
     return 'MongoAPIError';
   }
@@ -228,6 +237,16 @@ export class MongoClientClosedError extends MongoAPIError {
   }
 }
 
+/** An operation was started on a client after close() (connect() again to reuse it). */
+export class MongoNotConnectedError extends MongoAPIError {
+  constructor(message = 'Client must be connected before running operations', options?: MongoErrorOptions) {
+    super(message, undefined, options);
+  }
+  override get name(): string {
+    return 'MongoNotConnectedError';
+  }
+}
+
 /** A server reply lacked something the operation needs (e.g. no `cursor` field). */
 export class MongoUnexpectedServerResponseError extends MongoRuntimeError {
   constructor(message: string, options?: MongoErrorOptions) {
@@ -270,14 +289,49 @@ export class MongoWriteConcernError extends MongoServerError {
   }
 }
 
+/** What MongoBulkWriteError.result offers (the client's BulkWriteResult satisfies it). */
+export interface BulkWriteResultLike {
+  readonly ok: number;
+  readonly insertedCount: number;
+  readonly matchedCount: number;
+  readonly modifiedCount: number;
+  readonly deletedCount: number;
+  readonly upsertedCount: number;
+  readonly insertedIds: { [key: number]: any };
+  readonly upsertedIds: { [key: number]: any };
+  [key: string]: any;
+}
+
 /** Thrown by bulkWrite/insertMany when some writes failed; `result` holds what did happen. */
 export class MongoBulkWriteError extends MongoServerError {
   readonly writeErrors: Document[];
-  readonly result: unknown;
-  constructor(response: Document, writeErrors: Document[], result: unknown, options?: MongoErrorOptions) {
+  /** The BulkWriteResult (client/results.ts) of what did happen; typed structurally to keep errors.ts independent of client/. */
+  readonly result: BulkWriteResultLike;
+  constructor(response: Document, writeErrors: Document[], result: BulkWriteResultLike, options?: MongoErrorOptions) {
     super(response, options);
     this.writeErrors = writeErrors;
     this.result = result;
+  }
+  get insertedCount(): number {
+    return this.result.insertedCount;
+  }
+  get matchedCount(): number {
+    return this.result.matchedCount;
+  }
+  get modifiedCount(): number {
+    return this.result.modifiedCount;
+  }
+  get deletedCount(): number {
+    return this.result.deletedCount;
+  }
+  get upsertedCount(): number {
+    return this.result.upsertedCount;
+  }
+  get insertedIds(): { [key: number]: any } {
+    return this.result.insertedIds;
+  }
+  get upsertedIds(): { [key: number]: any } {
+    return this.result.upsertedIds;
   }
   override get name(): string {
     return 'MongoBulkWriteError';
@@ -305,6 +359,18 @@ export class MongoNetworkError extends MongoError {
 export class MongoNetworkTimeoutError extends MongoNetworkError {
   override get name(): string {
     return 'MongoNetworkTimeoutError';
+  }
+}
+
+/**
+ * The runtime refused I/O on a socket because it belongs to another request (Cloudflare
+ * Workers: "Cannot perform I/O on behalf of a different request"). Nothing was sent.
+ * The executor does not count it against the server: it renews the client's I/O for the
+ * current request (Topology.renewIo) and runs the operation again.
+ */
+export class MongoRequestScopeError extends MongoNetworkError {
+  override get name(): string {
+    return 'MongoRequestScopeError';
   }
 }
 

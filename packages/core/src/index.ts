@@ -12,8 +12,8 @@ export { MongoPoolClosedError, MongoWaitQueueTimeoutError } from './pool/errors.
 // client API
 export { MongoClient } from './client/mongo-client.js';
 export type { MongoClientEvents } from './client/mongo-client.js';
-export type { CommandStartedEvent, CommandSucceededEvent, CommandFailedEvent } from './operation/command-monitoring.js';
-export type { MongoClientOptions } from './client/options.js';
+export type * from './client/events.js';
+export type { MongoClientOptions, ServerApi } from './client/options.js';
 export * from './client/db.js';
 export * from './client/admin.js';
 export * from './client/collection.js';
@@ -22,9 +22,13 @@ export * from './client/find-cursor.js';
 export * from './client/aggregation-cursor.js';
 export * from './client/list-cursors.js';
 export * from './client/results.js';
+export * from './client/legacy-bulk.js';
+export type { CursorStream, CursorStreamOptions } from './client/streams.js';
 export * from './client/types.js';
 export { ClientSession } from './client/sessions.js';
 export type { ClientSessionOptions } from './client/sessions.js';
+export { Transaction, TxnState } from './client/transaction.js';
+export type { TransactionOptions } from './client/transaction-commands.js';
 export type { ClusterTime } from './operation/cluster-time.js';
 export type {
   OperationExecutor,
@@ -49,7 +53,6 @@ export type { ServerDescription, TopologyVersion } from './sdam/server-descripti
 export { TopologyType } from './sdam/topology-description.js';
 export type { TopologyDescription } from './sdam/topology-description.js';
 export type { TopologyEvents, TopologyEventName } from './sdam/topology.js';
-export type { HeartbeatStartedEvent, HeartbeatSucceededEvent, HeartbeatFailedEvent } from './sdam/monitor.js';
 export { selectServers, pickServer, SelectionOperation } from './selection/select-servers.js';
 export type { SelectionCriteria } from './selection/select-servers.js';
 export { explainNoSuitableServer } from './selection/explain.js';
@@ -66,3 +69,6 @@ export { DohResolver } from './uri/doh-resolver.js';
 export type { Transport, TransportSocket, TransportConnectOptions, TransportTlsOptions } from './transport/transport.js';
 export { WebSocketTransport } from './runtime/bridge/transport.js';
 export type { WebSocketTransportOptions } from './runtime/bridge/transport.js';
+export { StreamSocket } from './transport/stream-socket.js';
+export type { ByteStreamPair, StreamSocketOptions } from './transport/stream-socket.js';
+export { isForeignRequestIoError } from './transport/request-scope.js';

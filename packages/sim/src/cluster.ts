@@ -12,6 +12,7 @@ import { internalCredentials, loadKeyFile } from './auth/keyfile.js';
 import { PeerClient } from './repl/peer.js';
 import { spawnSim, type SpawnedSim } from './spawn.js';
 import type { Doc } from './storage/values.js';
+import { sleep } from './util/async.js';
 
 export interface ClusterMemberOptions {
   priority?: number;
@@ -80,10 +81,6 @@ export interface Cluster {
   command(i: number, cmd: Doc, timeoutMs?: number): Promise<Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
   /** Stops every member (SIGTERM) and removes a temporary dbpath root. */
   stop(): Promise<void>;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 export async function startCluster(options: StartClusterOptions = {}): Promise<Cluster> {

@@ -15,6 +15,9 @@ export interface ServerCursor {
   remainingLimit: number;
   lastUsed: number;
   readonly connectionId: number;
+  /** A tailable cursor (capped collection): stays open when exhausted; `refill` fetches documents inserted since. */
+  readonly tailable?: boolean;
+  readonly refill?: () => Doc[];
 }
 
 export class CursorManager {
@@ -34,11 +37,16 @@ export class CursorManager {
   }
 
   /** Takes the first batch; registers a cursor only if documents remain. */
-  open(ns: string, docs: Doc[], opts: { batchSize?: number; limit?: number; singleBatch?: boolean; connectionId: number }): { id: Long; batch: Doc[] } {
+  open(
+    ns: string,
+    docs: Doc[],
+    opts: { batchSize?: number; limit?: number; singleBatch?: boolean; connectionId: number; tailable?: boolean; refill?: () => Doc[] },
+  ): { id: Long; batch: Doc[] } {
     const remainingLimit = opts.limit && opts.limit > 0 ? opts.limit : Infinity;
-    const c: ServerCursor = { id: Long.ZERO, ns, docs, pos: 0, remainingLimit, lastUsed: Date.now(), connectionId: opts.connectionId };
+    const c: ServerCursor = { id: Long.ZERO, ns, docs, pos: 0, remainingLimit, lastUsed: Date.now(), connectionId: opts.connectionId, tailable: opts.tailable, refill: opts.refill };
     const batch = this.take(c, opts.batchSize ?? DEFAULT_FIRST_BATCH);
-    if (opts.singleBatch || c.pos >= c.docs.length || c.remainingLimit <= 0) return { id: Long.ZERO, batch };
+    const exhausted = !c.tailable && c.pos >= c.docs.length;
+    if (opts.singleBatch || exhausted || c.remainingLimit <= 0) return { id: Long.ZERO, batch };
     const id = this.newId();
     const stored = { ...c, id };
     this.cursors.set(id.toString(), stored);
@@ -52,8 +60,9 @@ export class CursorManager {
   /** The next batch; the cursor is closed (id 0) when exhausted. */
   next(c: ServerCursor, batchSize: number | undefined): { id: Long; batch: Doc[] } {
     c.lastUsed = Date.now();
+    if (c.tailable && c.refill && c.pos >= c.docs.length) c.docs.push(...c.refill());
     const batch = this.take(c, batchSize && batchSize > 0 ? batchSize : Infinity);
-    if (c.pos >= c.docs.length || c.remainingLimit <= 0) {
+    if ((!c.tailable && c.pos >= c.docs.length) || c.remainingLimit <= 0) {
       this.cursors.delete(c.id.toString());
       return { id: Long.ZERO, batch };
     }

@@ -4,10 +4,15 @@
  * shapes the reply the way mongod does (`ok` last; errmsg/code/codeName on failure).
  */
 import { authOf } from './auth/sim-auth.js';
+import { checkApiParameters } from './api-version.js';
+import { checkCommandFields } from './command-fields.js';
+import { opsOf } from './ops.js';
+import { sessionsOf } from './sessions.js';
 import { CommandError, ErrorCode, codeName, errorReply } from './errors.js';
 import type { ConnectionInfo, SimNode } from './node.js';
 import type { OpInfo, SecondaryAllowed } from './role.js';
 import { isPlainObject, toViewDoc, type Doc } from './storage/values.js';
+import { sleep } from './util/async.js';
 
 export interface CommandContext {
   readonly node: SimNode;
@@ -76,19 +81,6 @@ export interface DispatchResult {
 
 const FAIL_COMMAND_EXEMPT = new Set(['configureFailPoint']);
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
-
 export async function dispatch(
   node: SimNode,
   conn: ConnectionInfo,
@@ -143,11 +135,43 @@ export async function dispatch(
   if (counter !== 'none') node.opcounters[counter]++;
 
   let reply: Doc;
+  const running = opsOf(node).begin(conn, name, db, body);
+  try {
+    reply = await runCommand(node, conn, spec, name, db, body, args, sequences, exhaustAllowed, opts);
+  } finally {
+    opsOf(node).end(running);
+  }
+  if (wceAfter && reply.ok === 1) {
+    reply.writeConcernError = wceAfter;
+    if (Array.isArray(labelsAfter)) reply.errorLabels = labelsAfter;
+  }
+  return { reply };
+}
+
+async function runCommand(
+  node: SimNode,
+  conn: ConnectionInfo,
+  spec: CommandSpec,
+  name: string,
+  db: string,
+  body: Doc,
+  args: Doc,
+  sequences: Readonly<Record<string, Doc[]>>,
+  exhaustAllowed: boolean,
+  opts: DispatchOptions,
+): Promise<Doc> {
+  let reply: Doc;
   const hooks = node.role.hooks;
   const write = isWrite(name, spec, body);
   const op: OpInfo = { name, db, body, args, write, secondary: spec.secondary ?? (write ? 'never' : 'always'), secondaryOk: secondaryOkOf(body, opts), conn };
   try {
     if (spec.adminOnly && db !== 'admin') throw new CommandError(ErrorCode.Unauthorized, `${name} may only be run against the admin database.`);
+    checkApiParameters(name, args);
+    checkCommandFields(name, body);
+    if (body.lsid !== undefined) {
+      const user = authOf(node).authenticatedUsers(conn)[0];
+      sessionsOf(node).touch(body.lsid, user ? `${user.user}@${user.db}` : undefined);
+    }
     node.role.checkTransactionFields(args);
     const wc = isPlainObject(args.writeConcern) ? args.writeConcern : undefined;
     if (write) {
@@ -181,9 +205,5 @@ export async function dispatch(
       reply = errorReply(e);
     }
   }
-  if (wceAfter && reply.ok === 1) {
-    reply.writeConcernError = wceAfter;
-    if (Array.isArray(labelsAfter)) reply.errorLabels = labelsAfter;
-  }
-  return { reply };
+  return reply;
 }

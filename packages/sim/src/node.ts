@@ -51,6 +51,8 @@ export interface NodeOptions {
   onShutdown?: () => void;
   cursorTimeoutMs?: number;
   syncIntervalMs?: number;
+  /** The maxWireVersion hello advertises (default MAX_WIRE_VERSION, mongod 7.0's 21; 25 = 8.0, for the `bulkWrite` command). */
+  maxWireVersion?: number;
 }
 
 export interface ConnectionInfo {
@@ -87,6 +89,7 @@ export class SimNode {
   readonly opcounters = { insert: 0, query: 0, update: 0, delete: 0, getmore: 0, command: 0 };
   readonly connections = { current: 0, totalCreated: 0 };
   host: string;
+  readonly maxWireVersion: number;
   private shutdownHook: (() => void) | undefined;
 
   constructor(readonly options: NodeOptions = {}) {
@@ -95,6 +98,7 @@ export class SimNode {
     this.logger = options.logger ?? new Logger();
     this.cursors = new CursorManager(options.cursorTimeoutMs ?? 10 * 60 * 1000);
     this.host = options.host ?? `${os.hostname()}:27017`;
+    this.maxWireVersion = options.maxWireVersion ?? MAX_WIRE_VERSION;
     this.shutdownHook = options.onShutdown;
   }
 

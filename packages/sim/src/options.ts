@@ -50,7 +50,8 @@ Options:
   --bind_ip_all          listen on 0.0.0.0
   --dbpath <dir>         persist data in <dir> (journal.sim); the directory must exist.
                          Without it, data lives in memory only.
-  --replSet <name>       replica set name (stored; replication not yet implemented)
+  --replSet <name>       replica set member: elections, oplog replication, initial sync;
+                         initiate with replSetInitiate (as mongod)
   --logpath <file>       write log lines to <file> instead of stdout
   --logappend            append to --logpath (the default for the sim)
   --quiet                fewer log lines (no connection/metadata lines)

@@ -1,11 +1,13 @@
 /** Query, sort, projection and update evaluation on top of mingo (see storage/values.ts for the two representations). */
-import { ObjectId } from 'bson';
-import { Query, update as mingoUpdate, updateOne as mingoUpdateOne } from 'mingo';
+import { ObjectId, Timestamp } from 'bson';
+import { Aggregator, Query, update as mingoUpdate } from 'mingo';
+import type { Collation } from './collation.js';
 import { CommandError, ErrorCode } from './errors.js';
+import { jsonSchemaPredicate } from './validation.js';
 import type { CollectionState, StoredDoc } from './storage/engine.js';
 import { compareValues, formatDoc, formatValue, getPath, hintFromPaths, isPlainObject, keyOf, retype, retypeDoc, sameDocument, toView, toViewDoc, type Doc } from './storage/values.js';
 
-const MINGO_OPTS = { useStrictMode: true, scriptEnabled: false } as const;
+const MINGO_OPTS = { useStrictMode: true, scriptEnabled: false, jsonSchemaValidator: jsonSchemaPredicate } as const;
 
 function mingoError(e: unknown): never {
   if (e instanceof CommandError) throw e;
@@ -14,38 +16,95 @@ function mingoError(e: unknown): never {
   throw new CommandError(ErrorCode.BadValue, msg);
 }
 
-export function compileFilter(filter: unknown): Query | undefined {
+/** How an operation evaluates expressions: its `let` variables and its collation. */
+export interface EvalOptions {
+  /** Evaluated `let` variables (view values), see evaluateLet. */
+  readonly variables?: Doc;
+  readonly collation?: Collation;
+}
+
+/** mingo options for an operation. */
+export function mingoOptions(opts: EvalOptions = {}): Record<string, unknown> {
+  const o: Record<string, unknown> = { ...MINGO_OPTS };
+  if (opts.variables) o.variables = opts.variables;
+  if (opts.collation) o.collation = { ...opts.collation.spec, strength: Math.min(opts.collation.spec.strength, 3) };
+  return o;
+}
+
+/** A compiled filter: with a collation that changes equality, documents and operands are compared by collation keys. */
+export class Matcher {
+  readonly #q: Query;
+  readonly #collation: Collation | undefined;
+  constructor(filter: Doc, opts: EvalOptions) {
+    this.#collation = opts.collation?.affectsEquality ? opts.collation : undefined;
+    const view = toViewDoc(filter);
+    this.#q = new Query((this.#collation ? this.#collation.keyFilter(view) : view) as Doc, mingoOptions(opts));
+  }
+
+  testView(view: Doc): boolean {
+    try {
+      return this.#q.test(this.#collation ? (this.#collation.keyValue(view) as Doc) : view);
+    } catch (e) {
+      mingoError(e);
+    }
+  }
+}
+
+export function compileFilter(filter: unknown, opts: EvalOptions = {}): Matcher | undefined {
   if (filter === undefined || filter === null) return undefined;
   if (!isPlainObject(filter)) throw new CommandError(ErrorCode.TypeMismatch, "BSON field 'filter' is the wrong type, expected type 'object'");
   if (Object.keys(filter).length === 0) return undefined;
   try {
-    return new Query(toViewDoc(filter), MINGO_OPTS);
+    return new Matcher(filter, opts);
   } catch (e) {
     mingoError(e);
   }
 }
 
-export function matches(q: Query | undefined, d: StoredDoc): boolean {
-  if (!q) return true;
+export function matches(q: Matcher | undefined, d: StoredDoc): boolean {
+  return q ? q.testView(d.view) : true;
+}
+
+/**
+ * Evaluates an operation's `let` document once (as mongod does): each value is an
+ * aggregation expression (`{$literal: '$x'}`, `{$rand: {}}`...). Returns view values.
+ */
+export function evaluateLet(raw: unknown, field = 'let'): Doc | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (!isPlainObject(raw)) throw new CommandError(ErrorCode.TypeMismatch, `BSON field '${field}' is the wrong type, expected type 'object'`);
+  for (const name of Object.keys(raw)) {
+    if (!/^[a-z\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*$/.test(name)) {
+      throw new CommandError(ErrorCode.FailedToParse, `'${name}' starts with an invalid character for a user variable name`);
+    }
+  }
+  if (Object.keys(raw).length === 0) return {};
   try {
-    return q.test(d.view);
+    const out = new Aggregator([{ $replaceWith: toViewDoc(raw) }], MINGO_OPTS).run([{}]) as Doc[];
+    return out[0] ?? {};
   } catch (e) {
     mingoError(e);
   }
 }
 
 /** Sort key value of a path: for arrays, the min (ascending) or max (descending) element. */
-function sortValue(doc: Doc, path: string, dir: number): unknown {
+function sortValue(doc: Doc, path: string, dir: number, cmp: (a: unknown, b: unknown) => number): unknown {
   const v = getPath(doc, path);
   if (!Array.isArray(v)) return v;
   const flat = v.flat(Infinity);
   if (flat.length === 0) return undefined;
   let best = flat[0];
-  for (const x of flat) if (dir > 0 ? compareValues(x, best) < 0 : compareValues(x, best) > 0) best = x;
+  for (const x of flat) if (dir > 0 ? cmp(x, best) < 0 : cmp(x, best) > 0) best = x;
   return best;
 }
 
-export function sortStored(docs: StoredDoc[], sort: unknown): StoredDoc[] {
+/** compareValues, with strings ordered by the collation when there is one. */
+export function comparerFor(collation: Collation | undefined): (a: unknown, b: unknown) => number {
+  if (!collation) return compareValues;
+  return (a, b) => (typeof a === 'string' && typeof b === 'string' ? collation.compare(a, b) : compareValues(a, b));
+}
+
+export function sortStored(docs: StoredDoc[], sort: unknown, collation?: Collation): StoredDoc[] {
+  const cmp = comparerFor(collation);
   if (!isPlainObject(sort) || Object.keys(sort).length === 0) return docs;
   const keys = Object.entries(toViewDoc(sort))
     .filter(([k]) => k !== '$natural')
@@ -57,10 +116,10 @@ export function sortStored(docs: StoredDoc[], sort: unknown): StoredDoc[] {
     .filter(([, d]) => d !== 0);
   if (isPlainObject(sort) && (sort as Doc).$natural === -1) docs = [...docs].reverse();
   if (keys.length === 0) return docs;
-  const decorated = docs.map((d) => ({ d, k: keys.map(([p, dir]) => sortValue(d.view, p, dir)) }));
+  const decorated = docs.map((d) => ({ d, k: keys.map(([p, dir]) => sortValue(d.view, p, dir, cmp)) }));
   decorated.sort((a, b) => {
     for (let i = 0; i < keys.length; i++) {
-      const c = compareValues(a.k[i], b.k[i]);
+      const c = cmp(a.k[i], b.k[i]);
       if (c !== 0) return c * keys[i]![1];
     }
     return 0;
@@ -68,10 +127,10 @@ export function sortStored(docs: StoredDoc[], sort: unknown): StoredDoc[] {
   return decorated.map((x) => x.d);
 }
 
-export function project(docs: Doc[], projection: unknown): Doc[] {
+export function project(docs: Doc[], projection: unknown, opts: EvalOptions = {}): Doc[] {
   if (!isPlainObject(projection) || Object.keys(projection).length === 0) return docs;
   try {
-    return new Query({}, MINGO_OPTS).find<Doc>(docs, toViewDoc(projection)).all();
+    return new Query({}, mingoOptions(opts)).find<Doc>(docs, toViewDoc(projection)).all();
   } catch (e) {
     mingoError(e);
   }
@@ -82,12 +141,13 @@ export interface FindSpec {
   sort?: unknown;
   skip?: number;
   limit?: number;
+  eval?: EvalOptions;
 }
 
 /** Matching stored documents in order (sort, skip, limit applied). */
 export function findStored(coll: CollectionState | undefined, spec: FindSpec): StoredDoc[] {
   if (!coll) return [];
-  const q = compileFilter(spec.filter);
+  const q = compileFilter(spec.filter, spec.eval);
   let out: StoredDoc[] = [];
   const sorted = isPlainObject(spec.sort) && Object.keys(spec.sort).length > 0;
   const stopAt = !sorted && spec.limit && spec.limit > 0 ? (spec.skip ?? 0) + spec.limit : Infinity;
@@ -97,7 +157,7 @@ export function findStored(coll: CollectionState | undefined, spec: FindSpec): S
       if (out.length >= stopAt) break;
     }
   }
-  out = sortStored(out, spec.sort);
+  out = sortStored(out, spec.sort, spec.eval?.collation);
   if (spec.skip && spec.skip > 0) out = out.slice(spec.skip);
   if (spec.limit && spec.limit > 0) out = out.slice(0, spec.limit);
   return out;
@@ -165,6 +225,55 @@ export interface ApplyUpdateOptions {
   filter?: unknown;
   /** An upsert's insert: $setOnInsert applies. */
   inserting?: boolean;
+  eval?: EvalOptions;
+}
+
+/** Whether an update names the positional `$` (mingo then re-checks the filter on the document). */
+function usesPositional(mod: Doc): boolean {
+  for (const operand of Object.values(mod)) {
+    if (isPlainObject(operand) && Object.keys(operand).some((p) => /(^|\.)\$(\.|$)/.test(p))) return true;
+  }
+  return false;
+}
+
+/** The stages mongod allows in a pipeline-style update. */
+const UPDATE_STAGES = new Set(['$addFields', '$set', '$project', '$unset', '$replaceRoot', '$replaceWith']);
+
+/** Runs a pipeline-style update on one document (the view); the `_id` is kept when the output has none. */
+function pipelineUpdate(view: Doc, pipeline: Doc[], opts: EvalOptions): Doc {
+  for (const stage of pipeline) {
+    const name = Object.keys(stage)[0] ?? '';
+    if (!UPDATE_STAGES.has(name)) throw new CommandError(ErrorCode.InvalidOptions, `${name} is not allowed to be used within an update`);
+  }
+  let out: Doc[];
+  try {
+    out = new Aggregator(toView(pipeline) as Doc[], mingoOptions(opts)).run([view]) as Doc[];
+  } catch (e) {
+    mingoError(e);
+  }
+  const next = out[0] ?? {};
+  if (next._id === undefined && view._id !== undefined) return { _id: view._id, ...next };
+  return next;
+}
+
+let lastCurrentTimestamp = new Timestamp({ t: 0, i: 0 });
+
+/**
+ * `$currentDate: { f: { $type: 'timestamp' } }` stores a BSON Timestamp (mingo writes a
+ * number there): seconds now, and an increment that orders stamps within a second.
+ */
+function stampCurrentTimestamps(view: Doc, currentDate: unknown): void {
+  if (!isPlainObject(currentDate)) return;
+  for (const [path, spec] of Object.entries(currentDate)) {
+    if (!isPlainObject(spec) || spec.$type !== 'timestamp') continue;
+    const secs = Math.floor(Date.now() / 1000);
+    const prev = lastCurrentTimestamp;
+    lastCurrentTimestamp = secs > prev.t ? new Timestamp({ t: secs, i: 1 }) : new Timestamp({ t: prev.t, i: prev.i + 1 });
+    const parts = path.split('.');
+    let at: unknown = view;
+    for (const p of parts.slice(0, -1)) at = isPlainObject(at) || Array.isArray(at) ? (at as Record<string, unknown>)[p] : undefined;
+    if (isPlainObject(at) || Array.isArray(at)) (at as Record<string, unknown>)[parts[parts.length - 1]!] = lastCurrentTimestamp;
+  }
 }
 
 /** Applies an update to a typed document; returns the new typed document. Throws CommandError. */
@@ -181,13 +290,7 @@ export function applyUpdate(old: Doc, u: Doc | Doc[], kind: UpdateKind, opts: Ap
   }
   const view = toViewDoc(old);
   if (kind === 'pipeline') {
-    const docs = [view];
-    try {
-      mingoUpdateOne(docs, {}, toView(u) as never, {}, MINGO_OPTS);
-    } catch (e) {
-      mingoError(e);
-    }
-    next = retypeDoc(docs[0]!, old);
+    next = retypeDoc(pipelineUpdate(view, u as Doc[], opts.eval ?? {}), old);
   } else {
     const mod = { ...(u as Doc) };
     // mingo has no $setOnInsert: on an upsert's insert it is a $set, otherwise nothing.
@@ -196,13 +299,14 @@ export function applyUpdate(old: Doc, u: Doc | Doc[], kind: UpdateKind, opts: Ap
     delete mod.$setOnInsert;
     const modView = toViewDoc(mod);
     try {
-      mingoUpdate(view, modView as never, opts.arrayFilters ? (toView(opts.arrayFilters) as Doc[]) : undefined, isPlainObject(opts.filter) ? toViewDoc(opts.filter) : undefined, {
+      mingoUpdate(view, modView as never, opts.arrayFilters ? (toView(opts.arrayFilters) as Doc[]) : undefined, isPlainObject(opts.filter) && usesPositional(mod) ? toViewDoc(opts.filter) : undefined, {
         cloneMode: 'copy',
-        queryOptions: MINGO_OPTS,
+        queryOptions: mingoOptions(opts.eval) as never,
       });
     } catch (e) {
       mingoError(e);
     }
+    stampCurrentTimestamps(view, mod.$currentDate);
     next = retypeDoc(view, hintFromPaths(mod.$set as Doc | undefined), hintFromPaths(setOnInsert), old);
   }
   if (old._id !== undefined && (next._id === undefined || keyOf(next._id) !== keyOf(old._id))) {

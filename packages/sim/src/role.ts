@@ -14,9 +14,7 @@ import type { Doc } from './storage/values.js';
 
 export const NodeRoleKind = Object.freeze({
   Standalone: 'standalone',
-  Primary: 'primary',
-  Secondary: 'secondary',
-  /** A --replSet member (its member state says primary, secondary...). */
+  /** A --replSet member (its member state says primary, secondary...: repl/member-state.ts). */
   ReplicaSet: 'replicaSet',
 } as const);
 export type NodeRoleKind = (typeof NodeRoleKind)[keyof typeof NodeRoleKind];

@@ -38,6 +38,8 @@ export interface StartSimOptions {
   /** Called when a client runs { shutdown: 1 } (default: close()). */
   onShutdown?: () => void;
   syncIntervalMs?: number;
+  /** hello's maxWireVersion (default 21, mongod 7.0; 25 advertises 8.0 and its `bulkWrite` command). */
+  maxWireVersion?: number;
 }
 
 export interface SimHandle {
@@ -65,6 +67,7 @@ export async function startSim(options: StartSimOptions = {}): Promise<SimHandle
     logger,
     cmdLine: options.cmdLine,
     syncIntervalMs: options.syncIntervalMs,
+    maxWireVersion: options.maxWireVersion,
   };
   if (options.replSet) {
     const setName = options.replSet;
@@ -92,7 +95,7 @@ export async function startSim(options: StartSimOptions = {}): Promise<SimHandle
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
-      role?.stop();
+      await role?.stop();
       await server.close();
       node.close();
     })());

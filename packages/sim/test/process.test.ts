@@ -70,6 +70,13 @@ describe('CLI', () => {
     expect(m.status).toBe(2);
   });
 
+  it('--help describes replication as it is (no "not yet implemented")', () => {
+    const r = runCli(['--help']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('--replSet');
+    expect(r.stdout).not.toMatch(/not yet implemented/i);
+  });
+
   it('a missing --dbpath directory exits 100 like mongod', () => {
     const r = runCli(['--port', '0', '--dbpath', path.join(tempDir(), 'missing')]);
     expect(r.status).toBe(100);

@@ -21,6 +21,17 @@ export type { BridgeOptions } from './bridge-transport.js';
 // The BSON classes, BSON and EJSON come with the core's names (core/src/public-names.ts):
 // bson-lite in this bundle.
 
+/** The URI to pass with `gateway`: its host is a placeholder (the gateway is the only server). */
+export const GATEWAY_URI = 'mongodb://gateway/';
+
+/** A mongo-edge gateway (docs/gateway.md): the bridge URL and the end user's JWT (or an async getter, called on every reconnect). */
+export interface GatewayOptions {
+  url: string;
+  token: BridgeOptions['token'];
+  /** WebSocket constructor (default globalThis.WebSocket). */
+  WebSocket?: BridgeOptions['WebSocket'];
+}
+
 export interface MongoClientOptions extends CoreMongoClientOptions {
   /**
    * The bridge to reach the deployment through: `{ url: 'wss://…/ws', token }`.
@@ -28,6 +39,13 @@ export interface MongoClientOptions extends CoreMongoClientOptions {
    * `transport` is passed explicitly.
    */
   bridge?: BridgeOptions;
+  /**
+   * Use a gateway instead of a relay: `{ url: 'wss://…/ws', token }`. The gateway holds
+   * the database credentials and applies per-user rules; the URI names no hosts of its
+   * own (use GATEWAY_URI, optionally with a database: 'mongodb://gateway/app') and must
+   * not carry credentials. Exclusive with `bridge` and `transport`.
+   */
+  gateway?: GatewayOptions;
 }
 
 /**
@@ -37,14 +55,25 @@ export interface MongoClientOptions extends CoreMongoClientOptions {
  */
 export class MongoClient extends CoreMongoClient {
   constructor(url: string, options: MongoClientOptions = {}) {
-    const { bridge, ...rest } = options;
-    if (rest.transport === undefined) {
+    const { bridge, gateway, ...rest } = options;
+    if (gateway) {
+      if (bridge || rest.transport) throw new MongoInvalidArgumentError('the gateway option excludes bridge and transport');
+      if (/^mongodb(\+srv)?:\/\/[^/]*@/.test(url)) {
+        throw new MongoInvalidArgumentError('with a gateway the URI carries no credentials: the gateway holds them (use GATEWAY_URI)');
+      }
+      if (/[?&](loadBalanced|directConnection|replicaSet)=/i.test(url)) {
+        throw new MongoInvalidArgumentError('with a gateway the URI sets no loadBalanced, directConnection or replicaSet: the gateway is a mongos');
+      }
+      rest.transport = new BridgeTransport({ url: gateway.url, token: gateway.token, ...(gateway.WebSocket ? { WebSocket: gateway.WebSocket } : {}) });
+    } else if (rest.transport === undefined) {
       if (!bridge) {
         throw new MongoInvalidArgumentError(
           "@mongo-edge/web-client needs a bridge: new MongoClient(uri, { bridge: { url: 'wss://…', token } })",
         );
       }
-      rest.transport = new BridgeTransport(bridge);
+      // Made now so a bad url fails here; a factory, so the client owns it (closes it on close()).
+      const transport = new BridgeTransport(bridge);
+      rest.transport = () => transport;
     }
     super(url, rest);
   }

@@ -46,8 +46,11 @@ describe('web-client MongoClient', () => {
     const client = new MongoClient('mongodb://a:27017,b:27017/?replicaSet=foo', {
       bridge: { url: 'wss://bridge.example/ws', token: 'secret-token', WebSocket: FakeWebSocket },
     });
-    expect(client.options.transport).toBeInstanceOf(BridgeTransport);
-    expect((client.options.transport as BridgeTransport).url).toBe('wss://bridge.example/ws');
+    // A factory (the client owns what it returns and closes it on close()).
+    expect(client.options.transport).toBeTypeOf('function');
+    const transport = (client.options.transport as () => BridgeTransport)();
+    expect(transport).toBeInstanceOf(BridgeTransport);
+    expect(transport.url).toBe('wss://bridge.example/ws');
     expect(client.options.replicaSet).toBe('foo');
     expect(client.hosts).toEqual(['a:27017', 'b:27017']);
     expect(client.readPreference.mode).toBe(ReadPreference.primary.mode);

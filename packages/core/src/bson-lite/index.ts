@@ -21,7 +21,8 @@
  * DBRef.namespace, deserialize's index and allowObjectSmallerThanBufferSize (the
  * buffer must be exactly one document) and per-key validation.utf8 (refused with a
  * BSONError), Binary's put/write/read and vector helpers (vectors are not validated on
- * serialize), inspect(), deserializeStream, setInternalBufferSize.
+ * serialize), the inspect() method (values still print as js-bson's do in Node and Deno,
+ * through their inspect symbols), deserializeStream, setInternalBufferSize.
  *
  * Deliberately different: binary data and raw documents come back as Uint8Array views
  * (never Buffer); malformed input is always a BSONError (never a RangeError/TypeError);

@@ -4,6 +4,7 @@
  * arithmetic on random 64-bit values, and the ObjectId / UUID / Binary / Timestamp /
  * Double / Int32 / Code / DBRef / BSONRegExp / BSONSymbol APIs a browser application uses.
  */
+import { inspect } from 'node:util';
 import * as bson from 'bson';
 import { describe, expect, it } from 'vitest';
 import * as lite from './index.js';
@@ -441,5 +442,30 @@ describe('the other value classes', () => {
       expect(lite.BSON, name).toHaveProperty(name);
       expect(bson.BSON, name).toHaveProperty(name);
     }
+  });
+});
+
+describe('values print in Node as js-bson 7 prints them', () => {
+  const oid = '65a1b2c3d4e5f60718293a4b';
+  const cases: [string, (b: typeof bson | typeof lite) => unknown][] = [
+    ['ObjectId', (b) => new b.ObjectId(oid)],
+    ['Timestamp', (b) => new b.Timestamp({ t: 1700000000, i: 7 })],
+    ['Long', (b) => b.Long.fromString('-9007199254740993')],
+    ['unsigned Long', (b) => b.Long.fromString('18446744073709551615', true)],
+    ['Decimal128', (b) => b.Decimal128.fromString('1.50')],
+    ['Double', (b) => new b.Double(1.5)],
+    ['Int32', (b) => new b.Int32(42)],
+    ['UUID', (b) => new b.UUID('0e8a1a2c-4d3e-4f5a-8b6c-7d8e9fa0b1c2')],
+    ['Binary', (b) => new b.Binary(new Uint8Array([1, 2, 3]), 0)],
+    ['MinKey', (b) => new b.MinKey()],
+    ['MaxKey', (b) => new b.MaxKey()],
+    ['BSONRegExp', (b) => new b.BSONRegExp('a.c', 'i')],
+    ['BSONSymbol', (b) => new b.BSONSymbol('s')],
+    ['Code', (b) => new b.Code('x = 1')],
+  ];
+  it.each(cases)('%s', (_name, make) => {
+    const ours = inspect({ v: make(lite) });
+    expect(ours).not.toMatch(/\[Uint8Array\]|\bt \{/);
+    expect(ours.replace(/"/g, "'")).toBe(inspect({ v: make(bson) }).replace(/"/g, "'"));
   });
 });

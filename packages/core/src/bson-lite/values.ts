@@ -4,6 +4,8 @@
  * TextEncoder/TextDecoder, atob/btoa, crypto.getRandomValues only.
  */
 
+import { inspectBSONValue } from './inspect.js';
+
 export class BSONError extends Error {
   override get name(): string {
     return 'BSONError';
@@ -24,6 +26,13 @@ export const fail = (message: string): never => {
 export class BSONValue {
   declare readonly _bsontype: string;
 }
+// Node's util.inspect and Deno.inspect print the constructor call, as js-bson does.
+for (const key of ['nodejs.util.inspect.custom', 'Deno.customInspect'])
+  Object.defineProperty(BSONValue.prototype, Symbol.for(key), {
+    value(this: BSONValue) {
+      return inspectBSONValue(this);
+    },
+  });
 
 export const encoder = new TextEncoder();
 const decoders = [false, true].map((fatal) => new TextDecoder('utf-8', { fatal, ignoreBOM: true }));

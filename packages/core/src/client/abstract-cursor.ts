@@ -14,20 +14,30 @@ import {
   MongoUnexpectedServerResponseError,
   type Document,
 } from '../errors.js';
-import type { ReadPreference } from '../selection/read-preference.js';
+import { ReadPreference, type ReadPreferenceLike } from '../selection/read-preference.js';
 import type { ReadConcernLike } from './concerns.js';
 import type { ExecuteOptions, ExecuteResult } from '../operation/executor.js';
 import { assignDefined, executeCommand, startImplicitSession, type ClientContext } from './operation.js';
 import type { ClientSession } from './sessions.js';
+import { cursorStream, cursorToReadableStream, type CursorStream, type CursorStreamOptions } from './streams.js';
 
 export interface CursorNamespace {
   readonly db: string;
   readonly collection: string;
 }
 
+export type ExplainVerbosity = 'queryPlanner' | 'executionStats' | 'allPlansExecution';
+/** A verbosity, or a boolean: true = allPlansExecution, false = queryPlanner (as the official driver). */
+export type ExplainVerbosityLike = ExplainVerbosity | boolean;
+export interface ExplainCommandOptions {
+  verbosity: ExplainVerbosityLike;
+  maxTimeMS?: number;
+}
+
 export interface AbstractCursorOptions {
   session?: ClientSession;
-  readPreference?: ReadPreference;
+  /** A ReadPreference, or its mode / options document (as the official driver: `readPreference: 'secondary'`). */
+  readPreference?: ReadPreferenceLike;
   readConcern?: ReadConcernLike;
   batchSize?: number;
   maxTimeMS?: number;
@@ -88,6 +98,7 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
     this.namespace = namespace;
     this.#cursorNs = namespace;
     this.cursorOptions = { ...options };
+    if (options.readPreference !== undefined) this.cursorOptions.readPreference = ReadPreference.from(options.readPreference);
     if (options.batchSize !== undefined) validateBatchSize(options.batchSize);
   }
 
@@ -97,6 +108,11 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
   /** Send the command that creates the cursor. */
   protected async initialize(session: ClientSession | undefined): Promise<ExecuteResult> {
     return await this.send(this.buildCommand(session), session);
+  }
+
+  /** True when the command answers without a cursor and the reply itself is the result (aggregate's `explain` option). */
+  protected replyIsTheDocument(): boolean {
+    return false;
   }
 
   /** A fresh, unstarted cursor with the same options. */
@@ -109,18 +125,22 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
 
   /** Send `command` to the cursor's database as a retryable read with the cursor's read preference. */
   protected async send(command: Document, session: ClientSession | undefined, route: ExecuteOptions = {}): Promise<ExecuteResult> {
-    const { readPreference, signal } = this.cursorOptions;
+    const { signal } = this.cursorOptions;
+    const readPreference = this.readPreference;
     return await executeCommand(this.ctx, this.namespace.db, command, { session, readPreference, retryable: 'read', signal, ...route });
   }
 
-  /** Run `{ explain: command, verbosity }` (true = allPlansExecution, false = queryPlanner). */
-  protected async explainCommand(command: Document, verbosity: 'queryPlanner' | 'executionStats' | 'allPlansExecution' | boolean): Promise<Document> {
-    const v = verbosity === true ? 'allPlansExecution' : verbosity === false ? 'queryPlanner' : verbosity;
-    const { reply } = await this.send({ explain: command, verbosity: v }, this.cursorOptions.session, { signal: undefined });
+  /**
+   * Run `{ explain: command, verbosity }` (true or none = allPlansExecution, false =
+   * queryPlanner; `{ verbosity, maxTimeMS }` as the official driver's ExplainCommandOptions).
+   */
+  protected async explainCommand(command: Document, explain: ExplainVerbosityLike | ExplainCommandOptions | undefined): Promise<Document> {
+    const { verbosity, maxTimeMS } = typeof explain === 'object' && explain !== null ? explain : { verbosity: explain, maxTimeMS: undefined };
+    const v = verbosity === true || verbosity === undefined ? 'allPlansExecution' : verbosity === false ? 'queryPlanner' : verbosity;
+    const cmd = assignDefined({ explain: command, verbosity: v }, { maxTimeMS });
+    const { reply } = await this.send(cmd, this.cursorOptions.session, { signal: undefined });
     return reply;
   }
-
-  // ------------------------------------------------------------------ state
 
   /** The server cursor id (undefined before the first batch). */
   get id(): Long | undefined {
@@ -137,7 +157,8 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
   }
 
   get readPreference(): ReadPreference | undefined {
-    return this.cursorOptions.readPreference;
+    // normalized to a ReadPreference by the constructor and withReadPreference()
+    return this.cursorOptions.readPreference as ReadPreference | undefined;
   }
 
   get readConcern(): ReadConcernLike | undefined {
@@ -195,8 +216,8 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
     return this.configure({ comment: value });
   }
 
-  withReadPreference(readPreference: ReadPreference): this {
-    return this.configure({ readPreference });
+  withReadPreference(readPreference: ReadPreferenceLike): this {
+    return this.configure({ readPreference: ReadPreference.from(readPreference) });
   }
 
   withReadConcern(readConcern: ReadConcernLike): this {
@@ -309,12 +330,16 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
     }
     this.#server = result.address;
     const cursor = result.reply.cursor as Document | undefined;
-    if (cursor) {
+    if (cursor !== null && typeof cursor === 'object' && Array.isArray(cursor.firstBatch)) {
       this.#cursorNs = parseNamespace(cursor.ns, this.namespace);
       this.#pushBatch(cursor.id, cursor.firstBatch);
-    } else {
-      // e.g. explain or a command that answered without a cursor: the reply is the single document
+    } else if (!cursor && this.replyIsTheDocument()) {
+      // aggregate with `explain`: the reply is the single document
       this.#pushBatch(0, [result.reply]);
+    } else {
+      this.#isClosed = true;
+      this.#releaseSession();
+      throw new MongoUnexpectedServerResponseError('Server reply has no cursor with a firstBatch');
     }
   }
 
@@ -369,6 +394,16 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
     } finally {
       if (!this.#isClosed) await this.close();
     }
+  }
+
+  /** A Node.js Readable of the documents (on the Node entry; as the official driver's). */
+  stream(options?: CursorStreamOptions): CursorStream<TSchema> {
+    return cursorStream<TSchema>(this, options);
+  }
+
+  /** A WHATWG ReadableStream of the documents (any platform); cancelling it closes the cursor. */
+  toReadableStream(options?: CursorStreamOptions): ReadableStream<TSchema> {
+    return cursorToReadableStream<TSchema>(this, options);
   }
 
   /** Kill the server cursor if still open (to its server), release the session. Idempotent. */

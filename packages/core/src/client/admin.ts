@@ -1,7 +1,7 @@
 /** Admin: commands on the `admin` database. */
 import type { Document } from '../errors.js';
 import type { Db, RunCommandOptions } from './db.js';
-import { copyDefined } from './operation.js';
+import { copyDefined, runCommand, type ClientContext } from './operation.js';
 import type { ClientSession } from './sessions.js';
 
 export interface ListDatabasesOptions {
@@ -22,10 +22,12 @@ export interface ListDatabasesResult {
 
 export class Admin {
   readonly #db: Db;
+  readonly #ctx: ClientContext;
 
   /** `adminDb` is the `admin` database (Db.admin() makes it). */
-  constructor(adminDb: Db) {
+  constructor(adminDb: Db, ctx: ClientContext) {
     this.#db = adminDb;
+    this.#ctx = ctx;
   }
 
   /** Run a command on the admin database (primary unless a read preference is given). */
@@ -55,6 +57,8 @@ export class Admin {
 
   async listDatabases(options: ListDatabasesOptions = {}): Promise<ListDatabasesResult> {
     const cmd = copyDefined({ listDatabases: 1 }, options, ['nameOnly', 'filter', 'authorizedDatabases', 'comment']);
-    return (await this.command(cmd, { readPreference: this.#db.readPreference, session: options.session })) as ListDatabasesResult;
+    // listDatabases is a retryable read (Retryable Reads spec), unlike a generic command.
+    const reply = await runCommand(this.#ctx, 'admin', cmd, options, { readPreference: this.#db.readPreference, retryable: 'read' });
+    return reply as ListDatabasesResult;
   }
 }

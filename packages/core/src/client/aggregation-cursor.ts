@@ -1,6 +1,6 @@
 /** The cursor returned by `aggregate()` (collection-level, or db-level with collection 1). */
 import type { Document } from '../errors.js';
-import { AbstractCursor, type AbstractCursorOptions, type CursorNamespace } from './abstract-cursor.js';
+import { AbstractCursor, type AbstractCursorOptions, type CursorNamespace, type ExplainCommandOptions, type ExplainVerbosityLike } from './abstract-cursor.js';
 import { writeConcernDocument, type WriteConcernLike } from './concerns.js';
 import type { ExecuteOptions, ExecuteResult } from '../operation/executor.js';
 import { copyDefined, readConcernFor, type ClientContext } from './operation.js';
@@ -64,7 +64,8 @@ export class AggregationCursor<TSchema = any> extends AbstractCursor<TSchema> {
       writeConcern: write ? writeConcernDocument(o.writeConcern) : undefined,
     };
     const cmd = copyDefined({ aggregate: this.#target, pipeline: this.pipeline }, fields, AGGREGATE_FIELDS);
-    if (!o.explain) cmd.cursor = o.batchSize !== undefined && o.batchSize >= 0 ? { batchSize: o.batchSize } : {};
+    // With $out/$merge the first batch is empty anyway: batchSize 0 is not sent (cursor: {}).
+    if (!o.explain) cmd.cursor = o.batchSize !== undefined && o.batchSize >= 0 && !(write && o.batchSize === 0) ? { batchSize: o.batchSize } : {};
     return cmd;
   }
 
@@ -72,6 +73,10 @@ export class AggregationCursor<TSchema = any> extends AbstractCursor<TSchema> {
     // $out / $merge run on the primary (the 5.0+ secondary-$out path is not used)
     const route: ExecuteOptions = hasWriteStage(this.pipeline) ? { readPreference: ReadPreference.primary, retryable: false } : {};
     return await this.send(this.buildCommand(session), session, route);
+  }
+
+  protected override replyIsTheDocument(): boolean {
+    return Boolean(this.cursorOptions.explain);
   }
 
   override clone(): AggregationCursor<TSchema> {
@@ -112,7 +117,7 @@ export class AggregationCursor<TSchema = any> extends AbstractCursor<TSchema> {
     return this.addStage({ $out: target }) as unknown as this;
   }
 
-  async explain(verbosity: 'queryPlanner' | 'executionStats' | 'allPlansExecution' | boolean = true): Promise<Document> {
+  async explain(verbosity?: ExplainVerbosityLike | ExplainCommandOptions): Promise<Document> {
     return await this.explainCommand(this.buildCommand(), verbosity);
   }
 }

@@ -107,7 +107,7 @@ export function hasAtomicOperators(update: unknown): boolean {
 }
 
 export function checkUpdate(update: unknown): void {
-  if (update === null || typeof update !== 'object') throw new MongoInvalidArgumentError('Update document must be an object or a pipeline');
+  if (update === null || typeof update !== 'object') throw new MongoInvalidArgumentError('Document must be a valid JavaScript object');
   if (!hasAtomicOperators(update)) throw new MongoInvalidArgumentError('Update document requires atomic operators');
 }
 
@@ -118,6 +118,9 @@ export function checkReplacement(replacement: unknown): void {
 
 /** Give a document an ObjectId `_id` if it has none (mutates, like the official driver). */
 export function ensureId(doc: Document, forceServerObjectId = false): Document {
+  // Not a document: the TypeError the official driver's `doc._id` access raises, word for word.
+  if (doc === null || doc === undefined) throw new TypeError(`Cannot read properties of ${String(doc)} (reading '_id')`);
+  if (typeof doc !== 'object') throw new TypeError(`Cannot create property '_id' on ${typeof doc} '${String(doc)}'`);
   checkDocument(doc, 'Document');
   if (!forceServerObjectId && doc._id === undefined) doc._id = new ObjectId();
   return doc;
@@ -153,7 +156,7 @@ export function toStatements(operations: readonly AnyBulkWriteOperation<any>[], 
   return operations.map((op, index): Statement => {
     if (op === null || typeof op !== 'object') throw new MongoInvalidArgumentError(`Invalid bulkWrite operation at index ${index}`);
     const name = MODEL_NAMES.find((n) => n in op);
-    if (name === undefined) throw new MongoInvalidArgumentError(`Invalid bulkWrite operation at index ${index}: ${Object.keys(op).join(', ')}`);
+    if (name === undefined) throw new MongoInvalidArgumentError('bulkWrite only supports insertOne, updateOne, updateMany, deleteOne, deleteMany');
     const m = (op as unknown as Record<typeof name, Document>)[name];
     if (name === 'insertOne') {
       const document = m && typeof m === 'object' && 'document' in m ? m.document : m;
@@ -323,7 +326,8 @@ export interface BulkOutcome {
 /** Run the statements; throws MongoBulkWriteError on write or write-concern errors. */
 export async function executeBulk(target: BulkTarget, statements: Statement[], options: BulkWriteOptions = {}): Promise<BulkOutcome> {
   const ordered = options.ordered ?? true;
-  const unacknowledged = isUnacknowledged(options.writeConcern ?? target.writeConcern);
+  // In a transaction the statements are acknowledged by its commit (no per-statement write concern).
+  const unacknowledged = isUnacknowledged(options.writeConcern ?? target.writeConcern) && !options.session?.inTransaction();
   if (statements.length === 0) throw new MongoInvalidArgumentError('Invalid BulkOperation, Batch cannot be empty');
   const executor = await target.ctx.getExecutor();
   const batches = makeBatches(statements, ordered, executor.limits());
@@ -360,7 +364,8 @@ export async function executeWrite(target: BulkTarget, statement: Statement, opt
     const { maxBsonObjectSize } = (await target.ctx.getExecutor()).limits();
     if (BSON.calculateObjectSize(statement.doc) > maxBsonObjectSize) throw tooLarge(maxBsonObjectSize);
   }
-  const unacknowledged = isUnacknowledged(options.writeConcern ?? target.writeConcern);
+  // In a transaction the statements are acknowledged by its commit (no per-statement write concern).
+  const unacknowledged = isUnacknowledged(options.writeConcern ?? target.writeConcern) && !options.session?.inTransaction();
   return await withSession(
     target.ctx,
     options.session,

@@ -292,11 +292,25 @@ describe('reads and helpers', () => {
     expect(fake.calls[1]!.options.retryable).toBe('read');
   });
 
-  it('findOne sends limit 1 + singleBatch and returns the document or null', async () => {
+  it('count sends the legacy count command as a retryable read', async () => {
+    const { fake, coll } = setup();
+    fake.once('count', { ok: 1, n: 3 });
+    expect(await coll.count({ a: 1 }, { limit: 5, skip: 1 })).toBe(3);
+    expect(fake.calls[0]!.command).toEqual({ count: 'c', query: { a: 1 }, limit: 5, skip: 1 });
+    expect(fake.calls[0]!.options.retryable).toBe('read');
+  });
+
+  it('findOneAndDelete with w: 0 returns null, not the server reply', async () => {
+    const { fake, coll } = setup();
+    fake.once('findAndModify', { ok: 1, value: { _id: 1 } });
+    expect(await coll.findOneAndDelete({ _id: 1 }, { writeConcern: { w: 0 } })).toBeNull();
+  });
+
+  it('findOne sends limit 1 + singleBatch (no batchSize) and returns the document or null', async () => {
     const { fake, coll } = setup();
     fake.once('find', { ok: 1, cursor: { id: 0, ns: 'app.c', firstBatch: [{ _id: 1 }] } });
     expect(await coll.findOne({ _id: 1 }, { projection: { a: 1 } })).toEqual({ _id: 1 });
-    expect(fake.calls[0]!.command).toEqual({ find: 'c', filter: { _id: 1 }, projection: { a: 1 }, limit: 1, batchSize: 1, singleBatch: true });
+    expect(fake.calls[0]!.command).toEqual({ find: 'c', filter: { _id: 1 }, projection: { a: 1 }, limit: 1, singleBatch: true });
     expect(await coll.findOne({ _id: 2 })).toBeNull();
     expect(fake.named('killCursors')).toHaveLength(0);
   });

@@ -20,6 +20,7 @@ import {
   type BulkWriteOptions,
 } from './bulk.js';
 import {
+  isUnacknowledged,
   readConcernDocument,
   resolveReadConcern,
   resolveReadPreference,
@@ -30,8 +31,9 @@ import {
 } from './concerns.js';
 import type { ReadConcern } from '../concern/read-concern.js';
 import type { WriteConcern } from '../concern/write-concern.js';
-import { FindCursor, type FindOptions } from './find-cursor.js';
+import { COUNT_FIELDS, FindCursor, type FindOptions } from './find-cursor.js';
 import { ListCollectionsCursor, ListIndexesCursor } from './list-cursors.js';
+import { OrderedBulkOperation, UnorderedBulkOperation } from './legacy-bulk.js';
 import {
   assignDefined,
   copyDefined,
@@ -122,6 +124,28 @@ export interface CountDocumentsOptions extends CommandOperationOptions {
 }
 
 export interface EstimatedDocumentCountOptions extends CommandOperationOptions {}
+
+/** The legacy `count` command's options (Collection.count, FindCursor.count). */
+export interface CountOptions extends CommandOperationOptions {
+  skip?: number;
+  limit?: number;
+  hint?: Hint;
+  collation?: CollationOptions;
+}
+
+export interface IndexInformationOptions {
+  /** The full index documents (as listIndexes) instead of `{ name: [[field, direction], ...] }`. */
+  full?: boolean;
+  session?: ClientSession;
+}
+
+
+/** `indexInformation()` without `full`: index name -> its key as [field, direction] pairs. */
+export function indexInformationOf(indexes: readonly Document[]): Document {
+  const out: Document = {};
+  for (const index of indexes) out[index.name as string] = Object.entries((index.key as Document | undefined) ?? {});
+  return out;
+}
 
 export interface DistinctOptions extends CommandOperationOptions {
   collation?: CollationOptions;
@@ -284,6 +308,16 @@ export class Collection<TSchema extends object = Document> {
     return (await executeBulk(this.#target(), statements, options)).result;
   }
 
+  /** The legacy fluent bulk API, ordered (legacy-bulk.ts). */
+  initializeOrderedBulkOp(options: BulkWriteOptions = {}): OrderedBulkOperation {
+    return new OrderedBulkOperation(this, options);
+  }
+
+  /** The legacy fluent bulk API, unordered (legacy-bulk.ts). */
+  initializeUnorderedBulkOp(options: BulkWriteOptions = {}): UnorderedBulkOperation {
+    return new UnorderedBulkOperation(this, options);
+  }
+
   // ------------------------------------------------------------------ updates / deletes
 
   /** A single-statement write, validated and built as the same bulkWrite model would be. */
@@ -295,12 +329,13 @@ export class Collection<TSchema extends object = Document> {
   async #update(operation: AnyBulkWriteOperation<any>, options: UpdateOptions): Promise<UpdateResult<TSchema>> {
     const reply = await this.#writeOne(operation, options);
     const { n, nModified, upserted } = writeCounts(reply ?? {});
+    // the official driver's key order
     return {
       acknowledged: reply !== undefined,
-      matchedCount: n - upserted.length,
       modifiedCount: nModified,
-      upsertedCount: upserted.length,
       upsertedId: (upserted[0]?._id ?? null) as UpdateResult<TSchema>['upsertedId'],
+      upsertedCount: upserted.length,
+      matchedCount: n - upserted.length,
     };
   }
 
@@ -335,15 +370,17 @@ export class Collection<TSchema extends object = Document> {
   find(filter: Filter<TSchema>, options?: FindOptions): FindCursor<WithId<TSchema>>;
   find<T extends Document>(filter: Filter<TSchema>, options?: FindOptions): FindCursor<T>;
   find(filter: Filter<TSchema> = {}, options: FindOptions = {}): FindCursor<any> {
-    checkDocument(filter, 'Filter');
-    return new FindCursor(this.#ctx, this.#namespace, filter, withInherited(options, this));
+    // an ObjectId stands for { _id: it } (as the official driver); the filter is checked when the cursor starts
+    const query: Document = (filter as { _bsontype?: unknown } | null)?._bsontype === 'ObjectId' ? { _id: filter } : filter;
+    return new FindCursor(this.#ctx, this.#namespace, query, withInherited(options, this));
   }
 
   async findOne(): Promise<WithId<TSchema> | null>;
   async findOne(filter: Filter<TSchema>, options?: FindOneOptions): Promise<WithId<TSchema> | null>;
   async findOne<T>(filter: Filter<TSchema>, options?: FindOneOptions): Promise<T | null>;
   async findOne(filter: Filter<TSchema> = {}, options: FindOneOptions = {}): Promise<any> {
-    const cursor = this.find(filter, { ...options, limit: -1, batchSize: 1 });
+    // limit 1 + singleBatch, no batchSize (CRUD spec: findOne sends no batchSize)
+    const cursor = this.find(filter, { ...options, limit: -1 });
     try {
       return await cursor.next();
     } finally {
@@ -352,7 +389,7 @@ export class Collection<TSchema extends object = Document> {
   }
 
   aggregate<T extends Document = Document>(pipeline: Document[] = [], options: AggregateOptions = {}): AggregationCursor<T> {
-    if (!Array.isArray(pipeline)) throw new MongoInvalidArgumentError('"pipeline" must be an array of aggregation stages');
+    if (!Array.isArray(pipeline)) throw new MongoInvalidArgumentError('Argument "pipeline" must be an array of aggregation stages');
     return new AggregationCursor<T>(this.#ctx, this.#namespace, pipeline, withInherited(options, this));
   }
 
@@ -374,8 +411,28 @@ export class Collection<TSchema extends object = Document> {
     return docs.length > 0 ? Number(docs[0]!.n) : 0;
   }
 
+  /**
+   * The legacy `count` command (deprecated in the official driver, still used by old
+   * programs): exact on a filter, the collection metadata count without one.
+   */
+  async count(filter: Filter<TSchema> = {}, options: CountOptions = {}): Promise<number> {
+    checkDocument(filter, 'Filter');
+    const reply = await this.#read({ count: this.collectionName, query: filter }, options, COUNT_FIELDS);
+    return Number(reply.n ?? 0);
+  }
+
   async estimatedDocumentCount(options: EstimatedDocumentCountOptions = {}): Promise<number> {
     const reply = await this.#read({ count: this.collectionName }, options, ['maxTimeMS', 'comment']);
+    return Number(reply.n ?? 0);
+  }
+
+  /**
+   * The legacy `count` command (deprecated in favour of countDocuments /
+   * estimatedDocumentCount, kept for ports of code that uses it): a retryable read.
+   */
+  async count(filter: Filter<TSchema> = {}, options: CountDocumentsOptions = {}): Promise<number> {
+    checkDocument(filter, 'Filter');
+    const reply = await this.#read({ count: this.collectionName, query: filter }, options, ['limit', 'skip', 'hint', 'collation', 'maxTimeMS', 'comment']);
     return Number(reply.n ?? 0);
   }
 
@@ -403,9 +460,14 @@ export class Collection<TSchema extends object = Document> {
     );
     const keys = ['bypassDocumentValidation', 'arrayFilters', 'collation', 'hint', 'maxTimeMS', 'let', 'comment'];
     const reply = await runWriteCommand(this.#target(), cmd, options, keys, 'write');
+    // Unacknowledged (w: 0): the reply is not the application's to read (CRUD spec: no result).
+    if (isUnacknowledged(options.writeConcern ?? this.writeConcern)) return options.includeResultMetadata ? { value: null, ok: 1 } : null;
     if (options.includeResultMetadata) {
-      const out: Document = { value: reply.value ?? null, ok: reply.ok === 1 || reply.ok === true ? 1 : 0 };
+      // the official driver's key order: the reply's lastErrorObject, value, ok
+      const out: Document = {};
       if (reply.lastErrorObject !== undefined) out.lastErrorObject = reply.lastErrorObject;
+      out.value = reply.value ?? null;
+      out.ok = reply.ok === 1 || reply.ok === true ? 1 : 0;
       return out;
     }
     return reply.value ?? null;
@@ -468,6 +530,13 @@ export class Collection<TSchema extends object = Document> {
     return (Array.isArray(names) ? names : [names]).every((n) => existing.has(n));
   }
 
+  async indexInformation(options: IndexInformationOptions & { full: true }): Promise<Document[]>;
+  async indexInformation(options?: IndexInformationOptions): Promise<Document>;
+  async indexInformation(options: IndexInformationOptions = {}): Promise<Document | Document[]> {
+    const indexes = await this.indexes({ ...(options.session ? { session: options.session } : {}) });
+    return options.full ? indexes : indexInformationOf(indexes);
+  }
+
   async dropIndex(indexName: string, options: CommandOperationOptions = {}): Promise<Document> {
     const cmd = { dropIndexes: this.collectionName, index: indexName };
     return await runWriteCommand(this.#target(), cmd, options, ['comment', 'maxTimeMS']);
@@ -503,6 +572,11 @@ export class Collection<TSchema extends object = Document> {
     const docs = await new ListCollectionsCursor(this.#ctx, this.dbName, { name: this.collectionName }, { session: options.session }).toArray();
     if (docs.length === 0) throw new MongoInvalidArgumentError(`Collection ${this.namespace} not found`);
     return (docs[0]!.options as Document | undefined) ?? {};
+  }
+
+  /** True if the collection is capped (throws MongoInvalidArgumentError if it does not exist, as options()). */
+  async isCapped(options: { session?: ClientSession } = {}): Promise<boolean> {
+    return Boolean((await this.options(options)).capped);
   }
 
   /** For tests and tools: the read concern document this collection sends. */

@@ -3,7 +3,7 @@
  * what users pass (ReadConcern / WriteConcern instances, plain objects, level
  * strings; read preferences likewise) and render the command fields.
  */
-import type { Document } from '../errors.js';
+import { MongoWriteConcernError, type Document } from '../errors.js';
 import { ReadPreference, type ReadPreferenceLike } from '../selection/read-preference.js';
 import { ReadConcern, type ReadConcernLike } from '../concern/read-concern.js';
 import { WriteConcern, type W, type WriteConcernSettings } from '../concern/write-concern.js';
@@ -72,4 +72,12 @@ export function writeConcernDocument(wc: WriteConcernLike | undefined): Document
 export function isUnacknowledged(wc: WriteConcernLike | undefined): boolean {
   const doc = writeConcernDocument(wc);
   return doc?.w === 0 && !doc.j;
+}
+
+/** Throw for a writeConcernError in an ok:1 reply (single-statement operations). */
+export function throwIfWriteConcernError(reply: Document): void {
+  const wce = reply.writeConcernError as Document | undefined;
+  if (!wce) return;
+  const labels = [reply, wce].flatMap((doc) => (Array.isArray(doc.errorLabels) ? (doc.errorLabels as string[]) : []));
+  throw new MongoWriteConcernError({ ...wce, errorLabels: labels, writeConcernError: wce, result: reply });
 }

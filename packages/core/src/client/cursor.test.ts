@@ -166,6 +166,19 @@ describe('FindCursor', () => {
     expect(fake.named('getMore').map((g) => g.command.batchSize)).toEqual([3]);
   });
 
+  it('batchSize equal to limit asks for limit + 1 (the cursor closes in the first reply)', async () => {
+    const { fake, coll } = setup();
+    await coll.find({}).limit(4).batchSize(4).toArray();
+    expect(fake.calls[0]!.command).toEqual({ find: 'c', filter: {}, limit: 4, batchSize: 5 });
+  });
+
+  it('aggregate with $merge and batchSize 0 sends cursor: {}', async () => {
+    const { fake, coll } = setup();
+    fake.once('aggregate', { ok: 1, cursor: { id: 0, ns: 'app.c', firstBatch: [] } });
+    await coll.aggregate([{ $merge: { into: 'o' } }], { batchSize: 0 }).toArray();
+    expect(fake.calls[0]!.command.cursor).toEqual({});
+  });
+
   it('negative limit means a single batch', async () => {
     const { fake, coll } = setup();
     await coll.find({}).limit(-3).toArray();

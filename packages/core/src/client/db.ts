@@ -6,7 +6,7 @@ import { AggregationCursor, type AggregateOptions } from './aggregation-cursor.j
 import { resolveReadConcern, resolveReadPreference, resolveWriteConcern, withInherited, type ReadConcernLike, type WriteConcernLike } from './concerns.js';
 import type { ReadConcern } from '../concern/read-concern.js';
 import type { WriteConcern } from '../concern/write-concern.js';
-import { Collection, stripDriverOptions, type CollectionOptions, type CommandOperationOptions } from './collection.js';
+import { Collection, stripDriverOptions, type CollectionOptions, type CommandOperationOptions, type IndexInformationOptions, type RenameOptions } from './collection.js';
 import { ListCollectionsCursor, type CollectionInfo, type ListCollectionsOptions } from './list-cursors.js';
 import { copyDefined, isNamespaceNotFound, runCommand, runWriteCommand, type ClientContext, type CommandTarget } from './operation.js';
 import type { ClientSession } from './sessions.js';
@@ -76,7 +76,7 @@ export class Db {
   }
 
   admin(): Admin {
-    return new Admin(this.databaseName === 'admin' ? this : new Db(this.#ctx, this, 'admin'));
+    return new Admin(this.databaseName === 'admin' ? this : new Db(this.#ctx, this, 'admin'), this.#ctx);
   }
 
   /**
@@ -90,6 +90,7 @@ export class Db {
     return await runCommand(this.#ctx, this.databaseName, command, options, {
       readPreference: resolveReadPreference(options.readPreference, undefined),
       retryable: false,
+      generic: true,
     });
   }
 
@@ -118,6 +119,16 @@ export class Db {
   /** Drop a collection; false if it did not exist. */
   async dropCollection(name: string, options: CommandOperationOptions = {}): Promise<boolean> {
     return await this.collection(name).drop(options);
+  }
+
+  /** Rename collection `fromCollection` of this database to `toCollection`. */
+  async renameCollection<TSchema extends object = Document>(fromCollection: string, toCollection: string, options: RenameOptions = {}): Promise<Collection<TSchema>> {
+    return await this.collection<TSchema>(fromCollection).rename(toCollection, options);
+  }
+
+  /** indexInformation() of collection `name` of this database. */
+  async indexInformation(name: string, options: IndexInformationOptions = {}): Promise<Document> {
+    return await this.collection(name).indexInformation(options);
   }
 
   async dropDatabase(options: CommandOperationOptions = {}): Promise<boolean> {

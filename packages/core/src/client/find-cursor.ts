@@ -1,8 +1,8 @@
 /** The cursor returned by `collection.find()`: builds the find command, honours limit across getMores. */
 import { MongoInvalidArgumentError, type Document } from '../errors.js';
-import { AbstractCursor, type AbstractCursorOptions, type CursorNamespace } from './abstract-cursor.js';
-import { checkDocument } from './bulk.js';
-import { copyDefined, readConcernFor, type ClientContext } from './operation.js';
+import { AbstractCursor, type AbstractCursorOptions, type CursorNamespace, type ExplainCommandOptions, type ExplainVerbosityLike } from './abstract-cursor.js';
+import { assignDefined, copyDefined, readConcernFor, runCommand, type ClientContext } from './operation.js';
+import type { CountOptions } from './collection.js';
 import type { ClientSession } from './sessions.js';
 import { formatSort } from './sort.js';
 import type { CollationOptions, Hint, Sort, SortDirection } from './types.js';
@@ -25,6 +25,9 @@ export interface FindOptions extends AbstractCursorOptions {
 }
 
 /** The find command's optional fields, in the order they are sent. */
+/** The `count` command's fields after `count` and `query`, in the official driver's order. */
+export const COUNT_FIELDS = ['skip', 'limit', 'hint', 'maxTimeMS', 'collation', 'comment'] as const;
+
 const FIND_FIELDS = [
   'sort',
   'projection',
@@ -55,12 +58,15 @@ export class FindCursor<TSchema = any> extends AbstractCursor<TSchema> {
 
   constructor(ctx: ClientContext, namespace: CursorNamespace, filter: Document = {}, options: FindOptions = {}) {
     super(ctx, namespace, options);
-    checkDocument(filter, 'Query filter');
     this.#filter = filter;
   }
 
   /** The find command this cursor sends (without session/cluster fields). */
   buildCommand(session?: ClientSession): Document {
+    const filter: unknown = this.#filter;
+    if (filter === null || typeof filter !== 'object' || Array.isArray(filter)) {
+      throw new MongoInvalidArgumentError('Query filter must be a plain object or ObjectId');
+    }
     const o = this.cursorOptions;
     let { limit, singleBatch, batchSize } = o;
     if (typeof limit === 'number' && limit < 0) {
@@ -72,6 +78,9 @@ export class FindCursor<TSchema = any> extends AbstractCursor<TSchema> {
       batchSize = undefined;
       singleBatch = true;
     }
+    // batchSize == limit: ask for one more so the server closes the cursor in the first
+    // reply (no getMore/killCursors round trip; CRUD "Find with batchSize equal to limit").
+    if (typeof limit === 'number' && limit > 0 && batchSize === limit && !singleBatch) batchSize = limit + 1;
     const fields = {
       ...o,
       sort: formatSort(o.sort),
@@ -158,8 +167,28 @@ export class FindCursor<TSchema = any> extends AbstractCursor<TSchema> {
   }
 
   /** Run `{ explain: <find>, verbosity }` and return the plan. */
-  async explain(verbosity: 'queryPlanner' | 'executionStats' | 'allPlansExecution' | boolean = true): Promise<Document> {
+  async explain(verbosity?: ExplainVerbosityLike | ExplainCommandOptions): Promise<Document> {
     return await this.explainCommand(this.buildCommand(), verbosity);
+  }
+
+  /**
+   * The legacy `count` command for this cursor's filter, skip and limit (deprecated in
+   * the official driver; countDocuments() is the modern form). Does not start the cursor.
+   */
+  async count(options: CountOptions = {}): Promise<number> {
+    if (typeof options !== 'object' || options === null) throw new MongoInvalidArgumentError('Invalid first parameter to count');
+    const o: Document = { ...this.cursorOptions, ...options };
+    const reply = await runCommand(
+      this.ctx,
+      this.namespace.db,
+      (session) =>
+        assignDefined(copyDefined({ count: this.namespace.collection, query: this.#filter }, o, COUNT_FIELDS), {
+          readConcern: readConcernFor(o.readConcern, session),
+        }),
+      { session: o.session, signal: o.signal },
+      { readPreference: this.readPreference, retryable: 'read' },
+    );
+    return Number(reply.n ?? 0);
   }
 }
 

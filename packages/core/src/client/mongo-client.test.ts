@@ -251,6 +251,9 @@ describe('Db and Admin', () => {
       ['admin', { replSetGetStatus: 1 }],
       ['admin', { listDatabases: 1, nameOnly: true }],
     ]);
+    // listDatabases is a retryable read; a generic command is not
+    expect(fake.calls[4]!.options.retryable).toBe('read');
+    expect(fake.calls[0]!.options.retryable).toBe(false);
   });
 
   it('rejects invalid names', () => {

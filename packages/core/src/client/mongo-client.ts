@@ -2,14 +2,15 @@
  * MongoClient: the API surface of the official driver's client on top of an
  * OperationExecutor (operation/executor.ts). The constructor never does I/O;
  * `connect()` (or the first operation) builds the executor and waits for it;
- * `close()` ends sessions (endSessions) and closes the executor.
+ * `close()` ends sessions (endSessions) and closes the executor; after it, operations
+ * throw MongoNotConnectedError until `connect()` is called again (as the official driver).
  *
  * The executor is the topology executor (operation/topology-executor.ts: SDAM
  * topology + pools + retryability) unless `options.executorFactory` supplies
  * another (tests inject fakes). Nothing topology-specific lives here; the client
  * re-emits what the executor reports (MongoClientEvents).
  */
-import { MongoAPIError, MongoClientClosedError, type Document } from '../errors.js';
+import { MongoAPIError, MongoClientClosedError, MongoNotConnectedError, type Document } from '../errors.js';
 import { ReadPreference } from '../selection/read-preference.js';
 import { Db, type DbOptions } from './db.js';
 import { TypedEmitter } from '../util/emitter.js';
@@ -50,6 +51,8 @@ export class MongoClient extends TypedEmitter<MongoClientEvents> implements Clie
   #connectPromise: Promise<void> | undefined;
   #closePromise: Promise<void> | undefined;
   #connected = false;
+  /** close() was called and connect() was not called since: operations throw MongoNotConnectedError (as the official driver). */
+  #closedByUser = false;
   readonly #activeSessions = new Set<ClientSession>();
 
   constructor(url: string, options: MongoClientOptions = {}) {
@@ -85,6 +88,7 @@ export class MongoClient extends TypedEmitter<MongoClientEvents> implements Clie
   /** Connect (idempotent; concurrent calls share one attempt). */
   async connect(): Promise<this> {
     if (this.#closePromise) await this.#closePromise;
+    this.#closedByUser = false;
     if (this.#connected) return this;
     this.#connectPromise ??= this.#doConnect();
     try {
@@ -120,6 +124,7 @@ export class MongoClient extends TypedEmitter<MongoClientEvents> implements Clie
    * `force` is accepted for API compatibility; in-flight operations fail either way.
    */
   async close(_force = false): Promise<void> {
+    this.#closedByUser = true;
     this.#closePromise ??= this.#doClose().finally(() => {
       this.#closePromise = undefined;
     });
@@ -134,7 +139,10 @@ export class MongoClient extends TypedEmitter<MongoClientEvents> implements Clie
       await this.#executor?.close().catch(() => undefined);
     }
     if (pending) await pending.catch(() => undefined);
-    for (const s of [...this.#activeSessions]) s.endSync();
+    // Sessions in a transaction abort it first (best effort), as the official driver's close does.
+    const sessions = [...this.#activeSessions];
+    await Promise.all(sessions.filter((s) => this.#connected && s.inTransaction()).map((s) => s.endSession()));
+    for (const s of sessions) s.endSync();
     this.#activeSessions.clear();
     const executor = this.#executor;
     const ids = this.sessionPool.drain();
@@ -159,6 +167,7 @@ export class MongoClient extends TypedEmitter<MongoClientEvents> implements Clie
 
   /** @internal the executor, auto-connecting on first use. */
   async getExecutor(): Promise<OperationExecutor> {
+    if (this.#closedByUser) throw new MongoNotConnectedError();
     if (!this.#connected || !this.#executor) await this.connect();
     const executor = this.#executor;
     if (!executor) throw new MongoClientClosedError();

@@ -8,14 +8,14 @@ import {
   MongoExpiredSessionError,
   MongoNetworkError,
   MongoServerError,
-  MongoWriteConcernError,
   type Document,
 } from '../errors.js';
 import type { ReadPreference } from '../selection/read-preference.js';
-import { readConcernDocument, writeConcernDocument, type ReadConcernLike, type WriteConcernLike } from './concerns.js';
+import { readConcernDocument, throwIfWriteConcernError, writeConcernDocument, type ReadConcernLike, type WriteConcernLike } from './concerns.js';
 import type { ExecuteOptions, ExecuteResult, OperationExecutor } from '../operation/executor.js';
 import type { ClientLayerOptions } from './options.js';
 import { ClientSession, type SessionOwner } from './sessions.js';
+import { transactionStatement, transactionStatementFailed } from './transaction-commands.js';
 
 /** What Db, Collection and cursors need from their MongoClient. */
 export interface ClientContext extends SessionOwner {
@@ -83,19 +83,30 @@ export async function withSession<T>(
   }
 }
 
+/** What only the client layer knows of a command. */
+export interface CommandKind {
+  /** db.command(): a command as the user gave it (a transaction checks its read preference as a read's). */
+  generic?: boolean;
+}
+
 /** Send one command; keep the session's cluster/operation time; mark it dirty on network errors. */
 export async function executeCommand(
   ctx: ClientContext,
   db: string,
   command: Document,
-  options: ExecuteOptions = {},
+  options: ExecuteOptions & CommandKind = {},
 ): Promise<ExecuteResult> {
   const executor = await ctx.getExecutor();
-  const opts: ExecuteOptions = { ...options };
+  const { generic, ...rest } = options;
+  const opts: ExecuteOptions = rest;
+  const session = opts.session;
+  // Every path (cursors too): an explicit session of another client is refused.
+  if (session instanceof ClientSession && session.explicit && !ctx.ownsSession(session)) throw new MongoAPIError('ClientSession must be from the same MongoClient');
+  // Before the retry flags below: a transaction reads `retryable` as the operation's kind.
+  if (session instanceof ClientSession) transactionStatement(session, opts, generic === true);
   const { retryReads, retryWrites } = ctx.resolvedOptions;
   if ((opts.retryable === 'read' && !retryReads) || (opts.retryable === 'write' && !retryWrites)) opts.retryable = false;
   for (const k of Object.keys(opts) as (keyof ExecuteOptions)[]) if (opts[k] === undefined) delete opts[k];
-  const session = opts.session;
   try {
     const result = await executor.execute(db, command, opts);
     session?.observeReply(result.reply);
@@ -103,6 +114,7 @@ export async function executeCommand(
   } catch (error) {
     if (error instanceof MongoServerError) session?.observeReply(error.errorResponse);
     else if (error instanceof MongoNetworkError) session?.markDirty();
+    if (session instanceof ClientSession && opts.transaction) transactionStatementFailed(session, error);
     throw error;
   }
 }
@@ -116,7 +128,7 @@ export async function runCommand(
   db: string,
   command: Document | ((session: ClientSession | undefined) => Document),
   options: RunOptions,
-  route: Pick<ExecuteOptions, 'readPreference' | 'retryable'> = {},
+  route: Pick<ExecuteOptions, 'readPreference' | 'retryable'> & CommandKind = {},
 ): Promise<Document> {
   return await withSession(ctx, options.session, async (session) => {
     const cmd = typeof command === 'function' ? command(session) : command;
@@ -143,19 +155,13 @@ export async function runWriteCommand(
   return reply;
 }
 
+export { throwIfWriteConcernError };
+
 const NAMESPACE_NOT_FOUND = 26;
 
 /** The server's NamespaceNotFound (dropping what does not exist). */
 export function isNamespaceNotFound(error: unknown): boolean {
   return error instanceof MongoServerError && error.code === NAMESPACE_NOT_FOUND;
-}
-
-/** Throw for a writeConcernError in an ok:1 reply (single-statement operations). */
-export function throwIfWriteConcernError(reply: Document): void {
-  const wce = reply.writeConcernError as Document | undefined;
-  if (!wce) return;
-  const labels = [reply, wce].flatMap((doc) => (Array.isArray(doc.errorLabels) ? (doc.errorLabels as string[]) : []));
-  throw new MongoWriteConcernError({ ...wce, errorLabels: labels, writeConcernError: wce, result: reply });
 }
 
 /**

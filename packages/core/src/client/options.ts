@@ -10,6 +10,13 @@ import type { ReadPreference } from '../selection/read-preference.js';
 import { resolveClientOptions, type MongoClientOptions as UriClientOptions, type MongoOptions } from '../uri/client-options.js';
 import type { ExecutorFactory } from '../operation/executor.js';
 
+/** The Stable API declaration (`serverApi` option): sent as apiVersion / apiStrict / apiDeprecationErrors on every command. */
+export interface ServerApi {
+  version: '1' | (string & {});
+  strict?: boolean;
+  deprecationErrors?: boolean;
+}
+
 export interface MongoClientOptions extends UriClientOptions {
   /** Builds the operation executor; default the topology executor (operation/topology-executor.ts). Tests inject fakes. */
   executorFactory?: ExecutorFactory;

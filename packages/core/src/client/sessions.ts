@@ -5,10 +5,19 @@
  * within a minute of logicalSessionTimeoutMinutes.
  */
 import { Long, UUID, type Binary, type Timestamp } from 'bson';
-import { MongoInvalidArgumentError, type Document } from '../errors.js';
+import { MongoInvalidArgumentError, MongoTransactionError, type Document } from '../errors.js';
 import { MongoExpiredSessionError } from '../errors.js';
 import { asClusterTime, compareTimestamps, laterClusterTime, type ClusterTime } from '../operation/cluster-time.js';
 import type { ExecutorSession } from '../operation/executor.js';
+import { Transaction } from './transaction.js';
+import {
+  abortTransaction,
+  commitTransaction,
+  startTransaction,
+  withTransaction,
+  type TransactionOptions,
+  type TransactionOwner,
+} from './transaction-commands.js';
 
 /** `{ id: UUID }`, the session id sent as `lsid` (Binary subtype 4). */
 export interface ServerSessionId {
@@ -98,7 +107,7 @@ export interface ClientSessionOptions {
   /** Default true for explicit sessions. */
   causalConsistency?: boolean;
   snapshot?: boolean;
-  defaultTransactionOptions?: Document;
+  defaultTransactionOptions?: TransactionOptions;
 }
 
 /** What a session needs from its client. */
@@ -115,7 +124,9 @@ export class ClientSession implements ExecutorSession {
   readonly explicit: boolean;
   readonly supports: { causalConsistency: boolean };
   readonly snapshotEnabled: boolean;
-  readonly defaultTransactionOptions: Document;
+  readonly defaultTransactionOptions: TransactionOptions;
+  /** The current (or last) transaction (Transactions spec). */
+  readonly transaction = new Transaction();
   clusterTime: ClusterTime | undefined;
   operationTime: Timestamp | undefined;
   /** An internal identity for equality before a server session exists. */
@@ -191,10 +202,35 @@ export class ClientSession implements ExecutorSession {
     if (!reply) return;
     this.advanceClusterTime(asClusterTime(reply.$clusterTime));
     this.advanceOperationTime(reply.operationTime as Timestamp | undefined);
+    this.transaction.observeRecoveryToken(reply);
   }
 
+  /** True in a started transaction that is not yet committed or aborted. */
   inTransaction(): boolean {
-    return false;
+    return this.transaction.isActive;
+  }
+
+  startTransaction(options?: TransactionOptions): void {
+    startTransaction(this, this.#transactionOwner(), options);
+  }
+
+  async commitTransaction(): Promise<void> {
+    await commitTransaction(this, this.#transactionOwner());
+  }
+
+  async abortTransaction(): Promise<void> {
+    await abortTransaction(this, this.#transactionOwner());
+  }
+
+  /** Runs `fn` in a transaction and commits it, retrying as the Convenient Transaction API says. */
+  async withTransaction<T>(fn: (session: ClientSession) => Promise<T>, options?: TransactionOptions): Promise<T> {
+    return await withTransaction(this, this.#transactionOwner(), fn, options);
+  }
+
+  #transactionOwner(): TransactionOwner {
+    const owner = this.#owner as SessionOwner & Partial<TransactionOwner>;
+    if (!owner.getExecutor || !owner.resolvedOptions) throw new MongoTransactionError('Transactions need a session started by a MongoClient');
+    return owner as SessionOwner & TransactionOwner;
   }
 
   equals(other: ClientSession): boolean {
@@ -205,8 +241,9 @@ export class ClientSession implements ExecutorSession {
     return a.length === b.length && a.every((x, i) => x === b[i]);
   }
 
-  /** Return the server session to the pool. Idempotent. */
+  /** Aborts a transaction in progress (best effort), returns the server session to the pool. Idempotent. */
   async endSession(): Promise<void> {
+    if (!this.#ended && this.inTransaction()) await this.abortTransaction().catch(() => undefined);
     this.endSync();
   }
 

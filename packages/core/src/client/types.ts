@@ -12,7 +12,9 @@ export type InferIdType<TSchema> = TSchema extends { _id: infer IdType }
     ? never
     : IdType
   : TSchema extends { _id?: infer U }
-    ? U
+    ? unknown extends U
+      ? any // an untyped collection: the official driver says ObjectId (and refuses other _ids); any accepts both
+      : U
     : ObjectId;
 
 export type EnhancedOmit<TRecordOrUnion, KeyUnion> = string extends keyof TRecordOrUnion

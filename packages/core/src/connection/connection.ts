@@ -13,6 +13,7 @@ import {
   MongoNetworkError,
   MongoNetworkTimeoutError,
   MongoProtocolError,
+  MongoRequestScopeError,
   MongoServerError,
   type Document,
 } from '../errors.js';
@@ -317,7 +318,9 @@ export class WireConnection implements Connection {
   }
 
   #networkError(message: string, cause?: unknown): MongoNetworkError {
-    return new MongoNetworkError(message, { beforeHandshake: !this.established, cause });
+    // A socket of another request (Workers) keeps its class: the executor renews I/O for it.
+    const Kind = cause instanceof MongoRequestScopeError ? MongoRequestScopeError : MongoNetworkError;
+    return new Kind(message, { beforeHandshake: !this.established, cause });
   }
 
   #failAll(error: Error): void {

@@ -48,7 +48,12 @@ interface Row {
   readonly serverApi?: DecorateCommandInput['serverApi'];
   /** The fields added to the command (beyond the command itself). */
   readonly added: Document;
+  /** Fields of the command that are not sent. */
+  readonly removed?: readonly string[];
 }
+
+const T7 = Long.fromNumber(7);
+const txnCommand = { insert: 'c', readConcern: { level: 'local' }, writeConcern: { w: 1 } };
 
 const s1 = session();
 const rows: Row[] = [
@@ -116,11 +121,38 @@ const rows: Row[] = [
   },
   { name: 'Stable API version only', options: { retryable: 'write' }, serverApi: { version: '1' }, added: { apiVersion: '1' } },
   {
-    name: 'no Stable API fields on getMore',
+    name: 'Stable API fields on getMore too',
     command: { getMore: Long.fromNumber(1), collection: 'c' },
     options: { pinnedServer: 'a:27017' },
     serverApi: { version: '1', strict: true },
-    added: {},
+    added: { apiVersion: '1', apiStrict: true },
+  },
+  {
+    name: 'transaction, first statement: txnNumber, startTransaction, autocommit, its readConcern; no writeConcern',
+    command: txnCommand,
+    options: { session: s1, retryable: 'write', transaction: { kind: 'start', txnNumber: T7, readConcern: { level: 'snapshot', afterClusterTime: new Timestamp({ t: 3, i: 1 }) } } },
+    added: { lsid: s1.id, txnNumber: T7, startTransaction: true, autocommit: false, readConcern: { level: 'snapshot', afterClusterTime: new Timestamp({ t: 3, i: 1 }) } },
+    removed: ['writeConcern'],
+  },
+  {
+    name: 'transaction, first statement without a readConcern: none sent, not even the operation\'s',
+    command: txnCommand,
+    options: { session: s1, retryable: 'write', transaction: { kind: 'start', txnNumber: T7 } },
+    added: { lsid: s1.id, txnNumber: T7, startTransaction: true, autocommit: false },
+    removed: ['writeConcern', 'readConcern'],
+  },
+  {
+    name: 'transaction, later statement: txnNumber and autocommit only (no readConcern, writeConcern, startTransaction)',
+    command: txnCommand,
+    options: { session: s1, retryable: 'read', transaction: { kind: 'continue', txnNumber: T7, readConcern: { level: 'majority' } } },
+    added: { lsid: s1.id, txnNumber: T7, autocommit: false },
+    removed: ['writeConcern', 'readConcern'],
+  },
+  {
+    name: 'commitTransaction keeps its writeConcern',
+    command: { commitTransaction: 1, writeConcern: { w: 'majority', wtimeout: 10000 } },
+    options: { session: s1, transaction: { kind: 'end', txnNumber: T7 } },
+    added: { lsid: s1.id, txnNumber: T7, autocommit: false },
   },
 ];
 
@@ -137,7 +169,9 @@ describe('decorateCommand', () => {
       clusterTime: row.clusterTime,
       serverApi: row.serverApi,
     });
-    expect(out).toEqual({ ...command, ...row.added });
+    const expected: Document = { ...command };
+    for (const k of row.removed ?? []) delete expected[k];
+    expect(out).toEqual({ ...expected, ...row.added });
     // The command comes first (its name is the first key) and is not modified.
     expect(Object.keys(out)[0]).toBe(Object.keys(command)[0]);
     expect(command).toEqual(before);

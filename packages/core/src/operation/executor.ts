@@ -24,6 +24,11 @@
  *   inspect `writeConcernError` for the retryable-writes rules.
  * - `moreToCome: true` (unacknowledged w:0 writes): send with the OP_MSG
  *   moreToCome flag and resolve with `{ reply: { ok: 1 }, address }` once written.
+ * - Transactions: with `options.transaction` the command is decorated by
+ *   `decorateTransactionStatement` (txnNumber, autocommit, startTransaction, readConcern;
+ *   no statement writeConcern), sent once (never retried: the client layer retries
+ *   commit and abort), to `transaction.pinnedServer` when set; on a sharded cluster the
+ *   mongos selected for an unpinned one is reported to `transaction.pin`.
  * - Sessions and cluster time: after every attempt the executor hands the reply (or
  *   the error reply) to `session.observeReply` and marks the session dirty after a
  *   network error, so a retried operation still reports what its first attempt saw;
@@ -68,6 +73,31 @@ export interface ExecuteOptions {
   /** Unacknowledged (w:0) write: send with moreToCome, do not wait for a reply. */
   moreToCome?: boolean;
   signal?: AbortSignal;
+  /**
+   * A command of a multi-document transaction (Transactions spec): decorated by
+   * `decorateTransactionStatement`, never retried here, routed to `pinnedServer` when
+   * set; on a sharded cluster the mongos selected for an unpinned one is reported to
+   * `pin`. The client layer owns the transaction's state and its commit/abort retries.
+   */
+  transaction?: TransactionStatement;
+}
+
+/** What the executor needs to send one command of a transaction. */
+export interface TransactionStatement {
+  /**
+   * 'start': the first statement (`startTransaction: true`, `readConcern` below);
+   * 'continue': a later statement; 'end': commitTransaction / abortTransaction (keeps
+   * its own writeConcern).
+   */
+  readonly kind: 'start' | 'continue' | 'end';
+  /** The transaction's number, sent as `txnNumber` by every command of it. */
+  readonly txnNumber: Long;
+  /** The first statement's readConcern (the transaction's, plus afterClusterTime); undefined: none. */
+  readonly readConcern?: Document | undefined;
+  /** "host:port" of the mongos the transaction is pinned to. */
+  readonly pinnedServer?: string | undefined;
+  /** Called with the mongos selected for an unpinned command on a sharded cluster. */
+  pin?(address: string): void;
 }
 
 export interface ExecuteResult {

@@ -11,13 +11,23 @@
  * What stays here is one attempt on one server: check a connection out, send, report
  * errors to SDAM, hand replies to the session, always check the connection in.
  */
-import { MongoAuthError, MongoErrorLabel, MongoInvalidArgumentError, MongoNetworkError, MongoServerError, MongoTopologyClosedError, type Document } from '../errors.js';
+import {
+  MongoAuthError,
+  MongoErrorLabel,
+  MongoInvalidArgumentError,
+  MongoNetworkError,
+  MongoRequestScopeError,
+  MongoServerError,
+  MongoTopologyClosedError,
+  type Document,
+} from '../errors.js';
 import type { Authenticator } from '../connection/auth-hook.js';
 import { defaultAuthenticator } from '../connection/auth/index.js';
 import { formatAddress } from '../connection/address.js';
 import { connect as wireConnect } from '../connection/connect.js';
 import type { ConnectOptions, Connection } from '../connection/types.js';
 import { ReadPreference } from '../selection/read-preference.js';
+import { SelectionOperation } from '../selection/select-servers.js';
 import { DATA_BEARING_SERVER_TYPES, ServerType } from '../sdam/server-description.js';
 import { Topology, type Server, type TopologyEvents } from '../sdam/topology.js';
 import { TopologyType, type TopologyDescription } from '../sdam/topology-description.js';
@@ -26,7 +36,7 @@ import type { MongoClientOptions, MongoOptions } from '../uri/client-options.js'
 import { ClusterTimeGossip } from './cluster-time.js';
 import { monitorCommand, type CommandEventEmitter } from './command-monitoring.js';
 import { decorateCommand } from './decorate-command.js';
-import { DEFAULT_WIRE_LIMITS, type ExecuteOptions, type ExecuteResult, type ExecutorFactory, type ManagedOperationExecutor, type WireLimits } from './executor.js';
+import { DEFAULT_WIRE_LIMITS, type ExecuteOptions, type ExecuteResult, type ExecutorFactory, type ManagedOperationExecutor, type TransactionStatement, type WireLimits } from './executor.js';
 import { baseConnectOptions, createServerPool, type ConnectFunction } from './pool-wiring.js';
 import { executeWithRetry } from './retry.js';
 import { resolveSeeds } from './srv-seeds.js';
@@ -66,6 +76,8 @@ export class TopologyExecutor implements ManagedOperationExecutor {
   readonly #clusterTime = new ClusterTimeGossip();
   #closed = false;
   #opening: Promise<Topology> | undefined;
+  /** The transport this executor made (from a factory) and closes. */
+  #ownedTransport: Transport | undefined;
   /** "host:port" of the server that answered the most recent operation. */
   lastAddress: string | undefined;
 
@@ -122,8 +134,16 @@ export class TopologyExecutor implements ManagedOperationExecutor {
     return topology;
   }
 
+  /**
+   * The transport: `config.transport`, else `options.transport`. A Transport object is
+   * the caller's and is never closed here; a function is a factory whose product this
+   * executor owns (made once, closed by close()), which is how the runtime entries
+   * (runtime/<platform>/index.ts) give a client its default transport.
+   */
   #transport(): Transport | undefined {
-    return this.#config.transport ?? (this.#opts.transport as Transport | undefined);
+    const given = this.#config.transport ?? (this.#opts.transport as Transport | (() => Transport) | undefined);
+    if (typeof given !== 'function' || typeof (given as Partial<Transport>).connect === 'function') return given as Transport | undefined;
+    return (this.#ownedTransport ??= (given as () => Transport)());
   }
 
   async connect(): Promise<void> {
@@ -139,7 +159,7 @@ export class TopologyExecutor implements ManagedOperationExecutor {
     this.#closed = true;
     await this.#opening?.catch(() => undefined);
     await this.#current?.close();
-    await this.#transport()?.close?.();
+    await this.#ownedTransport?.close?.();
   }
 
   limits(): WireLimits {
@@ -162,6 +182,18 @@ export class TopologyExecutor implements ManagedOperationExecutor {
   }
 
   async execute(db: string, command: Document, options: ExecuteOptions = {}): Promise<ExecuteResult> {
+    try {
+      return await this.#execute(db, command, options);
+    } catch (e) {
+      // The runtime refused sockets opened while serving another request (Workers): nothing
+      // was sent. Renew the topology's I/O for this request and run the operation again.
+      if (!(e instanceof MongoRequestScopeError) || this.#closed || !this.#current) throw e;
+      this.#current.renewIo();
+      return await this.#execute(db, command, options);
+    }
+  }
+
+  async #execute(db: string, command: Document, options: ExecuteOptions): Promise<ExecuteResult> {
     if (this.#closed) throw new MongoTopologyClosedError();
     if (!this.#current) await this.connect();
     const topology = this.topology;
@@ -170,6 +202,7 @@ export class TopologyExecutor implements ManagedOperationExecutor {
       if (!server) throw new MongoNetworkError(`the cursor's server ${options.pinnedServer} left the topology`);
       return this.#runOn(server, db, command, options, undefined);
     }
+    if (options.transaction) return this.#runTransactionCommand(topology, db, command, options, options.transaction);
     return executeWithRetry({
       topology,
       options,
@@ -177,6 +210,22 @@ export class TopologyExecutor implements ManagedOperationExecutor {
       retryWrites: this.#opts.retryWrites,
       attempt: (server, txnNumber) => this.#runOn(server, db, command, options, txnNumber),
     });
+  }
+
+  /**
+   * A command of a transaction: one attempt (the client layer retries commit and abort),
+   * on the pinned mongos if any; on a sharded cluster the selected mongos is pinned.
+   */
+  async #runTransactionCommand(topology: Topology, db: string, command: Document, options: ExecuteOptions, txn: TransactionStatement): Promise<ExecuteResult> {
+    if (txn.pinnedServer !== undefined) {
+      const pinned = topology.getServer(txn.pinnedServer);
+      if (!pinned) throw new MongoNetworkError(`the transaction's mongos ${txn.pinnedServer} left the topology`);
+      return this.#runOn(pinned, db, command, options, undefined);
+    }
+    const operation = options.retryable === 'write' || txn.kind === 'end' ? SelectionOperation.write : SelectionOperation.read;
+    const server = await topology.selectServer({ readPreference: options.readPreference, operation }, { signal: options.signal });
+    if (topology.description.type === TopologyType.Sharded) txn.pin?.(server.address);
+    return this.#runOn(server, db, command, options, undefined);
   }
 
   /** One attempt on one server. Reports errors to SDAM; always checks the connection in. */

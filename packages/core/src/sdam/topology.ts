@@ -5,7 +5,7 @@
  * one Monitor per server, readies/clears pools, and wakes operations waiting for a
  * suitable server.
  */
-import { MongoServerSelectionError, MongoTopologyClosedError } from '../errors.js';
+import { MongoRequestScopeError, MongoServerSelectionError, MongoTopologyClosedError } from '../errors.js';
 import type { ConnectOptions, Connection, ConnectionPool } from '../connection/types.js';
 import { pickServer, selectServers, type SelectionCriteria } from '../selection/select-servers.js';
 import { explainNoSuitableServer } from '../selection/explain.js';
@@ -168,6 +168,8 @@ export class Topology {
   ): void {
     const server = this.#servers.get(address);
     if (!server || this.isClosed) return;
+    // The runtime refused a socket of another request: says nothing about the server (renewIo).
+    if (error instanceof MongoRequestScopeError) return;
     const result = handleApplicationError(this.#td, {
       address,
       error,
@@ -183,6 +185,23 @@ export class Topology {
     // a selection that needs the server requests one. State change errors request one.
     if (result.cancelCheck) server.monitor?.cancelCheck();
     if (result.requestImmediateCheck) server.monitor?.requestCheck();
+  }
+
+  /**
+   * Start this topology's I/O afresh for the current I/O scope (a Workers request whose
+   * runtime refuses the sockets of another): every server gets a new pool and monitor;
+   * the old ones are closed without waiting (their sockets may refuse even that, and
+   * their timers may never fire again). What was learned stays: the description (the
+   * primary, RTTs, versions), so the next selection needs no rediscovery. No SDAM
+   * events: the servers did not change.
+   */
+  renewIo(): void {
+    if (this.#state !== 'open') return;
+    for (const [address, old] of [...this.#servers]) {
+      this.#servers.delete(address);
+      closeServer(old).catch(() => undefined);
+      this.#addServer(address, { announce: false });
+    }
   }
 
   getServer(address: string): Server | undefined {
@@ -216,7 +235,7 @@ export class Topology {
     this.#options.emit(name, { topologyId: this.topologyId, ...event } as TopologyEvents[K]);
   }
 
-  #addServer(address: string): void {
+  #addServer(address: string, { announce = true } = {}): void {
     if (this.#servers.has(address) || this.isClosed) return;
     // Only called for servers of the current description.
     const sd = this.#td.servers.get(address)!;
@@ -234,7 +253,7 @@ export class Topology {
       },
     };
     this.#servers.set(address, server);
-    this.#emit('serverOpening', { address });
+    if (announce) this.#emit('serverOpening', { address });
     if (sd.type !== ServerType.Unknown) server.pool.ready();
     monitor?.start();
   }

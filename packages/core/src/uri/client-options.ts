@@ -86,7 +86,12 @@ export interface MongoClientOptions {
   writeConcern?: WriteConcernSettings | WriteConcern | W;
   zlibCompressionLevel?: number;
   // Not connection-string options: passed through to the client untouched.
-  /** The Transport (transport/transport.ts); typed loosely here to keep uri/ free of I/O types. */
+  /**
+   * The Transport (transport/transport.ts); typed loosely here to keep uri/ free of I/O
+   * types. A Transport object is the caller's: the client never closes it. A function
+   * returning one is a factory: the client makes its transport with it on connect and
+   * closes that on close() (the runtime entries pass their defaults this way).
+   */
   transport?: unknown;
   /** Resolves SRV/TXT records for mongodb+srv:// (uri/srv.ts SrvResolver); Node's entry sets one. */
   srvResolver?: unknown;

@@ -7,7 +7,7 @@
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { startSim, type SimHandle } from '@mongo-edge/sim';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { MongoClient, type Document } from '@mongo-edge/core/node';
+import { MongoClient, MongoNotConnectedError, type Document } from '@mongo-edge/core/node';
 
 /** A TCP proxy in front of the sim that records every connection made through it. */
 class RecordingProxy {
@@ -158,8 +158,11 @@ describe('client lifecycle', () => {
     expect(extra(before, resources()), 'resources left after close()').toEqual({});
     expect(settled).toBe(true);
 
-    // close() is idempotent; an operation afterwards reconnects (as the official driver)
+    // close() is idempotent; an operation afterwards throws MongoNotConnectedError and
+    // connect() reopens the same client (as the official driver)
     await client.close();
+    await expect(client.db().command({ ping: 1 })).rejects.toBeInstanceOf(MongoNotConnectedError);
+    await client.connect();
     expect(await client.db().command({ ping: 1 })).toMatchObject({ ok: 1 });
     await client.close();
     expect(await settle(() => proxy.open === proxiedBefore)).toBe(true);

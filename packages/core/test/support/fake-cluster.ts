@@ -11,6 +11,8 @@
  *   streaming replies with moreToCome until the socket closes;
  * - ping / insert / update / delete / find / others: minimal replies; writes on a
  *   non-primary get NotWritablePrimary; authentication fails (there are no users).
+ * With `mongos: true` every host is a router (hello says `msg: 'isdbgrid'`) whose
+ * replies to a transaction's inserts carry a `recoveryToken` naming it.
  * The test changes the set through the cluster (stepDown, elect, claimPrimary,
  * removeMember, kill, revive, failCommand); every change bumps the counters of the
  * members whose view changed, which wakes their awaitable hellos.
@@ -31,6 +33,8 @@ export const MemberRole = Object.freeze({
   secondary: 'secondary',
   /** Not in the set's config (removed): answers like an RSGhost. */
   ghost: 'ghost',
+  /** A router of a sharded cluster (FakeClusterOptions.mongos). */
+  mongos: 'mongos',
 } as const);
 export type MemberRole = (typeof MemberRole)[keyof typeof MemberRole];
 
@@ -136,6 +140,7 @@ export class FakeMember {
       me: this.address,
       topologyVersion: { processId: this.processId, counter: Long.fromNumber(this.counter) },
     };
+    if (this.role === MemberRole.mongos) return { ...base, isWritablePrimary: true, msg: 'isdbgrid' };
     if (this.role === MemberRole.ghost) {
       return { ...base, isWritablePrimary: false, secondary: false, isreplicaset: true, info: 'Does not have a valid replica set config' };
     }
@@ -204,7 +209,7 @@ export class FakeMember {
   private commandReply(req: FakeRequest): Document {
     const body = req.body;
     const isWrite = req.name === 'insert' || req.name === 'update' || req.name === 'delete' || req.name === 'findAndModify';
-    if (isWrite && this.role !== MemberRole.primary) {
+    if (isWrite && this.role !== MemberRole.primary && this.role !== MemberRole.mongos) {
       return {
         ok: 0,
         code: 10107,
@@ -218,7 +223,7 @@ export class FakeMember {
     switch (req.name) {
       case 'insert': {
         const docs = req.sequences.documents ?? (body.documents as Document[] | undefined) ?? [];
-        return { ok: 1, n: docs.length };
+        return { ok: 1, n: docs.length, ...this.recoveryToken(body) };
       }
       case 'update':
       case 'delete':
@@ -233,6 +238,11 @@ export class FakeMember {
       default:
         return { ok: 1 };
     }
+  }
+
+  /** A mongos returns a recoveryToken with the replies of a transaction's statements. */
+  private recoveryToken(body: Document): Document {
+    return this.role === MemberRole.mongos && body.autocommit === false ? { recoveryToken: { recoveredBy: this.address } } : {};
   }
 
   private onHello(req: FakeRequest, ctx: FakeContext): void {
@@ -309,6 +319,8 @@ export interface FakeClusterOptions {
   primary?: string;
   /** Default microtask, so ordering bugs show. */
   delivery?: MemoryDelivery;
+  /** Every host is a mongos (a sharded cluster) instead of a replica set member. */
+  mongos?: boolean;
   net?: MemoryNetwork;
 }
 
@@ -327,7 +339,7 @@ export class FakeCluster {
     const primary = options.primary ?? hosts[0];
     for (const address of hosts) {
       const m = new FakeMember(this, address, {
-        role: address === primary ? MemberRole.primary : MemberRole.secondary,
+        role: options.mongos ? MemberRole.mongos : address === primary ? MemberRole.primary : MemberRole.secondary,
         electionId: this.lastElectionId,
         setVersion: 1,
         hosts,
@@ -342,6 +354,12 @@ export class FakeCluster {
     const m = this.members.get(address);
     if (!m) throw new Error(`no member ${address}`);
     return m;
+  }
+
+  /** The member that is primary now (the first host when none is, e.g. mongoses). */
+  get primaryAddress(): string {
+    for (const m of this.members.values()) if (m.role === MemberRole.primary) return m.address;
+    return [...this.members.keys()][0]!;
   }
 
   /** Hello replies sent by all members. */

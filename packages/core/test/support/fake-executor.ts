@@ -40,13 +40,13 @@ export class FakeExecutor implements ManagedOperationExecutor {
 
   /** Answer every `name` command with `handler`. */
   on(name: string, handler: FakeHandler | Document): this {
-    this.handlers.set(name, typeof handler === 'function' ? handler : () => handler);
+    this.handlers.set(name, typeof handler === 'function' ? (handler as FakeHandler) : () => handler);
     return this;
   }
 
   /** Answer the next `name` command (or the next command of any name) once. */
   once(name: string | undefined, handler: FakeHandler | Document | Error): this {
-    this.queue.push({ name, handler: typeof handler === 'function' ? handler : () => handler });
+    this.queue.push({ name, handler: typeof handler === 'function' ? (handler as FakeHandler) : () => handler });
     return this;
   }
 

@@ -1,13 +1,15 @@
 /** Handshake, diagnostics and administrative commands. */
 import os from 'node:os';
-import { Long, UUID } from 'bson';
+import { Long } from 'bson';
 import { authOf } from '../auth/sim-auth.js';
 import { registerCommands, type CommandContext } from '../dispatcher.js';
 import { CommandError, ErrorCode } from '../errors.js';
 import { MAX_WIRE_VERSION, SIM_VERSION } from '../node.js';
 import { MAX_BSON_OBJECT_SIZE } from '../storage/engine.js';
 import { buildInfo } from '../build-info.js';
+import { API_TEST_COMMANDS } from '../api-version.js';
 import { isPlainObject, type Doc } from '../storage/values.js';
+import { replSection } from './diagnostics.js';
 
 function sameTopologyVersion(ctx: CommandContext, tv: unknown): boolean {
   if (!isPlainObject(tv)) return false;
@@ -54,7 +56,7 @@ async function hello(ctx: CommandContext): Promise<Doc> {
   reply.logicalSessionTimeoutMinutes = 30;
   reply.connectionId = ctx.conn.id;
   reply.minWireVersion = 0;
-  reply.maxWireVersion = MAX_WIRE_VERSION;
+  reply.maxWireVersion = ctx.node.maxWireVersion;
   reply.readOnly = false;
   // saslSupportedMechs (known users only) and speculativeAuthenticate: auth/sim-auth.ts.
   Object.assign(reply, authOf(ctx.node).helloFields(ctx.conn, ctx.body));
@@ -80,6 +82,7 @@ function serverStatus(ctx: CommandContext): Doc {
     mem: { bits: 64, resident: Math.round(mem.rss / 1048576), virtual: Math.round(mem.rss / 1048576), supported: true },
     storageEngine: { name: 'wiredTiger', supportsCommittedReads: true, persistent: n.options.dbpath !== undefined, readOnly: false },
     metrics: { cursor: { open: { total: Long.fromNumber(n.cursors.size) } } },
+    ...replSection(n),
   };
 }
 
@@ -160,22 +163,21 @@ registerCommands({
   configureFailPoint: { handler: configureFailPoint, adminOnly: true },
   whatsmyuri: (ctx) => ({ you: ctx.conn.remote }),
   getLog: { handler: getLog, adminOnly: true },
-  currentOp: {
-    handler: (ctx) => ({
-      inprog: [
-        { type: 'op', host: ctx.node.host, desc: `conn${ctx.conn.id}`, connectionId: ctx.conn.id, client: ctx.conn.remote, active: true, op: 'command', ns: 'admin.$cmd.aggregate', command: ctx.body },
-      ],
-    }),
-    adminOnly: true,
-  },
-  endSessions: () => ({}),
-  killSessions: () => ({}),
-  killAllSessions: () => ({}),
-  killAllSessionsByPattern: () => ({}),
-  refreshSessions: () => ({}),
-  startSession: () => ({ id: { id: new UUID() }, timeoutMinutes: 30 }),
   getDefaultRWConcern: {
     handler: () => ({ defaultReadConcern: { level: 'local' }, defaultWriteConcern: { w: 1, wtimeout: 0 }, defaultReadConcernSource: 'implicit', defaultWriteConcernSource: 'implicit', localUpdateWallClockTime: new Date() }),
     adminOnly: true,
   },
 });
+
+/** mongod's Stable API test commands (enableTestCommands): api-version.ts decides; they answer ok. */
+registerCommands(
+  Object.fromEntries(
+    API_TEST_COMMANDS.map((name) => [
+      name,
+      (ctx: CommandContext): Doc => {
+        if (ctx.node.parameters.get('enableTestCommands') !== true) throw new CommandError(ErrorCode.CommandNotFound, `no such command: '${name}'`);
+        return {};
+      },
+    ]),
+  ),
+);

@@ -5,7 +5,10 @@ import { registerCommands, type CommandContext } from '../dispatcher.js';
 import { CommandError, ErrorCode } from '../errors.js';
 import { isIndexSpec, type CollectionState, type IndexSpec } from '../storage/engine.js';
 import { bsonSize, formatDoc, isPlainObject, keyOf, toViewDoc, type Doc } from '../storage/values.js';
+import { Collation } from '../collation.js';
+import { collectionInfo, createOptions, indexEntries } from '../collection-options.js';
 import { collName } from './crud.js';
+import { refuseView, viewCycle } from './views.js';
 
 const SYSTEM_DBS: ReadonlyArray<{ name: string; sizeOnDisk: number }> = [
   { name: 'admin', sizeOnDisk: 40960 },
@@ -27,14 +30,18 @@ function filterDocs(docs: Doc[], filter: unknown): Doc[] {
 
 function create(ctx: CommandContext): Doc {
   const name = collName(ctx);
-  const { create: _c, $db, lsid, writeConcern, $clusterTime, $readPreference, comment, txnNumber, autocommit, startTransaction, apiVersion, apiStrict, apiDeprecationErrors, ...options } = ctx.body;
-  if (options.viewOn !== undefined) throw new CommandError(ErrorCode.CommandNotSupported, 'views are not supported by mongod-sim');
-  const existing = ctx.node.engine.getCollection(ctx.db, name);
+  const engine = ctx.node.engine;
+  const options = createOptions(ctx.body, (n) => engine.getCollection(ctx.db, n));
+  if (typeof options.viewOn === 'string' && viewCycle(ctx, ctx.db, name, options.viewOn)) {
+    throw new CommandError(5, `View cycle detected: ${ctx.db}.${name} => ${ctx.db}.${options.viewOn}`);
+  }
+  const existing = engine.getCollection(ctx.db, name);
   if (existing) {
+    // mongod 7.0: creating an existing collection with the same options succeeds.
     if (keyOf(toViewDoc(existing.options)) === keyOf(toViewDoc(options))) return {};
     throw new CommandError(ErrorCode.NamespaceExists, `Collection ${ctx.db}.${name} already exists.`);
   }
-  ctx.node.engine.write({ op: 'c', ns: `${ctx.db}.$cmd`, ui: new UUID(), o: { create: name, ...options } });
+  engine.write({ op: 'c', ns: `${ctx.db}.$cmd`, ui: new UUID(), o: { create: name, ...options } });
   return {};
 }
 
@@ -73,10 +80,6 @@ function listDatabases(ctx: CommandContext): Doc {
   return { databases: out, totalSize, totalSizeMb: Math.floor(totalSize / 1048576) };
 }
 
-function collectionInfo(c: CollectionState): Doc {
-  return { name: c.name, type: 'collection', options: c.options, info: { readOnly: false, uuid: c.uuid }, idIndex: { v: 2, key: { _id: 1 }, name: '_id_' } };
-}
-
 function listCollections(ctx: CommandContext): Doc {
   let docs = ctx.node.engine.collections(ctx.db).map(collectionInfo);
   docs = filterDocs(docs, ctx.body.filter);
@@ -102,6 +105,7 @@ function createIndexes(ctx: CommandContext): Doc {
   const raw = ctx.body.indexes;
   if (!Array.isArray(raw) || raw.length === 0) throw new CommandError(ErrorCode.BadValue, 'Must specify at least one index to create');
   const engine = ctx.node.engine;
+  refuseView(ctx, ctx.db, name);
   const specs: IndexSpec[] = raw.map((r: unknown) => {
     if (!isPlainObject(r) || !isPlainObject(r.key) || Object.keys(r.key).length === 0) {
       throw new CommandError(ErrorCode.CannotCreateIndex, `Error in specification ${isPlainObject(r) ? formatDoc(r) : String(r)} :: caused by :: The 'key' field is a required property of an index specification`);
@@ -111,6 +115,12 @@ function createIndexes(ctx: CommandContext): Doc {
     for (const [k, v] of Object.entries(r)) if (k !== 'key' && k !== 'name' && k !== 'v' && k !== 'background') spec[k] = v;
     if (view.unique === true) spec.unique = true;
     else delete spec.unique;
+    const collation = r.collation ?? engine.getCollection(ctx.db, name)?.options.collation;
+    if (collation !== undefined) {
+      const coll = Collation.parse(toViewDoc({ c: collation }).c);
+      if (coll) spec.collation = coll.toDoc();
+      else delete spec.collation;
+    }
     return spec;
   });
   const created = engine.ensureCollection(ctx.db, name);
@@ -140,9 +150,10 @@ function listIndexes(ctx: CommandContext): Doc {
   const name = collName(ctx);
   const c = ctx.node.engine.getCollection(ctx.db, name);
   if (!c) throw new CommandError(ErrorCode.NamespaceNotFound, `ns does not exist: ${ctx.db}.${name}`);
+  refuseView(ctx, ctx.db, name);
   const ns = `${ctx.db}.${name}`;
   const batchSize = isPlainObject(ctx.args.cursor) && typeof ctx.args.cursor.batchSize === 'number' ? ctx.args.cursor.batchSize : undefined;
-  const { id, batch } = ctx.node.cursors.open(ns, c.indexes.map((i) => ({ ...i })), { batchSize, connectionId: ctx.conn.id });
+  const { id, batch } = ctx.node.cursors.open(ns, indexEntries(c), { batchSize, connectionId: ctx.conn.id });
   return { cursor: { id, ns, firstBatch: batch } };
 }
 
@@ -150,6 +161,7 @@ function dropIndexes(ctx: CommandContext): Doc {
   const name = collName(ctx);
   const c = ctx.node.engine.getCollection(ctx.db, name);
   if (!c) throw new CommandError(ErrorCode.NamespaceNotFound, `ns not found ${ctx.db}.${name}`);
+  refuseView(ctx, ctx.db, name);
   const nIndexesWas = c.indexes.length;
   const index = ctx.body.index;
   const drop = (n: string): void => ctx.node.engine.write({ op: 'c', ns: `${ctx.db}.$cmd`, o: { dropIndexes: name, index: n } });

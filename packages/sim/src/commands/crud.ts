@@ -1,10 +1,15 @@
 /** insert / find / getMore / killCursors / update / delete / findAndModify / count / distinct / aggregate. */
-import { Long, ObjectId } from 'bson';
+import { Long, ObjectId, UUID } from 'bson';
 import { Aggregator } from 'mingo';
 import { registerCommands, type CommandContext } from '../dispatcher.js';
 import { CommandError, ErrorCode, WriteError } from '../errors.js';
-import { applyUpdate, buildUpsert, classifyUpdate, compileFilter, findStored, matches, project, sameDocument, type UpdateKind } from '../query.js';
-import type { CollectionState, StoredDoc } from '../storage/engine.js';
+import { effectiveCollation } from '../collation.js';
+import { validateDocument, type ValidationContext } from '../validation.js';
+import { isTimeseries } from '../collection-options.js';
+import { checkSourceStagePositions, sourceStageDocs } from '../source-stages.js';
+import { readSource, refuseView } from './views.js';
+import { applyUpdate, buildUpsert, classifyUpdate, compileFilter, evaluateLet, findStored, matches, mingoOptions, project, sameDocument, type EvalOptions, type UpdateKind } from '../query.js';
+import { duplicateKeyError, StoredDoc, type CollectionState } from '../storage/engine.js';
 import { getPath, isPlainObject, keyOf, toView, toViewDoc, retypeDoc, type Doc } from '../storage/values.js';
 
 // ---- argument helpers ----------------------------------------------------------------
@@ -37,6 +42,30 @@ export function optDoc(ctx: CommandContext, field: string, from: Doc = ctx.body)
     throw new CommandError(ErrorCode.TypeMismatch, `BSON field '${ctx.name}.${field}' is the wrong type '${Array.isArray(v) ? 'array' : typeof v}', expected type 'object'`);
   }
   return v;
+}
+
+/** The operation's `let` variables and collation (its own, else the collection's default). */
+export function evalOptions(ctx: CommandContext, coll: CollectionState | undefined, collation: unknown = ctx.body.collation, letRaw: unknown = ctx.body.let): EvalOptions {
+  return { variables: evaluateLet(toView(letRaw)), collation: effectiveCollation(toView(collation), toView(coll?.options.collation)) };
+}
+
+/** IDL: a statement of a write command with a field mongod does not know fails the whole command (40415). */
+function checkStatementFields(cmd: string, field: string, st: Doc, known: ReadonlySet<string>): void {
+  for (const k of Object.keys(st)) {
+    if (!known.has(k)) throw new CommandError(40415, `BSON field '${cmd}.${field}.${k}' is an unknown field.`);
+  }
+}
+const UPDATE_STATEMENT_FIELDS = new Set(['q', 'u', 'c', 'multi', 'upsert', 'arrayFilters', 'hint', 'collation', 'upsertSupplied', 'sampleId']);
+const DELETE_STATEMENT_FIELDS = new Set(['q', 'limit', 'collation', 'hint', 'sampleId']);
+
+/** Document validation for a write to `coll` (its validator, the command's bypassDocumentValidation). */
+export function validationFor(ctx: CommandContext, db: string, coll: string): ValidationContext {
+  const c = ctx.node.engine.getCollection(db, coll);
+  return {
+    options: c?.options ?? {},
+    bypass: ctx.args.bypassDocumentValidation === true,
+    warn: (info) => ctx.node.logger.log('STORAGE', 20294, `conn${ctx.conn.id}`, 'Document would fail validation', { namespace: `${db}.${coll}`, document: info }, { severity: 'W' }),
+  };
 }
 
 function ordered(ctx: CommandContext): boolean {
@@ -89,10 +118,13 @@ async function insert(ctx: CommandContext): Promise<Doc> {
   if (docs.length > 100000) throw new CommandError(ErrorCode.InvalidOptions, `Write batch sizes must be between 1 and 100000. Got ${docs.length} operations.`);
   const ns = `${ctx.db}.${coll}`;
   const engine = ctx.node.engine;
+  refuseView(ctx, ctx.db, coll);
+  const timeField = timeFieldOf(engine.getCollection(ctx.db, coll));
   let n = 0;
   const errors: Doc[] = [];
   const retry = ctx.node.retry;
   const maybeYield = yielder(ctx);
+  const validation = validationFor(ctx, ctx.db, coll);
   for (let i = 0; i < docs.length; i++) {
     const y = maybeYield();
     if (y) await y;
@@ -112,6 +144,11 @@ async function insert(ctx: CommandContext): Promise<Doc> {
       }
       if (Array.isArray(doc._id)) throw new WriteError(ErrorCode.InvalidIdField, "The '_id' value cannot be of type array");
       if (doc._id instanceof RegExp) throw new WriteError(ErrorCode.InvalidIdField, "can't use a regex for _id");
+      checkIdForStorage(doc._id);
+      if (timeField !== undefined && !(doc[timeField] instanceof Date)) {
+        throw new WriteError(ErrorCode.BadValue, `'${timeField}' must be present and contain a valid BSON UTC datetime value`);
+      }
+      validateDocument(validation, doc);
       engine.ensureCollection(ctx.db, coll);
       retry?.begin(i);
       engine.write({ op: 'i', ns, o: doc }, j(ctx));
@@ -124,6 +161,21 @@ async function insert(ctx: CommandContext): Promise<Doc> {
     }
   }
   return withWriteErrors({ n }, errors);
+}
+
+function timeFieldOf(c: CollectionState | undefined): string | undefined {
+  return isTimeseries(c) ? ((c!.options.timeseries as Doc).timeField as string) : undefined;
+}
+
+/** mongod's storage validation of `_id`: no `$`-prefixed field names inside it (DBRef fields aside). */
+export function checkIdForStorage(id: unknown): void {
+  if (!isPlainObject(id)) return;
+  for (const [k, v] of Object.entries(id)) {
+    if (k.startsWith('$') && k !== '$ref' && k !== '$id' && k !== '$db') {
+      throw new WriteError(ErrorCode.DollarPrefixedFieldName, `_id fields may not contain '$'-prefixed fields: ${k} is not valid for storage.`);
+    }
+    checkIdForStorage(v);
+  }
 }
 
 // ---- find / getMore / killCursors ----------------------------------------------------
@@ -143,11 +195,29 @@ function find(ctx: CommandContext): Doc {
     singleBatch = true;
   } else limit = optNumber(ctx, 'limit');
   const batchSize = optNumber(ctx, 'batchSize');
-  const c = ctx.node.engine.getCollection(ctx.db, coll);
-  let docs = findStored(c, { filter, sort, skip, limit }).map((d) => d.doc);
+  const c = readSource(ctx, ctx.db, coll, (src, p) => runPipeline(ctx, src, p));
+  const ev = evalOptions(ctx, c);
+  let docs = findStored(c, { filter, sort, skip, limit, eval: ev }).map((d) => d.doc);
   if (ns === 'local.oplog.rs') docs = docs.map(({ _id, ...entry }) => entry);
-  const out = project(docs, projection);
-  const { id, batch } = ctx.node.cursors.open(ns, out, { batchSize, limit, singleBatch, connectionId: ctx.conn.id });
+  const out = project(docs, projection, ev);
+  const tailable = ctx.args.tailable === true;
+  if (ctx.args.awaitData === true && !tailable) throw new CommandError(ErrorCode.FailedToParse, 'Cannot set awaitData without tailable');
+  if (tailable && c && c.options.capped !== true && ns !== 'local.oplog.rs') {
+    throw new CommandError(ErrorCode.BadValue, `error processing query: ${ns} tailable cursor requested on non capped collection`);
+  }
+  let refill: (() => Doc[]) | undefined;
+  if (tailable) {
+    // Capped collections keep insertion order: new documents are the ones not yet seen.
+    const seen = new Set(docs.map((d) => keyOf(d._id)));
+    refill = () => {
+      const fresh = findStored(ctx.node.engine.getCollection(ctx.db, coll), { filter, eval: ev })
+        .map((d) => d.doc)
+        .filter((d) => !seen.has(keyOf(d._id)));
+      for (const d of fresh) seen.add(keyOf(d._id));
+      return project(fresh, projection, ev);
+    };
+  }
+  const { id, batch } = ctx.node.cursors.open(ns, out, { batchSize, limit, singleBatch, connectionId: ctx.conn.id, tailable, refill });
   return { cursor: { firstBatch: batch, id, ns } };
 }
 
@@ -186,6 +256,9 @@ interface UpdateStatement {
   multi: boolean;
   upsert: boolean;
   arrayFilters?: unknown[];
+  collation?: unknown;
+  /** Pipeline constants (`c`). */
+  c?: unknown;
 }
 
 function parseStatement(raw: unknown): UpdateStatement {
@@ -200,6 +273,8 @@ function parseStatement(raw: unknown): UpdateStatement {
     multi: raw.multi === true,
     upsert: raw.upsert === true,
     arrayFilters: Array.isArray(raw.arrayFilters) ? raw.arrayFilters : undefined,
+    collation: raw.collation,
+    c: raw.c,
   };
 }
 
@@ -216,18 +291,25 @@ function runUpdate(ctx: CommandContext, coll: string, st: UpdateStatement): Upda
   const engine = ctx.node.engine;
   const ns = `${ctx.db}.${coll}`;
   const c = engine.getCollection(ctx.db, coll);
-  const targets = findStored(c, { filter: st.q, limit: st.multi ? 0 : 1 });
+  const base = evalOptions(ctx, c, st.collation);
+  if (st.c !== undefined && kind !== 'pipeline') throw new CommandError(ErrorCode.FailedToParse, 'Constant values may only be specified for pipeline updates');
+  const constants = evaluateLet(toView(st.c), 'update.updates.c');
+  const ev: EvalOptions = constants ? { ...base, variables: { ...base.variables, ...constants } } : base;
+  const targets = findStored(c, { filter: st.q, limit: st.multi ? 0 : 1, eval: ev });
   if (targets.length === 0) {
     if (!st.upsert) return { n: 0, nModified: 0 };
-    const doc = buildUpsert(st.q, st.u, kind, { arrayFilters: st.arrayFilters, filter: st.q });
+    const doc = buildUpsert(st.q, st.u, kind, { arrayFilters: st.arrayFilters, filter: st.q, eval: ev });
+    checkIdForStorage(doc._id);
+    validateDocument(validationFor(ctx, ctx.db, coll), doc);
     engine.ensureCollection(ctx.db, coll);
     engine.write({ op: 'i', ns, o: doc }, j(ctx));
     return { n: 1, nModified: 0, upsertedId: doc._id };
   }
   let nModified = 0;
   for (const t of targets) {
-    const next = applyUpdate(t.doc, st.u, kind, { arrayFilters: st.arrayFilters, filter: st.q });
+    const next = applyUpdate(t.doc, st.u, kind, { arrayFilters: st.arrayFilters, filter: st.q, eval: ev });
     if (sameDocument(t.doc, next)) continue;
+    validateDocument(validationFor(ctx, ctx.db, coll), next, t.doc);
     engine.write({ op: 'u', ns, o2: { _id: t.doc._id }, o: next }, j(ctx));
     nModified++;
   }
@@ -238,6 +320,8 @@ async function update(ctx: CommandContext): Promise<Doc> {
   const coll = collName(ctx);
   const raw = ctx.sequences.updates ?? (ctx.body.updates as unknown[] | undefined);
   if (!Array.isArray(raw)) throw new CommandError(ErrorCode.FailedToParse, "BSON field 'update.updates' is missing but a required field");
+  refuseView(ctx, ctx.db, coll);
+  for (const st of raw) if (isPlainObject(st)) checkStatementFields('update', 'updates', st, UPDATE_STATEMENT_FIELDS);
   let n = 0;
   let nModified = 0;
   const upserted: Doc[] = [];
@@ -288,7 +372,9 @@ async function del(ctx: CommandContext): Promise<Doc> {
   const coll = collName(ctx);
   const raw = ctx.sequences.deletes ?? (ctx.body.deletes as unknown[] | undefined);
   if (!Array.isArray(raw)) throw new CommandError(ErrorCode.FailedToParse, "BSON field 'delete.deletes' is missing but a required field");
+  refuseView(ctx, ctx.db, coll);
   const ns = `${ctx.db}.${coll}`;
+  for (const st of raw) if (isPlainObject(st)) checkStatementFields('delete', 'deletes', st, DELETE_STATEMENT_FIELDS);
   let n = 0;
   const errors: Doc[] = [];
   const retry = ctx.node.retry;
@@ -309,7 +395,7 @@ async function del(ctx: CommandContext): Promise<Doc> {
       const limit = toView(st.limit);
       if (limit !== 0 && limit !== 1) throw new CommandError(ErrorCode.FailedToParse, `The limit field in delete objects must be 0 or 1. Got ${String(limit)}`);
       const c = ctx.node.engine.getCollection(ctx.db, coll);
-      const targets = findStored(c, { filter: st.q, limit: limit === 1 ? 1 : 0 });
+      const targets = findStored(c, { filter: st.q, limit: limit === 1 ? 1 : 0, eval: evalOptions(ctx, c, st.collation) });
       let deleted = 0;
       for (const t of targets) {
         ctx.node.engine.write({ op: 'd', ns, o: { _id: t.doc._id } }, j(ctx));
@@ -348,6 +434,7 @@ function findAndModify(ctx: CommandContext): Doc {
 
 function findAndModifyOnce(ctx: CommandContext): Doc {
   const coll = collName(ctx);
+  refuseView(ctx, ctx.db, coll);
   const ns = `${ctx.db}.${coll}`;
   const engine = ctx.node.engine;
   const query = optDoc(ctx, 'query') ?? {};
@@ -363,8 +450,9 @@ function findAndModifyOnce(ctx: CommandContext): Doc {
   if (remove && upsert) throw new CommandError(ErrorCode.FailedToParse, 'Cannot specify both upsert=true and remove=true ');
   if (remove && returnNew) throw new CommandError(ErrorCode.FailedToParse, 'Cannot specify both new=true and remove=true; \'remove\' always returns the deleted document');
   const c = engine.getCollection(ctx.db, coll);
-  const target = findStored(c, { filter: query, sort, limit: 1 })[0];
-  const shape = (d: Doc | undefined): Doc | null => (d ? (project([d], fields)[0] ?? null) : null);
+  const ev = evalOptions(ctx, c);
+  const target = findStored(c, { filter: query, sort, limit: 1, eval: ev })[0];
+  const shape = (d: Doc | undefined): Doc | null => (d ? (project([d], fields, ev)[0] ?? null) : null);
   if (remove) {
     ctx.node.opcounters.delete++;
     if (!target) return { lastErrorObject: { n: 0 }, value: null };
@@ -375,12 +463,15 @@ function findAndModifyOnce(ctx: CommandContext): Doc {
   const kind = classifyUpdate(u);
   if (!target) {
     if (!upsert) return { lastErrorObject: { n: 0, updatedExisting: false }, value: null };
-    const doc = buildUpsert(query, u!, kind, { arrayFilters, filter: query });
+    const doc = buildUpsert(query, u!, kind, { arrayFilters, filter: query, eval: ev });
+    checkIdForStorage(doc._id);
+    validateDocument(validationFor(ctx, ctx.db, coll), doc);
     engine.ensureCollection(ctx.db, coll);
     engine.write({ op: 'i', ns, o: doc }, j(ctx));
     return { lastErrorObject: { n: 1, updatedExisting: false, upserted: doc._id }, value: returnNew ? shape(doc) : null };
   }
-  const next = applyUpdate(target.doc, u!, kind, { arrayFilters, filter: query });
+  const next = applyUpdate(target.doc, u!, kind, { arrayFilters, filter: query, eval: ev });
+  if (!sameDocument(target.doc, next)) validateDocument(validationFor(ctx, ctx.db, coll), next, target.doc);
   if (!sameDocument(target.doc, next)) engine.write({ op: 'u', ns, o2: { _id: target.doc._id }, o: next }, j(ctx));
   return { lastErrorObject: { n: 1, updatedExisting: true }, value: shape(returnNew ? next : target.doc) };
 }
@@ -389,15 +480,16 @@ function findAndModifyOnce(ctx: CommandContext): Doc {
 
 function count(ctx: CommandContext): Doc {
   const coll = collName(ctx);
-  const c = ctx.node.engine.getCollection(ctx.db, coll);
+  const c = readSource(ctx, ctx.db, coll, (src, p) => runPipeline(ctx, src, p));
   const query = optDoc(ctx, 'query');
   const skip = optNumber(ctx, 'skip') ?? 0;
   let limit = typeof ctx.args.limit === 'number' ? Math.abs(ctx.args.limit) : 0;
+  const ev = evalOptions(ctx, c);
   if (!c) return { n: 0 };
   let n: number;
   if (!query || Object.keys(query).length === 0) n = c.docs.size;
   else {
-    const q = compileFilter(query);
+    const q = compileFilter(query, ev);
     n = 0;
     for (const d of c.docs.values()) if (matches(q, d)) n++;
   }
@@ -411,8 +503,10 @@ function distinct(ctx: CommandContext): Doc {
   const coll = collName(ctx);
   const key = ctx.args.key;
   if (typeof key !== 'string') throw new CommandError(ErrorCode.TypeMismatch, "BSON field 'distinct.key' is the wrong type, expected type 'string'");
-  const c = ctx.node.engine.getCollection(ctx.db, coll);
-  const docs = findStored(c, { filter: optDoc(ctx, 'query') });
+  const c = readSource(ctx, ctx.db, coll, (src, p) => runPipeline(ctx, src, p));
+  const ev = evalOptions(ctx, c);
+  const docs = findStored(c, { filter: optDoc(ctx, 'query'), eval: ev });
+  const collation = ev.collation;
   const seen = new Set<string>();
   const values: unknown[] = [];
   for (const d of docs) {
@@ -421,7 +515,7 @@ function distinct(ctx: CommandContext): Doc {
     const list = Array.isArray(v) ? v : [v];
     for (const x of list) {
       v = x;
-      const k = keyOf(x);
+      const k = keyOf(collation ? collation.keyValue(toView(x)) : x);
       if (seen.has(k)) continue;
       seen.add(k);
       values.push(x);
@@ -440,10 +534,10 @@ function resolverFor(ctx: CommandContext) {
 }
 
 /** Runs a pipeline over stored documents; passthrough documents keep their BSON types. */
-export function runPipeline(ctx: CommandContext, source: StoredDoc[] | Doc[], pipeline: Doc[]): Doc[] {
+export function runPipeline(ctx: CommandContext, source: StoredDoc[] | Doc[], pipeline: Doc[], ev: EvalOptions = {}): Doc[] {
   const typedOf = new WeakMap<object, Doc>();
   const input = source.map((s) => {
-    if ('view' in s && 'doc' in s && typeof (s as StoredDoc).view === 'object') {
+    if (s instanceof StoredDoc) {
       const v = (s as StoredDoc).view;
       typedOf.set(v, (s as StoredDoc).doc);
       return v;
@@ -452,7 +546,7 @@ export function runPipeline(ctx: CommandContext, source: StoredDoc[] | Doc[], pi
   });
   let out: Doc[];
   try {
-    out = new Aggregator(toView(pipeline) as Doc[], { collectionResolver: resolverFor(ctx), useStrictMode: true, scriptEnabled: false }).run(input) as Doc[];
+    out = new Aggregator(toView(pipeline) as Doc[], { ...mingoOptions(ev), collectionResolver: resolverFor(ctx) }).run(input) as Doc[];
   } catch (e) {
     if (e instanceof CommandError) throw e;
     throw new CommandError(ErrorCode.BadValue, (e as Error)?.message ?? String(e));
@@ -478,13 +572,14 @@ function applyOut(ctx: CommandContext, stage: Doc, results: Doc[]): void {
     const t = target(ctx, stage.$out);
     const old = engine.getCollection(t.db, t.coll);
     const indexes = old?.indexes.filter((i) => i.name !== '_id_') ?? [];
+    // mongod writes into a temporary collection and renames it: a failure leaves the target as it was.
+    const validation = validationFor(ctx, t.db, t.coll);
+    const docs = results.map((d) => (d._id === undefined ? { _id: new ObjectId(), ...d } : d));
+    for (const d of docs) validateDocument(validation, d);
     if (old) engine.write({ op: 'c', ns: `${t.db}.$cmd`, o: { drop: t.coll } });
-    engine.ensureCollection(t.db, t.coll);
+    engine.write({ op: 'c', ns: `${t.db}.$cmd`, ui: new UUID(), o: { create: t.coll, ...(old?.options ?? {}) } });
     for (const spec of indexes) engine.write({ op: 'c', ns: `${t.db}.$cmd`, o: { createIndexes: t.coll, spec } });
-    for (let d of results) {
-      if (d._id === undefined) d = { _id: new ObjectId(), ...d };
-      engine.write({ op: 'i', ns: `${t.db}.${t.coll}`, o: d });
-    }
+    for (const d of docs) engine.write({ op: 'i', ns: `${t.db}.${t.coll}`, o: d });
     return;
   }
   const m = stage.$merge as Doc | string;
@@ -494,18 +589,23 @@ function applyOut(ctx: CommandContext, stage: Doc, results: Doc[]): void {
   const whenNotMatched = spec.whenNotMatched ?? 'insert';
   engine.ensureCollection(t.db, t.coll);
   const ns = `${t.db}.${t.coll}`;
+  const validation = validationFor(ctx, t.db, t.coll);
   for (let d of results) {
     if (d._id === undefined) d = { _id: new ObjectId(), ...d };
     const c = engine.getCollection(t.db, t.coll)!;
     const existing = c.docs.get(keyOf(d._id));
     if (!existing) {
-      if (whenNotMatched === 'insert') engine.write({ op: 'i', ns, o: d });
+      if (whenNotMatched === 'insert') {
+        validateDocument(validation, d);
+        engine.write({ op: 'i', ns, o: d });
+      }
       else if (whenNotMatched === 'fail') throw new CommandError(13113, '$merge could not find a matching document in the target collection for at least one document in the source collection');
       continue;
     }
     if (whenMatched === 'keepExisting') continue;
-    if (whenMatched === 'fail') throw new CommandError(ErrorCode.DuplicateKey, `E11000 duplicate key error collection: ${ns} index: _id_`);
+    if (whenMatched === 'fail') throw duplicateKeyError(c, c.indexes.find((i) => i.name === '_id_') ?? { v: 2, key: { _id: 1 }, name: '_id_' }, d);
     const next = whenMatched === 'replace' ? d : { ...existing.doc, ...d };
+    validateDocument(validation, next, existing.doc);
     engine.write({ op: 'u', ns, o2: { _id: d._id }, o: next });
   }
 }
@@ -524,24 +624,37 @@ function aggregate(ctx: CommandContext): Doc {
   for (const s of stages) {
     if (!isPlainObject(s) || Object.keys(s).length !== 1) throw new CommandError(40323, 'A pipeline stage specification object must contain exactly one field.');
   }
+  checkSourceStagePositions(stages);
   const { stage, rest } = writeStage(ctx, stages);
+  const rc = ctx.args.readConcern;
+  if (stage && isPlainObject(rc) && rc.level === 'linearizable') {
+    throw new CommandError(ErrorCode.InvalidOptions, `${Object.keys(stage)[0]!} cannot be used with a 'linearizable' read concern level`);
+  }
   let source: StoredDoc[] | Doc[];
   let ns: string;
-  if (ctx.args.aggregate === 1) {
-    ns = `${ctx.db}.$cmd.aggregate`;
-    source = [];
+  let ev: EvalOptions;
+  const generated = sourceStageDocs(ctx, rest[0], ctx.args.aggregate === 1 ? undefined : collName(ctx));
+  if (generated) {
+    rest.shift();
+    source = generated;
+    ns = ctx.args.aggregate === 1 ? `${ctx.db}.$cmd.aggregate` : `${ctx.db}.${collName(ctx)}`;
+    ev = evalOptions(ctx, ctx.args.aggregate === 1 ? undefined : ctx.node.engine.getCollection(ctx.db, collName(ctx)));
+  } else if (ctx.args.aggregate === 1) {
+    const first = Object.keys(rest[0] ?? {})[0] ?? '';
+    throw new CommandError(ErrorCode.InvalidNamespace, `{aggregate: 1} is not valid for '${first}'; a collection is required.`);
   } else {
     const coll = collName(ctx);
     ns = `${ctx.db}.${coll}`;
-    const c = ctx.node.engine.getCollection(ctx.db, coll);
+    const c = readSource(ctx, ctx.db, coll, (src, p) => runPipeline(ctx, src, p));
+    ev = evalOptions(ctx, c);
     // Push a leading $match into the scan.
     if (rest[0] && '$match' in rest[0] && c) {
-      const q = compileFilter(rest[0].$match);
+      const q = compileFilter(rest[0].$match, ev);
       source = [...c.docs.values()].filter((d) => matches(q, d));
       rest.shift();
     } else source = c ? [...c.docs.values()] : [];
   }
-  const results = rest.length === 0 ? (source as StoredDoc[]).map((d) => ('doc' in d ? (d as StoredDoc).doc : (d as Doc))) : runPipeline(ctx, source, rest);
+  const results = rest.length === 0 ? (source as Array<StoredDoc | Doc>).map((d) => (d instanceof StoredDoc ? d.doc : d)) : runPipeline(ctx, source, rest, ev);
   if (explain) return { explainVersion: '1', stages: stages, queryPlanner: { namespace: ns, winningPlan: { stage: 'COLLSCAN' } } };
   if (stage) {
     applyOut(ctx, stage, results);

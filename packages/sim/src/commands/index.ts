@@ -2,4 +2,7 @@
 import './admin.js';
 import './crud.js';
 import './catalog.js';
+import './explain.js';
+import './collmod.js';
+import './diagnostics.js';
 import '../repl/commands.js';

@@ -24,6 +24,7 @@ import type { DispatchOptions, DispatchResult } from '../dispatcher.js';
 import { ErrorCode } from '../errors.js';
 import { MAX_WIRE_VERSION, SIM_VERSION, type ConnectionInfo, type SimNode } from '../node.js';
 import { isPlainObject, toViewDoc, type Doc } from '../storage/values.js';
+import { sleep } from '../util/async.js';
 
 export const FAILED_TO_SATISFY_READ_PREFERENCE = 133;
 export const MAX_BSON_OBJECT_SIZE = 16 * 1024 * 1024;
@@ -176,7 +177,7 @@ export class MongosRouter {
   private async hello(conn: ConnectionInfo, name: string, body: Doc, args: Doc): Promise<Doc> {
     // Awaitable hello: a router's topology never changes, so wait out maxAwaitTimeMS.
     if (typeof args.maxAwaitTimeMS === 'number' && this.isOurTopologyVersion(body.topologyVersion)) {
-      await abortableSleep(args.maxAwaitTimeMS, conn.signal);
+      await sleep(args.maxAwaitTimeMS, conn.signal);
     }
     const reply: Doc = {};
     reply[name === 'hello' ? 'isWritablePrimary' : 'ismaster'] = true;
@@ -486,17 +487,3 @@ function compareTs(a: unknown, b: unknown): number {
   const yi = y?.i ?? y?.low ?? 0;
   return xi === yi ? 0 : xi > yi ? 1 : -1;
 }
-
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-  });
-}
-

@@ -1,7 +1,12 @@
-/** Replica set configuration: parsing, validation and defaults as replSetGetConfig shows them. */
+/**
+ * Replica set configuration: parsing, validation and defaults as replSetGetConfig shows
+ * them, the majorities it implies, and the member's persisted documents
+ * (`local.system.replset`, `local.replset.election`).
+ */
 import { Long, ObjectId } from 'bson';
 import { CommandError } from '../errors.js';
-import { isPlainObject, toViewDoc, type Doc } from '../storage/values.js';
+import type { StorageEngine } from '../storage/engine.js';
+import { isPlainObject, keyOf, toViewDoc, type Doc } from '../storage/values.js';
 import { asNumber } from './optime.js';
 
 export const InvalidReplicaSetConfig = 93;
@@ -168,4 +173,36 @@ export function isNewerConfig(a: { version: number; term: number }, b: { version
   if (a.term === -1 || b.term === -1) return a.version > b.version;
   if (a.term !== b.term) return a.term > b.term;
   return a.version > b.version;
+}
+
+const REPLSET_COLL = 'system.replset';
+const ELECTION_COLL = 'replset.election';
+
+function upsertLocal(engine: StorageEngine, coll: string, doc: Doc): void {
+  engine.ensureCollection('local', coll);
+  const c = engine.getCollection('local', coll)!;
+  if (c.docs.has(keyOf(doc._id))) engine.write({ op: 'u', ns: `local.${coll}`, o2: { _id: doc._id }, o: doc });
+  else engine.write({ op: 'i', ns: `local.${coll}`, o: doc });
+}
+
+/** The config stored in local.system.replset (a document, not parsed yet). */
+export function loadStoredConfig(engine: StorageEngine, setName: string): Doc | undefined {
+  return engine.getCollection('local', REPLSET_COLL)?.docs.get(keyOf(setName))?.doc;
+}
+
+export function persistConfig(engine: StorageEngine, c: ReplSetConfig): void {
+  upsertLocal(engine, REPLSET_COLL, configToDoc(c));
+}
+
+/** The term and vote stored in local.replset.election. */
+export function loadStoredVote(engine: StorageEngine): { term: number; candidate: number } | undefined {
+  const el = engine.getCollection('local', ELECTION_COLL)?.docs.get(keyOf('election'))?.doc;
+  if (!el) return undefined;
+  return { term: asNumber(el.term, -1), candidate: asNumber(el.candidateIndex, -1) };
+}
+
+/** Persists the term and this term's vote (-1: none), durably (a vote must survive a crash). */
+export function persistVote(engine: StorageEngine, term: number, votedFor: { term: number; candidate: number }): void {
+  upsertLocal(engine, ELECTION_COLL, { _id: 'election', term: Long.fromNumber(term), candidateIndex: Long.fromNumber(votedFor.term === term ? votedFor.candidate : -1) });
+  engine.flush();
 }

@@ -47,6 +47,11 @@ export function fromWire(v: unknown): OpTime {
   return { ts: d.ts, t: asNumber(d.t, -1) };
 }
 
+/** An optime as mongod logs it. */
+export function formatOpTime(o: OpTime): string {
+  return `{ ts: Timestamp(${o.ts.t}, ${o.ts.i}), t: ${o.t} }`;
+}
+
 export function tsDate(ts: Timestamp): Date {
   return new Date(ts.t * 1000);
 }

@@ -4,21 +4,18 @@
  * operation each produced. The primary fills it as it writes; secondaries fill it
  * from the lsid/txnNumber/stmtId of the oplog entries they apply, so a retry that
  * reaches a new primary after a failover finds the statement done.
- * Persisted in `config.transactions` (not replicated, as in mongod).
+ * Persisted in `config.transactions` (not replicated, as in mongod). The coordinator
+ * sees it only as `RetryableWriteRecords` (retryable-write.ts).
  */
 import { Long } from 'bson';
+import type { StmtRecord } from '../node.js';
 import type { StorageEngine } from '../storage/engine.js';
 import { isPlainObject, keyOf, type Doc } from '../storage/values.js';
 import { asNumber } from './optime.js';
+import type { RetryableWriteRecords } from './retryable-write.js';
 
 export const TXN_DB = 'config';
 export const TXN_COLL = 'transactions';
-
-export interface StmtRecord {
-  readonly op: string;
-  readonly id?: unknown;
-  readonly o?: Doc;
-}
 
 interface SessionRecord {
   lsid: Doc;
@@ -28,7 +25,7 @@ interface SessionRecord {
   lastWriteDate?: Date;
 }
 
-export class TxnTable {
+export class TxnTable implements RetryableWriteRecords {
   private sessions = new Map<string, SessionRecord>();
   private dirty = new Set<string>();
 
@@ -126,5 +123,10 @@ export class TxnTable {
   clear(): void {
     this.sessions.clear();
     this.dirty.clear();
+  }
+
+  reload(): void {
+    this.clear();
+    this.load();
   }
 }

@@ -18,7 +18,20 @@ import { UUID } from 'bson';
 import { Query } from 'mingo';
 import { CommandError, ErrorCode } from '../errors.js';
 import { Journal } from './journal.js';
-import { bsonSize, type Doc, formatDoc, getPath, isPlainObject, keyOf, toViewDoc } from './values.js';
+import { Collation } from '../collation.js';
+import { bsonSize, type Doc, formatDoc, getPath, isPlainObject, keyOf, toView, toViewDoc } from './values.js';
+
+const collationKeys = new WeakMap<Doc, (v: unknown) => unknown>();
+/** A unique index with a collation compares strings by collation key. */
+function collationKeyOf(spec: Doc): (v: unknown) => unknown {
+  let f = collationKeys.get(spec);
+  if (!f) {
+    const c = Collation.parse(toView(spec));
+    f = c ? (v: unknown) => c.keyValue(toView(v)) : (v: unknown) => v;
+    collationKeys.set(spec, f);
+  }
+  return f;
+}
 
 export const MAX_BSON_OBJECT_SIZE = 16 * 1024 * 1024;
 
@@ -58,15 +71,26 @@ export class CollectionState {
     readonly db: string,
     public name: string,
     readonly uuid: UUID,
-    readonly options: Doc,
+    /** The collection's options (create / collMod): validator, collation, capped, timeseries... */
+    public options: Doc,
   ) {}
 
   get ns(): string {
     return `${this.db}.${this.name}`;
   }
 
+  /** A time-series collection (no _id index; documents keyed by insertion). */
+  get timeseries(): boolean {
+    return isPlainObject(this.options.timeseries);
+  }
+
+  nextRecordId = 1;
+  /** Total BSON size of the documents (kept by the write path; capped collections evict by it). */
+  dataBytes = 0;
+
+  /** Indexes that refuse duplicate keys: unique ones, and those being prepared for unique (collMod prepareUnique). */
   uniqueIndexes(): IndexSpec[] {
-    return this.indexes.filter((i) => i.unique && i.name !== '_id_');
+    return this.indexes.filter((i) => (i.unique || i.prepareUnique) && i.name !== '_id_' && !i.clustered);
   }
 
   /** Keys of `doc` in a unique index (several for a multikey field); none if excluded. */
@@ -80,7 +104,9 @@ export class CollectionState {
       }
       if (!q.test(toViewDoc(doc))) return [];
     }
-    const values = fields.map((f) => getPath(doc, f));
+    const coll = spec.collation as Doc | undefined;
+    const key = coll ? collationKeyOf(coll) : undefined;
+    const values = fields.map((f) => (key ? key(getPath(doc, f)) : getPath(doc, f)));
     if (spec.sparse && values.every((v) => v === undefined)) return [];
     if (fields.length === 1 && Array.isArray(values[0])) {
       const arr = values[0] as unknown[];
@@ -98,6 +124,14 @@ export class CollectionState {
     }
     return out;
   }
+}
+
+/** The record key of a document by _id (a time-series collection: its first document with that _id). */
+function recordKey(c: CollectionState, id: unknown): string {
+  const k = keyOf(id);
+  if (!c.timeseries) return k;
+  for (const [rk, d] of c.docs) if (keyOf(d.doc._id) === k) return rk;
+  return k;
 }
 
 export function duplicateKeyError(coll: CollectionState, spec: IndexSpec, doc: Doc): CommandError {
@@ -245,16 +279,19 @@ export class StorageEngine {
         if (size > MAX_BSON_OBJECT_SIZE) {
           throw new CommandError(ErrorCode.BSONObjectTooLarge, `object to insert too large. size in bytes: ${size}, max size: ${MAX_BSON_OBJECT_SIZE}`);
         }
-        const id = keyOf(doc._id);
+        // A time-series collection has no _id index: duplicate _ids are kept apart.
+        const id = c.timeseries ? `${keyOf(doc._id)}#${c.nextRecordId++}` : keyOf(doc._id);
         if (c.docs.has(id)) throw duplicateKeyError(c, c.indexes[0]!, doc);
         const keys = this.checkUnique(c, doc, undefined);
         c.docs.set(id, new StoredDoc(doc));
+        c.dataBytes += size;
         this.addKeys(c, keys, id);
+        if (c.options.capped === true) this.evictCapped(c);
         return;
       }
       case 'u': {
         const c = this.requireColl(entry.ns);
-        const id = keyOf(entry.o2._id);
+        const id = recordKey(c, entry.o2._id);
         const old = c.docs.get(id);
         if (!old) throw new CommandError(ErrorCode.NoSuchKey, `no document with _id ${formatDoc({ _id: entry.o2._id })} in ${entry.ns}`);
         const size = bsonSize(entry.o);
@@ -263,16 +300,18 @@ export class StorageEngine {
         }
         const keys = this.checkUnique(c, entry.o, id);
         this.removeKeys(c, old.doc, id);
+        c.dataBytes += size - bsonSize(old.doc);
         c.docs.set(id, new StoredDoc(entry.o));
         this.addKeys(c, keys, id);
         return;
       }
       case 'd': {
         const c = this.requireColl(entry.ns);
-        const id = keyOf(entry.o._id);
+        const id = recordKey(c, entry.o._id);
         const old = c.docs.get(id);
         if (!old) return;
         this.removeKeys(c, old.doc, id);
+        c.dataBytes -= bsonSize(old.doc);
         c.docs.delete(id);
         return;
       }
@@ -283,6 +322,20 @@ export class StorageEngine {
         const never: never = entry;
         throw new Error(`unknown write entry ${JSON.stringify(never)}`);
       }
+    }
+  }
+
+  /** A capped collection drops its oldest documents past `max` documents or `size` bytes (every member does the same). */
+  private evictCapped(c: CollectionState): void {
+    const max = Number(toView(c.options.max) ?? 0);
+    const size = Number(toView(c.options.size) ?? 0);
+    for (const [id, d] of c.docs) {
+      const overCount = max > 0 && c.docs.size > max;
+      const overSize = size > 0 && c.dataBytes > size && c.docs.size > 1;
+      if (!overCount && !overSize) break;
+      c.dataBytes -= bsonSize(d.doc);
+      this.removeKeys(c, d.doc, id);
+      c.docs.delete(id);
     }
   }
 
@@ -322,7 +375,9 @@ export class StorageEngine {
       const { create, ...options } = o;
       let colls = this.dbs.get(db);
       if (!colls) this.dbs.set(db, (colls = new Map()));
-      colls.set(create as string, new CollectionState(db, create as string, entry.ui ?? new UUID(), options));
+      const created = new CollectionState(db, create as string, entry.ui ?? new UUID(), options);
+      if (created.timeseries || typeof options.viewOn === 'string') created.indexes = [];
+      colls.set(create as string, created);
     } else if (typeof o.drop === 'string') {
       this.dbs.get(db)?.delete(o.drop);
       if (this.dbs.get(db)?.size === 0) this.dbs.delete(db);
@@ -331,11 +386,14 @@ export class StorageEngine {
     } else if (typeof o.createIndexes === 'string') {
       const c = this.requireColl(`${db}.${o.createIndexes}`);
       const spec = o.spec as IndexSpec;
-      if (spec.unique) {
+      if (spec.unique || spec.prepareUnique) {
         const map = new Map<string, string>();
         for (const [id, d] of c.docs) {
           for (const k of c.indexKeys(spec, d.doc)) {
-            if (map.has(k) && map.get(k) !== id) throw duplicateKeyError(c, spec, d.doc);
+            if (map.has(k) && map.get(k) !== id) {
+              if (spec.unique) throw duplicateKeyError(c, spec, d.doc);
+              continue;
+            }
             map.set(k, id);
           }
         }
@@ -347,6 +405,9 @@ export class StorageEngine {
       const name = o.index as string;
       c.indexes = c.indexes.filter((i) => i.name !== name);
       c.uniqueKeys.delete(name);
+    } else if (typeof o.collMod === 'string') {
+      const c = this.requireColl(`${db}.${o.collMod}`);
+      applyCollMod(c, o);
     } else if (typeof o.renameCollection === 'string') {
       const from = this.splitNs(o.renameCollection);
       const to = this.splitNs(o.to as string);
@@ -361,6 +422,8 @@ export class StorageEngine {
       if (!colls) this.dbs.set(to.db, (colls = new Map()));
       const moved = new CollectionState(to.db, to.coll, c.uuid, c.options);
       moved.indexes = c.indexes;
+      moved.nextRecordId = c.nextRecordId;
+      moved.dataBytes = c.dataBytes;
       for (const [k, v] of c.docs) moved.docs.set(k, v);
       for (const [k, v] of c.uniqueKeys) moved.uniqueKeys.set(k, v);
       colls.set(to.coll, moved);
@@ -368,6 +431,41 @@ export class StorageEngine {
       throw new CommandError(ErrorCode.BadValue, `unknown catalog entry ${formatDoc(o)}`);
     }
   }
+}
+
+/**
+ * A `collMod` catalog entry: `{ collMod, set?: {option: value}, unset?: [option], index?: { name, set } }`
+ * (already validated by the command). Turning an index unique builds its key map and
+ * fails with 359 when existing documents collide.
+ */
+function applyCollMod(c: CollectionState, o: Doc): void {
+  if (isPlainObject(o.index)) {
+    const spec = c.indexes.find((i) => i.name === (o.index as Doc).name);
+    if (!spec) throw new CommandError(ErrorCode.IndexNotFound, `cannot find index ${String((o.index as Doc).name)} for ns ${c.ns}`);
+    const set = isPlainObject((o.index as Doc).set) ? ((o.index as Doc).set as Doc) : {};
+    const next: IndexSpec = { ...spec };
+    for (const [k, v] of Object.entries(set)) {
+      if (v === false && (k === 'hidden' || k === 'prepareUnique')) delete next[k];
+      else next[k] = v;
+    }
+    if (next.unique && !spec.unique) {
+      const groups = new Map<string, unknown[]>();
+      for (const d of c.docs.values()) for (const k of c.indexKeys(next, d.doc)) groups.set(k, [...(groups.get(k) ?? []), d.doc._id]);
+      const violations = [...groups.values()].filter((ids) => ids.length > 1).map((ids) => ({ ids }));
+      if (violations.length) throw new CommandError(ErrorCode.CannotConvertIndexToUnique, 'Cannot convert the index to unique. Please resolve conflicting documents before running collMod again.', { violations });
+      delete next.prepareUnique;
+    }
+    c.indexes = c.indexes.map((i) => (i === spec ? next : i));
+    if ((next.unique || next.prepareUnique) && !c.uniqueKeys.has(next.name)) {
+      const map = new Map<string, string>();
+      for (const [id, d] of c.docs) for (const k of c.indexKeys(next, d.doc)) if (!map.has(k)) map.set(k, id);
+      c.uniqueKeys.set(next.name, map);
+    }
+  }
+  const options = { ...c.options };
+  if (isPlainObject(o.set)) Object.assign(options, o.set);
+  if (Array.isArray(o.unset)) for (const k of o.unset) delete options[k as string];
+  c.options = options;
 }
 
 export function isIndexSpec(v: unknown): v is IndexSpec {

@@ -26,7 +26,8 @@ export function isPlainObject(v: unknown): v is Doc {
 export function toView(v: unknown): unknown {
   if (v === null || typeof v !== 'object') return v;
   if (v instanceof Int32 || v instanceof Double) return v.value;
-  if (v instanceof Long) {
+  // A Timestamp is a Long underneath, but it is its own BSON type: never a number.
+  if (v instanceof Long && !(v instanceof Timestamp)) {
     const b = v.toBigInt();
     return b <= SAFE && b >= -SAFE ? Number(b) : v;
   }
@@ -237,7 +238,8 @@ export function keyOf(v: unknown): string {
       break;
   }
   if (v instanceof Int32 || v instanceof Double) return keyOf(v.value);
-  if (v instanceof Long) {
+  // A Timestamp is a Long underneath, but it is its own BSON type: never a number.
+  if (v instanceof Long && !(v instanceof Timestamp)) {
     const b = v.toBigInt();
     return b <= SAFE && b >= -SAFE ? keyOf(Number(b)) : `n${b}`;
   }

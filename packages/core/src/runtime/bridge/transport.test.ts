@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { MongoNetworkTimeoutError } from '../../errors.js';
+import { MongoNetworkError, MongoNetworkTimeoutError, MongoRequestScopeError } from '../../errors.js';
 import { encodeOpMsg } from '../../wire/op-msg.js';
 import {
   BRIDGE_SUBPROTOCOL,
@@ -30,6 +30,8 @@ class FakeWebSocket implements WebSocketLike {
   onclose: ((e: unknown) => void) | null = null;
   onerror: ((e: unknown) => void) | null = null;
   sent: BridgeFrame[] = [];
+  /** When set, send() throws it (a broken socket, or workerd's foreign-request refusal). */
+  sendThrows: Error | undefined;
   closedWith: { code?: number; reason?: string } | undefined;
 
   constructor(
@@ -39,6 +41,7 @@ class FakeWebSocket implements WebSocketLike {
     FakeWebSocket.instances.push(this);
   }
   send(data: Uint8Array): void {
+    if (this.sendThrows) throw this.sendThrows;
     this.sent.push(decodeBridgeFrame(data.slice()));
   }
   close(code?: number, reason?: string): void {
@@ -113,6 +116,34 @@ describe('WebSocketTransport', () => {
     expect(b.address).toBe('other.test:27018');
     expect(t.openChannels).toBe(2);
     await t.close();
+  });
+
+  it('a send that throws closes every channel with a MongoNetworkError after send() returns; the next connect opens a new WebSocket', async () => {
+    for (const [thrown, Kind] of [
+      [new Error('socket is broken'), MongoNetworkError],
+      [new Error('Cannot perform I/O on behalf of a different request. I/O objects ...'), MongoRequestScopeError],
+    ] as const) {
+      const t = transport();
+      const a = await connectWith(t, opened);
+      const b = await connectWith(t, opened);
+      const ws = FakeWebSocket.instances[0]!;
+      const closes: Array<MongoNetworkError | undefined> = [];
+      a.setHandlers({ data: () => undefined, close: (e) => closes.push(e) });
+      b.setHandlers({ data: () => undefined, close: (e) => closes.push(e) });
+      ws.sendThrows = thrown;
+      expect(() => a.send(encodeOpMsg({ requestId: 1, body: { ping: 1 } }))).not.toThrow();
+      expect(closes).toEqual([]);
+      await tick();
+      expect(closes).toHaveLength(2);
+      for (const e of closes) {
+        expect(e).toBeInstanceOf(Kind);
+        expect(e!.message, String(e!.message)).toContain(thrown.message);
+        expect(e!.cause).toBe(thrown);
+      }
+      await connectWith(t, opened);
+      expect(FakeWebSocket.instances).toHaveLength(2);
+      await t.close();
+    }
   });
 
   it('sends a token as the first (auth) frame when asked', async () => {

@@ -15,6 +15,7 @@ import { MessageFramer } from '../../wire/framer.js';
 import { DEFAULT_MAX_MESSAGE_SIZE_BYTES, MESSAGE_HEADER_SIZE } from '../../wire/constants.js';
 import { concatLength } from '../../wire/op-msg.js';
 import { sleep, wakeAll } from '../../util/sleep.js';
+import { ioFailure } from '../../transport/request-scope.js';
 import {
   BRIDGE_MAX_CHANNEL_ID,
   BRIDGE_SOCKET_CHANNEL,
@@ -349,7 +350,22 @@ class BridgeSession {
   }
 
   sendFrame(frame: Uint8Array): void {
-    if (this.#state === OPEN && this.#ws?.readyState === OPEN) this.#ws.send(frame);
+    if (this.#state !== OPEN || this.#ws?.readyState !== OPEN) return;
+    try {
+      this.#ws.send(frame);
+    } catch (e) {
+      // A send that throws (a broken socket, or workerd refusing I/O on a WebSocket
+      // opened by another request) ends the session with a MongoNetworkError (a
+      // MongoRequestScopeError for the latter), reported after the caller's send()
+      // returns; no new channel goes to it meanwhile.
+      const error = ioFailure('send to the bridge at', this.options.url, e);
+      this.#draining = true;
+      queueMicrotask(() => {
+        if (this.#state === CLOSED) return;
+        this.#closeSocket(BridgeCloseCode.Normal, 'send failed');
+        this.#fail(error);
+      });
+    }
   }
 
   /** A channel finished (either side); drops it and closes a drained, empty socket. */

@@ -8,11 +8,23 @@ import { MongoClient as CoreMongoClient } from '../../client/mongo-client.js';
 import type { MongoClientOptions } from '../../client/options.js';
 import { nodeSrvResolver } from './dns.js';
 import { TcpTransport, type TcpTransportOptions } from './tcp.js';
+import './streams.js';
 
 export * from '../../index.js';
 export { NodeDnsResolver, nodeSrvResolver } from './dns.js';
 export { TcpTransport, KEEP_ALIVE_INITIAL_DELAY_MS, tlsConnectOptions } from './tcp.js';
 export type { TcpTransportOptions } from './tcp.js';
+export { nodeCursorStream } from './streams.js';
+export { GridFSBucket, GridFSBucketReadStream, GridFSBucketWriteStream } from './gridfs.js';
+export { MongoGridFSChunkError, MongoGridFSStreamError, GridFSUpload } from '../../gridfs/bucket.js';
+export type {
+  GridFSBucketOptions,
+  GridFSFile,
+  GridFSChunk,
+  GridFSBucketWriteStreamOptions,
+  GridFSBucketReadStreamOptions,
+  GridFSBucketReadStreamOptionsWithRevision,
+} from '../../gridfs/bucket.js';
 
 /** The transport a Node MongoClient uses unless one is injected: direct TCP/TLS. */
 export function defaultNodeTransport(options?: TcpTransportOptions): Transport {
@@ -27,7 +39,8 @@ export function defaultNodeTransport(options?: TcpTransportOptions): Transport {
 export class MongoClient extends CoreMongoClient {
   constructor(url: string, options: MongoClientOptions = {}) {
     super(url, {
-      transport: defaultNodeTransport(),
+      // A factory: the client owns (and closes) the transport it makes; a `transport` passed in stays the caller's.
+      transport: () => defaultNodeTransport(),
       srvResolver: nodeSrvResolver,
       tlsFileReader: (path: string) => readFile(path, 'utf8'),
       ...options,

@@ -1,0 +1,74 @@
+/**
+ * Direct TCP/TLS for Cloudflare Workers: `connect()` from cloudflare:sockets, each
+ * socket wrapped in the core's StreamSocket. TLS is `secureTransport: 'on'` (or
+ * 'starttls' then startTls() when the certificate name differs from the host: tls.ts).
+ *
+ * Request scope: Workers refuse I/O on a socket opened while serving another request.
+ * StreamSocket turns that refusal into a MongoRequestScopeError, which the executor
+ * answers by renewing the client's sockets for the current request (Topology.renewIo):
+ * a MongoClient in a Worker's global scope serves every request.
+ */
+import { connect as cloudflareConnect, type Socket, type SocketOptions } from 'cloudflare:sockets';
+import { formatAddress } from '../../connection/address.js';
+import { openWithDeadline } from '../../transport/open-with-deadline.js';
+import { StreamSocket } from '../../transport/stream-socket.js';
+import type { Transport, TransportConnectOptions, TransportSocket } from '../../transport/transport.js';
+import { cloudflareTlsPlan, type CloudflareSecureTransport } from './tls.js';
+
+export type CloudflareConnect = (address: { hostname: string; port: number }, options?: SocketOptions) => Socket;
+
+export interface CloudflareSocketsTransportOptions {
+  /** TLS mode when the client asks for TLS (default 'on'). */
+  secureTransport?: CloudflareSecureTransport;
+  /** Injected connect (default: cloudflare:sockets' connect). */
+  connect?: CloudflareConnect;
+}
+
+function closeQuietly(socket: Socket): void {
+  try {
+    socket.close().catch(() => undefined);
+  } catch {
+    // closed already, or a socket of another request
+  }
+}
+
+export class CloudflareSocketsTransport implements Transport {
+  readonly name = 'cloudflare-sockets';
+  readonly #connect: CloudflareConnect;
+  readonly #secureTransport: CloudflareSecureTransport;
+
+  constructor(options: CloudflareSocketsTransportOptions = {}) {
+    this.#connect = options.connect ?? cloudflareConnect;
+    this.#secureTransport = options.secureTransport ?? 'on';
+  }
+
+  async connect(options: TransportConnectOptions): Promise<TransportSocket> {
+    const hostname = options.host.replace(/^\[(.*)\]$/, '$1');
+    const address = formatAddress(hostname, options.port);
+    const plan = options.tls ? cloudflareTlsPlan(hostname, options.tls, this.#secureTransport) : undefined;
+    const socket = await openWithDeadline<Socket>({
+      address,
+      timeoutMS: options.connectTimeoutMS,
+      signal: options.signal,
+      discard: closeQuietly,
+      open: async () => {
+        let s = this.#connect({ hostname, port: options.port }, plan ? { secureTransport: plan.secureTransport } : {});
+        if (plan?.secureTransport === 'starttls') {
+          s = s.startTls(plan.expectedServerHostname ? { expectedServerHostname: plan.expectedServerHostname } : {});
+        }
+        try {
+          await s.opened;
+        } catch (error) {
+          closeQuietly(s);
+          throw error;
+        }
+        return s;
+      },
+    });
+    return new StreamSocket(address, socket, { release: () => closeQuietly(socket) });
+  }
+
+  async close(): Promise<void> {
+    // Sockets belong to their connections; nothing shared.
+  }
+}

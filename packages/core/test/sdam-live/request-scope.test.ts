@@ -1,0 +1,151 @@
+/**
+ * Request-scoped I/O (as on Cloudflare Workers) and transport ownership, on a fake
+ * replica set. The "scoped" transport below wraps memory sockets in the core's
+ * StreamSocket and refuses writes from a scope other than the one that opened the
+ * socket with workerd's own message, as workerd does.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { MongoClient } from '../../src/client/mongo-client.js';
+import { MongoNetworkError, MongoRequestScopeError } from '../../src/errors.js';
+import { StreamSocket } from '../../src/transport/stream-socket.js';
+import { isForeignRequestIoError } from '../../src/transport/request-scope.js';
+import type { Transport, TransportConnectOptions, TransportSocket } from '../../src/transport/transport.js';
+import { FakeCluster } from '../support/fake-cluster.js';
+
+const A = 'a:27017';
+const FOREIGN = 'Cannot perform I/O on behalf of a different request. I/O objects (such as streams) created in the context of one request handler cannot be accessed from a different request';
+
+/** Memory sockets behind a ReadableStream/WritableStream pair whose writes check the scope. */
+class ScopedTransport implements Transport {
+  readonly name = 'scoped';
+  scope = 1;
+  closed = 0;
+  refused = 0;
+  constructor(private readonly inner: Transport) {}
+
+  async connect(options: TransportConnectOptions): Promise<TransportSocket> {
+    const raw = await this.inner.connect(options);
+    const opened = this.scope;
+    let push!: (chunk: Uint8Array) => void;
+    let end!: () => void;
+    const readable = new ReadableStream<Uint8Array>({
+      start(controller) {
+        push = (c) => controller.enqueue(c.slice());
+        end = () => {
+          try {
+            controller.close();
+          } catch {
+            // already closed
+          }
+        };
+      },
+    });
+    raw.setHandlers({ data: (c) => push(c), close: () => end() });
+    const writable = new WritableStream<Uint8Array>({
+      write: (chunk) => {
+        if (this.scope !== opened) {
+          this.refused++;
+          throw new Error(FOREIGN);
+        }
+        raw.send([chunk]);
+      },
+      close: () => raw.close(),
+      abort: () => raw.close(),
+    });
+    return new StreamSocket(raw.address, { readable, writable }, { release: () => raw.close() });
+  }
+
+  async close(): Promise<void> {
+    this.closed++;
+  }
+}
+
+let cluster: FakeCluster | undefined;
+const clients: MongoClient[] = [];
+
+afterEach(async () => {
+  for (const c of clients.splice(0)) await c.close();
+  cluster?.close();
+  cluster = undefined;
+});
+
+function client(transport: unknown, uri = 'mongodb://a:27017/?replicaSet=rs'): MongoClient {
+  const c = new MongoClient(uri, { transport, serverSelectionTimeoutMS: 5_000, heartbeatFrequencyMS: 10_000 });
+  clients.push(c);
+  return c;
+}
+
+describe('request-scoped I/O', () => {
+  it('recognizes workerd\'s refusal and nothing else', () => {
+    expect(isForeignRequestIoError(new Error(FOREIGN))).toBe(true);
+    expect(isForeignRequestIoError(new Error('connection reset'))).toBe(false);
+    expect(isForeignRequestIoError(FOREIGN)).toBe(false);
+  });
+
+  it('a new scope: the operation succeeds on fresh sockets, the primary stays known, no error reaches the user', async () => {
+    cluster = new FakeCluster();
+    const transport = new ScopedTransport(cluster.net.transport());
+    const c = client(transport);
+    const serverChanges: string[] = [];
+    c.on('serverDescriptionChanged', (e) => serverChanges.push(`${e.address}:${e.newDescription.type}`));
+    const coll = c.db('app').collection('items');
+    await coll.insertOne({ _id: 1 });
+    const changesAfterFirst = serverChanges.length;
+    const connectsBefore = cluster.net.connectAttempts.length;
+    for (let scope = 2; scope <= 6; scope++) {
+      transport.scope = scope;
+      await coll.insertOne({ _id: scope });
+      // The fake answers every find with an empty batch: what counts is that it answers.
+      expect(await coll.findOne({ _id: scope })).toBeNull();
+    }
+    expect(transport.refused).toBeGreaterThanOrEqual(5);
+    // The primary was never marked Unknown: no rediscovery, straight to the known primary.
+    expect(serverChanges.slice(changesAfterFirst).filter((s) => s.endsWith(':Unknown'))).toEqual([]);
+    expect(cluster.net.connectAttempts.length).toBeGreaterThan(connectsBefore);
+    expect(cluster.commandsNamed('insert').map((i) => i.address)).toEqual(Array(6).fill(A));
+  });
+
+  it('a refused write is a MongoRequestScopeError (a MongoNetworkError) with the cause', async () => {
+    cluster = new FakeCluster();
+    const transport = new ScopedTransport(cluster.net.transport());
+    const socket = await transport.connect({ host: 'a', port: 27017 });
+    const closed = new Promise<MongoNetworkError | undefined>((resolve) => socket.setHandlers({ data: () => undefined, close: resolve }));
+    transport.scope = 2;
+    expect(() => socket.send([new Uint8Array([1, 2, 3])])).not.toThrow();
+    const error = await closed;
+    expect(error).toBeInstanceOf(MongoRequestScopeError);
+    expect(error).toBeInstanceOf(MongoNetworkError);
+    expect((error!.cause as Error).message).toBe(FOREIGN);
+  });
+});
+
+describe('transport ownership', () => {
+  it('a transport passed in is the caller\'s: close() leaves it open, and connect() works again', async () => {
+    cluster = new FakeCluster();
+    const transport = new ScopedTransport(cluster.net.transport());
+    const c = client(transport);
+    await c.db('app').collection('items').insertOne({ _id: 1 });
+    await c.close();
+    expect(transport.closed).toBe(0);
+    await c.connect();
+    expect((await c.db('app').collection('items').insertOne({ _id: 2 })).acknowledged).toBe(true);
+  });
+
+  it('a transport factory: the client closes what it made, and makes a new one on the next connect', async () => {
+    cluster = new FakeCluster();
+    const made: ScopedTransport[] = [];
+    const c = client(() => {
+      const t = new ScopedTransport(cluster!.net.transport());
+      made.push(t);
+      return t;
+    });
+    await c.connect();
+    await c.close();
+    expect(made.map((t) => t.closed)).toEqual([1]);
+    await c.db('app').collection('items').insertOne({ _id: 2 });
+    expect(made).toHaveLength(2);
+    await c.close();
+    expect(made.map((t) => t.closed)).toEqual([1, 1]);
+  });
+
+});

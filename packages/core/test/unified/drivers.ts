@@ -1,0 +1,96 @@
+/**
+ * One adapter per driver: how to build a client and read the few driver internals the
+ * runner asserts on (session state, pinning, error classes). The operations themselves
+ * (operation name -> driver call) are shared in operations.ts: both drivers expose the
+ * same public API shape (mongo-edge mirrors the official one), so one table drives both,
+ * and a method our driver lacks fails the test that needs it, visibly.
+ */
+import * as official from 'mongodb';
+import * as edge from '@mongo-edge/core/node';
+import type { Doc } from './match.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+export type AnyObj = any;
+
+export type DriverName = 'official' | 'edge';
+
+export interface DriverAdapter {
+  readonly name: DriverName;
+  /** A new, unconnected client. */
+  newClient(uri: string, options: Doc): AnyObj;
+  /** GridFS bucket on a database (undefined: the driver has none). */
+  newBucket(db: AnyObj, options: Doc): AnyObj;
+  /** A client-side error (not from a server reply, not a network error). */
+  isClientError(e: unknown): boolean;
+  isTimeoutError(e: unknown): boolean;
+  /** Spec names: none, starting, in_progress, committed, aborted. */
+  transactionState(session: AnyObj): string;
+  /** Address of the mongos a session is pinned to. */
+  pinnedAddress(session: AnyObj): string | undefined;
+  isDirty(session: AnyObj): boolean;
+  /** The lsid document of a session. */
+  lsid(session: AnyObj): Doc;
+}
+
+const TXN_STATES: Record<string, string> = {
+  NO_TRANSACTION: 'none',
+  STARTING_TRANSACTION: 'starting',
+  TRANSACTION_IN_PROGRESS: 'in_progress',
+  TRANSACTION_COMMITTED: 'committed',
+  TRANSACTION_COMMITTED_EMPTY: 'committed',
+  TRANSACTION_ABORTED: 'aborted',
+};
+
+function txnState(session: AnyObj): string {
+  const raw = session.transaction?.state ?? session.transactionState;
+  if (raw === undefined) return 'none';
+  return TXN_STATES[String(raw)] ?? String(raw);
+}
+
+function pinned(session: AnyObj): string | undefined {
+  const server = session.transaction?.server ?? session.pinnedServer;
+  if (!server) return undefined;
+  return typeof server === 'string' ? server : (server.description?.address ?? server.address);
+}
+
+const CLIENT_ERROR_NAMES = new Set(['MongoAPIError', 'MongoInvalidArgumentError', 'MongoCompatibilityError', 'MongoTransactionError', 'MongoExpiredSessionError', 'MongoClientClosedError', 'MongoTopologyClosedError', 'MongoCursorExhaustedError', 'MongoCursorInUseError', 'MongoParseError', 'MongoMissingCredentialsError', 'MongoGridFSStreamError', 'MongoGridFSChunkError', 'MongoChangeStreamError', 'MongoBatchReExecutionError', 'MongoUnexpectedServerResponseError', 'MongoRuntimeError', 'MongoNotConnectedError', 'MongoServerSelectionError', 'MongoMissingDependencyError', 'MongoDriverError', 'MongoAuthError', 'MongoClientBulkWriteError', 'MongoInvalidArgumentError', 'TypeError', 'RangeError', 'BSONError']);
+
+function isClientErrorBy(serverError: new (...a: any[]) => Error, networkError: new (...a: any[]) => Error) {
+  return (e: unknown): boolean => {
+    if (!(e instanceof Error)) return false;
+    const err: AnyObj = e;
+    if (err instanceof serverError || err instanceof networkError) return false;
+    if (err.errorResponse !== undefined) return false;
+    return CLIENT_ERROR_NAMES.has(err.name) || err.code === undefined || typeof err.code === 'string';
+  };
+}
+
+export const officialAdapter: DriverAdapter = {
+  name: 'official',
+  newClient: (uri, options) => new official.MongoClient(uri, { monitorCommands: true, ...options } as official.MongoClientOptions),
+  newBucket: (db, options) => new official.GridFSBucket(db, options),
+  isClientError: isClientErrorBy(official.MongoServerError, official.MongoNetworkError),
+  isTimeoutError: (e) => e instanceof official.MongoOperationTimeoutError,
+  transactionState: txnState,
+  pinnedAddress: pinned,
+  isDirty: (s) => Boolean(s.serverSession?.isDirty),
+  lsid: (s) => s.id,
+};
+
+export const edgeAdapter: DriverAdapter = {
+  name: 'edge',
+  newClient: (uri, options) => new edge.MongoClient(uri, { monitorCommands: true, ...options } as edge.MongoClientOptions),
+  newBucket: (db, options) => {
+    const Bucket = (edge as AnyObj).GridFSBucket;
+    if (!Bucket) throw new TypeError('mongo-edge has no GridFSBucket');
+    return new Bucket(db, options);
+  },
+  isClientError: isClientErrorBy(edge.MongoServerError, edge.MongoNetworkError),
+  isTimeoutError: (e) => (e as Error)?.name === 'MongoOperationTimeoutError',
+  transactionState: txnState,
+  pinnedAddress: pinned,
+  isDirty: (s) => Boolean(s.serverSession?.isDirty ?? s.isDirty),
+  lsid: (s) => s.id,
+};
+
+export const ADAPTERS: Record<DriverName, DriverAdapter> = { official: officialAdapter, edge: edgeAdapter };

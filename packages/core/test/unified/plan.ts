@@ -1,0 +1,167 @@
+/**
+ * Discovery and skip decisions. Finds every `unified/` folder under $MONGO_SPECS_DIR
+ * (plus `unified-test-format/valid-pass`), loads each file as Extended JSON, and
+ * decides per test: run (on which topology) or skip, with a named reason. Pure apart
+ * from reading the files; `decide` takes what the servers reported.
+ */
+import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { EJSON } from 'bson';
+import { specsDir } from '../spec/spec-files.js';
+import { matches, type Doc } from './match.js';
+import { AVAILABLE, unmetRequirement, type RunOnRequirement, type ServerInfo, type TopologyName } from './topologies.js';
+
+/** Schema versions this runner implements (major 1, any minor up to this). */
+export const SCHEMA_VERSION = '1.23';
+
+export interface PlannedFile {
+  /** e.g. "crud/unified/find.json" (relative to the specs dir). */
+  readonly name: string;
+  /** The spec folder, e.g. "crud". */
+  readonly suite: string;
+  readonly json: Doc;
+}
+
+export interface PlannedTest {
+  readonly file: PlannedFile;
+  readonly test: Doc;
+  readonly description: string;
+  /** "<file name>#<description>": the key of the expectation lists. */
+  readonly key: string;
+}
+
+export type Decision = { run: true; topology: TopologyName } | { run: false; reason: string };
+
+/** Whole features the runner or mongod-sim does not have: the reason for every test that needs them. */
+const OPERATION_SKIPS: Record<string, string> = {
+  loop: 'loop is for the Atlas workload executor (astrolabe), not a test runner',
+  recordTopologyDescription: 'topology description entities are not implemented by the runner',
+  assertTopologyType: 'topology description entities are not implemented by the runner',
+  waitForPrimaryChange: 'topology description entities are not implemented by the runner',
+  createEntities_clientEncryption: 'client-side encryption: no mongocryptd/crypt_shared',
+};
+
+/** Top-level test keys the runner does not evaluate. */
+const KEY_SKIPS: Record<string, string> = {
+  expectLogMessages: 'expectLogMessages: the runner does not capture driver log messages',
+};
+
+/** Every unified folder below the specs dir, plus the format's own valid-pass tests. */
+export function discoverFiles(root = specsDir()): PlannedFile[] {
+  const dirs: string[] = [];
+  const walk = (d: string): void => {
+    for (const name of readdirSync(d).sort()) {
+      const p = path.join(d, name);
+      if (!statSync(p).isDirectory()) continue;
+      if (name === 'unified' || path.relative(root, p).split(path.sep).join('/') === 'unified-test-format/valid-pass') dirs.push(p);
+      else walk(p);
+    }
+  };
+  if (existsSync(root)) walk(root);
+  const files: PlannedFile[] = [];
+  for (const dir of dirs) {
+    for (const name of readdirSync(dir).sort()) {
+      if (!name.endsWith('.json')) continue;
+      const p = path.join(dir, name);
+      const rel = path.relative(root, p).split(path.sep).join('/');
+      files.push({ name: rel, suite: rel.split('/')[0]!, json: fromExtendedJson(readFileSync(p, 'utf8')) as Doc });
+    }
+  }
+  return files;
+}
+
+/** Canonical EJSON with Int32/Double as JS numbers (Long, Decimal128 and the rest kept). */
+export function fromExtendedJson(text: string): unknown {
+  const walk = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === 'object') {
+      const t = (v as { _bsontype?: string })._bsontype;
+      if (t === 'Int32' || t === 'Double') return (v as { valueOf(): number }).valueOf();
+      if (t) return v;
+      const out: Doc = {};
+      for (const [k, x] of Object.entries(v)) out[k] = walk(x);
+      return out;
+    }
+    return v;
+  };
+  return walk(EJSON.parse(text, { relaxed: false }));
+}
+
+export function planTests(files: PlannedFile[], filter = process.env.UNIFIED_FILTER): PlannedTest[] {
+  const out: PlannedTest[] = [];
+  for (const file of files) {
+    for (const test of (file.json.tests as Doc[]) ?? []) {
+      const key = `${file.name}#${String(test.description)}`;
+      if (filter && !key.includes(filter)) continue;
+      out.push({ file, test, description: String(test.description), key });
+    }
+  }
+  return out;
+}
+
+function operationNames(ops: Doc[] | undefined, acc: Set<string>): Set<string> {
+  for (const op of ops ?? []) {
+    acc.add(op.name as string);
+    const a = (op.arguments as Doc) ?? {};
+    if (op.name === 'runOnThread') operationNames([a.operation as Doc], acc);
+    if (op.name === 'loop') operationNames(a.operations as Doc[], acc);
+    if (op.name === 'withTransaction') operationNames(a.callback as Doc[], acc);
+    if (op.name === 'createEntities') for (const e of (a.entities as Doc[]) ?? []) acc.add(`createEntities_${Object.keys(e)[0]}`);
+  }
+  return acc;
+}
+
+/** Skip reasons that do not depend on the server. */
+export function staticSkip(t: PlannedTest): string | undefined {
+  const version = String(t.file.json.schemaVersion);
+  const [maj, min] = version.split('.').map(Number);
+  const [smaj, smin] = SCHEMA_VERSION.split('.').map(Number);
+  if (maj !== smaj || (min ?? 0) > smin!) return `schemaVersion ${version} is newer than the runner's ${SCHEMA_VERSION}`;
+  if (t.test.skipReason) return `the test file says: ${String(t.test.skipReason)}`;
+  const names = operationNames(t.test.operations as Doc[], new Set());
+  for (const e of (t.file.json.createEntities as Doc[]) ?? []) names.add(`createEntities_${Object.keys(e)[0]}`);
+  for (const n of names) if (OPERATION_SKIPS[n]) return OPERATION_SKIPS[n];
+  for (const k of Object.keys(t.test)) if (KEY_SKIPS[k]) return KEY_SKIPS[k];
+  return undefined;
+}
+
+/** The requirement lists a test must meet: the file's (any one of) and the test's (any one of). */
+function requirementLists(t: PlannedTest): RunOnRequirement[][] {
+  const lists: RunOnRequirement[][] = [];
+  if (t.file.json.runOnRequirements) lists.push(t.file.json.runOnRequirements as RunOnRequirement[]);
+  if (t.test.runOnRequirements) lists.push(t.test.runOnRequirements as RunOnRequirement[]);
+  return lists;
+}
+
+/** The first available topology meeting the requirements, or why none does. */
+export function decide(t: PlannedTest, infos: Partial<Record<TopologyName, ServerInfo>>): Decision {
+  const s = staticSkip(t);
+  if (s) return { run: false, reason: s };
+  const lists = requirementLists(t);
+  const why: string[] = [];
+  for (const topology of AVAILABLE) {
+    const info = infos[topology];
+    if (!info) continue;
+    const unmet = lists
+      .map((list) => {
+        if (list.length === 0) return undefined;
+        const reasons = list.map((r) => unmetRequirement(r, topology, info, (e, a) => matches(e, a, { entity: () => undefined, sessionLsid: () => undefined })));
+        return reasons.some((r) => r === undefined) ? undefined : reasons.join(' | ');
+      })
+      .find((r) => r !== undefined);
+    if (unmet === undefined) return { run: true, topology };
+    why.push(`${topology}: ${unmet}`);
+  }
+  return { run: false, reason: `runOnRequirements not met: ${why.join('; ') || 'no deployment available'}` };
+}
+
+/** Topologies some test needs, assuming every deployment reports `info` (to start only those). */
+export function neededTopologies(tests: PlannedTest[], info: ServerInfo): Set<TopologyName> {
+  const all: Partial<Record<TopologyName, ServerInfo>> = Object.fromEntries(AVAILABLE.map((t) => [t, info]));
+  const need = new Set<TopologyName>();
+  for (const t of tests) {
+    const d = decide(t, all);
+    if (d.run) need.add(d.topology);
+  }
+  return need;
+}

@@ -1,0 +1,179 @@
+/**
+ * The deployments the unified runner runs against, all mongod-sim: a three-member
+ * replica set (separate processes), two mongos routers in front of it (the "sharded"
+ * topology; two so `useMultipleMongoses` has two), and a standalone, each started only
+ * when a planned test needs it. Also what those servers report (version, parameters),
+ * so `runOnRequirements` is checked against the server, never assumed.
+ */
+import { PeerClient, spawnSim, startCluster, startMongos, type Cluster, type MongosProcess, type SpawnedSim } from '@mongo-edge/sim';
+import type { Doc } from './match.js';
+
+export type TopologyName = 'single' | 'replicaset' | 'sharded';
+
+export interface ServerInfo {
+  /** buildInfo.version, e.g. "7.0.12". */
+  readonly version: string;
+  readonly parameters: Doc;
+}
+
+export interface Deployment {
+  readonly topology: TopologyName;
+  /** Every address a client of this deployment talks to (mongoses for sharded). */
+  readonly hosts: string[];
+  /** Connection string; `multiple` false: a single mongos. */
+  uri(multiple: boolean): string;
+  readonly info: ServerInfo;
+  /** An admin command on the primary (or the first mongos). */
+  command(cmd: Doc, timeoutMs?: number): Promise<Doc>;
+  /** An admin command on one address of this deployment (or a member behind it). */
+  commandAt(address: string, cmd: Doc, timeoutMs?: number): Promise<Doc>;
+  /** Every process address (members and routers): where fail points are turned off. */
+  readonly allAddresses: string[];
+}
+
+class Peers {
+  #clients = new Map<string, PeerClient>();
+  async command(address: string, cmd: Doc, timeoutMs = 15_000): Promise<Doc> {
+    let c = this.#clients.get(address);
+    if (!c) {
+      c = new PeerClient(address);
+      this.#clients.set(address, c);
+    }
+    const reply = await c.command({ ...cmd, $db: cmd.$db ?? 'admin' }, timeoutMs);
+    return reply as Doc;
+  }
+  close(): void {
+    for (const c of this.#clients.values()) c.close();
+    this.#clients.clear();
+  }
+}
+
+async function serverInfo(run: (cmd: Doc) => Promise<Doc>): Promise<ServerInfo> {
+  const build = await run({ buildInfo: 1 });
+  const params = await run({ getParameter: '*' });
+  return { version: String(build.version), parameters: params.ok === 1 ? params : {} };
+}
+
+/** Starts deployments lazily and stops all of them. */
+export class Deployments {
+  #peers = new Peers();
+  #cluster: Cluster | undefined;
+  #routers: MongosProcess[] = [];
+  #standalone: SpawnedSim | undefined;
+  #made = new Map<TopologyName, Promise<Deployment>>();
+
+  get(topology: TopologyName): Promise<Deployment> {
+    let d = this.#made.get(topology);
+    if (!d) {
+      d = this.#start(topology);
+      this.#made.set(topology, d);
+    }
+    return d;
+  }
+
+  async #replicaSet(): Promise<Cluster> {
+    this.#cluster ??= await startCluster({ members: 3, timeoutMs: 60_000 });
+    return this.#cluster;
+  }
+
+  async #start(topology: TopologyName): Promise<Deployment> {
+    const peers = this.#peers;
+    if (topology === 'replicaset') {
+      const cluster = await this.#replicaSet();
+      await cluster.waitForSecondaries({ timeoutMs: 60_000 });
+      const hosts = cluster.members.map((m) => m.host);
+      const primaryAddress = async (): Promise<string> => (await cluster.primary()).host;
+      const command = async (cmd: Doc, t?: number): Promise<Doc> => peers.command(await primaryAddress(), cmd, t);
+      return {
+        topology,
+        hosts,
+        uri: () => `mongodb://${hosts.join(',')}/?replicaSet=${cluster.replSet}`,
+        info: await serverInfo(command),
+        command,
+        commandAt: (a, cmd, t) => peers.command(a, cmd, t),
+        allAddresses: hosts,
+      };
+    }
+    if (topology === 'sharded') {
+      const cluster = await this.#replicaSet();
+      const configdb = `${cluster.replSet}/${cluster.members.map((m) => m.host).join(',')}`;
+      this.#routers = await Promise.all([0, 1].map(() => startMongos({ configdb, findHostTimeoutMS: 5000 })));
+      const hosts = this.#routers.map((r) => r.address);
+      const command = (cmd: Doc, t?: number): Promise<Doc> => peers.command(hosts[0]!, cmd, t);
+      return {
+        topology,
+        hosts,
+        uri: (multiple) => `mongodb://${multiple ? hosts.join(',') : hosts[0]}/`,
+        info: await serverInfo(command),
+        command,
+        commandAt: (a, cmd, t) => peers.command(a, cmd, t),
+        allAddresses: [...hosts, ...cluster.members.map((m) => m.host)],
+      };
+    }
+    this.#standalone = await spawnSim(['--port', '0', '--bind_ip', '127.0.0.1']);
+    const address = `127.0.0.1:${this.#standalone.port}`;
+    const command = (cmd: Doc, t?: number): Promise<Doc> => peers.command(address, cmd, t);
+    return {
+      topology,
+      hosts: [address],
+      uri: () => `mongodb://${address}/`,
+      info: await serverInfo(command),
+      command,
+      commandAt: (a, cmd, t) => peers.command(a, cmd, t),
+      allAddresses: [address],
+    };
+  }
+
+  async stop(): Promise<void> {
+    this.#peers.close();
+    await Promise.allSettled(this.#routers.map((r) => r.stop()));
+    await Promise.allSettled([this.#cluster?.stop(), this.#standalone?.stop()]);
+  }
+}
+
+/** "7.0.12" vs "4.4" → -1/0/1 over the components given in `b`. */
+export function compareVersions(a: string, b: string): number {
+  const x = a.split('.').map((p) => parseInt(p, 10) || 0);
+  const y = b.split('.').map((p) => parseInt(p, 10) || 0);
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    const d = (x[i] ?? 0) - (y[i] ?? 0);
+    if (d) return Math.sign(d);
+  }
+  return 0;
+}
+
+export interface RunOnRequirement {
+  minServerVersion?: string;
+  maxServerVersion?: string;
+  topologies?: string[];
+  serverless?: 'require' | 'forbid' | 'allow';
+  serverParameters?: Doc;
+  auth?: boolean;
+  authMechanism?: string;
+  csfle?: boolean | Doc;
+}
+
+/** The topologies this runner can provide, in the order it prefers them. */
+export const AVAILABLE: readonly TopologyName[] = ['replicaset', 'sharded', 'single'];
+
+/**
+ * Why one requirement is not met by `info` on `topology` (undefined: met). Pure; the
+ * reason names the requirement and the server's value.
+ */
+export function unmetRequirement(req: RunOnRequirement, topology: TopologyName, info: ServerInfo, matchParam: (expected: unknown, actual: unknown) => boolean): string | undefined {
+  if (req.minServerVersion && compareVersions(info.version, req.minServerVersion) < 0) return `minServerVersion ${req.minServerVersion} > server ${info.version}`;
+  if (req.maxServerVersion && compareVersions(info.version, req.maxServerVersion) > 0) return `maxServerVersion ${req.maxServerVersion} < server ${info.version}`;
+  if (req.topologies) {
+    const names = req.topologies.map((t) => (t === 'sharded-replicaset' ? 'sharded' : t));
+    if (!names.includes(topology)) return `topologies ${req.topologies.join('/')} exclude ${topology}`;
+  }
+  if (req.serverless === 'require') return 'serverless required (the sim is not serverless)';
+  if (req.auth === true) return 'auth required (the runner starts sims without auth)';
+  if (req.authMechanism) return `authMechanism ${req.authMechanism} required (the runner starts sims without auth)`;
+  if (req.csfle) return 'csfle required (no mongocryptd/crypt_shared in this runner)';
+  for (const [k, v] of Object.entries(req.serverParameters ?? {})) {
+    if (!(k in info.parameters)) return `serverParameter ${k} not reported by the server`;
+    if (!matchParam(v, info.parameters[k])) return `serverParameter ${k}=${JSON.stringify(info.parameters[k])} is not ${JSON.stringify(v)}`;
+  }
+  return undefined;
+}

@@ -1,0 +1,159 @@
+// mongod 7.0 query semantics the unified CRUD suites exercise: `let`, pipeline-style updates,
+// dotted and `$`-prefixed field names, collation, IDL unknown fields. The official driver is the client.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { MongoClient, MongoServerError, type Collection, type Db } from 'mongodb';
+import { startSim, type SimHandle } from '../src/index.js';
+
+let sim: SimHandle;
+let client: MongoClient;
+let db: Db;
+let coll: Collection;
+let n = 0;
+
+beforeAll(async () => {
+  sim = await startSim({ port: 0 });
+  client = new MongoClient(sim.uri, { serverSelectionTimeoutMS: 5000 });
+  await client.connect();
+});
+afterAll(async () => {
+  await client?.close();
+  await sim?.close();
+});
+beforeEach(() => {
+  db = client.db(`q${++n}`);
+  coll = db.collection('c');
+});
+
+async function serverError(p: Promise<unknown>): Promise<MongoServerError> {
+  const e = await p.then(
+    () => undefined,
+    (x: unknown) => x,
+  );
+  expect(e).toBeInstanceOf(MongoServerError);
+  return e as MongoServerError;
+}
+
+describe('let variables', () => {
+  it('find, aggregate, update, delete and findAndModify see $$ variables', async () => {
+    await coll.insertMany([{ _id: 1 }, { _id: 2 }] as never[]);
+    expect(await coll.find({ $expr: { $eq: ['$_id', '$$id'] } }, { let: { id: 1 } }).toArray()).toEqual([{ _id: 1 }]);
+    const agg = await coll
+      .aggregate([{ $match: { $expr: { $eq: ['$_id', '$$id'] } } }, { $project: { _id: 0, x: '$$x', y: '$$y', rand: '$$rand' } }], {
+        let: { id: 1, x: 'foo', y: { $literal: '$bar' }, rand: { $rand: {} } },
+      })
+      .toArray();
+    expect(agg).toHaveLength(1);
+    expect(agg[0]).toMatchObject({ x: 'foo', y: '$bar' });
+    expect(typeof agg[0]!.rand).toBe('number');
+    const u = await coll.updateOne({ $expr: { $eq: ['$_id', '$$id'] } }, [{ $set: { x: '$$x' } }], { let: { id: 1, x: 'foo' } });
+    expect(u).toMatchObject({ matchedCount: 1, modifiedCount: 1 });
+    expect(await coll.findOne({ _id: 1 } as never)).toEqual({ _id: 1, x: 'foo' });
+    const f = await coll.findOneAndUpdate({ $expr: { $eq: ['$_id', '$$id'] } }, [{ $set: { y: '$$y' } }], { let: { id: 2, y: 7 }, returnDocument: 'after' });
+    expect(f).toEqual({ _id: 2, y: 7 });
+    expect((await coll.deleteMany({ $expr: { $eq: ['$_id', '$$id'] } }, { let: { id: 2 } })).deletedCount).toBe(1);
+    await coll.aggregate([{ $match: { $expr: { $eq: ['$_id', '$$id'] } } }, { $project: { _id: 1 } }, { $out: 'out' }], { let: { id: 1 } }).toArray();
+    expect(await db.collection('out').find().toArray()).toEqual([{ _id: 1 }]);
+  });
+
+  it('an undefined variable is an error, as in mongod', async () => {
+    await coll.insertOne({ _id: 1 } as never);
+    const e = await serverError(coll.find({ $expr: { $eq: ['$_id', '$$nope'] } }).toArray());
+    expect(e.message).toMatch(/undefined variable/i);
+  });
+});
+
+describe('pipeline-style updates', () => {
+  it('keep the _id when the pipeline replaces the root', async () => {
+    await coll.insertMany([{ _id: 1, x: 1, y: 1, t: { u: { v: 1 } } }, { _id: 2, x: 2, y: 1 }] as never[]);
+    const r = await coll.updateOne({ _id: 1 } as never, [{ $replaceRoot: { newRoot: '$t' } }, { $addFields: { foo: 1 } }]);
+    expect(r).toMatchObject({ matchedCount: 1, modifiedCount: 1 });
+    expect(await coll.find().toArray()).toEqual([{ _id: 1, u: { v: 1 }, foo: 1 }, { _id: 2, x: 2, y: 1 }]);
+  });
+
+  it('refuse a changed _id and stages other than $set/$project/$unset/$replaceRoot/...', async () => {
+    await coll.insertOne({ _id: 1 } as never);
+    expect((await serverError(coll.updateOne({ _id: 1 } as never, [{ $set: { _id: 2 } }]))).code).toBe(66);
+    const e = await serverError(coll.updateOne({ _id: 1 } as never, [{ $group: { _id: null } }]));
+    expect(e.code).toBe(72);
+    expect(e.message).toContain('$group is not allowed to be used within an update');
+  });
+
+  it('write dotted and $-prefixed field names with $setField', async () => {
+    await coll.insertOne({ _id: 1, foo: {} } as never);
+    await coll.updateOne({ _id: 1 } as never, [{ $replaceWith: { $setField: { field: { $literal: '$a' }, value: 1, input: '$$ROOT' } } }]);
+    await coll.updateMany({ _id: 1 } as never, [{ $set: { foo: { $setField: { field: { $literal: 'a.b' }, value: 1, input: '$foo' } } } }]);
+    expect(await coll.find().toArray()).toEqual([{ _id: 1, foo: { 'a.b': 1 }, $a: 1 }]);
+  });
+});
+
+describe('field names', () => {
+  it('accepts dotted / $-prefixed names in documents, refuses $-prefixed names inside _id (code 52)', async () => {
+    await coll.insertOne({ _id: 1, $a: 1, 'a.b': 1, e: { $b: 1, 'c.d': 2 } } as never);
+    await coll.replaceOne({ _id: 1 } as never, { _id: 1, a: { $b: 1 } } as never);
+    expect(await coll.findOne({ _id: 1 } as never)).toEqual({ _id: 1, a: { $b: 1 } });
+    await coll.insertOne({ _id: { 'a.b': 1 } } as never);
+    await coll.insertOne({ _id: 2, a: { $db: 'foo' } } as never);
+    const e = await serverError(coll.insertOne({ _id: { $a: 1 } } as never));
+    expect(e.code).toBe(52);
+    expect(await coll.countDocuments()).toBe(3);
+  });
+});
+
+describe('IDL unknown fields in write statements', () => {
+  it("update with 'sort' (an 8.0 field) fails the whole command with 40415", async () => {
+    await coll.insertMany([{ _id: 1 }, { _id: 2 }] as never[]);
+    const e = await serverError(db.command({ update: 'c', updates: [{ q: {}, u: { $set: { z: 1 } }, sort: { _id: -1 } }] }));
+    expect(e.code).toBe(40415);
+    expect(e.message).toBe("BSON field 'update.updates.sort' is an unknown field.");
+    const d = await serverError(db.command({ delete: 'c', deletes: [{ q: {}, limit: 1, bogus: 1 }] }));
+    expect(d.code).toBe(40415);
+    expect(await coll.countDocuments({ z: 1 })).toBe(0);
+  });
+});
+
+describe('collation', () => {
+  const en2 = { locale: 'en_US', strength: 2 };
+  it('strength 2 matches case-insensitively in find, count, distinct, update, delete, aggregate, findAndModify', async () => {
+    await coll.insertMany([{ _id: 1, x: 11 }, { _id: 2, x: 'ping' }, { _id: 3, x: 'pINg' }, { _id: 4, x: 'pong' }] as never[]);
+    expect((await coll.find({ x: 'PING' }, { collation: en2 }).toArray()).map((d) => d._id)).toEqual([2, 3]);
+    expect(await coll.find({ x: 'PING' }).toArray()).toEqual([]);
+    expect(await coll.countDocuments({ x: 'ping' }, { collation: en2 })).toBe(2);
+    expect(await coll.count({ x: 'ping' }, { collation: en2 })).toBe(2);
+    expect(await coll.distinct('x', { _id: { $gt: 1 } } as never, { collation: en2 })).toEqual(['ping', 'pong']);
+    expect((await coll.aggregate([{ $match: { x: 'PONG' } }], { collation: en2 }).toArray()).map((d) => d._id)).toEqual([4]);
+    const f = await coll.findOneAndUpdate({ x: 'PING' }, { $set: { x: 'pong' } }, { sort: { _id: 1 }, projection: { x: 1, _id: 0 }, collation: en2 });
+    expect(f).toEqual({ x: 'ping' });
+    expect((await coll.updateMany({ x: 'PONG' }, { $set: { y: 1 } }, { collation: en2 })).modifiedCount).toBe(2);
+    expect((await coll.deleteMany({ x: 'PING' }, { collation: en2 })).deletedCount).toBe(1);
+  });
+
+  it('strength 1 ignores diacritics, numericOrdering sorts digit runs as numbers', async () => {
+    await coll.insertMany([{ _id: 1, s: 'café' }, { _id: 2, s: 'CAFE' }, { _id: 3, s: 'cafe2' }] as never[]);
+    expect((await coll.find({ s: 'cafe' }, { collation: { locale: 'en', strength: 1 } }).toArray()).map((d) => d._id)).toEqual([1, 2]);
+    expect((await coll.find({ s: 'cafe' }, { collation: { locale: 'en', strength: 2 } }).toArray()).map((d) => d._id)).toEqual([2]);
+    await db.collection('n').insertMany([{ v: '10' }, { v: '9' }, { v: '100' }]);
+    const sorted = await db.collection('n').find({}, { projection: { _id: 0 }, sort: { v: 1 }, collation: { locale: 'en', numericOrdering: true } }).toArray();
+    expect(sorted.map((d) => d.v)).toEqual(['9', '10', '100']);
+    const plain = await db.collection('n').find({}, { projection: { _id: 0 }, sort: { v: 1 } }).toArray();
+    expect(plain.map((d) => d.v)).toEqual(['10', '100', '9']);
+  });
+
+  it('a bad collation is refused as mongod refuses it', async () => {
+    expect((await serverError(coll.find({}, { collation: { strength: 2 } as never }).toArray())).code).toBe(40414);
+    expect((await serverError(coll.find({}, { collation: { locale: 'en', strength: 9 } }).toArray())).code).toBe(2);
+    expect((await serverError(coll.find({}, { collation: { locale: 'xx_nope_bogus' } }).toArray())).code).toBe(2);
+  });
+});
+
+describe('aggregate write stages', () => {
+  it('$merge whenMatched fail reports DuplicateKey with keyPattern and keyValue; $out refuses linearizable read concern', async () => {
+    await coll.insertOne({ _id: 2, x: 0 } as never);
+    const e = await serverError(db.aggregate([{ $documents: [{ _id: 2, x: 1 }] }, { $merge: { into: 'c', whenMatched: 'fail' } }]).toArray());
+    expect(e.code).toBe(11000);
+    expect(e.errorResponse).toMatchObject({ keyPattern: { _id: 1 }, keyValue: { _id: 2 } });
+    const l = await serverError(coll.aggregate([{ $out: 'o' }], { readConcern: { level: 'linearizable' } }).toArray());
+    expect(l.code).toBe(72);
+    expect(await db.listCollections({ name: 'o' }).toArray()).toEqual([]);
+  });
+});
+
