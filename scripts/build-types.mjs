@@ -14,8 +14,8 @@
 // the core files they reach under dist/types/core/src/…, and dist/types/index.d.ts; every
 // `@mongo-edge/core…` specifier (and, for the web client, `bson`) is rewritten to a
 // relative path, so the published types never name a package they do not depend on.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,6 +42,18 @@ const coreDeclarations = Object.fromEntries(
 );
 const BSON_LITE = 'core/src/bson-lite/web.d.ts';
 
+// Hand-written ambient declarations in the core (e.g. runtime/cloudflare/sockets.d.ts
+// declares 'cloudflare:sockets'): compiled with the programs, shipped beside the files
+// that import their modules, and referenced from them (`/// <reference path>`), so a
+// consumer needs no platform type package.
+const walkDir = (dir) => readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? walkDir(path.join(dir, d.name)) : [path.join(dir, d.name)]));
+const ambient = new Map(); // module name → staging-relative path (core/src/…d.ts)
+for (const file of walkDir(path.join(root, 'packages/core/src')).filter((f) => f.endsWith('.d.ts'))) {
+  for (const m of readFileSync(file, 'utf8').matchAll(/^declare module (['"])([^'"]+)\1/gm)) {
+    ambient.set(m[2], path.relative(path.join(root, 'packages'), file).split(path.sep).join('/'));
+  }
+}
+
 const programs = [
   { name: 'node', types: ['node'], bsonPath: undefined, packages: PACKAGES.filter((p) => p.bson === 'npm') },
   {
@@ -60,7 +72,10 @@ for (const program of programs) {
   const staging = path.join(root, '.tmp', `types-${program.name}-${process.pid}`);
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
-  const files = program.packages.flatMap((p) => p.entries.filter((e) => e.subpath !== null).map((e) => path.join(root, p.dir, e.src)));
+  const files = [
+    ...program.packages.flatMap((p) => p.entries.filter((e) => e.subpath !== null).map((e) => path.join(root, p.dir, e.src))),
+    ...[...new Set(ambient.values())].map((f) => path.join(root, 'packages', f)),
+  ];
   const config = path.join(root, '.tmp', `tsconfig.types.${program.name}-${process.pid}.json`);
   writeFileSync(
     config,
@@ -79,7 +94,11 @@ for (const program of programs) {
       2,
     ),
   );
-  execFileSync(process.execPath, [tsc, '-p', config], { stdio: 'inherit', cwd: root });
+  // tsc exits 2 when the sources have type errors but the declarations were written: the
+  // typecheck steps of the test command report those; only a failure to emit stops here.
+  const emitted = spawnSync(process.execPath, [tsc, '-p', config], { stdio: 'inherit', cwd: root });
+  if (emitted.status === 2) console.warn(`build-types: ${program.name}: type errors above (declarations emitted anyway)`);
+  else if (emitted.status !== 0) throw new Error(`build-types: tsc failed (${emitted.status ?? emitted.signal})`);
 
   for (const pkg of program.packages) {
     const pkgName = path.basename(pkg.dir);
@@ -92,13 +111,23 @@ for (const program of programs) {
     while (queue.length > 0) {
       const file = queue.pop();
       if (out.has(file)) continue;
+      if ([...ambient.values()].includes(file)) {
+        out.set(file, readFileSync(path.join(root, 'packages', file), 'utf8'));
+        continue;
+      }
       const abs = path.join(staging, file);
       if (!existsSync(abs)) throw new Error(`build-types: ${file} was not emitted`);
+      const references = [];
       const rewrite = (line) => (/^\s*(\*|\/\*|\/\/)/.test(line) ? line : line.replace(SPECIFIER, (m, head, q, spec) => {
         let target;
         if (spec.startsWith('.')) target = path.posix.join(path.posix.dirname(file), spec).replace(/\.js$/, '.d.ts');
         else if (spec in coreDeclarations) target = coreDeclarations[spec];
         else if (spec === 'bson' && program.bsonPath) target = BSON_LITE;
+        else if (ambient.has(spec)) {
+          queue.push(ambient.get(spec));
+          references.push(`/// <reference path="${rel(path.posix.dirname(place(file)), place(ambient.get(spec)))}" />`);
+          return m;
+        }
         else if (spec.startsWith('@mongo-edge/')) throw new Error(`build-types: ${file} imports ${spec}, which has no declaration`);
         else return m;
         queue.push(target);
@@ -110,7 +139,7 @@ for (const program of programs) {
       // consumer's esModuleInterop; the namespace import means the same in a declaration.
       const builtins = (line) => line.replace(/^import (type )?(\w+) from (['"])(node:[^'"]+)\3;$/, 'import $1* as $2 from $3$4$3;');
       const text = readFileSync(abs, 'utf8').split('\n').map((line) => builtins(rewrite(line))).join('\n');
-      out.set(file, text);
+      out.set(file, [...new Set(references)].map((r) => `${r}\n`).join('') + text);
     }
     rmSync(dest, { recursive: true, force: true });
     for (const [file, text] of out) {

@@ -67,7 +67,7 @@ export interface MongoErrorOptions {
 
 export class MongoError extends Error {
   /** For server errors the numeric code; for driver errors a stable string code. */
-  code?: number | string;
+  code?: number | string | undefined;
   protected readonly errorLabelSet: Set<string>;
 
   constructor(message: string, options: MongoErrorOptions = {}) {
