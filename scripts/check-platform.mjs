@@ -12,7 +12,8 @@ const srcDir = path.join(root, 'packages/core/src');
 const PLATFORM_DIRS = { node: 'node', cloudflare: 'cloudflare', deno: 'deno' };
 const banned = [
   { re: /from\s+['"]cloudflare:[^'"]+['"]|import\(\s*['"]cloudflare:/, what: 'cloudflare: module import', platform: 'cloudflare' },
-  { re: /\bDeno\.|globalThis\.Deno\b|\{\s*Deno\?:/, what: 'Deno global', platform: 'deno' },
+  // (outside string literals: Symbol.for('Deno.customInspect') names a symbol, not the global)
+  { re: /\bDeno\.|globalThis\.Deno\b|\{\s*Deno\?:/, what: 'Deno global', platform: 'deno', outsideStrings: true },
   { re: /from\s+['"](node:[^'"]+|net|tls|dns|os|crypto|buffer|events|fs|path|child_process|stream|util)['"]/, what: 'Node built-in import' },
   { re: /import\(\s*['"](node:[^'"]+|net|tls|dns|os|crypto|buffer|events)['"]\s*\)/, what: 'Node built-in dynamic import' },
   { re: /require\(/, what: 'require()' },
@@ -43,7 +44,8 @@ for (const file of walk(srcDir)) {
   lines.forEach((line, i) => {
     const code = line.replace(/\/\/.*$/, '');
     if (/^\s*\*/.test(code)) return; // doc comment line
-    for (const b of banned) if ((b.platform ?? 'node') !== platform && b.re.test(code)) problems.push(`${path.relative(root, file)}:${i + 1}: ${b.what}: ${line.trim()}`);
+    const bare = code.replace(/'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"/g, "''");
+    for (const b of banned) if ((b.platform ?? 'node') !== platform && b.re.test(b.outsideStrings ? bare : code)) problems.push(`${path.relative(root, file)}:${i + 1}: ${b.what}: ${line.trim()}`);
   });
 }
 if (problems.length) {
