@@ -36,7 +36,8 @@ export async function runUnifiedTest(file: Doc, test: Doc, driver: DriverAdapter
   const entities = new EntityMap(driver, deployment);
   const failPoints: Array<{ address?: string; name: string }> = [];
   try {
-    await deployment.command({ killAllSessions: [] }).catch(() => undefined);
+    // Transactions left open by an earlier test would block this one's writes.
+    if (usesSessions(file)) await deployment.command({ killAllSessions: [] }).catch(() => undefined);
     await loadInitialData(deployment, (file.initialData as Doc[]) ?? []);
     await entities.create((file.createEntities as Doc[]) ?? []);
     const run = new TestRun(entities, driver, deployment, failPoints);
@@ -50,6 +51,16 @@ export async function runUnifiedTest(file: Doc, test: Doc, driver: DriverAdapter
       await Promise.allSettled(targets.map((a) => deployment.commandAt(a, { configureFailPoint: fp.name, mode: 'off' })));
     }
   }
+}
+
+const sessionFiles = new WeakMap<Doc, boolean>();
+function usesSessions(file: Doc): boolean {
+  let v = sessionFiles.get(file);
+  if (v === undefined) {
+    v = JSON.stringify(file).includes('"session');
+    sessionFiles.set(file, v);
+  }
+  return v;
 }
 
 async function loadInitialData(deployment: Deployment, data: Doc[]): Promise<void> {
