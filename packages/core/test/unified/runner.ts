@@ -67,7 +67,8 @@ async function loadInitialData(deployment: Deployment, data: Doc[]): Promise<voi
   const wc = { w: 'majority' };
   for (const d of data) {
     const $db = d.databaseName as string;
-    await deployment.command({ drop: d.collectionName, writeConcern: wc, $db });
+    const dropped = await deployment.command({ drop: d.collectionName, writeConcern: wc, $db });
+    if (dropped.ok !== 1 && dropped.code !== 26) throw new UnifiedTestFailure(`initialData: drop ${String(d.collectionName)}: ${show(dropped)}`);
     if ((d.documents as Doc[]).length === 0 || d.createOptions) {
       const r = await deployment.command({ create: d.collectionName, ...((d.createOptions as Doc) ?? {}), writeConcern: wc, $db });
       if (r.ok !== 1) throw new UnifiedTestFailure(`initialData: create ${String(d.collectionName)}: ${show(r)}`);
