@@ -6,6 +6,8 @@
 //   node scripts/unified-baseline.mjs            # runs the whole `unified` vitest project
 //   UNIFIED_FILTER=crud/ node scripts/unified-baseline.mjs   # only tests whose "file#description"
 //                                                  contains the filter; other entries are kept
+//   node scripts/unified-baseline.mjs edge        # one driver only (official | edge)
+//   node scripts/unified-baseline.mjs --from <dir> # no run: rewrite from an earlier record dir
 //
 // How: runs `vitest run --project unified` with UNIFIED_RECORD=<tmp dir>, where the runner
 // (test/unified/define.ts) appends every test's real outcome (pass, or the error) to
@@ -22,18 +24,26 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const expectationsDir = path.join(root, 'packages/core/test/unified/expectations');
-const recordDir = mkdtempSync(path.join(os.tmpdir(), 'unified-baseline-'));
+const args = process.argv.slice(2);
+const fromIndex = args.indexOf('--from');
+const from = fromIndex >= 0 ? args[fromIndex + 1] : undefined;
+const named = args.filter((a) => a === 'official' || a === 'edge');
+const drivers = named.length ? named : ['official', 'edge'];
+const recordDir = from ?? mkdtempSync(path.join(os.tmpdir(), 'unified-baseline-'));
 const filter = process.env.UNIFIED_FILTER;
 
-const r = spawnSync(path.join(root, 'node_modules/.bin/vitest'), ['run', '--project', 'unified', '--reporter=dot'], {
-  cwd: root,
-  stdio: 'inherit',
-  env: { ...process.env, UNIFIED_RECORD: recordDir },
-});
-console.log(`vitest exited ${r.status ?? r.signal} (failures are expected while the lists are stale)`);
+if (!from) {
+  const files = drivers.map((d) => `packages/core/test/unified/${d}.test.ts`);
+  const r = spawnSync(path.join(root, 'node_modules/.bin/vitest'), ['run', '--project', 'unified', '--reporter=dot', ...files], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, UNIFIED_RECORD: recordDir },
+  });
+  console.log(`vitest exited ${r.status ?? r.signal} (failures are expected while the lists are stale)`);
+}
 
 let bad = false;
-for (const driver of ['official', 'edge']) {
+for (const driver of drivers) {
   const file = path.join(recordDir, `${driver}.jsonl`);
   if (!existsSync(file)) {
     console.log(`${driver}: no outcomes recorded; ${driver}.json left as it was`);
@@ -65,5 +75,5 @@ for (const driver of ['official', 'edge']) {
   const removed = Object.keys(old).filter((k) => !(k in sorted)).length;
   console.log(`${driver}: ${outcomes.size} run${filter ? ` (filter ${filter})` : ''}, ${pass} pass, ${Object.keys(sorted).length} listed as failing (+${added} -${removed})`);
 }
-rmSync(recordDir, { recursive: true, force: true });
+if (!from) rmSync(recordDir, { recursive: true, force: true });
 process.exit(bad ? 1 : 0);

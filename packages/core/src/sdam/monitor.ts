@@ -114,6 +114,10 @@ export class Monitor {
   /** Every pinger started, until its loop ends; awaited by close(). */
   #pingers: Promise<unknown> = Promise.resolve();
   #closed = false;
+  /** An awaited (streaming) hello is in flight. */
+  #awaitingHello = false;
+  /** requestCheck({ interruptAwaited }) ended the awaited hello in flight: not a failed heartbeat. */
+  #interrupted = false;
   #checkRequested = false;
   /** Set by cancelCheck(); the check in flight, if any, ends quietly (each check clears it). */
   #cancelled = false;
@@ -133,10 +137,23 @@ export class Monitor {
     if (!this.#loop && !this.#closed) this.#loop = this.#run();
   }
 
-  /** Ask for a check as soon as minHeartbeatFrequencyMS allows. */
-  requestCheck(): void {
+  /**
+   * Ask for a check as soon as minHeartbeatFrequencyMS allows. A check in progress
+   * satisfies the request (server-monitoring "Requesting an immediate check"), except
+   * with `interruptAwaited` while an awaited hello is pending: the server answers that
+   * one only when its state changes or after maxAwaitTimeMS, so after a state change
+   * error (the server is Unknown now) it is cancelled quietly and a fresh check runs on
+   * a new connection, as the official driver does, instead of waiting up to
+   * heartbeatFrequencyMS with the server Unknown.
+   */
+  requestCheck(options: { interruptAwaited?: boolean } = {}): void {
     if (this.#closed) return;
     this.#checkRequested = true;
+    if (options.interruptAwaited && this.#awaitingHello) {
+      this.#cancelled = true;
+      this.#interrupted = true;
+      this.#disconnect('awaited hello interrupted by a requested check');
+    }
     wakeAll(this.#wakers);
   }
 
@@ -220,6 +237,7 @@ export class Monitor {
     const awaited = this.#streaming();
     this.#checkRequested = false;
     this.#cancelled = false;
+    this.#interrupted = false;
     const start = now();
     const event = { connectionId: address, awaited };
     emit('serverHeartbeatStarted', event);
@@ -246,7 +264,12 @@ export class Monitor {
         // Only the hello's own round trip: connection setup (TCP, TLS, a bridge channel) is not latency.
         this.#rtt.addSample(conn.handshakeRoundTripMS ?? now() - start);
       } else if (awaited) {
-        reply = await this.#awaitedHello(connection);
+        this.#awaitingHello = true;
+        try {
+          reply = await this.#awaitedHello(connection);
+        } finally {
+          this.#awaitingHello = false;
+        }
       } else {
         reply = await connection.command('admin', helloCommand(connection), { timeoutMS: this.#options.connectTimeoutMS });
         this.#rtt.addSample(now() - start);
@@ -267,6 +290,7 @@ export class Monitor {
       const error = e instanceof Error ? e : new MongoNetworkError(String(e));
       this.#disconnect('failed');
       if (this.#closed) return false;
+      if (this.#interrupted) return false;
       emit('serverHeartbeatFailed', { ...event, duration: now() - start, failure: error });
       // cancelCheck() (which also forgot that the server was known): the topology already
       // marked the server Unknown and cleared the pool.

@@ -211,7 +211,7 @@ export class Topology {
     // MUST NOT request an immediate check (SDAM "Network error when reading or writing");
     // a selection that needs the server requests one. State change errors request one.
     if (result.cancelCheck) server.monitor?.cancelCheck();
-    if (result.requestImmediateCheck) server.monitor?.requestCheck();
+    if (result.requestImmediateCheck) server.monitor?.requestCheck({ interruptAwaited: true });
   }
 
   /**

@@ -15,6 +15,7 @@ import { afterAll, describe, it } from 'vitest';
 import { ADAPTERS, type DriverName } from './drivers.js';
 import { decide, discoverFiles, neededTopologies, planTests, type PlannedTest } from './plan.js';
 import { runUnifiedTest } from './runner.js';
+import { specsDir } from '../spec/spec-files.js';
 import { Deployments, type ServerInfo, type TopologyName } from './topologies.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -59,6 +60,7 @@ export async function defineUnifiedSuite(driverName: DriverName): Promise<void> 
   const byFile = new Map<string, PlannedTest[]>();
   for (const t of tests) byFile.set(t.file.name, [...(byFile.get(t.file.name) ?? []), t]);
   describe(`unified (${driverName})`, () => {
+    if (tests.length === 0) it.skip(`no unified test files found under ${specsDir()}${process.env.UNIFIED_FILTER ? ` matching UNIFIED_FILTER=${process.env.UNIFIED_FILTER}` : ''}`, () => undefined);
     for (const [file, list] of byFile) {
       describe(file, () => {
         for (const t of list) {

@@ -53,15 +53,15 @@ function pinned(session: AnyObj): string | undefined {
   return typeof server === 'string' ? server : (server.description?.address ?? server.address);
 }
 
-const CLIENT_ERROR_NAMES = new Set(['MongoAPIError', 'MongoInvalidArgumentError', 'MongoCompatibilityError', 'MongoTransactionError', 'MongoExpiredSessionError', 'MongoClientClosedError', 'MongoTopologyClosedError', 'MongoCursorExhaustedError', 'MongoCursorInUseError', 'MongoParseError', 'MongoMissingCredentialsError', 'MongoGridFSStreamError', 'MongoGridFSChunkError', 'MongoChangeStreamError', 'MongoBatchReExecutionError', 'MongoUnexpectedServerResponseError', 'MongoRuntimeError', 'MongoNotConnectedError', 'MongoServerSelectionError', 'MongoMissingDependencyError', 'MongoDriverError', 'MongoAuthError', 'MongoClientBulkWriteError', 'MongoInvalidArgumentError', 'TypeError', 'RangeError', 'BSONError']);
-
-function isClientErrorBy(serverError: new (...a: any[]) => Error, networkError: new (...a: any[]) => Error) {
+/**
+ * The format's isClientError: the error did not come from a server reply (driver-side
+ * validation, network errors, server selection timeouts all count).
+ */
+function isClientErrorBy(serverError: new (...a: any[]) => Error) {
   return (e: unknown): boolean => {
     if (!(e instanceof Error)) return false;
     const err: AnyObj = e;
-    if (err instanceof serverError || err instanceof networkError) return false;
-    if (err.errorResponse !== undefined) return false;
-    return CLIENT_ERROR_NAMES.has(err.name) || err.code === undefined || typeof err.code === 'string';
+    return !(err instanceof serverError) && err.errorResponse === undefined;
   };
 }
 
@@ -69,7 +69,7 @@ export const officialAdapter: DriverAdapter = {
   name: 'official',
   newClient: (uri, options) => new official.MongoClient(uri, { monitorCommands: true, ...options } as official.MongoClientOptions),
   newBucket: (db, options) => new official.GridFSBucket(db, options),
-  isClientError: isClientErrorBy(official.MongoServerError, official.MongoNetworkError),
+  isClientError: isClientErrorBy(official.MongoServerError),
   isTimeoutError: (e) => e instanceof official.MongoOperationTimeoutError,
   transactionState: txnState,
   pinnedAddress: pinned,
@@ -85,7 +85,7 @@ export const edgeAdapter: DriverAdapter = {
     if (!Bucket) throw new TypeError('mongo-edge has no GridFSBucket');
     return new Bucket(db, options);
   },
-  isClientError: isClientErrorBy(edge.MongoServerError, edge.MongoNetworkError),
+  isClientError: isClientErrorBy(edge.MongoServerError),
   isTimeoutError: (e) => (e as Error)?.name === 'MongoOperationTimeoutError',
   transactionState: txnState,
   pinnedAddress: pinned,

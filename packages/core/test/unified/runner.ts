@@ -36,7 +36,8 @@ export async function runUnifiedTest(file: Doc, test: Doc, driver: DriverAdapter
   const entities = new EntityMap(driver, deployment);
   const failPoints: Array<{ address?: string; name: string }> = [];
   try {
-    await deployment.command({ killAllSessions: [] }).catch(() => undefined);
+    // Transactions left open by an earlier test would block this one's writes.
+    if (usesSessions(file)) await deployment.command({ killAllSessions: [] }).catch(() => undefined);
     await loadInitialData(deployment, (file.initialData as Doc[]) ?? []);
     await entities.create((file.createEntities as Doc[]) ?? []);
     const run = new TestRun(entities, driver, deployment, failPoints);
@@ -52,11 +53,22 @@ export async function runUnifiedTest(file: Doc, test: Doc, driver: DriverAdapter
   }
 }
 
+const sessionFiles = new WeakMap<Doc, boolean>();
+function usesSessions(file: Doc): boolean {
+  let v = sessionFiles.get(file);
+  if (v === undefined) {
+    v = JSON.stringify(file).includes('"session');
+    sessionFiles.set(file, v);
+  }
+  return v;
+}
+
 async function loadInitialData(deployment: Deployment, data: Doc[]): Promise<void> {
   const wc = { w: 'majority' };
   for (const d of data) {
     const $db = d.databaseName as string;
-    await deployment.command({ drop: d.collectionName, writeConcern: wc, $db });
+    const dropped = await deployment.command({ drop: d.collectionName, writeConcern: wc, $db });
+    if (dropped.ok !== 1 && dropped.code !== 26) throw new UnifiedTestFailure(`initialData: drop ${String(d.collectionName)}: ${show(dropped)}`);
     if ((d.documents as Doc[]).length === 0 || d.createOptions) {
       const r = await deployment.command({ create: d.collectionName, ...((d.createOptions as Doc) ?? {}), writeConcern: wc, $db });
       if (r.ok !== 1) throw new UnifiedTestFailure(`initialData: create ${String(d.collectionName)}: ${show(r)}`);

@@ -8,6 +8,9 @@
 import { PeerClient, spawnSim, startCluster, startMongos, type Cluster, type MongosProcess, type SpawnedSim } from '@mongo-edge/sim';
 import type { Doc } from './match.js';
 
+/** NotWritablePrimary, NotPrimaryNoSecondaryOk, NotPrimaryOrSecondary, PrimarySteppedDown. */
+const NOT_PRIMARY_CODES = new Set([10107, 13435, 13436, 189]);
+
 export type TopologyName = 'single' | 'replicaset' | 'sharded';
 
 export interface ServerInfo {
@@ -72,7 +75,9 @@ export class Deployments {
   }
 
   async #replicaSet(): Promise<Cluster> {
-    this.#cluster ??= await startCluster({ members: 3, timeoutMs: 60_000 });
+    // mongod's default election timeout (the sim's is 1 s): on a loaded machine a late
+    // heartbeat must not start an election in the middle of a test.
+    this.#cluster ??= await startCluster({ members: 3, timeoutMs: 60_000, electionTimeoutMillis: 10_000 });
     return this.#cluster;
   }
 
@@ -82,8 +87,17 @@ export class Deployments {
       const cluster = await this.#replicaSet();
       await cluster.waitForSecondaries({ timeoutMs: 60_000 });
       const hosts = cluster.members.map((m) => m.host);
-      const primaryAddress = async (): Promise<string> => (await cluster.primary()).host;
-      const command = async (cmd: Doc, t?: number): Promise<Doc> => peers.command(await primaryAddress(), cmd, t);
+      let primary: string | undefined;
+      // The runner's own commands (initialData, outcome...) go to the primary last seen,
+      // and follow it if it moved.
+      const command = async (cmd: Doc, t?: number): Promise<Doc> => {
+        for (let attempt = 0; ; attempt++) {
+          primary ??= (await cluster.primary()).host;
+          const reply = await peers.command(primary, cmd, t);
+          if (attempt >= 3 || !NOT_PRIMARY_CODES.has(Number(reply.code))) return reply;
+          primary = undefined;
+        }
+      };
       return {
         topology,
         hosts,
