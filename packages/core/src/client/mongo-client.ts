@@ -126,7 +126,6 @@ export class MongoClient extends TypedEmitter<MongoClientEvents> implements Clie
    * `force` is accepted for API compatibility; in-flight operations fail either way.
    */
   async close(_force = false): Promise<void> {
-    this.#closedByUser = true;
     this.#closePromise ??= this.#doClose().finally(() => {
       this.#closePromise = undefined;
     });
@@ -144,6 +143,8 @@ export class MongoClient extends TypedEmitter<MongoClientEvents> implements Clie
     // Sessions in a transaction abort it first (best effort), as the official driver's close does.
     const sessions = [...this.#activeSessions];
     await Promise.all(sessions.filter((s) => this.#connected && s.inTransaction()).map((s) => s.endSession()));
+    // From here on, operations throw MongoNotConnectedError until connect() (the aborts above still ran).
+    this.#closedByUser = true;
     for (const s of sessions) s.endSync();
     this.#activeSessions.clear();
     const executor = this.#executor;

@@ -167,6 +167,9 @@ describe('transport ownership', () => {
     await c.connect();
     await c.close();
     expect(made.map((t) => t.closed)).toEqual([1]);
+    // as the official driver: after close(), operations need connect() again
+    await expect(c.db('app').collection('items').insertOne({ _id: 2 })).rejects.toThrow(/must be connected/);
+    await c.connect();
     await c.db('app').collection('items').insertOne({ _id: 2 });
     expect(made).toHaveLength(2);
     await c.close();
