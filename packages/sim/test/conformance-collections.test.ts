@@ -1,36 +1,19 @@
 // mongod 7.0 collection semantics through the official driver: validators ($jsonSchema,
 // levels, actions, bypass), create options as listCollections/listIndexes report them,
 // views, collMod, and IDL unknown-field errors.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { MongoBulkWriteError, MongoClient, MongoServerError, type Db } from 'mongodb';
-import { startSim, type SimHandle } from '../src/index.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { MongoBulkWriteError, type Db } from 'mongodb';
+import { officialDriverOnSim, serverFailure } from './support/official-driver.js';
 
-let sim: SimHandle;
-let client: MongoClient;
+const env = officialDriverOnSim();
 let db: Db;
 let n = 0;
 
-beforeAll(async () => {
-  sim = await startSim({ port: 0 });
-  client = new MongoClient(sim.uri, { serverSelectionTimeoutMS: 5000 });
-  await client.connect();
-});
-afterAll(async () => {
-  await client?.close();
-  await sim?.close();
-});
 beforeEach(() => {
-  db = client.db(`c${++n}`);
+  db = env.client.db(`c${++n}`);
 });
 
-async function failure(p: Promise<unknown>): Promise<MongoServerError> {
-  const e = await p.then(
-    () => undefined,
-    (x: unknown) => x,
-  );
-  expect(e).toBeInstanceOf(MongoServerError);
-  return e as MongoServerError;
-}
+const failure = serverFailure;
 
 const schema = {
   $jsonSchema: {

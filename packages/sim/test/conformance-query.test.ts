@@ -1,26 +1,16 @@
 // mongod 7.0 query semantics the unified CRUD suites exercise: `let`, pipeline-style updates,
-// dotted and `$`-prefixed field names, collation, IDL unknown fields. The official driver is the client.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { MongoClient, MongoServerError, type Collection, type Db } from 'mongodb';
-import { startSim, type SimHandle } from '../src/index.js';
+// dotted and `$`-prefixed field names, collation, IDL unknown fields. The official driver is the env.client.
+import { beforeEach, describe, expect, it } from 'vitest';
+import { MongoServerError, type Collection, type Db } from 'mongodb';
+import { officialDriverOnSim } from './support/official-driver.js';
 
-let sim: SimHandle;
-let client: MongoClient;
+const env = officialDriverOnSim();
 let db: Db;
 let coll: Collection;
 let n = 0;
 
-beforeAll(async () => {
-  sim = await startSim({ port: 0 });
-  client = new MongoClient(sim.uri, { serverSelectionTimeoutMS: 5000 });
-  await client.connect();
-});
-afterAll(async () => {
-  await client?.close();
-  await sim?.close();
-});
 beforeEach(() => {
-  db = client.db(`q${++n}`);
+  db = env.client.db(`q${++n}`);
   coll = db.collection('c');
 });
 

@@ -1,40 +1,24 @@
 // mongod 7.0 server-level behaviour through the official driver: the Stable API checks,
 // the logical session cache ($listLocalSessions, endSessions), source stages
 // ($documents, $collStats, $indexStats, $currentOp), currentOp/killOp, validate, explain.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { MongoClient, MongoServerError, ServerApiVersion, type Db } from 'mongodb';
-import { startSim, type SimHandle } from '../src/index.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { MongoClient, ServerApiVersion, type Db } from 'mongodb';
+import { startSim } from '../src/index.js';
+import { officialDriverOnSim, serverFailure } from './support/official-driver.js';
 
-let sim: SimHandle;
-let client: MongoClient;
+const env = officialDriverOnSim();
 let db: Db;
 let n = 0;
 
-beforeAll(async () => {
-  sim = await startSim({ port: 0 });
-  client = new MongoClient(sim.uri, { serverSelectionTimeoutMS: 5000 });
-  await client.connect();
-});
-afterAll(async () => {
-  await client?.close();
-  await sim?.close();
-});
 beforeEach(() => {
-  db = client.db(`s${++n}`);
+  db = env.client.db(`s${++n}`);
 });
 
-async function failure(p: Promise<unknown>): Promise<MongoServerError> {
-  const e = await p.then(
-    () => undefined,
-    (x: unknown) => x,
-  );
-  expect(e).toBeInstanceOf(MongoServerError);
-  return e as MongoServerError;
-}
+const failure = serverFailure;
 
 describe('Stable API', () => {
   it('apiStrict refuses commands and stages outside API Version 1 (323); in-API commands work', async () => {
-    const strict = new MongoClient(sim.uri, { serverApi: { version: ServerApiVersion.v1, strict: true, deprecationErrors: true } });
+    const strict = new MongoClient(env.sim.uri, { serverApi: { version: ServerApiVersion.v1, strict: true, deprecationErrors: true } });
     try {
       const c = strict.db('api').collection('t');
       await c.insertMany([{ _id: 1, x: 1 }, { _id: 2, x: 2 }] as never[]);
@@ -57,7 +41,7 @@ describe('Stable API', () => {
   });
 
   it('without apiStrict everything runs; a bad version is APIVersionError (322)', async () => {
-    const v1 = new MongoClient(sim.uri, { serverApi: { version: ServerApiVersion.v1 } });
+    const v1 = new MongoClient(env.sim.uri, { serverApi: { version: ServerApiVersion.v1 } });
     try {
       const c = v1.db('api1').collection('t');
       await c.insertOne({ x: 1 });
@@ -75,15 +59,15 @@ describe('Stable API', () => {
 
 describe('logical sessions', () => {
   it('$listLocalSessions lists sessions used by commands; endSessions removes them', async () => {
-    const session = client.startSession();
+    const session = env.client.startSession();
     await db.collection('x').insertOne({ a: 1 }, { session });
     const id = session.id!.id;
-    const listed = await client.db('admin').aggregate([{ $listLocalSessions: {} }, { $match: { '_id.id': id } }]).toArray();
+    const listed = await env.client.db('admin').aggregate([{ $listLocalSessions: {} }, { $match: { '_id.id': id } }]).toArray();
     expect(listed).toHaveLength(1);
     expect(listed[0]!.lastUse).toBeInstanceOf(Date);
     expect(listed[0]!._id.uid.buffer.length).toBe(32);
     await db.admin().command({ endSessions: [{ id }] });
-    expect(await client.db('admin').aggregate([{ $listLocalSessions: { allUsers: true } }, { $match: { '_id.id': id } }]).toArray()).toEqual([]);
+    expect(await env.client.db('admin').aggregate([{ $listLocalSessions: { allUsers: true } }, { $match: { '_id.id': id } }]).toArray()).toEqual([]);
     await session.endSession();
     const notAdmin = await failure(db.aggregate([{ $listLocalSessions: {} }]).toArray());
     expect(notAdmin.code).toBe(73);
@@ -106,7 +90,7 @@ describe('source stages', () => {
   });
 
   it('$currentOp and currentOp show the running command; killOp answers as mongod', async () => {
-    const ops = await client.db('admin').aggregate([{ $currentOp: {} }, { $match: { 'command.aggregate': 1 } }]).toArray();
+    const ops = await env.client.db('admin').aggregate([{ $currentOp: {} }, { $match: { 'command.aggregate': 1 } }]).toArray();
     expect(ops.length).toBeGreaterThanOrEqual(1);
     expect(typeof ops[0]!.opid).toBe('number');
     const r = await db.admin().command({ currentOp: 1, 'command.currentOp': 1 });
