@@ -29,6 +29,9 @@ export default defineConfig({
           include: ['packages/core/test/unified/**/*.test.ts'],
           // the two drivers' files in parallel: their time is mostly waiting on the sims
           maxWorkers: 2,
+          // its own group, after the spec and unit projects (vitest requires a group of its
+          // own for a different maxWorkers; it also keeps its sims off the loaded phase)
+          sequence: { groupOrder: 1 },
           testTimeout: 60_000,
           hookTimeout: 180_000,
         },

@@ -37,7 +37,7 @@ const results = path.join(root, '.vitest-results.json');
 rmSync(results, { force: true });
 if (built) {
   console.log('\n== vitest');
-  spawnSync(
+  const run = spawnSync(
     path.join(root, 'node_modules/.bin/vitest'),
     ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${results}`],
     { cwd: root, stdio: 'inherit', env: process.env },
@@ -56,6 +56,12 @@ if (built) {
     }
   } else {
     console.log('vitest wrote no results');
+    failed += 1;
+  }
+  // Vitest failing for any other reason (a config error, an unhandled error, no tests at
+  // all) must not end in a green summary.
+  if (run.status !== 0 && failed === 0) {
+    console.log(`vitest exited ${run.status ?? run.signal} with no failed test: counted as a failure`);
     failed += 1;
   }
 }
