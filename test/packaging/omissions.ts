@@ -54,8 +54,14 @@ export const OMISSIONS: readonly Omission[] = [
   },
   {
     kind: 'value',
-    names: ['MongoClientBulkWriteError', 'MongoClientBulkWriteCursorError', 'MongoClientBulkWriteExecutionError'],
-    reason: 'client.bulkWrite (the 8.0 bulkWrite command) is not implemented yet (issue 13, API part)',
+    names: ['MongoClientBulkWriteError'],
+    reason: 'client.bulkWrite (the 8.0 bulkWrite command) is registered by the Node entry only, to keep it out of the browser bundle',
+    entries: ['@mongo-edge/core', '@mongo-edge/web-client'],
+  },
+  {
+    kind: 'value',
+    names: ['MongoClientBulkWriteCursorError', 'MongoClientBulkWriteExecutionError'],
+    reason: 'client.bulkWrite sends one command per call: no cursor over its results, no batch splitting',
   },
   {
     kind: 'value',

@@ -23,7 +23,19 @@ export * from './client/aggregation-cursor.js';
 export * from './client/list-cursors.js';
 export * from './client/results.js';
 export * from './client/legacy-bulk.js';
-export type * from './client/client-bulk-write.js';
+export type {
+  ClientInsertOneModel,
+  ClientUpdateModel,
+  ClientReplaceOneModel,
+  ClientDeleteModel,
+  AnyClientBulkWriteModel,
+  ClientBulkWriteOptions,
+  ClientInsertOneResult,
+  ClientUpdateResult,
+  ClientDeleteResult,
+  ClientBulkWriteResult,
+  ClientBulkWriteError,
+} from './client/client-bulk-write.js';
 export type { CursorStream, CursorStreamOptions } from './client/streams.js';
 export * from './client/types.js';
 export { ClientSession } from './client/sessions.js';
