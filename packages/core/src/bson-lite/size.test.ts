@@ -1,6 +1,6 @@
 /**
  * bson-lite's own size: its index (the codec and value classes) bundled alone with
- * esbuild (minified, browser, es2022), gzip level 9. The target is 5,500 B; 6,900 B is
+ * esbuild (minified, browser, es2022), gzip level 9. The target is 5,500 B; 7,200 B is
  * the hard ceiling this test enforces. Also reported: web.ts, the browser bundle's
  * `bson` (the codec plus EJSON).
  */
@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 
-const CEILING_GZIP_BYTES = 6900;
+// 6,900 until values printed as js-bson's do in Node and Deno (inspect.ts, +256 B)
+const CEILING_GZIP_BYTES = 7200;
 
 describe('bson-lite size', () => {
   const measure = async (entry: string) => {
