@@ -41,6 +41,16 @@ const OPERATION_SKIPS: Record<string, string> = {
   createEntities_clientEncryption: 'client-side encryption: no mongocryptd/crypt_shared',
 };
 
+/**
+ * Whole suites not run, each with its reason. Only where a suite's outcome cannot be a
+ * property of the code under test on this machine: a test that flips between runs would
+ * break the expectation ratchet, so it is named here instead of listed as a failure.
+ */
+const SUITE_SKIPS: Record<string, string> = {
+  'client-side-operations-timeout':
+    'CSOT (timeoutMS) is not implemented by our driver yet, and the suite hinges on 1-50 ms deadlines that a loaded 2-core CI machine cannot hold: the official driver flipped on 19 tests between two runs',
+};
+
 /** Top-level test keys the runner does not evaluate. */
 const KEY_SKIPS: Record<string, string> = {
   expectLogMessages: 'expectLogMessages: the runner does not capture driver log messages',
@@ -122,6 +132,7 @@ export function staticSkip(t: PlannedTest): string | undefined {
   const [smaj, smin] = SCHEMA_VERSION.split('.').map(Number);
   if (maj !== smaj || (min ?? 0) > smin!) return `schemaVersion ${version} is newer than the runner's ${SCHEMA_VERSION}`;
   if (t.test.skipReason) return `the test file says: ${String(t.test.skipReason)}`;
+  if (SUITE_SKIPS[t.file.suite]) return SUITE_SKIPS[t.file.suite];
   const names = operationNames(t.test.operations as Doc[], new Set());
   for (const e of (t.file.json.createEntities as Doc[]) ?? []) names.add(`createEntities_${Object.keys(e)[0]}`);
   for (const n of names) if (OPERATION_SKIPS[n]) return OPERATION_SKIPS[n];
