@@ -1,6 +1,6 @@
 /**
- * Discovery and skip decisions. Finds every `unified/` folder under $MONGO_SPECS_DIR
- * (plus `unified-test-format/valid-pass`), loads each file as Extended JSON, and
+ * Discovery and skip decisions. Finds every unified-format file under $MONGO_SPECS_DIR
+ * (a top-level `schemaVersion`; of the format's own tests only `valid-pass`), loads each file as Extended JSON, and
  * decides per test: run (on which topology) or skip, with a named reason. Pure apart
  * from reading the files; `decide` takes what the servers reported.
  */
@@ -41,32 +41,46 @@ const OPERATION_SKIPS: Record<string, string> = {
   createEntities_clientEncryption: 'client-side encryption: no mongocryptd/crypt_shared',
 };
 
+/**
+ * Whole suites not run, each with its reason. Only where a suite's outcome cannot be a
+ * property of the code under test on this machine: a test that flips between runs would
+ * break the expectation ratchet, so it is named here instead of listed as a failure.
+ */
+const SUITE_SKIPS: Record<string, string> = {
+  'client-side-operations-timeout':
+    'CSOT (timeoutMS) is not implemented by our driver yet, and the suite hinges on 1-50 ms deadlines that a loaded 2-core CI machine cannot hold: the official driver flipped on 19 tests between two runs',
+};
+
 /** Top-level test keys the runner does not evaluate. */
 const KEY_SKIPS: Record<string, string> = {
   expectLogMessages: 'expectLogMessages: the runner does not capture driver log messages',
 };
 
-/** Every unified folder below the specs dir, plus the format's own valid-pass tests. */
+/**
+ * Every unified-format file below the specs dir: a JSON file with a top-level
+ * `schemaVersion` and `tests` (some suites keep them in a `unified/` folder, others, such as
+ * sessions, collection-management or versioned-api, at the top of theirs). Of the format's
+ * own tests only `valid-pass` (valid-fail and invalid are meant to be refused by a runner).
+ */
 export function discoverFiles(root = specsDir()): PlannedFile[] {
-  const dirs: string[] = [];
+  const files: PlannedFile[] = [];
   const walk = (d: string): void => {
     for (const name of readdirSync(d).sort()) {
       const p = path.join(d, name);
-      if (!statSync(p).isDirectory()) continue;
-      if (name === 'unified' || path.relative(root, p).split(path.sep).join('/') === 'unified-test-format/valid-pass') dirs.push(p);
-      else walk(p);
+      const rel = path.relative(root, p).split(path.sep).join('/');
+      if (statSync(p).isDirectory()) {
+        if (!rel.startsWith('unified-test-format/') || rel === 'unified-test-format/valid-pass') walk(p);
+        continue;
+      }
+      if (!name.endsWith('.json')) continue;
+      const text = readFileSync(p, 'utf8');
+      if (!text.includes('"schemaVersion"')) continue;
+      const json = fromExtendedJson(text) as Doc;
+      if (typeof json.schemaVersion !== 'string' || !Array.isArray(json.tests)) continue;
+      files.push({ name: rel, suite: rel.split('/')[0]!, json });
     }
   };
   if (existsSync(root)) walk(root);
-  const files: PlannedFile[] = [];
-  for (const dir of dirs) {
-    for (const name of readdirSync(dir).sort()) {
-      if (!name.endsWith('.json')) continue;
-      const p = path.join(dir, name);
-      const rel = path.relative(root, p).split(path.sep).join('/');
-      files.push({ name: rel, suite: rel.split('/')[0]!, json: fromExtendedJson(readFileSync(p, 'utf8')) as Doc });
-    }
-  }
   return files;
 }
 
@@ -118,6 +132,7 @@ export function staticSkip(t: PlannedTest): string | undefined {
   const [smaj, smin] = SCHEMA_VERSION.split('.').map(Number);
   if (maj !== smaj || (min ?? 0) > smin!) return `schemaVersion ${version} is newer than the runner's ${SCHEMA_VERSION}`;
   if (t.test.skipReason) return `the test file says: ${String(t.test.skipReason)}`;
+  if (SUITE_SKIPS[t.file.suite]) return SUITE_SKIPS[t.file.suite];
   const names = operationNames(t.test.operations as Doc[], new Set());
   for (const e of (t.file.json.createEntities as Doc[]) ?? []) names.add(`createEntities_${Object.keys(e)[0]}`);
   for (const n of names) if (OPERATION_SKIPS[n]) return OPERATION_SKIPS[n];
