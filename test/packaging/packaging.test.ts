@@ -90,7 +90,8 @@ for (const spec of ['@mongo-edge/core', '@mongo-edge/core/node', '@mongo-edge/we
   if (typeof entries[spec].MongoClient !== 'function') missing.push(spec + ' MongoClient');
 }
 console.log('missing', JSON.stringify(missing));
-console.log('sizes', Object.entries(entries).map(([k, m]) => k + '=' + (Object.keys(m).length > 5)).join(' '));
+// every entry exports several names (the smallest, ./gridfs: the bucket, its upload, two errors)
+console.log('sizes', Object.entries(entries).map(([k, m]) => k + '=' + (Object.keys(m).length >= 4)).join(' '));
 const { MongoClient, ObjectId, Long, Decimal128, ServerApiVersion } = entries['@mongo-edge/core/node'];
 const { startSim } = entries['@mongo-edge/sim'];
 const sim = await startSim({ port: 0, bindIp: '127.0.0.1', quiet: true });
