@@ -20,6 +20,7 @@ export const CORE_ENTRIES = [
   { subpath: './node', src: 'src/runtime/node/index.ts', out: 'node', user: true },
   { subpath: './cloudflare', src: 'src/runtime/cloudflare/index.ts', out: 'cloudflare', user: true },
   { subpath: './deno', src: 'src/runtime/deno/index.ts', out: 'deno', user: true },
+  { subpath: './gridfs', src: 'src/gridfs/index.ts', out: 'gridfs', user: true },
   { subpath: './wire', src: 'src/wire/index.ts', out: 'wire', user: false },
   { subpath: './internal', src: 'src/internal.ts', out: 'internal', user: false },
 ];

@@ -44,7 +44,7 @@ export const OMISSIONS: readonly Omission[] = [
   {
     kind: 'value',
     names: ['GridFSBucket', 'GridFSBucketReadStream', 'GridFSBucketWriteStream', 'MongoGridFSChunkError', 'MongoGridFSStreamError'],
-    reason: 'GridFS is exported by the Node entry (Node streams); the platform-neutral entries do not export it yet',
+    reason: "GridFS is a subpath of its own, so the main entries and the browser bundle do not carry it: '@mongo-edge/core/gridfs' exports GridFSBucket on WHATWG streams (every runtime), the Node entry one on Node streams",
     entries: ['@mongo-edge/core', '@mongo-edge/web-client'],
   },
   {

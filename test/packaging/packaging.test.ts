@@ -11,7 +11,9 @@
  * - a TypeScript consumer typechecks against the published declarations under `strict`,
  *   `exactOptionalPropertyTypes`, `noPropertyAccessFromIndexSignature` and
  *   `noUncheckedIndexedAccess`, with `skipLibCheck` off, for each `moduleResolution`;
- * - esbuild bundles a browser program that imports @mongo-edge/web-client.
+ * - esbuild bundles a browser program that imports @mongo-edge/web-client;
+ * - pnpm and yarn (pinned) install the same tarballs into their own fresh projects, all four
+ *   together (the ES module program runs there too) and web-client alone.
  * Needs a build (scripts/build.mjs; the test command runs it first): it builds if dist is
  * missing. Dependencies (bson, zod, …) come from npm's cache or the registry.
  */
@@ -78,6 +80,55 @@ describe('package.json of every package', () => {
   });
 });
 
+/** The ES module program every install runs: imports every entry, then CRUD with BSON values against the installed sim. */
+const ESM_PROGRAM = `${exported.map(({ spec }, i) => `import * as m${i} from '${spec}';`).join('\n')}
+const entries = { ${exported.map(({ spec }, i) => `'${spec}': m${i}`).join(', ')} };
+const bsonNames = ['ObjectId', 'Long', 'Decimal128', 'Binary', 'UUID', 'Timestamp', 'Double', 'Int32', 'MinKey', 'MaxKey', 'Code', 'BSONRegExp', 'BSONSymbol', 'DBRef', 'BSON', 'EJSON', 'ServerApiVersion'];
+const missing = [];
+for (const spec of ['@mongo-edge/core', '@mongo-edge/core/node', '@mongo-edge/web-client']) {
+  for (const name of bsonNames) if (entries[spec][name] === undefined) missing.push(spec + ' ' + name);
+  if (typeof entries[spec].MongoClient !== 'function') missing.push(spec + ' MongoClient');
+}
+console.log('missing', JSON.stringify(missing));
+// every entry exports several names (the smallest, ./gridfs: the bucket, its upload, two errors)
+console.log('sizes', Object.entries(entries).map(([k, m]) => k + '=' + (Object.keys(m).length >= 4)).join(' '));
+const { MongoClient, ObjectId, Long, Decimal128, ServerApiVersion } = entries['@mongo-edge/core/node'];
+const { startSim } = entries['@mongo-edge/sim'];
+const sim = await startSim({ port: 0, bindIp: '127.0.0.1', quiet: true });
+const client = new MongoClient(sim.uri, { serverApi: { version: ServerApiVersion.v1 }, serverSelectionTimeoutMS: 10000 });
+try {
+  const id = new ObjectId();
+  const items = client.db('app').collection('items');
+  await items.insertOne({ _id: id, n: Long.fromNumber(5), d: Decimal128.fromString('1.5') });
+  const doc = await items.findOne({ _id: id });
+  console.log('found', doc._id instanceof ObjectId && doc._id.equals(id), String(doc.n), doc.d instanceof Decimal128 && String(doc.d));
+} finally {
+  await client.close();
+  await sim.close();
+}
+`;
+
+function expectEsmProgramRan(r: { code: number; out: string }): void {
+  expect(r.out).toContain('missing []');
+  expect(r.out).toContain(`sizes ${exported.map(({ spec }) => `${spec}=true`).join(' ')}`);
+  expect(r.out).toContain('found true 5 1.5');
+  expect(r.code).toBe(0);
+}
+
+/** web-client installed alone (it is one file with no dependencies): a program imports it. */
+const WEB_ALONE_PROGRAM = `import { MongoClient, ObjectId, BSON } from '@mongo-edge/web-client';
+const id = new ObjectId();
+// Node 20 has no global WebSocket; the client opens none until an operation runs
+const client = new MongoClient('mongodb://a:27017/?replicaSet=rs0', { bridge: { url: 'wss://bridge.example/', WebSocket: class {} } });
+console.log('web', typeof client.db, BSON.deserialize(BSON.serialize({ id })).id.equals(id));
+`;
+
+/** The other package managers, pinned; each installs the same tarballs into its own fresh projects. */
+const MANAGERS = {
+  pnpm: (files: string[]) => ['npx', ['--yes', 'pnpm@10.34.9', 'add', '--prefer-offline', '--ignore-scripts', ...files]],
+  yarn: (files: string[]) => ['npx', ['--yes', 'yarn@1.22.22', 'add', '--prefer-offline', '--ignore-scripts', '--non-interactive', '--no-progress', ...files.map((f) => `file:${f}`)]],
+} as const satisfies Record<string, (files: string[]) => readonly [string, string[]]>;
+
 describe('tarballs installed with npm outside the workspace', () => {
   let dir: string;
   let packs: Record<string, { file: string; files: string[]; size: number }>;
@@ -139,39 +190,8 @@ describe('tarballs installed with npm outside the workspace', () => {
   });
 
   it('an ES module program imports every entry and runs CRUD against the installed sim', async () => {
-    writeFileSync(
-      path.join(app(), 'main.mjs'),
-      `${exported.map(({ spec }, i) => `import * as m${i} from '${spec}';`).join('\n')}
-const entries = { ${exported.map(({ spec }, i) => `'${spec}': m${i}`).join(', ')} };
-const bsonNames = ['ObjectId', 'Long', 'Decimal128', 'Binary', 'UUID', 'Timestamp', 'Double', 'Int32', 'MinKey', 'MaxKey', 'Code', 'BSONRegExp', 'BSONSymbol', 'DBRef', 'BSON', 'EJSON', 'ServerApiVersion'];
-const missing = [];
-for (const spec of ['@mongo-edge/core', '@mongo-edge/core/node', '@mongo-edge/web-client']) {
-  for (const name of bsonNames) if (entries[spec][name] === undefined) missing.push(spec + ' ' + name);
-  if (typeof entries[spec].MongoClient !== 'function') missing.push(spec + ' MongoClient');
-}
-console.log('missing', JSON.stringify(missing));
-console.log('sizes', Object.entries(entries).map(([k, m]) => k + '=' + (Object.keys(m).length > 5)).join(' '));
-const { MongoClient, ObjectId, Long, Decimal128, ServerApiVersion } = entries['@mongo-edge/core/node'];
-const { startSim } = entries['@mongo-edge/sim'];
-const sim = await startSim({ port: 0, bindIp: '127.0.0.1', quiet: true });
-const client = new MongoClient(sim.uri, { serverApi: { version: ServerApiVersion.v1 }, serverSelectionTimeoutMS: 10000 });
-try {
-  const id = new ObjectId();
-  const items = client.db('app').collection('items');
-  await items.insertOne({ _id: id, n: Long.fromNumber(5), d: Decimal128.fromString('1.5') });
-  const doc = await items.findOne({ _id: id });
-  console.log('found', doc._id instanceof ObjectId && doc._id.equals(id), String(doc.n), doc.d instanceof Decimal128 && String(doc.d));
-} finally {
-  await client.close();
-  await sim.close();
-}
-`,
-    );
-    const r = await sh(process.execPath, ['main.mjs'], app(), 120_000);
-    expect(r.out).toContain('missing []');
-    expect(r.out).toContain(`sizes ${exported.map(({ spec }) => `${spec}=true`).join(' ')}`);
-    expect(r.out).toContain('found true 5 1.5');
-    expect(r.code).toBe(0);
+    writeFileSync(path.join(app(), 'main.mjs'), ESM_PROGRAM);
+    expectEsmProgramRan(await sh(process.execPath, ['main.mjs'], app(), 120_000));
   });
 
   it('a CommonJS program require()s the Node entry', async () => {
@@ -270,4 +290,35 @@ export const sim = startSim({ port: 0 });
     expect(inputs.filter((f) => !f.startsWith('node_modules/@mongo-edge/web-client/') && f !== 'browser.mjs')).toEqual([]);
     expect(out.outputFiles![0]!.text).toContain('MongoClient');
   });
+
+  for (const [manager, command] of Object.entries(MANAGERS)) {
+    /** A fresh project beside npm's, installed by `manager` from `files`; its exit code and output. */
+    const installWith = async (name: string, files: string[]) => {
+      const project = path.join(dir, `${manager}-${name}`);
+      mkdirSync(project);
+      writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: `consumer-${name}`, private: true, type: 'module' }));
+      const [cmd, args] = command(files);
+      const r = await sh(cmd, args, project);
+      if (r.code !== 0) throw new Error(`${manager} install failed (${r.code}):\n${r.out}`);
+      return project;
+    };
+
+    it(`${manager} installs the four tarballs together; the ES module program runs`, async () => {
+      const project = await installWith('all', Object.values(packs).map((p) => p.file));
+      const installed = await sh('ls', [path.join(project, 'node_modules/@mongo-edge')], project);
+      expect(installed.out.trim().split('\n').sort()).toEqual(PACKAGES.map((p) => p.name.slice('@mongo-edge/'.length)).sort());
+      writeFileSync(path.join(project, 'main.mjs'), ESM_PROGRAM);
+      expectEsmProgramRan(await sh(process.execPath, ['main.mjs'], project, 120_000));
+    }, 300_000);
+
+    it(`${manager} installs @mongo-edge/web-client alone; a program imports it`, async () => {
+      const project = await installWith('web', [packs['@mongo-edge/web-client']!.file]);
+      const installed = await sh('ls', [path.join(project, 'node_modules')], project);
+      expect(installed.out).not.toMatch(/\bbson\b/);
+      writeFileSync(path.join(project, 'main.mjs'), WEB_ALONE_PROGRAM);
+      const r = await sh(process.execPath, ['main.mjs'], project);
+      expect(r.out).toContain('web function true');
+      expect(r.code).toBe(0);
+    }, 300_000);
+  }
 });
