@@ -14,6 +14,7 @@ import type { ConnectionInfo, SimNode } from './node.js';
 import type { OpInfo, SecondaryAllowed } from './role.js';
 import { isPlainObject, toViewDoc, type Doc } from './storage/values.js';
 import { sleep } from './util/async.js';
+import { labelTransactionError, transactionsOf, type TxnStatement } from './txn/transactions.js';
 
 export interface CommandContext {
   readonly node: SimNode;
@@ -118,6 +119,7 @@ export async function dispatch(
       if (typeof d.errorCode === 'number') {
         const reply: Doc = { ok: 0, errmsg: "Failing command via 'failCommand' failpoint", code: d.errorCode, codeName: codeName(d.errorCode) };
         if (Array.isArray(data.errorLabels)) reply.errorLabels = data.errorLabels;
+        else labelTransactionError(name, args, reply);
         return { reply };
       }
       if (isPlainObject(data.writeConcernError)) {
@@ -162,6 +164,7 @@ async function runCommand(
   opts: DispatchOptions,
 ): Promise<Doc> {
   let reply: Doc;
+  let stmt: TxnStatement | undefined;
   const hooks = node.role.hooks;
   const write = isWrite(name, spec, body);
   const op: OpInfo = { name, db, body, args, write, secondary: spec.secondary ?? (write ? 'never' : 'always'), secondaryOk: secondaryOkOf(body, opts), conn };
@@ -181,12 +184,15 @@ async function runCommand(
       node.role.checkWritable(db);
     }
     if (hooks) await hooks.before(op);
+    // A statement of a multi-document transaction runs on the transaction's snapshot.
+    if (node.role.kind === 'replicaSet') stmt = transactionsOf(node).enter(name, db, args);
+    const runOn = stmt ? stmt.txn.node : node;
     const retry = hooks && write ? (node.role as { retryHooks?: (op: OpInfo) => typeof node.retry }).retryHooks?.(op) : undefined;
     node.retry = retry;
     let pending: Doc | Promise<Doc>;
     try {
       // Synchronous handlers run to completion here, with node.retry set for them only.
-      pending = spec.handler({ node, conn, db, name, body, args, sequences, exhaustAllowed });
+      pending = spec.handler({ node: runOn, conn, db, name, body, args, sequences, exhaustAllowed });
     } finally {
       node.retry = undefined;
       if (retry) (node.role as { endRetry?: () => void }).endRetry?.();
@@ -200,6 +206,8 @@ async function runCommand(
     }
     reply = errorReply(e);
   }
+  if (stmt) reply = transactionsOf(node).finish(stmt, reply);
+  labelTransactionError(name, args, reply);
   if (hooks) {
     try {
       reply = await hooks.after(op, reply);
