@@ -180,7 +180,8 @@ async function runCommand(
     node.role.checkTransactionFields(args);
     const wc = isPlainObject(args.writeConcern) ? args.writeConcern : undefined;
     if (write) {
-      node.role.validateWriteConcern(wc);
+      // commit/abort apply first: a write concern they cannot satisfy is their writeConcernError (repl/coordinator.ts)
+      if (name !== 'commitTransaction' && name !== 'abortTransaction') node.role.validateWriteConcern(wc);
       node.role.checkWritable(db);
     }
     if (hooks) await hooks.before(op);

@@ -23,7 +23,7 @@ import os from 'node:os';
 import { Binary, Long, Timestamp, type UUID } from 'bson';
 import { authenticateInternal } from '../auth/internal-client.js';
 import { authOf } from '../auth/sim-auth.js';
-import { CommandError, ErrorCode } from '../errors.js';
+import { CommandError, codeName, ErrorCode } from '../errors.js';
 import type { ConnectionInfo, RetryHooks, SimNode } from '../node.js';
 import type { CommandHooks, NodeRole, OpInfo, TopologyVersion } from '../role.js';
 import type { WriteEntry } from '../storage/engine.js';
@@ -468,7 +468,8 @@ export class ReplicaSetRole implements NodeRole, RetryableWriteHost, Transaction
     if (op.write) this.#records.flush();
     if (op.write && reply.ok === 1) {
       const wc = isPlainObject(op.args.writeConcern) ? op.args.writeConcern : undefined;
-      const wce = await this.waitForWriteConcern(this.#s.lastApplied, wc, op.conn);
+      const unsatisfiable = ENDS_TRANSACTION.has(op.name) ? this.#unsatisfiable(wc) : undefined;
+      const wce = unsatisfiable ?? (await this.waitForWriteConcern(this.#s.lastApplied, wc, op.conn));
       if (wce) reply.writeConcernError = wce;
     }
     if (retryable) labelRetryableError(reply);
@@ -478,6 +479,17 @@ export class ReplicaSetRole implements NodeRole, RetryableWriteHost, Transaction
       reply.operationTime = isNull(this.#s.lastApplied) ? now : this.#s.lastApplied.ts;
     }
     return reply;
+  }
+
+  /** commit/abort: a write concern this set cannot satisfy, as the writeConcernError mongod gives after committing. */
+  #unsatisfiable(wc: Doc | undefined): Doc | undefined {
+    try {
+      this.validateWriteConcern(wc);
+      return undefined;
+    } catch (e) {
+      if (!(e instanceof CommandError)) throw e;
+      return { code: e.code, codeName: codeName(e.code), errmsg: e.message, errInfo: { writeConcern: { ...wc, provenance: 'clientSupplied' } } };
+    }
   }
 
   async #waitForReadConcern(rc: Doc, op: OpInfo): Promise<void> {

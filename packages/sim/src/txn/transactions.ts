@@ -15,6 +15,7 @@
 import { Long } from 'bson';
 import { CommandError, ErrorCode } from '../errors.js';
 import type { SimNode } from '../node.js';
+import { sessionsOf } from '../sessions.js';
 import type { StorageEngine, WriteEntry } from '../storage/engine.js';
 import { isPlainObject, keyOf, type Doc } from '../storage/values.js';
 import { decide, nextRecord, refuseInTransaction, TxnErrorCode, TxnRecordState, type SessionTxnRecord, type TxnCommand, type TxnFailure } from './participant.js';
@@ -68,6 +69,9 @@ export interface TxnStatement {
 /** Codes mongod labels TransientTransactionError on a transaction's statement. */
 const TRANSIENT_CODES: ReadonlySet<number> = new Set([
   ErrorCode.WriteConflict,
+  239, // SnapshotTooOld
+  246, // SnapshotUnavailable
+  267, // PreparedTransactionInProgress
   ErrorCode.NoSuchTransaction,
   24, // LockTimeout
   ErrorCode.NotWritablePrimary,
@@ -88,7 +92,8 @@ export function isTransientTransactionCode(code: number): boolean {
 }
 
 function failure(f: TxnFailure): CommandError {
-  return new CommandError(f.code, f.errmsg, {}, f.transient ? [TRANSIENT] : undefined);
+  // codeName in `extra`: errors.ts does not name every transaction code
+  return new CommandError(f.code, f.errmsg, { codeName: f.codeName }, f.transient ? [TRANSIENT] : undefined);
 }
 
 function num(v: unknown): number {
@@ -101,7 +106,16 @@ export class Transactions implements ConflictOracle {
   readonly #sessions = new Map<string, SessionEntry>();
   readonly #open = new Set<OpenTransaction>();
 
-  constructor(readonly node: SimNode) {}
+  constructor(readonly node: SimNode) {
+    // killSessions / killAllSessions / endSessions abort the sessions' open transactions
+    sessionsOf(node).onEnd((ids) => {
+      if (ids === undefined) this.abortAll();
+      else for (const id of ids) {
+        const open = this.#sessions.get(keyOf(id))?.open;
+        if (open) this.#abort(open);
+      }
+    });
+  }
 
   get openCount(): number {
     return this.#open.size;
@@ -226,7 +240,9 @@ export class Transactions implements ConflictOracle {
     const r = refuseInTransaction(name);
     if (r) throw failure(r);
     if ((db === 'config' || db === 'admin' || db === 'local') && name !== 'commitTransaction' && name !== 'abortTransaction') {
-      throw new CommandError(TxnErrorCode.OperationNotSupportedInTransaction, `Cannot run command against the '${db}' database in a transaction.`);
+      throw new CommandError(TxnErrorCode.OperationNotSupportedInTransaction, `Cannot run command against the '${db}' database in a transaction.`, {
+        codeName: 'OperationNotSupportedInTransaction',
+      });
     }
   }
 
@@ -345,6 +361,9 @@ function undo(live: StorageEngine, view: SnapshotEngine, done: WriteEntry[]): vo
   }
 }
 
+/** Errors of commit/abort mongod labels TransientTransactionError: LockTimeout, WriteConflict, SnapshotTooOld, SnapshotUnavailable, NoSuchTransaction, PreparedTransactionInProgress. */
+const COMMIT_TRANSIENT_CODES: ReadonlySet<number> = new Set([24, 112, 239, 246, 251, 267]);
+
 const RETRYABLE_WRITE_CODES: ReadonlySet<number> = new Set([6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436, 63, 150, 134]);
 
 /**
@@ -356,7 +375,7 @@ export function labelTransactionError(name: string, args: Doc, reply: Doc): void
   if (reply.ok === 1 || typeof reply.code !== 'number') return;
   const endsTxn = name === 'commitTransaction' || name === 'abortTransaction';
   let label: string | undefined;
-  if (endsTxn) label = RETRYABLE_WRITE_CODES.has(reply.code) ? 'RetryableWriteError' : reply.code === ErrorCode.NoSuchTransaction ? TRANSIENT : undefined;
+  if (endsTxn) label = RETRYABLE_WRITE_CODES.has(reply.code) ? 'RetryableWriteError' : COMMIT_TRANSIENT_CODES.has(reply.code) ? TRANSIENT : undefined;
   else if (args.autocommit !== undefined && isTransientTransactionCode(reply.code)) label = TRANSIENT;
   if (!label) return;
   const labels = Array.isArray(reply.errorLabels) ? (reply.errorLabels as string[]) : [];
