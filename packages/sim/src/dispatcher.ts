@@ -9,12 +9,12 @@ import { checkCommandFields } from './command-fields.js';
 import { opsOf } from './ops.js';
 import { checkSnapshotReadConcern } from './read-concern.js';
 import { sessionsOf } from './sessions.js';
-import { CommandError, ErrorCode, codeName, errorReply } from './errors.js';
+import { CommandError, ErrorCode, errorReply } from './errors.js';
 import type { ConnectionInfo, SimNode } from './node.js';
 import type { OpInfo, SecondaryAllowed } from './role.js';
 import { isPlainObject, toViewDoc, type Doc } from './storage/values.js';
-import { sleep } from './util/async.js';
-import { labelTransactionError, transactionsOf, type TxnStatement } from './txn/transactions.js';
+import { failCommandEffect } from './failpoints.js';
+import { ENDS_TRANSACTION, labelTransactionError, transactionsOf, type TxnStatement } from './txn/transactions.js';
 
 export interface CommandContext {
   readonly node: SimNode;
@@ -81,8 +81,6 @@ export interface DispatchResult {
   closeConnection?: boolean;
 }
 
-const FAIL_COMMAND_EXEMPT = new Set(['configureFailPoint']);
-
 export async function dispatch(
   node: SimNode,
   conn: ConnectionInfo,
@@ -105,28 +103,12 @@ export async function dispatch(
   // failCommand, as mongod's test command implements it: before the command runs.
   let wceAfter: Doc | undefined;
   let labelsAfter: unknown;
-  if (!FAIL_COMMAND_EXEMPT.has(name)) {
-    const data = node.failPoints.shouldFail('failCommand', (d) => {
-      const list = Array.isArray(d.failCommands) ? (d.failCommands as unknown[]) : [];
-      if (!list.includes(name)) return false;
-      if (typeof d.appName === 'string' && d.appName !== conn.appName) return false;
-      return true;
-    });
-    if (data) {
-      const d = toViewDoc(data);
-      if (d.blockConnection === true && typeof d.blockTimeMS === 'number') await sleep(d.blockTimeMS, conn.signal);
-      if (d.closeConnection === true) return { reply: {}, closeConnection: true };
-      if (typeof d.errorCode === 'number') {
-        const reply: Doc = { ok: 0, errmsg: "Failing command via 'failCommand' failpoint", code: d.errorCode, codeName: codeName(d.errorCode) };
-        if (Array.isArray(data.errorLabels)) reply.errorLabels = data.errorLabels;
-        else labelTransactionError(name, args, reply);
-        return { reply };
-      }
-      if (isPlainObject(data.writeConcernError)) {
-        wceAfter = data.writeConcernError;
-        labelsAfter = data.errorLabels;
-      }
-    }
+  const failed = await failCommandEffect(node.failPoints, name, args, conn.appName, conn.signal);
+  if (failed?.kind === 'close') return { reply: {}, closeConnection: true };
+  if (failed?.kind === 'error') return { reply: failed.reply };
+  if (failed?.kind === 'writeConcernError') {
+    wceAfter = failed.writeConcernError;
+    labelsAfter = failed.errorLabels;
   }
 
   const spec = registry.get(name);
@@ -181,7 +163,7 @@ async function runCommand(
     const wc = isPlainObject(args.writeConcern) ? args.writeConcern : undefined;
     if (write) {
       // commit/abort apply first: a write concern they cannot satisfy is their writeConcernError (repl/coordinator.ts)
-      if (name !== 'commitTransaction' && name !== 'abortTransaction') node.role.validateWriteConcern(wc);
+      if (!ENDS_TRANSACTION.has(name)) node.role.validateWriteConcern(wc);
       node.role.checkWritable(db);
     }
     if (hooks) await hooks.before(op);

@@ -100,9 +100,7 @@ import {
 import { checkTxnNumber, labelRetryableError, RetryableWrite, type RetryableWriteHost, type RetryableWriteRecords, type StatementRef } from './retryable-write.js';
 import { helloFields, primaryHost, replSetGetStatus } from './status.js';
 import { TxnTable } from './txn-table.js';
-import { transactionsOf, type TransactionHost } from '../txn/transactions.js';
-
-const ENDS_TRANSACTION: ReadonlySet<string> = new Set(['commitTransaction', 'abortTransaction']);
+import { ENDS_TRANSACTION, transactionsOf, type TransactionHost } from '../txn/transactions.js';
 import { resolveWriteConcern, validateWriteConcern, writeConcernError, writeConcernSatisfied, defaultWriteConcern } from './write-concern.js';
 
 export interface ReplicaSetRoleOptions {

@@ -21,6 +21,14 @@ registerCommands({
       return transactionsOf(ctx.node).commit(ctx.args);
     },
   },
+  coordinateCommitTransaction: {
+    write: true,
+    adminOnly: true,
+    handler: (ctx) => {
+      refuseOffReplicaSet(ctx.node.role.kind);
+      return transactionsOf(ctx.node).recoverDecision(ctx.args);
+    },
+  },
   abortTransaction: {
     write: true,
     adminOnly: true,

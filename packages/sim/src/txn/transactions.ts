@@ -23,6 +23,9 @@ import { SnapshotEngine, writeConflict, type ConflictOracle } from './snapshot-e
 
 export const TRANSIENT = 'TransientTransactionError';
 
+/** The commands that end a transaction (coordinateCommitTransaction: a router recovering a commit decision). */
+export const ENDS_TRANSACTION: ReadonlySet<string> = new Set(['commitTransaction', 'abortTransaction', 'coordinateCommitTransaction']);
+
 /** What the transactions need of the member (ReplicaSetRole implements it). */
 export interface TransactionHost {
   /** Bumped on every step-down: a transaction begun in an older epoch is aborted. */
@@ -195,7 +198,7 @@ export class Transactions implements ConflictOracle {
    */
   enter(name: string, db: string, args: Doc): TxnStatement | undefined {
     if (args.autocommit === undefined && args.startTransaction === undefined) return undefined;
-    if (name === 'commitTransaction' || name === 'abortTransaction') return undefined;
+    if (ENDS_TRANSACTION.has(name)) return undefined;
     const { lsid, cmd, e, host, record } = this.#decide(name, args);
     const d = decide(record, cmd);
     switch (d.kind) {
@@ -289,6 +292,18 @@ export class Transactions implements ConflictOracle {
     return {};
   }
 
+  /**
+   * coordinateCommitTransaction from a router that did not run the transaction (its
+   * client retried the commit on another mongos with the recoveryToken): reports the
+   * decision, never commits. Committed: ok; anything else: NoSuchTransaction.
+   */
+  recoverDecision(args: Doc): Doc {
+    const { cmd, record } = this.#decide('commitTransaction', args);
+    const d = decide(record, { ...cmd, name: 'commitTransaction' });
+    if (d.kind === 'commit' && d.again) return {};
+    throw failure({ kind: 'error', code: ErrorCode.NoSuchTransaction, codeName: 'NoSuchTransaction', errmsg: `Transaction with { txnNumber: ${cmd.txnNumber} } has not been committed.`, transient: true });
+  }
+
   /** abortTransaction. */
   abort(args: Doc): Doc {
     const { cmd, e, record } = this.#decide('abortTransaction', args);
@@ -373,7 +388,7 @@ const RETRYABLE_WRITE_CODES: ReadonlySet<number> = new Set([6, 7, 89, 91, 189, 2
  */
 export function labelTransactionError(name: string, args: Doc, reply: Doc): void {
   if (reply.ok === 1 || typeof reply.code !== 'number') return;
-  const endsTxn = name === 'commitTransaction' || name === 'abortTransaction';
+  const endsTxn = ENDS_TRANSACTION.has(name);
   let label: string | undefined;
   if (endsTxn) label = RETRYABLE_WRITE_CODES.has(reply.code) ? 'RetryableWriteError' : COMMIT_TRANSIENT_CODES.has(reply.code) ? TRANSIENT : undefined;
   else if (args.autocommit !== undefined && isTransientTransactionCode(reply.code)) label = TRANSIENT;
