@@ -210,6 +210,9 @@ describe('transactions on a replica set', () => {
       session.startTransaction();
       await expectServerError(client.db('ddl').command({ drop: 'fresh' }, { session }), 'OperationNotSupportedInTransaction');
       await session.abortTransaction();
+      session.startTransaction();
+      await expectServerError(client.db('ddl').collection('fresh').createIndex({ b: 1 }, { session }), 'OperationNotSupportedInTransaction');
+      await session.abortTransaction();
     } finally {
       await session.endSession();
     }

@@ -223,6 +223,14 @@ export class Transactions implements ConflictOracle {
         e.record = nextRecord(record, cmd, d);
         this.#open.add(txn);
         host.beginTxnNumber(lsid, cmd.txnNumber);
+        if (name === 'createIndexes') {
+          try {
+            refuseIndexOnExisting(view, db, args);
+          } catch (err) {
+            this.#abort(txn);
+            throw err;
+          }
+        }
         return { txn };
       }
       case 'continue': {
@@ -230,6 +238,7 @@ export class Transactions implements ConflictOracle {
         if (!txn) throw failure({ kind: 'error', code: ErrorCode.NoSuchTransaction, codeName: 'NoSuchTransaction', errmsg: `Transaction with { txnNumber: ${cmd.txnNumber} } has been aborted.`, transient: true });
         try {
           this.#refuse(name, db);
+          if (name === 'createIndexes') refuseIndexOnExisting(txn.view, db, args);
         } catch (err) {
           this.#abort(txn);
           throw err;
@@ -378,6 +387,17 @@ function undo(live: StorageEngine, view: SnapshotEngine, done: WriteEntry[]): vo
 
 /** Errors of commit/abort mongod labels TransientTransactionError: LockTimeout, WriteConflict, SnapshotTooOld, SnapshotUnavailable, NoSuchTransaction, PreparedTransactionInProgress. */
 const COMMIT_TRANSIENT_CODES: ReadonlySet<number> = new Set([24, 112, 239, 246, 251, 267]);
+
+/** mongod builds indexes in a transaction only on a collection the transaction created (or creates now). */
+function refuseIndexOnExisting(view: SnapshotEngine, db: string, args: Doc): void {
+  const coll = args.createIndexes;
+  if (typeof coll !== 'string' || !view.getCollection(db, coll)) return;
+  const createdHere = view.ops.some((op) => op.op === 'c' && op.ns === `${db}.$cmd` && op.o.create === coll);
+  if (createdHere) return;
+  throw new CommandError(TxnErrorCode.OperationNotSupportedInTransaction, `Cannot create new indexes on existing collection ${db}.${coll} in a multi-document transaction.`, {
+    codeName: 'OperationNotSupportedInTransaction',
+  });
+}
 
 const RETRYABLE_WRITE_CODES: ReadonlySet<number> = new Set([6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436, 63, 150, 134]);
 
