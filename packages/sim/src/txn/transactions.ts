@@ -215,7 +215,7 @@ export class Transactions implements ConflictOracle {
         if (level !== undefined && level !== 'local' && level !== 'majority' && level !== 'snapshot') {
           throw new CommandError(ErrorCode.InvalidOptions, `The readConcern level must be either 'local' (default), 'majority' or 'snapshot' in order to run in a transaction`);
         }
-        this.#refuse(name, db);
+        this.#refuse(name, db, args);
         const view = new SnapshotEngine(this.node.engine, this);
         const node = Object.create(this.node, { engine: { value: view, enumerable: true } }) as SimNode;
         const txn = new OpenTransaction(lsid, cmd.txnNumber, view, node, host.epoch);
@@ -237,7 +237,7 @@ export class Transactions implements ConflictOracle {
         const txn = e.open;
         if (!txn) throw failure({ kind: 'error', code: ErrorCode.NoSuchTransaction, codeName: 'NoSuchTransaction', errmsg: `Transaction with { txnNumber: ${cmd.txnNumber} } has been aborted.`, transient: true });
         try {
-          this.#refuse(name, db);
+          this.#refuse(name, db, args);
           if (name === 'createIndexes') refuseIndexOnExisting(txn.view, db, args);
         } catch (err) {
           this.#abort(txn);
@@ -248,9 +248,16 @@ export class Transactions implements ConflictOracle {
     }
   }
 
-  #refuse(name: string, db: string): void {
+  #refuse(name: string, db: string, args: Doc): void {
     const r = refuseInTransaction(name);
     if (r) throw failure(r);
+    if (name === 'aggregate' && Array.isArray(args.pipeline)) {
+      for (const stage of ['$out', '$merge']) {
+        if (args.pipeline.some((st) => isPlainObject(st) && stage in st)) {
+          throw new CommandError(TxnErrorCode.OperationNotSupportedInTransaction, `${stage} cannot be used in a transaction`, { codeName: 'OperationNotSupportedInTransaction' });
+        }
+      }
+    }
     if ((db === 'config' || db === 'admin' || db === 'local') && name !== 'commitTransaction' && name !== 'abortTransaction') {
       throw new CommandError(TxnErrorCode.OperationNotSupportedInTransaction, `Cannot run command against the '${db}' database in a transaction.`, {
         codeName: 'OperationNotSupportedInTransaction',
