@@ -111,11 +111,18 @@ export class Transactions implements ConflictOracle {
 
   constructor(readonly node: SimNode) {
     // killSessions / killAllSessions / endSessions abort the sessions' open transactions
+    // (and forget the sessions' records: a committed transaction's is in config.transactions)
     sessionsOf(node).onEnd((ids) => {
-      if (ids === undefined) this.abortAll();
-      else for (const id of ids) {
-        const open = this.#sessions.get(keyOf(id))?.open;
+      if (ids === undefined) {
+        this.abortAll();
+        this.#sessions.clear();
+        return;
+      }
+      for (const id of ids) {
+        const key = keyOf(id);
+        const open = this.#sessions.get(key)?.open;
         if (open) this.#abort(open);
+        this.#sessions.delete(key);
       }
     });
   }
