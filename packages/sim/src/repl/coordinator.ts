@@ -446,7 +446,9 @@ export class ReplicaSetRole implements NodeRole, RetryableWriteHost, Transaction
       }
     }
     const rc = op.args.readConcern;
-    if (!op.write && isPlainObject(rc)) await this.#waitForReadConcern(rc, op);
+    // a transaction's first statement (a write too) takes its snapshot after this wait:
+    // with majority / snapshot, a majority-committed one
+    if ((!op.write || op.body.startTransaction === true) && isPlainObject(rc)) await this.#waitForReadConcern(rc, op);
   }
 
   /** Called by the dispatcher around the handler: the statement hooks crud.ts uses. */
