@@ -458,7 +458,7 @@ export class Collection<TSchema extends object = Document> {
     const bson = resolveBsonOptions(options, this.bsonOptions);
     const reply = applicationView(await runWriteCommand(this.#target(), cmd, { ...options, bson }, keys, 'write'));
     // Unacknowledged (w: 0): the reply is not the application's to read (CRUD spec: no result).
-    if (isUnacknowledged(options.writeConcern ?? this.writeConcern)) return options.includeResultMetadata ? { value: null, ok: 1 } : null;
+    if (!options.session?.inTransaction() && isUnacknowledged(options.writeConcern ?? this.writeConcern)) return options.includeResultMetadata ? { value: null, ok: 1 } : null;
     if (options.includeResultMetadata) {
       // the official driver's key order: the reply's lastErrorObject, value, ok
       const out: Document = {};

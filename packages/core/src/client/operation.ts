@@ -115,7 +115,7 @@ export async function executeCommand(
   if ((opts.retryable === 'read' && !retryReads) || (opts.retryable === 'write' && !retryWrites)) opts.retryable = false;
   for (const k of Object.keys(opts) as (keyof ExecuteOptions)[]) if (opts[k] === undefined) delete opts[k];
   try {
-    const result = await executor.execute(db, command, opts);
+    const result = await executor.execute(db, withCausalWrite(command, session, opts), opts);
     session?.observeReply(result.reply);
     return result;
   } catch (error) {
@@ -194,6 +194,23 @@ export function readConcernFor(rc: ReadConcernLike | undefined, session: ClientS
   }
   if (session?.snapshotEnabled) return { ...doc, level: 'snapshot' };
   return doc;
+}
+
+/** The write commands that carry `afterClusterTime` in a causally consistent session (Causal Consistency spec, as the official driver). */
+const CAUSAL_WRITE_COMMANDS = new Set(['bulkWrite', 'create', 'createIndexes', 'delete', 'drop', 'dropDatabase', 'dropIndexes', 'findAndModify', 'insert', 'update']);
+
+/**
+ * A write outside a transaction in an explicit causally consistent session that has
+ * seen an operationTime: `readConcern.afterClusterTime`, as the official driver sends it
+ * (reads get theirs from `readConcernFor` when they are built).
+ */
+function withCausalWrite(command: Document, session: ExecuteOptions['session'], opts: ExecuteOptions): Document {
+  if (opts.transaction || !(session instanceof ClientSession) || !session.explicit) return command;
+  if (!session.supports.causalConsistency || !session.operationTime) return command;
+  if (!CAUSAL_WRITE_COMMANDS.has(Object.keys(command)[0]!)) return command;
+  const readConcern = command.readConcern as Document | undefined;
+  if (readConcern?.afterClusterTime !== undefined) return command;
+  return { ...command, readConcern: { ...readConcern, afterClusterTime: session.operationTime } };
 }
 
 /** Copy the defined entries of `fields` onto `target` in order. */
