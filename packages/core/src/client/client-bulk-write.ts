@@ -122,14 +122,6 @@ export async function executeClientBulkWrite(
   options: ClientBulkWriteOptions = {},
 ): Promise<ClientBulkWriteResult> {
   if (!Array.isArray(models) || models.length === 0) throw new MongoInvalidArgumentError('client.bulkWrite() requires at least one model');
-  await ctx.getExecutor();
-  if (!supportsBulkWrite(ctx.topologyDescription)) {
-    // nothing is sent; the official driver's error for a server without the command
-    throw wrap(
-      new MongoCompatibilityError(`client.bulkWrite() needs MongoDB 8.0+ (maxWireVersion ${CLIENT_BULK_WRITE_WIRE_VERSION})`),
-      { code: ErrorCodes.CommandNotFound, codeName: 'CommandNotFound' },
-    );
-  }
   const namespaces = new Map<string, number>();
   const insertedIds = new Map<number, unknown>();
   const ops = models.map((model, i): Document => {
@@ -167,6 +159,15 @@ export async function executeClientBulkWrite(
         throw new MongoInvalidArgumentError(`Unknown client bulk write model ${String((model as { name?: unknown }).name)}`);
     }
   });
+  // The models are checked (client errors) before the server is asked for.
+  await ctx.getExecutor();
+  if (!supportsBulkWrite(ctx.topologyDescription)) {
+    // nothing is sent; the official driver's error for a server without the command
+    throw wrap(
+      new MongoCompatibilityError(`client.bulkWrite() needs MongoDB 8.0+ (maxWireVersion ${CLIENT_BULK_WRITE_WIRE_VERSION})`),
+      { code: ErrorCodes.CommandNotFound, codeName: 'CommandNotFound' },
+    );
+  }
   const verbose = options.verboseResults === true;
   const command = assignDefined(
     { bulkWrite: 1, errorsOnly: !verbose, ordered: options.ordered !== false, ops, nsInfo: [...namespaces.keys()].map((ns) => ({ ns })) },

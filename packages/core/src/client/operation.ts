@@ -200,12 +200,20 @@ export function readConcernFor(rc: ReadConcernLike | undefined, session: ClientS
 const CAUSAL_WRITE_COMMANDS = new Set(['bulkWrite', 'create', 'createIndexes', 'delete', 'drop', 'dropDatabase', 'dropIndexes', 'findAndModify', 'insert', 'update']);
 
 /**
- * A write outside a transaction in an explicit causally consistent session that has
- * seen an operationTime: `readConcern.afterClusterTime`, as the official driver sends it
- * (reads get theirs from `readConcernFor` when they are built).
+ * The session's readConcern on commands built without one, as the official driver's
+ * applySession: a write outside a transaction in an explicit causally consistent
+ * session that has seen an operationTime gets `afterClusterTime`; every command of a
+ * snapshot session gets `level: 'snapshot'` (reads get theirs from `readConcernFor`).
  */
 function withCausalWrite(command: Document, session: ExecuteOptions['session'], opts: ExecuteOptions): Document {
   if (opts.transaction || !(session instanceof ClientSession) || !session.explicit) return command;
+  // A snapshot session sends `level: snapshot` with every command (the server refuses the ones it cannot serve).
+  // getMore / killCursors continue a cursor that was opened with it.
+  if (session.snapshotEnabled) {
+    const name = Object.keys(command)[0];
+    if (command.readConcern !== undefined || name === 'getMore' || name === 'killCursors') return command;
+    return { ...command, readConcern: { level: 'snapshot' } };
+  }
   if (!session.supports.causalConsistency || !session.operationTime) return command;
   if (!CAUSAL_WRITE_COMMANDS.has(Object.keys(command)[0]!)) return command;
   const readConcern = command.readConcern as Document | undefined;

@@ -80,7 +80,9 @@ describe('ClientSession', () => {
     await s.endSession();
     expect(s.hasEnded).toBe(true);
     expect(client.sessionPool.size).toBe(1);
-    expect(() => s.id).toThrow(MongoExpiredSessionError);
+    // the lsid it used stays readable (the official driver keeps it); using the session throws
+    expect(s.id).toBe(id);
+    expect(() => s.serverSession).toThrow(MongoExpiredSessionError);
     await expect(client.db().collection('c').insertOne({}, { session: s })).rejects.toBeInstanceOf(MongoExpiredSessionError);
   });
 

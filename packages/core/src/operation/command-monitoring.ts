@@ -17,10 +17,14 @@ export interface CommandEventBase {
   address: string;
   /** The driver's id of the connection (CMAP connectionId). */
   connectionId: number;
+  /** The server's id of the connection (its hello's `connectionId`), null when it sent none. */
+  serverConnectionId: bigint | null;
+  /** Load-balanced mode: the hello's serviceId. */
+  serviceId?: unknown;
 }
 
 export interface CommandStartedEvent extends CommandEventBase {
-  /** The command as sent; kind-1 document sequences appear as array fields. */
+  /** The command as sent, with its `$db`; kind-1 document sequences appear as array fields. */
   command: Document;
 }
 
@@ -60,6 +64,8 @@ export interface CommandToMonitor {
   readonly sequences?: Readonly<Record<string, readonly Document[]>> | undefined;
   readonly address: string;
   readonly connectionId: number;
+  /** The connection's hello reply (its `connectionId`, `serviceId`). */
+  readonly hello?: Document | undefined;
 }
 
 /**
@@ -68,6 +74,14 @@ export interface CommandToMonitor {
  * throws makes this throw (the emitter's policy); the caller's cleanup must not
  * depend on it returning.
  */
+/** The hello's `connectionId` (int32, int64 or double) as the official driver reports it. */
+function serverConnectionIdOf(id: unknown): bigint | null {
+  if (typeof id === 'number' && Number.isInteger(id)) return BigInt(id);
+  if (typeof id === 'bigint') return id;
+  if (id !== null && typeof id === 'object' && typeof (id as { toBigInt?: unknown }).toBigInt === 'function') return (id as { toBigInt(): bigint }).toBigInt();
+  return null;
+}
+
 export function monitorCommand(emit: CommandEventEmitter | undefined, sent: CommandToMonitor, now: () => number = Date.now): MonitoredCommand {
   const requestId = newRequestId();
   if (!emit) return { requestId, succeeded: () => undefined, failed: () => undefined };
@@ -77,9 +91,11 @@ export function monitorCommand(emit: CommandEventEmitter | undefined, sent: Comm
     requestId,
     address: sent.address,
     connectionId: sent.connectionId,
+    serverConnectionId: serverConnectionIdOf(sent.hello?.connectionId),
   };
+  if (sent.hello?.serviceId !== undefined) base.serviceId = sent.hello.serviceId;
   const started = now();
-  emit('commandStarted', { ...base, command: { ...sent.command, ...sent.sequences } });
+  emit('commandStarted', { ...base, command: { ...sent.command, ...sent.sequences, $db: sent.databaseName } });
   return {
     requestId,
     succeeded: (reply) => emit('commandSucceeded', { ...base, reply, duration: now() - started }),

@@ -261,7 +261,7 @@ export class TopologyExecutor implements ManagedOperationExecutor {
         serverApi: this.#opts.serverApi,
       });
       const emit = this.#opts.monitorCommands ? (this.#config.emit as CommandEventEmitter) : undefined;
-      const monitored = monitorCommand(emit, { databaseName: db, command: full, sequences: options.sequences, address, connectionId: conn.id });
+      const monitored = monitorCommand(emit, { databaseName: db, command: full, sequences: options.sequences, address, connectionId: conn.id, hello: conn.hello });
       let reply: Document;
       try {
         reply = await conn.command(db, full, {
