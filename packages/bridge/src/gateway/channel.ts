@@ -115,16 +115,11 @@ export class GatewayChannel implements SocketChannel {
         return;
       }
       const body = await this.#deps.service.command(this.#caller, msg.body, msg.sequences, this.connectionId);
-      if (!reply || this.#state !== 'open') return;
-      const bytes = concatChunks(encodeOpMsg({ requestId: newRequestId(), responseTo: msg.requestId, body }));
-      const frame = encodeBridgeDataFrame(this.id, [bytes]);
-      this.#pendingBytes += frame.byteLength;
-      this.#deps.metrics.messages.server_to_client += 1;
-      this.#deps.metrics.bytes.server_to_client += bytes.byteLength;
-      this.#socket.send(frame, () => {
-        this.#pendingBytes -= frame.byteLength;
-        this.#socket.flushed();
-      });
+      // A failed handshake ends the channel after its reply: a client that pipelined its
+      // first command behind the hello (handshake pipelining) must find it not run.
+      const handshakeFailed = isHandshake(msg.body) && body.ok !== 1;
+      if (reply && this.#state === 'open') this.#reply(msg, body);
+      if (handshakeFailed) this.fail(BridgeErrorReason.ProtocolError, 'the handshake (hello) failed');
     } catch (e) {
       // service.command answers every failure with a reply; this is a bug or an encoding failure (reply too large)
       this.#deps.log.error('gateway.channel', { conn: this.#socket.id, channel: this.id, error: (e as Error)?.name ?? 'unknown' });
@@ -134,6 +129,18 @@ export class GatewayChannel implements SocketChannel {
       this.#lastActivity = Date.now();
       if (this.#closeWhenIdle && this.#inFlight === 0) this.fail(BridgeErrorReason.BridgeShuttingDown, 'the gateway is shutting down');
     }
+  }
+
+  #reply(msg: OpMsg, body: Record<string, unknown>): void {
+    const bytes = concatChunks(encodeOpMsg({ requestId: newRequestId(), responseTo: msg.requestId, body }));
+    const frame = encodeBridgeDataFrame(this.id, [bytes]);
+    this.#pendingBytes += frame.byteLength;
+    this.#deps.metrics.messages.server_to_client += 1;
+    this.#deps.metrics.bytes.server_to_client += bytes.byteLength;
+    this.#socket.send(frame, () => {
+      this.#pendingBytes -= frame.byteLength;
+      this.#socket.flushed();
+    });
   }
 
   tryResumeReads(): boolean {
@@ -164,6 +171,9 @@ export class GatewayChannel implements SocketChannel {
     this.#socket.closed(this);
   }
 }
+
+const HANDSHAKE_COMMANDS = new Set(['hello', 'isMaster', 'ismaster']);
+const isHandshake = (body: Record<string, unknown>): boolean => HANDSHAKE_COMMANDS.has(Object.keys(body)[0] ?? '');
 
 /** The socket's channel opener in gateway mode: admitGatewayChannel, then a GatewayChannel. */
 export function gatewayChannelOpener(deps: GatewayChannelDeps): ChannelOpener {

@@ -7,7 +7,7 @@
  * principal's session ids into its own namespace, and writes the audit line.
  */
 import { createHash } from 'node:crypto';
-import { Binary, Long } from 'bson';
+import { Binary, Long, ObjectId } from 'bson';
 import {
   MongoNetworkError,
   MongoServerError,
@@ -44,6 +44,7 @@ interface CursorOwner {
 }
 
 export const GATEWAY_MAX_WIRE_VERSION = 21;
+const GATEWAY_MAX_MESSAGE_SIZE_BYTES = 48_000_000;
 const CURSOR_IDLE_MS = 10 * 60_000;
 const errorReply = (code: number, codeName: string, errmsg: string, labels?: string[]): Document => ({
   ok: 0,
@@ -82,6 +83,8 @@ export class GatewayService {
   readonly #cursors = new Map<string, CursorOwner>();
   readonly #buckets = new Map<string, Bucket>();
   readonly #startedAt = Date.now();
+  /** The load-balanced face's serviceId: one per gateway process (docs/gateway.md). */
+  readonly #serviceId = new ObjectId();
   #connecting: Promise<void> | undefined;
 
   constructor(deps: GatewayServiceDeps) {
@@ -165,15 +168,20 @@ export class GatewayService {
     return Math.min(16 * 1024 * 1024, this.#limits.maxCommandBytes);
   }
 
+  /**
+   * The gateway's own hello: a mongos (`msg: 'isdbgrid'`); with `loadBalanced: true`, the
+   * load balancer in front of it (the same reply plus `serviceId`, the web client's face).
+   */
   #hello(name: string, body: Document, connectionId: number): Document {
-    if (body.loadBalanced === true) {
-      return errorReply(2, 'BadValue', 'the gateway presents itself as a mongos: connect without loadBalanced=true');
-    }
     const reply: Document = {};
     reply[name === 'hello' ? 'isWritablePrimary' : 'ismaster'] = true;
     reply.msg = 'isdbgrid';
     reply.maxBsonObjectSize = this.#maxBsonObjectSize;
-    reply.maxMessageSizeBytes = this.#limits.maxCommandBytes;
+    // A driver bounds the replies it reads by maxMessageSizeBytes too, and the cluster's
+    // replies (a 16 MB batch) are not bounded by maxCommandBytes: this says what a mongod
+    // says. The command limit travels in the channel's `opened` frame (the transport
+    // refuses a larger command before sending it, with MessageTooLarge).
+    reply.maxMessageSizeBytes = GATEWAY_MAX_MESSAGE_SIZE_BYTES;
     reply.maxWriteBatchSize = this.#limits.maxDocuments;
     reply.localTime = new Date();
     reply.logicalSessionTimeoutMinutes = 30;
@@ -181,6 +189,7 @@ export class GatewayService {
     reply.maxWireVersion = GATEWAY_MAX_WIRE_VERSION;
     reply.minWireVersion = 0;
     if (body.helloOk === true) reply.helloOk = true;
+    if (body.loadBalanced === true) reply.serviceId = this.#serviceId;
     reply.ok = 1;
     return reply;
   }

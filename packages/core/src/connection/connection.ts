@@ -90,6 +90,8 @@ export class WireConnection implements Connection {
   readonly #exhaustQueue: Document[] = [];
   #exhaustWaiter: PendingRequest | undefined;
   #closeError: MongoNetworkError | undefined;
+  /** Handshake pipelining: the handshake in flight; replies to commands sent meanwhile wait for it. */
+  #handshake: Promise<void> | undefined;
 
   constructor(socket: TransportSocket, options: WireConnectionOptions) {
     this.#socket = socket;
@@ -133,7 +135,28 @@ export class WireConnection implements Connection {
     if (reply.serviceId !== undefined) this.serviceId = reply.serviceId;
   }
 
+  /**
+   * Handshake pipelining (connect.ts): until `handshake` settles, commands go out at once,
+   * right behind the hello, but each reply is delivered only once the handshake succeeded;
+   * a failed handshake fails them with its error (and closes the connection).
+   */
+  awaitHandshake(handshake: Promise<void>): void {
+    this.#handshake = handshake;
+    const done = (): void => {
+      if (this.#handshake === handshake) this.#handshake = undefined;
+    };
+    handshake.then(done, done);
+  }
+
   command(db: string, cmd: Document, options: CommandOptions = {}): Promise<Document> {
+    const handshake = this.#handshake;
+    const reply = this.#send(db, cmd, options);
+    if (!handshake) return reply;
+    reply.catch(() => undefined); // the handshake's error is the one reported
+    return handshake.then(() => reply);
+  }
+
+  #send(db: string, cmd: Document, options: CommandOptions): Promise<Document> {
     const requestId = options.requestId ?? newRequestId();
     let chunks: Uint8Array[];
     try {

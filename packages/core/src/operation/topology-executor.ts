@@ -80,6 +80,8 @@ export class TopologyExecutor implements ManagedOperationExecutor {
   #ownedTransport: Transport | undefined;
   /** The transport in use (owned or the caller's). */
   #transportInUse: Transport | undefined;
+  /** Load-balanced mode: the limits of the last connection handshake (a LoadBalancer description has none). */
+  #handshakeLimits: WireLimits | undefined;
   /** "host:port" of the server that answered the most recent operation. */
   lastAddress: string | undefined;
 
@@ -166,6 +168,7 @@ export class TopologyExecutor implements ManagedOperationExecutor {
 
   limits(): WireLimits {
     const td = this.#current?.description;
+    if (td?.type === TopologyType.LoadBalanced) return this.#handshakeLimits ?? DEFAULT_WIRE_LIMITS;
     for (const sd of td?.servers.values() ?? []) {
       if (sd.type === ServerType.RSPrimary || (DATA_BEARING_SERVER_TYPES.has(sd.type) && td!.type !== TopologyType.ReplicaSetWithPrimary)) {
         return sd; // its maxBsonObjectSize, maxMessageSizeBytes and maxWriteBatchSize
@@ -285,6 +288,7 @@ export class TopologyExecutor implements ManagedOperationExecutor {
       }
       this.#clusterTime.observe(reply);
       options.session?.observeReply(reply);
+      if (server.description.type === ServerType.LoadBalancer) this.#handshakeLimits = wireLimitsOf(conn.hello);
       this.lastAddress = address;
       monitored.succeeded(reply);
       return { reply, address };
@@ -293,6 +297,15 @@ export class TopologyExecutor implements ManagedOperationExecutor {
       server.pool.checkIn(conn);
     }
   }
+}
+
+/** The size limits a hello reply announces (defaults for those it leaves out). */
+function wireLimitsOf(hello: Document): WireLimits {
+  const limit = (key: keyof WireLimits): number => {
+    const v = hello[key];
+    return typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : DEFAULT_WIRE_LIMITS[key];
+  };
+  return { maxBsonObjectSize: limit('maxBsonObjectSize'), maxMessageSizeBytes: limit('maxMessageSizeBytes'), maxWriteBatchSize: limit('maxWriteBatchSize') };
 }
 
 /**
