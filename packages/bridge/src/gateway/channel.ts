@@ -95,8 +95,11 @@ export class GatewayChannel implements SocketChannel {
       return;
     }
     let msg: OpMsg;
+    let exact: OpMsg;
     try {
       msg = decodeOpMsg(message, { bson: { promoteLongs: false } });
+      // The same command with its BSON types (docs/gateway.md "BSON types"): the rules read `msg`.
+      exact = decodeOpMsg(message, { bson: { promoteValues: false } });
     } catch (e) {
       this.fail(BridgeErrorReason.ProtocolError, `bad OP_MSG: ${(e as Error).message}`);
       return;
@@ -104,17 +107,17 @@ export class GatewayChannel implements SocketChannel {
     this.#deps.metrics.messages.client_to_server += 1;
     this.#deps.metrics.bytes.client_to_server += message.byteLength;
     this.#inFlight += 1;
-    this.#queue = this.#queue.then(() => this.#run(msg, expectsReply && !msg.moreToCome));
+    this.#queue = this.#queue.then(() => this.#run(msg, exact, expectsReply && !msg.moreToCome));
   }
 
-  async #run(msg: OpMsg, reply: boolean): Promise<void> {
+  async #run(msg: OpMsg, exact: OpMsg, reply: boolean): Promise<void> {
     try {
       if (this.#state !== 'open') return;
       if (this.#expiresAt !== undefined && this.#expiresAt * 1000 <= Date.now()) {
         this.fail(BridgeErrorReason.AuthFailed, 'the token has expired; reconnect with a fresh token');
         return;
       }
-      const body = await this.#deps.service.command(this.#caller, msg.body, msg.sequences, this.connectionId);
+      const body = await this.#deps.service.command(this.#caller, msg.body, msg.sequences, this.connectionId, exact);
       // A failed handshake ends the channel after its reply: a client that pipelined its
       // first command behind the hello (handshake pipelining) must find it not run.
       const handshakeFailed = isHandshake(msg.body) && body.ok !== 1;

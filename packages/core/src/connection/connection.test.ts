@@ -293,6 +293,26 @@ describe('connect / handshake pipelining (Transport.handshakePipelining)', () =>
   });
 });
 
+describe('Connection.command exactTypes', () => {
+  it('decodes an ok reply without promoting numbers; an ok:0 reply as usual', async () => {
+    const { Double, Int32, Long } = await import('bson');
+    const { transport } = setup((req) =>
+      req.name === 'find' ? { ok: 1, l: Long.fromNumber(5), d: new Double(1), i: 7 } : req.name === 'bad' ? { ok: 0, code: 2, errmsg: 'no' } : undefined,
+    );
+    const conn = await connect({ transport, address: ADDR });
+    const exact = await conn.command('app', { find: 'c' }, { exactTypes: true });
+    expect(exact.l).toBeInstanceOf(Long);
+    expect(exact.d).toBeInstanceOf(Double);
+    expect(exact.i).toBeInstanceOf(Int32);
+    const promoted = await conn.command('app', { find: 'c' });
+    expect([promoted.l, promoted.d, promoted.i]).toEqual([5, 1, 7]);
+    const e = await caught(conn.command('app', { bad: 1 }, { exactTypes: true }));
+    expect(e).toBeInstanceOf(MongoServerError);
+    expect((e as MongoServerError).code).toBe(2);
+    conn.close();
+  });
+});
+
 describe('Connection.command', () => {
   for (const delivery of deliveries) {
     it(`round trip with $db, sequences and $clusterTime (${delivery})`, async () => {

@@ -57,6 +57,12 @@ export interface CommandOptions {
   /** Return ok:0 replies instead of throwing MongoServerError. */
   raw?: boolean;
   /**
+   * Decode an ok reply without promoting numbers: int32, double and int64 values come as
+   * Int32, Double and Long, so re-encoding the reply gives the very same BSON types (the
+   * gateway forwards cluster replies so). ok:0 replies decode as usual.
+   */
+  exactTypes?: boolean;
+  /**
    * The wire requestId to send with (from wire/header.ts newRequestId(), so that it is
    * unique); default a fresh one. Command monitoring allocates it to report it.
    */

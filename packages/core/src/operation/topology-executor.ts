@@ -272,6 +272,7 @@ export class TopologyExecutor implements ManagedOperationExecutor {
           moreToCome: options.moreToCome,
           signal: options.signal,
           requestId: monitored.requestId,
+          exactTypes: options.exactTypes,
         });
       } catch (e) {
         try {
