@@ -62,7 +62,7 @@ export class MongoClient extends CoreMongoClient {
         throw new MongoInvalidArgumentError('with a gateway the URI carries no credentials: the gateway holds them (use GATEWAY_URI)');
       }
       if (/[?&](loadBalanced|directConnection|replicaSet)=/i.test(url)) {
-        throw new MongoInvalidArgumentError('with a gateway the URI sets no loadBalanced, directConnection or replicaSet: the gateway option selects load-balanced mode itself');
+        throw new MongoInvalidArgumentError('with a gateway the URI sets no loadBalanced, directConnection or replicaSet: the gateway option sets them');
       }
       // Load-balanced mode (docs/gateway.md): no monitor, the gateway is selectable at once,
       // and each connection's hello travels with its first command: a cold request costs the

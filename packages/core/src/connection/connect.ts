@@ -73,7 +73,13 @@ export async function connect(options: ConnectOptions): Promise<WireConnection> 
     // The handshake is bounded by connectTimeoutMS (then socketTimeoutMS, if that is unset).
     const helloTimeoutMS = connectTimeoutMS > 0 ? connectTimeoutMS : (options.socketTimeoutMS ?? 0);
     const helloStarted = monotonicNow();
-    const pipelined = pipelinesHandshake(options);
+    // Handshake pipelining: connect() returns right after sending the hello, and the first
+    // command goes out behind it (one round trip less per new connection); its reply waits
+    // for the handshake (WireConnection.awaitHandshake). Only when the transport says its
+    // peer runs nothing on a connection whose hello failed (Transport.handshakePipelining:
+    // the mongo-edge gateway), never with authentication (it needs the hello's reply), never
+    // on monitoring connections.
+    const pipelined = options.transport.handshakePipelining && !options.monitoring && !options.credentials;
     // A pipelined hello outlives connect(): the pool's signal (which cancels a connect) is not its.
     const hello = conn.command('admin', buildHelloCommand(options, speculative), { timeoutMS: helloTimeoutMS, signal: pipelined ? undefined : signal });
     const complete = async (reply: Document): Promise<void> => {
@@ -101,17 +107,6 @@ export async function connect(options: ConnectOptions): Promise<WireConnection> 
   } catch (error) {
     throw failed(conn, error);
   }
-}
-
-/**
- * Handshake pipelining: the connection's first command goes out right behind its `hello`,
- * without waiting for the reply (one round trip less per new connection). Only when the
- * transport says its peer runs no command on a connection whose handshake failed (the
- * mongo-edge gateway: Transport.handshakePipelining), and only without authentication
- * (which needs the hello's reply) and off monitoring connections.
- */
-function pipelinesHandshake(options: ConnectOptions): boolean {
-  return options.transport.handshakePipelining === true && !options.monitoring && !options.credentials;
 }
 
 /** A failed handshake closes the connection; network errors get the HandshakeError label. */

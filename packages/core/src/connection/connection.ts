@@ -150,10 +150,8 @@ export class WireConnection implements Connection {
    */
   awaitHandshake(handshake: Promise<void>): void {
     this.#handshake = handshake;
-    const done = (): void => {
-      if (this.#handshake === handshake) this.#handshake = undefined;
-    };
-    handshake.then(done, done);
+    // Cleared once it succeeded; a failed one stays (the connection is closed: its error explains).
+    handshake.then(() => (this.#handshake = undefined), () => undefined);
   }
 
   command(db: string, cmd: Document, options: CommandOptions = {}): Promise<Document> {

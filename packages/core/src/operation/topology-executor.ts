@@ -28,7 +28,7 @@ import { connect as wireConnect } from '../connection/connect.js';
 import type { ConnectOptions, Connection } from '../connection/types.js';
 import { ReadPreference } from '../selection/read-preference.js';
 import { SelectionOperation } from '../selection/select-servers.js';
-import { DATA_BEARING_SERVER_TYPES, ServerType } from '../sdam/server-description.js';
+import { DATA_BEARING_SERVER_TYPES, ServerType, newServerDescription } from '../sdam/server-description.js';
 import { Topology, type Server, type TopologyEvents } from '../sdam/topology.js';
 import { TopologyType, type TopologyDescription } from '../sdam/topology-description.js';
 import type { Transport, TransportTlsOptions } from '../transport/transport.js';
@@ -289,7 +289,8 @@ export class TopologyExecutor implements ManagedOperationExecutor {
       }
       this.#clusterTime.observe(reply);
       options.session?.observeReply(reply);
-      if (server.description.type === ServerType.LoadBalancer) this.#handshakeLimits = wireLimitsOf(conn.hello);
+      // (its hello's size limits, as a server description reads them)
+      if (server.description.type === ServerType.LoadBalancer) this.#handshakeLimits = newServerDescription(address, conn.hello, { now: 0 });
       this.lastAddress = address;
       monitored.succeeded(reply);
       return { reply, address };
@@ -298,15 +299,6 @@ export class TopologyExecutor implements ManagedOperationExecutor {
       server.pool.checkIn(conn);
     }
   }
-}
-
-/** The size limits a hello reply announces (defaults for those it leaves out). */
-function wireLimitsOf(hello: Document): WireLimits {
-  const limit = (key: keyof WireLimits): number => {
-    const v = hello[key];
-    return typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : DEFAULT_WIRE_LIMITS[key];
-  };
-  return { maxBsonObjectSize: limit('maxBsonObjectSize'), maxMessageSizeBytes: limit('maxMessageSizeBytes'), maxWriteBatchSize: limit('maxWriteBatchSize') };
 }
 
 /**
