@@ -26,7 +26,7 @@ import {
 } from '../wire/constants.js';
 import { MessageFramer } from '../wire/framer.js';
 import { newRequestId, readHeader } from '../wire/header.js';
-import { decodeOpMsg, encodeOpMsg, type OpMsg } from '../wire/op-msg.js';
+import { decodeOpMsg, encodeOpMsg } from '../wire/op-msg.js';
 import type { CommandOptions, Connection } from './types.js';
 
 export interface WireConnectionOptions {
@@ -40,7 +40,7 @@ export interface WireConnectionOptions {
 
 interface PendingRequest {
   readonly raw: boolean;
-  readonly exactTypes: boolean;
+  readonly exactTypes?: boolean | undefined;
   readonly resolve: (doc: Document) => void;
   readonly reject: (error: Error) => void;
   /** Stops the timer and abort listener. */
@@ -57,13 +57,6 @@ function isOk(body: Document): boolean {
 function deliver(req: Pick<PendingRequest, 'resolve' | 'reject'>, body: Document, raw: boolean): void {
   if (raw || isOk(body)) req.resolve(body);
   else req.reject(new MongoServerError(body));
-}
-
-/** The reply's body with its document sequences folded in (servers do not send them today). */
-function withSequences(reply: OpMsg): Document {
-  const body = reply.body;
-  for (const [k, docs] of Object.entries(reply.sequences)) if (!(k in body)) body[k] = docs;
-  return body;
 }
 
 function describeCommand(cmd: Document): string {
@@ -225,7 +218,7 @@ export class WireConnection implements Connection {
     };
     const req: PendingRequest = {
       raw: options.raw ?? false,
-      exactTypes: options.exactTypes ?? false,
+      exactTypes: options.exactTypes,
       resolve,
       reject,
       cleanup: () => {
@@ -288,7 +281,9 @@ export class WireConnection implements Connection {
     if (opCode !== OP_MSG) throw new MongoProtocolError(`received unexpected opcode ${opCode} from ${this.address}`);
     const reply = decodeOpMsg(message);
     const { responseTo } = reply;
-    let body = withSequences(reply);
+    let body = reply.body;
+    // Document sequences in replies are folded into the body (servers do not send them today).
+    for (const [k, docs] of Object.entries(reply.sequences)) if (!(k in body)) body[k] = docs;
     const ct = body.$clusterTime;
     if (ct && typeof ct === 'object') this.lastClusterTime = ct as Document;
     if (body.operationTime !== undefined) this.lastOperationTime = body.operationTime;
@@ -308,7 +303,8 @@ export class WireConnection implements Connection {
     this.#exhaustResponseTo = reply.moreToCome ? reply.requestId : undefined;
     if (target) {
       target.cleanup();
-      if (target.exactTypes && isOk(body)) body = withSequences(decodeOpMsg(message, { bson: { promoteValues: false } }));
+      // exactTypes: the body again without promoting numbers (the folded sequences kept).
+      if (target.exactTypes && isOk(body)) body = { ...body, ...decodeOpMsg(message, { bson: { promoteValues: false } }).body };
       deliver(target, body, target.raw);
     } else {
       // An exhaust reply nobody waits for yet: nextReply() takes it.

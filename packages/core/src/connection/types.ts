@@ -109,7 +109,7 @@ export interface ConnectionPool {
   checkOut(options?: CheckOutOptions): Promise<Connection>;
   checkIn(connection: Connection): void;
   /** Mark the pool paused and bump the generation; stale connections close on check-in. */
-  clear(options?: { interruptInUseConnections?: boolean }): void;
+  clear(options?: { interruptInUseConnections?: boolean; serviceId?: unknown }): void;
   /** Mark the pool ready (after a successful heartbeat). */
   ready(): void;
   close(): Promise<void>;

@@ -238,9 +238,9 @@ export class TopologyExecutor implements ManagedOperationExecutor {
   async #runOn(server: Server, db: string, command: Document, options: ExecuteOptions, txnNumber: unknown): Promise<ExecuteResult> {
     const address = server.address;
     // Errors go to SDAM, which ignores those without an effect on the topology.
-    const report = (e: unknown, connectionGeneration: number, beforeHandshake: boolean): void => {
+    const report = (e: unknown, connectionGeneration: number, beforeHandshake: boolean, serviceId?: unknown): void => {
       if (e instanceof MongoNetworkError || e instanceof MongoServerError || e instanceof MongoAuthError) {
-        this.#current!.handleError(address, e, { connectionGeneration, beforeHandshake });
+        this.#current!.handleError(address, e, { connectionGeneration, beforeHandshake, serviceId });
       }
     };
     const poolGeneration = server.pool.generation;
@@ -283,7 +283,7 @@ export class TopologyExecutor implements ManagedOperationExecutor {
             options.session?.observeReply(e.errorResponse);
           }
           if (e instanceof MongoNetworkError) options.session?.markDirty();
-          report(e, conn.generation, false);
+          report(e, conn.generation, false, conn.serviceId);
         }
         throw e;
       }
