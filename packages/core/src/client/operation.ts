@@ -13,6 +13,7 @@ import {
 import type { ReadPreference } from '../selection/read-preference.js';
 import { readConcernDocument, throwIfWriteConcernError, writeConcernDocument, type ReadConcernLike, type WriteConcernLike } from './concerns.js';
 import type { ExecuteOptions, ExecuteResult, OperationExecutor } from '../operation/executor.js';
+import { deserializeOptionsOf, type BSONSerializeOptions } from '../wire/bson-options.js';
 import type { ClientLayerOptions } from './options.js';
 import { ClientSession, type SessionOwner } from './sessions.js';
 import { transactionStatement, transactionStatementFailed } from './transaction-commands.js';
@@ -52,6 +53,8 @@ export interface RunOptions {
   session?: ClientSession;
   signal?: AbortSignal;
   writeConcern?: WriteConcernLike;
+  /** Resolved BSON options (decode of the application's documents, ignoreUndefined); default the client's. */
+  bson?: BSONSerializeOptions;
 }
 
 export function startImplicitSession(ctx: ClientContext): ClientSession {
@@ -87,6 +90,8 @@ export async function withSession<T>(
 export interface CommandKind {
   /** db.command(): a command as the user gave it (a transaction checks its read preference as a read's). */
   generic?: boolean;
+  /** The operation's resolved BSON options (operation over collection over db over client); default the client's. */
+  bson?: BSONSerializeOptions;
 }
 
 /** Send one command; keep the session's cluster/operation time; mark it dirty on network errors. */
@@ -97,8 +102,10 @@ export async function executeCommand(
   options: ExecuteOptions & CommandKind = {},
 ): Promise<ExecuteResult> {
   const executor = await ctx.getExecutor();
-  const { generic, ...rest } = options;
+  const { generic, bson = ctx.resolvedOptions.bsonOptions, ...rest } = options;
   const opts: ExecuteOptions = rest;
+  opts.ignoreUndefined = bson.ignoreUndefined === true;
+  opts.deserialize = deserializeOptionsOf(bson);
   const session = opts.session;
   // Every path (cursors too): an explicit session of another client is refused.
   if (session instanceof ClientSession && session.explicit && !ctx.ownsSession(session)) throw new MongoAPIError('ClientSession must be from the same MongoClient');
@@ -108,7 +115,7 @@ export async function executeCommand(
   if ((opts.retryable === 'read' && !retryReads) || (opts.retryable === 'write' && !retryWrites)) opts.retryable = false;
   for (const k of Object.keys(opts) as (keyof ExecuteOptions)[]) if (opts[k] === undefined) delete opts[k];
   try {
-    const result = await executor.execute(db, command, opts);
+    const result = await executor.execute(db, withCausalWrite(command, session, opts), opts);
     session?.observeReply(result.reply);
     return result;
   } catch (error) {
@@ -132,7 +139,7 @@ export async function runCommand(
 ): Promise<Document> {
   return await withSession(ctx, options.session, async (session) => {
     const cmd = typeof command === 'function' ? command(session) : command;
-    const { reply } = await executeCommand(ctx, db, cmd, { ...route, session, signal: options.signal });
+    const { reply } = await executeCommand(ctx, db, cmd, { bson: options.bson, ...route, session, signal: options.signal });
     return reply;
   });
 }
@@ -187,6 +194,23 @@ export function readConcernFor(rc: ReadConcernLike | undefined, session: ClientS
   }
   if (session?.snapshotEnabled) return { ...doc, level: 'snapshot' };
   return doc;
+}
+
+/** The write commands that carry `afterClusterTime` in a causally consistent session (Causal Consistency spec, as the official driver). */
+const CAUSAL_WRITE_COMMANDS = new Set(['bulkWrite', 'create', 'createIndexes', 'delete', 'drop', 'dropDatabase', 'dropIndexes', 'findAndModify', 'insert', 'update']);
+
+/**
+ * A write outside a transaction in an explicit causally consistent session that has
+ * seen an operationTime: `readConcern.afterClusterTime`, as the official driver sends it
+ * (reads get theirs from `readConcernFor` when they are built).
+ */
+function withCausalWrite(command: Document, session: ExecuteOptions['session'], opts: ExecuteOptions): Document {
+  if (opts.transaction || !(session instanceof ClientSession) || !session.explicit) return command;
+  if (!session.supports.causalConsistency || !session.operationTime) return command;
+  if (!CAUSAL_WRITE_COMMANDS.has(Object.keys(command)[0]!)) return command;
+  const readConcern = command.readConcern as Document | undefined;
+  if (readConcern?.afterClusterTime !== undefined) return command;
+  return { ...command, readConcern: { ...readConcern, afterClusterTime: session.operationTime } };
 }
 
 /** Copy the defined entries of `fields` onto `target` in order. */

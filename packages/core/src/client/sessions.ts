@@ -134,6 +134,7 @@ export class ClientSession implements ExecutorSession {
   readonly #owner: SessionOwner;
   #server: ServerSession | undefined;
   #ended = false;
+  #endedId: ServerSessionId | undefined;
 
   constructor(owner: SessionOwner, options: ClientSessionOptions = {}, explicit = true) {
     if (options.snapshot && options.causalConsistency) {
@@ -152,7 +153,9 @@ export class ClientSession implements ExecutorSession {
   }
 
   /** The lsid `{ id: UUID }`. Reading it checks a server session out of the pool. */
+  /** The lsid; after the session ended, still the one it used (as the official driver keeps it). */
   get id(): ServerSessionId {
+    if (this.#ended && this.#endedId) return this.#endedId;
     return this.serverSession.id;
   }
 
@@ -252,6 +255,7 @@ export class ClientSession implements ExecutorSession {
     if (this.#ended) return;
     this.#ended = true;
     if (this.#server) {
+      this.#endedId = this.#server.id;
       this.#owner.sessionPool.release(this.#server, this.#owner.logicalSessionTimeoutMinutes());
       this.#server = undefined;
     }

@@ -26,6 +26,8 @@ import {
 } from '../wire/constants.js';
 import { MessageFramer } from '../wire/framer.js';
 import { newRequestId, readHeader } from '../wire/header.js';
+import { attachApplicationView } from '../wire/application-view.js';
+import type { BsonDeserializeOptions } from '../wire/bson-io.js';
 import { decodeOpMsg, encodeOpMsg } from '../wire/op-msg.js';
 import type { CommandOptions, Connection } from './types.js';
 
@@ -41,6 +43,7 @@ export interface WireConnectionOptions {
 interface PendingRequest {
   readonly raw: boolean;
   readonly exactTypes?: boolean | undefined;
+  readonly deserialize: BsonDeserializeOptions | undefined;
   readonly resolve: (doc: Document) => void;
   readonly reject: (error: Error) => void;
   /** Stops the timer and abort listener. */
@@ -165,6 +168,7 @@ export class WireConnection implements Connection {
         sequences: options.sequences,
         moreToCome: options.moreToCome,
         exhaustAllowed: options.exhaustAllowed,
+        ignoreUndefined: options.ignoreUndefined,
       });
     } catch (cause) {
       return Promise.reject(
@@ -200,7 +204,7 @@ export class WireConnection implements Connection {
   #track(
     requestId: number,
     name: string,
-    options: Pick<CommandOptions, 'timeoutMS' | 'signal' | 'raw' | 'exactTypes'>,
+    options: Pick<CommandOptions, 'timeoutMS' | 'signal' | 'raw' | 'exactTypes' | 'deserialize'>,
     resolve: (doc: Document) => void,
     reject: (error: Error) => void,
   ): PendingRequest {
@@ -219,6 +223,7 @@ export class WireConnection implements Connection {
     const req: PendingRequest = {
       raw: options.raw ?? false,
       exactTypes: options.exactTypes,
+      deserialize: options.deserialize,
       resolve,
       reject,
       cleanup: () => {
@@ -305,6 +310,7 @@ export class WireConnection implements Connection {
       target.cleanup();
       // exactTypes: the body again without promoting numbers (the folded sequences kept).
       if (target.exactTypes && isOk(body)) body = { ...body, ...decodeOpMsg(message, { bson: { promoteValues: false } }).body };
+      if (target.deserialize) attachApplicationView(body, decodeOpMsg(message, { bson: target.deserialize, verifyChecksum: false }).body);
       deliver(target, body, target.raw);
     } else {
       // An exhaust reply nobody waits for yet: nextReply() takes it.

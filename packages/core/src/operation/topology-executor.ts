@@ -273,6 +273,8 @@ export class TopologyExecutor implements ManagedOperationExecutor {
           signal: options.signal,
           requestId: monitored.requestId,
           exactTypes: options.exactTypes,
+          ignoreUndefined: options.ignoreUndefined,
+          deserialize: options.deserialize,
         });
       } catch (e) {
         try {

@@ -27,10 +27,32 @@ export function toMongoEdge(source: string): string {
   return source.replace(/from 'mongodb';/g, "from '@mongo-edge/core/node';");
 }
 
-/** Options a program asks of the sim, from its `// sim:` header line (e.g. `// sim: --wire-version 25`). */
-function simOptionsOf(source: string): { wireVersion?: number } {
-  const m = /^\/\/ sim: --wire-version (\d+)$/m.exec(source);
-  return m ? { wireVersion: Number(m[1]) } : {};
+interface SimWish {
+  wireVersion?: number;
+  /** A one-member replica set of this name (transactions need one). */
+  replSet?: string;
+}
+
+/** Options a program asks of the sim, from its `// sim:` header line (`// sim: --wire-version 25`, `// sim: --replSet rs0`). */
+function simOptionsOf(source: string): SimWish {
+  const wire = /^\/\/ sim: --wire-version (\d+)$/m.exec(source);
+  const repl = /^\/\/ sim: --replSet (\w+)$/m.exec(source);
+  return { ...(wire ? { wireVersion: Number(wire[1]) } : {}), ...(repl ? { replSet: repl[1]! } : {}) };
+}
+
+/** Initiates a one-member set and waits until the member is writable primary. */
+async function initiate(port: number, setName: string): Promise<void> {
+  const direct = new MongoClient(`mongodb://127.0.0.1:${port}/?directConnection=true`);
+  try {
+    await direct.db('admin').command({ replSetInitiate: { _id: setName, members: [{ _id: 0, host: `127.0.0.1:${port}` }] } });
+    for (let i = 0; i < 600; i++) {
+      if ((await direct.db('admin').command({ hello: 1 })).isWritablePrimary) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`the one-member set ${setName} elected no primary`);
+  } finally {
+    await direct.close();
+  }
 }
 
 async function emptyDeployment(uri: string): Promise<void> {
@@ -62,15 +84,22 @@ async function runProgram(file: string, uri: string): Promise<string> {
 }
 
 describe('port check: official driver programs run unchanged but for the import', () => {
-  const sims = new Map<number | undefined, SimHandle>();
+  const sims = new Map<string, SimHandle>();
 
-  async function simFor(wireVersion: number | undefined): Promise<string> {
-    let sim = sims.get(wireVersion);
+  async function simFor(wish: SimWish): Promise<string> {
+    const key = JSON.stringify(wish);
+    let sim = sims.get(key);
     if (!sim) {
-      sim = await startSim({ port: 0, bindIp: '127.0.0.1', ...(wireVersion === undefined ? {} : { maxWireVersion: wireVersion }) });
-      sims.set(wireVersion, sim);
+      sim = await startSim({
+        port: 0,
+        bindIp: '127.0.0.1',
+        ...(wish.wireVersion === undefined ? {} : { maxWireVersion: wish.wireVersion }),
+        ...(wish.replSet === undefined ? {} : { replSet: wish.replSet }),
+      });
+      sims.set(key, sim);
+      if (wish.replSet) await initiate(sim.port, wish.replSet);
     }
-    return `mongodb://127.0.0.1:${sim.port}/`;
+    return `mongodb://127.0.0.1:${sim.port}/${wish.replSet ? `?replicaSet=${wish.replSet}` : ''}`;
   }
 
   beforeAll(() => {
@@ -93,7 +122,7 @@ describe('port check: official driver programs run unchanged but for the import'
     writeFileSync(official, source);
     writeFileSync(ours, toMongoEdge(source));
     expect(readFileSync(ours, 'utf8'), 'the program imports from mongodb').not.toBe(source);
-    const uri = await simFor(simOptionsOf(source).wireVersion);
+    const uri = await simFor(simOptionsOf(source));
     await emptyDeployment(uri);
     const expected = await runProgram(official, uri);
     await emptyDeployment(uri);
