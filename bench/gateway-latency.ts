@@ -2,7 +2,9 @@
  * Gateway cold-path latency (issue 18): an edge function's first request, with latency
  * injected between the edge and the gateway (EDGE_DELAY_MS each way) and between the
  * gateway and the cluster (CLUSTER_DELAY_MS each way), against:
- *   - gateway-cold:   new client + WebSocket + one findOne through the gateway (no SCRAM on the edge)
+ *   - gateway-cold:   new client + WebSocket + one findOne through the gateway (no SCRAM on the edge),
+ *                     as the web client's `gateway` option sets it up: load-balanced mode, handshake pipelining
+ *   - gateway-cold-mongos: the same through the gateway's mongos face (a monitor; the hello waited for)
  *   - gateway-warm:   the same client, already connected: one findOne
  *   - direct-cold:    our driver over TCP straight to the cluster, SCRAM-SHA-256 per request
  *   - official-cold:  the official `mongodb` driver, the same
@@ -61,8 +63,8 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
   return performance.now() - t0;
 }
 
-type PathName = 'gateway-cold' | 'gateway-warm' | 'direct-cold' | 'official-cold';
-const PATHS: PathName[] = ['gateway-cold', 'gateway-warm', 'direct-cold', 'official-cold'];
+type PathName = 'gateway-cold' | 'gateway-cold-mongos' | 'gateway-warm' | 'direct-cold' | 'official-cold';
+const PATHS: PathName[] = ['gateway-cold', 'gateway-cold-mongos', 'gateway-warm', 'direct-cold', 'official-cold'];
 
 /** Every path N times (interleaved) with `edgeDelayMs` each way between the edge and the gateway / the cluster. */
 async function measure(edgeDelayMs: number): Promise<{ samples: Record<PathName, number[]>; exchanges: Record<string, number[]> }> {
@@ -70,12 +72,17 @@ async function measure(edgeDelayMs: number): Promise<{ samples: Record<PathName,
   const edgeToCluster = await startDelayProxy({ targetPort: toCluster.port, delayMs: edgeDelayMs });
   const gatewayUrl = `ws://127.0.0.1:${edgeToGateway.port}/ws`;
   const directUri = `mongodb://${USER}:${PASSWORD}@127.0.0.1:${edgeToCluster.port}/?directConnection=true&authMechanism=SCRAM-SHA-256`;
+  // What @mongo-edge/web-client's `gateway` option builds (web-client/src/index.ts).
   const gatewayClient = () =>
+    new CoreClient('mongodb://gateway/?serverSelectionTimeoutMS=10000&loadBalanced=true', {
+      transport: new WebSocketTransport({ url: gatewayUrl, token, gateway: true, WebSocket: WebSocket as unknown as WebSocketConstructorLike }),
+    });
+  const mongosFaceClient = () =>
     new CoreClient('mongodb://gateway/?serverSelectionTimeoutMS=10000', {
       transport: new WebSocketTransport({ url: gatewayUrl, token, WebSocket: WebSocket as unknown as WebSocketConstructorLike }),
     });
-  const samples: Record<PathName, number[]> = { 'gateway-cold': [], 'gateway-warm': [], 'direct-cold': [], 'official-cold': [] };
-  const exchanges: Record<string, number[]> = { 'gateway-cold': [], 'direct-cold': [], 'official-cold': [] };
+  const samples: Record<PathName, number[]> = { 'gateway-cold': [], 'gateway-cold-mongos': [], 'gateway-warm': [], 'direct-cold': [], 'official-cold': [] };
+  const exchanges: Record<string, number[]> = { 'gateway-cold': [], 'gateway-cold-mongos': [], 'direct-cold': [], 'official-cold': [] };
   const warm = gatewayClient();
   await warm.db('app').collection('notes').findOne({});
   for (let i = 0; i < N; i++) {
@@ -89,6 +96,16 @@ async function measure(edgeDelayMs: number): Promise<{ samples: Record<PathName,
       }),
     );
     exchanges['gateway-cold']!.push(edgeToGateway.exchanges - before);
+    before = edgeToGateway.exchanges;
+    samples['gateway-cold-mongos'].push(
+      await timed(async () => {
+        const c = mongosFaceClient();
+        const doc = await c.db('app').collection('notes').findOne({ _id: 1 });
+        if (!doc) throw new Error('gateway-cold-mongos: no document');
+        void c.close();
+      }),
+    );
+    exchanges['gateway-cold-mongos']!.push(edgeToGateway.exchanges - before);
     samples['gateway-warm'].push(await timed(() => warm.db('app').collection('notes').findOne({ _id: 1 })));
     before = edgeToCluster.exchanges;
     samples['direct-cold'].push(

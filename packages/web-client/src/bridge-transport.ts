@@ -17,6 +17,8 @@ export type BridgeOptions = WebSocketTransportOptions;
 
 export class BridgeTransport implements Transport {
   readonly name = 'websocket';
+  /** A gateway's transport pipelines each connection's handshake (BridgeOptions.gateway). */
+  readonly handshakePipelining: boolean;
   readonly #options: BridgeOptions;
   #current: WebSocketTransport | undefined;
 
@@ -24,6 +26,7 @@ export class BridgeTransport implements Transport {
     // Validate now (bad url, no WebSocket constructor) so the error surfaces at construction.
     this.#current = new WebSocketTransport(options);
     this.#options = { ...options };
+    this.handshakePipelining = options.gateway === true;
   }
 
   /** The bridge URL. */

@@ -62,9 +62,13 @@ export class MongoClient extends CoreMongoClient {
         throw new MongoInvalidArgumentError('with a gateway the URI carries no credentials: the gateway holds them (use GATEWAY_URI)');
       }
       if (/[?&](loadBalanced|directConnection|replicaSet)=/i.test(url)) {
-        throw new MongoInvalidArgumentError('with a gateway the URI sets no loadBalanced, directConnection or replicaSet: the gateway is a mongos');
+        throw new MongoInvalidArgumentError('with a gateway the URI sets no loadBalanced, directConnection or replicaSet: the gateway option sets them');
       }
-      rest.transport = new BridgeTransport({ url: gateway.url, token: gateway.token, ...(gateway.WebSocket ? { WebSocket: gateway.WebSocket } : {}) });
+      // Load-balanced mode (docs/gateway.md): no monitor, the gateway is selectable at once,
+      // and each connection's hello travels with its first command: a cold request costs the
+      // WebSocket upgrade plus one round trip.
+      rest.loadBalanced = true;
+      rest.transport = new BridgeTransport({ url: gateway.url, token: gateway.token, gateway: true, ...(gateway.WebSocket ? { WebSocket: gateway.WebSocket } : {}) });
     } else if (rest.transport === undefined) {
       if (!bridge) {
         throw new MongoInvalidArgumentError(

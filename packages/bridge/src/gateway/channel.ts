@@ -95,8 +95,11 @@ export class GatewayChannel implements SocketChannel {
       return;
     }
     let msg: OpMsg;
+    let exact: OpMsg;
     try {
       msg = decodeOpMsg(message, { bson: { promoteLongs: false } });
+      // The same command with its BSON types (docs/gateway.md "BSON types"): the rules read `msg`.
+      exact = decodeOpMsg(message, { bson: { promoteValues: false } });
     } catch (e) {
       this.fail(BridgeErrorReason.ProtocolError, `bad OP_MSG: ${(e as Error).message}`);
       return;
@@ -104,27 +107,22 @@ export class GatewayChannel implements SocketChannel {
     this.#deps.metrics.messages.client_to_server += 1;
     this.#deps.metrics.bytes.client_to_server += message.byteLength;
     this.#inFlight += 1;
-    this.#queue = this.#queue.then(() => this.#run(msg, expectsReply && !msg.moreToCome));
+    this.#queue = this.#queue.then(() => this.#run(msg, exact, expectsReply && !msg.moreToCome));
   }
 
-  async #run(msg: OpMsg, reply: boolean): Promise<void> {
+  async #run(msg: OpMsg, exact: OpMsg, reply: boolean): Promise<void> {
     try {
       if (this.#state !== 'open') return;
       if (this.#expiresAt !== undefined && this.#expiresAt * 1000 <= Date.now()) {
         this.fail(BridgeErrorReason.AuthFailed, 'the token has expired; reconnect with a fresh token');
         return;
       }
-      const body = await this.#deps.service.command(this.#caller, msg.body, msg.sequences, this.connectionId);
-      if (!reply || this.#state !== 'open') return;
-      const bytes = concatChunks(encodeOpMsg({ requestId: newRequestId(), responseTo: msg.requestId, body }));
-      const frame = encodeBridgeDataFrame(this.id, [bytes]);
-      this.#pendingBytes += frame.byteLength;
-      this.#deps.metrics.messages.server_to_client += 1;
-      this.#deps.metrics.bytes.server_to_client += bytes.byteLength;
-      this.#socket.send(frame, () => {
-        this.#pendingBytes -= frame.byteLength;
-        this.#socket.flushed();
-      });
+      const body = await this.#deps.service.command(this.#caller, msg.body, msg.sequences, this.connectionId, exact);
+      // A failed handshake ends the channel after its reply: a client that pipelined its
+      // first command behind the hello (handshake pipelining) must find it not run.
+      const handshakeFailed = isHandshake(msg.body) && body.ok !== 1;
+      if (reply && this.#state === 'open') this.#reply(msg, body);
+      if (handshakeFailed) this.fail(BridgeErrorReason.ProtocolError, 'the handshake (hello) failed');
     } catch (e) {
       // service.command answers every failure with a reply; this is a bug or an encoding failure (reply too large)
       this.#deps.log.error('gateway.channel', { conn: this.#socket.id, channel: this.id, error: (e as Error)?.name ?? 'unknown' });
@@ -134,6 +132,18 @@ export class GatewayChannel implements SocketChannel {
       this.#lastActivity = Date.now();
       if (this.#closeWhenIdle && this.#inFlight === 0) this.fail(BridgeErrorReason.BridgeShuttingDown, 'the gateway is shutting down');
     }
+  }
+
+  #reply(msg: OpMsg, body: Record<string, unknown>): void {
+    const bytes = concatChunks(encodeOpMsg({ requestId: newRequestId(), responseTo: msg.requestId, body }));
+    const frame = encodeBridgeDataFrame(this.id, [bytes]);
+    this.#pendingBytes += frame.byteLength;
+    this.#deps.metrics.messages.server_to_client += 1;
+    this.#deps.metrics.bytes.server_to_client += bytes.byteLength;
+    this.#socket.send(frame, () => {
+      this.#pendingBytes -= frame.byteLength;
+      this.#socket.flushed();
+    });
   }
 
   tryResumeReads(): boolean {
@@ -164,6 +174,9 @@ export class GatewayChannel implements SocketChannel {
     this.#socket.closed(this);
   }
 }
+
+const HANDSHAKE_COMMANDS = new Set(['hello', 'isMaster', 'ismaster']);
+const isHandshake = (body: Record<string, unknown>): boolean => HANDSHAKE_COMMANDS.has(Object.keys(body)[0] ?? '');
 
 /** The socket's channel opener in gateway mode: admitGatewayChannel, then a GatewayChannel. */
 export function gatewayChannelOpener(deps: GatewayChannelDeps): ChannelOpener {

@@ -7,7 +7,7 @@
  * principal's session ids into its own namespace, and writes the audit line.
  */
 import { createHash } from 'node:crypto';
-import { Binary, Long } from 'bson';
+import { Binary, Long, ObjectId } from 'bson';
 import {
   MongoNetworkError,
   MongoServerError,
@@ -28,6 +28,13 @@ import { gate, type Envelope } from './gatekeeper.js';
 import type { GatewayMetrics } from './metrics.js';
 import { takeToken, type Bucket } from './rate-limit.js';
 import type { GatewayPrincipal } from './rules.js';
+import { restoreDoubles } from './exact-types.js';
+
+/** A wire client's command as decoded without promoting numbers: its BSON types, for fidelity both ways. */
+export interface ExactCommand {
+  readonly body: Document;
+  readonly sequences: Readonly<Record<string, readonly Document[]>>;
+}
 
 /** Who sends a command: the verified principal and a key unique to it (issuer + subject). */
 export interface GatewayCaller {
@@ -44,6 +51,7 @@ interface CursorOwner {
 }
 
 export const GATEWAY_MAX_WIRE_VERSION = 21;
+const GATEWAY_MAX_MESSAGE_SIZE_BYTES = 48_000_000;
 const CURSOR_IDLE_MS = 10 * 60_000;
 const errorReply = (code: number, codeName: string, errmsg: string, labels?: string[]): Document => ({
   ok: 0,
@@ -82,6 +90,8 @@ export class GatewayService {
   readonly #cursors = new Map<string, CursorOwner>();
   readonly #buckets = new Map<string, Bucket>();
   readonly #startedAt = Date.now();
+  /** The load-balanced face's serviceId: one per gateway process (docs/gateway.md). */
+  readonly #serviceId = new ObjectId();
   #connecting: Promise<void> | undefined;
 
   constructor(deps: GatewayServiceDeps) {
@@ -117,8 +127,12 @@ export class GatewayService {
     return this.#cursors.size;
   }
 
-  /** One command from a caller: always resolves with a reply document (ok: 1 or a typed ok: 0). */
-  async command(caller: GatewayCaller, body: Document, sequences: Readonly<Record<string, readonly Document[]>>, connectionId: number): Promise<Document> {
+  /**
+   * One command from a caller: always resolves with a reply document (ok: 1 or a typed ok: 0).
+   * With `exact` (the wire channel), the client's integral doubles are sent as doubles and
+   * the cluster's ok replies come back with their BSON types (Int32, Double, Long wrappers).
+   */
+  async command(caller: GatewayCaller, body: Document, sequences: Readonly<Record<string, readonly Document[]>>, connectionId: number, exact?: ExactCommand): Promise<Document> {
     const g = gate(body);
     if (!g.ok) {
       this.#audit(caller, Object.keys(body)[0] ?? '', undefined, false, undefined, g.code);
@@ -138,13 +152,13 @@ export class GatewayService {
         case 'buildInfo':
           return { version: '7.0.0', versionArray: [7, 0, 0, 0], gitVersion: 'mongo-edge-gateway', maxBsonObjectSize: this.#maxBsonObjectSize, ok: 1 };
         case 'getMore':
-          return await this.#getMore(caller, envelope, g.body);
+          return await this.#getMore(caller, envelope, g.body, exact !== undefined);
         case 'killCursors':
           return await this.#killCursors(caller, envelope, g.body);
         case 'endSessions':
           return await this.#endSessions(caller, g.body);
         case 'rules':
-          return await this.#authorized(caller, envelope, name, g.body, sequences);
+          return await this.#authorized(caller, envelope, name, g.body, sequences, exact);
       }
     } catch (e) {
       return this.#failure(e, envelope, false);
@@ -165,15 +179,20 @@ export class GatewayService {
     return Math.min(16 * 1024 * 1024, this.#limits.maxCommandBytes);
   }
 
+  /**
+   * The gateway's own hello: a mongos (`msg: 'isdbgrid'`); with `loadBalanced: true`, the
+   * load balancer in front of it (the same reply plus `serviceId`, the web client's face).
+   */
   #hello(name: string, body: Document, connectionId: number): Document {
-    if (body.loadBalanced === true) {
-      return errorReply(2, 'BadValue', 'the gateway presents itself as a mongos: connect without loadBalanced=true');
-    }
     const reply: Document = {};
     reply[name === 'hello' ? 'isWritablePrimary' : 'ismaster'] = true;
     reply.msg = 'isdbgrid';
     reply.maxBsonObjectSize = this.#maxBsonObjectSize;
-    reply.maxMessageSizeBytes = this.#limits.maxCommandBytes;
+    // A driver bounds the replies it reads by maxMessageSizeBytes too, and the cluster's
+    // replies (a 16 MB batch) are not bounded by maxCommandBytes: this says what a mongod
+    // says. The command limit travels in the channel's `opened` frame (the transport
+    // refuses a larger command before sending it, with MessageTooLarge).
+    reply.maxMessageSizeBytes = GATEWAY_MAX_MESSAGE_SIZE_BYTES;
     reply.maxWriteBatchSize = this.#limits.maxDocuments;
     reply.localTime = new Date();
     reply.logicalSessionTimeoutMinutes = 30;
@@ -181,11 +200,12 @@ export class GatewayService {
     reply.maxWireVersion = GATEWAY_MAX_WIRE_VERSION;
     reply.minWireVersion = 0;
     if (body.helloOk === true) reply.helloOk = true;
+    if (body.loadBalanced === true) reply.serviceId = this.#serviceId;
     reply.ok = 1;
     return reply;
   }
 
-  async #authorized(caller: GatewayCaller, envelope: Envelope, name: string, body: Document, sequences: Readonly<Record<string, readonly Document[]>>): Promise<Document> {
+  async #authorized(caller: GatewayCaller, envelope: Envelope, name: string, body: Document, sequences: Readonly<Record<string, readonly Document[]>>, exact?: ExactCommand): Promise<Document> {
     const decision = authorize(this.#policy, caller.principal, { db: envelope.db, name, body, sequences });
     if (!decision.allowed) {
       this.#audit(caller, decision.action ?? name, decision.namespace, false, decision.rule, decision.code);
@@ -202,10 +222,11 @@ export class GatewayService {
     } catch (e) {
       return errorReply(9, 'FailedToParse', (e as Error).message);
     }
+    if (exact) restoreDoubles(decision.command, { ...Object.fromEntries(Object.entries(exact.sequences)), ...exact.body });
     const command = this.#withSession(caller, decision.command, envelope);
     try {
       const executor = await this.#executor();
-      const out = await executor.execute(envelope.db, command, { readPreference, retryable: decision.write ? false : 'read' });
+      const out = await executor.execute(envelope.db, command, { readPreference, retryable: decision.write ? false : 'read', exactTypes: exact !== undefined });
       const reply = out.reply;
       if (decision.opensCursor) this.#noteCursor(caller, reply, out.address, readPreference);
       return reply;
@@ -271,7 +292,7 @@ export class GatewayService {
     return { key: key!, owner };
   }
 
-  async #getMore(caller: GatewayCaller, envelope: Envelope, body: Document): Promise<Document> {
+  async #getMore(caller: GatewayCaller, envelope: Envelope, body: Document, exactTypes: boolean): Promise<Document> {
     for (const k of Object.keys(body)) {
       if (!['getMore', 'collection', 'batchSize', 'maxTimeMS', 'comment'].includes(k)) return errorReply(13, 'Unauthorized', `getMore: field ${k} is not allowed through the gateway`);
     }
@@ -287,7 +308,7 @@ export class GatewayService {
     if (body.batchSize !== undefined) command.batchSize = typeof body.batchSize === 'number' ? Math.min(Math.max(1, Math.floor(body.batchSize)), this.#limits.maxBatchSize) : this.#limits.maxBatchSize;
     try {
       const executor = await this.#executor();
-      const out = await executor.execute(envelope.db, this.#withSession(caller, command, envelope), { pinnedServer: owner.address, readPreference: owner.readPreference });
+      const out = await executor.execute(envelope.db, this.#withSession(caller, command, envelope), { pinnedServer: owner.address, readPreference: owner.readPreference, exactTypes });
       const cursor = out.reply.cursor;
       if (isPlainDocument(cursor)) {
         const next = cursorKey(cursor.id);

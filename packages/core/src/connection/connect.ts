@@ -73,21 +73,45 @@ export async function connect(options: ConnectOptions): Promise<WireConnection> 
     // The handshake is bounded by connectTimeoutMS (then socketTimeoutMS, if that is unset).
     const helloTimeoutMS = connectTimeoutMS > 0 ? connectTimeoutMS : (options.socketTimeoutMS ?? 0);
     const helloStarted = monotonicNow();
-    const reply = await conn.command('admin', buildHelloCommand(options, speculative), { timeoutMS: helloTimeoutMS, signal });
-    // The hello round trip alone (no TCP/TLS/bridge-channel setup): the monitor's first RTT sample.
-    conn.handshakeRoundTripMS = monotonicNow() - helloStarted;
-    if (options.loadBalanced && reply.serviceId === undefined) {
-      throw new MongoCompatibilityError(
-        'Driver attempted to initialize in load balancing mode, but the server does not support this mode',
+    // Handshake pipelining: connect() returns right after sending the hello, and the first
+    // command goes out behind it (one round trip less per new connection); its reply waits
+    // for the handshake (WireConnection.awaitHandshake). Only when the transport says its
+    // peer runs nothing on a connection whose hello failed (Transport.handshakePipelining:
+    // the mongo-edge gateway), never with authentication (it needs the hello's reply), never
+    // on monitoring connections.
+    const pipelined = options.transport.handshakePipelining && !options.monitoring && !options.credentials;
+    // A pipelined hello outlives connect(): the pool's signal (which cancels a connect) is not its.
+    const hello = conn.command('admin', buildHelloCommand(options, speculative), { timeoutMS: helloTimeoutMS, signal: pipelined ? undefined : signal });
+    const complete = async (reply: Document): Promise<void> => {
+      // The hello round trip alone (no TCP/TLS/bridge-channel setup): the monitor's first RTT sample.
+      conn.handshakeRoundTripMS = monotonicNow() - helloStarted;
+      if (options.loadBalanced && reply.serviceId === undefined) {
+        throw new MongoCompatibilityError(
+          'Driver attempted to initialize in load balancing mode, but the server does not support this mode',
+        );
+      }
+      conn.setHello(reply);
+      if (creds && authenticator) await authenticator.authenticate(conn, creds, reply, speculative);
+      conn.established = true;
+    };
+    if (pipelined) {
+      conn.awaitHandshake(
+        hello.then(complete).catch((error: unknown) => {
+          throw failed(conn, error);
+        }),
       );
+      return conn;
     }
-    conn.setHello(reply);
-    if (creds && authenticator) await authenticator.authenticate(conn, creds, reply, speculative);
-    conn.established = true;
+    await complete(await hello);
     return conn;
   } catch (error) {
-    conn.close();
-    if (error instanceof MongoNetworkError) error.addErrorLabel(MongoErrorLabel.HandshakeError);
-    throw error;
+    throw failed(conn, error);
   }
+}
+
+/** A failed handshake closes the connection; network errors get the HandshakeError label. */
+function failed(conn: WireConnection, error: unknown): unknown {
+  conn.close();
+  if (error instanceof MongoNetworkError) error.addErrorLabel(MongoErrorLabel.HandshakeError);
+  return error;
 }

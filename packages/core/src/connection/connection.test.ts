@@ -224,6 +224,95 @@ describe('connect / handshake', () => {
   });
 });
 
+/** The transport of `setup()`, saying its peer runs nothing behind a failed handshake (the gateway's promise). */
+function pipelining(transport: ReturnType<MemoryNetwork['transport']>) {
+  return { name: transport.name, handshakePipelining: true, connect: (o: Parameters<typeof transport.connect>[0]) => transport.connect(o) };
+}
+
+describe('connect / handshake pipelining (Transport.handshakePipelining)', () => {
+  it('returns before the hello reply; the first command goes out behind the hello and its reply waits for the handshake', async () => {
+    const held: Array<() => void> = [];
+    // The server answers nothing until both requests are in: one round trip for hello + find.
+    const { server, transport } = setup((req, ctx) => {
+      held.push(() => ctx.reply(req.name === 'hello' ? { helloOk: true, maxWireVersion: 21, maxMessageSizeBytes: 2048, serviceId: 'svc', ok: 1 } : { ok: 1, n: 1 }));
+      if (held.length === 2) for (const send of held.splice(0)) send();
+      return null;
+    });
+    const conn = await connect({ transport: pipelining(transport), address: ADDR, loadBalanced: true });
+    expect(server.requests.map((r) => r.name)).toEqual(['hello']);
+    expect(conn.established).toBe(false);
+    const reply = await conn.command('app', { count: 'c' });
+    expect(reply).toEqual({ ok: 1, n: 1 });
+    expect(server.requests.map((r) => r.name)).toEqual(['hello', 'count']);
+    expect(conn.established).toBe(true);
+    expect(conn.serviceId).toBe('svc');
+    expect(conn.maxMessageSizeBytes).toBe(2048);
+    expect(conn.roundTrips).toBe(2);
+    conn.close();
+  });
+
+  it('a failed hello fails the pipelined command with the handshake error and closes the connection', async () => {
+    const { transport, net } = setup((req) => (req.name === 'hello' ? { ok: 0, errmsg: 'no', code: 2, codeName: 'BadValue' } : { ok: 1 }));
+    const conn = await connect({ transport: pipelining(transport), address: ADDR });
+    const e = await caught(conn.command('app', { insert: 'c', documents: [{}] }));
+    expect(e).toBeInstanceOf(MongoServerError);
+    expect((e as MongoServerError).code).toBe(2);
+    expect(conn.closed).toBe(true);
+    expect(net.openSockets).toBe(0);
+  });
+
+  it('load-balanced mode without a serviceId fails the pipelined command with MongoCompatibilityError', async () => {
+    const { transport } = setup();
+    const conn = await connect({ transport: pipelining(transport), address: ADDR, loadBalanced: true });
+    expect(await caught(conn.command('app', { ping: 1 }))).toBeInstanceOf(MongoCompatibilityError);
+    expect(conn.closed).toBe(true);
+  });
+
+  it('a connection lost during the handshake fails the pipelined command with a labelled network error', async () => {
+    const { transport } = setup((_req, ctx) => {
+      ctx.close();
+      return null;
+    });
+    const conn = await connect({ transport: pipelining(transport), address: ADDR });
+    const e = (await caught(conn.command('app', { ping: 1 }))) as MongoNetworkError;
+    expect(e).toBeInstanceOf(MongoNetworkError);
+    expect(e.beforeHandshake).toBe(true);
+    expect(e.hasErrorLabel(MongoErrorLabel.HandshakeError)).toBe(true);
+  });
+
+  it('never pipelines with credentials (auth needs the reply) nor on monitoring connections', async () => {
+    const { server, transport } = setup();
+    const auth: Authenticator = { authenticate: async (c) => void (await c.command('admin', { saslStart: 1 })) };
+    const withCreds = await connect({ transport: pipelining(transport), address: ADDR, credentials: { username: 'u', source: 'admin', mechanism: 'SCRAM-SHA-256' }, authenticator: auth });
+    expect(withCreds.established).toBe(true);
+    expect(server.requests.map((r) => r.name)).toEqual(['hello', 'saslStart']);
+    const monitor = await connect({ transport: pipelining(transport), address: ADDR, monitoring: true });
+    expect(monitor.established).toBe(true);
+    withCreds.close();
+    monitor.close();
+  });
+});
+
+describe('Connection.command exactTypes', () => {
+  it('decodes an ok reply without promoting numbers; an ok:0 reply as usual', async () => {
+    const { Double, Int32, Long } = await import('bson');
+    const { transport } = setup((req) =>
+      req.name === 'find' ? { ok: 1, l: Long.fromNumber(5), d: new Double(1), i: 7 } : req.name === 'bad' ? { ok: 0, code: 2, errmsg: 'no' } : undefined,
+    );
+    const conn = await connect({ transport, address: ADDR });
+    const exact = await conn.command('app', { find: 'c' }, { exactTypes: true });
+    expect(exact.l).toBeInstanceOf(Long);
+    expect(exact.d).toBeInstanceOf(Double);
+    expect(exact.i).toBeInstanceOf(Int32);
+    const promoted = await conn.command('app', { find: 'c' });
+    expect([promoted.l, promoted.d, promoted.i]).toEqual([5, 1, 7]);
+    const e = await caught(conn.command('app', { bad: 1 }, { exactTypes: true }));
+    expect(e).toBeInstanceOf(MongoServerError);
+    expect((e as MongoServerError).code).toBe(2);
+    conn.close();
+  });
+});
+
 describe('Connection.command', () => {
   for (const delivery of deliveries) {
     it(`round trip with $db, sequences and $clusterTime (${delivery})`, async () => {

@@ -42,6 +42,7 @@ export interface WireConnectionOptions {
 
 interface PendingRequest {
   readonly raw: boolean;
+  readonly exactTypes?: boolean | undefined;
   readonly deserialize: BsonDeserializeOptions | undefined;
   readonly resolve: (doc: Document) => void;
   readonly reject: (error: Error) => void;
@@ -93,6 +94,8 @@ export class WireConnection implements Connection {
   readonly #exhaustQueue: Document[] = [];
   #exhaustWaiter: PendingRequest | undefined;
   #closeError: MongoNetworkError | undefined;
+  /** Handshake pipelining: the handshake in flight; replies to commands sent meanwhile wait for it. */
+  #handshake: Promise<void> | undefined;
 
   constructor(socket: TransportSocket, options: WireConnectionOptions) {
     this.#socket = socket;
@@ -136,7 +139,26 @@ export class WireConnection implements Connection {
     if (reply.serviceId !== undefined) this.serviceId = reply.serviceId;
   }
 
+  /**
+   * Handshake pipelining (connect.ts): until `handshake` settles, commands go out at once,
+   * right behind the hello, but each reply is delivered only once the handshake succeeded;
+   * a failed handshake fails them with its error (and closes the connection).
+   */
+  awaitHandshake(handshake: Promise<void>): void {
+    this.#handshake = handshake;
+    // Cleared once it succeeded; a failed one stays (the connection is closed: its error explains).
+    handshake.then(() => (this.#handshake = undefined), () => undefined);
+  }
+
   command(db: string, cmd: Document, options: CommandOptions = {}): Promise<Document> {
+    const handshake = this.#handshake;
+    const reply = this.#send(db, cmd, options);
+    if (!handshake) return reply;
+    reply.catch(() => undefined); // the handshake's error is the one reported
+    return handshake.then(() => reply);
+  }
+
+  #send(db: string, cmd: Document, options: CommandOptions): Promise<Document> {
     const requestId = options.requestId ?? newRequestId();
     let chunks: Uint8Array[];
     try {
@@ -182,7 +204,7 @@ export class WireConnection implements Connection {
   #track(
     requestId: number,
     name: string,
-    options: Pick<CommandOptions, 'timeoutMS' | 'signal' | 'raw' | 'deserialize'>,
+    options: Pick<CommandOptions, 'timeoutMS' | 'signal' | 'raw' | 'exactTypes' | 'deserialize'>,
     resolve: (doc: Document) => void,
     reject: (error: Error) => void,
   ): PendingRequest {
@@ -200,6 +222,7 @@ export class WireConnection implements Connection {
     };
     const req: PendingRequest = {
       raw: options.raw ?? false,
+      exactTypes: options.exactTypes,
       deserialize: options.deserialize,
       resolve,
       reject,
@@ -262,7 +285,8 @@ export class WireConnection implements Connection {
     }
     if (opCode !== OP_MSG) throw new MongoProtocolError(`received unexpected opcode ${opCode} from ${this.address}`);
     const reply = decodeOpMsg(message);
-    const { responseTo, body } = reply;
+    const { responseTo } = reply;
+    let body = reply.body;
     // Document sequences in replies are folded into the body (servers do not send them today).
     for (const [k, docs] of Object.entries(reply.sequences)) if (!(k in body)) body[k] = docs;
     const ct = body.$clusterTime;
@@ -284,6 +308,8 @@ export class WireConnection implements Connection {
     this.#exhaustResponseTo = reply.moreToCome ? reply.requestId : undefined;
     if (target) {
       target.cleanup();
+      // exactTypes: the body again without promoting numbers (the folded sequences kept).
+      if (target.exactTypes && isOk(body)) body = { ...body, ...decodeOpMsg(message, { bson: { promoteValues: false } }).body };
       if (target.deserialize) attachApplicationView(body, decodeOpMsg(message, { bson: target.deserialize, verifyChecksum: false }).body);
       deliver(target, body, target.raw);
     } else {

@@ -14,8 +14,13 @@ import {
 } from '../errors.js';
 import { ServerType, type ServerDescription } from '../sdam/server-description.js';
 
-/** Retryable writes need sessions and a replica set member or mongos (not standalone). */
+/**
+ * Retryable writes need sessions and a replica set member or mongos (not standalone); a
+ * load balancer is assumed to support them (Load Balancer spec: its description carries
+ * no logicalSessionTimeoutMinutes).
+ */
 export function supportsRetryableWrites(sd: ServerDescription): boolean {
+  if (sd.type === ServerType.LoadBalancer) return true;
   return (
     sd.logicalSessionTimeoutMinutes !== null &&
     sd.type !== ServerType.Standalone &&

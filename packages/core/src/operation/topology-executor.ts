@@ -28,7 +28,7 @@ import { connect as wireConnect } from '../connection/connect.js';
 import type { ConnectOptions, Connection } from '../connection/types.js';
 import { ReadPreference } from '../selection/read-preference.js';
 import { SelectionOperation } from '../selection/select-servers.js';
-import { DATA_BEARING_SERVER_TYPES, ServerType } from '../sdam/server-description.js';
+import { DATA_BEARING_SERVER_TYPES, ServerType, newServerDescription } from '../sdam/server-description.js';
 import { Topology, type Server, type TopologyEvents } from '../sdam/topology.js';
 import { TopologyType, type TopologyDescription } from '../sdam/topology-description.js';
 import type { Transport, TransportTlsOptions } from '../transport/transport.js';
@@ -80,6 +80,8 @@ export class TopologyExecutor implements ManagedOperationExecutor {
   #ownedTransport: Transport | undefined;
   /** The transport in use (owned or the caller's). */
   #transportInUse: Transport | undefined;
+  /** Load-balanced mode: the limits of the last connection handshake (a LoadBalancer description has none). */
+  #handshakeLimits: WireLimits | undefined;
   /** "host:port" of the server that answered the most recent operation. */
   lastAddress: string | undefined;
 
@@ -166,6 +168,7 @@ export class TopologyExecutor implements ManagedOperationExecutor {
 
   limits(): WireLimits {
     const td = this.#current?.description;
+    if (td?.type === TopologyType.LoadBalanced) return this.#handshakeLimits ?? DEFAULT_WIRE_LIMITS;
     for (const sd of td?.servers.values() ?? []) {
       if (sd.type === ServerType.RSPrimary || (DATA_BEARING_SERVER_TYPES.has(sd.type) && td!.type !== TopologyType.ReplicaSetWithPrimary)) {
         return sd; // its maxBsonObjectSize, maxMessageSizeBytes and maxWriteBatchSize
@@ -235,9 +238,9 @@ export class TopologyExecutor implements ManagedOperationExecutor {
   async #runOn(server: Server, db: string, command: Document, options: ExecuteOptions, txnNumber: unknown): Promise<ExecuteResult> {
     const address = server.address;
     // Errors go to SDAM, which ignores those without an effect on the topology.
-    const report = (e: unknown, connectionGeneration: number, beforeHandshake: boolean): void => {
+    const report = (e: unknown, connectionGeneration: number, beforeHandshake: boolean, serviceId?: unknown): void => {
       if (e instanceof MongoNetworkError || e instanceof MongoServerError || e instanceof MongoAuthError) {
-        this.#current!.handleError(address, e, { connectionGeneration, beforeHandshake });
+        this.#current!.handleError(address, e, { connectionGeneration, beforeHandshake, serviceId });
       }
     };
     const poolGeneration = server.pool.generation;
@@ -269,6 +272,7 @@ export class TopologyExecutor implements ManagedOperationExecutor {
           moreToCome: options.moreToCome,
           signal: options.signal,
           requestId: monitored.requestId,
+          exactTypes: options.exactTypes,
           ignoreUndefined: options.ignoreUndefined,
           deserialize: options.deserialize,
         });
@@ -281,12 +285,14 @@ export class TopologyExecutor implements ManagedOperationExecutor {
             options.session?.observeReply(e.errorResponse);
           }
           if (e instanceof MongoNetworkError) options.session?.markDirty();
-          report(e, conn.generation, false);
+          report(e, conn.generation, false, conn.serviceId);
         }
         throw e;
       }
       this.#clusterTime.observe(reply);
       options.session?.observeReply(reply);
+      // (its hello's size limits, as a server description reads them)
+      if (server.description.type === ServerType.LoadBalancer) this.#handshakeLimits = newServerDescription(address, conn.hello, { now: 0 });
       this.lastAddress = address;
       monitored.succeeded(reply);
       return { reply, address };

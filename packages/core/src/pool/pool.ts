@@ -320,6 +320,8 @@ export class Pool extends TypedEmitter<ConnectionPoolEvents> implements Connecti
 
   /** The generation a connection belongs to (fixed when it became ready). */
   #generationOfConnection(conn: Connection): number {
+    // Load-balanced mode: recorded once the serviceId is known (a pipelined handshake tells it after readiness).
+    if (!this.#connGeneration.has(conn) && conn.serviceId !== undefined) this.#connGeneration.set(conn, this.#currentGenerationFor(conn));
     return this.#connGeneration.get(conn) ?? conn.generation;
   }
 
@@ -473,7 +475,8 @@ export class Pool extends TypedEmitter<ConnectionPoolEvents> implements Connecti
       this.#processWaitQueue();
       return;
     }
-    this.#connGeneration.set(conn, this.#options.loadBalanced ? this.#currentGenerationFor(conn) : generation);
+    if (this.#options.loadBalanced) this.#generationOfConnection(conn);
+    else this.#connGeneration.set(conn, generation);
     this.#emit('connectionReady', { connectionId: id, durationMS: this.#options.now() - createdAt });
     if (closed) {
       if (waiter && !waiter.settled) {

@@ -191,7 +191,7 @@ export class Topology {
   handleError(
     address: string,
     error: unknown,
-    context: { connectionGeneration: number; beforeHandshake?: boolean },
+    context: { connectionGeneration: number; beforeHandshake?: boolean; serviceId?: unknown },
   ): void {
     const server = this.#servers.get(address);
     if (!server || this.isClosed) return;
@@ -206,7 +206,12 @@ export class Topology {
       now: this.#now(),
     });
     this.#commit(result.topologyDescription);
-    if (result.clearPool) server.pool.clear({ interruptInUseConnections: result.interruptInUseConnections });
+    if (result.clearPool) {
+      // Load-balanced mode: the pool is never paused; the failing connection's service is
+      // cleared, when its handshake told it (CMAP clear(serviceId)).
+      if (this.#td.type !== TopologyType.LoadBalanced) server.pool.clear({ interruptInUseConnections: result.interruptInUseConnections });
+      else if (context.serviceId !== undefined) server.pool.clear({ serviceId: context.serviceId });
+    }
     // Network errors cancel the check in flight and close the monitoring connection, but
     // MUST NOT request an immediate check (SDAM "Network error when reading or writing");
     // a selection that needs the server requests one. State change errors request one.

@@ -54,6 +54,13 @@ export interface Transport {
   readonly name: string;
   /** Open a stream. Rejects with MongoNetworkError (or its timeout subclass). */
   connect(options: TransportConnectOptions): Promise<TransportSocket>;
+  /**
+   * True when the peer runs no command on a connection whose handshake `hello` failed
+   * (the mongo-edge gateway, docs/gateway.md): a connection without credentials then
+   * sends its first command right behind its hello, without waiting for the reply
+   * (connection/connect.ts). Absent (false) for every other transport.
+   */
+  readonly handshakePipelining?: boolean;
   /** Release anything shared between sockets (e.g. the bridge WebSocket). Idempotent. */
   close?(): Promise<void>;
   /**

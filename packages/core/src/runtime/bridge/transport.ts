@@ -85,6 +85,13 @@ export interface WebSocketTransportOptions {
    * socket closing with the bridge's error instead of connect() rejecting.
    */
   pipelineOpen?: boolean;
+  /**
+   * The URL is a mongo-edge gateway (docs/gateway.md), which answers `hello` itself and
+   * runs no command on a channel whose handshake failed: connections send their first
+   * command right behind their hello (Transport.handshakePipelining). Never set it for a
+   * relay bridge: a mongod behind it gives no such guarantee.
+   */
+  gateway?: boolean;
 }
 
 /** WHATWG readyState values; a session and a channel go through the same states. */
@@ -147,6 +154,7 @@ const transportClosed = () => new MongoNetworkError('WebSocketTransport is close
 export class WebSocketTransport implements Transport {
   readonly name = 'websocket';
   readonly url: string;
+  readonly handshakePipelining: boolean;
   readonly #options: WebSocketTransportOptions;
   #current: BridgeSession | undefined;
   readonly #sessions = new Set<BridgeSession>();
@@ -164,6 +172,7 @@ export class WebSocketTransport implements Transport {
     }
     this.#options = { ...options, WebSocket: ctor };
     this.url = options.url;
+    this.handshakePipelining = options.gateway === true;
   }
 
   /** Number of channels currently open (for diagnostics and tests). */
