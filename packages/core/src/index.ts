@@ -22,6 +22,7 @@ export * from './client/abstract-cursor.js';
 export * from './client/find-cursor.js';
 export * from './client/aggregation-cursor.js';
 export * from './client/list-cursors.js';
+export * from './client/run-command-cursor.js';
 export * from './client/results.js';
 export * from './client/legacy-bulk.js';
 export type {

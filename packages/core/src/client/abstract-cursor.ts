@@ -127,6 +127,12 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
     return this.cursorOptions.batchSize || undefined;
   }
 
+  /** getMore maxTimeMS: maxAwaitTimeMS for tailable awaitData cursors, else none. */
+  protected getMoreMaxTimeMS(): number | undefined {
+    const { tailable, awaitData, maxAwaitTimeMS } = this.cursorOptions;
+    return tailable && awaitData ? maxAwaitTimeMS : undefined;
+  }
+
   /** Send `command` to the cursor's database as a retryable read with the cursor's read preference. */
   protected async send(command: Document, session: ClientSession | undefined, route: ExecuteOptions = {}): Promise<ExecuteResult> {
     const { signal } = this.cursorOptions;
@@ -278,13 +284,12 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
       await this.#closeCursor(false);
       return;
     }
-    const { tailable, awaitData, maxAwaitTimeMS, comment } = this.cursorOptions;
     const getMore = assignDefined(
       { getMore: this.#cursorId, collection: this.#cursorNs.collection },
       {
         batchSize: batchSize !== undefined && batchSize > 0 ? batchSize : undefined,
-        maxTimeMS: tailable && awaitData ? maxAwaitTimeMS : undefined,
-        comment,
+        maxTimeMS: this.getMoreMaxTimeMS(),
+        comment: this.cursorOptions.comment,
       },
     );
     let reply: Document;

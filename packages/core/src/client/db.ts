@@ -12,6 +12,7 @@ import { Collection, stripDriverOptions, type CollectionOptions, type CommandOpe
 import { ListCollectionsCursor, type CollectionInfo, type ListCollectionsOptions } from './list-cursors.js';
 import { copyDefined, isNamespaceNotFound, runCommand, runWriteCommand, type ClientContext, type CommandTarget } from './operation.js';
 import type { ClientSession } from './sessions.js';
+import { RunCommandCursor, type RunCursorCommandOptions } from './run-command-cursor.js';
 
 export interface DbOptions extends BSONSerializeOptions {
   readPreference?: ReadPreferenceLike;
@@ -102,6 +103,14 @@ export class Db {
       bson: resolveBsonOptions(options, {}),
     });
     return applicationView(reply);
+  }
+
+  /** A cursor over a command that answers with one (the Run Command spec's runCursorCommand). */
+  runCursorCommand(command: Document, options: RunCursorCommandOptions = {}): RunCommandCursor {
+    if (command === null || typeof command !== 'object' || Object.keys(command).length === 0) {
+      throw new MongoInvalidArgumentError('command must be a non-empty document');
+    }
+    return new RunCommandCursor(this.#ctx, this.databaseName, command, options);
   }
 
   listCollections(filter: Document = {}, options: ListCollectionsOptions & { readPreference?: ReadPreferenceLike } = {}): ListCollectionsCursor<CollectionInfo> {
