@@ -4,7 +4,16 @@
  * commands with the statements as an OP_MSG kind-1 sequence -> BulkWriteResult.
  */
 import { BSON, ObjectId } from 'bson';
-import { MongoBulkWriteError, MongoInvalidArgumentError, type Document } from '../errors.js';
+import {
+  DriverErrorCode,
+  MongoBulkWriteError,
+  MongoDriverError,
+  MongoInvalidArgumentError,
+  type Document,
+} from '../errors.js';
+import { encodeDocument } from '../wire/bson-io.js';
+import { DEFAULT_MAX_BSON_OBJECT_SIZE } from '../wire/constants.js';
+import { attachEncodedSection, encodeSequenceSection } from '../wire/document-sequence.js';
 import { isUnacknowledged, writeConcernDocument, type WriteConcernLike } from './concerns.js';
 import type { WireLimits } from '../operation/executor.js';
 import {
@@ -89,7 +98,12 @@ export interface Statement {
 export interface Batch {
   type: BatchType;
   statements: Statement[];
+  /** The statements' documents, in order, with their encoded document sequence attached (wire/document-sequence.ts). */
+  documents: Document[];
 }
+
+/** The OP_MSG document sequence identifier of each batch type. */
+const SEQUENCE_NAME = { insert: 'documents', update: 'updates', delete: 'deletes' } as const;
 
 const isDocument = (value: unknown): value is Document => value !== null && typeof value === 'object' && !Array.isArray(value);
 
@@ -179,9 +193,42 @@ const tooLarge = (maxBsonObjectSize: number): MongoInvalidArgumentError =>
   new MongoInvalidArgumentError(`Document is larger than the maximum size ${maxBsonObjectSize}`);
 
 /**
+ * A statement's document as BSON, encoded once: its length batches it and its bytes go
+ * into the batch's document sequence. An insert over maxBsonObjectSize is refused with
+ * MongoInvalidArgumentError; a document that cannot be encoded is a MongoDriverError
+ * (InvalidBSON), as the connection reports one.
+ */
+export function encodeStatement(st: Statement, maxBsonObjectSize: number): Uint8Array {
+  let bytes: Uint8Array;
+  try {
+    bytes = encodeDocument(st.doc);
+  } catch (cause) {
+    // The encoder refuses documents past its buffer (17 MiB): measure to tell "too large" apart.
+    let size = -1;
+    try {
+      size = BSON.calculateObjectSize(st.doc);
+    } catch {
+      // not measurable either: report the encoding error
+    }
+    if (st.type === 'insert' && size > maxBsonObjectSize) throw tooLarge(maxBsonObjectSize);
+    throw new MongoDriverError(`cannot encode ${st.type}: ${(cause as Error).message}`, DriverErrorCode.InvalidBSON, { cause });
+  }
+  if (bytes.byteLength > DEFAULT_MAX_BSON_OBJECT_SIZE && BSON.calculateObjectSize(st.doc) !== bytes.byteLength) {
+    // js-bson cuts a string that runs past its 17 MiB buffer short instead of failing: never send that.
+    if (st.type === 'insert') throw tooLarge(maxBsonObjectSize);
+    throw new MongoDriverError(`cannot encode ${st.type}: the document is larger than the encoder's buffer`, DriverErrorCode.InvalidBSON);
+  }
+  if (st.type === 'insert' && bytes.byteLength > maxBsonObjectSize) throw tooLarge(maxBsonObjectSize);
+  return bytes;
+}
+
+/**
  * Split statements into batches. Ordered: runs of the same type, in order.
  * Unordered: all inserts, then all updates, then all deletes. Each batch holds at
- * most maxWriteBatchSize statements and fits in maxMessageSizeBytes.
+ * most maxWriteBatchSize statements whose encoded documents total at most
+ * maxMessageSizeBytes - MESSAGE_OVERHEAD_BYTES (a single larger statement goes alone).
+ * Each statement is encoded once (encodeStatement); a batch's `documents` carry their
+ * document sequence, built from those bytes, for encodeOpMsg.
  */
 export function makeBatches(statements: readonly Statement[], ordered: boolean, limits: WireLimits): Batch[] {
   const maxBytes = Math.max(1, limits.maxMessageSizeBytes - MESSAGE_OVERHEAD_BYTES);
@@ -202,24 +249,32 @@ export function makeBatches(statements: readonly Statement[], ordered: boolean, 
   for (const group of groups) {
     const type = group[0]!.type;
     let current: Statement[] = [];
+    let encoded: Uint8Array[] = [];
     let bytes = 0;
     for (const st of group) {
-      const size = BSON.calculateObjectSize(st.doc);
-      if (type === 'insert' && size > limits.maxBsonObjectSize) throw tooLarge(limits.maxBsonObjectSize);
+      const doc = encodeStatement(st, limits.maxBsonObjectSize);
+      const size = doc.byteLength;
       if (current.length > 0 && (current.length >= limits.maxWriteBatchSize || bytes + size > maxBytes)) {
-        batches.push({ type, statements: current });
+        batches.push(sealBatch(type, current, encoded, bytes));
         current = [];
+        encoded = [];
         bytes = 0;
       }
       current.push(st);
+      encoded.push(doc);
       bytes += size;
     }
-    batches.push({ type, statements: current });
+    batches.push(sealBatch(type, current, encoded, bytes));
   }
   return batches;
 }
 
-const SEQUENCE_NAME = { insert: 'documents', update: 'updates', delete: 'deletes' } as const;
+/** A batch whose documents carry their document sequence (one buffer from the encoded statements). */
+function sealBatch(type: BatchType, statements: Statement[], encoded: readonly Uint8Array[], bytes: number): Batch {
+  const identifier = SEQUENCE_NAME[type];
+  const documents = statements.map((s) => s.doc);
+  return { type, statements, documents: attachEncodedSection(documents, identifier, encodeSequenceSection(identifier, encoded, bytes)) };
+}
 
 export interface BulkTarget extends CommandTarget {
   collection: string;
@@ -251,7 +306,7 @@ async function sendBatch(
   const { reply } = await executeCommand(target.ctx, target.db, batchCommand(target, batch, ordered, options), {
     session,
     retryable: batch.statements.some((s) => s.multi) ? false : 'write',
-    sequences: { [SEQUENCE_NAME[batch.type]]: batch.statements.map((s) => s.doc) },
+    sequences: { [SEQUENCE_NAME[batch.type]]: batch.documents },
     moreToCome: unacknowledged || undefined,
     signal: options.signal,
   });
@@ -360,17 +415,14 @@ export async function executeBulk(target: BulkTarget, statements: Statement[], o
  * first write error throws as a MongoServerError. Undefined when unacknowledged.
  */
 export async function executeWrite(target: BulkTarget, statement: Statement, options: BulkWriteOptions): Promise<Document | undefined> {
-  if (statement.type === 'insert') {
-    const { maxBsonObjectSize } = (await target.ctx.getExecutor()).limits();
-    if (BSON.calculateObjectSize(statement.doc) > maxBsonObjectSize) throw tooLarge(maxBsonObjectSize);
-  }
+  const [batch] = makeBatches([statement], true, (await target.ctx.getExecutor()).limits());
   // In a transaction the statements are acknowledged by its commit (no per-statement write concern).
   const unacknowledged = isUnacknowledged(options.writeConcern ?? target.writeConcern) && !options.session?.inTransaction();
   return await withSession(
     target.ctx,
     options.session,
     async (session) => {
-      const reply = await sendBatch(target, { type: statement.type, statements: [statement] }, true, options, session, unacknowledged);
+      const reply = await sendBatch(target, batch!, true, options, session, unacknowledged);
       if (unacknowledged) return undefined;
       throwIfWriteFailed(reply);
       return reply;
