@@ -185,7 +185,12 @@ export const operationsSection: Section = {
 
       const metrics: Record<string, Metric> = {};
       const notes: string[] = [];
+      // BENCH_OPS_TASKS=small_doc_bulk_insert,large_doc_bulk_insert runs only those tasks (profiling, before/after runs).
+      const only = process.env.BENCH_OPS_TASKS?.split(',').map((t) => t.trim());
+      const unknown = only?.filter((k) => !tasks.some((t) => t.key === k)) ?? [];
+      if (unknown.length > 0) throw new Error(`BENCH_OPS_TASKS: unknown task(s) ${unknown.join(', ')}; known: ${tasks.map((t) => t.key).join(', ')}`);
       for (const task of tasks) {
+        if (only && !only.includes(task.key)) continue;
         const { n, warmup, rounds } = task.scale(q);
         ctx.log(`operations: ${task.key} (${n} ${task.per}s × ${rounds} rounds)`);
         const cpu: Record<string, number[]> = {};
@@ -225,7 +230,8 @@ export const operationsSection: Section = {
         );
       }
 
-      const scales = tasks.map((t) => {
+      if (only) notes.push(`Only the tasks in BENCH_OPS_TASKS ran: ${only.join(', ')}.`);
+      const scales = tasks.filter((t) => !only || only.includes(t.key)).map((t) => {
         const s = t.scale(q);
         return `${t.key} ${s.n} ${t.per}s × ${s.rounds} rounds (+${s.warmup} warm-up)`;
       });
