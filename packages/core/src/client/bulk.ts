@@ -14,6 +14,7 @@ import {
 import { encodeDocument } from '../wire/bson-io.js';
 import { DEFAULT_MAX_BSON_OBJECT_SIZE } from '../wire/constants.js';
 import { attachEncodedSection, encodeSequenceSection } from '../wire/document-sequence.js';
+import { SectionWriter } from '../wire/section-writer.js';
 import { isUnacknowledged, writeConcernDocument, type WriteConcernLike } from './concerns.js';
 import type { WireLimits } from '../operation/executor.js';
 import {
@@ -227,8 +228,9 @@ export function encodeStatement(st: Statement, maxBsonObjectSize: number): Uint8
  * Unordered: all inserts, then all updates, then all deletes. Each batch holds at
  * most maxWriteBatchSize statements whose encoded documents total at most
  * maxMessageSizeBytes - MESSAGE_OVERHEAD_BYTES (a single larger statement goes alone).
- * Each statement is encoded once (encodeStatement); a batch's `documents` carry their
- * document sequence, built from those bytes, for encodeOpMsg.
+ * Each statement is encoded once, in place into its batch's document sequence
+ * (wire/section-writer.ts; encodeStatement for what only the bson package encodes); a
+ * batch's `documents` carry that sequence for encodeOpMsg.
  */
 export function makeBatches(statements: readonly Statement[], ordered: boolean, limits: WireLimits): Batch[] {
   const maxBytes = Math.max(1, limits.maxMessageSizeBytes - MESSAGE_OVERHEAD_BYTES);
@@ -248,32 +250,51 @@ export function makeBatches(statements: readonly Statement[], ordered: boolean, 
   const batches: Batch[] = [];
   for (const group of groups) {
     const type = group[0]!.type;
+    const identifier = SEQUENCE_NAME[type];
+    const capacity = Math.min(64 * 1024, 512 * group.length);
     let current: Statement[] = [];
-    let encoded: Uint8Array[] = [];
+    let section = openSection(identifier, capacity);
     let bytes = 0;
     for (const st of group) {
-      const doc = encodeStatement(st, limits.maxBsonObjectSize);
-      const size = doc.byteLength;
+      const start = section.length;
+      let size = section.tryAppend(st.doc);
+      if (size < 0) {
+        const encoded = encodeStatement(st, limits.maxBsonObjectSize);
+        section.append(encoded);
+        size = encoded.byteLength;
+      } else if (st.type === 'insert' && size > limits.maxBsonObjectSize) {
+        throw tooLarge(limits.maxBsonObjectSize);
+      }
       if (current.length > 0 && (current.length >= limits.maxWriteBatchSize || bytes + size > maxBytes)) {
-        batches.push(sealBatch(type, current, encoded, bytes));
+        // this statement starts the next batch: move its bytes there
+        const moved = section.cut(start);
+        batches.push(sealBatch(type, current, section));
         current = [];
-        encoded = [];
+        section = openSection(identifier, capacity);
+        section.append(moved);
         bytes = 0;
       }
       current.push(st);
-      encoded.push(doc);
       bytes += size;
     }
-    batches.push(sealBatch(type, current, encoded, bytes));
+    batches.push(sealBatch(type, current, section));
   }
   return batches;
 }
 
-/** A batch whose documents carry their document sequence (one buffer from the encoded statements). */
-function sealBatch(type: BatchType, statements: Statement[], encoded: readonly Uint8Array[], bytes: number): Batch {
+/** A section writer holding the kind-1 head (kind byte, size to be set, identifier, NUL). */
+function openSection(identifier: string, capacity: number): SectionWriter {
+  const section = new SectionWriter(capacity);
+  section.append(encodeSequenceSection(identifier, []));
+  return section;
+}
+
+/** A batch whose documents carry their document sequence, written in place by `section`. */
+function sealBatch(type: BatchType, statements: Statement[], section: SectionWriter): Batch {
   const identifier = SEQUENCE_NAME[type];
+  section.setInt32(1, section.length - 1);
   const documents = statements.map((s) => s.doc);
-  return { type, statements, documents: attachEncodedSection(documents, identifier, encodeSequenceSection(identifier, encoded, bytes)) };
+  return { type, statements, documents: attachEncodedSection(documents, identifier, section.bytes()) };
 }
 
 export interface BulkTarget extends CommandTarget {
