@@ -5,7 +5,17 @@
  */
 import type { BSONSerializeOptions } from '../wire/bson-options.js';
 import { BSON, ObjectId } from 'bson';
-import { MongoBulkWriteError, MongoInvalidArgumentError, type Document } from '../errors.js';
+import {
+  DriverErrorCode,
+  MongoBulkWriteError,
+  MongoDriverError,
+  MongoInvalidArgumentError,
+  type Document,
+} from '../errors.js';
+import { encodeDocument } from '../wire/bson-io.js';
+import { DEFAULT_MAX_BSON_OBJECT_SIZE } from '../wire/constants.js';
+import { attachEncodedSection, encodeSequenceSection } from '../wire/document-sequence.js';
+import { SectionWriter } from '../wire/section-writer.js';
 import { isUnacknowledged, writeConcernDocument, type WriteConcernLike } from './concerns.js';
 import type { WireLimits } from '../operation/executor.js';
 import {
@@ -90,7 +100,12 @@ export interface Statement {
 export interface Batch {
   type: BatchType;
   statements: Statement[];
+  /** The statements' documents, in order, with their encoded document sequence attached (wire/document-sequence.ts). */
+  documents: Document[];
 }
+
+/** The OP_MSG document sequence identifier of each batch type. */
+const SEQUENCE_NAME = { insert: 'documents', update: 'updates', delete: 'deletes' } as const;
 
 const isDocument = (value: unknown): value is Document => value !== null && typeof value === 'object' && !Array.isArray(value);
 
@@ -180,11 +195,46 @@ const tooLarge = (maxBsonObjectSize: number): MongoInvalidArgumentError =>
   new MongoInvalidArgumentError(`Document is larger than the maximum size ${maxBsonObjectSize}`);
 
 /**
+ * A statement's document as BSON, encoded once: its length batches it and its bytes go
+ * into the batch's document sequence. An insert over maxBsonObjectSize is refused with
+ * MongoInvalidArgumentError; a document that cannot be encoded is a MongoDriverError
+ * (InvalidBSON), as the connection reports one.
+ */
+export function encodeStatement(st: Statement, maxBsonObjectSize: number, ignoreUndefined = true): Uint8Array {
+  let bytes: Uint8Array;
+  try {
+    bytes = encodeDocument(st.doc, ignoreUndefined ? undefined : { ignoreUndefined: false });
+  } catch (cause) {
+    // The encoder refuses documents past its buffer (17 MiB): measure to tell "too large" apart.
+    let size = -1;
+    try {
+      size = BSON.calculateObjectSize(st.doc);
+    } catch {
+      // not measurable either: report the encoding error
+    }
+    if (st.type === 'insert' && size > maxBsonObjectSize) throw tooLarge(maxBsonObjectSize);
+    throw new MongoDriverError(`cannot encode ${st.type}: ${(cause as Error).message}`, DriverErrorCode.InvalidBSON, { cause });
+  }
+  if (bytes.byteLength > DEFAULT_MAX_BSON_OBJECT_SIZE && BSON.calculateObjectSize(st.doc) !== bytes.byteLength) {
+    // js-bson cuts a string that runs past its 17 MiB buffer short instead of failing: never send that.
+    if (st.type === 'insert') throw tooLarge(maxBsonObjectSize);
+    throw new MongoDriverError(`cannot encode ${st.type}: the document is larger than the encoder's buffer`, DriverErrorCode.InvalidBSON);
+  }
+  if (st.type === 'insert' && bytes.byteLength > maxBsonObjectSize) throw tooLarge(maxBsonObjectSize);
+  return bytes;
+}
+
+/**
  * Split statements into batches. Ordered: runs of the same type, in order.
  * Unordered: all inserts, then all updates, then all deletes. Each batch holds at
- * most maxWriteBatchSize statements and fits in maxMessageSizeBytes.
+ * most maxWriteBatchSize statements whose encoded documents total at most
+ * maxMessageSizeBytes - MESSAGE_OVERHEAD_BYTES (a single larger statement goes alone).
+ * Each statement is encoded once, in place into its batch's document sequence
+ * (wire/section-writer.ts; encodeStatement for what only the bson package encodes); a
+ * batch's `documents` carry that sequence for encodeOpMsg.
  */
-export function makeBatches(statements: readonly Statement[], ordered: boolean, limits: WireLimits): Batch[] {
+export function makeBatches(statements: readonly Statement[], ordered: boolean, limits: WireLimits, ignoreUndefined = true): Batch[] {
+  const undefinedAsNull = !ignoreUndefined;
   const maxBytes = Math.max(1, limits.maxMessageSizeBytes - MESSAGE_OVERHEAD_BYTES);
   const groups: Statement[][] = [];
   if (ordered) {
@@ -202,25 +252,52 @@ export function makeBatches(statements: readonly Statement[], ordered: boolean, 
   const batches: Batch[] = [];
   for (const group of groups) {
     const type = group[0]!.type;
+    const identifier = SEQUENCE_NAME[type];
+    const capacity = Math.min(64 * 1024, 512 * group.length);
     let current: Statement[] = [];
+    let section = openSection(identifier, capacity, undefinedAsNull);
     let bytes = 0;
     for (const st of group) {
-      const size = BSON.calculateObjectSize(st.doc);
-      if (type === 'insert' && size > limits.maxBsonObjectSize) throw tooLarge(limits.maxBsonObjectSize);
+      const start = section.length;
+      let size = section.tryAppend(st.doc);
+      if (size < 0) {
+        const encoded = encodeStatement(st, limits.maxBsonObjectSize, ignoreUndefined);
+        section.append(encoded);
+        size = encoded.byteLength;
+      } else if (st.type === 'insert' && size > limits.maxBsonObjectSize) {
+        throw tooLarge(limits.maxBsonObjectSize);
+      }
       if (current.length > 0 && (current.length >= limits.maxWriteBatchSize || bytes + size > maxBytes)) {
-        batches.push({ type, statements: current });
+        // this statement starts the next batch: move its bytes there
+        const moved = section.cut(start);
+        batches.push(sealBatch(type, current, section));
         current = [];
+        section = openSection(identifier, capacity, undefinedAsNull);
+        section.append(moved);
         bytes = 0;
       }
       current.push(st);
       bytes += size;
     }
-    batches.push({ type, statements: current });
+    batches.push(sealBatch(type, current, section));
   }
   return batches;
 }
 
-const SEQUENCE_NAME = { insert: 'documents', update: 'updates', delete: 'deletes' } as const;
+/** A section writer holding the kind-1 head (kind byte, size to be set, identifier, NUL). */
+function openSection(identifier: string, capacity: number, undefinedAsNull: boolean): SectionWriter {
+  const section = new SectionWriter(capacity, { undefinedAsNull });
+  section.append(encodeSequenceSection(identifier, []));
+  return section;
+}
+
+/** A batch whose documents carry their document sequence, written in place by `section`. */
+function sealBatch(type: BatchType, statements: Statement[], section: SectionWriter): Batch {
+  const identifier = SEQUENCE_NAME[type];
+  section.setInt32(1, section.length - 1);
+  const documents = statements.map((s) => s.doc);
+  return { type, statements, documents: attachEncodedSection(documents, identifier, section.bytes()) };
+}
 
 export interface BulkTarget extends CommandTarget {
   collection: string;
@@ -255,7 +332,7 @@ async function sendBatch(
     session,
     bson: target.bson,
     retryable: batch.statements.some((s) => s.multi) ? false : 'write',
-    sequences: { [SEQUENCE_NAME[batch.type]]: batch.statements.map((s) => s.doc) },
+    sequences: { [SEQUENCE_NAME[batch.type]]: batch.documents },
     moreToCome: unacknowledged || undefined,
     signal: options.signal,
   });
@@ -327,6 +404,11 @@ export interface BulkOutcome {
   result: BulkWriteResult;
 }
 
+/** The BSON option ignoreUndefined of the target (the collection's, else the client's); default false: undefined is null. */
+function ignoresUndefined(target: BulkTarget): boolean {
+  return (target.bson ?? target.ctx.resolvedOptions.bsonOptions).ignoreUndefined === true;
+}
+
 /** Run the statements; throws MongoBulkWriteError on write or write-concern errors. */
 export async function executeBulk(target: BulkTarget, statements: Statement[], options: BulkWriteOptions = {}): Promise<BulkOutcome> {
   const ordered = options.ordered ?? true;
@@ -334,7 +416,7 @@ export async function executeBulk(target: BulkTarget, statements: Statement[], o
   const unacknowledged = isUnacknowledged(options.writeConcern ?? target.writeConcern) && !options.session?.inTransaction();
   if (statements.length === 0) throw new MongoInvalidArgumentError('Invalid BulkOperation, Batch cannot be empty');
   const executor = await target.ctx.getExecutor();
-  const batches = makeBatches(statements, ordered, executor.limits());
+  const batches = makeBatches(statements, ordered, executor.limits(), ignoresUndefined(target));
   const state = emptyBulkState();
   let lastReply: Document | undefined;
   await withSession(
@@ -364,17 +446,14 @@ export async function executeBulk(target: BulkTarget, statements: Statement[], o
  * first write error throws as a MongoServerError. Undefined when unacknowledged.
  */
 export async function executeWrite(target: BulkTarget, statement: Statement, options: BulkWriteOptions): Promise<Document | undefined> {
-  if (statement.type === 'insert') {
-    const { maxBsonObjectSize } = (await target.ctx.getExecutor()).limits();
-    if (BSON.calculateObjectSize(statement.doc) > maxBsonObjectSize) throw tooLarge(maxBsonObjectSize);
-  }
+  const [batch] = makeBatches([statement], true, (await target.ctx.getExecutor()).limits(), ignoresUndefined(target));
   // In a transaction the statements are acknowledged by its commit (no per-statement write concern).
   const unacknowledged = isUnacknowledged(options.writeConcern ?? target.writeConcern) && !options.session?.inTransaction();
   return await withSession(
     target.ctx,
     options.session,
     async (session) => {
-      const reply = await sendBatch(target, { type: statement.type, statements: [statement] }, true, options, session, unacknowledged);
+      const reply = await sendBatch(target, batch!, true, options, session, unacknowledged);
       if (unacknowledged) return undefined;
       throwIfWriteFailed(reply);
       return reply;

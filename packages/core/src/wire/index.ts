@@ -5,3 +5,4 @@ export * from './op-query.js';
 export * from './framer.js';
 export { crc32c } from './crc32c.js';
 export { encodeDocument, decodeDocumentAt } from './bson-io.js';
+export { attachEncodedSection, encodedSectionOf, encodeSequenceSection } from './document-sequence.js';

@@ -10,6 +10,7 @@ import {
   OP_MSG_REQUIRED_BITS_MASK,
 } from './constants.js';
 import { crc32c } from './crc32c.js';
+import { encodedSectionOf, encodeSequenceSection } from './document-sequence.js';
 import { readHeader, writeHeader } from './header.js';
 
 export interface OpMsgRequest {
@@ -45,7 +46,7 @@ export function concatLength(chunks: readonly Uint8Array[]): number {
   return n;
 }
 
-/** Encodes to chunks that are sent back to back (no copy of the BSON bodies). */
+/** Encodes to chunks that are sent back to back: the header, the body, one chunk per document sequence. */
 export function encodeOpMsg(msg: OpMsgRequest): Uint8Array[] {
   const { checksum } = msg;
   const flagBits =
@@ -57,14 +58,8 @@ export function encodeOpMsg(msg: OpMsgRequest): Uint8Array[] {
   const bson = msg.ignoreUndefined === false ? { ignoreUndefined: false } : undefined;
   const chunks = [head, encodeCommandBody(msg.body, bson)];
   for (const [identifier, docs] of Object.entries(msg.sequences ?? {})) {
-    const id = new TextEncoder().encode(identifier);
-    const encoded = docs.map((d) => encodeDocument(d, bson));
-    // Kind 1, the int32 section size (counted from itself), the identifier and its NUL.
-    const prefix = new Uint8Array(6 + id.byteLength);
-    prefix[0] = 1;
-    new DataView(prefix.buffer).setInt32(1, prefix.byteLength - 1 + concatLength(encoded), true);
-    prefix.set(id, 5);
-    chunks.push(prefix, ...encoded);
+    // Documents a bulk write encoded already (document-sequence.ts) are not encoded again.
+    chunks.push(encodedSectionOf(docs, identifier) ?? encodeSequenceSection(identifier, docs.map((d) => encodeDocument(d, bson))));
   }
   const length = concatLength(chunks);
   writeHeader(head, { messageLength: length + (checksum ? 4 : 0), requestId: msg.requestId, responseTo: msg.responseTo ?? 0, opCode: OP_MSG });
