@@ -22,6 +22,7 @@ import {
 import { TypedEmitter, type GenericListener, type Listener } from '../util/emitter.js';
 import { withInherited } from '../client/concerns.js';
 import type { ReadConcern } from '../concern/read-concern.js';
+import type { BSONSerializeOptions } from '../wire/bson-options.js';
 import { startImplicitSession, type ClientContext } from '../client/operation.js';
 import type { ClientSession } from '../client/sessions.js';
 import type { ReadPreference } from '../selection/read-preference.js';
@@ -47,6 +48,8 @@ export interface ChangeStreamTarget {
   readonly cluster: boolean;
   readonly readPreference: ReadPreference;
   readonly readConcern: ReadConcern | undefined;
+  /** The parent's BSON options (promoteLongs, useBigInt64, ...): the changes are decoded with them. */
+  readonly bsonOptions: BSONSerializeOptions;
 }
 
 type Mode = false | 'iterator' | 'emitter';

@@ -4,12 +4,11 @@
  * primary's writes; and where an oplog fetch resumes. Storage only: no timers, no
  * sockets (the coordinator decides when to append, fetch or truncate).
  */
-import { BSON, Long, type Timestamp, type UUID } from 'bson';
+import { BSON, Long, Timestamp, type UUID } from 'bson';
 import type { StorageEngine, WriteEntry } from '../storage/engine.js';
 import type { Doc } from '../storage/values.js';
 import { asNumber, fromWire, tsCompare, type OpTime } from './optime.js';
 import { statementFields, type StatementRef } from './retryable-write.js';
-import { changeInfoOf } from '../changestream/write-info.js';
 
 export const OPLOG_DB = 'local';
 export const OPLOG_COLL = 'oplog.rs';
@@ -38,10 +37,34 @@ export function entryForWrite(e: WriteEntry, stmt: StatementRef | undefined, col
   } else if (collectionUuid) entry.ui = collectionUuid;
   entry.o = e.o;
   if (e.op === 'u') entry.o2 = e.o2;
-  const cs = changeInfoOf(e);
-  if (cs) entry.changeStream = cs;
   if (s) entry.stmtId = s.stmtId;
   return entry;
+}
+
+/**
+ * A committed transaction as mongod logs it: one command entry on `admin.$cmd` whose
+ * `o.applyOps` lists the transaction's writes in order (each with its collection's uuid),
+ * with the session's lsid/txnNumber and `prevOpTime` null (the transaction's only entry).
+ */
+export function applyOpsEntry(lsid: Doc, txnNumber: number, ops: readonly WriteEntry[], uuidOf: (ns: string) => UUID | undefined): Doc {
+  const inner = ops.map((e) => {
+    const op = entryForWrite(e, undefined, e.op === 'c' ? undefined : uuidOf(e.ns));
+    if (e.op === 'c' && !op.ui) {
+      const name = typeof e.o.create === 'string' ? e.o.create : typeof e.o.createIndexes === 'string' ? e.o.createIndexes : undefined;
+      const dot = e.ns.indexOf('.');
+      const ui = name !== undefined ? uuidOf(`${e.ns.slice(0, dot)}.${name}`) : undefined;
+      if (ui) op.ui = ui;
+    }
+    return op;
+  });
+  return {
+    lsid,
+    txnNumber: Long.fromNumber(txnNumber),
+    op: 'c',
+    ns: 'admin.$cmd',
+    o: { applyOps: inner },
+    prevOpTime: { ts: new Timestamp({ t: 0, i: 0 }), t: Long.fromNumber(-1) },
+  };
 }
 
 /** A no-op entry ('n'), e.g. "new primary", "periodic noop" or a retried statement's outcome. */
@@ -143,23 +166,6 @@ export class Oplog {
       else hi = mid - 1;
     }
     return -1;
-  }
-
-  /** The index of the first entry at or after `ts` (length when none): where a change stream scan starts. */
-  lowerBound(ts: Timestamp): number {
-    let lo = 0;
-    let hi = this.#entries.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (tsCompare(this.#entries[mid]!.ts as Timestamp, ts) < 0) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
-  /** The entry at index `i`. */
-  at(i: number): Doc | undefined {
-    return this.#entries[i];
   }
 
   /** The wall time of the entry at `o` (its timestamp's seconds when it is not here). */
