@@ -38,11 +38,6 @@ export const OMISSIONS: readonly Omission[] = [
   },
   {
     kind: 'value',
-    names: ['ChangeStream', 'MongoChangeStreamError'],
-    reason: 'change streams are not implemented yet (their own issue)',
-  },
-  {
-    kind: 'value',
     names: ['GridFSBucket', 'GridFSBucketReadStream', 'GridFSBucketWriteStream', 'MongoGridFSChunkError', 'MongoGridFSStreamError'],
     reason: "GridFS is a subpath of its own, so the main entries and the browser bundle do not carry it: '@mongo-edge/core/gridfs' exports GridFSBucket on WHATWG streams (every runtime), the Node entry one on Node streams",
     entries: ['@mongo-edge/core', '@mongo-edge/web-client'],
@@ -128,11 +123,6 @@ export const OMISSIONS: readonly Omission[] = [
     kind: 'type',
     names: ['BulkWriteOptions', 'AnyBulkWriteOperation', 'ListIndexesOptions', 'DropCollectionOptions', 'ReadConcernLike', 'WriteConcernSettings'],
     reason: 'not yet exported under the official name (the option objects exist, typed inline or under another name)',
-  },
-  {
-    kind: 'type',
-    names: ['ChangeStreamDocument', 'ChangeStreamOptions'],
-    reason: 'change streams are not implemented yet (their own issue)',
   },
   {
     kind: 'type',

@@ -168,6 +168,16 @@ export class MongoRuntimeError extends MongoDriverError {
   }
 }
 
+/**
+ * A change stream cannot go on: a change without a resume token (`_id` projected out),
+ * or a misuse of a closed stream (as the official driver's).
+ */
+export class MongoChangeStreamError extends MongoRuntimeError {
+  override get name(): string {
+    return 'MongoChangeStreamError';
+  }
+}
+
 /** A peer sent bytes that break the wire protocol (bad length, bad BSON, bad opcode). */
 export class MongoProtocolError extends MongoRuntimeError {
   constructor(message: string, code: DriverErrorCode = DriverErrorCode.Protocol, options?: MongoErrorOptions) {

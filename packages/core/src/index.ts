@@ -39,6 +39,8 @@ export type {
   ClientBulkWriteError,
 } from './client/client-bulk-write.js';
 export type { CursorStream, CursorStreamOptions } from './client/streams.js';
+export { ChangeStream } from './change-stream/change-stream.js';
+export type * from './change-stream/types.js';
 export * from './client/types.js';
 export { ClientSession } from './client/sessions.js';
 export type { ClientSessionOptions } from './client/sessions.js';

@@ -114,6 +114,13 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
     return await this.send(this.buildCommand(session), session);
   }
 
+  /**
+   * Called with each reply that carries a batch (the initial command's and every
+   * getMore's), before the batch is buffered. Change streams read `postBatchResumeToken`
+   * and `operationTime` here.
+   */
+  protected onCursorReply(_reply: Document, _initial: boolean): void {}
+
   /** True when the command answers without a cursor and the reply itself is the result (aggregate's `explain` option). */
   protected replyIsTheDocument(): boolean {
     return false;
@@ -311,6 +318,7 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
     }
     const cursor = reply.cursor as Document | undefined;
     if (!cursor) throw new MongoUnexpectedServerResponseError('getMore reply has no cursor');
+    this.onCursorReply(reply, false);
     this.#pushBatch(cursor.id, (applicationView(reply).cursor as Document).nextBatch);
   }
 
@@ -348,6 +356,7 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
     const cursor = result.reply.cursor as Document | undefined;
     if (cursor !== null && typeof cursor === 'object' && Array.isArray(cursor.firstBatch)) {
       this.#cursorNs = parseNamespace(cursor.ns, this.namespace);
+      this.onCursorReply(result.reply, true);
       this.#pushBatch(cursor.id, (applicationView(result.reply).cursor as Document).firstBatch);
     } else if (!cursor && this.replyIsTheDocument()) {
       // aggregate with `explain`: the reply is the single document
@@ -369,6 +378,11 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
       }
       await this.#fetchBatch();
     }
+  }
+
+  /** Send the initial command now if it was not sent yet (no document is taken). */
+  protected async ensureInitialized(): Promise<void> {
+    if (!this.#initialized) await this.#init();
   }
 
   /** Next document, or null when the cursor is exhausted. */

@@ -9,6 +9,8 @@ import { MongoInvalidArgumentError, type Document } from '../errors.js';
 import type { ReadPreference, ReadPreferenceLike } from '../selection/read-preference.js';
 import type { CursorNamespace } from './abstract-cursor.js';
 import { AggregationCursor, type AggregateOptions } from './aggregation-cursor.js';
+import { ChangeStream } from '../change-stream/change-stream.js';
+import type { ChangeStreamDocument, ChangeStreamOptions } from '../change-stream/types.js';
 import {
   checkDocument,
   checkReplacement,
@@ -397,6 +399,29 @@ export class Collection<TSchema extends object = Document> {
   aggregate<T extends Document = Document>(pipeline: Document[] = [], options: AggregateOptions = {}): AggregationCursor<T> {
     if (!Array.isArray(pipeline)) throw new MongoInvalidArgumentError('Argument "pipeline" must be an array of aggregation stages');
     return new AggregationCursor<T>(this.#ctx, this.#namespace, pipeline, withInherited(options, this));
+  }
+
+  /**
+   * A change stream of this collection's changes (Change Streams spec): `for await`,
+   * next()/tryNext(), or on('change'); it resumes by itself after a failover. Prefer it
+   * to an aggregate with `$changeStream` (which cannot resume). Read concern must be
+   * "majority" or none.
+   */
+  watch<TLocal extends Document = TSchema, TChange extends Document = ChangeStreamDocument<TLocal>>(
+    pipeline: Document[] = [],
+    options: ChangeStreamOptions = {},
+  ): ChangeStream<TLocal, TChange> {
+    const target = {
+      ctx: this.#ctx,
+      parent: this,
+      db: this.dbName,
+      collection: this.collectionName,
+      cluster: false,
+      readPreference: this.readPreference,
+      readConcern: this.readConcern,
+      bsonOptions: this.bsonOptions,
+    };
+    return new ChangeStream<TLocal, TChange>(target, pipeline, options);
   }
 
   async countDocuments(filter: Filter<TSchema> = {}, options: CountDocumentsOptions = {}): Promise<number> {

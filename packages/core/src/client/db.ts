@@ -13,6 +13,8 @@ import { ListCollectionsCursor, type CollectionInfo, type ListCollectionsOptions
 import { copyDefined, isNamespaceNotFound, runCommand, runWriteCommand, type ClientContext, type CommandTarget } from './operation.js';
 import type { ClientSession } from './sessions.js';
 import { RunCommandCursor, type RunCursorCommandOptions } from './run-command-cursor.js';
+import { ChangeStream } from '../change-stream/change-stream.js';
+import type { ChangeStreamDocument, ChangeStreamOptions } from '../change-stream/types.js';
 
 export interface DbOptions extends BSONSerializeOptions {
   readPreference?: ReadPreferenceLike;
@@ -127,6 +129,27 @@ export class Db {
   /** Database-level aggregate (`aggregate: 1`), e.g. $currentOp, $documents. */
   aggregate<T extends Document = Document>(pipeline: Document[] = [], options: AggregateOptions & { readPreference?: ReadPreferenceLike } = {}): AggregationCursor<T> {
     return new AggregationCursor<T>(this.#ctx, { db: this.databaseName, collection: 1 }, pipeline, withInherited(options, this));
+  }
+
+  /**
+   * A change stream of every collection of this database (`aggregate: 1`; system
+   * collections excluded by the server). See Collection.watch.
+   */
+  watch<TSchema extends Document = Document, TChange extends Document = ChangeStreamDocument<TSchema>>(
+    pipeline: Document[] = [],
+    options: ChangeStreamOptions = {},
+  ): ChangeStream<TSchema, TChange> {
+    const target = {
+      ctx: this.#ctx,
+      parent: this,
+      db: this.databaseName,
+      collection: undefined,
+      cluster: false,
+      readPreference: this.readPreference,
+      readConcern: this.readConcern,
+      bsonOptions: this.bsonOptions,
+    };
+    return new ChangeStream<TSchema, TChange>(target, pipeline, options);
   }
 
   async createCollection<TSchema extends object = Document>(name: string, options: CreateCollectionOptions = {}): Promise<Collection<TSchema>> {

@@ -29,6 +29,8 @@ import type { ReadConcern } from '../concern/read-concern.js';
 import type { WriteConcern } from '../concern/write-concern.js';
 import { registeredClientBulkWrite } from './extensions.js';
 import type { AnyClientBulkWriteModel, ClientBulkWriteOptions, ClientBulkWriteResult } from './client-bulk-write.js';
+import { ChangeStream } from '../change-stream/change-stream.js';
+import type { ChangeStreamDocument, ChangeStreamOptions } from '../change-stream/types.js';
 import { ClientSession, ServerSessionPool, endSessionsCommands, type ClientSessionOptions } from './sessions.js';
 
 export type { MongoClientOptions } from './options.js';
@@ -226,6 +228,28 @@ export class MongoClient extends TypedEmitter<MongoClientEvents> implements Clie
     } finally {
       await session.endSession();
     }
+  }
+
+  /**
+   * A change stream of every collection of every database (`allChangesForCluster` on
+   * `admin`; the server leaves out admin, local, config and system collections). See
+   * Collection.watch.
+   */
+  watch<TSchema extends Document = Document, TChange extends Document = ChangeStreamDocument<TSchema>>(
+    pipeline: Document[] = [],
+    options: ChangeStreamOptions = {},
+  ): ChangeStream<TSchema, TChange> {
+    const target = {
+      ctx: this,
+      parent: this,
+      db: 'admin',
+      collection: undefined,
+      cluster: true,
+      readPreference: this.readPreference,
+      readConcern: this.readConcern,
+      bsonOptions: this.bsonOptions,
+    };
+    return new ChangeStream<TSchema, TChange>(target, pipeline, options);
   }
 
   /**
