@@ -9,7 +9,7 @@ import type { CommandContext } from '../dispatcher.js';
 import { CommandError, ErrorCode } from '../errors.js';
 import type { ServerCursor } from '../cursors.js';
 import { ReplicaSetRole } from '../repl/coordinator.js';
-import { keyOf, type Doc } from '../storage/values.js';
+import { keyOf, toView, type Doc } from '../storage/values.js';
 import type { EvalOptions } from '../query.js';
 import { parseChangeStream } from './spec.js';
 import { ChangeStreamCursor, DEFAULT_AWAIT_MS, type ChangeHistory } from './stream.js';
@@ -18,6 +18,21 @@ export { isChangeStream } from './spec.js';
 export { deleteEntry, updateEntry } from './write-info.js';
 
 const DEFAULT_FIRST_BATCH = 101;
+
+/**
+ * Codes mongod labels ResumableChangeStreamError when a change stream's getMore fails with
+ * them (network, not-primary, shutdown, stale routing, RetryChangeStream, read preference,
+ * ExceededTimeLimit).
+ */
+const RESUMABLE_CODES = new Set([6, 7, 63, 89, 91, 133, 150, 189, 234, 262, 9001, 10107, 11600, 11602, 13388, 13435, 13436]);
+
+/** The error of a change stream getMore, labelled as mongod labels it. */
+function labelled(e: unknown): unknown {
+  if (e instanceof CommandError && RESUMABLE_CODES.has(e.code) && !e.errorLabels?.length) {
+    return new CommandError(e.code, e.message, e.extra, ['ResumableChangeStreamError']);
+  }
+  return e;
+}
 
 function historyOf(role: ReplicaSetRole): ChangeHistory {
   const oplog = role.oplog;
@@ -53,6 +68,9 @@ export async function changeStreamGetMore(ctx: CommandContext, c: ServerCursor):
   const batchSize = typeof ctx.args.batchSize === 'number' && ctx.args.batchSize > 0 ? ctx.args.batchSize : Infinity;
   const awaitMs = typeof ctx.args.maxTimeMS === 'number' && ctx.args.maxTimeMS > 0 ? ctx.args.maxTimeMS : DEFAULT_AWAIT_MS;
   try {
+    // mongod's failGetMoreAfterCursorCheckout: the error comes from the cursor, so it gets the change stream labels
+    const fp = ctx.node.failPoints.shouldFail('failGetMoreAfterCursorCheckout');
+    if (fp && typeof toView(fp.errorCode) === 'number') throw new CommandError(toView(fp.errorCode) as number, "Failing getMore via 'failGetMoreAfterCursorCheckout' failpoint");
     const b = await cursor.next(batchSize, awaitMs, ctx.conn.signal);
     c.lastUsed = Date.now();
     if (cursor.closed && !b.closed) throw new CommandError(ErrorCode.CursorNotFound, `cursor id ${c.id.toString()} not found`);
@@ -60,7 +78,7 @@ export async function changeStreamGetMore(ctx: CommandContext, c: ServerCursor):
     return { cursor: { nextBatch: b.events, postBatchResumeToken: b.postBatchResumeToken, id: b.closed ? Long.ZERO : c.id, ns: c.ns } };
   } catch (e) {
     ctx.node.cursors.kill(c.id);
-    throw e;
+    throw labelled(e);
   }
 }
 
