@@ -264,8 +264,10 @@ export class MongoServerError extends MongoError {
   declare code: number;
   readonly codeName: string | undefined;
   readonly errorResponse: Document;
-  /** Extra fields of the reply (e.g. `keyPattern`, `keyValue` for 11000). */
-  [key: string]: unknown;
+  /** The reply's `errInfo` (e.g. a validation failure's details), as the official driver types it. */
+  declare errInfo?: Document;
+  /** Extra fields of the reply (e.g. `keyPattern`, `keyValue` for 11000); `any` as in the official driver. */
+  [key: string]: any;
 
   constructor(response: Document, options: MongoErrorOptions = {}) {
     const message = [response.errmsg, response.errMsg, response.$err].find((m) => typeof m === 'string') ?? 'server error';

@@ -288,6 +288,27 @@ function stampCurrentTimestamps(view: Doc, currentDate: unknown): void {
   }
 }
 
+/**
+ * `$currentDate` as mongod parses it: any boolean (false too) means a Date, else
+ * `{ $type: 'date' | 'timestamp' }`; anything else is BadValue with mongod's message.
+ */
+function currentDateSpec(spec: Doc): Doc {
+  const out: Doc = {};
+  for (const [path, value] of Object.entries(spec)) {
+    if (typeof value === 'boolean') out[path] = true;
+    else if (isPlainObject(value)) {
+      const keys = Object.keys(value);
+      if (keys.length !== 1 || keys[0] !== '$type' || (value.$type !== 'date' && value.$type !== 'timestamp')) {
+        throw new CommandError(ErrorCode.BadValue, "The '$type' string field is required to be 'date' or 'timestamp': {$currentDate: {field : {$type: 'date'}}}");
+      }
+      out[path] = value;
+    } else {
+      throw new CommandError(ErrorCode.BadValue, `${path}: ${formatValue(value)} is not valid type for $currentDate. Please use a boolean ('true') or a $type expression ({$type: 'timestamp/date'}).`);
+    }
+  }
+  return out;
+}
+
 /** Applies an update to a typed document; returns the new typed document. Throws CommandError. */
 export function applyUpdate(old: Doc, u: Doc | Doc[], kind: UpdateKind, opts: ApplyUpdateOptions = {}): Doc {
   let next: Doc;
@@ -309,6 +330,7 @@ export function applyUpdate(old: Doc, u: Doc | Doc[], kind: UpdateKind, opts: Ap
     if (opts.inserting && isPlainObject(mod.$setOnInsert)) mod.$set = { ...(isPlainObject(mod.$set) ? mod.$set : {}), ...mod.$setOnInsert };
     const setOnInsert = mod.$setOnInsert as Doc | undefined;
     delete mod.$setOnInsert;
+    if (isPlainObject(mod.$currentDate)) mod.$currentDate = currentDateSpec(mod.$currentDate);
     const modView = toViewDoc(mod);
     try {
       mingoUpdate(view, modView as never, opts.arrayFilters ? (toView(opts.arrayFilters) as Doc[]) : undefined, isPlainObject(opts.filter) && usesPositional(mod) ? toViewDoc(opts.filter) : undefined, {

@@ -46,6 +46,15 @@ describe('Timestamp fields', () => {
     expect(doc!.b.c.compare(doc!.a)).toBe(1);
   });
 
+  it('$currentDate takes any boolean (false too) as a Date, and refuses other values with BadValue as mongod does', async () => {
+    await coll.updateOne({ _id: 5 }, { $currentDate: { t: true, f: false } } as never, { upsert: true });
+    const doc = await coll.findOne({ _id: 5 });
+    expect(doc!.t).toBeInstanceOf(Date);
+    expect(doc!.f).toBeInstanceOf(Date);
+    await expect(coll.updateOne({ _id: 5 }, { $currentDate: { x: 1 } } as never)).rejects.toMatchObject({ code: 2, message: expect.stringContaining('is not valid type for $currentDate') });
+    await expect(coll.updateOne({ _id: 5 }, { $currentDate: { x: { $type: 'string' } } } as never)).rejects.toMatchObject({ code: 2, message: expect.stringContaining("'$type' string field is required") });
+  });
+
   it('queries compare Timestamps by (t, i)', async () => {
     await coll.deleteMany({});
     await coll.insertMany([1, 2, 3].map((i) => ({ _id: i, ts: new Timestamp({ t: 10 - i, i }) })));

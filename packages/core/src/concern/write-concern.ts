@@ -23,9 +23,15 @@ export interface WriteConcernOptions extends WriteConcernSettings {
 }
 
 export class WriteConcern {
-  readonly w: W | undefined;
-  readonly wtimeoutMS: number | undefined;
-  readonly journal: boolean | undefined;
+  // Own properties only for what is set, in the official driver's order (w, wtimeout,
+  // wtimeoutMS, j, journal), so a printed WriteConcern looks the same.
+  declare readonly w: W | undefined;
+  /** Legacy alias of wtimeoutMS, as the official driver keeps it. */
+  declare readonly wtimeout: number | undefined;
+  declare readonly wtimeoutMS: number | undefined;
+  /** Legacy alias of journal, as the official driver keeps it. */
+  declare readonly j: boolean | undefined;
+  declare readonly journal: boolean | undefined;
 
   /** Throws MongoInvalidArgumentError for a negative w or wtimeoutMS, or w: 0 with journal: true. */
   constructor(w?: W, wtimeoutMS?: number, journal?: boolean) {
@@ -39,9 +45,10 @@ export class WriteConcern {
       throw new MongoInvalidArgumentError(`Invalid write concern journal: ${String(journal)}`);
     }
     if (w === 0 && journal === true) throw new MongoInvalidArgumentError('Write concern w: 0 cannot be combined with journal: true');
-    this.w = w;
-    this.wtimeoutMS = wtimeoutMS;
-    this.journal = journal;
+    const self = this as { -readonly [K in 'w' | 'wtimeout' | 'wtimeoutMS' | 'j' | 'journal']: WriteConcern[K] };
+    if (w !== undefined) self.w = w;
+    if (wtimeoutMS !== undefined) self.wtimeoutMS = self.wtimeout = wtimeoutMS;
+    if (journal !== undefined) self.journal = self.j = journal;
     Object.freeze(this);
   }
 

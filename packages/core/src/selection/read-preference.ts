@@ -71,8 +71,36 @@ export class ReadPreference {
     throw new MongoInvalidArgumentError(`Invalid read preference ${JSON.stringify(value)}`);
   }
 
+  /** `new ReadPreference(mode)`, as the official driver's `ReadPreference.fromString`. */
+  static fromString(mode: string): ReadPreference {
+    return new ReadPreference(mode as ReadPreferenceMode);
+  }
+
+  /** The `readPreference` (and `readPreferenceTags`) of an options object; undefined when it sets none. */
+  static fromOptions(options?: { readPreference?: ReadPreferenceLike | undefined; readPreferenceTags?: TagSet[] | undefined } | undefined): ReadPreference | undefined {
+    const value = options?.readPreference;
+    if (value === undefined || value === null) return undefined;
+    if (typeof value === 'string' && options?.readPreferenceTags) return new ReadPreference(value, options.readPreferenceTags);
+    return ReadPreference.from(value);
+  }
+
+  /** Whether `mode` is one of the five modes (null counts, as in the official driver). */
+  static isValid(mode: string | null): boolean {
+    return mode === null || Object.hasOwn(ReadPreferenceMode, mode);
+  }
+
+  /** Whether `mode` (default: this preference's) is valid. */
+  isValid(mode?: string): boolean {
+    return ReadPreference.isValid(typeof mode === 'string' ? mode : this.mode);
+  }
+
+  /** The deprecated alias of `mode` the official driver keeps. */
+  get preference(): ReadPreferenceMode {
+    return this.mode;
+  }
+
   /** True if this preference may be served by a secondary (anything but primary). */
-  get secondaryOk(): boolean {
+  secondaryOk(): boolean {
     return this.mode !== ReadPreferenceMode.primary;
   }
 
