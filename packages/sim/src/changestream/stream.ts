@@ -60,7 +60,9 @@ export class ChangeStreamCursor implements LiveCursor {
     this.#spec = spec;
     this.#history = history;
     this.#source = { spec, lookup };
-    this.#pipeline = rest.length ? new Aggregator(toView(rest) as Doc[], mingoOptions(ev)) : undefined;
+    // $changeStreamSplitLargeEvent only splits events over 16 MB, which the sim's never are
+    const stages = rest.filter((st) => !('$changeStreamSplitLargeEvent' in st));
+    this.#pipeline = stages.length ? new Aggregator(toView(stages) as Doc[], mingoOptions(ev)) : undefined;
     const start = spec.start;
     switch (start.kind) {
       case 'now': {

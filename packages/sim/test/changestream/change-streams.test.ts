@@ -83,7 +83,7 @@ describe('collection change streams', () => {
   it('update lookup, later stages, and a stage mongod refuses', async () => {
     const coll = client.db('cs').collection('lookup');
     await coll.insertOne({ _id: 7 as never, v: 1 });
-    const cs = coll.watch([{ $match: { operationType: 'update' } }, { $project: { 'fullDocument.v': 1, operationType: 1 } }], { fullDocument: 'updateLookup' });
+    const cs = coll.watch([{ $match: { operationType: 'update' } }, { $project: { 'fullDocument.v': 1, operationType: 1 } }, { $changeStreamSplitLargeEvent: {} }], { fullDocument: 'updateLookup' });
     await cs.tryNext();
     await coll.insertOne({ _id: 8 as never });
     await coll.updateOne({ _id: 7 as never }, { $inc: { v: 1 } });
@@ -233,6 +233,17 @@ describe('the wire', () => {
     expect(woke.cursor.nextBatch[0]).toMatchObject({ operationType: 'insert', fullDocument: { woke: true } });
     expect(woke.cursor.postBatchResumeToken).toBeDefined();
     await db.command({ killCursors: 'w', cursors: [id] });
+  });
+
+  it('a standalone refuses $changeStream (40573)', async () => {
+    const standalone = await startSim({ port: 0 });
+    const c = new MongoClient(standalone.uri, { directConnection: true, serverSelectionTimeoutMS: 5000 });
+    try {
+      await expect(c.db('s').collection('c').watch().tryNext()).rejects.toMatchObject({ code: 40573 });
+    } finally {
+      await c.close();
+      await standalone.close();
+    }
   });
 
   it('a resume point older than the oplog is ChangeStreamHistoryLost; namespaces are checked', async () => {
