@@ -10,7 +10,8 @@
  */
 import type { CollectionState, WriteEntry } from '../storage/engine.js';
 import { isPlainObject, type Doc } from '../storage/values.js';
-import { describeUpdate } from './update-description.js';
+import type { UpdateKind } from '../query.js';
+import { describeOperatorUpdate, describeUpdate } from './update-description.js';
 
 /** The `changeStream` field of an oplog entry. */
 export interface ChangeInfo {
@@ -25,11 +26,14 @@ export function preAndPostImagesEnabled(c: CollectionState | undefined): boolean
   return isPlainObject(v) && v.enabled === true;
 }
 
-/** The engine entry of an update of `pre` to `post`; `replacement`: a replacement-style update. */
-export function updateEntry(c: CollectionState | undefined, ns: string, pre: Doc, post: Doc, replacement: boolean): WriteEntry {
+/**
+ * The engine entry of an update of `pre` to `post` made by `update` of `kind` (an update
+ * with operators is described by what its operators touched; a pipeline by the diff).
+ */
+export function updateEntry(c: CollectionState | undefined, ns: string, pre: Doc, post: Doc, kind: UpdateKind, update: unknown): WriteEntry {
   const info: ChangeInfo = {};
-  if (!replacement) {
-    const d = describeUpdate(pre, post);
+  if (kind !== 'replacement') {
+    const d = kind === 'operators' && isPlainObject(update) ? describeOperatorUpdate(pre, post, update) : describeUpdate(pre, post);
     info.updateDescription = { updatedFields: d.updatedFields, removedFields: d.removedFields, truncatedArrays: d.truncatedArrays, ambiguous: d.ambiguous };
   }
   if (preAndPostImagesEnabled(c)) info.preImage = pre;

@@ -343,7 +343,7 @@ function runUpdate(ctx: CommandContext, coll: string, st: UpdateStatement): Upda
     const next = applyUpdate(t.doc, st.u, kind, { arrayFilters: st.arrayFilters, filter: st.q, eval: ev });
     if (sameDocument(t.doc, next)) continue;
     validateDocument(validationFor(ctx, ctx.db, coll), next, t.doc);
-    engine.write(updateEntry(c, ns, t.doc, next, kind === 'replacement'), j(ctx));
+    engine.write(updateEntry(c, ns, t.doc, next, kind, st.u), j(ctx));
     nModified++;
   }
   return { n: targets.length, nModified };
@@ -505,7 +505,7 @@ function findAndModifyOnce(ctx: CommandContext): Doc {
   }
   const next = applyUpdate(target.doc, u!, kind, { arrayFilters, filter: query, eval: ev });
   if (!sameDocument(target.doc, next)) validateDocument(validationFor(ctx, ctx.db, coll), next, target.doc);
-  if (!sameDocument(target.doc, next)) engine.write(updateEntry(c, ns, target.doc, next, kind === 'replacement'), j(ctx));
+  if (!sameDocument(target.doc, next)) engine.write(updateEntry(c, ns, target.doc, next, kind, u), j(ctx));
   return { lastErrorObject: { n: 1, updatedExisting: true }, value: shape(returnNew ? next : target.doc) };
 }
 
@@ -640,7 +640,7 @@ function applyOut(ctx: CommandContext, stage: Doc, results: Doc[]): void {
     if (whenMatched === 'fail') throw duplicateKeyError(c, c.indexes.find((i) => i.name === '_id_') ?? { v: 2, key: { _id: 1 }, name: '_id_' }, d);
     const next = whenMatched === 'replace' ? d : { ...existing.doc, ...d };
     validateDocument(validation, next, existing.doc);
-    engine.write(updateEntry(c, ns, existing.doc, next, whenMatched === 'replace'));
+    engine.write(updateEntry(c, ns, existing.doc, next, whenMatched === 'replace' ? 'replacement' : 'operators', { $set: d }));
   }
 }
 

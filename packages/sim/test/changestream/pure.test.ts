@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { Int32, Timestamp, UUID } from 'bson';
 import { comparePositions, decodeToken, encodeToken, highWaterMark, HWM_INDEX } from '../../src/changestream/resume-token.js';
-import { describeUpdate, updateDescriptionDoc } from '../../src/changestream/update-description.js';
+import { describeOperatorUpdate, describeUpdate, updateDescriptionDoc } from '../../src/changestream/update-description.js';
 import { parseChangeStream, type ChangeStreamSpec } from '../../src/changestream/spec.js';
 import { eventsOf } from '../../src/changestream/events.js';
 import { CommandError } from '../../src/errors.js';
@@ -55,6 +55,33 @@ describe('update descriptions', () => {
     expect(updateDescriptionDoc(d as never, false)).not.toHaveProperty('disambiguatedPaths');
     const arr = describeUpdate({ _id: 1, a: [{ '1': 1 }] }, { _id: 1, a: [{ '1': 2 }] });
     expect(updateDescriptionDoc(arr as never, true).disambiguatedPaths).toEqual({ 'a.0.1': ['a', new Int32(0), '1'] });
+  });
+});
+
+describe('update descriptions of updates with operators (what each operator touched)', () => {
+  const pre = { _id: 1, x: { y: 1, z: 2 }, arr: [1, 2, 3], n: 1, a: { '1': 1 }, list: [{ v: 1 }, { v: 2 }] };
+  it.each([
+    ['$set of an embedded document replaces it', { $set: { x: { y: 1 } } }, { _id: 1, x: { y: 1 }, arr: [1, 2, 3], n: 1, a: { '1': 1 }, list: [{ v: 1 }, { v: 2 }] }, { x: { y: 1 } }, [], []],
+    ['$set of a shorter array replaces it', { $set: { arr: [1] } }, { ...pre, arr: [1] }, { arr: [1] }, [], []],
+    ['$push appends elements', { $push: { arr: 4 } }, { ...pre, arr: [1, 2, 3, 4] }, { 'arr.3': 4 }, [], []],
+    ['$pull logs the whole array', { $pull: { arr: 2 } }, { ...pre, arr: [1, 3] }, { arr: [1, 3] }, [], []],
+    ['$set under a missing parent logs the new parent', { $set: { 'q.r': 1 } }, { ...pre, q: { r: 1 } }, { q: { r: 1 } }, [], []],
+    ['$unset and $inc', { $unset: { n: '' }, $inc: { 'x.z': 1 } }, { _id: 1, x: { y: 1, z: 3 }, arr: [1, 2, 3], a: { '1': 1 }, list: [{ v: 1 }, { v: 2 }] }, { 'x.z': 3 }, ['n'], []],
+    ['$rename', { $rename: { n: 'm' } }, { _id: 1, x: { y: 1, z: 2 }, arr: [1, 2, 3], a: { '1': 1 }, list: [{ v: 1 }, { v: 2 }], m: 1 }, { m: 1 }, ['n'], []],
+    ['a positional path is diffed below its array', { $set: { 'list.$[].v': 0 } }, { ...pre, list: [{ v: 0 }, { v: 0 }] }, { 'list.0.v': 0, 'list.1.v': 0 }, [], []],
+    ['a no-op $set logs nothing', { $set: { n: 1 }, $inc: { 'x.y': 1 } }, { ...pre, x: { y: 2, z: 2 } }, { 'x.y': 2 }, [], []],
+  ])('%s', (_name, update, post, updated, removed, truncated) => {
+    const d = describeOperatorUpdate(pre, post as never, update);
+    expect(d.updatedFields).toEqual(updated);
+    expect(d.removedFields).toEqual(removed);
+    expect(d.truncatedArrays).toEqual(truncated);
+  });
+  it('numeric field names are ambiguous, array indexes are ints', () => {
+    const d = describeOperatorUpdate(pre, { ...pre, a: { '1': 2 } }, { $set: { 'a.1': 2 } });
+    expect(updateDescriptionDoc(d as never, true).disambiguatedPaths).toEqual({ 'a.1': ['a', '1'] });
+    const doc = { _id: 1, a: [{ '1': 1 }] };
+    const e = describeOperatorUpdate(doc, { _id: 1, a: [{ '1': 2 }] }, { $set: { 'a.0.1': 2 } });
+    expect(updateDescriptionDoc(e as never, true).disambiguatedPaths).toEqual({ 'a.0.1': ['a', new Int32(0), '1'] });
   });
 });
 
