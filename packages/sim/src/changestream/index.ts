@@ -8,6 +8,7 @@ import { Long } from 'bson';
 import type { CommandContext } from '../dispatcher.js';
 import { CommandError, ErrorCode } from '../errors.js';
 import type { ServerCursor } from '../cursors.js';
+import { isView } from '../collection-options.js';
 import { ReplicaSetRole } from '../repl/coordinator.js';
 import { keyOf, toView, type Doc } from '../storage/values.js';
 import type { EvalOptions } from '../query.js';
@@ -53,6 +54,9 @@ export function openChangeStream(ctx: CommandContext, stages: Doc[], batchSize: 
   const coll = ctx.args.aggregate === 1 ? undefined : (ctx.args.aggregate as string);
   const spec = parseChangeStream(ctx.db, coll, stages);
   const engine = ctx.node.engine;
+  if (coll !== undefined && isView(engine.getCollection(ctx.db, coll))) {
+    throw new CommandError(ErrorCode.CommandNotSupportedOnView, `Namespace ${ctx.db}.${coll} is a view, not a collection`);
+  }
   const lookup = (db: string, c: string, documentKey: Doc): Doc | null => engine.getCollection(db, c)?.docs.get(keyOf(documentKey._id))?.doc ?? null;
   const cursor = new ChangeStreamCursor(spec, stages.slice(1), ev, historyOf(role), lookup);
   const ns = coll === undefined ? `${ctx.db}.$cmd.aggregate` : `${ctx.db}.${coll}`;

@@ -253,6 +253,8 @@ describe('the wire', () => {
     await expect(db.command({ aggregate: 1, pipeline: [{ $changeStream: { allChangesForCluster: true } }], cursor: {} })).rejects.toMatchObject({ code: 73 });
     await expect(db.command({ aggregate: 'w', pipeline: [{ $match: {} }, { $changeStream: {} }], cursor: {} })).rejects.toMatchObject({ code: 40602 });
     await expect(db.command({ aggregate: 'w', pipeline: [{ $changeStream: { bogus: 1 } }], cursor: {} })).rejects.toMatchObject({ code: 40415 });
+    await db.createCollection('aview', { viewOn: 'w', pipeline: [] });
+    await expect(db.command({ aggregate: 'aview', pipeline: [{ $changeStream: {} }], cursor: {} })).rejects.toMatchObject({ code: 166 });
   });
 
   it('expands a transaction applyOps entry into one event per op with lsid and txnNumber', async () => {
