@@ -7,7 +7,7 @@
  * of a watched collection and the dropDatabase of a watched database. Pure but for the
  * injected `lookup` (fullDocument: 'updateLookup').
  */
-import type { Timestamp } from 'bson';
+import { Timestamp } from 'bson';
 import { CommandError, ErrorCode } from '../errors.js';
 import { isPlainObject, type Doc } from '../storage/values.js';
 import { encodeToken, type StreamPosition } from './resume-token.js';
@@ -33,6 +33,8 @@ export interface EventSource {
   readonly spec: ChangeStreamSpec;
   /** The document with this key now (fullDocument: 'updateLookup'), or null. */
   lookup(db: string, coll: string, documentKey: Doc): Doc | null;
+  /** The oplog entry at ts (a transaction's earlier partialTxn entries), if still there. */
+  entryAt?(ts: Timestamp): Doc | undefined;
 }
 
 const INTERNAL_DBS = new Set(['admin', 'config', 'local']);
@@ -56,15 +58,31 @@ export function inScope(scope: StreamScope, db: string, coll: string | undefined
   }
 }
 
-/** The ops of an entry: a transaction's applyOps expanded (a partial one is not committed yet: none). */
-function opsOf(entry: Doc): OpRef[] {
-  const o = entry.o;
-  if (entry.op === 'c' && isPlainObject(o) && Array.isArray(o.applyOps)) {
-    if (o.partialTxn === true || entry.partialTxn === true || o.prepare === true) return [];
-    const txn = entry.lsid !== undefined ? { lsid: entry.lsid, txnNumber: entry.txnNumber } : undefined;
-    return (o.applyOps as Doc[]).filter(isPlainObject).map((op, index) => ({ op, index, txn }));
+function isApplyOps(entry: Doc | undefined): entry is Doc & { o: { applyOps: unknown[] } } {
+  return entry !== undefined && entry.op === 'c' && isPlainObject(entry.o) && Array.isArray(entry.o.applyOps);
+}
+
+/**
+ * The ops of an entry: a transaction's applyOps expanded. A partial one (partialTxn) is
+ * not committed yet: none; the entry that ends a chain (linked by prevOpTime) gives the
+ * ops of the whole chain, oldest first, at its own timestamp.
+ */
+function opsOf(entry: Doc, src: EventSource): OpRef[] {
+  if (!isApplyOps(entry)) return [{ op: entry, index: 0 }];
+  const o = entry.o as Doc;
+  if (o.partialTxn === true || entry.partialTxn === true || o.prepare === true) return [];
+  const chain: Doc[] = [entry];
+  for (let prev = entry.prevOpTime; isPlainObject(prev) && prev.ts instanceof Timestamp && src.entryAt; ) {
+    const ts = prev.ts as Timestamp;
+    if (ts.t === 0 && ts.i === 0) break;
+    const e = src.entryAt(ts);
+    if (!isApplyOps(e)) break;
+    chain.unshift(e);
+    prev = e.prevOpTime;
   }
-  return [{ op: entry, index: 0 }];
+  const txn = entry.lsid !== undefined ? { lsid: entry.lsid, txnNumber: entry.txnNumber } : undefined;
+  const ops = chain.flatMap((e) => ((e.o as Doc).applyOps as unknown[]).filter(isPlainObject));
+  return ops.map((op, index) => ({ op, index, txn }));
 }
 
 function preImageOf(op: Doc): Doc | undefined {
@@ -83,7 +101,7 @@ function requiredImage(which: string, op: Doc, ts: Timestamp): never {
 export function eventsOf(entry: Doc, src: EventSource): BuiltEvent[] {
   const ts = entry.ts as Timestamp;
   const out: BuiltEvent[] = [];
-  for (const ref of opsOf(entry)) {
+  for (const ref of opsOf(entry, src)) {
     const { op } = ref;
     const position: StreamPosition = { ts, index: ref.index, sub: 0 };
     const head = (operationType: string, documentKey?: Doc): Doc => {

@@ -59,7 +59,14 @@ export class ChangeStreamCursor implements LiveCursor {
   constructor(spec: ChangeStreamSpec, rest: Doc[], ev: EvalOptions, history: ChangeHistory, lookup: EventSource['lookup']) {
     this.#spec = spec;
     this.#history = history;
-    this.#source = { spec, lookup };
+    this.#source = {
+      spec,
+      lookup,
+      entryAt: (ts) => {
+        const e = history.at(history.lowerBound(ts));
+        return e && (e.ts as Timestamp).equals(ts) ? e : undefined;
+      },
+    };
     // $changeStreamSplitLargeEvent only splits events over 16 MB, which the sim's never are
     const stages = rest.filter((st) => !('$changeStreamSplitLargeEvent' in st));
     this.#pipeline = stages.length ? new Aggregator(toView(stages) as Doc[], mingoOptions(ev)) : undefined;

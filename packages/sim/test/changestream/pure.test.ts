@@ -123,6 +123,15 @@ describe('events from oplog entries', () => {
     expect(evs[0]!.event.lsid).toBe(lsid);
     expect(eventsOf({ ...entry, o: { ...entry.o, partialTxn: true } }, src(spec()))).toEqual([]);
   });
+  it('a transaction split over partialTxn entries: all its ops at the commit entry, indexes across the chain', () => {
+    const lsid = { id: new UUID() };
+    const p1 = { ts: ts(10, 1), wall, op: 'c', ns: 'admin.$cmd', lsid, txnNumber: 2, prevOpTime: { ts: ts(0, 0), t: 1 }, o: { applyOps: [{ op: 'i', ns: 'd.c', o: { _id: 1 } }], partialTxn: true } };
+    const last = { ts: ts(10, 2), wall, op: 'c', ns: 'admin.$cmd', lsid, txnNumber: 2, prevOpTime: { ts: ts(10, 1), t: 1 }, o: { applyOps: [{ op: 'i', ns: 'd.c', o: { _id: 2 } }] } };
+    const s = { ...src(spec()), entryAt: (t: Timestamp) => (t.equals(p1.ts) ? p1 : undefined) };
+    expect(eventsOf(p1, s)).toEqual([]);
+    const evs = eventsOf(last, s);
+    expect(evs.map((e) => [(e.event.documentKey as { _id: number })._id, e.position.index, e.position.ts.toString()])).toEqual([[1, 0, ts(10, 2).toString()], [2, 1, ts(10, 2).toString()]]);
+  });
   it('a retryable write (lsid on a plain entry) carries no lsid in its event', () => {
     const [e] = eventsOf({ ts: ts(9, 5), wall, op: 'i', ns: 'd.c', lsid: { id: 1 }, txnNumber: 1, o: { _id: 1 } }, src(spec()));
     expect(e!.event).not.toHaveProperty('lsid');
