@@ -48,7 +48,7 @@ describe('a change stream under writes and primary kills', () => {
     let reading = true;
     const reader = (async () => {
       while (reading || [...acknowledged].some((n) => !seen.has(n))) {
-        const e = await cs.tryNext();
+        const e = (await cs.tryNext()) as Document | null;
         if (!e) continue;
         events.push(e);
         seen.add(e.documentKey._id as number);
