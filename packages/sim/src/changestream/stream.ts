@@ -91,6 +91,13 @@ export class ChangeStreamCursor implements LiveCursor {
         throw new CommandError(ErrorCode.ChangeStreamHistoryLost, 'Resume of change stream was not possible, as the resume point may no longer be in the oplog.', {}, ['NonResumableChangeStreamError']);
       }
     }
+    if ((start.kind === 'resumeAfter' || start.kind === 'startAfter') && !start.token.highWaterMark && start.token.index >= 0) {
+      // an event token names an entry: when this member has passed its time, the entry must be here
+      const last = history.lastTs();
+      if (last && !tsLess(last, start.token.ts) && !this.#source.entryAt!(start.token.ts)) {
+        throw new CommandError(ErrorCode.ChangeStreamFatalError, 'cannot resume stream; the resume token was not found.', {}, ['NonResumableChangeStreamError']);
+      }
+    }
     this.#token = positionToken(this.#pos);
   }
 

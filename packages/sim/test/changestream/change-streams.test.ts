@@ -250,6 +250,12 @@ describe('the wire', () => {
     const db = client.db('cswire');
     const err = await db.command({ aggregate: 'w', pipeline: [{ $changeStream: { startAtOperationTime: new Timestamp({ t: 1, i: 1 }) } }], cursor: {} }).catch((x: unknown) => x);
     expect((err as MongoServerError).code).toBe(286);
+    // an event token for a time this member passed but never logged
+    const last = (await client.db('local').collection('oplog.rs').find().sort({ ts: -1 }).limit(1).toArray())[0]!.ts as Timestamp;
+    // (last second - 1, increment 0xFFFFFFF0): after the oplog's start, no entry has it
+    const fake = { _data: `82${(last.high - 1).toString(16).toUpperCase().padStart(8, '0')}FFFFFFF00000000100` };
+    const missing = await db.command({ aggregate: 'w', pipeline: [{ $changeStream: { resumeAfter: fake } }], cursor: {} }).catch((x: unknown) => x);
+    expect((missing as MongoServerError).code).toBe(280);
     await expect(db.command({ aggregate: 1, pipeline: [{ $changeStream: { allChangesForCluster: true } }], cursor: {} })).rejects.toMatchObject({ code: 73 });
     await expect(db.command({ aggregate: 'w', pipeline: [{ $match: {} }, { $changeStream: {} }], cursor: {} })).rejects.toMatchObject({ code: 40602 });
     await expect(db.command({ aggregate: 'w', pipeline: [{ $changeStream: { bogus: 1 } }], cursor: {} })).rejects.toMatchObject({ code: 40415 });
