@@ -130,7 +130,8 @@ export class ChangeStreamCursor implements LiveCursor {
             return this.#done(events);
           }
         }
-        this.#advanceTo(entry.ts as Timestamp);
+        // a full batch ends at its last event: that event's token is the resume token
+        if (!full()) this.#advanceTo(entry.ts as Timestamp);
       }
     }
     if (!full()) this.#advanceTo(majority);
