@@ -14,6 +14,7 @@ export { MongoClient } from './client/mongo-client.js';
 export type { MongoClientEvents } from './client/mongo-client.js';
 export type * from './client/events.js';
 export type { MongoClientOptions, ServerApi } from './client/options.js';
+export type { BSONSerializeOptions } from './wire/bson-options.js';
 export * from './client/db.js';
 export * from './client/admin.js';
 export * from './client/collection.js';

@@ -9,11 +9,12 @@ import { checkCommandFields } from './command-fields.js';
 import { opsOf } from './ops.js';
 import { checkSnapshotReadConcern } from './read-concern.js';
 import { sessionsOf } from './sessions.js';
-import { CommandError, ErrorCode, codeName, errorReply } from './errors.js';
+import { CommandError, ErrorCode, errorReply } from './errors.js';
 import type { ConnectionInfo, SimNode } from './node.js';
 import type { OpInfo, SecondaryAllowed } from './role.js';
 import { isPlainObject, toViewDoc, type Doc } from './storage/values.js';
-import { sleep } from './util/async.js';
+import { failCommandEffect } from './failpoints.js';
+import { ENDS_TRANSACTION, labelTransactionError, transactionsOf, type TxnStatement } from './txn/transactions.js';
 
 export interface CommandContext {
   readonly node: SimNode;
@@ -80,8 +81,6 @@ export interface DispatchResult {
   closeConnection?: boolean;
 }
 
-const FAIL_COMMAND_EXEMPT = new Set(['configureFailPoint']);
-
 export async function dispatch(
   node: SimNode,
   conn: ConnectionInfo,
@@ -104,27 +103,12 @@ export async function dispatch(
   // failCommand, as mongod's test command implements it: before the command runs.
   let wceAfter: Doc | undefined;
   let labelsAfter: unknown;
-  if (!FAIL_COMMAND_EXEMPT.has(name)) {
-    const data = node.failPoints.shouldFail('failCommand', (d) => {
-      const list = Array.isArray(d.failCommands) ? (d.failCommands as unknown[]) : [];
-      if (!list.includes(name)) return false;
-      if (typeof d.appName === 'string' && d.appName !== conn.appName) return false;
-      return true;
-    });
-    if (data) {
-      const d = toViewDoc(data);
-      if (d.blockConnection === true && typeof d.blockTimeMS === 'number') await sleep(d.blockTimeMS, conn.signal);
-      if (d.closeConnection === true) return { reply: {}, closeConnection: true };
-      if (typeof d.errorCode === 'number') {
-        const reply: Doc = { ok: 0, errmsg: "Failing command via 'failCommand' failpoint", code: d.errorCode, codeName: codeName(d.errorCode) };
-        if (Array.isArray(data.errorLabels)) reply.errorLabels = data.errorLabels;
-        return { reply };
-      }
-      if (isPlainObject(data.writeConcernError)) {
-        wceAfter = data.writeConcernError;
-        labelsAfter = data.errorLabels;
-      }
-    }
+  const failed = await failCommandEffect(node.failPoints, name, args, conn.appName, conn.signal);
+  if (failed?.kind === 'close') return { reply: {}, closeConnection: true };
+  if (failed?.kind === 'error') return { reply: failed.reply };
+  if (failed?.kind === 'writeConcernError') {
+    wceAfter = failed.writeConcernError;
+    labelsAfter = failed.errorLabels;
   }
 
   const spec = registry.get(name);
@@ -162,6 +146,7 @@ async function runCommand(
   opts: DispatchOptions,
 ): Promise<Doc> {
   let reply: Doc;
+  let stmt: TxnStatement | undefined;
   const hooks = node.role.hooks;
   const write = isWrite(name, spec, body);
   const op: OpInfo = { name, db, body, args, write, secondary: spec.secondary ?? (write ? 'never' : 'always'), secondaryOk: secondaryOkOf(body, opts), conn };
@@ -177,16 +162,20 @@ async function runCommand(
     node.role.checkTransactionFields(args);
     const wc = isPlainObject(args.writeConcern) ? args.writeConcern : undefined;
     if (write) {
-      node.role.validateWriteConcern(wc);
+      // commit/abort apply first: a write concern they cannot satisfy is their writeConcernError (repl/coordinator.ts)
+      if (!ENDS_TRANSACTION.has(name)) node.role.validateWriteConcern(wc);
       node.role.checkWritable(db);
     }
     if (hooks) await hooks.before(op);
+    // A statement of a multi-document transaction runs on the transaction's snapshot.
+    if (node.role.kind === 'replicaSet') stmt = transactionsOf(node).enter(name, db, args);
+    const runOn = stmt ? stmt.txn.node : node;
     const retry = hooks && write ? (node.role as { retryHooks?: (op: OpInfo) => typeof node.retry }).retryHooks?.(op) : undefined;
     node.retry = retry;
     let pending: Doc | Promise<Doc>;
     try {
       // Synchronous handlers run to completion here, with node.retry set for them only.
-      pending = spec.handler({ node, conn, db, name, body, args, sequences, exhaustAllowed });
+      pending = spec.handler({ node: runOn, conn, db, name, body, args, sequences, exhaustAllowed });
     } finally {
       node.retry = undefined;
       if (retry) (node.role as { endRetry?: () => void }).endRetry?.();
@@ -200,6 +189,8 @@ async function runCommand(
     }
     reply = errorReply(e);
   }
+  if (stmt) reply = transactionsOf(node).finish(stmt, reply);
+  labelTransactionError(name, args, reply);
   if (hooks) {
     try {
       reply = await hooks.after(op, reply);

@@ -3,8 +3,10 @@
  * enabled in the sim). `failCommand` is interpreted by the dispatcher; any other name
  * is stored so that tests can configure it and later layers can consult it.
  */
-import { CommandError, ErrorCode } from './errors.js';
-import { isPlainObject, type Doc } from './storage/values.js';
+import { CommandError, ErrorCode, codeName } from './errors.js';
+import { isPlainObject, toViewDoc, type Doc } from './storage/values.js';
+import { labelTransactionError } from './txn/transactions.js';
+import { sleep } from './util/async.js';
 
 export interface FailPointState {
   mode: 'off' | 'alwaysOn' | 'times' | 'skip' | 'activationProbability';
@@ -75,4 +77,40 @@ export class FailPoints {
   clear(): void {
     this.points.clear();
   }
+}
+
+/** What a firing `failCommand` does to one command (mongod's and mongos's test command). */
+export type FailCommandEffect =
+  /** Drop the connection without a reply. */
+  | { readonly kind: 'close' }
+  /** Answer this error instead of running the command. */
+  | { readonly kind: 'error'; readonly reply: Doc }
+  /** Run the command; an ok reply gets this writeConcernError (and labels). */
+  | { readonly kind: 'writeConcernError'; readonly writeConcernError: Doc; readonly errorLabels: unknown };
+
+/**
+ * Evaluates `failCommand` for a command (`name`, its `args`, the connection's appName),
+ * waiting out `blockConnection` first. An error without `errorLabels` of its own gets
+ * the labels the server would add (the transaction ones: txn/transactions.ts).
+ */
+export async function failCommandEffect(points: FailPoints, name: string, args: Doc, appName: string | undefined, signal?: AbortSignal): Promise<FailCommandEffect | undefined> {
+  if (name === 'configureFailPoint') return undefined;
+  const data = points.shouldFail('failCommand', (d) => {
+    const list = Array.isArray(d.failCommands) ? (d.failCommands as unknown[]) : [];
+    if (!list.includes(name)) return false;
+    if (typeof d.appName === 'string' && d.appName !== appName) return false;
+    return true;
+  });
+  if (!data) return undefined;
+  const d = toViewDoc(data);
+  if (d.blockConnection === true && typeof d.blockTimeMS === 'number') await sleep(d.blockTimeMS, signal);
+  if (d.closeConnection === true) return { kind: 'close' };
+  if (typeof d.errorCode === 'number') {
+    const reply: Doc = { ok: 0, errmsg: "Failing command via 'failCommand' failpoint", code: d.errorCode, codeName: codeName(d.errorCode) };
+    if (Array.isArray(data.errorLabels)) reply.errorLabels = data.errorLabels;
+    else labelTransactionError(name, args, reply);
+    return { kind: 'error', reply };
+  }
+  if (isPlainObject(data.writeConcernError)) return { kind: 'writeConcernError', writeConcernError: data.writeConcernError, errorLabels: data.errorLabels };
+  return undefined;
 }

@@ -28,8 +28,18 @@ function idKey(id: unknown): string | undefined {
   return undefined;
 }
 
+/** Told when sessions end or are killed (their ids), or all of them (`undefined`). */
+export type SessionEndListener = (ids: unknown[] | undefined) => void;
+
 export class SessionCache {
   readonly #sessions = new Map<string, SessionRecord>();
+  readonly #endListeners = new Set<SessionEndListener>();
+
+  /** Registers a listener for ended / killed sessions (transactions abort theirs). */
+  onEnd(listener: SessionEndListener): () => void {
+    this.#endListeners.add(listener);
+    return () => this.#endListeners.delete(listener);
+  }
 
   /** Records the use of a session (`lsid` of a command); ignores malformed ones (the command's own checks report them). */
   touch(lsid: unknown, user?: string): void {
@@ -44,14 +54,18 @@ export class SessionCache {
 
   /** Ends sessions by lsid document ({ id }); unknown ones are ignored, as in mongod. */
   end(lsids: unknown[]): void {
+    const ids: unknown[] = [];
     for (const l of lsids) {
       const key = isPlainObject(l) ? idKey(l.id) : undefined;
       if (key) this.#sessions.delete(key);
+      if (isPlainObject(l)) ids.push(l.id);
     }
+    for (const f of this.#endListeners) f(ids);
   }
 
   clear(): void {
     this.#sessions.clear();
+    for (const f of this.#endListeners) f(undefined);
   }
 
   /** `$listLocalSessions` documents: `{ _id: { id, uid }, lastUse, user? }`, unexpired. */

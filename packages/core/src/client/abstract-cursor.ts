@@ -4,6 +4,8 @@
  * server that owns the cursor, killCursors on early close, the implicit session
  * released when the cursor is exhausted or closed.
  */
+import { applicationView } from '../wire/application-view.js';
+import { resolveBsonOptions, type BSONSerializeOptions } from '../wire/bson-options.js';
 import { Long } from 'bson';
 import {
   MongoCursorExhaustedError,
@@ -34,8 +36,10 @@ export interface ExplainCommandOptions {
   maxTimeMS?: number;
 }
 
-export interface AbstractCursorOptions {
+export interface AbstractCursorOptions extends BSONSerializeOptions {
   session?: ClientSession;
+  /** The BSON options resolved by the collection or Db that made the cursor (client/concerns.ts withInherited). */
+  bsonOptions?: BSONSerializeOptions;
   /** A ReadPreference, or its mode / options document (as the official driver: `readPreference: 'secondary'`). */
   readPreference?: ReadPreferenceLike;
   readConcern?: ReadConcernLike;
@@ -127,7 +131,13 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
   protected async send(command: Document, session: ClientSession | undefined, route: ExecuteOptions = {}): Promise<ExecuteResult> {
     const { signal } = this.cursorOptions;
     const readPreference = this.readPreference;
-    return await executeCommand(this.ctx, this.namespace.db, command, { session, readPreference, retryable: 'read', signal, ...route });
+    return await executeCommand(this.ctx, this.namespace.db, command, { session, readPreference, retryable: 'read', signal, bson: this.#bson(), ...route });
+  }
+
+  /** The cursor's BSON options: its own over those it was made with; the client's when it has none. */
+  #bson(): BSONSerializeOptions | undefined {
+    const { bsonOptions } = this.cursorOptions;
+    return bsonOptions ? resolveBsonOptions(this.cursorOptions, bsonOptions) : undefined;
   }
 
   /**
@@ -283,6 +293,7 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
         session: this.#session,
         pinnedServer: this.#server,
         signal: this.cursorOptions.signal,
+        bson: this.#bson(),
       }));
     } catch (error) {
       if (error instanceof MongoNetworkError || (error instanceof MongoServerError && error.code === CURSOR_NOT_FOUND)) {
@@ -295,7 +306,7 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
     }
     const cursor = reply.cursor as Document | undefined;
     if (!cursor) throw new MongoUnexpectedServerResponseError('getMore reply has no cursor');
-    this.#pushBatch(cursor.id, cursor.nextBatch);
+    this.#pushBatch(cursor.id, (applicationView(reply).cursor as Document).nextBatch);
   }
 
   /** Record the cursor id and buffer a batch; the session goes back once the server cursor is done. */
@@ -332,10 +343,10 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
     const cursor = result.reply.cursor as Document | undefined;
     if (cursor !== null && typeof cursor === 'object' && Array.isArray(cursor.firstBatch)) {
       this.#cursorNs = parseNamespace(cursor.ns, this.namespace);
-      this.#pushBatch(cursor.id, cursor.firstBatch);
+      this.#pushBatch(cursor.id, (applicationView(result.reply).cursor as Document).firstBatch);
     } else if (!cursor && this.replyIsTheDocument()) {
       // aggregate with `explain`: the reply is the single document
-      this.#pushBatch(0, [result.reply]);
+      this.#pushBatch(0, [applicationView(result.reply)]);
     } else {
       this.#isClosed = true;
       this.#releaseSession();

@@ -3,6 +3,7 @@
  * not, within maxWriteBatchSize and the message size) -> insert/update/delete
  * commands with the statements as an OP_MSG kind-1 sequence -> BulkWriteResult.
  */
+import type { BSONSerializeOptions } from '../wire/bson-options.js';
 import { BSON, ObjectId } from 'bson';
 import { MongoBulkWriteError, MongoInvalidArgumentError, type Document } from '../errors.js';
 import { isUnacknowledged, writeConcernDocument, type WriteConcernLike } from './concerns.js';
@@ -223,6 +224,8 @@ const SEQUENCE_NAME = { insert: 'documents', update: 'updates', delete: 'deletes
 
 export interface BulkTarget extends CommandTarget {
   collection: string;
+  /** The collection's BSON options (ignoreUndefined for the documents sent); default the client's. */
+  bson?: BSONSerializeOptions;
 }
 
 /** The command body for one batch (the statements travel as a kind-1 sequence). */
@@ -250,6 +253,7 @@ async function sendBatch(
 ): Promise<Document> {
   const { reply } = await executeCommand(target.ctx, target.db, batchCommand(target, batch, ordered, options), {
     session,
+    bson: target.bson,
     retryable: batch.statements.some((s) => s.multi) ? false : 'write',
     sequences: { [SEQUENCE_NAME[batch.type]]: batch.statements.map((s) => s.doc) },
     moreToCome: unacknowledged || undefined,

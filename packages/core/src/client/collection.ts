@@ -3,6 +3,8 @@
  * shaped like the official driver's. Commands are built here and run through
  * the client's OperationExecutor.
  */
+import { applicationView } from '../wire/application-view.js';
+import { resolveBsonOptions, type BSONSerializeOptions } from '../wire/bson-options.js';
 import { MongoInvalidArgumentError, type Document } from '../errors.js';
 import type { ReadPreference, ReadPreferenceLike } from '../selection/read-preference.js';
 import type { CursorNamespace } from './abstract-cursor.js';
@@ -67,15 +69,16 @@ export interface CollectionParent {
   readonly readPreference: ReadPreference;
   readonly readConcern: ReadConcern | undefined;
   readonly writeConcern: WriteConcern | undefined;
+  readonly bsonOptions: BSONSerializeOptions;
 }
 
-export interface CollectionOptions {
+export interface CollectionOptions extends BSONSerializeOptions {
   readPreference?: ReadPreferenceLike;
   readConcern?: ReadConcernLike;
   writeConcern?: WriteConcernLike;
 }
 
-export interface CommandOperationOptions {
+export interface CommandOperationOptions extends BSONSerializeOptions {
   session?: ClientSession;
   writeConcern?: WriteConcernLike;
   readConcern?: ReadConcernLike;
@@ -223,6 +226,8 @@ export class Collection<TSchema extends object = Document> {
   readonly readPreference: ReadPreference;
   readonly readConcern: ReadConcern | undefined;
   readonly writeConcern: WriteConcern | undefined;
+  /** The BSON options of this collection's operations (its own over the Db's). */
+  readonly bsonOptions: BSONSerializeOptions;
 
   constructor(ctx: ClientContext, parent: CollectionParent, name: string, options: CollectionOptions = {}) {
     // not empty, no NUL, no leading or trailing '.'
@@ -232,6 +237,7 @@ export class Collection<TSchema extends object = Document> {
     this.#ctx = ctx;
     this.#parent = parent;
     this.collectionName = name;
+    this.bsonOptions = resolveBsonOptions(options, parent.bsonOptions);
     this.readPreference = resolveReadPreference(options.readPreference, parent.readPreference);
     this.readConcern = resolveReadConcern(options.readConcern, parent.readConcern);
     this.writeConcern = resolveWriteConcern(options.writeConcern, parent.writeConcern);
@@ -267,7 +273,7 @@ export class Collection<TSchema extends object = Document> {
 
   /** Where this collection's commands go (also the bulk write target). */
   #target(db = this.dbName): BulkTarget {
-    return { ctx: this.#ctx, db, collection: this.collectionName, writeConcern: this.writeConcern };
+    return { ctx: this.#ctx, db, collection: this.collectionName, writeConcern: this.writeConcern, bson: this.bsonOptions };
   }
 
   /** A retryable read of one reply: the option fields `keys`, then the read concern. */
@@ -449,7 +455,8 @@ export class Collection<TSchema extends object = Document> {
       },
     );
     const keys = ['bypassDocumentValidation', 'arrayFilters', 'collation', 'hint', 'maxTimeMS', 'let', 'comment'];
-    const reply = await runWriteCommand(this.#target(), cmd, options, keys, 'write');
+    const bson = resolveBsonOptions(options, this.bsonOptions);
+    const reply = applicationView(await runWriteCommand(this.#target(), cmd, { ...options, bson }, keys, 'write'));
     // Unacknowledged (w: 0): the reply is not the application's to read (CRUD spec: no result).
     if (isUnacknowledged(options.writeConcern ?? this.writeConcern)) return options.includeResultMetadata ? { value: null, ok: 1 } : null;
     if (options.includeResultMetadata) {

@@ -7,6 +7,7 @@ import { MongoWriteConcernError, type Document } from '../errors.js';
 import { ReadPreference, type ReadPreferenceLike } from '../selection/read-preference.js';
 import { ReadConcern, type ReadConcernLike } from '../concern/read-concern.js';
 import { WriteConcern, type W, type WriteConcernSettings } from '../concern/write-concern.js';
+import { resolveBsonOptions, type BSONSerializeOptions } from '../wire/bson-options.js';
 
 export type { ReadConcernLike, W };
 export type WriteConcernLike = WriteConcern | WriteConcernSettings;
@@ -21,18 +22,20 @@ export interface InheritedOptions {
   readonly readPreference: ReadPreference;
   readonly readConcern: ReadConcern | undefined;
   readonly writeConcern: WriteConcern | undefined;
+  readonly bsonOptions: BSONSerializeOptions;
 }
 
 /** `options` with the read preference and concerns not given there taken from `parent`. */
 export function withInherited<T extends { readPreference?: ReadPreferenceLike; readConcern?: ReadConcernLike; writeConcern?: WriteConcernLike }>(
   options: T,
   parent: InheritedOptions,
-): T & { readPreference: ReadPreference; readConcern: ReadConcernLike | undefined; writeConcern: WriteConcernLike | undefined } {
+): T & { readPreference: ReadPreference; readConcern: ReadConcernLike | undefined; writeConcern: WriteConcernLike | undefined; bsonOptions: BSONSerializeOptions } {
   return {
     ...options,
     readPreference: resolveReadPreference(options.readPreference, parent.readPreference),
     readConcern: options.readConcern ?? parent.readConcern,
     writeConcern: options.writeConcern ?? parent.writeConcern,
+    bsonOptions: resolveBsonOptions(options, parent.bsonOptions),
   };
 }
 

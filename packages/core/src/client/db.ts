@@ -1,4 +1,6 @@
 /** Db: a database handle. Inherits read preference and concerns from the client. */
+import { applicationView } from '../wire/application-view.js';
+import { resolveBsonOptions, type BSONSerializeOptions } from '../wire/bson-options.js';
 import { MongoInvalidArgumentError, type Document } from '../errors.js';
 import type { ReadPreference, ReadPreferenceLike } from '../selection/read-preference.js';
 import { Admin } from './admin.js';
@@ -11,7 +13,7 @@ import { ListCollectionsCursor, type CollectionInfo, type ListCollectionsOptions
 import { copyDefined, isNamespaceNotFound, runCommand, runWriteCommand, type ClientContext, type CommandTarget } from './operation.js';
 import type { ClientSession } from './sessions.js';
 
-export interface DbOptions {
+export interface DbOptions extends BSONSerializeOptions {
   readPreference?: ReadPreferenceLike;
   readConcern?: ReadConcernLike;
   writeConcern?: WriteConcernLike;
@@ -22,9 +24,10 @@ export interface DbParent {
   readonly readPreference: ReadPreference;
   readonly readConcern: ReadConcern | undefined;
   readonly writeConcern: WriteConcern | undefined;
+  readonly bsonOptions: BSONSerializeOptions;
 }
 
-export interface RunCommandOptions {
+export interface RunCommandOptions extends BSONSerializeOptions {
   /** Commands run on the primary unless a read preference is given here. */
   readPreference?: ReadPreferenceLike;
   session?: ClientSession;
@@ -57,11 +60,14 @@ export class Db {
   readonly readPreference: ReadPreference;
   readonly readConcern: ReadConcern | undefined;
   readonly writeConcern: WriteConcern | undefined;
+  /** The BSON options of this Db's operations (its own over the client's). */
+  readonly bsonOptions: BSONSerializeOptions;
 
   constructor(ctx: ClientContext, parent: DbParent, databaseName: string, options: DbOptions = {}) {
     validateDbName(databaseName);
     this.#ctx = ctx;
     this.databaseName = databaseName;
+    this.bsonOptions = resolveBsonOptions(options, parent.bsonOptions);
     this.readPreference = resolveReadPreference(options.readPreference, parent.readPreference);
     this.readConcern = resolveReadConcern(options.readConcern, parent.readConcern);
     this.writeConcern = resolveWriteConcern(options.writeConcern, parent.writeConcern);
@@ -87,11 +93,15 @@ export class Db {
     if (command === null || typeof command !== 'object' || Object.keys(command).length === 0) {
       throw new MongoInvalidArgumentError('command must be a non-empty document');
     }
-    return await runCommand(this.#ctx, this.databaseName, command, options, {
+    // The whole reply is the application's, decoded with the BSON options given here only:
+    // the official driver's db.command inherits none from the Db or the client.
+    const reply = await runCommand(this.#ctx, this.databaseName, command, options, {
       readPreference: resolveReadPreference(options.readPreference, undefined),
       retryable: false,
       generic: true,
+      bson: resolveBsonOptions(options, {}),
     });
+    return applicationView(reply);
   }
 
   listCollections(filter: Document = {}, options: ListCollectionsOptions & { readPreference?: ReadPreferenceLike } = {}): ListCollectionsCursor<CollectionInfo> {

@@ -151,7 +151,7 @@ describe('options and inheritance', () => {
     expect(o.readPreference.mode).toBe('secondary');
     expect(o.readPreference.tags).toEqual([{ dc: 'ny', rack: '1' }, {}]);
     expect(o.readPreference.maxStalenessSeconds).toBe(120);
-    expect(o.writeConcern).toEqual({ w: 'majority', journal: true, wtimeoutMS: 50 });
+    expect(o.writeConcern).toEqual({ w: 'majority', journal: true, j: true, wtimeoutMS: 50, wtimeout: 50 });
     expect(o.readConcern).toEqual({ level: 'majority' });
     expect(() => resolveClientOptions('mongodb://h/?readPreference=primary&readPreferenceTags=a:b')).toThrow(MongoParseError);
     expect(() => resolveClientOptions('http://h')).toThrow(MongoParseError);

@@ -10,6 +10,7 @@
  * another (tests inject fakes). Nothing topology-specific lives here; the client
  * re-emits what the executor reports (MongoClientEvents).
  */
+import type { BSONSerializeOptions } from '../wire/bson-options.js';
 import { MongoAPIError, MongoClientClosedError, MongoNotConnectedError, type Document } from '../errors.js';
 import { ReadPreference } from '../selection/read-preference.js';
 import { Db, type DbOptions } from './db.js';
@@ -83,6 +84,11 @@ export class MongoClient extends TypedEmitter<MongoClientEvents> implements Clie
 
   get writeConcern(): WriteConcern | undefined {
     return this.resolvedOptions.writeConcern;
+  }
+
+  /** The client's BSON options (promoteLongs, ignoreUndefined, ...), inherited by every Db. */
+  get bsonOptions(): BSONSerializeOptions {
+    return this.resolvedOptions.bsonOptions;
   }
 
   // ------------------------------------------------------------------ lifecycle

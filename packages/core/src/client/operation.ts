@@ -13,6 +13,7 @@ import {
 import type { ReadPreference } from '../selection/read-preference.js';
 import { readConcernDocument, throwIfWriteConcernError, writeConcernDocument, type ReadConcernLike, type WriteConcernLike } from './concerns.js';
 import type { ExecuteOptions, ExecuteResult, OperationExecutor } from '../operation/executor.js';
+import { deserializeOptionsOf, type BSONSerializeOptions } from '../wire/bson-options.js';
 import type { ClientLayerOptions } from './options.js';
 import { ClientSession, type SessionOwner } from './sessions.js';
 import { transactionStatement, transactionStatementFailed } from './transaction-commands.js';
@@ -52,6 +53,8 @@ export interface RunOptions {
   session?: ClientSession;
   signal?: AbortSignal;
   writeConcern?: WriteConcernLike;
+  /** Resolved BSON options (decode of the application's documents, ignoreUndefined); default the client's. */
+  bson?: BSONSerializeOptions;
 }
 
 export function startImplicitSession(ctx: ClientContext): ClientSession {
@@ -87,6 +90,8 @@ export async function withSession<T>(
 export interface CommandKind {
   /** db.command(): a command as the user gave it (a transaction checks its read preference as a read's). */
   generic?: boolean;
+  /** The operation's resolved BSON options (operation over collection over db over client); default the client's. */
+  bson?: BSONSerializeOptions;
 }
 
 /** Send one command; keep the session's cluster/operation time; mark it dirty on network errors. */
@@ -97,8 +102,10 @@ export async function executeCommand(
   options: ExecuteOptions & CommandKind = {},
 ): Promise<ExecuteResult> {
   const executor = await ctx.getExecutor();
-  const { generic, ...rest } = options;
+  const { generic, bson = ctx.resolvedOptions.bsonOptions, ...rest } = options;
   const opts: ExecuteOptions = rest;
+  opts.ignoreUndefined = bson.ignoreUndefined === true;
+  opts.deserialize = deserializeOptionsOf(bson);
   const session = opts.session;
   // Every path (cursors too): an explicit session of another client is refused.
   if (session instanceof ClientSession && session.explicit && !ctx.ownsSession(session)) throw new MongoAPIError('ClientSession must be from the same MongoClient');
@@ -132,7 +139,7 @@ export async function runCommand(
 ): Promise<Document> {
   return await withSession(ctx, options.session, async (session) => {
     const cmd = typeof command === 'function' ? command(session) : command;
-    const { reply } = await executeCommand(ctx, db, cmd, { ...route, session, signal: options.signal });
+    const { reply } = await executeCommand(ctx, db, cmd, { bson: options.bson, ...route, session, signal: options.signal });
     return reply;
   });
 }

@@ -4,6 +4,7 @@
  * and picks out what the API layer needs (`clientLayerOptions`: default database,
  * read preference, concerns, retry flags).
  */
+import type { BSONSerializeOptions } from '../wire/bson-options.js';
 import type { ReadConcern } from '../concern/read-concern.js';
 import type { WriteConcern } from '../concern/write-concern.js';
 import type { ReadPreference } from '../selection/read-preference.js';
@@ -32,6 +33,8 @@ export interface ClientLayerOptions {
   readonly writeConcern: WriteConcern | undefined;
   readonly retryReads: boolean;
   readonly retryWrites: boolean;
+  /** The client's BSON options (wire/bson-options.ts). */
+  readonly bsonOptions: Readonly<BSONSerializeOptions>;
 }
 
 export function clientLayerOptions(mo: MongoOptions): ClientLayerOptions {
@@ -42,6 +45,7 @@ export function clientLayerOptions(mo: MongoOptions): ClientLayerOptions {
     writeConcern: mo.writeConcern.isServerDefault ? undefined : mo.writeConcern,
     retryReads: mo.retryReads,
     retryWrites: mo.retryWrites,
+    bsonOptions: mo.bsonOptions,
   });
 }
 

@@ -26,6 +26,8 @@ import {
 } from '../wire/constants.js';
 import { MessageFramer } from '../wire/framer.js';
 import { newRequestId, readHeader } from '../wire/header.js';
+import { attachApplicationView } from '../wire/application-view.js';
+import type { BsonDeserializeOptions } from '../wire/bson-io.js';
 import { decodeOpMsg, encodeOpMsg } from '../wire/op-msg.js';
 import type { CommandOptions, Connection } from './types.js';
 
@@ -40,6 +42,7 @@ export interface WireConnectionOptions {
 
 interface PendingRequest {
   readonly raw: boolean;
+  readonly deserialize: BsonDeserializeOptions | undefined;
   readonly resolve: (doc: Document) => void;
   readonly reject: (error: Error) => void;
   /** Stops the timer and abort listener. */
@@ -143,6 +146,7 @@ export class WireConnection implements Connection {
         sequences: options.sequences,
         moreToCome: options.moreToCome,
         exhaustAllowed: options.exhaustAllowed,
+        ignoreUndefined: options.ignoreUndefined,
       });
     } catch (cause) {
       return Promise.reject(
@@ -178,7 +182,7 @@ export class WireConnection implements Connection {
   #track(
     requestId: number,
     name: string,
-    options: Pick<CommandOptions, 'timeoutMS' | 'signal' | 'raw'>,
+    options: Pick<CommandOptions, 'timeoutMS' | 'signal' | 'raw' | 'deserialize'>,
     resolve: (doc: Document) => void,
     reject: (error: Error) => void,
   ): PendingRequest {
@@ -196,6 +200,7 @@ export class WireConnection implements Connection {
     };
     const req: PendingRequest = {
       raw: options.raw ?? false,
+      deserialize: options.deserialize,
       resolve,
       reject,
       cleanup: () => {
@@ -279,6 +284,7 @@ export class WireConnection implements Connection {
     this.#exhaustResponseTo = reply.moreToCome ? reply.requestId : undefined;
     if (target) {
       target.cleanup();
+      if (target.deserialize) attachApplicationView(body, decodeOpMsg(message, { bson: target.deserialize, verifyChecksum: false }).body);
       deliver(target, body, target.raw);
     } else {
       // An exhaust reply nobody waits for yet: nextReply() takes it.

@@ -3,6 +3,7 @@
  * monitors, the client's operation executor). connection/connect.ts implements
  * `connect()`; pool/pool.ts implements `ConnectionPool`.
  */
+import type { BsonDeserializeOptions } from '../wire/bson-io.js';
 import type { Document, MongoNetworkError } from '../errors.js';
 import type { Transport, TransportTlsOptions } from '../transport/transport.js';
 import type { Authenticator } from './auth-hook.js';
@@ -56,6 +57,10 @@ export interface CommandOptions {
   exhaustAllowed?: boolean;
   /** Return ok:0 replies instead of throwing MongoServerError. */
   raw?: boolean;
+  /** Undefined values in the command's documents: left out (true) or sent as null (false). Default true. */
+  ignoreUndefined?: boolean;
+  /** Also decode the reply with these options, for the application (wire/application-view.ts). */
+  deserialize?: BsonDeserializeOptions;
   /**
    * The wire requestId to send with (from wire/header.ts newRequestId(), so that it is
    * unique); default a fresh one. Command monitoring allocates it to report it.

@@ -36,6 +36,7 @@
  *   keeps sessions right under executors that do not (test fakes). The executor also
  *   keeps the client-wide `$clusterTime` gossip (from every reply, monitors included).
  */
+import type { BsonDeserializeOptions } from '../wire/bson-io.js';
 import type { Binary, Long } from 'bson';
 import type { Document } from '../errors.js';
 import type { ReadPreference } from '../selection/read-preference.js';
@@ -72,6 +73,10 @@ export interface ExecuteOptions {
   sequences?: Record<string, Document[]>;
   /** Unacknowledged (w:0) write: send with moreToCome, do not wait for a reply. */
   moreToCome?: boolean;
+  /** The BSON option: undefined values in user documents are left out (true) or sent as null (false). */
+  ignoreUndefined?: boolean;
+  /** Decode the reply a second time with these options for the application (wire/application-view.ts). */
+  deserialize?: BsonDeserializeOptions;
   signal?: AbortSignal;
   /**
    * A command of a multi-document transaction (Transactions spec): decorated by

@@ -269,6 +269,8 @@ export class TopologyExecutor implements ManagedOperationExecutor {
           moreToCome: options.moreToCome,
           signal: options.signal,
           requestId: monitored.requestId,
+          ignoreUndefined: options.ignoreUndefined,
+          deserialize: options.deserialize,
         });
       } catch (e) {
         try {

@@ -23,6 +23,7 @@ import {
 } from './connection-string.js';
 import { URI_OPTIONS, canonicalOptionName, copyOptionValue } from './options.js';
 import { fail } from './fail.js';
+import { BSON_OPTION_KEYS, resolveBsonOptions, type BSONSerializeOptions } from '../wire/bson-options.js';
 import { buildCredentials } from './credentials.js';
 import { resolveSrvConnectionString, type SrvResolver } from './srv.js';
 
@@ -100,6 +101,14 @@ export interface MongoClientOptions {
   serverApi?: string | { version: string; strict?: boolean; deprecationErrors?: boolean };
   driverInfo?: { name?: string; version?: string; platform?: string };
   monitorCommands?: boolean;
+  /** BSON: leave out undefined values of documents and filters (true) or send them as null (false, the default). */
+  ignoreUndefined?: boolean;
+  promoteLongs?: boolean;
+  promoteValues?: boolean;
+  promoteBuffers?: boolean;
+  bsonRegExp?: boolean;
+  useBigInt64?: boolean;
+  enableUtf8Validation?: boolean;
 }
 
 export interface MongoOptions {
@@ -159,6 +168,8 @@ export interface MongoOptions {
   readonly serverApi: { version: string; strict?: boolean; deprecationErrors?: boolean } | undefined;
   readonly driverInfo: { name?: string; version?: string; platform?: string } | undefined;
   readonly monitorCommands: boolean;
+  /** The BSON options given (wire/bson-options.ts); inherited by every Db and Collection. */
+  readonly bsonOptions: Readonly<BSONSerializeOptions>;
   /** Warnings from parsing the connection string (unknown keys, ignored values...). */
   readonly warnings: readonly string[];
 }
@@ -183,7 +194,7 @@ export const DEFAULT_CLIENT_OPTIONS = Object.freeze({
 } as const);
 
 /** Keys of MongoClientOptions that are not URI options (validated here, passed through). */
-const CODE_ONLY = new Set(['auth', 'readConcern', 'readPreference', 'writeConcern', 'transport', 'srvResolver', 'tlsFileReader', 'serverApi', 'driverInfo', 'monitorCommands']);
+const CODE_ONLY = new Set(['auth', 'readConcern', 'readPreference', 'writeConcern', 'transport', 'srvResolver', 'tlsFileReader', 'serverApi', 'driverInfo', 'monitorCommands', ...BSON_OPTION_KEYS]);
 
 /**
  * URI options that MongoOptions does not carry as they are: they become the
@@ -316,7 +327,9 @@ export function resolveClientOptions(uriOrCs: string | ConnectionString, userOpt
   }
 
   const serverApi = buildServerApi(code.serverApi);
-  if (code.monitorCommands !== undefined && typeof code.monitorCommands !== 'boolean') fail('Option "monitorCommands" must be a boolean');
+  for (const name of ['monitorCommands', ...BSON_OPTION_KEYS]) {
+    if (code[name] !== undefined && typeof code[name] !== 'boolean') fail(`Option "${name}" must be a boolean`);
+  }
 
   const carried: Record<string, unknown> = {};
   const defaults: Readonly<Record<string, unknown>> = DEFAULT_CLIENT_OPTIONS;
@@ -350,6 +363,7 @@ export function resolveClientOptions(uriOrCs: string | ConnectionString, userOpt
     serverApi,
     driverInfo: code.driverInfo as MongoOptions['driverInfo'],
     monitorCommands: code.monitorCommands === true,
+    bsonOptions: Object.freeze(resolveBsonOptions(code)),
     warnings: cs.warnings,
   }) as MongoOptions;
 }

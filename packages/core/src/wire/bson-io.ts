@@ -4,8 +4,36 @@ import { DriverErrorCode, MongoProtocolError, type Document } from '../errors.js
 
 export type BsonDeserializeOptions = DeserializeOptions;
 
-export function encodeDocument(doc: Document): Uint8Array {
-  return BSON.serialize(doc);
+export interface BsonSerializeOptions {
+  /**
+   * Leave out fields whose value is undefined (true) or write them as null (false, the
+   * official driver's default: `{ a: undefined }` as a filter matches null/missing, as
+   * there, and never becomes the empty filter `{}`).
+   */
+  ignoreUndefined?: boolean;
+}
+
+/** Serialize `doc`; undefined fields are left out unless `ignoreUndefined: false`. */
+export function encodeDocument(doc: Document, options?: BsonSerializeOptions): Uint8Array {
+  return options?.ignoreUndefined === false ? BSON.serialize(doc, { ignoreUndefined: false }) : BSON.serialize(doc);
+}
+
+/**
+ * A command body as the official driver sends it: undefined values in what the user
+ * gave (filters, documents, updates, pipelines) are null unless `ignoreUndefined`;
+ * top-level fields that are undefined are not sent (no command field means undefined).
+ */
+export function encodeCommandBody(body: Document, options?: BsonSerializeOptions): Uint8Array {
+  if (options?.ignoreUndefined !== false) return BSON.serialize(body);
+  let defined = body;
+  for (const k in body) {
+    if (body[k] === undefined) {
+      defined = {};
+      for (const [key, v] of Object.entries(body)) if (v !== undefined) defined[key] = v;
+      break;
+    }
+  }
+  return BSON.serialize(defined, { ignoreUndefined: false });
 }
 
 /** Length-checked decode of the BSON document starting at `offset`. */

@@ -1,6 +1,6 @@
 /** OP_MSG (opcode 2013) encode and decode. */
 import { MongoProtocolError, type Document } from '../errors.js';
-import { decodeDocumentAt, encodeDocument, type BsonDeserializeOptions } from './bson-io.js';
+import { decodeDocumentAt, encodeCommandBody, encodeDocument, type BsonDeserializeOptions } from './bson-io.js';
 import {
   MESSAGE_HEADER_SIZE,
   OP_MSG,
@@ -22,6 +22,8 @@ export interface OpMsgRequest {
   moreToCome?: boolean;
   exhaustAllowed?: boolean;
   checksum?: boolean;
+  /** Undefined values in user documents: left out (true) or null (false). Default true (bson's). */
+  ignoreUndefined?: boolean;
 }
 
 export interface OpMsg {
@@ -52,10 +54,11 @@ export function encodeOpMsg(msg: OpMsgRequest): Uint8Array[] {
     (checksum ? OP_MSG_CHECKSUM_PRESENT : 0);
   // The header, flagBits, then the kind byte of the body section (0, as allocated).
   const head = new Uint8Array(MESSAGE_HEADER_SIZE + 5);
-  const chunks = [head, encodeDocument(msg.body)];
+  const bson = msg.ignoreUndefined === false ? { ignoreUndefined: false } : undefined;
+  const chunks = [head, encodeCommandBody(msg.body, bson)];
   for (const [identifier, docs] of Object.entries(msg.sequences ?? {})) {
     const id = new TextEncoder().encode(identifier);
-    const encoded = docs.map((d) => encodeDocument(d));
+    const encoded = docs.map((d) => encodeDocument(d, bson));
     // Kind 1, the int32 section size (counted from itself), the identifier and its NUL.
     const prefix = new Uint8Array(6 + id.byteLength);
     prefix[0] = 1;

@@ -48,7 +48,8 @@ function txnState(session: AnyObj): string {
 }
 
 function pinned(session: AnyObj): string | undefined {
-  const server = session.transaction?.server ?? session.pinnedServer;
+  // official: transaction.server (a Server); ours: transaction.pinnedServer (an address)
+  const server = session.transaction?.server ?? session.transaction?.pinnedServer ?? session.pinnedServer;
   if (!server) return undefined;
   return typeof server === 'string' ? server : (server.description?.address ?? server.address);
 }

@@ -22,8 +22,10 @@ import {
 import { buildInfo } from '../build-info.js';
 import type { DispatchOptions, DispatchResult } from '../dispatcher.js';
 import { ErrorCode } from '../errors.js';
+import { failCommandEffect } from '../failpoints.js';
+import { ENDS_TRANSACTION, TRANSIENT } from '../txn/transactions.js';
 import { MAX_WIRE_VERSION, SIM_VERSION, type ConnectionInfo, type SimNode } from '../node.js';
-import { isPlainObject, toViewDoc, type Doc } from '../storage/values.js';
+import { isPlainObject, keyOf, toViewDoc, type Doc } from '../storage/values.js';
 import { sleep } from '../util/async.js';
 
 export const FAILED_TO_SATISFY_READ_PREFERENCE = 133;
@@ -82,6 +84,8 @@ export class MongosRouter {
   private operationTime: unknown;
   private connecting: Promise<void> | undefined;
   private closed = false;
+  /** Transactions this router ran statements of (lsid id key : txnNumber), oldest first. */
+  private readonly transactions = new Set<string>();
   /** Forwarded commands per member address (diagnostics; serverStatus.simRouter). */
   readonly forwardedTo = new Map<string, number>();
 
@@ -131,9 +135,17 @@ export class MongosRouter {
     if (typeof db !== 'string') return { reply: errorReply(40571, 'OP_MSG requests require a $db argument') };
     const args = toViewDoc(body);
     node.opcounters[name === 'getMore' ? 'getmore' : name === 'find' ? 'query' : 'command']++;
+    // fail points are the router's own, as on mongos (configureFailPoint is not forwarded)
+    const failed = await failCommandEffect(node.failPoints, name, args, conn.appName, conn.signal);
+    if (failed?.kind === 'close') return { reply: {}, closeConnection: true };
+    if (failed?.kind === 'error') return { reply: this.withTime(failed.reply) };
     let reply: Doc;
     try {
       reply = await this.run(node, conn, name, db, body, args, sequences);
+      if (failed?.kind === 'writeConcernError' && reply.ok === 1) {
+        reply.writeConcernError = failed.writeConcernError;
+        if (Array.isArray(failed.errorLabels)) reply.errorLabels = failed.errorLabels;
+      }
     } catch (e) {
       node.logger.log('COMMAND', 21962, `conn${conn.id}`, 'Assertion while executing command', { command: name, error: String((e as Error)?.stack ?? e) }, { severity: 'E' });
       reply = errorReply(ErrorCode.InternalError, (e as Error)?.message ?? String(e));
@@ -163,6 +175,16 @@ export class MongosRouter {
         if (db !== 'admin') return errorReply(ErrorCode.Unauthorized, 'shutdown may only be run against the admin database.');
         this.options.onShutdown?.();
         return { ok: 1 };
+      case 'configureFailPoint': {
+        if (db !== 'admin') return errorReply(ErrorCode.Unauthorized, 'configureFailPoint may only be run against the admin database.');
+        if (typeof args.configureFailPoint !== 'string') return errorReply(ErrorCode.TypeMismatch, "'configureFailPoint' must be a string");
+        try {
+          return { ...node.failPoints.configure(args.configureFailPoint, args.mode, body.data), ok: 1 };
+        } catch (e) {
+          const err = e as { code?: number; message: string };
+          return errorReply(err.code ?? ErrorCode.BadValue, err.message);
+        }
+      }
       case 'getMore':
         return this.getMore(db, body);
       case 'killCursors':
@@ -237,15 +259,59 @@ export class MongosRouter {
     } catch (e) {
       return errorReply(ErrorCode.FailedToParse, (e as Error).message);
     }
+    const txn = this.transactionOf(name, args);
+    if (txn?.ends && name === 'commitTransaction' && !this.transactions.has(txn.key)) return this.recoverCommit(body, args);
     const hasSequences = Object.keys(sequences).length > 0;
     const out = await this.forward(db, stripRouterFields(body), {
       readPreference,
       ...(hasSequences ? { sequences: sequences as Record<string, Doc[]> } : {}),
-      retryable: !this.isWrite(name, args) || body.txnNumber !== undefined,
-      batch: BATCH_WRITES[name] !== undefined ? { name, body, sequences } : undefined,
+      // a transaction's commands run once (the driver retries commit / abort)
+      retryable: txn ? false : !this.isWrite(name, args) || body.txnNumber !== undefined,
+      batch: BATCH_WRITES[name] !== undefined && !txn ? { name, body, sequences } : undefined,
       write: this.isWrite(name, args),
+      transaction: txn !== undefined && !txn.ends,
     });
     if (out.address && CURSOR_COMMANDS.has(name)) this.noteCursor(out.reply, out.address, readPreference);
+    if (txn && !txn.ends) {
+      this.noteTransaction(txn.key);
+      // mongos 4.2+: every reply of a transaction's statement carries the recovery token
+      out.reply.recoveryToken = { recoveryShardId: this.setName ?? 'shard' };
+    }
+    return out.reply;
+  }
+
+  /** A command of a multi-document transaction: its key (lsid : txnNumber) and whether it ends it. */
+  private transactionOf(name: string, args: Doc): { key: string; ends: boolean } | undefined {
+    const ends = ENDS_TRANSACTION.has(name);
+    if (args.autocommit === undefined && !ends) return undefined;
+    if (!isPlainObject(args.lsid) || args.txnNumber === undefined) return undefined;
+    return { key: `${keyOf(args.lsid.id)}:${String(args.txnNumber)}`, ends };
+  }
+
+  private noteTransaction(key: string): void {
+    if (this.transactions.has(key)) return;
+    if (this.transactions.size >= MAX_TRACKED_CURSORS) {
+      const oldest = this.transactions.values().next().value;
+      if (oldest !== undefined) this.transactions.delete(oldest);
+    }
+    this.transactions.add(key);
+  }
+
+  /**
+   * commitTransaction of a transaction another router ran (its client retried the commit
+   * here): with the recoveryToken, ask the shard for the decision (coordinateCommitTransaction
+   * never commits); without one there is nothing to recover.
+   */
+  private async recoverCommit(body: Doc, args: Doc): Promise<Doc> {
+    if (!isPlainObject(args.recoveryToken)) {
+      const reply = errorReply(ErrorCode.NoSuchTransaction, 'Cannot commit without participants');
+      reply.errorLabels = [TRANSIENT];
+      return this.withTime(reply);
+    }
+    const cmd: Doc = { coordinateCommitTransaction: 1, participants: [], lsid: body.lsid, txnNumber: body.txnNumber, autocommit: false };
+    if (body.writeConcern !== undefined) cmd.writeConcern = body.writeConcern;
+    if (body.maxTimeMS !== undefined) cmd.maxTimeMS = body.maxTimeMS;
+    const out = await this.forward('admin', cmd, { readPreference: ReadPreference.primary, write: true });
     return out.reply;
   }
 
@@ -325,6 +391,8 @@ export class MongosRouter {
       sequences?: Record<string, Doc[]>;
       retryable?: boolean;
       write?: boolean;
+      /** A command of a multi-document transaction (a lost shard is a transient error). */
+      transaction?: boolean;
       batch?: { name: string; body: Doc; sequences: Readonly<Record<string, Doc[]>> } | undefined;
     },
   ): Promise<Forwarded> {
@@ -357,7 +425,10 @@ export class MongosRouter {
   }
 
   /** What mongos answers when it could not get an answer from the shard. */
-  private failureReply(e: unknown, o: { readPreference: ReadPreference; write?: boolean; batch?: { name: string; body: Doc; sequences: Readonly<Record<string, Doc[]>> } | undefined }): Doc {
+  private failureReply(
+    e: unknown,
+    o: { readPreference: ReadPreference; write?: boolean; transaction?: boolean; batch?: { name: string; body: Doc; sequences: Readonly<Record<string, Doc[]>> } | undefined },
+  ): Doc {
     const set = this.setName ?? 'shard';
     if (e instanceof MongoServerSelectionError || (e instanceof Error && e.name === 'MongoServerSelectionError')) {
       const why = `Could not find host matching read preference ${formatReadPreference(o.readPreference)} for set ${set}`;
@@ -366,6 +437,10 @@ export class MongosRouter {
     }
     if (e instanceof MongoNetworkError) {
       const reply = errorReply(ErrorCode.HostUnreachable, `Connection to the shard ${set} failed :: caused by :: ${e.message}`);
+      if (o.transaction) {
+        reply.errorLabels = [TRANSIENT];
+        return this.withTime(reply);
+      }
       if (o.write) {
         if (o.batch) return this.batchFailure(o.batch, ErrorCode.HostUnreachable, `Write results unavailable from ${set} :: caused by :: ${e.message}`);
         reply.errorLabels = ['RetryableWriteError'];

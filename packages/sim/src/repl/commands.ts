@@ -3,6 +3,7 @@ import { registerCommands, type CommandContext } from '../dispatcher.js';
 import { CommandError, ErrorCode } from '../errors.js';
 import { isPlainObject, type Doc } from '../storage/values.js';
 import { ReplicaSetRole } from './coordinator.js';
+import '../txn/commands.js';
 
 function role(ctx: CommandContext): ReplicaSetRole {
   const r = ctx.node.role;

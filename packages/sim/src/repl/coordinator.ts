@@ -20,10 +20,10 @@
  */
 import dns from 'node:dns/promises';
 import os from 'node:os';
-import { Binary, Long, Timestamp } from 'bson';
+import { Binary, Long, Timestamp, type UUID } from 'bson';
 import { authenticateInternal } from '../auth/internal-client.js';
 import { authOf } from '../auth/sim-auth.js';
-import { CommandError, ErrorCode } from '../errors.js';
+import { CommandError, codeName, ErrorCode } from '../errors.js';
 import type { ConnectionInfo, RetryHooks, SimNode } from '../node.js';
 import type { CommandHooks, NodeRole, OpInfo, TopologyVersion } from '../role.js';
 import type { WriteEntry } from '../storage/engine.js';
@@ -71,7 +71,7 @@ import {
 import { INITIAL_SYNC_FAILURE, installSnapshot, SnapshotStore } from './initial-sync.js';
 import { SYNCING_STATES, type MemberState } from './member-state.js';
 import { applyOplogEntry } from './oplog-apply.js';
-import { entryForWrite, noopEntry, Oplog, stampEntry, wallOf } from './oplog.js';
+import { applyOpsEntry, entryForWrite, noopEntry, Oplog, stampEntry, wallOf } from './oplog.js';
 import { asNumber, formatOpTime, fromWire, isNull, LogicalClock, NULL_OPTIME, opTimeCompare, toWire, tsCompare, type OpTime } from './optime.js';
 import { PeerClient } from './peer.js';
 import { ProgressWaiters } from './progress-waiters.js';
@@ -100,6 +100,7 @@ import {
 import { checkTxnNumber, labelRetryableError, RetryableWrite, type RetryableWriteHost, type RetryableWriteRecords, type StatementRef } from './retryable-write.js';
 import { helloFields, primaryHost, replSetGetStatus } from './status.js';
 import { TxnTable } from './txn-table.js';
+import { ENDS_TRANSACTION, transactionsOf, type TransactionHost } from '../txn/transactions.js';
 import { resolveWriteConcern, validateWriteConcern, writeConcernError, writeConcernSatisfied, defaultWriteConcern } from './write-concern.js';
 
 export interface ReplicaSetRoleOptions {
@@ -118,7 +119,7 @@ interface PeerLink {
   readonly pull: PeerClient;
 }
 
-export class ReplicaSetRole implements NodeRole, RetryableWriteHost {
+export class ReplicaSetRole implements NodeRole, RetryableWriteHost, TransactionHost {
   readonly kind = 'replicaSet' as const;
   readonly setName: string;
   readonly hooks: CommandHooks;
@@ -320,6 +321,7 @@ export class ReplicaSetRole implements NodeRole, RetryableWriteHost {
     this.#log(21402, 'Stepping down', { reason, term: this.#s.term });
     this.epoch++;
     this.#stepDownCtl.abort();
+    transactionsOf(this.node).abortAll();
   }
 
   #setMemberState(memberState: MemberState): void {
@@ -388,10 +390,42 @@ export class ReplicaSetRole implements NodeRole, RetryableWriteHost {
     validateWriteConcern(this.#config, wc);
   }
 
-  checkTransactionFields(body: Doc): void {
-    if (body.autocommit !== undefined || body.startTransaction !== undefined) {
-      throw new CommandError(ErrorCode.IllegalOperation, 'Multi-document transactions are not supported by mongod-sim');
-    }
+  /** A replica set member accepts transaction fields: txn/transactions.ts applies mongod's rules to them. */
+  checkTransactionFields(_body: Doc): void {}
+
+  // ---- transactions (TransactionHost) ------------------------------------------------
+
+  sessionTxnNumber(lsid: Doc): number {
+    return this.#records.txnNumber(lsid);
+  }
+
+  committedTransaction(lsid: Doc, txnNumber: number): boolean {
+    return this.#records.committedTransaction(lsid, txnNumber);
+  }
+
+  beginTxnNumber(lsid: Doc, txnNumber: number): void {
+    this.#records.begin(lsid, txnNumber);
+  }
+
+  /** Applies a committed transaction's writes (not logged one by one) and logs them as one applyOps entry. */
+  logTransaction(lsid: Doc, txnNumber: number, apply: () => WriteEntry[]): void {
+    if (this.#s.memberState !== 'PRIMARY') throw new CommandError(ErrorCode.NotWritablePrimary, 'not primary');
+    const e = this.node.engine;
+    e.group(() => {
+      this.#applying = true;
+      let ops: WriteEntry[];
+      try {
+        ops = apply();
+      } finally {
+        this.#applying = false;
+      }
+      const uuidOf = (ns: string): UUID | undefined => {
+        const dot = ns.indexOf('.');
+        return e.getCollection(ns.slice(0, dot), ns.slice(dot + 1))?.uuid;
+      };
+      this.#appendNew(applyOpsEntry(lsid, txnNumber, ops, uuidOf));
+    });
+    this.#records.flush();
   }
 
   // ---- command hooks (dispatcher) ----------------------------------------------------
@@ -403,7 +437,8 @@ export class ReplicaSetRole implements NodeRole, RetryableWriteHost {
     else if (op.secondary === 'optIn') this.checkReadable(op.db, op.secondaryOk);
     if (op.write) {
       const lsid = op.body.lsid;
-      if (isPlainObject(lsid) && op.body.txnNumber !== undefined) {
+      // (a transaction's statements, commit and abort are txn/transactions.ts's)
+      if (isPlainObject(lsid) && op.body.txnNumber !== undefined && op.body.autocommit === undefined && !ENDS_TRANSACTION.has(op.name)) {
         const txnNumber = asNumber(op.body.txnNumber, 0);
         checkTxnNumber(this.#records, lsid, txnNumber);
         this.#records.begin(lsid, txnNumber);
@@ -411,7 +446,9 @@ export class ReplicaSetRole implements NodeRole, RetryableWriteHost {
       }
     }
     const rc = op.args.readConcern;
-    if (!op.write && isPlainObject(rc)) await this.#waitForReadConcern(rc, op);
+    // a transaction's first statement (a write too) takes its snapshot after this wait:
+    // with majority / snapshot, a majority-committed one
+    if ((!op.write || op.body.startTransaction === true) && isPlainObject(rc)) await this.#waitForReadConcern(rc, op);
   }
 
   /** Called by the dispatcher around the handler: the statement hooks crud.ts uses. */
@@ -427,11 +464,12 @@ export class ReplicaSetRole implements NodeRole, RetryableWriteHost {
   }
 
   async #after(op: OpInfo, reply: Doc): Promise<Doc> {
-    const retryable = op.write && op.body.txnNumber !== undefined;
+    const retryable = op.write && op.body.txnNumber !== undefined && (op.body.autocommit === undefined || ENDS_TRANSACTION.has(op.name));
     if (op.write) this.#records.flush();
     if (op.write && reply.ok === 1) {
       const wc = isPlainObject(op.args.writeConcern) ? op.args.writeConcern : undefined;
-      const wce = await this.waitForWriteConcern(this.#s.lastApplied, wc, op.conn);
+      const unsatisfiable = ENDS_TRANSACTION.has(op.name) ? this.#unsatisfiable(wc) : undefined;
+      const wce = unsatisfiable ?? (await this.waitForWriteConcern(this.#s.lastApplied, wc, op.conn));
       if (wce) reply.writeConcernError = wce;
     }
     if (retryable) labelRetryableError(reply);
@@ -441,6 +479,17 @@ export class ReplicaSetRole implements NodeRole, RetryableWriteHost {
       reply.operationTime = isNull(this.#s.lastApplied) ? now : this.#s.lastApplied.ts;
     }
     return reply;
+  }
+
+  /** commit/abort: a write concern this set cannot satisfy, as the writeConcernError mongod gives after committing. */
+  #unsatisfiable(wc: Doc | undefined): Doc | undefined {
+    try {
+      this.validateWriteConcern(wc);
+      return undefined;
+    } catch (e) {
+      if (!(e instanceof CommandError)) throw e;
+      return { code: e.code, codeName: codeName(e.code), errmsg: e.message, errInfo: { writeConcern: { ...wc, provenance: 'clientSupplied' } } };
+    }
   }
 
   async #waitForReadConcern(rc: Doc, op: OpInfo): Promise<void> {

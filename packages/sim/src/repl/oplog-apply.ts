@@ -71,6 +71,11 @@ export function applyOplogEntry(engine: StorageEngine, entry: Doc, log: ApplyLog
         }
         return;
       case 'c':
+        if (Array.isArray((entry.o as Doc).applyOps)) {
+          // a committed transaction: its writes, in order (the caller applies the entry in one group)
+          for (const inner of (entry.o as Doc).applyOps as Doc[]) applyOplogEntry(engine, inner, log);
+          return;
+        }
         try {
           engine.write({ op: 'c', ns, ui: entry.ui as UUID | undefined, o: entry.o as Doc });
         } catch (err) {

@@ -4,7 +4,7 @@
  * primary's writes; and where an oplog fetch resumes. Storage only: no timers, no
  * sockets (the coordinator decides when to append, fetch or truncate).
  */
-import { BSON, Long, type Timestamp, type UUID } from 'bson';
+import { BSON, Long, Timestamp, type UUID } from 'bson';
 import type { StorageEngine, WriteEntry } from '../storage/engine.js';
 import type { Doc } from '../storage/values.js';
 import { asNumber, fromWire, tsCompare, type OpTime } from './optime.js';
@@ -42,6 +42,32 @@ export function entryForWrite(e: WriteEntry, stmt: StatementRef | undefined, col
   if (cs) entry.changeStream = cs;
   if (s) entry.stmtId = s.stmtId;
   return entry;
+}
+
+/**
+ * A committed transaction as mongod logs it: one command entry on `admin.$cmd` whose
+ * `o.applyOps` lists the transaction's writes in order (each with its collection's uuid),
+ * with the session's lsid/txnNumber and `prevOpTime` null (the transaction's only entry).
+ */
+export function applyOpsEntry(lsid: Doc, txnNumber: number, ops: readonly WriteEntry[], uuidOf: (ns: string) => UUID | undefined): Doc {
+  const inner = ops.map((e) => {
+    const op = entryForWrite(e, undefined, e.op === 'c' ? undefined : uuidOf(e.ns));
+    if (e.op === 'c' && !op.ui) {
+      const name = typeof e.o.create === 'string' ? e.o.create : typeof e.o.createIndexes === 'string' ? e.o.createIndexes : undefined;
+      const dot = e.ns.indexOf('.');
+      const ui = name !== undefined ? uuidOf(`${e.ns.slice(0, dot)}.${name}`) : undefined;
+      if (ui) op.ui = ui;
+    }
+    return op;
+  });
+  return {
+    lsid,
+    txnNumber: Long.fromNumber(txnNumber),
+    op: 'c',
+    ns: 'admin.$cmd',
+    o: { applyOps: inner },
+    prevOpTime: { ts: new Timestamp({ t: 0, i: 0 }), t: Long.fromNumber(-1) },
+  };
 }
 
 /** A no-op entry ('n'), e.g. "new primary", "periodic noop" or a retried statement's outcome. */

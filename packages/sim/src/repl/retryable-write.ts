@@ -17,8 +17,10 @@ export interface RetryableWriteRecords {
   begin(lsid: Doc, txnNumber: number): void;
   /** The oplog operations a statement already produced, if it executed. */
   executed(lsid: Doc, txnNumber: number, stmtId: number): StmtRecord[] | undefined;
-  /** Records one oplog entry carrying lsid/txnNumber/stmtId. */
+  /** Records one oplog entry carrying lsid/txnNumber/stmtId (or a transaction's applyOps). */
   record(entry: Doc): void;
+  /** True when the session's `txnNumber` is a multi-document transaction that committed. */
+  committedTransaction(lsid: Doc, txnNumber: number): boolean;
   /** Persists what changed. */
   flush(): void;
   /** Forgets everything in memory and reads the persisted records again (after initial sync). */

@@ -23,6 +23,8 @@ interface SessionRecord {
   stmts: Map<number, StmtRecord[]>;
   lastWriteOpTime?: Doc;
   lastWriteDate?: Date;
+  /** 'committed': txnNumber was a multi-document transaction that committed (its applyOps entry). */
+  state?: string;
 }
 
 export class TxnTable implements RetryableWriteRecords {
@@ -45,13 +47,25 @@ export class TxnTable implements RetryableWriteRecords {
         list.push({ op: String(s.op), id: s.id, o: isPlainObject(s.o) ? s.o : undefined });
         stmts.set(id, list);
       }
-      this.sessions.set(keyOf(doc._id), { lsid: doc._id, txnNumber: asNumber(doc.txnNumber, -1), stmts, lastWriteOpTime: doc.lastWriteOpTime as Doc, lastWriteDate: doc.lastWriteDate as Date });
+      this.sessions.set(keyOf(doc._id), {
+        lsid: doc._id,
+        txnNumber: asNumber(doc.txnNumber, -1),
+        stmts,
+        lastWriteOpTime: doc.lastWriteOpTime as Doc,
+        lastWriteDate: doc.lastWriteDate as Date,
+        state: typeof doc.state === 'string' ? doc.state : undefined,
+      });
     }
   }
 
   /** The highest txnNumber seen on the session (-1 if none). */
   txnNumber(lsid: Doc): number {
     return this.sessions.get(keyOf(lsid))?.txnNumber ?? -1;
+  }
+
+  committedTransaction(lsid: Doc, txnNumber: number): boolean {
+    const s = this.sessions.get(keyOf(lsid));
+    return s !== undefined && s.txnNumber === txnNumber && s.state === 'committed';
   }
 
   executed(lsid: Doc, txnNumber: number, stmtId: number): StmtRecord[] | undefined {
@@ -72,6 +86,14 @@ export class TxnTable implements RetryableWriteRecords {
       s = { lsid, txnNumber, stmts: new Map() };
       this.sessions.set(key, s);
     } else if (s.txnNumber > txnNumber) return;
+    if (entry.op === 'c' && isPlainObject(entry.o) && Array.isArray(entry.o.applyOps)) {
+      // a committed transaction (mongod's config.transactions record has state: 'committed')
+      s.state = 'committed';
+      s.lastWriteOpTime = { ts: entry.ts, t: entry.t };
+      s.lastWriteDate = entry.wall as Date;
+      this.dirty.add(key);
+      return;
+    }
     const list = s.stmts.get(stmtId) ?? [];
     const op = String(entry.op);
     list.push({ op, id: op === 'i' && isPlainObject(entry.o) ? entry.o._id : undefined, o: op === 'n' && isPlainObject(entry.o) ? entry.o : undefined });
@@ -107,6 +129,7 @@ export class TxnTable implements RetryableWriteRecords {
         }
       }
       let doc: Doc = { _id: s.lsid, txnNumber: Long.fromNumber(s.txnNumber), lastWriteOpTime: s.lastWriteOpTime ?? {}, lastWriteDate: s.lastWriteDate ?? new Date(), stmts };
+      if (s.state !== undefined) doc.state = s.state;
       // A huge batch's statement list may not fit in a document: keep the session record
       // (the in-memory table still answers retries until a restart).
       if (stmts.length > 50000) doc = { ...doc, stmts: [] };

@@ -116,6 +116,17 @@ export class CollectionState {
     return [values.map(keyOf).join('|')];
   }
 
+  /** A copy sharing the immutable StoredDocs (a transaction's snapshot of this collection). */
+  clone(): CollectionState {
+    const c = new CollectionState(this.db, this.name, this.uuid, this.options);
+    for (const [k, v] of this.docs) c.docs.set(k, v);
+    c.indexes = [...this.indexes];
+    for (const [name, keys] of this.uniqueKeys) c.uniqueKeys.set(name, new Map(keys));
+    c.nextRecordId = this.nextRecordId;
+    c.dataBytes = this.dataBytes;
+    return c;
+  }
+
   keyValue(spec: IndexSpec, doc: Doc, arrayElem?: unknown): Doc {
     const out: Doc = {};
     for (const f of Object.keys(spec.key)) {
@@ -148,6 +159,11 @@ export function duplicateKeyError(coll: CollectionState, spec: IndexSpec, doc: D
 
 export type CommitListener = (entry: WriteEntry) => void;
 
+/** Told before the engine applies an entry: a transaction's snapshot keeps what the entry is about to change. */
+export interface SnapshotHolder {
+  preserve(entry: WriteEntry): void;
+}
+
 export interface StorageOptions {
   dbpath?: string;
   syncIntervalMs?: number;
@@ -158,8 +174,15 @@ export class StorageEngine {
   private journal: Journal | undefined;
   private listeners: CommitListener[] = [];
   private replaying = false;
+  private readonly holders = new Set<SnapshotHolder>();
 
   constructor(readonly options: StorageOptions = {}) {}
+
+  /** Registers a snapshot (an open transaction's view); the returned function releases it. */
+  holdSnapshot(holder: SnapshotHolder): () => void {
+    this.holders.add(holder);
+    return () => this.holders.delete(holder);
+  }
 
   /** Opens the journal and replays it (no-op in memory). */
   open(): { replayed: number; discardedBytes: number } {
@@ -271,6 +294,7 @@ export class StorageEngine {
   }
 
   private apply(entry: WriteEntry): void {
+    for (const h of this.holders) h.preserve(entry);
     switch (entry.op) {
       case 'i': {
         const c = this.requireColl(entry.ns);

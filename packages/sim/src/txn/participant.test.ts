@@ -87,5 +87,8 @@ describe('refuseInTransaction', () => {
     expect(refuseInTransaction('insert')).toBeUndefined();
     expect(refuseInTransaction('create')).toBeUndefined();
     expect(refuseInTransaction('createIndexes')).toBeUndefined();
+    expect(refuseInTransaction('listCollections')?.code).toBe(263);
+    expect(refuseInTransaction('explain')?.code).toBe(263);
+    expect(refuseInTransaction('getMore')).toBeUndefined();
   });
 });

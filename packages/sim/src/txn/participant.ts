@@ -141,11 +141,20 @@ export function nextRecord(record: SessionTxnRecord | undefined, cmd: TxnCommand
   }
 }
 
-/** Commands mongod refuses inside a transaction (the ones the drivers' suites exercise). */
-const NOT_IN_TRANSACTION = new Set(['count', 'drop', 'dropDatabase', 'dropIndexes', 'renameCollection', 'collMod', 'explain']);
+/**
+ * The commands mongod 7.0 runs inside a transaction (its allow-list, less the internal
+ * ones); every other command is refused. `count`, DDL other than create / createIndexes,
+ * `explain`, `listCollections`... are OperationNotSupportedInTransaction.
+ */
+const IN_TRANSACTION = new Set([
+  'find', 'getMore', 'killCursors', 'aggregate', 'distinct', 'insert', 'update', 'delete', 'findAndModify', 'findandmodify',
+  'create', 'createIndexes', 'bulkWrite', 'commitTransaction', 'abortTransaction', 'coordinateCommitTransaction',
+  // informational commands
+  'hello', 'isMaster', 'ismaster', 'buildInfo', 'buildinfo', 'connectionStatus',
+]);
 
 /** OperationNotSupportedInTransaction for a command that cannot run in a transaction. */
 export function refuseInTransaction(name: string): TxnFailure | undefined {
-  if (!NOT_IN_TRANSACTION.has(name)) return undefined;
+  if (IN_TRANSACTION.has(name)) return undefined;
   return fail(TxnErrorCode.OperationNotSupportedInTransaction, 'OperationNotSupportedInTransaction', `Cannot run '${name}' in a multi-document transaction.`);
 }
