@@ -263,6 +263,32 @@ describe('the wire', () => {
     await expect(db.command({ aggregate: 'aview', pipeline: [{ $changeStream: {} }], cursor: {} })).rejects.toMatchObject({ code: 166 });
   });
 
+  it('a committed transaction: one event per write, with its lsid and txnNumber, in statement order', async () => {
+    const coll = client.db('cstxn').collection('real');
+    await coll.insertOne({ _id: 1 as never, v: 0 });
+    const cs = coll.watch();
+    await cs.tryNext();
+    const session = client.startSession();
+    try {
+      await session.withTransaction(async () => {
+        await coll.insertOne({ _id: 2 as never }, { session });
+        await coll.updateOne({ _id: 1 as never }, { $set: { v: 1 } }, { session });
+        await coll.deleteOne({ _id: 2 as never }, { session });
+      });
+    } finally {
+      await session.endSession();
+    }
+    const evs = (await take(cs, 3)) as Array<Document>;
+    expect(evs.map((e) => e.operationType)).toEqual(['insert', 'update', 'delete']);
+    expect(evs[1]!.updateDescription).toEqual({ updatedFields: { v: 1 }, removedFields: [], truncatedArrays: [] });
+    for (const e of evs) {
+      expect(e.lsid.id.toString('hex')).toBe(session.id!.id.toString('hex'));
+      expect(e.txnNumber).toBeDefined();
+      expect(e.clusterTime).toEqual(evs[0]!.clusterTime);
+    }
+    await cs.close();
+  });
+
   it('expands a transaction applyOps entry into one event per op with lsid and txnNumber', async () => {
     const coll = client.db('cstxn').collection('t');
     await coll.insertOne({ _id: 0 as never });
