@@ -6,6 +6,11 @@ import type { Doc } from './storage/values.js';
 export const DEFAULT_FIRST_BATCH = 101;
 const MAX_BATCH_BYTES = 16 * 1024 * 1024;
 
+/** A cursor whose batches are produced on demand (a change stream); told when the cursor goes away. */
+export interface LiveCursor {
+  close(): void;
+}
+
 export interface ServerCursor {
   readonly id: Long;
   readonly ns: string;
@@ -18,6 +23,8 @@ export interface ServerCursor {
   /** A tailable cursor (capped collection): stays open when exhausted; `refill` fetches documents inserted since. */
   readonly tailable?: boolean;
   readonly refill?: () => Doc[];
+  /** Set for a change stream cursor: getMore asks it for batches. */
+  readonly live?: LiveCursor;
 }
 
 export class CursorManager {
@@ -53,6 +60,13 @@ export class CursorManager {
     return { id, batch };
   }
 
+  /** Registers a live cursor (its first batch is already taken). */
+  openLive(ns: string, connectionId: number, live: LiveCursor): Long {
+    const id = this.newId();
+    this.cursors.set(id.toString(), { id, ns, docs: [], pos: 0, remainingLimit: Infinity, lastUsed: Date.now(), connectionId, live });
+    return id;
+  }
+
   get(id: Long): ServerCursor | undefined {
     return this.cursors.get(id.toString());
   }
@@ -70,12 +84,15 @@ export class CursorManager {
   }
 
   kill(id: Long): boolean {
+    const c = this.cursors.get(id.toString());
+    c?.live?.close();
     return this.cursors.delete(id.toString());
   }
 
   close(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    for (const c of this.cursors.values()) c.live?.close();
     this.cursors.clear();
   }
 
@@ -106,6 +123,10 @@ export class CursorManager {
 
   private reap(): void {
     const now = Date.now();
-    for (const [k, c] of this.cursors) if (now - c.lastUsed > this.idleTimeoutMs) this.cursors.delete(k);
+    for (const [k, c] of this.cursors) {
+      if (now - c.lastUsed <= this.idleTimeoutMs) continue;
+      c.live?.close();
+      this.cursors.delete(k);
+    }
   }
 }

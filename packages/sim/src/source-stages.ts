@@ -13,7 +13,7 @@ import { sessionsOf } from './sessions.js';
 import type { CollectionState } from './storage/engine.js';
 import { bsonSize, isPlainObject, toView, type Doc } from './storage/values.js';
 
-const SOURCE_STAGES = new Set(['$documents', '$listLocalSessions', '$collStats', '$indexStats', '$currentOp', '$listSessions']);
+const SOURCE_STAGES = new Set(['$changeStream', '$documents', '$listLocalSessions', '$collStats', '$indexStats', '$currentOp', '$listSessions']);
 const COLLECTIONLESS = new Set(['$documents', '$listLocalSessions', '$currentOp', '$listSessions']);
 
 export function isSourceStage(stage: Doc | undefined): boolean {

@@ -52,12 +52,17 @@ function drop(ctx: CommandContext): Doc {
   // mongod 7.0: dropping a collection that does not exist succeeds (SERVER-43894).
   if (!c) return {};
   const nIndexesWas = c.indexes.length;
-  ctx.node.engine.write({ op: 'c', ns: `${ctx.db}.$cmd`, o: { drop: name } });
+  ctx.node.engine.write({ op: 'c', ns: `${ctx.db}.$cmd`, ui: c.uuid, o: { drop: name } });
   return { nIndexesWas, ns: c.ns };
 }
 
 function dropDatabase(ctx: CommandContext): Doc {
-  if (ctx.node.engine.collections(ctx.db).length > 0) ctx.node.engine.write({ op: 'c', ns: `${ctx.db}.$cmd`, o: { dropDatabase: 1 } });
+  const engine = ctx.node.engine;
+  const colls = engine.collections(ctx.db);
+  if (colls.length === 0) return { dropped: ctx.db };
+  // as mongod logs it: a drop per collection, then the database (change streams see both)
+  for (const c of colls) if (!c.name.startsWith('system.')) engine.write({ op: 'c', ns: `${ctx.db}.$cmd`, ui: c.uuid, o: { drop: c.name } });
+  engine.write({ op: 'c', ns: `${ctx.db}.$cmd`, o: { dropDatabase: 1 } });
   return { dropped: ctx.db };
 }
 

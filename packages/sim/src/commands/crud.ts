@@ -7,6 +7,7 @@ import { effectiveCollation } from '../collation.js';
 import { validateDocument, type ValidationContext } from '../validation.js';
 import { isTimeseries } from '../collection-options.js';
 import { checkSourceStagePositions, sourceStageDocs } from '../source-stages.js';
+import { changeStreamGetMore, deleteEntry, isChangeStream, openChangeStream, updateEntry } from '../changestream/index.js';
 import { extractText, metaFields, textSearch } from '../text.js';
 import { readSource, refuseView } from './views.js';
 import { applyUpdate, buildUpsert, classifyUpdate, compileFilter, evaluateLet, findStored, matches, mingoOptions, project, sameDocument, type EvalOptions, type UpdateKind } from '../query.js';
@@ -252,7 +253,7 @@ function find(ctx: CommandContext): Doc {
   return { cursor: { firstBatch: batch, id, ns } };
 }
 
-function getMore(ctx: CommandContext): Doc {
+function getMore(ctx: CommandContext): Doc | Promise<Doc> {
   const raw = ctx.body.getMore;
   if (!Long.isLong(raw)) throw new CommandError(ErrorCode.TypeMismatch, `BSON field 'getMore.getMore' is the wrong type '${typeof raw}', expected type 'long'`);
   const coll = ctx.args.collection;
@@ -261,6 +262,7 @@ function getMore(ctx: CommandContext): Doc {
   if (!c) throw new CommandError(ErrorCode.CursorNotFound, `cursor id ${raw.toString()} not found`);
   const ns = `${ctx.db}.${coll}`;
   if (c.ns !== ns) throw new CommandError(ErrorCode.Unauthorized, `Requested getMore on namespace '${ns}', but cursor belongs to a different namespace ${c.ns}`);
+  if (c.live) return changeStreamGetMore(ctx, c);
   const { id, batch } = ctx.node.cursors.next(c, optNumber(ctx, 'batchSize'));
   return { cursor: { nextBatch: batch, id, ns } };
 }
@@ -341,7 +343,7 @@ function runUpdate(ctx: CommandContext, coll: string, st: UpdateStatement): Upda
     const next = applyUpdate(t.doc, st.u, kind, { arrayFilters: st.arrayFilters, filter: st.q, eval: ev });
     if (sameDocument(t.doc, next)) continue;
     validateDocument(validationFor(ctx, ctx.db, coll), next, t.doc);
-    engine.write({ op: 'u', ns, o2: { _id: t.doc._id }, o: next }, j(ctx));
+    engine.write(updateEntry(c, ns, t.doc, next, kind, st.u), j(ctx));
     nModified++;
   }
   return { n: targets.length, nModified };
@@ -429,7 +431,7 @@ async function del(ctx: CommandContext): Promise<Doc> {
       const targets = findStored(c, { filter: st.q, limit: limit === 1 ? 1 : 0, eval: evalOptions(ctx, c, st.collation) });
       let deleted = 0;
       for (const t of targets) {
-        ctx.node.engine.write({ op: 'd', ns, o: { _id: t.doc._id } }, j(ctx));
+        ctx.node.engine.write(deleteEntry(c, ns, t.doc), j(ctx));
         deleted++;
       }
       retry?.end(i, { msg: 'retryable write', n: deleted });
@@ -487,7 +489,7 @@ function findAndModifyOnce(ctx: CommandContext): Doc {
   if (remove) {
     ctx.node.opcounters.delete++;
     if (!target) return { lastErrorObject: { n: 0 }, value: null };
-    engine.write({ op: 'd', ns, o: { _id: target.doc._id } }, j(ctx));
+    engine.write(deleteEntry(c, ns, target.doc), j(ctx));
     return { lastErrorObject: { n: 1 }, value: shape(target.doc) };
   }
   ctx.node.opcounters.update++;
@@ -503,7 +505,7 @@ function findAndModifyOnce(ctx: CommandContext): Doc {
   }
   const next = applyUpdate(target.doc, u!, kind, { arrayFilters, filter: query, eval: ev });
   if (!sameDocument(target.doc, next)) validateDocument(validationFor(ctx, ctx.db, coll), next, target.doc);
-  if (!sameDocument(target.doc, next)) engine.write({ op: 'u', ns, o2: { _id: target.doc._id }, o: next }, j(ctx));
+  if (!sameDocument(target.doc, next)) engine.write(updateEntry(c, ns, target.doc, next, kind, u), j(ctx));
   return { lastErrorObject: { n: 1, updatedExisting: true }, value: shape(returnNew ? next : target.doc) };
 }
 
@@ -638,7 +640,7 @@ function applyOut(ctx: CommandContext, stage: Doc, results: Doc[]): void {
     if (whenMatched === 'fail') throw duplicateKeyError(c, c.indexes.find((i) => i.name === '_id_') ?? { v: 2, key: { _id: 1 }, name: '_id_' }, d);
     const next = whenMatched === 'replace' ? d : { ...existing.doc, ...d };
     validateDocument(validation, next, existing.doc);
-    engine.write({ op: 'u', ns, o2: { _id: d._id }, o: next });
+    engine.write(updateEntry(c, ns, existing.doc, next, whenMatched === 'replace' ? 'replacement' : 'operators', { $set: d }));
   }
 }
 
@@ -657,6 +659,10 @@ function aggregate(ctx: CommandContext): Doc {
     if (!isPlainObject(s) || Object.keys(s).length !== 1) throw new CommandError(40323, 'A pipeline stage specification object must contain exactly one field.');
   }
   checkSourceStagePositions(stages);
+  if (isChangeStream(stages[0]) && !explain) {
+    const coll = ctx.args.aggregate === 1 ? undefined : ctx.node.engine.getCollection(ctx.db, collName(ctx));
+    return openChangeStream(ctx, stages, batchSize, evalOptions(ctx, coll));
+  }
   const { stage, rest } = writeStage(ctx, stages);
   const rc = ctx.args.readConcern;
   if (stage && isPlainObject(rc) && rc.level === 'linearizable') {

@@ -581,6 +581,11 @@ export class ReplicaSetRole implements NodeRole, RetryableWriteHost, Transaction
     return majorityOpTime(this.#s);
   }
 
+  /** The oplog, read-only use (change streams read it; appends go through this role). */
+  get oplog(): Oplog {
+    return this.#oplog;
+  }
+
   // ---- config ------------------------------------------------------------------------
 
   async #isSelf(host: string): Promise<boolean> {

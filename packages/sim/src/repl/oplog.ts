@@ -9,6 +9,7 @@ import type { StorageEngine, WriteEntry } from '../storage/engine.js';
 import type { Doc } from '../storage/values.js';
 import { asNumber, fromWire, tsCompare, type OpTime } from './optime.js';
 import { statementFields, type StatementRef } from './retryable-write.js';
+import { changeInfoOf } from '../changestream/write-info.js';
 
 export const OPLOG_DB = 'local';
 export const OPLOG_COLL = 'oplog.rs';
@@ -37,6 +38,8 @@ export function entryForWrite(e: WriteEntry, stmt: StatementRef | undefined, col
   } else if (collectionUuid) entry.ui = collectionUuid;
   entry.o = e.o;
   if (e.op === 'u') entry.o2 = e.o2;
+  const cs = changeInfoOf(e);
+  if (cs) entry.changeStream = cs;
   if (s) entry.stmtId = s.stmtId;
   return entry;
 }
@@ -166,6 +169,23 @@ export class Oplog {
       else hi = mid - 1;
     }
     return -1;
+  }
+
+  /** The index of the first entry at or after `ts` (length when none): where a change stream scan starts. */
+  lowerBound(ts: Timestamp): number {
+    let lo = 0;
+    let hi = this.#entries.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (tsCompare(this.#entries[mid]!.ts as Timestamp, ts) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** The entry at index `i`. */
+  at(i: number): Doc | undefined {
+    return this.#entries[i];
   }
 
   /** The wall time of the entry at `o` (its timestamp's seconds when it is not here). */
