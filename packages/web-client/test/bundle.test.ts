@@ -17,12 +17,13 @@ import { ROOT, WEB_DIR, artifactsDir, buildBundle } from './helpers.js';
 /** The issue's target: reported in the output and bundle-size.json; not met (see README). */
 const TARGET_GZIP_BYTES = 45 * 1024;
 /**
- * Enforced: today's bundle (62.8 KB = 61.3 KiB gzip: transactions +2.7 KB, the official
+ * Enforced: today's bundle (67.1 KB = 65.5 KiB gzip: transactions +2.7 KB, the official
  * error/API shapes +1.5 KB, request-scoped I/O and the gateway option, inspect shapes, the
- * BSON options +0.8 KB, change streams +1.9 KB: 64.7 KB = 63.2 KiB) plus ~0.8 KB, so growth
- * is a conscious decision. Lazy chunks (issue 19) are what brings it down.
+ * BSON options +0.8 KB, change streams +1.9 KB, the bulk writes' in-place section writer
+ * +2.3 KB, which belongs to the Node entry only and is the first thing to move out) plus
+ * ~0.5 KB, so growth is a conscious decision. Lazy chunks (issue 19) are what brings it down.
  */
-const BUDGET_GZIP_BYTES = 64 * 1024;
+const BUDGET_GZIP_BYTES = 66 * 1024;
 
 /** The browser build of scripts/build.mjs (its own options), in memory (checked against dist below). */
 const { webBundleOptions } = (await import(path.join(ROOT, 'scripts/web-bundle-options.mjs'))) as { webBundleOptions: (root: string) => BuildOptions };
