@@ -32,7 +32,7 @@ export type { ServerMonitoringMode };
 export type Compressor = 'snappy' | 'zlib' | 'zstd';
 
 /** Options accepted by `new MongoClient(uri, options)`. Unknown keys throw MongoParseError. */
-export interface MongoClientOptions {
+export interface MongoClientOptions extends BSONSerializeOptions {
   appName?: string;
   authMechanism?: string;
   authMechanismProperties?: Record<string, unknown>;
@@ -101,14 +101,6 @@ export interface MongoClientOptions {
   serverApi?: string | { version: string; strict?: boolean; deprecationErrors?: boolean };
   driverInfo?: { name?: string; version?: string; platform?: string };
   monitorCommands?: boolean;
-  /** BSON: leave out undefined values of documents and filters (true) or send them as null (false, the default). */
-  ignoreUndefined?: boolean;
-  promoteLongs?: boolean;
-  promoteValues?: boolean;
-  promoteBuffers?: boolean;
-  bsonRegExp?: boolean;
-  useBigInt64?: boolean;
-  enableUtf8Validation?: boolean;
 }
 
 export interface MongoOptions {
