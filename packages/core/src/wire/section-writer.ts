@@ -11,8 +11,8 @@ import { ObjectId } from 'bson';
 import type { Document } from '../errors.js';
 
 const VERSION_KEY = Symbol.for('@@mdb.bson.version');
-/** The version mark of the `bson` library this build encodes with (bson-lite's, on the web). */
-const VERSION = (new ObjectId() as unknown as Record<symbol, unknown>)[VERSION_KEY];
+/** The version mark of the `bson` library this build encodes with (bson-lite has none), read off the prototype: no ObjectId is made at load time (workerd forbids random values in global scope). */
+const VERSION = (ObjectId.prototype as unknown as Record<symbol, unknown>)[VERSION_KEY];
 const MAX_DEPTH = 100;
 const MAX_DOCUMENT = 16 * 1024 * 1024;
 const INT32_MIN = -0x80000000;
