@@ -15,6 +15,7 @@ export type { MongoClientEvents } from './client/mongo-client.js';
 export type * from './client/events.js';
 export type { MongoClientOptions, ServerApi } from './client/options.js';
 export type { BSONSerializeOptions } from './wire/bson-options.js';
+export { applicationView } from './wire/application-view.js';
 export * from './client/db.js';
 export * from './client/admin.js';
 export * from './client/collection.js';

@@ -4,9 +4,10 @@
 // transfers in transactions while the primary is killed with kill -9 five times; the sum
 // of balances never changes in any snapshot read or on any member, and no acknowledged
 // commit is lost.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MongoClient, MongoServerError, type Collection } from 'mongodb';
-import { startCluster, type Cluster } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { MongoServerError, type Collection } from 'mongodb';
+import { sleep } from '../src/util/async.js';
+import { officialDriverOnCluster } from './support/official-driver.js';
 
 interface Account {
   _id: number;
@@ -16,33 +17,19 @@ interface Account {
 const ACCOUNTS = 5;
 const TOTAL = ACCOUNTS * 100;
 
-let cluster: Cluster;
-let client: MongoClient;
-
-beforeAll(async () => {
-  cluster = await startCluster({ members: 3, replSet: 'txnfo' });
-  client = new MongoClient(cluster.uri, { serverSelectionTimeoutMS: 30000, heartbeatFrequencyMS: 500 });
-  await client.connect();
-}, 60000);
-
-afterAll(async () => {
-  await client?.close();
-  await cluster?.stop();
-});
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const env = officialDriverOnCluster('txnfo', 30000);
 
 describe('transactions across failovers', () => {
   it('a step-down aborts the open transaction; its commit then fails with a transient error and nothing is written', async () => {
-    const coll = client.db('fo').collection<{ _id: number }>('stepdown');
+    const coll = env.client.db('fo').collection<{ _id: number }>('stepdown');
     await coll.insertOne({ _id: 0 }, { writeConcern: { w: 'majority' } });
-    const session = client.startSession();
+    const session = env.client.startSession();
     try {
       session.startTransaction({ writeConcern: { w: 'majority' } });
       await coll.insertOne({ _id: 1 }, { session });
-      const p = await cluster.primary();
-      await cluster.stepDown(p.index, 10);
-      await cluster.waitForPrimary({ exclude: p.index, timeoutMs: 30000 });
+      const p = await env.cluster.primary();
+      await env.cluster.stepDown(p.index, 10);
+      await env.cluster.waitForPrimary({ exclude: p.index, timeoutMs: 30000 });
       const err = await session.commitTransaction().then(
         () => undefined,
         (e: unknown) => e,
@@ -56,15 +43,15 @@ describe('transactions across failovers', () => {
   }, 60000);
 
   it('a commit retried on the new primary after a failover returns the original outcome', async () => {
-    const coll = client.db('fo').collection<{ _id: number }>('retry');
-    const session = client.startSession();
+    const coll = env.client.db('fo').collection<{ _id: number }>('retry');
+    const session = env.client.startSession();
     try {
       session.startTransaction({ writeConcern: { w: 'majority' } });
       await coll.insertOne({ _id: 1 }, { session });
       await session.commitTransaction();
-      const p = await cluster.primary();
-      await cluster.stepDown(p.index, 10);
-      await cluster.waitForPrimary({ exclude: p.index, timeoutMs: 30000 });
+      const p = await env.cluster.primary();
+      await env.cluster.stepDown(p.index, 10);
+      await env.cluster.waitForPrimary({ exclude: p.index, timeoutMs: 30000 });
       // the driver sends commitTransaction again (w: majority): the new primary knows it committed
       await session.commitTransaction();
     } finally {
@@ -74,7 +61,7 @@ describe('transactions across failovers', () => {
   }, 60000);
 
   it('concurrent transfers while the primary is killed five times: the sum holds everywhere, no acknowledged commit is lost', async () => {
-    const db = client.db('jepsen');
+    const db = env.client.db('jepsen');
     const accounts: Collection<Account> = db.collection('accounts');
     const log = db.collection<{ _id: string }>('log');
     await accounts.insertMany(
@@ -92,7 +79,7 @@ describe('transactions across failovers', () => {
         const to = (w + 2 * n + 1) % ACCOUNTS;
         if (from === to) continue;
         const id = `${w}-${n}`;
-        const session = client.startSession();
+        const session = env.client.startSession();
         attempts++;
         try {
           session.startTransaction({ writeConcern: { w: 'majority', wtimeoutMS: 15000 }, readConcern: { level: 'snapshot' } });
@@ -111,7 +98,7 @@ describe('transactions across failovers', () => {
     };
     const reader = async (): Promise<void> => {
       while (!stop) {
-        const session = client.startSession();
+        const session = env.client.startSession();
         try {
           session.startTransaction({ readConcern: { level: 'snapshot' } });
           const docs = await accounts.find({}, { session }).toArray();
@@ -130,14 +117,14 @@ describe('transactions across failovers', () => {
     let kills = 0;
     try {
       for (let k = 0; k < 5; k++) {
-        const p = await cluster.primary();
+        const p = await env.cluster.primary();
         const before = acknowledged.length;
         const t = Date.now();
         while (acknowledged.length < before + 5 && Date.now() - t < 10000) await sleep(20);
-        await cluster.kill(p.index, 'SIGKILL');
-        await cluster.waitForPrimary({ exclude: p.index, timeoutMs: 30000 });
-        await cluster.restart(p.index);
-        await cluster.waitForSecondaries({ timeoutMs: 30000 });
+        await env.cluster.kill(p.index, 'SIGKILL');
+        await env.cluster.waitForPrimary({ exclude: p.index, timeoutMs: 30000 });
+        await env.cluster.restart(p.index);
+        await env.cluster.waitForSecondaries({ timeoutMs: 30000 });
         kills++;
       }
       const before = acknowledged.length;
@@ -154,11 +141,11 @@ describe('transactions across failovers', () => {
     await log.insertOne({ _id: 'end' }, { writeConcern: { w: 3, wtimeoutMS: 30000 } });
     const logged = new Set((await log.find({}, { readConcern: { level: 'majority' } }).toArray()).map((d) => d._id));
     expect(acknowledged.filter((id) => !logged.has(id))).toEqual([]);
-    for (const m of cluster.members) {
-      const res = await cluster.command(m.index, { find: 'accounts', $db: 'jepsen', filter: {}, $readPreference: { mode: 'secondaryPreferred' } });
+    for (const m of env.cluster.members) {
+      const res = await env.cluster.command(m.index, { find: 'accounts', $db: 'jepsen', filter: {}, $readPreference: { mode: 'secondaryPreferred' } });
       const docs = res.cursor.firstBatch as Account[];
       expect(docs.reduce((s, d) => s + d.balance, 0)).toBe(TOTAL);
-      const logRes = await cluster.command(m.index, { count: 'log', $db: 'jepsen', $readPreference: { mode: 'secondaryPreferred' } });
+      const logRes = await env.cluster.command(m.index, { count: 'log', $db: 'jepsen', $readPreference: { mode: 'secondaryPreferred' } });
       // each logged transfer moved one unit: the log and the balances come from the same commits
       expect(logRes.n).toBe(logged.size);
     }

@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { Binary, Long, ObjectId } from 'bson';
 import {
+  applicationView,
   MongoNetworkError,
   MongoServerError,
   MongoServerSelectionError,
@@ -29,6 +30,9 @@ import type { GatewayMetrics } from './metrics.js';
 import { takeToken, type Bucket } from './rate-limit.js';
 import type { GatewayPrincipal } from './rules.js';
 import { restoreDoubles } from './exact-types.js';
+
+/** Cluster replies decoded without promoting numbers (Int32, Double, Long kept), so a forwarded reply keeps its BSON types. */
+const EXACT_TYPES = Object.freeze({ promoteValues: false });
 
 /** A wire client's command as decoded without promoting numbers: its BSON types, for fidelity both ways. */
 export interface ExactCommand {
@@ -226,8 +230,8 @@ export class GatewayService {
     const command = this.#withSession(caller, decision.command, envelope);
     try {
       const executor = await this.#executor();
-      const out = await executor.execute(envelope.db, command, { readPreference, retryable: decision.write ? false : 'read', exactTypes: exact !== undefined });
-      const reply = out.reply;
+      const out = await executor.execute(envelope.db, command, { readPreference, retryable: decision.write ? false : 'read', deserialize: exact ? EXACT_TYPES : undefined });
+      const reply = applicationView(out.reply);
       if (decision.opensCursor) this.#noteCursor(caller, reply, out.address, readPreference);
       return reply;
     } catch (e) {
@@ -308,14 +312,19 @@ export class GatewayService {
     if (body.batchSize !== undefined) command.batchSize = typeof body.batchSize === 'number' ? Math.min(Math.max(1, Math.floor(body.batchSize)), this.#limits.maxBatchSize) : this.#limits.maxBatchSize;
     try {
       const executor = await this.#executor();
-      const out = await executor.execute(envelope.db, this.#withSession(caller, command, envelope), { pinnedServer: owner.address, readPreference: owner.readPreference, exactTypes });
-      const cursor = out.reply.cursor;
+      const out = await executor.execute(envelope.db, this.#withSession(caller, command, envelope), {
+        pinnedServer: owner.address,
+        readPreference: owner.readPreference,
+        deserialize: exactTypes ? EXACT_TYPES : undefined,
+      });
+      const reply = applicationView(out.reply);
+      const cursor = reply.cursor;
       if (isPlainDocument(cursor)) {
         const next = cursorKey(cursor.id);
         if (next === '0' || next === undefined) this.#cursors.delete(key);
         cursor.id = Long.fromString(next ?? '0');
       }
-      return out.reply;
+      return reply;
     } catch (e) {
       if (e instanceof MongoServerError && e.code === 43) this.#cursors.delete(key);
       return this.#failure(e, envelope, false);

@@ -1,6 +1,6 @@
 /**
- * How bson-lite values print in Node (`util.inspect`, console.log) and Deno
- * (`Deno.inspect`): the constructor call js-bson 7 prints, e.g. `new ObjectId('…')`,
+ * How bson-lite values print in the runtimes' inspectors (runtime/inspect-hooks.ts):
+ * the constructor call js-bson 7 prints, e.g. `new ObjectId('…')`,
  * `new Timestamp({ t: 1, i: 2 })`, instead of the class's private fields. Duck-typed on
  * `_bsontype`, so it imports no value class (values.ts installs it on BSONValue).
  */

@@ -4,6 +4,7 @@
  * TextEncoder/TextDecoder, atob/btoa, crypto.getRandomValues only.
  */
 
+import { INSPECT_HOOKS } from '../runtime/inspect-hooks.js';
 import { inspectBSONValue } from './inspect.js';
 
 export class BSONError extends Error {
@@ -26,9 +27,9 @@ export const fail = (message: string): never => {
 export class BSONValue {
   declare readonly _bsontype: string;
 }
-// Node's util.inspect and Deno.inspect print the constructor call, as js-bson does.
-for (const key of ['nodejs.util.inspect.custom', 'Deno.customInspect'])
-  Object.defineProperty(BSONValue.prototype, Symbol.for(key), {
+// The runtimes' inspectors print the constructor call, as js-bson does.
+for (const hook of INSPECT_HOOKS)
+  Object.defineProperty(BSONValue.prototype, hook, {
     value(this: BSONValue) {
       return inspectBSONValue(this);
     },

@@ -1,3 +1,4 @@
+import { applicationView } from '../wire/application-view.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   DriverErrorCode,
@@ -293,20 +294,22 @@ describe('connect / handshake pipelining (Transport.handshakePipelining)', () =>
   });
 });
 
-describe('Connection.command exactTypes', () => {
-  it('decodes an ok reply without promoting numbers; an ok:0 reply as usual', async () => {
+describe('Connection.command deserialize', () => {
+  it('also decodes the reply with the given options for the application (promoteValues: false keeps Int32/Double/Long); the driver reads the defaults; an ok:0 reply as usual', async () => {
     const { Double, Int32, Long } = await import('bson');
     const { transport } = setup((req) =>
       req.name === 'find' ? { ok: 1, l: Long.fromNumber(5), d: new Double(1), i: 7 } : req.name === 'bad' ? { ok: 0, code: 2, errmsg: 'no' } : undefined,
     );
     const conn = await connect({ transport, address: ADDR });
-    const exact = await conn.command('app', { find: 'c' }, { exactTypes: true });
+    const reply = await conn.command('app', { find: 'c' }, { deserialize: { promoteValues: false } });
+    expect([reply.l, reply.d, reply.i]).toEqual([5, 1, 7]);
+    const exact = applicationView(reply);
     expect(exact.l).toBeInstanceOf(Long);
     expect(exact.d).toBeInstanceOf(Double);
     expect(exact.i).toBeInstanceOf(Int32);
     const promoted = await conn.command('app', { find: 'c' });
     expect([promoted.l, promoted.d, promoted.i]).toEqual([5, 1, 7]);
-    const e = await caught(conn.command('app', { bad: 1 }, { exactTypes: true }));
+    const e = await caught(conn.command('app', { bad: 1 }, { deserialize: { promoteValues: false } }));
     expect(e).toBeInstanceOf(MongoServerError);
     expect((e as MongoServerError).code).toBe(2);
     conn.close();

@@ -42,7 +42,6 @@ export interface WireConnectionOptions {
 
 interface PendingRequest {
   readonly raw: boolean;
-  readonly exactTypes?: boolean | undefined;
   readonly deserialize: BsonDeserializeOptions | undefined;
   readonly resolve: (doc: Document) => void;
   readonly reject: (error: Error) => void;
@@ -204,7 +203,7 @@ export class WireConnection implements Connection {
   #track(
     requestId: number,
     name: string,
-    options: Pick<CommandOptions, 'timeoutMS' | 'signal' | 'raw' | 'exactTypes' | 'deserialize'>,
+    options: Pick<CommandOptions, 'timeoutMS' | 'signal' | 'raw' | 'deserialize'>,
     resolve: (doc: Document) => void,
     reject: (error: Error) => void,
   ): PendingRequest {
@@ -222,7 +221,6 @@ export class WireConnection implements Connection {
     };
     const req: PendingRequest = {
       raw: options.raw ?? false,
-      exactTypes: options.exactTypes,
       deserialize: options.deserialize,
       resolve,
       reject,
@@ -286,7 +284,7 @@ export class WireConnection implements Connection {
     if (opCode !== OP_MSG) throw new MongoProtocolError(`received unexpected opcode ${opCode} from ${this.address}`);
     const reply = decodeOpMsg(message);
     const { responseTo } = reply;
-    let body = reply.body;
+    const body = reply.body;
     // Document sequences in replies are folded into the body (servers do not send them today).
     for (const [k, docs] of Object.entries(reply.sequences)) if (!(k in body)) body[k] = docs;
     const ct = body.$clusterTime;
@@ -308,9 +306,11 @@ export class WireConnection implements Connection {
     this.#exhaustResponseTo = reply.moreToCome ? reply.requestId : undefined;
     if (target) {
       target.cleanup();
-      // exactTypes: the body again without promoting numbers (the folded sequences kept).
-      if (target.exactTypes && isOk(body)) body = { ...body, ...decodeOpMsg(message, { bson: { promoteValues: false } }).body };
-      if (target.deserialize) attachApplicationView(body, decodeOpMsg(message, { bson: target.deserialize, verifyChecksum: false }).body);
+      if (target.deserialize) {
+        const view = decodeOpMsg(message, { bson: target.deserialize, verifyChecksum: false });
+        for (const [k, docs] of Object.entries(view.sequences)) if (!(k in view.body)) view.body[k] = docs;
+        attachApplicationView(body, view.body);
+      }
       deliver(target, body, target.raw);
     } else {
       // An exhaust reply nobody waits for yet: nextReply() takes it.

@@ -62,12 +62,6 @@ export interface CommandOptions {
   /** Also decode the reply with these options, for the application (wire/application-view.ts). */
   deserialize?: BsonDeserializeOptions;
   /**
-   * Decode an ok reply without promoting numbers: int32, double and int64 values come as
-   * Int32, Double and Long, so re-encoding the reply gives the very same BSON types (the
-   * gateway forwards cluster replies so). ok:0 replies decode as usual.
-   */
-  exactTypes?: boolean;
-  /**
    * The wire requestId to send with (from wire/header.ts newRequestId(), so that it is
    * unique); default a fresh one. Command monitoring allocates it to report it.
    */

@@ -85,8 +85,6 @@ export interface ExecuteOptions {
    * `pin`. The client layer owns the transaction's state and its commit/abort retries.
    */
   transaction?: TransactionStatement;
-  /** Decode an ok reply without promoting numbers (Connection.command's `exactTypes`: the gateway forwards replies). */
-  exactTypes?: boolean;
 }
 
 /** What the executor needs to send one command of a transaction. */

@@ -272,7 +272,6 @@ export class TopologyExecutor implements ManagedOperationExecutor {
           moreToCome: options.moreToCome,
           signal: options.signal,
           requestId: monitored.requestId,
-          exactTypes: options.exactTypes,
           ignoreUndefined: options.ignoreUndefined,
           deserialize: options.deserialize,
         });

@@ -1,6 +1,6 @@
 /**
  * connectTimeoutMS and the caller's AbortSignal around a platform's connect call that
- * takes neither (cloudflare:sockets, Deno.connect): the first of the three settles
+ * takes neither (the Workers and Deno socket APIs, runtime/{cloudflare,deno}): the first of the three settles
  * the result; a socket that opens after the deadline is closed at once. Every
  * failure is a MongoNetworkError (MongoNetworkTimeoutError for the timeout) naming the
  * address, with the platform's error as the cause. Platform-neutral.

@@ -1,8 +1,7 @@
 /**
- * A TransportSocket over a WHATWG ReadableStream / WritableStream pair: what
- * `connect()` from cloudflare:sockets and Deno.connect give (Deno through its
- * `readable` / `writable`). Platform-neutral; runtime/{cloudflare,deno}/ wrap their
- * sockets in it.
+ * A TransportSocket over a WHATWG ReadableStream / WritableStream pair: what the
+ * Workers and Deno socket APIs give (see runtime/cloudflare and runtime/deno, which
+ * wrap their sockets in it). Platform-neutral.
  *
  * - Reads run in one loop from the moment the socket is made; bytes that arrive before
  *   setHandlers() are kept and delivered then.

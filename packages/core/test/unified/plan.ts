@@ -51,6 +51,18 @@ const SUITE_SKIPS: Record<string, string> = {
     'CSOT (timeoutMS) is not implemented by our driver yet, and the suite hinges on 1-50 ms deadlines that a loaded 2-core CI machine cannot hold: the official driver flipped on 19 tests between two runs',
 };
 
+/**
+ * Single tests whose outcome flips between runs on the sim, each with its reason (the
+ * ratchet cannot list a test that passes one run and fails the next).
+ */
+const TEST_SKIPS: ReadonlyArray<{ readonly key: RegExp; readonly reason: string }> = [
+  {
+    key: /^crud\/unified\/(db-)?aggregate-write-readPreference\.json#.*includes read preference for 5\.0\+ server$/,
+    reason:
+      'mongod-sim refuses $out/$merge on a secondary (mongod 5.0+ runs them there and writes to the primary), and whether secondaryPreferred finds a secondary depends on discovery timing: the official driver passed in one run and failed in the next',
+  },
+];
+
 /** Top-level test keys the runner does not evaluate. */
 const KEY_SKIPS: Record<string, string> = {
   expectLogMessages: 'expectLogMessages: the runner does not capture driver log messages',
@@ -133,6 +145,8 @@ export function staticSkip(t: PlannedTest): string | undefined {
   if (maj !== smaj || (min ?? 0) > smin!) return `schemaVersion ${version} is newer than the runner's ${SCHEMA_VERSION}`;
   if (t.test.skipReason) return `the test file says: ${String(t.test.skipReason)}`;
   if (SUITE_SKIPS[t.file.suite]) return SUITE_SKIPS[t.file.suite];
+  const flaky = TEST_SKIPS.find((s) => s.key.test(t.key));
+  if (flaky) return flaky.reason;
   const names = operationNames(t.test.operations as Doc[], new Set());
   for (const e of (t.file.json.createEntities as Doc[]) ?? []) names.add(`createEntities_${Object.keys(e)[0]}`);
   for (const n of names) if (OPERATION_SKIPS[n]) return OPERATION_SKIPS[n];

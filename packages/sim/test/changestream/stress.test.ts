@@ -2,32 +2,19 @@
 // (official driver) reads and the primary is killed (kill -9) three times. Every acknowledged
 // write appears exactly once, nothing appears that was never attempted, and events come
 // in oplog (clusterTime) order.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MongoClient, type Document } from 'mongodb';
-import { startCluster, type Cluster } from '../../src/index.js';
+import { describe, expect, it } from 'vitest';
+import type { Document } from 'mongodb';
+import { sleep } from '../../src/util/async.js';
+import { officialDriverOnCluster } from '../support/official-driver.js';
 
 const WRITES = 10_000;
 const KILLS = 3;
 
-let cluster: Cluster;
-let client: MongoClient;
-
-beforeAll(async () => {
-  cluster = await startCluster({ members: 3, replSet: 'csstress' });
-  client = new MongoClient(cluster.uri, { serverSelectionTimeoutMS: 30000, heartbeatFrequencyMS: 500 });
-  await client.connect();
-}, 60_000);
-
-afterAll(async () => {
-  await client?.close();
-  await cluster?.stop();
-});
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const env = officialDriverOnCluster('csstress', 30000);
 
 describe('a change stream under writes and primary kills', () => {
   it(`${WRITES} writes, ${KILLS} kill -9s: each acknowledged write once, in order`, async () => {
-    const coll = client.db('stress').collection<{ _id: number }>('w');
+    const coll = env.client.db('stress').collection<{ _id: number }>('w');
     const cs = coll.watch([], { maxAwaitTimeMS: 300 });
     await cs.tryNext();
     const acknowledged = new Set<number>();
@@ -56,10 +43,10 @@ describe('a change stream under writes and primary kills', () => {
     })();
     for (let k = 0; k < KILLS; k++) {
       while (acknowledged.size < ((k + 1) * WRITES) / (KILLS + 1)) await sleep(50);
-      const p = await cluster.primary();
-      await cluster.kill(p.index, 'SIGKILL');
-      await cluster.waitForPrimary({ exclude: p.index, timeoutMs: 30000 });
-      await cluster.restart(p.index);
+      const p = await env.cluster.primary();
+      await env.cluster.kill(p.index, 'SIGKILL');
+      await env.cluster.waitForPrimary({ exclude: p.index, timeoutMs: 30000 });
+      await env.cluster.restart(p.index);
     }
     await Promise.all(writers);
     reading = false;

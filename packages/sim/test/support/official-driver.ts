@@ -2,7 +2,7 @@
 // conformance file needs, and the check that a call failed with a server error.
 import { afterAll, beforeAll, expect } from 'vitest';
 import { MongoClient, MongoServerError } from 'mongodb';
-import { startSim, type SimHandle } from '../../src/index.js';
+import { startCluster, startSim, type Cluster, type SimHandle } from '../../src/index.js';
 
 export interface OfficialDriverOnSim {
   readonly sim: SimHandle;
@@ -20,6 +20,30 @@ export function officialDriverOnSim(): OfficialDriverOnSim {
   afterAll(async () => {
     await env.client?.close();
     await env.sim?.close();
+  });
+  return env;
+}
+
+export interface OfficialDriverOnCluster {
+  readonly cluster: Cluster;
+  readonly client: MongoClient;
+}
+
+/**
+ * Registers beforeAll/afterAll: a three-member sim set named `replSet` (separate
+ * processes, so members can be killed with kill -9) and a connected official client that
+ * waits up to `serverSelectionTimeoutMS` through failovers.
+ */
+export function officialDriverOnCluster(replSet: string, serverSelectionTimeoutMS: number): OfficialDriverOnCluster {
+  const env = {} as { cluster: Cluster; client: MongoClient };
+  beforeAll(async () => {
+    env.cluster = await startCluster({ members: 3, replSet });
+    env.client = new MongoClient(env.cluster.uri, { serverSelectionTimeoutMS, heartbeatFrequencyMS: 500 });
+    await env.client.connect();
+  }, 60_000);
+  afterAll(async () => {
+    await env.client?.close();
+    await env.cluster?.stop();
   });
   return env;
 }
