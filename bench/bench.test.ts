@@ -26,7 +26,7 @@ const EXPECTED: Record<string, { keys: string[]; contenders: string[] }> = {
   },
   bson: {
     keys: ['flat_encode', 'flat_decode', 'deep_encode', 'deep_decode', 'full_encode', 'full_decode', 'opmsg_encode', 'opmsg_decode'].map((k) => `bson.${k}`),
-    contenders: ['node', 'web'],
+    contenders: ['node', 'web', 'lite'],
   },
   bridge: { keys: ['bridge.rtt_64', 'bridge.rtt_1622', 'bridge.throughput_1mib'], contenders: ['direct', 'bridge'] },
   bundle: { keys: ['bundle.min_bytes', 'bundle.gzip_bytes'], contenders: ['bson'] },

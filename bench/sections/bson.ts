@@ -133,9 +133,12 @@ class BsonWorker {
   }
 }
 
-/** Bundles bson's browser build with our wire code into ctx.tmpDir. */
-export async function buildWireBundle(ctx: SectionContext): Promise<string> {
-  const outfile = path.join(ctx.tmpDir, 'wire-bundle.mjs');
+/**
+ * Bundles bson's browser build with our wire code into ctx.tmpDir; with `lite`, `bson`
+ * resolves to bson-lite as in the web client's bundle (scripts/web-bundle-options.mjs).
+ */
+export async function buildWireBundle(ctx: SectionContext, lite = false): Promise<string> {
+  const outfile = path.join(ctx.tmpDir, lite ? 'wire-bundle-lite.mjs' : 'wire-bundle.mjs');
   await build({
     entryPoints: [path.join(ctx.repoRoot, 'bench/lib/wire-entry.ts')],
     outfile,
@@ -144,6 +147,7 @@ export async function buildWireBundle(ctx: SectionContext): Promise<string> {
     format: 'esm',
     target: 'es2022',
     conditions: ['source', 'browser'],
+    ...(lite ? { alias: { bson: path.join(ctx.repoRoot, 'packages/core/src/bson-lite/web.ts') } } : {}),
     logLevel: 'silent',
   });
   return outfile;
@@ -154,23 +158,25 @@ export const bsonSection: Section = {
   title: 'BSON and OP_MSG: Node path vs web path',
   description:
     "The driver benchmark spec's BSON tasks (flat, deep, full; encode and decode) and our OP_MSG encode/decode, " +
-    "with bson's Node path (`Buffer` present) against its web path (no `Buffer` global, as in a browser). " +
-    "Both load the same esbuild bundle (bson's browser build `bson/lib/bson.mjs` plus `@mongo-edge/core` wire code) " +
-    'in a worker thread of their own; the web worker deletes `Buffer` first. Scored as the spec scores them: ' +
+    "with bson's Node path (`Buffer` present) against its web path (no `Buffer` global, as in a browser), " +
+    "and against `lite`: bson-lite, the codec the web client's bundle ships instead of bson, also without `Buffer`. " +
+    "`node` and `web` load the same esbuild bundle (bson's browser build `bson/lib/bson.mjs` plus `@mongo-edge/core` wire code), " +
+    '`lite` the same bundle with `bson` aliased to bson-lite; each runs in a worker thread of its own. Scored as the spec scores them: ' +
     'MB/s = (source file size × operations) / median iteration time, with the spec\'s file sizes ' +
     `(flat ${SPEC_DATASET_BYTES.flat_bson} B, deep ${SPEC_DATASET_BYTES.deep_bson} B, full ${SPEC_DATASET_BYTES.full_bson} B, tweet ${SPEC_DATASET_BYTES.tweet} B). ` +
-    'Reference contender: `node`. A ratio below 1 for `web` is what a browser pays.',
+    'Reference contender: `node`. A ratio below 1 for `web` or `lite` is what a browser pays.',
   async run(ctx: SectionContext): Promise<SectionOutput> {
     for (const f of ['flat_bson.json', 'deep_bson.json', 'full_bson.json', 'tweet.json']) {
       if (!existsSync(path.join(ctx.dataDir, f))) throw new NotRunError(`data set ${f} not found in ${ctx.dataDir} (set MONGO_BENCH_DATA_DIR)`);
     }
-    const bundle = await buildWireBundle(ctx);
+    const [bundle, liteBundle] = await Promise.all([buildWireBundle(ctx), buildWireBundle(ctx, true)]);
     const url = pathToFileURL(bundle).href;
     const node = new BsonWorker(url, ctx.dataDir, false);
     const web = new BsonWorker(url, ctx.dataDir, true);
+    const lite = new BsonWorker(pathToFileURL(liteBundle).href, ctx.dataDir, true);
     try {
-      const [nodeInfo, webInfo] = await Promise.all([node.ready, web.ready]);
-      if (!nodeInfo.hasBuffer || webInfo.hasBuffer) throw new Error('worker setup: Buffer global not as intended');
+      const [nodeInfo, webInfo, liteInfo] = await Promise.all([node.ready, web.ready, lite.ready]);
+      if (!nodeInfo.hasBuffer || webInfo.hasBuffer || liteInfo.hasBuffer) throw new Error('worker setup: Buffer global not as intended');
       const ops = ctx.quick ? 50 : 500;
       const rounds = ctx.quick ? 3 : 20;
       const warmup = ctx.quick ? 1 : 3;
@@ -178,7 +184,11 @@ export const bsonSection: Section = {
       for (const task of TASKS) {
         ctx.log(`bson: ${task.key}`);
         const times = await interleave(
-          { node: () => node.time(task.file, task.op, ops), web: () => web.time(task.file, task.op, ops) },
+          {
+            node: () => node.time(task.file, task.op, ops),
+            web: () => web.time(task.file, task.op, ops),
+            lite: () => lite.time(task.file, task.op, ops),
+          },
           { warmup, rounds },
         );
         const bytesPerIteration = SPEC_DATASET_BYTES[task.file] * ops;
@@ -189,13 +199,13 @@ export const bsonSection: Section = {
         );
       }
       const notes = [
-        `Node path: serialize returns ${nodeInfo.byteType}; web path: serialize returns ${webInfo.byteType} (Buffer global removed).`,
+        `Node path: serialize returns ${nodeInfo.byteType}; web path: serialize returns ${webInfo.byteType}; bson-lite: ${liteInfo.byteType} (Buffer global removed for both).`,
         `${ops} operations per iteration (the spec uses 10,000; the score is per byte, so it is comparable), ${warmup} warm-up + ${rounds} measured iterations per contender, interleaved.`,
         `BSON sizes of the loaded documents: ${Object.entries(nodeInfo.bsonBytes).map(([k, v]) => `${k} ${v} B`).join(', ')}.`,
       ];
       const charts = {
         'bson-paths.svg': barChart({
-          title: 'BSON and OP_MSG, MB/s (higher is better): Node path vs web path',
+          title: 'BSON and OP_MSG, MB/s (higher is better): Node path vs web path vs bson-lite',
           groups: TASKS.map((t) => ({
             label: t.title.replace(/ \(.*\)$/, ''),
             bars: Object.entries(metrics[`bson.${t.key}`]!.contenders).map(([name, r]) => ({ label: name, value: r.median })),
@@ -205,7 +215,7 @@ export const bsonSection: Section = {
       };
       return { metrics, notes, charts };
     } finally {
-      await Promise.all([node.close(), web.close()]);
+      await Promise.all([node.close(), web.close(), lite.close()]);
     }
   },
 };

@@ -251,6 +251,28 @@ describe('bson-lite serialize, differential against bson', () => {
     expect(hex(lite.serialize({ a: shared, b: [shared, shared] }))).toBe(hex(bson.serialize({ a: shared, b: [shared, shared] })));
   });
 
+  it('cycles are found past the depth where the encoder starts looking; deep sharing is not a cycle', () => {
+    // 300 levels deep, each level holding the same leaf object twice (shared, not cyclic)
+    const leaf = { s: 'x' };
+    let deep: Doc = { leaf };
+    for (let i = 0; i < 300; i++) deep = { d: deep, leaf, again: leaf };
+    expect(hex(lite.serialize(deep))).toBe(hex(bson.serialize(deep)));
+    // a cycle that closes 200 levels down, back to a document 150 levels down
+    let bottom: Doc = {};
+    const top: Doc = { d: bottom };
+    let target: Doc = top;
+    for (let i = 0; i < 200; i++) {
+      const next: Doc = {};
+      bottom.d = next;
+      if (i === 150) target = next;
+      bottom = next;
+    }
+    bottom.back = target;
+    expect(() => lite.serialize(top)).toThrow(/circular/);
+    // and the encoder is usable afterwards, with no state left from the failed call
+    expect(hex(lite.serialize({ a: 1 }))).toBe(hex(bson.serialize({ a: 1 })));
+  });
+
   it('a toBSON that returns a new object each time (unbounded depth) is a BSONError', () => {
     const endless = { toBSON: (): Doc => ({ next: endless }) };
     expect(() => lite.serialize({ endless })).toThrow(lite.BSONError);

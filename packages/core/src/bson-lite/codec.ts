@@ -84,205 +84,242 @@ export function calculateObjectSize(doc: Document, options: CalculateObjectSizeO
   return encode(doc, options).length;
 }
 
-function encode(root: Document | null | undefined, o: SerializeOptions): Uint8Array {
-  const limit = Math.max(MAX_SIZE, o.minInternalBufferSize || 0);
-  let b = new Uint8Array(256);
-  let v = new DataView(b.buffer);
-  let p = 0;
-  const seen = new Set<object>();
-  /** The DataView, with room for n more bytes at p. */
-  const at = (n: number): DataView => {
-    if (p + n > b.length) {
-      if (p + n > limit) fail(`document larger than ${limit} bytes`);
-      const grown = new Uint8Array(Math.min(limit, Math.max(2 * b.length, p + n)));
-      grown.set(b);
-      v = new DataView((b = grown).buffer);
-    }
-    return v;
-  };
-  const byte = (x: number) => at(1).setUint8(p++, x);
-  const i32 = (x: number) => (at(4).setInt32(p, x, true), (p += 4));
-  const f64 = (x: number) => (at(8).setFloat64(p, x, true), (p += 8));
-  const i64 = (x: bigint) => (at(8).setBigInt64(p, x, true), (p += 8));
-  const put = (x: Uint8Array) => (at(x.length), b.set(x, p), (p += x.length));
-  /** s as UTF-8 and a NUL (ASCII directly, the rest through TextEncoder); returns the bytes written. */
-  const cstr = (s: string): number => {
-    const n = s.length;
-    const start = p;
-    at(Math.min(3 * n, limit - p));
-    let i = 0;
-    for (let c; i < n && (c = s.charCodeAt(i)) < 128; i++) b[p + i] = c;
-    if (i < n) {
-      const { read, written } = encoder.encodeInto(s.slice(i), b.subarray(p + i));
-      if (read! < n - i) at(limit); // past the size limit: at() throws
-      i += written!;
-    }
-    p += i;
-    byte(0);
-    return p - start;
-  };
-  const string = (s: string) => {
-    const start = p;
-    i32(0);
-    const n = cstr(s);
-    v.setInt32(start, n, true);
-  };
-  const noNul = (what: string, s: string) => s.includes('\0') && fail('null byte in ' + what);
-  /** A length-prefixed document (or code_w_scope): writes the int32 length at the start when `body` is done. */
-  const sized = (body: () => void) => {
-    const start = p;
-    i32(0);
-    body();
-    v.setInt32(start, p - start, true);
-  };
+// The encoder's state lives at module level (no closures made per call); a serialize()
+// nested in a toBSON() saves and restores it. The output buffer is reused between calls
+// (serialize() returns an exact-size copy) unless it has grown past SCRATCH_KEEP.
+const SCRATCH_KEEP = 1024 * 1024;
+/** Strings at least this long go to TextEncoder.encodeInto; shorter ones (keys) are copied char by char. */
+const NATIVE_UTF8_MIN = 24;
+let scratch: Uint8Array | undefined = new Uint8Array(16 * 1024);
+let b: Uint8Array = new Uint8Array(0);
+let v = new DataView(b.buffer);
+let p = 0;
+let limit = 0;
+let withFunctions = false;
+/** The documents being written, outermost first: a cycle is looked for only past CYCLE_CHECK_DEPTH (a cycle always gets there). */
+let path: object[] = [];
+let depth = 0;
+const CYCLE_CHECK_DEPTH = 64;
+let active = false;
 
-  const doc = (obj: any, ignoreUndefined: boolean, checkKeys: boolean): void =>
-    sized(() => {
-      if (seen.has(obj)) fail('circular reference');
-      seen.add(obj);
-      const isArray = Array.isArray(obj);
-      const isMap = typeTag(obj) == 'Map';
-      let target = obj;
-      if (!isArray && !isMap && typeof obj.toBSON == 'function') {
-        target = obj.toBSON();
-        if (target != null && typeof target != 'object') fail('toBSON() must return an object');
-      }
-      for (let key of isArray || isMap ? obj.keys() : Object.keys(target)) {
-        const x = isMap ? obj.get(key) : target[key];
-        if (isArray) key += '';
-        else {
-          if (typeof key != 'string') fail('Map keys must be strings');
-          noNul('a key', key);
-          if (checkKeys && !/^\$(db|ref|id|clusterTime)$/.test(key) && /^\$|\./.test(key)) fail('invalid key ' + key);
-        }
-        value(key, x, isArray || !ignoreUndefined, ignoreUndefined, checkKeys);
-      }
-      byte(0);
-      seen.delete(obj);
-    });
+/** Room for n more bytes at p. */
+const room = (n: number): void => {
+  if (p + n <= b.length) return;
+  if (p + n > limit) fail(`document larger than ${limit} bytes`);
+  const grown = new Uint8Array(Math.min(limit, Math.max(2 * b.length, p + n)));
+  grown.set(b.subarray(0, p));
+  v = new DataView((b = grown).buffer);
+};
+const byte = (x: number) => (room(1), (b[p++] = x));
+const i32 = (x: number) => (room(4), v.setInt32(p, x, true), (p += 4));
+const f64 = (x: number) => (room(8), v.setFloat64(p, x, true), (p += 8));
+const i64 = (x: bigint) => (room(8), v.setBigInt64(p, x, true), (p += 8));
+const put = (x: Uint8Array) => (room(x.length), b.set(x, p), (p += x.length));
+/** s as UTF-8 and a NUL (short ASCII directly, the rest through TextEncoder); returns the bytes written. */
+const cstr = (s: string): number => {
+  const n = s.length;
+  const start = p;
+  room(Math.min(3 * n + 1, limit - p));
+  let i = 0;
+  if (n < NATIVE_UTF8_MIN) for (let c; i < n && (c = s.charCodeAt(i)) < 128; i++) b[p + i] = c;
+  if (i < n) {
+    const { read, written } = encoder.encodeInto(i ? s.slice(i) : s, b.subarray(p + i));
+    if (read! < n - i) room(limit); // past the size limit: room() throws
+    i += written!;
+  }
+  p += i;
+  byte(0);
+  return p - start;
+};
+const string = (s: string) => {
+  const start = p;
+  i32(0);
+  const n = cstr(s); // may grow b: read v only afterwards
+  v.setInt32(start, n, true);
+};
+const noNul = (what: string, s: string) => s.includes('\0') && fail('null byte in ' + what);
+/** An element's type byte and name. */
+const head = (type: number, key: string) => (byte(type), cstr(key));
+const isPlain = (x: object) => {
+  const proto = Object.getPrototypeOf(x);
+  return proto === Object.prototype || proto === null;
+};
 
-  const value = (key: string, x: any, undefinedAsNull: boolean, ignoreUndefined: boolean, checkKeys: boolean): void => {
-    const head = (type: number) => (byte(type), cstr(key));
-    if (typeof x?.toBSON == 'function') x = x.toBSON();
-    const type = x === null ? 'null' : typeof x;
-    const bsontype = x?._bsontype;
-    switch (type == 'object' ? (bsontype ?? typeTag(x)) : type) {
-      case 'undefined':
-      case 'null':
-        if (x === null || undefinedAsNull) head(10);
-        break;
-      case 'string':
-        head(2);
-        string(x);
-        break;
-      case 'number': {
-        const int = !Object.is(x, -0) && Number.isSafeInteger(x) && x == (x | 0);
-        head(int ? 16 : 1);
-        int ? i32(x) : f64(x);
-        break;
-      }
-      case 'bigint':
-        head(18);
-        i64(x);
-        break;
-      case 'boolean':
-        head(8);
-        byte(+x);
-        break;
-      case 'function':
-        if (o.serializeFunctions === true) head(13), string(x.toString());
-        break;
-      case 'symbol':
-        break;
+/** A document or array, length-prefixed. */
+function doc(obj: any, ignoreUndefined: boolean, checkKeys: boolean): void {
+  const start = p;
+  i32(0);
+  if (depth >= CYCLE_CHECK_DEPTH && path.lastIndexOf(obj, depth - 1) >= 0) fail('circular reference');
+  path[depth++] = obj;
+  if (Array.isArray(obj)) {
+    for (let i = 0; i < obj.length; i++) value('' + i, obj[i], true, ignoreUndefined, checkKeys);
+  } else {
+    const isMap = !isPlain(obj) && typeTag(obj) == 'Map';
+    let target = obj;
+    if (!isMap && typeof obj.toBSON == 'function') {
+      target = obj.toBSON();
+      if (target != null && typeof target != 'object') fail('toBSON() must return an object');
+    }
+    for (const key of isMap ? obj.keys() : Object.keys(target)) {
+      if (typeof key != 'string') fail('Map keys must be strings');
+      noNul('a key', key);
+      if (checkKeys && !/^\$(db|ref|id|clusterTime)$/.test(key) && /^\$|\./.test(key)) fail('invalid key ' + key);
+      value(key, isMap ? obj.get(key) : target[key], !ignoreUndefined, ignoreUndefined, checkKeys);
+    }
+  }
+  byte(0);
+  path[--depth] = undefined!;
+  v.setInt32(start, p - start, true);
+}
+
+function value(key: string, x: any, undefinedAsNull: boolean, ignoreUndefined: boolean, checkKeys: boolean): void {
+  if (x != null && typeof x.toBSON == 'function') x = x.toBSON();
+  switch (typeof x) {
+    case 'string':
+      head(2, key);
+      string(x);
+      return;
+    case 'number': {
+      const int = !Object.is(x, -0) && Number.isSafeInteger(x) && x == (x | 0);
+      head(int ? 16 : 1, key);
+      int ? i32(x) : f64(x);
+      return;
+    }
+    case 'boolean':
+      head(8, key);
+      byte(+x);
+      return;
+    case 'bigint':
+      head(18, key);
+      i64(x);
+      return;
+    case 'undefined':
+      if (undefinedAsNull) head(10, key);
+      return;
+    case 'function':
+      if (withFunctions) head(13, key), string(x.toString());
+      return;
+    case 'symbol':
+      return;
+  }
+  if (x === null) return void head(10, key);
+  const bsontype = x._bsontype;
+  if (bsontype == null) {
+    switch (Array.isArray(x) ? 'Array' : isPlain(x) ? 'Object' : typeTag(x)) {
       case 'Date':
-        head(9);
+        head(9, key);
         i64(BigInt(x.getTime() || 0));
-        break;
+        return;
       case 'Uint8Array':
-        head(5);
+        head(5, key);
         i32(x.length);
         byte(0);
         put(x);
-        break;
+        return;
       case 'RegExp':
         noNul('a regex', x.source);
-        head(11);
+        head(11, key);
         cstr(x.source);
         cstr((x.ignoreCase ? 'i' : '') + (x.global ? 's' : '') + (x.multiline ? 'm' : ''));
-        break;
-      case 'BSONRegExp':
-        noNul('a regex', x.pattern);
-        head(11);
-        cstr(x.pattern);
-        cstr(BSONRegExp.parseOptions(x.options));
-        break;
-      case 'ObjectId':
-        head(7);
-        put(x.id);
-        break;
-      case 'Decimal128':
-        head(19);
-        put(x.bytes);
-        break;
-      case 'Long':
-      case 'Timestamp':
-        head(bsontype == 'Long' ? 18 : 17);
-        i32(x.low);
-        i32(x.high);
-        break;
-      case 'Double':
-        head(1);
-        f64(x.value);
-        break;
-      case 'Int32':
-        head(16);
-        i32(x.valueOf());
-        break;
-      case 'Code':
-        if (x.scope && typeof x.scope == 'object') {
-          head(15);
-          sized(() => (string(x.code), doc(x.scope, ignoreUndefined, checkKeys)));
-        } else head(13), string(x.code.toString());
-        break;
-      case 'Binary': {
-        const n: number = x.position;
-        const sub: number = x.sub_type;
-        head(5);
-        i32(sub == 2 ? n + 4 : n);
-        byte(sub);
-        if (sub == 2) i32(n);
-        put(x.buffer.subarray(0, n));
-        break;
-      }
-      case 'BSONSymbol':
-        head(14);
-        string(x.value);
-        break;
-      case 'DBRef':
-        head(3);
-        doc({ $ref: x.collection, $id: x.oid, ...(x.db != null && { $db: x.db }), ...x.fields }, true, false);
-        break;
-      case 'MinKey':
-        head(255);
-        break;
-      case 'MaxKey':
-        head(127);
-        break;
+        return;
       default:
-        if (bsontype != null) fail('unknown _bsontype ' + bsontype);
-        head(Array.isArray(x) ? 4 : 3);
+        head(Array.isArray(x) ? 4 : 3, key);
         doc(x, ignoreUndefined, checkKeys);
+        return;
     }
-  };
+  }
+  switch (bsontype) {
+    case 'BSONRegExp':
+      noNul('a regex', x.pattern);
+      head(11, key);
+      cstr(x.pattern);
+      cstr(BSONRegExp.parseOptions(x.options));
+      return;
+    case 'ObjectId':
+      head(7, key);
+      put(x.id);
+      return;
+    case 'Decimal128':
+      head(19, key);
+      put(x.bytes);
+      return;
+    case 'Long':
+    case 'Timestamp':
+      head(bsontype == 'Long' ? 18 : 17, key);
+      i32(x.low);
+      i32(x.high);
+      return;
+    case 'Double':
+      head(1, key);
+      f64(x.value);
+      return;
+    case 'Int32':
+      head(16, key);
+      i32(x.valueOf());
+      return;
+    case 'Code':
+      if (x.scope && typeof x.scope == 'object') {
+        head(15, key);
+        const start = p;
+        i32(0);
+        string(x.code);
+        doc(x.scope, ignoreUndefined, checkKeys);
+        v.setInt32(start, p - start, true);
+      } else head(13, key), string(x.code.toString());
+      return;
+    case 'Binary': {
+      const n: number = x.position;
+      const sub: number = x.sub_type;
+      head(5, key);
+      i32(sub == 2 ? n + 4 : n);
+      byte(sub);
+      if (sub == 2) i32(n);
+      put(x.buffer.subarray(0, n));
+      return;
+    }
+    case 'BSONSymbol':
+      head(14, key);
+      string(x.value);
+      return;
+    case 'DBRef':
+      head(3, key);
+      doc({ $ref: x.collection, $id: x.oid, ...(x.db != null && { $db: x.db }), ...x.fields }, true, false);
+      return;
+    case 'MinKey':
+      return void head(255, key);
+    case 'MaxKey':
+      return void head(127, key);
+    default:
+      fail('unknown _bsontype ' + bsontype);
+  }
+}
 
+function encode(root: Document | null | undefined, o: SerializeOptions): Uint8Array {
+  // A serialize() inside a toBSON(): keep the outer document's state to put back.
+  const outer = active ? ([b, v, p, limit, withFunctions, path, depth] as const) : undefined;
+  active = true;
+  limit = Math.max(MAX_SIZE, o.minInternalBufferSize || 0);
+  withFunctions = o.serializeFunctions === true;
+  b = (!outer && scratch) || new Uint8Array(256);
+  v = new DataView(b.buffer);
+  p = 0;
+  if (outer) path = [];
+  depth = 0;
   try {
     if (root == null) i32(5), byte(0);
     else doc(root, o.ignoreUndefined !== false, o.checkKeys === true);
+    return b.slice(0, p);
   } catch (e) {
     // a stack overflow (nesting too deep for recursion) is reported as a BSONError too
     throw e instanceof RangeError ? new BSONError(e.message, { cause: e }) : e;
+  } finally {
+    while (depth) path[--depth] = undefined!; // after a throw: drop the references
+    if (outer) [b, v, p, limit, withFunctions, path, depth] = outer;
+    else {
+      if (b.length <= SCRATCH_KEEP) scratch = b;
+      active = false;
+    }
   }
-  return b.slice(0, p);
 }
 
 const TWO53 = 2n ** 53n;
