@@ -96,14 +96,17 @@ export function discoverFiles(root = specsDir()): PlannedFile[] {
   return files;
 }
 
-/** Canonical EJSON with Int32/Double as JS numbers (Long, Decimal128 and the rest kept). */
+/**
+ * Canonical EJSON with Int32/Double as JS numbers (Long, Decimal128 and the rest kept).
+ * Only plain objects and arrays are walked: a Date (`$date`), RegExp or bytes stays as is.
+ */
 export function fromExtendedJson(text: string): unknown {
   const walk = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(walk);
     if (v && typeof v === 'object') {
       const t = (v as { _bsontype?: string })._bsontype;
       if (t === 'Int32' || t === 'Double') return (v as { valueOf(): number }).valueOf();
-      if (t) return v;
+      if (t || Object.getPrototypeOf(v) !== Object.prototype) return v;
       const out: Doc = {};
       for (const [k, x] of Object.entries(v)) out[k] = walk(x);
       return out;
