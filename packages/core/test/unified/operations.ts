@@ -132,6 +132,7 @@ const clientOps: Record<string, (c: OpCtx) => Promise<unknown>> = {
     return target.bulkWrite(clientBulkModels(args.models as Doc[]), driverOptions(args, entities, ['models']));
   },
   close: ({ target }) => target.close(),
+  dropDatabase: ({ target, args, entities }) => target.db(args.database).dropDatabase(driverOptions(args, entities, ['database'])),
   appendMetadata: ({ target, args }) => {
     if (typeof target.appendMetadata !== 'function') throw new UnsupportedOperation('appendMetadata: the driver has no MongoClient.appendMetadata');
     return Promise.resolve(target.appendMetadata(args.driverInfoOptions));
