@@ -159,8 +159,10 @@ const bucketOps: Record<string, (c: OpCtx) => Promise<unknown>> = {
   delete: ({ target, args }) => target.delete(args.id),
   upload: ({ target, args }) =>
     new Promise((resolve, reject) => {
-      const { source, filename, ...options } = args as { source: { buffer?: Uint8Array } | Uint8Array; filename: string };
-      const bytes = (source as { buffer?: Uint8Array }).buffer ?? (source as Uint8Array);
+      const { source, filename, ...options } = args as { source: { buffer?: Uint8Array; $$hexBytes?: string } | Uint8Array; filename: string };
+      // `{$$hexBytes: "..."}` is the unified format's way to write the bytes to upload
+      const hex = (source as { $$hexBytes?: string }).$$hexBytes;
+      const bytes = typeof hex === 'string' ? Buffer.from(hex, 'hex') : ((source as { buffer?: Uint8Array }).buffer ?? (source as Uint8Array));
       const stream = target.openUploadStream(filename, options);
       stream.once('error', reject);
       stream.once('finish', () => resolve(stream.gridFSFile?._id ?? stream.id));
