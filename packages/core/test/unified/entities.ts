@@ -158,9 +158,21 @@ export class EntityMap implements MatchContext {
       const name = String(e.commandName ?? '').toLowerCase();
       if (name === 'configurefailpoint') return true;
       if (ignored.has(name)) return true;
-      if (!sensitive && (SENSITIVE.has(name) || HELLO.has(name))) return true;
+      if (!sensitive && SENSITIVE.has(name)) return true;
+      // hello is sensitive only with speculativeAuthenticate, which the driver redacts (an
+      // empty command): a plain hello from runCommand is observed like any command. The
+      // started event decides; its succeeded/failed event follows it by requestId.
+      if (!sensitive && HELLO.has(name)) {
+        if (e.command !== undefined) {
+          const redacted = Object.keys(e.command as Doc).length === 0;
+          if (redacted) redactedHellos.add(e.requestId);
+          return redacted;
+        }
+        return redactedHellos.delete(e.requestId);
+      }
       return false;
     };
+    const redactedHellos = new Set<unknown>();
     for (const [unified, [kind, emitted]] of Object.entries(EVENT_NAMES)) {
       client.on(emitted, (event: AnyObj) => {
         if (unified === 'commandStartedEvent') entity.started.push(event);
