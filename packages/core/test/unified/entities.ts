@@ -52,6 +52,8 @@ export interface ClientEntity {
   /** Every commandStartedEvent, observed or not (assert*LsidOnLastTwoCommands). */
   readonly started: AnyObj[];
   readonly uri: string;
+  /** Connections checked out and not yet checked in (counted whatever observeEvents says). */
+  checkedOut: number;
 }
 
 export class EntityMap implements MatchContext {
@@ -145,7 +147,7 @@ export class EntityMap implements MatchContext {
     if (spec.serverApi) options.serverApi = spec.serverApi;
     const uri = query.length ? `${base}${base.includes('?') ? '&' : '?'}${query.join('&')}` : base;
     const client = this.driver.newClient(uri, options);
-    const entity: ClientEntity = { id, client, events: [], started: [], uri };
+    const entity: ClientEntity = { id, client, events: [], started: [], uri, checkedOut: 0 };
     const observe = new Set((spec.observeEvents as string[]) ?? []);
     const ignored = new Set(((spec.ignoreCommandMonitoringEvents as string[]) ?? []).map((s) => s.toLowerCase()));
     const sensitive = spec.observeSensitiveCommands === true;
@@ -176,6 +178,8 @@ export class EntityMap implements MatchContext {
     for (const [unified, [kind, emitted]] of Object.entries(EVENT_NAMES)) {
       client.on(emitted, (event: AnyObj) => {
         if (unified === 'commandStartedEvent') entity.started.push(event);
+        if (unified === 'connectionCheckedOutEvent') entity.checkedOut++;
+        if (unified === 'connectionCheckedInEvent') entity.checkedOut--;
         if (kind === 'command' && isIgnoredCommand(event)) return;
         if (observe.has(unified)) entity.events.push({ kind, name: unified, event });
         for (const target of store.get(unified) ?? []) {
