@@ -99,8 +99,8 @@ export const transactionsSection: Section = {
         },
         notes: [
           `Scale: ${scale.n} transactions × ${scale.rounds} rounds (+${scale.warmup} warm-up) per contender; balances checked after: ${perContender} transfers each, none lost.`,
-          'Each transaction is three round trips (two updates, commitTransaction; the first update carries startTransaction), so ' +
-            'the rate is mostly the sim\'s time per command; `ours_bridge` adds the relay hop to each of the three.',
+          'Each transaction is three round trips (two updates, the first with startTransaction and readConcern afterClusterTime, ' +
+            'then commitTransaction); both drivers send the same three commands. `ours_bridge` adds the relay hop to each.',
         ],
       };
     } finally {
