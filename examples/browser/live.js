@@ -128,6 +128,12 @@ function start(resumeAfter) {
     render();
   });
   s.on('change', onChange);
+  // the server ended the stream (after an invalidate: the collection was dropped or renamed)
+  s.on('end', () => {
+    if (stream !== s) return;
+    log(`the server ended the stream on ${watched.ns} (invalidated); press Watch to start again`, 'error');
+    setState('stream-status', 'ended', `ended: ${watched.ns} was invalidated`);
+  });
   s.on('error', (e) => {
     if (stream !== s) return;
     const token = s.resumeToken;

@@ -6,7 +6,8 @@
  * that served it. Then the test kill -9s the primary and keeps writing (retrying a write
  * whose outcome the failover left unknown, a duplicate key meaning it had happened): the
  * page's stream resumes on the new primary (its event log says so) and every insert shows
- * up exactly once, in write order (checked by _id). Screenshot: test-artifacts/browser-live.png.
+ * up exactly once, in write order (checked by _id). Last, dropping the collection invalidates
+ * the stream and the page says it ended. Screenshot: test-artifacts/browser-live.png.
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -169,6 +170,12 @@ describe.skipIf(!haveChromium)('live view (change streams) in Chromium through t
     const log = await page.$$eval('#log li', (lis) => lis.map((li) => li.textContent ?? '').reverse());
     const resumedLine = log.find((l) => /resumed by the driver|restarted by the page/.test(l));
     expect(resumedLine, log.join('\n')).toContain(`on ${newPrimary.host}`);
+
+    // Dropping the collection invalidates the stream: the page shows the drop and says the stream ended.
+    await coll.drop();
+    await page.waitForSelector('#stream-status[data-state="ended"]', { timeout: 60_000 });
+    const tail = (await rows(page)).slice(all.length).map((r) => r.op);
+    expect(tail).toEqual(['drop', 'invalidate']);
 
     await page.screenshot({ path: path.join(artifactsDir(), 'browser-live.png'), fullPage: true });
     writeFileSync(
