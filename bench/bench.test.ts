@@ -36,6 +36,8 @@ const EXPECTED: Record<string, { keys: string[]; contenders: string[] }> = {
     keys: ['secondary_tags_staleness', 'secondary_tags', 'secondary_staleness', 'nearest', 'primary'].map((k) => `selection.${k}`),
     contenders: ['official', 'ours'],
   },
+  change_streams: { keys: ['change_streams.latency_ms', 'change_streams.events_per_s'], contenders: ['official', 'ours_tcp', 'ours_bridge'] },
+  transactions: { keys: ['transactions.transfers_per_s'], contenders: ['official', 'ours_tcp', 'ours_bridge'] },
   large_hello: {
     keys: [...[500, 5000, 10000].flatMap((n) => [`apply_${n}`, `topology_${n}`, `loop_block_${n}`]), 'per_member_ratio'].map((k) => `large_hello.${k}`),
     contenders: ['ours'],
@@ -48,8 +50,9 @@ const MUST_RUN = ['bundle', 'selection', 'large_hello'];
 describe('benchmarks (quick mode)', () => {
   let results: BenchResults;
 
-  // The workerd section adds about 30 s (a replica set, two workerd processes).
-  it('runs every registered section', { timeout: 300_000 }, async () => {
+  // The workerd section adds about 30 s (a replica set, two workerd processes); change_streams
+  // and transactions about 30 s together (a one-member set each).
+  it('runs every registered section', { timeout: 360_000 }, async () => {
     ({ results } = await runBench({ quick: true, sections: SECTIONS }));
     expect(results.schema).toBe(RESULTS_SCHEMA);
     expect(results.quick).toBe(true);

@@ -7,11 +7,13 @@ import { bsonSection } from './bson.js';
 import { bridgeSection } from './bridge.js';
 import { bridgeMemorySection } from './bridge-memory.js';
 import { bundleSection } from './bundle.js';
+import { changeStreamsSection } from './change-streams.js';
 import { coldStartSection } from './cold-start.js';
 import { failoverSection } from './failover.js';
 import { largeHelloSection } from './large-hello.js';
 import { operationsSection } from './operations.js';
 import { selectionSection } from './selection.js';
+import { transactionsSection } from './transactions.js';
 import { workerdSection } from './workerd.js';
 
 export const SECTIONS: readonly Section[] = [
@@ -25,4 +27,6 @@ export const SECTIONS: readonly Section[] = [
   selectionSection, // 8
   workerdSection, // 9
   largeHelloSection, // 10
+  changeStreamsSection, // 11
+  transactionsSection, // 12
 ];

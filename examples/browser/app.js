@@ -194,4 +194,5 @@ const params = new URLSearchParams(location.search);
 $('bridge').value = params.get('bridge') ?? `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.hostname}:8080/ws`;
 $('token').value = params.get('token') ?? '';
 $('uri').value = params.get('uri') ?? 'mongodb://127.0.0.1:27017/?replicaSet=rs0';
+$('live-link').search = location.search;
 if (params.get('autoconnect') === '1') void connect();

@@ -14,6 +14,8 @@ export async function serveExample({ port = 0, host = '127.0.0.1', bundle = defa
     '/': [path.join(here, 'index.html'), 'text/html; charset=utf-8'],
     '/index.html': [path.join(here, 'index.html'), 'text/html; charset=utf-8'],
     '/app.js': [path.join(here, 'app.js'), 'text/javascript; charset=utf-8'],
+    '/live.html': [path.join(here, 'live.html'), 'text/html; charset=utf-8'],
+    '/live.js': [path.join(here, 'live.js'), 'text/javascript; charset=utf-8'],
     '/mongo-edge.js': [bundle, 'text/javascript; charset=utf-8'],
     '/mongo-edge.js.map': [`${bundle}.map`, 'application/json'],
   };

@@ -424,6 +424,57 @@ describe('event mode', () => {
     expect(cs.closed).toBe(true);
   });
 
+  describe("with no 'error' listener: thrown as an uncaught exception, as Node's EventEmitter (the official driver's) throws an unheard 'error'", () => {
+    /** Runs `start` with this worker's uncaughtException handlers swapped for one that captures; returns the first error raised. */
+    async function uncaughtDuring(start: () => void): Promise<unknown> {
+      const saved = process.listeners('uncaughtException');
+      process.removeAllListeners('uncaughtException');
+      try {
+        const raised = new Promise<unknown>((resolve) => process.once('uncaughtException', resolve));
+        start();
+        return await raised;
+      } finally {
+        process.removeAllListeners('uncaughtException');
+        for (const l of saved) process.on('uncaughtException', l);
+      }
+    }
+
+    it('a non-resumable getMore error: raised, and the stream is closed', async () => {
+      const { fake, coll } = setup();
+      fake.once('aggregate', aggReply([]));
+      fake.once('getMore', serverError(2));
+      const cs = coll.watch();
+      const closed = new Promise<void>((resolve) => cs.on('close', resolve));
+      const error = await uncaughtDuring(() => cs.on('change', () => undefined));
+      expect(error).toBeInstanceOf(MongoServerError);
+      expect((error as MongoServerError).code).toBe(2);
+      await closed;
+      expect(cs.closed).toBe(true);
+    });
+
+    it("a throwing 'change' listener: raised, and the stream goes on", async () => {
+      const { fake, coll } = setup();
+      fake.once('aggregate', aggReply([change(1), change(2)]));
+      fake.on('getMore', moreReply([], T(2)));
+      const cs = coll.watch();
+      const seen: unknown[] = [];
+      let gotSecond!: () => void;
+      const second = new Promise<void>((resolve) => (gotSecond = resolve));
+      const error = await uncaughtDuring(() =>
+        cs.on('change', (c) => {
+          seen.push(c._id);
+          if (seen.length === 1) throw new Error('listener failed');
+          gotSecond();
+        }),
+      );
+      expect((error as Error).message).toBe('listener failed');
+      await second;
+      expect(seen).toEqual([T(1), T(2)]);
+      expect(cs.closed).toBe(false);
+      await cs.close();
+    });
+  });
+
   it('iterator and event modes do not mix (MongoAPIError, as the official driver)', async () => {
     const { fake, coll } = setup();
     fake.once('aggregate', aggReply([change(1)]));

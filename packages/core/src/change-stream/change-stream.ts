@@ -11,6 +11,12 @@
  * preference, from the cached resume token, else the saved operation time
  * (resume-token.ts), in the same session. An error of an aggregate is never resumed, so
  * each error is resumed once; any other error closes the stream and is thrown (emitted).
+ *
+ * Event mode's errors (a getMore error that is not resumed, a `change` listener that
+ * throws) are emitted as 'error'. With no 'error' listener they are not dropped: as Node's
+ * EventEmitter (the official driver's) throws an unheard 'error', they are raised as an
+ * uncaught exception of the platform (util/report-uncaught.ts; a getMore error still
+ * closes the stream); the same for an 'error' listener that itself throws.
  */
 import {
   MongoAPIError,
@@ -20,6 +26,7 @@ import {
   type Document,
 } from '../errors.js';
 import { TypedEmitter, type GenericListener, type Listener } from '../util/emitter.js';
+import { reportUncaught } from '../util/report-uncaught.js';
 import { withInherited } from '../client/concerns.js';
 import type { ReadConcern } from '../concern/read-concern.js';
 import type { BSONSerializeOptions } from '../wire/bson-options.js';
@@ -308,9 +315,10 @@ export class ChangeStream<TSchema extends Document = Document, TChange extends D
   #startStreaming(): void {
     if (this.#streaming || this.#closed) return;
     this.#streaming = true;
-    // a throwing `error` listener ends the loop; nothing else can reject it
+    // a throwing `error` listener ends the loop (nothing else can reject it): its error is
+    // uncaught, as it would be from the official driver's stream callback
     void this.#streamEvents()
-      .catch(() => undefined)
+      .catch(reportUncaught)
       .finally(() => {
         this.#streaming = false;
       });
@@ -332,17 +340,26 @@ export class ChangeStream<TSchema extends Document = Document, TChange extends D
           await this.#resume();
           continue;
         }
-        if (!(error instanceof MongoRuntimeError && error.message === CHANGE_STREAM_CLOSED)) this.emit('error', error);
-        await this.close().catch(() => undefined);
+        try {
+          if (!(error instanceof MongoRuntimeError && error.message === CHANGE_STREAM_CLOSED)) this.#emitError(error);
+        } finally {
+          await this.close().catch(() => undefined);
+        }
         return;
       }
       try {
         this.emit('change', change);
       } catch (error) {
         // a listener threw: reported, the stream goes on (as the official driver)
-        this.emit('error', error);
+        this.#emitError(error);
       }
     }
+  }
+
+  /** 'error' to its listeners; with none, an uncaught exception (Node's EventEmitter throws an unheard 'error'). */
+  #emitError(error: unknown): void {
+    if (this.listenerCount('error') > 0) this.emit('error', error);
+    else reportUncaught(error);
   }
 
   /** For the streams: null once the stream is over (closed, or ended by the server), errors otherwise. */
