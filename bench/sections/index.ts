@@ -9,6 +9,7 @@ import { bridgeMemorySection } from './bridge-memory.js';
 import { bundleSection } from './bundle.js';
 import { coldStartSection } from './cold-start.js';
 import { failoverSection } from './failover.js';
+import { gatewaySection } from './gateway.js';
 import { largeHelloSection } from './large-hello.js';
 import { operationsSection } from './operations.js';
 import { selectionSection } from './selection.js';
@@ -25,4 +26,5 @@ export const SECTIONS: readonly Section[] = [
   selectionSection, // 8
   workerdSection, // 9
   largeHelloSection, // 10
+  gatewaySection, // 11
 ];
