@@ -61,6 +61,8 @@ interface CursorOwner {
 export const GATEWAY_MAX_WIRE_VERSION = 21;
 const GATEWAY_MAX_MESSAGE_SIZE_BYTES = 48_000_000;
 const CURSOR_IDLE_MS = 10 * 60_000;
+/** How long close() waits for the aborts of the transactions still open. */
+const ABORT_ON_CLOSE_MS = 5_000;
 const errorReply = (code: number, codeName: string, errmsg: string, labels?: string[]): Document => ({
   ok: 0,
   errmsg,
@@ -141,7 +143,10 @@ export class GatewayService {
 
   async close(): Promise<void> {
     for (const t of this.#transactions.drain()) this.#abortUpstream(t, 'gateway closing');
-    await Promise.all([...this.#aborting]);
+    // best effort: a cluster that does not answer does not hold the shutdown for more than 5 s
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([Promise.all([...this.#aborting]), new Promise<void>((r) => (timer = setTimeout(r, ABORT_ON_CLOSE_MS)))]);
+    clearTimeout(timer);
     this.#cursors.clear();
     await this.#client.close().catch(() => undefined);
   }
