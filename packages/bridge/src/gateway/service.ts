@@ -304,7 +304,8 @@ export class GatewayService {
     }
     const txn = envelope.transaction;
     if (txn?.start) {
-      const admitted = admitTransaction(this.#transactions.openOf(caller.key, Date.now()), this.#quotas.maxTransactionsPerPrincipal);
+      const replaced = sessionKey(this.#mapSession(caller, envelope.lsid!));
+      const admitted = admitTransaction(this.#transactions.openOf(caller.key, Date.now(), replaced), this.#quotas.maxTransactionsPerPrincipal);
       if (!admitted.allowed) {
         this.#audit(caller, decision.action, decision.namespace, false, admitted.quota, 13);
         return errorReply(13, 'Unauthorized', admitted.message);

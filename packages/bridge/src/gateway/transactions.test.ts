@@ -31,6 +31,7 @@ describe('TransactionTable', () => {
     t.started(txn('a2', 'alice'), 1, 1_000);
     t.started(txn('b1', 'bob'), 1, 0);
     expect(t.openOf('alice', 1_000)).toBe(2);
+    expect(t.openOf('alice', 1_000, 'a1')).toBe(1);
     expect(t.openOf('alice', TRANSACTION_IDLE_MS + 500)).toBe(1);
     t.ended('a2');
     expect(t.openOf('alice', 1_000)).toBe(0);

@@ -57,12 +57,15 @@ export class TransactionTable {
     this.#open.delete(session);
   }
 
-  /** The caller's open transactions (idle entries forgotten on the way). */
-  openOf(caller: string, now: number): number {
+  /**
+   * The caller's open transactions (idle entries forgotten on the way), leaving out the
+   * session `except` (a new transaction on a session replaces the one open there).
+   */
+  openOf(caller: string, now: number, except?: string): number {
     let n = 0;
     for (const [k, t] of this.#open) {
       if (now - t.lastUsed > TRANSACTION_IDLE_MS) this.#open.delete(k);
-      else if (t.caller === caller) n += 1;
+      else if (t.caller === caller && k !== except) n += 1;
     }
     return n;
   }
