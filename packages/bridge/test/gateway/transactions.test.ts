@@ -120,7 +120,7 @@ describe('transactions through the gateway (raw channels, replica set)', () => {
     expect(gateway.service.openTransactions).toBe(1);
     await carol.close();
     // what this waits for: the gateway's log line of the upstream abort after the channel closed
-    await waitFor(() => logs.events('gateway.transaction.aborted').some((e) => e.principal === 'carol'), 10_000, 'the upstream abort of carol\'s transaction');
+    await waitFor(() => logs.events('gateway.transaction.aborted').some((e) => e.principal === 'carol'), 30_000, 'the upstream abort of carol\'s transaction');
     const line = logs.events('gateway.transaction.aborted').find((e) => e.principal === 'carol')!;
     // no error: mongod had the transaction open and aborted it
     expect(line).toMatchObject({ reason: 'client disconnected' });
