@@ -10,6 +10,7 @@ import { bundleSection } from './bundle.js';
 import { changeStreamsSection } from './change-streams.js';
 import { coldStartSection } from './cold-start.js';
 import { failoverSection } from './failover.js';
+import { gatewaySection } from './gateway.js';
 import { largeHelloSection } from './large-hello.js';
 import { operationsSection } from './operations.js';
 import { selectionSection } from './selection.js';
@@ -29,4 +30,5 @@ export const SECTIONS: readonly Section[] = [
   largeHelloSection, // 10
   changeStreamsSection, // 11
   transactionsSection, // 12
+  gatewaySection, // 13
 ];

@@ -1,25 +1,31 @@
 // Serves the admin page and the web-client bundle (build it first: node scripts/build.mjs).
 //   node examples/browser/serve.mjs [port]      -> http://127.0.0.1:<port>/
 // Routes: / (index.html), /app.js, /mongo-edge.js (+ .map) = packages/web-client/dist/index.js.
+// Signed-in mode: /signed-in.html (+ .js) and, given a demo issuer (DEMO ONLY,
+// demo-issuer.mjs; MONGO_EDGE_DEMO_JWT_SECRET on the command line), /demo-token?user=<name>.
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createDemoIssuer } from './demo-issuer.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const defaultBundle = path.resolve(here, '../../packages/web-client/dist/index.js');
 
-export async function serveExample({ port = 0, host = '127.0.0.1', bundle = defaultBundle } = {}) {
+export async function serveExample({ port = 0, host = '127.0.0.1', bundle = defaultBundle, demoIssuer = undefined } = {}) {
   const routes = {
     '/': [path.join(here, 'index.html'), 'text/html; charset=utf-8'],
     '/index.html': [path.join(here, 'index.html'), 'text/html; charset=utf-8'],
     '/app.js': [path.join(here, 'app.js'), 'text/javascript; charset=utf-8'],
     '/live.html': [path.join(here, 'live.html'), 'text/html; charset=utf-8'],
     '/live.js': [path.join(here, 'live.js'), 'text/javascript; charset=utf-8'],
+    '/signed-in.html': [path.join(here, 'signed-in.html'), 'text/html; charset=utf-8'],
+    '/signed-in.js': [path.join(here, 'signed-in.js'), 'text/javascript; charset=utf-8'],
     '/mongo-edge.js': [bundle, 'text/javascript; charset=utf-8'],
     '/mongo-edge.js.map': [`${bundle}.map`, 'application/json'],
   };
   const server = createServer((req, res) => {
+    if (demoIssuer?.handle(req, res)) return;
     const route = routes[new URL(req.url ?? '/', 'http://x').pathname];
     if (!route || req.method !== 'GET') {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
@@ -47,6 +53,8 @@ export async function serveExample({ port = 0, host = '127.0.0.1', bundle = defa
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const { url } = await serveExample({ port: Number(process.argv[2] ?? 8000) });
+  const demoSecret = process.env.MONGO_EDGE_DEMO_JWT_SECRET;
+  const { url } = await serveExample({ port: Number(process.argv[2] ?? 8000), demoIssuer: demoSecret ? createDemoIssuer({ secret: demoSecret }) : undefined });
+  if (demoSecret) console.log(`signed-in page (DEMO token endpoint on): ${url}signed-in.html?gateway=ws://127.0.0.1:8080/ws`);
   console.log(`admin page: ${url}?bridge=ws://127.0.0.1:8080/ws&token=…&uri=mongodb://…&autoconnect=1`);
 }

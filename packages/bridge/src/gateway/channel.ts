@@ -172,6 +172,8 @@ export class GatewayChannel implements SocketChannel {
     if (this.#state === 'open') this.#deps.gatewayMetrics.channelsOpen -= 1;
     this.#state = 'closed';
     this.#socket.closed(this);
+    // its transactions that no other open channel carries are aborted upstream
+    this.#deps.service.channelClosed(this.connectionId);
   }
 }
 

@@ -105,6 +105,20 @@ export const gatewayConfigSchema = z
       })
       .strict()
       .default({ ...GATEWAY_DEFAULTS }),
+    /** Per-principal quotas (quota.ts); each absent: none. */
+    quotas: z
+      .object({
+        /** Transactions one principal may have open at once. */
+        maxTransactionsPerPrincipal: int(1).optional(),
+        /** Documents returned plus written per principal per window (with quotaWindowSeconds). */
+        documentsPerWindow: int(1).optional(),
+        quotaWindowSeconds: int(1, 366 * 86_400).optional(),
+      })
+      .strict()
+      .refine((q) => (q.documentsPerWindow === undefined) === (q.quotaWindowSeconds === undefined), {
+        message: 'documentsPerWindow and quotaWindowSeconds go together (the quota and its window)',
+      })
+      .default({}),
     rules: z.array(ruleSchema).min(1),
   })
   .strict()
@@ -119,6 +133,7 @@ export const gatewayConfigSchema = z
 export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>;
 export type GatewayConfig = z.output<typeof gatewayConfigSchema>;
 export type GatewayLimits = GatewayConfig['limits'];
+export type GatewayQuotas = GatewayConfig['quotas'];
 
 export class GatewayConfigError extends Error {
   override readonly name = 'GatewayConfigError';
@@ -178,6 +193,7 @@ export function describeConfig(c: GatewayConfig): Record<string, unknown> {
     cluster: { uri: describeSource(c.cluster.uri), username: describeSource(c.cluster.username), password: describeSource(c.cluster.password) },
     jwt: { secret: describeSource(c.jwt.secret), jwksUrl: c.jwt.jwksUrl, issuer: c.jwt.issuer, audience: c.jwt.audience },
     limits: c.limits,
+    quotas: c.quotas,
     rules: c.rules.map((r) => r.name),
   };
 }

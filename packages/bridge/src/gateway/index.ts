@@ -59,7 +59,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   });
   const policy: AuthorizePolicy = { rules: config.rules, roleClaim: config.jwt.roleClaim, defaultRole: config.jwt.defaultRole, limits: config.limits };
   const gatewayMetrics = new GatewayMetrics();
-  const service = new GatewayService({ client, policy, limits: config.limits, log, metrics: gatewayMetrics });
+  const service = new GatewayService({ client, policy, limits: config.limits, quotas: config.quotas, log, metrics: gatewayMetrics });
   log.info('gateway.config', describeConfig(config));
   void service.start();
   const maxChannelsPerSocket = options.server?.maxChannelsPerSocket ?? 100;

@@ -123,6 +123,8 @@ function generator(rand: () => number) {
       () => ({ explain: { find: 'notes', filter: filter() } }),
       () => ({ listCollections: 1, filter: filter() }),
       () => ({ find: c, filter: filter(), startTransaction: true, autocommit: false, txnNumber: new Long(1), lsid: { id: 'x' } }),
+      () => ({ [pick(['commitTransaction', 'abortTransaction'])]: 1, autocommit: pick<unknown>([false, false, true, undefined]), txnNumber: new Long(1), lsid: { id: 'x' } }),
+      () => ({ killSessions: pick<unknown>([[], [{ id: 'x' }], 'all', [1]]) }),
       () => ({ find: c, $where: 'x', filter: {} }),
     ])();
     const out: Document = {};
@@ -189,7 +191,7 @@ describe('gateway fuzzer', () => {
     expect(await direct.db('app').collection('notes').countDocuments({ owner: { $exists: false } })).toBe(0);
     const names = (await direct.db('app').listCollections().toArray()).map((c) => c.name).sort();
     expect(names).toEqual(['notes', 'public', 'secrets']);
-    const allowed = new Set(['find', 'aggregate', 'count', 'distinct', 'insert', 'update', 'delete', 'findAndModify', 'getMore', 'killCursors', 'listCollections', 'listIndexes', 'endSessions']);
+    const allowed = new Set(['find', 'aggregate', 'count', 'distinct', 'insert', 'update', 'delete', 'findAndModify', 'getMore', 'killCursors', 'listCollections', 'listIndexes', 'endSessions', 'killSessions', 'commitTransaction', 'abortTransaction']);
     expect([...reached].filter((n) => !allowed.has(n))).toEqual([]);
   });
 
