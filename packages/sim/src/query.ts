@@ -152,14 +152,15 @@ export interface FindSpec {
 
 /** Matching stored documents in order (sort, skip, limit applied). */
 export function findStored(coll: CollectionState | undefined, spec: FindSpec): StoredDoc[] {
-  if (!coll) return [];
   const { text, rest } = extractText(isPlainObject(spec.filter) ? spec.filter : undefined);
+  // mongod parses the filter before it looks for the collection: a bad filter is an error either way
+  const q = compileFilter(text !== undefined ? rest : spec.filter, spec.eval);
+  if (!coll) return [];
   let scores: Map<StoredDoc, number> | undefined;
   if (text !== undefined) {
     scores = textSearch(coll, text);
     for (const [d, v] of scores) spec.textScores?.set(d, v);
   }
-  const q = compileFilter(text !== undefined ? rest : spec.filter, spec.eval);
   let out: StoredDoc[] = [];
   const sorted = isPlainObject(spec.sort) && Object.keys(spec.sort).length > 0;
   const stopAt = !sorted && spec.limit && spec.limit > 0 ? (spec.skip ?? 0) + spec.limit : Infinity;

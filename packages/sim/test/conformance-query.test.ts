@@ -52,6 +52,23 @@ describe('let variables', () => {
   });
 });
 
+describe('filters are parsed before the collection is looked up', () => {
+  it('an unknown operator is BadValue (2) on a collection that does not exist, for find, update and delete', async () => {
+    const missing = db.collection('never_created');
+    for (const p of [
+      missing.find({ $unsupportedQueryOperator: 1 } as never).toArray(),
+      missing.find({ a: { $nope: 1 } } as never).toArray(),
+      missing.updateOne({ $unsupportedQueryOperator: 1 } as never, { $set: { a: 1 } }),
+      missing.deleteMany({ $unsupportedQueryOperator: 1 } as never),
+    ]) {
+      const e = await serverError(p);
+      expect(e.code).toBe(2);
+      expect(e.message).toMatch(/unknown (top level|query) operator/);
+    }
+    expect(await db.listCollections({ name: 'never_created' }).toArray()).toEqual([]);
+  });
+});
+
 describe('pipeline-style updates', () => {
   it('keep the _id when the pipeline replaces the root', async () => {
     await coll.insertMany([{ _id: 1, x: 1, y: 1, t: { u: { v: 1 } } }, { _id: 2, x: 2, y: 1 }] as never[]);
