@@ -11,7 +11,8 @@ import { CommandError, ErrorCode } from './errors.js';
 import { currentOps } from './ops.js';
 import { sessionsOf } from './sessions.js';
 import type { CollectionState } from './storage/engine.js';
-import { bsonSize, isPlainObject, toView, type Doc } from './storage/values.js';
+import { storageStats } from './storage/stats.js';
+import { isPlainObject, toView, type Doc } from './storage/values.js';
 
 const SOURCE_STAGES = new Set(['$changeStream', '$documents', '$listLocalSessions', '$collStats', '$indexStats', '$currentOp', '$listSessions']);
 const COLLECTIONLESS = new Set(['$documents', '$listLocalSessions', '$currentOp', '$listSessions']);
@@ -30,32 +31,12 @@ export function checkSourceStagePositions(pipeline: Doc[]): void {
 
 function collStatsDoc(ctx: CommandContext, c: CollectionState | undefined, ns: string, spec: Doc): Doc {
   const out: Doc = { ns, host: ctx.node.host, localTime: new Date() };
-  let size = 0;
-  for (const d of c?.docs.values() ?? []) size += bsonSize(d.doc);
-  const count = c?.docs.size ?? 0;
   if (isPlainObject(spec.latencyStats)) {
     const zero = { latency: Long.ZERO, ops: Long.ZERO };
     out.latencyStats = { reads: zero, writes: zero, commands: zero, transactions: zero };
   }
-  if (isPlainObject(spec.storageStats)) {
-    const nindexes = c?.indexes.length ?? 0;
-    out.storageStats = {
-      size,
-      count,
-      avgObjSize: count ? Math.floor(size / count) : 0,
-      numOrphanDocs: 0,
-      storageSize: size + 4096,
-      freeStorageSize: 0,
-      capped: c?.options.capped === true,
-      nindexes,
-      indexBuilds: [],
-      totalIndexSize: 4096 * nindexes,
-      totalSize: size + 4096 + 4096 * nindexes,
-      indexSizes: Object.fromEntries((c?.indexes ?? []).map((i) => [i.name, 4096])),
-      scaleFactor: 1,
-    };
-  }
-  if (isPlainObject(spec.count)) out.count = count;
+  if (isPlainObject(spec.storageStats)) out.storageStats = storageStats(c);
+  if (isPlainObject(spec.count)) out.count = c?.docs.size ?? 0;
   if (isPlainObject(spec.queryExecStats)) out.queryExecStats = { collectionScans: { total: Long.ZERO, nonTailable: Long.ZERO } };
   return out;
 }

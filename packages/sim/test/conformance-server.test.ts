@@ -89,6 +89,19 @@ describe('source stages', () => {
     expect((await failure(db.aggregate([{ $match: {} }]).toArray())).code).toBe(73);
   });
 
+  it('a capped collection reports its limits in collStats and $collStats (max documents, maxSize bytes)', async () => {
+    await db.createCollection('capped1', { capped: true, size: 8192, max: 10 });
+    await db.createCollection('capped2', { capped: true, size: 4096 });
+    const [one] = await db.collection('capped1').aggregate([{ $collStats: { storageStats: {} } }]).toArray();
+    expect(one!.storageStats).toMatchObject({ capped: true, max: 10, maxSize: 8192 });
+    const [two] = await db.collection('capped2').aggregate([{ $collStats: { storageStats: {} } }]).toArray();
+    expect(two!.storageStats).toMatchObject({ capped: true, max: 0, maxSize: 4096 });
+    expect(await db.command({ collStats: 'capped1' })).toMatchObject({ capped: true, max: 10, maxSize: 8192 });
+    const [plain] = await db.collection('cs').aggregate([{ $collStats: { storageStats: {} } }]).toArray();
+    expect(plain!.storageStats.capped).toBe(false);
+    expect(plain!.storageStats).not.toHaveProperty('maxSize');
+  });
+
   it('$currentOp and currentOp show the running command; killOp answers as mongod', async () => {
     const ops = await env.client.db('admin').aggregate([{ $currentOp: {} }, { $match: { 'command.aggregate': 1 } }]).toArray();
     expect(ops.length).toBeGreaterThanOrEqual(1);

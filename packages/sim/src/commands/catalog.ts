@@ -3,13 +3,14 @@ import { Long, UUID } from 'bson';
 import { Query } from 'mingo';
 import { registerCommands, type CommandContext } from '../dispatcher.js';
 import { CommandError, ErrorCode } from '../errors.js';
-import { isIndexSpec, type CollectionState, type IndexSpec } from '../storage/engine.js';
-import { bsonSize, formatDoc, isPlainObject, keyOf, toViewDoc, type Doc } from '../storage/values.js';
+import { isIndexSpec, type IndexSpec } from '../storage/engine.js';
+import { formatDoc, isPlainObject, keyOf, toViewDoc, type Doc } from '../storage/values.js';
 import { Collation } from '../collation.js';
 import { collectionInfo, createOptions, indexEntries } from '../collection-options.js';
 import { collName } from './crud.js';
 import { isTextIndex, normalizeTextIndex, requestsText } from '../text.js';
 import { refuseView, viewCycle } from './views.js';
+import { dataSize, storageStats } from '../storage/stats.js';
 
 const SYSTEM_DBS: ReadonlyArray<{ name: string; sizeOnDisk: number }> = [
   { name: 'admin', sizeOnDisk: 40960 },
@@ -17,11 +18,6 @@ const SYSTEM_DBS: ReadonlyArray<{ name: string; sizeOnDisk: number }> = [
   { name: 'local', sizeOnDisk: 40960 },
 ];
 
-function dataSize(c: CollectionState): number {
-  let n = 0;
-  for (const d of c.docs.values()) n += bsonSize(d.doc);
-  return n;
-}
 
 function filterDocs(docs: Doc[], filter: unknown): Doc[] {
   if (!isPlainObject(filter) || Object.keys(filter).length === 0) return docs;
@@ -202,25 +198,7 @@ function collStats(ctx: CommandContext): Doc {
   const c = ctx.node.engine.getCollection(ctx.db, name);
   const ns = `${ctx.db}.${name}`;
   if (!c) throw new CommandError(ErrorCode.NamespaceNotFound, `Collection [${ns}] not found.`);
-  const size = dataSize(c);
-  const count = c.docs.size;
-  const indexSizes = Object.fromEntries(c.indexes.map((i) => [i.name, 4096]));
-  return {
-    ns,
-    size,
-    count,
-    avgObjSize: count ? Math.floor(size / count) : 0,
-    numOrphanDocs: 0,
-    storageSize: size + 4096,
-    freeStorageSize: 0,
-    capped: c.options.capped === true,
-    nindexes: c.indexes.length,
-    indexBuilds: [],
-    totalIndexSize: 4096 * c.indexes.length,
-    totalSize: size + 4096 + 4096 * c.indexes.length,
-    indexSizes,
-    scaleFactor: 1,
-  };
+  return { ns, ...storageStats(c) };
 }
 
 function dbStats(ctx: CommandContext): Doc {
