@@ -100,6 +100,19 @@ const collectionOps: Record<string, (c: OpCtx) => Promise<unknown>> = {
   mapReduce: () => Promise.reject(new UnsupportedOperation('mapReduce: neither driver implements it (removed from the official driver in v6)')),
 };
 
+/**
+ * `db.runCursorCommand(command)` with the operation's getMore settings applied through the
+ * cursor's setters (both drivers refuse maxTimeMS and batchSize as options: they belong to
+ * the command document, and on the cursor only to its getMores).
+ */
+function commandCursor(target: AnyObj, args: Doc, entities: EntityMap): AnyObj {
+  const cursor = target.runCursorCommand(args.command, driverOptions(args, entities, ['command', 'commandName', 'maxTimeMS', 'batchSize', 'comment']));
+  if (args.maxTimeMS !== undefined) cursor.setMaxTimeMS(args.maxTimeMS);
+  if (args.batchSize !== undefined) cursor.setBatchSize(args.batchSize);
+  if (args.comment !== undefined) cursor.setComment(args.comment);
+  return cursor;
+}
+
 const databaseOps: Record<string, (c: OpCtx) => Promise<unknown>> = {
   runCommand: ({ target, args, entities }) => target.command(args.command, driverOptions(args, entities, ['command', 'commandName'])),
   aggregate: collectionOps.aggregate!,
@@ -112,11 +125,11 @@ const databaseOps: Record<string, (c: OpCtx) => Promise<unknown>> = {
   modifyCollection: ({ target, args, entities }) => target.command({ collMod: args.collection, ...driverOptions(args, entities, ['collection', 'session']) }, args.session ? { session: entities.get(args.session as string) } : {}),
   runCursorCommand: ({ target, args, entities }) => {
     if (typeof target.runCursorCommand !== 'function') throw new UnsupportedOperation('runCursorCommand: the driver has no Db.runCursorCommand');
-    return toArray(target.runCursorCommand(args.command, driverOptions(args, entities, ['command', 'commandName'])));
+    return toArray(commandCursor(target, args, entities));
   },
   createCommandCursor: async ({ target, args, entities }) => {
     if (typeof target.runCursorCommand !== 'function') throw new UnsupportedOperation('createCommandCursor: the driver has no Db.runCursorCommand');
-    const cursor = target.runCursorCommand(args.command, driverOptions(args, entities, ['command', 'commandName']));
+    const cursor = commandCursor(target, args, entities);
     await cursor.hasNext();
     return cursor;
   },
