@@ -79,6 +79,19 @@ describe('mongod-sim --mongos', () => {
     expect(raw).toMatchObject({ ismaster: true, msg: 'isdbgrid', maxWireVersion: 21, ok: 1 });
   });
 
+  it('checkMetadataConsistency answers as mongos 7.0 with a cursor (empty: the sim keeps one copy of the metadata)', async () => {
+    const client = new MongoClient(routers[0]!.uri, { directConnection: true, serverSelectionTimeoutMS: 5000 });
+    try {
+      const db = client.db('meta');
+      expect(await db.command({ checkMetadataConsistency: 1 })).toMatchObject({ cursor: { ns: 'meta.$cmd.aggregate', firstBatch: [] }, ok: 1 });
+      expect(await db.command({ checkMetadataConsistency: 'c' })).toMatchObject({ cursor: { ns: 'meta.c', firstBatch: [] }, ok: 1 });
+      expect(await db.runCursorCommand({ checkMetadataConsistency: 1 }).toArray()).toEqual([]);
+      await expect(db.command({ checkMetadataConsistency: { x: 1 } })).rejects.toMatchObject({ code: 14 });
+    } finally {
+      await client.close();
+    }
+  });
+
   it('rejects bad router flags with exit code 2', async () => {
     await expect(spawnSim(['--mongos'])).rejects.toThrow(/exited \(2\).*--configdb/);
     await expect(spawnSim(['--mongos', '--configdb', 'localhost:1'])).rejects.toThrow(/exited \(2\)/);

@@ -185,6 +185,8 @@ export class MongosRouter {
           return errorReply(err.code ?? ErrorCode.BadValue, err.message);
         }
       }
+      case 'checkMetadataConsistency':
+        return this.withTime(this.checkMetadataConsistency(db, args));
       case 'getMore':
         return this.getMore(db, body);
       case 'killCursors':
@@ -195,6 +197,20 @@ export class MongosRouter {
   }
 
   // ------------------------------------------------------------------ answered by the router
+
+  /**
+   * mongos 7.0's metadata check (admin: the cluster, another database: that database, a
+   * string value: one collection). The sim's routing metadata lives in one place and cannot
+   * disagree with the shards, so the cursor of inconsistencies is always empty.
+   */
+  private checkMetadataConsistency(db: string, args: Doc): Doc {
+    const target = args.checkMetadataConsistency;
+    if (typeof target !== 'string' && target !== 1 && target !== true && !(typeof target === 'number' && target !== 0)) {
+      return errorReply(ErrorCode.TypeMismatch, "BSON field 'checkMetadataConsistency' must be 1 or a collection name");
+    }
+    const ns = typeof target === 'string' ? `${db}.${target}` : `${db}.$cmd.aggregate`;
+    return { cursor: { id: Long.ZERO, ns, firstBatch: [] }, ok: 1 };
+  }
 
   private async hello(conn: ConnectionInfo, name: string, body: Doc, args: Doc): Promise<Doc> {
     // Awaitable hello: a router's topology never changes, so wait out maxAwaitTimeMS.
