@@ -136,7 +136,8 @@ export class EntityMap implements MatchContext {
   async #createClient(id: string, spec: Doc): Promise<void> {
     const uriOptions = { ...((spec.uriOptions as Doc) ?? {}) };
     const multiple = spec.useMultipleMongoses !== false;
-    const base = this.deployment.uri(multiple);
+    // directConnection=true names one host (the unified format's rule): the first seed
+    const base = uriOptions.directConnection === true ? this.deployment.uri(multiple).replace(/^(mongodb:\/\/[^,/]+)[^/]*/, '$1') : this.deployment.uri(multiple);
     const options: Doc = {};
     const query: string[] = [];
     for (const [k, v] of Object.entries(uriOptions)) {
