@@ -153,7 +153,9 @@ export const selectionSection: Section = {
     "the official one with its `ServerDescription` and `TopologyDescription` classes. Ours: `selectServers(td, criteria)` " +
     '(validation, read preference, max staleness, tag sets, latency window); official: ' +
     '`readPreferenceServerSelector(rp)(td, servers, deprioritized)` from `mongodb/lib/sdam/server_selection.js`, the call its ' +
-    "`Topology.selectServer` makes. Reference contender: `official`.",
+    "`Topology.selectServer` makes. Ours computes a result once per description object and criteria " +
+    '(selection/description-index.ts), which is what this loop on one description measures; the first selection on a new ' +
+    'description pays for the index (see the notes in docs/benchmarks.md). Reference contender: `official`.',
   async run(ctx: SectionContext): Promise<SectionOutput> {
     const official = loadOfficial();
     if (typeof official === 'string') throw new NotRunError(official);

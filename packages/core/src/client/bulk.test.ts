@@ -6,10 +6,12 @@
  * produced, on seeded random documents.
  */
 import { BSON, Binary, Decimal128, Long, ObjectId } from 'bson';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { DriverErrorCode, MongoDriverError, MongoInvalidArgumentError, type Document } from '../errors.js';
 import type { WireLimits } from '../operation/executor.js';
 import { concatChunks, decodeOpMsg, encodeOpMsg, MESSAGE_HEADER_SIZE, OP_MSG, writeHeader } from '../wire/index.js';
+import { registerSectionBufferFactory, type SectionBufferFactory } from '../wire/section-buffer.js';
+import { sectionWriterFactory } from '../wire/section-writer.js';
 import { seededRandom } from '../../test/support/seeded-random.js';
 import { makeBatches, MESSAGE_OVERHEAD_BYTES, toStatements, type AnyBulkWriteOperation, type Batch, type Statement } from './bulk.js';
 
@@ -202,7 +204,12 @@ describe('makeBatches', () => {
     expect((first!._id as ObjectId).equals(docs[0]!._id as ObjectId)).toBe(true);
   });
 
-  it('differential: on seeded random statements, the same batches and the same OP_MSG bytes as the earlier path', () => {
+  afterEach(() => registerSectionBufferFactory(undefined));
+  it.each<{ path: string; factory: SectionBufferFactory | undefined }>([
+    { path: 'generic (web)', factory: undefined },
+    { path: 'in-place section writer (Node)', factory: sectionWriterFactory },
+  ])('differential, $path section buffer: on seeded random statements, the same batches and the same OP_MSG bytes as the earlier path', ({ factory }) => {
+    registerSectionBufferFactory(factory);
     const r = seededRandom(190519);
     for (let round = 0; round < 60; round++) {
       const operations = Array.from({ length: 1 + Math.floor(r() * 40) }, () => randomOperation(r));

@@ -15,7 +15,7 @@ import {
 import { encodeDocument } from '../wire/bson-io.js';
 import { DEFAULT_MAX_BSON_OBJECT_SIZE } from '../wire/constants.js';
 import { attachEncodedSection, encodeSequenceSection } from '../wire/document-sequence.js';
-import { SectionWriter } from '../wire/section-writer.js';
+import { newSectionBuffer, type SectionBuffer } from '../wire/section-buffer.js';
 import { isUnacknowledged, writeConcernDocument, type WriteConcernLike } from './concerns.js';
 import type { WireLimits } from '../operation/executor.js';
 import {
@@ -230,7 +230,8 @@ export function encodeStatement(st: Statement, maxBsonObjectSize: number, ignore
  * most maxWriteBatchSize statements whose encoded documents total at most
  * maxMessageSizeBytes - MESSAGE_OVERHEAD_BYTES (a single larger statement goes alone).
  * Each statement is encoded once, in place into its batch's document sequence
- * (wire/section-writer.ts; encodeStatement for what only the bson package encodes); a
+ * (wire/section-buffer.ts: on Node the in-place writer, elsewhere encodeStatement for
+ * every document; encodeStatement always for what only the bson package encodes); a
  * batch's `documents` carry that sequence for encodeOpMsg.
  */
 export function makeBatches(statements: readonly Statement[], ordered: boolean, limits: WireLimits, ignoreUndefined = true): Batch[] {
@@ -285,14 +286,14 @@ export function makeBatches(statements: readonly Statement[], ordered: boolean, 
 }
 
 /** A section writer holding the kind-1 head (kind byte, size to be set, identifier, NUL). */
-function openSection(identifier: string, capacity: number, undefinedAsNull: boolean): SectionWriter {
-  const section = new SectionWriter(capacity, { undefinedAsNull });
+function openSection(identifier: string, capacity: number, undefinedAsNull: boolean): SectionBuffer {
+  const section = newSectionBuffer(capacity, { undefinedAsNull });
   section.append(encodeSequenceSection(identifier, []));
   return section;
 }
 
 /** A batch whose documents carry their document sequence, written in place by `section`. */
-function sealBatch(type: BatchType, statements: Statement[], section: SectionWriter): Batch {
+function sealBatch(type: BatchType, statements: Statement[], section: SectionBuffer): Batch {
   const identifier = SEQUENCE_NAME[type];
   section.setInt32(1, section.length - 1);
   const documents = statements.map((s) => s.doc);

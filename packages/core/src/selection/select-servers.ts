@@ -9,6 +9,7 @@ import { assertNever } from '../util/assert-never.js';
 import { keyMirror } from '../util/key-mirror.js';
 import type { ServerDescription } from '../sdam/server-description.js';
 import { TopologyType, type TopologyDescription } from '../sdam/topology-description.js';
+import { descriptionIndex, MAX_MEMOIZED_SELECTIONS, readPreferenceKey } from './description-index.js';
 import { ReadPreference, ReadPreferenceMode } from './read-preference.js';
 import {
   availableSelector,
@@ -55,11 +56,13 @@ export function validateSelection(td: TopologyDescription, criteria: SelectionCr
   }
   const maxStalenessSeconds = criteria.readPreference?.maxStalenessSeconds;
   if (criteria.operation !== SelectionOperation.read || maxStalenessSeconds === undefined) return;
-  for (const sd of td.servers.values()) {
-    if (isAvailable(sd) && sd.maxWireVersion < MIN_MAX_STALENESS_WIRE_VERSION) {
-      throw new MongoCompatibilityError(
-        `maxStalenessSeconds requires maxWireVersion >= ${MIN_MAX_STALENESS_WIRE_VERSION}, but ${sd.address} has ${sd.maxWireVersion}`,
-      );
+  if (descriptionIndex(td).minAvailableMaxWireVersion < MIN_MAX_STALENESS_WIRE_VERSION) {
+    for (const sd of td.servers.values()) {
+      if (isAvailable(sd) && sd.maxWireVersion < MIN_MAX_STALENESS_WIRE_VERSION) {
+        throw new MongoCompatibilityError(
+          `maxStalenessSeconds requires maxWireVersion >= ${MIN_MAX_STALENESS_WIRE_VERSION}, but ${sd.address} has ${sd.maxWireVersion}`,
+        );
+      }
     }
   }
   const floorMS = td.heartbeatFrequencyMS + IDLE_WRITE_PERIOD_MS;
@@ -81,19 +84,18 @@ export function eligibleSelector(typeSelector: ServerSelector, rp: ReadPreferenc
 
 /** Replica-set reads by mode (same rules for ReplicaSetWithPrimary and ReplicaSetNoPrimary); primary by default. */
 export function replicaSetReadSelector(rp = ReadPreference.primary): ServerSelector {
-  const secondaries = eligibleSelector(secondarySelector, rp);
   const mode = rp.mode;
   switch (mode) {
     case ReadPreferenceMode.primary:
       return primarySelector;
     case ReadPreferenceMode.secondary:
-      return secondaries;
+      return eligibleSelector(secondarySelector, rp);
     case ReadPreferenceMode.nearest:
       return eligibleSelector(primaryOrSecondarySelector, rp);
     case ReadPreferenceMode.primaryPreferred:
-      return firstNonEmpty(primarySelector, secondaries);
+      return firstNonEmpty(primarySelector, eligibleSelector(secondarySelector, rp));
     case ReadPreferenceMode.secondaryPreferred:
-      return firstNonEmpty(secondaries, primarySelector);
+      return firstNonEmpty(eligibleSelector(secondarySelector, rp), primarySelector);
     default:
       return assertNever(mode);
   }
@@ -126,7 +128,7 @@ export function suitableServersSelector(topologyType: TopologyType, criteria: Se
 export function findSuitableServers(td: TopologyDescription, criteria: SelectionCriteria): ServerDescription[] {
   validateSelection(td, criteria);
   const suitable = deprioritizedSelector(criteria.deprioritized ?? [], suitableServersSelector(td.type, criteria));
-  return suitable(td, [...td.servers.values()]);
+  return suitable(td, descriptionIndex(td).servers);
 }
 
 /**
@@ -134,7 +136,25 @@ export function findSuitableServers(td: TopologyDescription, criteria: Selection
  * empty if none. Throws on invalid criteria (see `validateSelection`).
  */
 export function selectServers(td: TopologyDescription, criteria: SelectionCriteria): ServerDescription[] {
-  return latencyWindowSelector()(td, findSuitableServers(td, criteria));
+  if (criteria.deprioritized?.length) return latencyWindowSelector()(td, findSuitableServers(td, criteria));
+  // Without deprioritized servers the result is a function of the description and the
+  // criteria alone, so it is computed once per description (see description-index.ts).
+  validateSelection(td, criteria);
+  const { selections } = descriptionIndex(td);
+  const key = selectionKey(criteria);
+  let window = selections.get(key);
+  if (!window) {
+    window = latencyWindowSelector()(td, suitableServersSelector(td.type, criteria)(td, descriptionIndex(td).servers));
+    if (selections.size >= MAX_MEMOIZED_SELECTIONS) selections.clear();
+    selections.set(key, window);
+  }
+  return window.slice();
+}
+
+/** Equal for two criteria exactly when selection treats them the same (deprioritized aside). */
+function selectionKey(criteria: SelectionCriteria): string {
+  if (criteria.operation === SelectionOperation.write) return 'write';
+  return `read ${readPreferenceKey(criteria.readPreference ?? ReadPreference.primary)}`;
 }
 
 /**

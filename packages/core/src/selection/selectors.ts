@@ -4,7 +4,8 @@
  * type filter, max staleness, tag sets, (deprioritized), latency window.
  */
 import { ServerType, type ServerDescription } from '../sdam/server-description.js';
-import { TopologyType, type TopologyDescription } from '../sdam/topology-description.js';
+import type { TopologyDescription } from '../sdam/topology-description.js';
+import { descriptionIndex } from './description-index.js';
 import type { TagSet } from './read-preference.js';
 
 export type ServerSelector = (
@@ -75,19 +76,13 @@ export const availableSelector: ServerSelector = (_td, candidates) => candidates
  */
 export function stalenessMS(td: TopologyDescription, sd: ServerDescription): number {
   if (sd.type !== ServerType.RSSecondary) return 0;
-  const servers = [...td.servers.values()];
-  const primary = td.type === TopologyType.ReplicaSetWithPrimary
-    ? servers.find((s) => s.type === ServerType.RSPrimary)
-    : undefined;
+  // The reference servers are found once per description (see description-index.ts).
+  const { primary, maxSecondaryLastWriteDate } = descriptionIndex(td);
   const sLastWrite = sd.lastWriteDate ?? 0;
   if (primary) {
     return (sd.lastUpdateTime - sLastWrite) - (primary.lastUpdateTime - (primary.lastWriteDate ?? 0)) + td.heartbeatFrequencyMS;
   }
-  let sMax = sLastWrite;
-  for (const s of servers) {
-    if (s.type === ServerType.RSSecondary && (s.lastWriteDate ?? 0) > sMax) sMax = s.lastWriteDate ?? 0;
-  }
-  return sMax - sLastWrite + td.heartbeatFrequencyMS;
+  return Math.max(maxSecondaryLastWriteDate, sLastWrite) - sLastWrite + td.heartbeatFrequencyMS;
 }
 
 /** Keeps candidates no staler than `maxStalenessSeconds`; all of them if it is unset or -1. */
@@ -102,7 +97,11 @@ const keepAll: ServerSelector = (_td, candidates) => [...candidates];
 
 /** True if every tag of the read preference tag set `tagSet` is on the server (`tagSet ⊆ serverTags`). */
 export function tagSetMatches(tagSet: TagSet, serverTags: Readonly<Record<string, string>>): boolean {
-  return Object.entries(tagSet).every(([k, v]) => Object.hasOwn(serverTags, k) && serverTags[k] === v);
+  for (const k in tagSet) {
+    if (!Object.hasOwn(tagSet, k)) continue;
+    if (!Object.hasOwn(serverTags, k) || serverTags[k] !== tagSet[k]) return false;
+  }
+  return true;
 }
 
 /**
@@ -152,7 +151,8 @@ export function latencyWindowSelector(localThresholdMS?: number): ServerSelector
   return (td, candidates) => {
     if (candidates.length <= 1) return [...candidates];
     const threshold = localThresholdMS ?? td.localThresholdMS ?? DEFAULT_LOCAL_THRESHOLD_MS;
-    const min = Math.min(...candidates.map(rttOf));
+    let min = Infinity;
+    for (const sd of candidates) min = Math.min(min, rttOf(sd));
     return candidates.filter((sd) => rttOf(sd) <= min + threshold);
   };
 }

@@ -1,6 +1,7 @@
 import { BSON, Long, ObjectId } from 'bson';
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../test/support/seeded-random.js';
+import { GenericSectionBuffer, newSectionBuffer } from './section-buffer.js';
 import { SectionWriter } from './section-writer.js';
 
 const CHARS = ['a', 'Z', '0', ' ', 'é', '€', '😀', '\ud800', '\udc00', '\0', '.', '$'];
@@ -74,5 +75,13 @@ describe('SectionWriter', () => {
     expect(Array.from(w.cut(12))).toEqual(Array.from(BSON.serialize({ b: 'x' })));
     expect(n).toBe(14);
     expect(w.length).toBe(12);
+  });
+});
+
+describe('registration', () => {
+  it('is the section buffer once the Node entry is loaded (the generic one before)', async () => {
+    expect(newSectionBuffer(16)).toBeInstanceOf(GenericSectionBuffer);
+    await import('../runtime/node/index.js');
+    expect(newSectionBuffer(16, { undefinedAsNull: true })).toBeInstanceOf(SectionWriter);
   });
 });

@@ -6,9 +6,13 @@
  * anything else (Map, toBSON, bigint, Long, Binary, RegExp, class instances, a NUL in a
  * key, nesting past 100, over 16 MiB, ...) is refused (`tryAppend` returns -1, nothing is
  * kept) and the caller encodes it with `bson` and appends those bytes.
+ *
+ * A speed path for Node only: the Node entry registers it as the section buffer
+ * (wire/section-buffer.ts); other entries, the web bundle among them, keep the generic one.
  */
 import { ObjectId } from 'bson';
 import type { Document } from '../errors.js';
+import type { SectionBuffer, SectionBufferFactory } from './section-buffer.js';
 
 const VERSION_KEY = Symbol.for('@@mdb.bson.version');
 /** The version mark of the `bson` library this build encodes with (bson-lite has none), read off the prototype: no ObjectId is made at load time (workerd forbids random values in global scope). */
@@ -19,7 +23,7 @@ const INT32_MIN = -0x80000000;
 const INT32_MAX = 0x7fffffff;
 const encoder = new TextEncoder();
 
-export class SectionWriter {
+export class SectionWriter implements SectionBuffer {
   #buf: Uint8Array;
   #view: DataView;
   #pos = 0;
@@ -204,3 +208,6 @@ function isPlain(o: object): boolean {
   const proto = Object.getPrototypeOf(o);
   return (proto === Object.prototype || proto === null) && !('_bsontype' in o);
 }
+
+/** The factory the Node entry registers (registerSectionBufferFactory). */
+export const sectionWriterFactory: SectionBufferFactory = (capacity, options) => new SectionWriter(capacity, options);

@@ -960,6 +960,13 @@ export class ReplicaSetRole implements NodeRole, RetryableWriteHost, Transaction
     this.#appendEntry(entry);
     this.#lastWriteAt = Date.now();
     this.#updateCommitPoint();
+    // As mongod on winning ("notify all secondaries of the election win"): a heartbeat to every
+    // member now, so they see our new optime (and pick us as sync source) without waiting for
+    // their next heartbeat. PeerClient runs one command at a time, so this queues beside the loop's.
+    const c = this.#config;
+    if (c) {
+      for (const [id, link] of this.#links) void this.#tasks.run(`heartbeat to ${link.host} after election`, () => this.#sendHeartbeat(id, link, c));
+    }
   }
 
   stepDown(reason: string, freezeMs = 0): void {

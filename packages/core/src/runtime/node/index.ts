@@ -8,7 +8,12 @@ import { MongoClient as CoreMongoClient } from '../../client/mongo-client.js';
 import type { MongoClientOptions } from '../../client/options.js';
 import { nodeSrvResolver } from './dns.js';
 import { TcpTransport, type TcpTransportOptions } from './tcp.js';
+import { registerSectionBufferFactory } from '../../wire/section-buffer.js';
+import { sectionWriterFactory } from '../../wire/section-writer.js';
 import './streams.js';
+
+// Bulk writes encode their documents in place on Node (a speed path; the same bytes).
+registerSectionBufferFactory(sectionWriterFactory);
 
 export * from '../../index.js';
 export { NodeDnsResolver, nodeSrvResolver } from './dns.js';
