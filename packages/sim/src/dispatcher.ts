@@ -119,18 +119,19 @@ export async function dispatch(
   const counter = spec.counter ?? 'command';
   if (counter !== 'none') node.opcounters[counter]++;
 
-  let reply: Doc;
+  let result: DispatchResult;
   const running = opsOf(node).begin(conn, name, db, body);
   try {
-    reply = await runCommand(node, conn, spec, name, db, body, args, sequences, exhaustAllowed, opts);
+    result = await runCommand(node, conn, spec, name, db, body, args, sequences, exhaustAllowed, opts);
   } finally {
     opsOf(node).end(running);
   }
+  const reply = result.reply;
   if (wceAfter && reply.ok === 1) {
     reply.writeConcernError = wceAfter;
     if (Array.isArray(labelsAfter)) reply.errorLabels = labelsAfter;
   }
-  return { reply };
+  return result;
 }
 
 async function runCommand(
@@ -144,9 +145,10 @@ async function runCommand(
   sequences: Readonly<Record<string, Doc[]>>,
   exhaustAllowed: boolean,
   opts: DispatchOptions,
-): Promise<Doc> {
+): Promise<DispatchResult> {
   let reply: Doc;
   let stmt: TxnStatement | undefined;
+  let retry: typeof node.retry;
   const hooks = node.role.hooks;
   const write = isWrite(name, spec, body);
   const op: OpInfo = { name, db, body, args, write, secondary: spec.secondary ?? (write ? 'never' : 'always'), secondaryOk: secondaryOkOf(body, opts), conn };
@@ -170,7 +172,7 @@ async function runCommand(
     // A statement of a multi-document transaction runs on the transaction's snapshot.
     if (node.role.kind === 'replicaSet') stmt = transactionsOf(node).enter(name, db, args);
     const runOn = stmt ? stmt.txn.node : node;
-    const retry = hooks && write ? (node.role as { retryHooks?: (op: OpInfo) => typeof node.retry }).retryHooks?.(op) : undefined;
+    retry = hooks && write ? (node.role as { retryHooks?: (op: OpInfo) => typeof node.retry }).retryHooks?.(op) : undefined;
     node.retry = retry;
     let pending: Doc | Promise<Doc>;
     try {
@@ -198,5 +200,7 @@ async function runCommand(
       reply = errorReply(e);
     }
   }
-  return reply;
+  // onPrimaryTransactionalWrite (repl/retryable-write.ts): the write stands, the reply is lost
+  if (retry?.closeConnection) return { reply, closeConnection: true };
+  return { reply };
 }

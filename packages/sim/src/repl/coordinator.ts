@@ -97,6 +97,7 @@ import {
   type PeerView,
   type ReplState,
 } from './repl-state.js';
+import type { FailPoints } from '../failpoints.js';
 import { checkTxnNumber, labelRetryableError, RetryableWrite, type RetryableWriteHost, type RetryableWriteRecords, type StatementRef } from './retryable-write.js';
 import { helloFields, primaryHost, replSetGetStatus } from './status.js';
 import { TxnTable } from './txn-table.js';
@@ -457,6 +458,10 @@ export class ReplicaSetRole implements NodeRole, RetryableWriteHost, Transaction
   }
 
   endRetry(): void {}
+
+  get failPoints(): FailPoints {
+    return this.node.failPoints;
+  }
 
   /** The statement whose engine writes are being made now (set by RetryableWrite.begin/end). */
   setCurrentRetry(r: RetryableWrite | undefined): void {
