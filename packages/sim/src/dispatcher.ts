@@ -14,6 +14,7 @@ import type { ConnectionInfo, SimNode } from './node.js';
 import type { OpInfo, SecondaryAllowed } from './role.js';
 import { isPlainObject, toViewDoc, type Doc } from './storage/values.js';
 import { failCommandEffect } from './failpoints.js';
+import { openSnapshotRead, stampReply, type SnapshotRead } from './txn/snapshot-reads.js';
 import { ENDS_TRANSACTION, labelTransactionError, transactionsOf, type TxnStatement } from './txn/transactions.js';
 
 export interface CommandContext {
@@ -119,18 +120,19 @@ export async function dispatch(
   const counter = spec.counter ?? 'command';
   if (counter !== 'none') node.opcounters[counter]++;
 
-  let reply: Doc;
+  let result: DispatchResult;
   const running = opsOf(node).begin(conn, name, db, body);
   try {
-    reply = await runCommand(node, conn, spec, name, db, body, args, sequences, exhaustAllowed, opts);
+    result = await runCommand(node, conn, spec, name, db, body, args, sequences, exhaustAllowed, opts);
   } finally {
     opsOf(node).end(running);
   }
+  const reply = result.reply;
   if (wceAfter && reply.ok === 1) {
     reply.writeConcernError = wceAfter;
     if (Array.isArray(labelsAfter)) reply.errorLabels = labelsAfter;
   }
-  return { reply };
+  return result;
 }
 
 async function runCommand(
@@ -144,9 +146,11 @@ async function runCommand(
   sequences: Readonly<Record<string, Doc[]>>,
   exhaustAllowed: boolean,
   opts: DispatchOptions,
-): Promise<Doc> {
+): Promise<DispatchResult> {
   let reply: Doc;
   let stmt: TxnStatement | undefined;
+  let retry: typeof node.retry;
+  let snapshot: SnapshotRead | undefined;
   const hooks = node.role.hooks;
   const write = isWrite(name, spec, body);
   const op: OpInfo = { name, db, body, args, write, secondary: spec.secondary ?? (write ? 'never' : 'always'), secondaryOk: secondaryOkOf(body, opts), conn };
@@ -169,8 +173,10 @@ async function runCommand(
     if (hooks) await hooks.before(op);
     // A statement of a multi-document transaction runs on the transaction's snapshot.
     if (node.role.kind === 'replicaSet') stmt = transactionsOf(node).enter(name, db, args);
-    const runOn = stmt ? stmt.txn.node : node;
-    const retry = hooks && write ? (node.role as { retryHooks?: (op: OpInfo) => typeof node.retry }).retryHooks?.(op) : undefined;
+    // A snapshot read outside a transaction runs on the data as of its cluster time.
+    if (!stmt) snapshot = openSnapshotRead(node, body);
+    const runOn = stmt ? stmt.txn.node : (snapshot?.node ?? node);
+    retry = hooks && write ? (node.role as { retryHooks?: (op: OpInfo) => typeof node.retry }).retryHooks?.(op) : undefined;
     node.retry = retry;
     let pending: Doc | Promise<Doc>;
     try {
@@ -182,6 +188,7 @@ async function runCommand(
     }
     const out = await pending;
     reply = 'ok' in out ? out : { ...out, ok: 1 };
+    if (snapshot) stampReply(name, reply, snapshot.atClusterTime);
     if (write && wc?.j === true) node.engine.flush();
   } catch (e) {
     if (!(e instanceof CommandError)) {
@@ -198,5 +205,7 @@ async function runCommand(
       reply = errorReply(e);
     }
   }
-  return reply;
+  // onPrimaryTransactionalWrite (repl/retryable-write.ts): the write stands, the reply is lost
+  if (retry?.closeConnection) return { reply, closeConnection: true };
+  return { reply };
 }

@@ -69,6 +69,7 @@ export const ErrorCode = Object.freeze({
   StaleConfig: 13388,
   NoMatchingDocument: 47,
   InvalidResumeToken: 260,
+  SnapshotTooOld: 239,
   ChangeStreamFatalError: 280,
   ChangeStreamHistoryLost: 286,
 } as const);

@@ -114,3 +114,33 @@ export async function failCommandEffect(points: FailPoints, name: string, args: 
   if (isPlainObject(data.writeConcernError)) return { kind: 'writeConcernError', writeConcernError: data.writeConcernError, errorLabels: data.errorLabels };
   return undefined;
 }
+
+/** What a firing `onPrimaryTransactionalWrite` does to one statement of a retryable write. */
+export interface TransactionalWriteEffect {
+  /** `data.closeConnection` (default true): drop the connection instead of replying. */
+  readonly closeConnection: boolean;
+  /** `data.failBeforeCommitExceptionCode`: the statement fails with this code, its write not made. */
+  readonly failCode: number | undefined;
+}
+
+/**
+ * `onPrimaryTransactionalWrite`, as mongod evaluates it once per statement of a retryable
+ * write on a primary, inside the statement's storage transaction after the write and its
+ * retry record: closing the connection keeps the write (a retry answers from the record);
+ * `failBeforeCommitExceptionCode` then throws, so the write is rolled back. The sim cannot
+ * roll a statement back, so a fail point carrying that code is evaluated at the statement's
+ * `before` phase (the write is never made) and any other at its `after` phase; each
+ * statement evaluates it exactly once either way, which is what times/skip count.
+ */
+export function transactionalWriteEffect(points: FailPoints, phase: 'before' | 'after'): TransactionalWriteEffect | undefined {
+  const name = 'onPrimaryTransactionalWrite';
+  const configured = points.get(name);
+  if (!configured) return undefined;
+  const failsBeforeCommit = toViewDoc(configured.data).failBeforeCommitExceptionCode !== undefined;
+  if (failsBeforeCommit !== (phase === 'before')) return undefined;
+  const data = points.shouldFail(name);
+  if (!data) return undefined;
+  const d = toViewDoc(data);
+  const code = d.failBeforeCommitExceptionCode;
+  return { closeConnection: d.closeConnection === undefined || d.closeConnection === true, failCode: typeof code === 'number' ? code : undefined };
+}

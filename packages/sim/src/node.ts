@@ -34,6 +34,8 @@ export interface RetryHooks {
   begin(stmtId: number): void;
   end(stmtId: number, noop?: Doc, always?: boolean): void;
   abort(): void;
+  /** The onPrimaryTransactionalWrite fail point closed the connection: no reply is sent. */
+  readonly closeConnection?: boolean;
 }
 
 export interface NodeOptions {

@@ -1,7 +1,7 @@
 /**
  * Aggregation stages that produce documents instead of reading a collection, as mongod
  * runs them: `$documents`, `$listLocalSessions`, `$collStats`, `$indexStats` and
- * `$currentOp`. Each must be the first stage; the ones that are not about a collection
+ * `$currentOp` (and `$listSearchIndexes`, refused as off Atlas). Each must be the first stage; the ones that are not about a collection
  * need `{aggregate: 1}` (and `$listLocalSessions` / `$currentOp` the admin database).
  */
 import { Long } from 'bson';
@@ -9,12 +9,13 @@ import { authOf } from './auth/sim-auth.js';
 import type { CommandContext } from './dispatcher.js';
 import { CommandError, ErrorCode } from './errors.js';
 import { currentOps } from './ops.js';
+import { LIST_SEARCH_INDEXES_CODE, LIST_SEARCH_INDEXES_MESSAGE } from './commands/search-indexes.js';
 import { sessionsOf } from './sessions.js';
 import type { CollectionState } from './storage/engine.js';
 import { storageStats } from './storage/stats.js';
 import { isPlainObject, toView, type Doc } from './storage/values.js';
 
-const SOURCE_STAGES = new Set(['$changeStream', '$documents', '$listLocalSessions', '$collStats', '$indexStats', '$currentOp', '$listSessions']);
+const SOURCE_STAGES = new Set(['$changeStream', '$documents', '$listLocalSessions', '$collStats', '$indexStats', '$currentOp', '$listSessions', '$listSearchIndexes']);
 const COLLECTIONLESS = new Set(['$documents', '$listLocalSessions', '$currentOp', '$listSessions']);
 
 export function isSourceStage(stage: Doc | undefined): boolean {
@@ -72,6 +73,9 @@ export function sourceStageDocs(ctx: CommandContext, first: Doc | undefined, col
       const users = Array.isArray(view.users) ? (view.users as Array<{ user: string; db: string }>) : undefined;
       return sessionsOf(ctx.node).list({ allUsers: view.allUsers === true, users }, me ? `${me.user}@${me.db}` : '');
     }
+    case '$listSearchIndexes':
+      // a mongod that is not Atlas (commands/search-indexes.ts)
+      throw new CommandError(LIST_SEARCH_INDEXES_CODE, LIST_SEARCH_INDEXES_MESSAGE);
     case '$collStats': {
       if (!isPlainObject(spec)) throw new CommandError(5447000, '$collStats must take a nested object but found a non-object');
       const c = ctx.node.engine.getCollection(ctx.db, coll!);

@@ -126,19 +126,6 @@ describe('transactions on a replica set', () => {
     expect(await balances()).toEqual({ alice: 99, bob: 0 });
   });
 
-  it('a write outside the transaction to a document it wrote makes its commit fail with WriteConflict (no lost update)', async () => {
-    const session = client.startSession();
-    try {
-      session.startTransaction();
-      await accounts.updateOne({ _id: 'bob' }, { $inc: { balance: 5 } }, { session });
-      await accounts.updateOne({ _id: 'bob' }, { $inc: { balance: 1000 } });
-      await expectServerError(session.commitTransaction(), 'WriteConflict', 'TransientTransactionError');
-    } finally {
-      await session.endSession();
-    }
-    expect(await balances()).toEqual({ alice: 100, bob: 1000 });
-  });
-
   it('withTransaction retries the transient conflict and the sum holds', async () => {
     const sessions = Array.from({ length: 4 }, () => client.startSession());
     try {

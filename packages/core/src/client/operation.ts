@@ -192,8 +192,13 @@ export function readConcernFor(rc: ReadConcernLike | undefined, session: ClientS
   if (session && session.explicit && session.supports.causalConsistency && session.operationTime) {
     return { ...doc, afterClusterTime: session.operationTime };
   }
-  if (session?.snapshotEnabled) return { ...doc, level: 'snapshot' };
+  if (session?.snapshotEnabled) return snapshotReadConcern(doc, session);
   return doc;
+}
+
+/** A snapshot session's readConcern: level snapshot, at the session's snapshotTime once it has one. */
+function snapshotReadConcern(doc: Document | undefined, session: ClientSession): Document {
+  return session.snapshotTime ? { ...doc, level: 'snapshot', atClusterTime: session.snapshotTime } : { ...doc, level: 'snapshot' };
 }
 
 /** The write commands that carry `afterClusterTime` in a causally consistent session (Causal Consistency spec, as the official driver). */
@@ -212,7 +217,7 @@ function withCausalWrite(command: Document, session: ExecuteOptions['session'], 
   if (session.snapshotEnabled) {
     const name = Object.keys(command)[0];
     if (command.readConcern !== undefined || name === 'getMore' || name === 'killCursors') return command;
-    return { ...command, readConcern: { level: 'snapshot' } };
+    return { ...command, readConcern: snapshotReadConcern(undefined, session) };
   }
   if (!session.supports.causalConsistency || !session.operationTime) return command;
   if (!CAUSAL_WRITE_COMMANDS.has(Object.keys(command)[0]!)) return command;

@@ -6,6 +6,7 @@ import { FakeExecutor } from '../../test/support/fake-executor.js';
 import { MongoClient } from './mongo-client.js';
 import { ClientSession, END_SESSIONS_BATCH_SIZE, ServerSessionPool, endSessionsCommands } from './sessions.js';
 import { compareTimestamps } from '../operation/cluster-time.js';
+import { readConcernFor } from './operation.js';
 
 function clock(start = 1_000_000) {
   const c = { t: start, now: () => c.t };
@@ -160,5 +161,25 @@ describe('ClientSession', () => {
     expect(() => new ClientSession(pool, { snapshot: true, causalConsistency: true })).toThrow();
     expect(compareTimestamps(new Timestamp({ t: 2, i: 0 }), new Timestamp({ t: 1, i: 9 }))).toBeGreaterThan(0);
     expect(compareTimestamps(new Timestamp({ t: 1, i: 1 }), new Timestamp({ t: 1, i: 2 }))).toBeLessThan(0);
+  });
+
+  it("a snapshot session keeps its first read's atClusterTime (cursor or top level) and reads at it", () => {
+    const pool = { sessionPool: new ServerSessionPool(), logicalSessionTimeoutMinutes: () => 30 };
+    const first = new Timestamp({ t: 5, i: 1 });
+    const s = new ClientSession(pool, { snapshot: true });
+    expect(readConcernFor(undefined, s)).toEqual({ level: 'snapshot' });
+    s.observeReply({ ok: 1, operationTime: new Timestamp({ t: 6, i: 1 }) });
+    expect(s.snapshotTime).toBeUndefined();
+    s.observeReply({ ok: 1, cursor: { id: 0, firstBatch: [], atClusterTime: first } });
+    s.observeReply({ ok: 1, cursor: { id: 0, firstBatch: [], atClusterTime: new Timestamp({ t: 9, i: 1 }) } });
+    expect(s.snapshotTime).toEqual(first);
+    expect(readConcernFor(undefined, s)).toEqual({ level: 'snapshot', atClusterTime: first });
+    const d = new ClientSession(pool, { snapshot: true });
+    d.observeReply({ ok: 1, values: [], atClusterTime: first });
+    expect(d.snapshotTime).toEqual(first);
+    // not a snapshot session: nothing kept
+    const plain = new ClientSession(pool, {});
+    plain.observeReply({ ok: 1, cursor: { id: 0, firstBatch: [], atClusterTime: first } });
+    expect(plain.snapshotTime).toBeUndefined();
   });
 });

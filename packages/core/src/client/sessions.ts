@@ -129,6 +129,8 @@ export class ClientSession implements ExecutorSession {
   readonly transaction = new Transaction();
   clusterTime: ClusterTime | undefined;
   operationTime: Timestamp | undefined;
+  /** Snapshot Reads spec: the atClusterTime of a snapshot session's first read; its later reads read at it. */
+  snapshotTime: Timestamp | undefined;
   /** An internal identity for equality before a server session exists. */
   readonly #localId = ++sessionCounter;
   readonly #owner: SessionOwner;
@@ -205,6 +207,11 @@ export class ClientSession implements ExecutorSession {
     if (!reply) return;
     this.advanceClusterTime(asClusterTime(reply.$clusterTime));
     this.advanceOperationTime(reply.operationTime as Timestamp | undefined);
+    if (this.snapshotEnabled && this.snapshotTime === undefined) {
+      // find / aggregate answer it in the cursor, distinct at the top level
+      const at = (reply.cursor as Document | undefined)?.atClusterTime ?? reply.atClusterTime;
+      if (at !== undefined) this.snapshotTime = at as Timestamp;
+    }
     this.transaction.observeRecoveryToken(reply);
   }
 

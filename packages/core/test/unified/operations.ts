@@ -13,6 +13,13 @@ export class UnsupportedOperation extends Error {
   override name = 'UnsupportedOperation';
 }
 
+/** A collection's search index helper, bound; UnsupportedOperation when the driver has none. */
+function searchHelper(target: AnyObj, name: string): (...a: unknown[]) => AnyObj {
+  const fn = target[name] as unknown;
+  if (typeof fn !== 'function') throw new UnsupportedOperation(`${name}: the driver has no Collection.${name}`);
+  return (...a: unknown[]) => (fn as (...x: unknown[]) => AnyObj).apply(target, a);
+}
+
 /** Runs a nested list of operations (withTransaction callbacks). */
 export type RunNested = (ops: Doc[]) => Promise<void>;
 
@@ -89,6 +96,16 @@ const collectionOps: Record<string, (c: OpCtx) => Promise<unknown>> = {
   listIndexes: ({ target, args, entities }) => toArray(target.listIndexes(driverOptions(args, entities))),
   listIndexNames: async ({ target, args, entities }) => (await toArray(target.listIndexes(driverOptions(args, entities)))).map((i) => (i as Doc).name),
   rename: ({ target, args, entities }) => target.rename(args.to, driverOptions(args, entities, ['to'])),
+  // Atlas Search index management (a driver without these helpers reports the operation unsupported)
+  createSearchIndex: ({ target, args }) => searchHelper(target, 'createSearchIndex')(args.model),
+  createSearchIndexes: ({ target, args }) => searchHelper(target, 'createSearchIndexes')(args.models),
+  updateSearchIndex: ({ target, args }) => searchHelper(target, 'updateSearchIndex')(args.name, args.definition),
+  dropSearchIndex: ({ target, args }) => searchHelper(target, 'dropSearchIndex')(args.name),
+  listSearchIndexes: ({ target, args }) => {
+    const list = searchHelper(target, 'listSearchIndexes');
+    const options = (args.aggregationOptions as Doc | undefined) ?? {};
+    return toArray(args.name !== undefined ? list(args.name, options) : list(options));
+  },
   createChangeStream: async ({ target, args, entities }) => {
     if (typeof target.watch !== 'function') throw new UnsupportedOperation('createChangeStream: the driver has no watch()');
     const cs = target.watch(args.pipeline ?? [], driverOptions(args, entities, ['pipeline']));

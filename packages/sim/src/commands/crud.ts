@@ -12,6 +12,8 @@ import { extractText, metaFields, textSearch } from '../text.js';
 import { readSource, refuseView } from './views.js';
 import { applyUpdate, buildUpsert, classifyUpdate, compileFilter, evaluateLet, findStored, matches, mingoOptions, project, sameDocument, type EvalOptions, type UpdateKind } from '../query.js';
 import { duplicateKeyError, StoredDoc, type CollectionState } from '../storage/engine.js';
+import type { RetryHooks } from '../node.js';
+import { TransactionConflict, waitOut, writeDeadline } from '../txn/write-blocking.js';
 import { getPath, isPlainObject, keyOf, toView, toViewDoc, retypeDoc, type Doc } from '../storage/values.js';
 
 // ---- argument helpers ----------------------------------------------------------------
@@ -126,6 +128,7 @@ async function insert(ctx: CommandContext): Promise<Doc> {
   const errors: Doc[] = [];
   const retry = ctx.node.retry;
   const maybeYield = yielder(ctx);
+  const deadline = writeDeadline(ctx.args.maxTimeMS);
   const validation = validationFor(ctx, ctx.db, coll);
   for (let i = 0; i < docs.length; i++) {
     const y = maybeYield();
@@ -158,6 +161,12 @@ async function insert(ctx: CommandContext): Promise<Doc> {
       n++;
     } catch (e) {
       retry?.abort();
+      if (e instanceof TransactionConflict) {
+        // an open transaction wrote this document: wait for it, then run the statement again
+        await waitOut(e, deadline, ctx.conn.signal);
+        i--;
+        continue;
+      }
       errors.push(writeErrorEntry(i, e));
       if (ordered(ctx)) break;
     }
@@ -339,6 +348,8 @@ function runUpdate(ctx: CommandContext, coll: string, st: UpdateStatement): Upda
     return { n: 1, nModified: 0, upsertedId: doc._id };
   }
   let nModified = 0;
+  // a multi-document statement waits for every document before writing any
+  if (targets.length > 1) for (const t of targets) engine.guardDocument(ns, t.doc._id);
   for (const t of targets) {
     const next = applyUpdate(t.doc, st.u, kind, { arrayFilters: st.arrayFilters, filter: st.q, eval: ev });
     if (sameDocument(t.doc, next)) continue;
@@ -361,6 +372,7 @@ async function update(ctx: CommandContext): Promise<Doc> {
   const errors: Doc[] = [];
   const retry = ctx.node.retry;
   const maybeYield = yielder(ctx);
+  const deadline = writeDeadline(ctx.args.maxTimeMS);
   for (let i = 0; i < raw.length; i++) {
     const y = maybeYield();
     if (y) await y;
@@ -390,6 +402,11 @@ async function update(ctx: CommandContext): Promise<Doc> {
       if (res.upsertedId !== undefined) upserted.push({ index: i, _id: res.upsertedId });
     } catch (e) {
       retry?.abort();
+      if (e instanceof TransactionConflict) {
+        await waitOut(e, deadline, ctx.conn.signal);
+        i--;
+        continue;
+      }
       errors.push(writeErrorEntry(i, e));
       if (ordered(ctx)) break;
     }
@@ -412,6 +429,7 @@ async function del(ctx: CommandContext): Promise<Doc> {
   const errors: Doc[] = [];
   const retry = ctx.node.retry;
   const maybeYield = yielder(ctx);
+  const deadline = writeDeadline(ctx.args.maxTimeMS);
   for (let i = 0; i < raw.length; i++) {
     const y = maybeYield();
     if (y) await y;
@@ -430,6 +448,7 @@ async function del(ctx: CommandContext): Promise<Doc> {
       const c = ctx.node.engine.getCollection(ctx.db, coll);
       const targets = findStored(c, { filter: st.q, limit: limit === 1 ? 1 : 0, eval: evalOptions(ctx, c, st.collation) });
       let deleted = 0;
+      if (targets.length > 1) for (const t of targets) ctx.node.engine.guardDocument(ns, t.doc._id);
       for (const t of targets) {
         ctx.node.engine.write(deleteEntry(c, ns, t.doc), j(ctx));
         deleted++;
@@ -438,6 +457,11 @@ async function del(ctx: CommandContext): Promise<Doc> {
       n += deleted;
     } catch (e) {
       retry?.abort();
+      if (e instanceof TransactionConflict) {
+        await waitOut(e, deadline, ctx.conn.signal);
+        i--;
+        continue;
+      }
       errors.push(writeErrorEntry(i, e));
       if (ordered(ctx)) break;
     }
@@ -447,9 +471,22 @@ async function del(ctx: CommandContext): Promise<Doc> {
 
 // ---- findAndModify -------------------------------------------------------------------
 
-/** A retryable findAndModify answers a retry from the reply recorded in a no-op oplog entry. */
-function findAndModify(ctx: CommandContext): Doc {
+/** findAndModify waits out an open transaction that wrote its document, then runs again. */
+async function findAndModify(ctx: CommandContext): Promise<Doc> {
   const retry = ctx.node.retry;
+  const deadline = writeDeadline(ctx.args.maxTimeMS);
+  for (;;) {
+    try {
+      return findAndModifyRetryable(ctx, retry);
+    } catch (e) {
+      if (!(e instanceof TransactionConflict)) throw e;
+      await waitOut(e, deadline, ctx.conn.signal);
+    }
+  }
+}
+
+/** A retryable findAndModify answers a retry from the reply recorded in a no-op oplog entry. */
+function findAndModifyRetryable(ctx: CommandContext, retry: RetryHooks | undefined): Doc {
   if (!retry) return findAndModifyOnce(ctx);
   const done = retry.executed(0);
   const image = done?.find((r) => r.op === 'n' && r.o && typeof r.o.findAndModifyReply === 'object');

@@ -6,4 +6,5 @@ import './explain.js';
 import './collmod.js';
 import './diagnostics.js';
 import './bulk-write.js';
+import './search-indexes.js';
 import '../repl/commands.js';

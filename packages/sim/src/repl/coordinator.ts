@@ -97,6 +97,8 @@ import {
   type PeerView,
   type ReplState,
 } from './repl-state.js';
+import type { FailPoints } from '../failpoints.js';
+import { checkAtClusterTime, parseAtClusterTime, SnapshotHistory, type SnapshotReadHost } from '../txn/snapshot-reads.js';
 import { checkTxnNumber, labelRetryableError, RetryableWrite, type RetryableWriteHost, type RetryableWriteRecords, type StatementRef } from './retryable-write.js';
 import { helloFields, primaryHost, replSetGetStatus } from './status.js';
 import { TxnTable } from './txn-table.js';
@@ -119,7 +121,7 @@ interface PeerLink {
   readonly pull: PeerClient;
 }
 
-export class ReplicaSetRole implements NodeRole, RetryableWriteHost, TransactionHost {
+export class ReplicaSetRole implements NodeRole, RetryableWriteHost, TransactionHost, SnapshotReadHost {
   readonly kind = 'replicaSet' as const;
   readonly setName: string;
   readonly hooks: CommandHooks;
@@ -138,6 +140,8 @@ export class ReplicaSetRole implements NodeRole, RetryableWriteHost, Transaction
   readonly #waiters = new ProgressWaiters();
   readonly #links = new Map<number, PeerLink>();
   readonly #snapshots = new SnapshotStore();
+  /** What every write replaced, by cluster time: snapshot reads outside transactions (txn/snapshot-reads.ts). */
+  readonly snapshotHistory: SnapshotHistory;
   readonly #listeners = new Set<() => void>();
   #tv: TopologyVersion;
   #running = false;
@@ -166,6 +170,7 @@ export class ReplicaSetRole implements NodeRole, RetryableWriteHost, Transaction
     };
     this.#noopIntervalMs = options.noopIntervalMs ?? 10000;
     this.#oplog = new Oplog(node.engine, options.oplogMaxEntries ?? 200000);
+    this.snapshotHistory = new SnapshotHistory(node.engine);
     this.#tv = { processId: node.processId, counter: Long.fromNumber(0) };
     this.#records = new TxnTable(node.engine);
     this.#tasks = new TaskGroup((name, e) => this.#log(21000, 'Replication task failed', { task: name, error: String(e) }));
@@ -301,6 +306,7 @@ export class ReplicaSetRole implements NodeRole, RetryableWriteHost, Transaction
     const prev = this.#s;
     if (next === prev) return;
     this.#s = next;
+    if (next.lastApplied !== prev.lastApplied && !isNull(next.lastApplied)) this.snapshotHistory.stamp(next.lastApplied.ts);
     const stateChanged = prev.memberState !== next.memberState;
     if (stateChanged) this.#log(21358, 'Replica set state transition', { newState: next.memberState, oldState: prev.memberState });
     if (stateChanged || prev.primaryId !== next.primaryId) this.#bump();
@@ -458,6 +464,10 @@ export class ReplicaSetRole implements NodeRole, RetryableWriteHost, Transaction
 
   endRetry(): void {}
 
+  get failPoints(): FailPoints {
+    return this.node.failPoints;
+  }
+
   /** The statement whose engine writes are being made now (set by RetryableWrite.begin/end). */
   setCurrentRetry(r: RetryableWrite | undefined): void {
     this.#currentRetry = r;
@@ -502,6 +512,14 @@ export class ReplicaSetRole implements NodeRole, RetryableWriteHost, Transaction
       if (!ok) throw new CommandError(ErrorCode.MaxTimeMSExpired, 'operation exceeded time limit');
     }
     const level = rc.level;
+    const at = parseAtClusterTime(typed);
+    if (at) {
+      // snapshot at a given time: not after this member's cluster time, and majority committed
+      checkAtClusterTime(at, this.clock.now());
+      const ok = await this.waitUntil(() => tsCompare(this.#s.commitPoint.ts, at) >= 0, deadline - Date.now(), op.conn.signal);
+      if (!ok) throw new CommandError(ErrorCode.MaxTimeMSExpired, 'operation exceeded time limit while waiting for atClusterTime to be majority committed');
+      return;
+    }
     if (level === 'majority' || level === 'linearizable' || level === 'snapshot') {
       const target = this.#s.lastApplied;
       if (isNull(target)) return;

@@ -6,6 +6,7 @@
  */
 import { Long } from 'bson';
 import { CommandError, ErrorCode } from '../errors.js';
+import { transactionalWriteEffect, type FailPoints } from '../failpoints.js';
 import type { RetryHooks, StmtRecord } from '../node.js';
 import { isPlainObject, type Doc } from '../storage/values.js';
 
@@ -37,6 +38,8 @@ export interface StatementRef {
 /** What a RetryableWrite needs of its member. */
 export interface RetryableWriteHost {
   readonly records: RetryableWriteRecords;
+  /** The member's fail points (onPrimaryTransactionalWrite). */
+  readonly failPoints: FailPoints;
   /** The retryable write whose statement is being written now (undefined between statements). */
   setCurrentRetry(r: RetryableWrite | undefined): void;
   isPrimary(): boolean;
@@ -82,6 +85,8 @@ export function statementFields(stmt: StatementRef): { lsid: Doc; txnNumber: Lon
 export class RetryableWrite implements RetryHooks {
   current: number | undefined;
   wrote = false;
+  /** Set when onPrimaryTransactionalWrite fired with closeConnection: the reply is not sent. */
+  closeConnection = false;
 
   constructor(
     private readonly host: RetryableWriteHost,
@@ -94,6 +99,13 @@ export class RetryableWrite implements RetryHooks {
   }
 
   begin(stmtId: number): void {
+    const fail = this.host.isPrimary() ? transactionalWriteEffect(this.host.failPoints, 'before') : undefined;
+    if (fail) {
+      if (fail.closeConnection) this.closeConnection = true;
+      if (fail.failCode !== undefined) {
+        throw new CommandError(fail.failCode, `Failing write for ${formatLsid(this.lsid)}:${this.txnNumber} due to failpoint. The write must not be reflected.`);
+      }
+    }
     this.current = stmtId;
     this.wrote = false;
     this.host.setCurrentRetry(this);
@@ -106,6 +118,9 @@ export class RetryableWrite implements RetryHooks {
     }
     this.current = undefined;
     this.wrote = false;
+    // the statement's write and its retry record are made: mongod's fail point point
+    const fired = this.host.isPrimary() ? transactionalWriteEffect(this.host.failPoints, 'after') : undefined;
+    if (fired?.closeConnection) this.closeConnection = true;
   }
 
   abort(): void {

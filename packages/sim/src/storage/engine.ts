@@ -160,6 +160,9 @@ export function duplicateKeyError(coll: CollectionState, spec: IndexSpec, doc: D
 export type CommitListener = (entry: WriteEntry) => void;
 
 /** Told before the engine applies an entry: a transaction's snapshot keeps what the entry is about to change. */
+/** Checks a document write before it is made (ns, _id); throws to refuse it. */
+export type WriteGuard = (ns: string, id: unknown) => void;
+
 export interface SnapshotHolder {
   preserve(entry: WriteEntry): void;
 }
@@ -177,6 +180,22 @@ export class StorageEngine {
   private readonly holders = new Set<SnapshotHolder>();
 
   constructor(readonly options: StorageOptions = {}) {}
+
+  #writeGuard: WriteGuard | undefined;
+
+  /**
+   * Installs the check every document write of this engine passes first (the open
+   * transactions' document locks, txn/write-blocking.ts); it throws to refuse the write
+   * before anything changes.
+   */
+  setWriteGuard(guard: WriteGuard | undefined): void {
+    this.#writeGuard = guard;
+  }
+
+  /** Runs the write guard for a document about to be written (a multi-document statement checks all first). */
+  guardDocument(ns: string, id: unknown): void {
+    this.#writeGuard?.(ns, id);
+  }
 
   /** Registers a snapshot (an open transaction's view); the returned function releases it. */
   holdSnapshot(holder: SnapshotHolder): () => void {
@@ -294,6 +313,7 @@ export class StorageEngine {
   }
 
   private apply(entry: WriteEntry): void {
+    if (this.#writeGuard && entry.op !== 'c') this.#writeGuard(entry.ns, entry.op === 'u' ? entry.o2._id : entry.o._id);
     for (const h of this.holders) h.preserve(entry);
     switch (entry.op) {
       case 'i': {

@@ -20,6 +20,7 @@ import type { StorageEngine, WriteEntry } from '../storage/engine.js';
 import { isPlainObject, keyOf, type Doc } from '../storage/values.js';
 import { decide, nextRecord, refuseInTransaction, TxnErrorCode, TxnRecordState, type SessionTxnRecord, type TxnCommand, type TxnFailure } from './participant.js';
 import { SnapshotEngine, writeConflict, type ConflictOracle } from './snapshot-engine.js';
+import { TransactionConflict } from './write-blocking.js';
 
 export const TRANSIENT = 'TransientTransactionError';
 
@@ -49,6 +50,9 @@ export function isTransactionHost(v: unknown): v is TransactionHost {
 
 export class OpenTransaction {
   readonly startedAt = Date.now();
+  /** Resolves when the transaction commits or aborts (writes waiting on its documents go on). */
+  readonly ended: Promise<void>;
+  #end!: () => void;
   constructor(
     readonly lsid: Doc,
     readonly txnNumber: number,
@@ -56,7 +60,14 @@ export class OpenTransaction {
     /** The node the transaction's statements run on (its `engine` is the view). */
     readonly node: SimNode,
     readonly epoch: number,
-  ) {}
+  ) {
+    this.ended = new Promise<void>((resolve) => (this.#end = resolve));
+  }
+
+  /** Called once when the transaction leaves the open set. */
+  markEnded(): void {
+    this.#end();
+  }
 }
 
 interface SessionEntry {
@@ -110,6 +121,8 @@ export class Transactions implements ConflictOracle {
   readonly #open = new Set<OpenTransaction>();
 
   constructor(readonly node: SimNode) {
+    // a write outside any transaction to a document an open one wrote waits for it (txn/write-blocking.ts)
+    node.engine.setWriteGuard((ns, id) => this.#guard(ns, id));
     // killSessions / killAllSessions / endSessions abort the sessions' open transactions
     // (and forget the sessions' records: a committed transaction's is in config.transactions)
     sessionsOf(node).onEnd((ids) => {
@@ -153,6 +166,15 @@ export class Transactions implements ConflictOracle {
   /** Aborts every open transaction (step-down, shutdown). */
   abortAll(): void {
     for (const t of [...this.#open]) this.#abort(t);
+  }
+
+  #guard(ns: string, id: unknown): void {
+    if (this.#open.size === 0) return;
+    this.sweep();
+    const key = `${ns}\0${keyOf(id)}`;
+    for (const t of this.#open) {
+      if (t.view.hasWritten(key)) throw new TransactionConflict(t.ended, t.startedAt + this.#limitMs());
+    }
   }
 
   writtenByOther(view: SnapshotEngine, docKey: string): boolean {
@@ -341,6 +363,7 @@ export class Transactions implements ConflictOracle {
   #close(txn: OpenTransaction): void {
     txn.view.release();
     this.#open.delete(txn);
+    txn.markEnded();
     const e = this.#entry(txn.lsid);
     if (e.open === txn) e.open = undefined;
   }
