@@ -1,7 +1,6 @@
 import { Binary, Timestamp } from 'bson';
 import { describe, expect, it } from 'vitest';
-import { MongoNetworkError } from '../errors.js';
-import { MongoExpiredSessionError } from '../errors.js';
+import { MongoExpiredSessionError, MongoInvalidArgumentError, MongoNetworkError } from '../errors.js';
 import { FakeExecutor } from '../../test/support/fake-executor.js';
 import { MongoClient } from './mongo-client.js';
 import { ClientSession, END_SESSIONS_BATCH_SIZE, ServerSessionPool, endSessionsCommands } from './sessions.js';
@@ -161,6 +160,15 @@ describe('ClientSession', () => {
     expect(() => new ClientSession(pool, { snapshot: true, causalConsistency: true })).toThrow();
     expect(compareTimestamps(new Timestamp({ t: 2, i: 0 }), new Timestamp({ t: 1, i: 9 }))).toBeGreaterThan(0);
     expect(compareTimestamps(new Timestamp({ t: 1, i: 1 }), new Timestamp({ t: 1, i: 2 }))).toBeLessThan(0);
+  });
+
+  it('snapshotTime: a snapshot session given one reads at it from the first read; without snapshot: true it is refused', () => {
+    const pool = { sessionPool: new ServerSessionPool(), logicalSessionTimeoutMinutes: () => 30 };
+    const at = new Timestamp({ t: 7, i: 3 });
+    const s = new ClientSession(pool, { snapshot: true, snapshotTime: at });
+    expect(s.snapshotTime).toBe(at);
+    expect(readConcernFor(undefined, s)).toEqual({ level: 'snapshot', atClusterTime: at });
+    expect(() => new ClientSession(pool, { snapshotTime: at })).toThrow(MongoInvalidArgumentError);
   });
 
   it("a snapshot session keeps its first read's atClusterTime (cursor or top level) and reads at it", () => {

@@ -107,6 +107,8 @@ export interface ClientSessionOptions {
   /** Default true for explicit sessions. */
   causalConsistency?: boolean;
   snapshot?: boolean;
+  /** A snapshot session's read time: every read reads at this cluster time (needs `snapshot: true`). */
+  snapshotTime?: Timestamp;
   defaultTransactionOptions?: TransactionOptions;
 }
 
@@ -144,7 +146,11 @@ export class ClientSession implements ExecutorSession {
     }
     this.#owner = owner;
     this.explicit = explicit;
+    if (options.snapshotTime !== undefined && options.snapshot !== true) {
+      throw new MongoInvalidArgumentError('snapshotTime can only be set on a snapshot session (snapshot: true)');
+    }
     this.snapshotEnabled = options.snapshot === true;
+    this.snapshotTime = options.snapshotTime;
     this.supports = { causalConsistency: options.snapshot ? false : (options.causalConsistency ?? explicit) };
     this.defaultTransactionOptions = { ...options.defaultTransactionOptions };
   }

@@ -114,6 +114,8 @@ export class EntityMap implements MatchContext {
           if (!c) throw new Error(`no client ${String(spec.client)}`);
           const opts = { ...((spec.sessionOptions as Doc) ?? {}) };
           if (opts.defaultTransactionOptions) opts.defaultTransactionOptions = entityOptions(opts.defaultTransactionOptions as Doc);
+          // sessionOptions.snapshotTime names an entity (a saved getSnapshotTime result)
+          if (typeof opts.snapshotTime === 'string') opts.snapshotTime = this.get(opts.snapshotTime);
           const s = c.client.startSession(opts);
           this.set(id, s);
           break;

@@ -174,6 +174,10 @@ const sessionOps: Record<string, (c: OpCtx) => Promise<unknown>> = {
   commitTransaction: ({ target }) => target.commitTransaction(),
   abortTransaction: ({ target }) => target.abortTransaction(),
   endSession: ({ target }) => target.endSession(),
+  getSnapshotTime: async ({ target }) => {
+    if (target.snapshotTime === undefined) throw new UnsupportedOperation('getSnapshotTime: the session has no snapshot time (not a snapshot session, or no read yet)');
+    return target.snapshotTime;
+  },
   withTransaction: ({ target, args, runNested }) => target.withTransaction(() => runNested(args.callback as Doc[]), entityOptions({ ...args, callback: undefined })),
 };
 
