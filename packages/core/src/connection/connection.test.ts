@@ -217,6 +217,31 @@ describe('connect / handshake', () => {
     expect(e.hasErrorLabel(MongoErrorLabel.HandshakeError)).toBe(true);
   });
 
+  it('Client Backpressure: a network error before the hello reply is labelled SystemOverloadedError and RetryableError (not on monitoring connections, not during auth)', async () => {
+    const overload = (e: unknown) =>
+      [MongoErrorLabel.SystemOverloadedError, MongoErrorLabel.RetryableError].map((l) => (e as MongoNetworkError).hasErrorLabel(l));
+    const closing = setup((_req, ctx) => {
+      ctx.close();
+      return null;
+    });
+    expect(overload(await caught(connect({ transport: closing.transport, address: ADDR })))).toEqual([true, true]);
+    expect(overload(await caught(connect({ transport: closing.transport, address: 'other:1' })))).toEqual([true, true]);
+    expect(overload(await caught(connect({ transport: closing.transport, address: ADDR, monitoring: true })))).toEqual([false, false]);
+    const timeout = setup(() => null);
+    const slow = await caught(connect({ transport: timeout.transport, address: ADDR, connectTimeoutMS: 20 }));
+    expect(slow).toBeInstanceOf(MongoNetworkTimeoutError);
+    expect(overload(slow)).toEqual([true, true]);
+    const { transport } = setup();
+    const auth: Authenticator = {
+      authenticate: async () => {
+        throw new MongoNetworkError('reset during saslContinue');
+      },
+    };
+    const during = await caught(connect({ transport, address: ADDR, credentials: { username: 'u', source: 'admin', mechanism: 'SCRAM-SHA-256' }, authenticator: auth }));
+    expect(during).toBeInstanceOf(MongoNetworkError);
+    expect(overload(during)).toEqual([false, false]);
+  });
+
   it('hello timeout uses connectTimeoutMS', async () => {
     const { transport, net } = setup(() => null);
     const e = await caught(connect({ transport, address: ADDR, connectTimeoutMS: 20 }));

@@ -38,7 +38,7 @@ import { monitorCommand, type CommandEventEmitter } from './command-monitoring.j
 import { decorateCommand } from './decorate-command.js';
 import { DEFAULT_WIRE_LIMITS, type ExecuteOptions, type ExecuteResult, type ExecutorFactory, type ManagedOperationExecutor, type TransactionStatement, type WireLimits } from './executor.js';
 import { baseConnectOptions, createServerPool, type ConnectFunction } from './pool-wiring.js';
-import { executeWithRetry } from './retry.js';
+import { executeWithRetry, type RetryableOperation } from './retry.js';
 import { resolveSeeds } from './srv-seeds.js';
 import { loadTlsOptions } from './tls-files.js';
 
@@ -210,28 +210,44 @@ export class TopologyExecutor implements ManagedOperationExecutor {
     }
     if (options.transaction) return this.#runTransactionCommand(topology, db, command, options, options.transaction);
     return executeWithRetry({
+      ...this.#retrySettings(),
       topology,
       options,
-      retryReads: this.#opts.retryReads,
-      retryWrites: this.#opts.retryWrites,
       attempt: (server, txnNumber) => this.#runOn(server, db, command, options, txnNumber),
     });
   }
 
+  /** The client's retry options (Retryable Reads / Writes, Client Backpressure). */
+  #retrySettings(): Pick<RetryableOperation, 'retryReads' | 'retryWrites' | 'maxAdaptiveRetries' | 'enableOverloadRetargeting'> {
+    const o = this.#opts;
+    return { retryReads: o.retryReads, retryWrites: o.retryWrites, maxAdaptiveRetries: o.maxAdaptiveRetries, enableOverloadRetargeting: o.enableOverloadRetargeting };
+  }
+
   /**
-   * A command of a transaction: one attempt (the client layer retries commit and abort),
-   * on the pinned mongos if any; on a sharded cluster the selected mongos is pinned.
+   * A command of a transaction: no retryable read or write (the client layer retries commit
+   * and abort), only the Client Backpressure overload retries, each on the pinned mongos if
+   * any; on a sharded cluster the selected mongos is pinned.
    */
   async #runTransactionCommand(topology: Topology, db: string, command: Document, options: ExecuteOptions, txn: TransactionStatement): Promise<ExecuteResult> {
-    if (txn.pinnedServer !== undefined) {
-      const pinned = topology.getServer(txn.pinnedServer);
-      if (!pinned) throw new MongoNetworkError(`the transaction's mongos ${txn.pinnedServer} left the topology`);
-      return this.#runOn(pinned, db, command, options, undefined);
-    }
     const operation = options.retryable === 'write' || txn.kind === 'end' ? SelectionOperation.write : SelectionOperation.read;
-    const server = await topology.selectServer({ readPreference: options.readPreference, operation }, { signal: options.signal });
-    if (topology.description.type === TopologyType.Sharded) txn.pin?.(server.address);
-    return this.#runOn(server, db, command, options, undefined);
+    const select = async (deprioritized: readonly string[]): Promise<Server> => {
+      if (txn.pinnedServer !== undefined) {
+        const pinned = topology.getServer(txn.pinnedServer);
+        if (!pinned) throw new MongoNetworkError(`the transaction's mongos ${txn.pinnedServer} left the topology`);
+        return pinned;
+      }
+      const server = await topology.selectServer({ readPreference: options.readPreference, operation, deprioritized: [...deprioritized] }, { signal: options.signal });
+      if (topology.description.type === TopologyType.Sharded) txn.pin?.(server.address);
+      return server;
+    };
+    return executeWithRetry({
+      ...this.#retrySettings(),
+      topology,
+      options,
+      inTransaction: true,
+      select,
+      attempt: (server) => this.#runOn(server, db, command, options, undefined),
+    });
   }
 
   /** One attempt on one server. Reports errors to SDAM; always checks the connection in. */
