@@ -113,6 +113,16 @@ describe('client metadata', () => {
     expect(md.platform).toMatch(/^Node\.js v/);
   });
 
+  it('joins several driver infos (the client\'s, then appendMetadata\'s) with "|", skipping missing fields', () => {
+    const md = makeClientMetadata({
+      driverInfo: [{ name: 'lib', version: '1.0' }, { name: 'framework', version: '2.0', platform: 'Framework Platform' }],
+      runtime: { os: { type: 'Linux' }, platform: 'P' },
+    });
+    expect(md.driver).toEqual({ name: 'mongo-edge|lib|framework', version: `${makeClientMetadata().driver.version}|1.0|2.0` });
+    expect(md.platform).toBe('P|Framework Platform');
+    expect(makeClientMetadata({ driverInfo: { name: 'one' }, runtime: { os: { type: 'Linux' }, platform: 'P' } }).driver.name).toBe('mongo-edge|one');
+  });
+
   it('caps at 512 bytes, dropping fields in the spec order', () => {
     const big = 'x'.repeat(600);
     const md = makeClientMetadata({

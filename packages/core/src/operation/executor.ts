@@ -41,6 +41,7 @@ import type { Binary, Long } from 'bson';
 import type { Document } from '../errors.js';
 import type { ReadPreference } from '../selection/read-preference.js';
 import type { TopologyDescription } from '../sdam/topology-description.js';
+import type { DriverInfo } from '../connection/metadata.js';
 import type { MongoClientOptions, MongoOptions } from '../uri/client-options.js';
 import type { ClusterTime } from './cluster-time.js';
 
@@ -147,6 +148,8 @@ export interface ManagedOperationExecutor extends OperationExecutor {
   readonly description?: TopologyDescription | undefined;
   /** "host:port" of the server that answered the most recent operation, if tracked (MongoClient.address). */
   readonly lastAddress?: string | undefined;
+  /** MongoClient.appendMetadata: connections opened from now on carry `info` in their handshake too. */
+  appendMetadata?(info: DriverInfo): void;
 }
 
 export interface ExecutorFactoryContext {

@@ -26,6 +26,7 @@ import { defaultAuthenticator } from '../connection/auth/index.js';
 import { formatAddress } from '../connection/address.js';
 import { connect as wireConnect } from '../connection/connect.js';
 import type { ConnectOptions, Connection } from '../connection/types.js';
+import type { DriverInfo } from '../connection/metadata.js';
 import { ReadPreference } from '../selection/read-preference.js';
 import { SelectionOperation } from '../selection/select-servers.js';
 import { DATA_BEARING_SERVER_TYPES, ServerType, newServerDescription } from '../sdam/server-description.js';
@@ -84,10 +85,21 @@ export class TopologyExecutor implements ManagedOperationExecutor {
   #handshakeLimits: WireLimits | undefined;
   /** "host:port" of the server that answered the most recent operation. */
   lastAddress: string | undefined;
+  /**
+   * The handshake's driver info: the client's `driverInfo`, then each appendMetadata. Every
+   * connection's options share this array, so connections opened after an append carry it.
+   */
+  readonly #driverInfo: DriverInfo[];
 
   constructor(config: TopologyExecutorOptions) {
     this.#config = config;
     this.#opts = config.options;
+    this.#driverInfo = config.options.driverInfo ? [config.options.driverInfo] : [];
+  }
+
+  appendMetadata(info: DriverInfo): void {
+    const same = (a: DriverInfo): boolean => a.name === info.name && a.version === info.version && a.platform === info.platform;
+    if (!this.#driverInfo.some(same)) this.#driverInfo.push({ ...info });
   }
 
   /** The live topology; throws before connect(). */
@@ -111,7 +123,7 @@ export class TopologyExecutor implements ManagedOperationExecutor {
     const connect: ConnectFunction = config.connect ?? wireConnect;
     const tls = await loadTlsOptions(o, config.tls);
     const authenticator = config.authenticator ?? (o.credentials ? defaultAuthenticator() : undefined);
-    const base = baseConnectOptions(o, transport, tls, authenticator);
+    const base = { ...baseConnectOptions(o, transport, tls, authenticator), driverInfo: this.#driverInfo };
     const emitBackground = backgroundEvents(config.emit, config.reportListenerError);
     const topology: Topology = new Topology({
       // The SDAM settings, by their connection-string names.
