@@ -68,6 +68,8 @@ export interface ExecuteOptions {
   session?: ExecutorSession;
   /** Retryable reads / writes as in the retryability specs; false or absent = no retry. */
   retryable?: 'read' | 'write' | false;
+  /** The official driver's `rawData`: added to the command for servers 8.2+ (wire version 27), ignored before. */
+  rawData?: boolean;
   /** "host:port": getMore and killCursors go to the server that owns the cursor. */
   pinnedServer?: string;
   /** OP_MSG kind-1 document sequences, e.g. `{ documents: [...] }` for insert. */
