@@ -100,6 +100,8 @@ export function discoverFiles(root = specsDir()): PlannedFile[] {
 export function fromExtendedJson(text: string): unknown {
   const walk = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(walk);
+    // A $date is a Date (no _bsontype, and no own keys to copy).
+    if (v instanceof Date) return v;
     if (v && typeof v === 'object') {
       const t = (v as { _bsontype?: string })._bsontype;
       if (t === 'Int32' || t === 'Double') return (v as { valueOf(): number }).valueOf();
