@@ -154,11 +154,18 @@ export class EntityMap implements MatchContext {
       this.set(s.id as string, []);
       for (const name of s.events as string[]) store.set(name, [...(store.get(name) ?? []), s.id as string]);
     }
+    // A hello / legacy hello is sensitive only with speculativeAuthenticate: both drivers then
+    // report it with an empty command (redacted), and its outcome by the same requestId.
+    const sensitiveHellos = new Set<unknown>();
     const isIgnoredCommand = (e: AnyObj): boolean => {
       const name = String(e.commandName ?? '').toLowerCase();
       if (name === 'configurefailpoint') return true;
       if (ignored.has(name)) return true;
-      if (!sensitive && (SENSITIVE.has(name) || HELLO.has(name))) return true;
+      if (HELLO.has(name)) {
+        if (e.command !== undefined && Object.keys(e.command as object).length === 0) sensitiveHellos.add(e.requestId);
+        return !sensitive && sensitiveHellos.has(e.requestId);
+      }
+      if (!sensitive && SENSITIVE.has(name)) return true;
       return false;
     };
     for (const [unified, [kind, emitted]] of Object.entries(EVENT_NAMES)) {
