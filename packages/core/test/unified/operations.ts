@@ -112,11 +112,11 @@ const databaseOps: Record<string, (c: OpCtx) => Promise<unknown>> = {
   modifyCollection: ({ target, args, entities }) => target.command({ collMod: args.collection, ...driverOptions(args, entities, ['collection', 'session']) }, args.session ? { session: entities.get(args.session as string) } : {}),
   runCursorCommand: ({ target, args, entities }) => {
     if (typeof target.runCursorCommand !== 'function') throw new UnsupportedOperation('runCursorCommand: the driver has no Db.runCursorCommand');
-    return toArray(target.runCursorCommand(args.command, driverOptions(args, entities, ['command', 'commandName'])));
+    return toArray(commandCursor(target, args, entities));
   },
   createCommandCursor: async ({ target, args, entities }) => {
     if (typeof target.runCursorCommand !== 'function') throw new UnsupportedOperation('createCommandCursor: the driver has no Db.runCursorCommand');
-    const cursor = target.runCursorCommand(args.command, driverOptions(args, entities, ['command', 'commandName']));
+    const cursor = commandCursor(target, args, entities);
     await cursor.hasNext();
     return cursor;
   },
@@ -182,6 +182,20 @@ const bucketOps: Record<string, (c: OpCtx) => Promise<unknown>> = {
       stream.end(Buffer.from(bytes));
     }),
 };
+
+/**
+ * Db.runCursorCommand: the command's own fields go in the command; the operation's
+ * maxTimeMS, batchSize and comment are the getMores' (RunCommandCursor.setMaxTimeMS,
+ * setBatchSize, setComment, as both drivers take them).
+ */
+function commandCursor(target: AnyObj, args: Doc, entities: EntityMap): AnyObj {
+  const { maxTimeMS, batchSize, comment, ...rest } = args;
+  const cursor = target.runCursorCommand(rest.command, driverOptions(rest, entities, ['command', 'commandName']));
+  if (maxTimeMS !== undefined) cursor.setMaxTimeMS(maxTimeMS);
+  if (batchSize !== undefined) cursor.setBatchSize(batchSize);
+  if (comment !== undefined) cursor.setComment(comment);
+  return cursor;
+}
 
 async function streamBytes(stream: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
