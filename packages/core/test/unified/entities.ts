@@ -134,7 +134,9 @@ export class EntityMap implements MatchContext {
   async #createClient(id: string, spec: Doc): Promise<void> {
     const uriOptions = { ...((spec.uriOptions as Doc) ?? {}) };
     const multiple = spec.useMultipleMongoses !== false;
-    const base = this.deployment.uri(multiple);
+    let base = this.deployment.uri(multiple);
+    // directConnection=true takes exactly one host: the deployment's first (a replica set's seed list has all members).
+    if (String(uriOptions.directConnection) === 'true') base = base.replace(/^mongodb:\/\/([^,/]+)[^/]*\//, 'mongodb://$1/');
     const options: Doc = {};
     const query: string[] = [];
     for (const [k, v] of Object.entries(uriOptions)) {
