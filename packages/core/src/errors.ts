@@ -35,6 +35,7 @@ export const MongoErrorLabel = keyMirror(
   'InterruptInUseConnections',
   'NoWritesPerformed',
   'SystemOverloadedError',
+  'RetryableError',
 );
 export type MongoErrorLabel = (typeof MongoErrorLabel)[keyof typeof MongoErrorLabel];
 

@@ -201,6 +201,7 @@ export type FindOneOptions = Omit<FindOptions, 'batchSize' | 'limit' | 'singleBa
 /** Options that belong to the driver, never copied into a command. */
 const DRIVER_OPTION_KEYS = new Set([
   'session',
+  'rawData',
   'writeConcern',
   'readConcern',
   'readPreference',

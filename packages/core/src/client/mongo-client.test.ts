@@ -262,3 +262,31 @@ describe('Db and Admin', () => {
     expect(() => client.db('app').collection('')).toThrow();
   });
 });
+
+describe('MongoClient.appendMetadata', () => {
+  it('hands each new driver info to the executor once, before and after connect, and to a rebuilt executor', async () => {
+    const appended: unknown[][] = [];
+    const client = new MongoClient('mongodb://h', {
+      executorFactory: () => {
+        const fake = new FakeExecutor();
+        const calls: unknown[] = [];
+        appended.push(calls);
+        return Object.assign(fake, { appendMetadata: (info: unknown) => calls.push(info) });
+      },
+    });
+    client.appendMetadata({ name: 'lib', version: '1.0' });
+    await client.connect();
+    client.appendMetadata({ name: 'lib', version: '1.0' });
+    client.appendMetadata({ name: 'framework', version: '2.0', platform: 'Framework Platform' });
+    expect(appended).toEqual([[{ name: 'lib', version: '1.0' }, { name: 'framework', version: '2.0', platform: 'Framework Platform' }]]);
+    await client.close();
+    await client.connect();
+    expect(appended[1]).toEqual(appended[0]);
+    await client.close();
+  });
+
+  it('refuses a non-string field with a typed error', () => {
+    const client = new MongoClient('mongodb://h', { executorFactory: () => new FakeExecutor() });
+    expect(() => client.appendMetadata({ name: 5 as unknown as string })).toThrow(MongoInvalidArgumentError);
+  });
+});

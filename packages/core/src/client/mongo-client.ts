@@ -11,7 +11,7 @@
  * re-emits what the executor reports (MongoClientEvents).
  */
 import type { BSONSerializeOptions } from '../wire/bson-options.js';
-import { MongoAPIError, MongoClientClosedError, MongoNotConnectedError, type Document } from '../errors.js';
+import { MongoAPIError, MongoClientClosedError, MongoInvalidArgumentError, MongoNotConnectedError, type Document } from '../errors.js';
 import { ReadPreference } from '../selection/read-preference.js';
 import { Db, type DbOptions } from './db.js';
 import { TypedEmitter } from '../util/emitter.js';
@@ -32,6 +32,7 @@ import type { AnyClientBulkWriteModel, ClientBulkWriteOptions, ClientBulkWriteRe
 import { ChangeStream } from '../change-stream/change-stream.js';
 import type { ChangeStreamDocument, ChangeStreamOptions } from '../change-stream/types.js';
 import { ClientSession, ServerSessionPool, endSessionsCommands, type ClientSessionOptions } from './sessions.js';
+import type { DriverInfo } from '../connection/metadata.js';
 
 export type { MongoClientOptions } from './options.js';
 
@@ -59,6 +60,8 @@ export class MongoClient extends TypedEmitter<MongoClientEvents> implements Clie
   /** close() was called and connect() was not called since: operations throw MongoNotConnectedError (as the official driver). */
   #closedByUser = false;
   readonly #activeSessions = new Set<ClientSession>();
+  /** What appendMetadata added, in order (handed to every executor this client builds). */
+  readonly #appendedMetadata: DriverInfo[] = [];
 
   constructor(url: string, options: MongoClientOptions = {}) {
     super();
@@ -93,6 +96,26 @@ export class MongoClient extends TypedEmitter<MongoClientEvents> implements Clie
     return this.resolvedOptions.bsonOptions;
   }
 
+  /**
+   * Adds a wrapping library's name, version and platform to the handshake metadata of the
+   * connections opened from now on (Handshake spec, "appendMetadata"); open connections
+   * keep theirs and no hello is sent. Info already present (same name, version and
+   * platform) is not added twice.
+   */
+  appendMetadata(driverInfo: DriverInfo): void {
+    const info: DriverInfo = {};
+    for (const key of ['name', 'version', 'platform'] as const) {
+      const value = (driverInfo as Record<string, unknown> | undefined)?.[key];
+      if (value === undefined) continue;
+      if (typeof value !== 'string') throw new MongoInvalidArgumentError(`appendMetadata: driverInfo.${key} must be a string`);
+      info[key] = value;
+    }
+    const same = (a: DriverInfo): boolean => a.name === info.name && a.version === info.version && a.platform === info.platform;
+    if (this.#appendedMetadata.some(same)) return;
+    this.#appendedMetadata.push(info);
+    this.#executor?.appendMetadata?.(info);
+  }
+
   // ------------------------------------------------------------------ lifecycle
 
   /** Connect (idempotent; concurrent calls share one attempt). */
@@ -119,6 +142,7 @@ export class MongoClient extends TypedEmitter<MongoClientEvents> implements Clie
       },
     });
     this.#executor = executor;
+    for (const info of this.#appendedMetadata) executor.appendMetadata?.(info);
     try {
       await executor.connect();
     } catch (error) {

@@ -55,6 +55,8 @@ export interface RunOptions {
   writeConcern?: WriteConcernLike;
   /** Resolved BSON options (decode of the application's documents, ignoreUndefined); default the client's. */
   bson?: BSONSerializeOptions;
+  /** The official driver's `rawData` (timeseries buckets as stored); sent to servers 8.2+ only. */
+  rawData?: boolean;
 }
 
 export function startImplicitSession(ctx: ClientContext): ClientSession {
@@ -139,7 +141,7 @@ export async function runCommand(
 ): Promise<Document> {
   return await withSession(ctx, options.session, async (session) => {
     const cmd = typeof command === 'function' ? command(session) : command;
-    const { reply } = await executeCommand(ctx, db, cmd, { bson: options.bson, ...route, session, signal: options.signal });
+    const { reply } = await executeCommand(ctx, db, cmd, { bson: options.bson, ...route, session, signal: options.signal, rawData: options.rawData });
     return reply;
   });
 }

@@ -16,6 +16,7 @@ import { WireConnection } from './connection.js';
 import { makeClientMetadata } from './metadata.js';
 import { monotonicNow } from '../util/clock.js';
 import type { ConnectOptions } from './types.js';
+import type { Transport } from '../transport/transport.js';
 
 let nextConnectionId = 1;
 
@@ -54,12 +55,19 @@ export async function connect(options: ConnectOptions): Promise<WireConnection> 
   const address = parseAddress(options.address);
   const id = options.id ?? nextConnectionId++;
   const connectTimeoutMS = options.connectTimeoutMS ?? 30_000;
-  const socket = await options.transport.connect({ ...address, tls: options.tls, connectTimeoutMS, signal });
+  let socket: Awaited<ReturnType<Transport['connect']>>;
+  try {
+    socket = await options.transport.connect({ ...address, tls: options.tls, connectTimeoutMS, signal });
+  } catch (error) {
+    throw labelEstablishmentError(error, options);
+  }
   const conn = new WireConnection(socket, {
     id,
     generation: options.generation ?? 0,
     socketTimeoutMS: options.socketTimeoutMS ?? 0,
   });
+  /** The hello's reply arrived: later errors (authentication) are not connection-establishment overload. */
+  let helloDone = false;
   try {
     const creds = options.monitoring ? undefined : options.credentials;
     const authenticator = options.authenticator;
@@ -83,6 +91,7 @@ export async function connect(options: ConnectOptions): Promise<WireConnection> 
     // A pipelined hello outlives connect(): the pool's signal (which cancels a connect) is not its.
     const hello = conn.command('admin', buildHelloCommand(options, speculative), { timeoutMS: helloTimeoutMS, signal: pipelined ? undefined : signal });
     const complete = async (reply: Document): Promise<void> => {
+      helloDone = true;
       // The hello round trip alone (no TCP/TLS/bridge-channel setup): the monitor's first RTT sample.
       conn.handshakeRoundTripMS = monotonicNow() - helloStarted;
       if (options.loadBalanced && reply.serviceId === undefined) {
@@ -97,7 +106,7 @@ export async function connect(options: ConnectOptions): Promise<WireConnection> 
     if (pipelined) {
       conn.awaitHandshake(
         hello.then(complete).catch((error: unknown) => {
-          throw failed(conn, error);
+          throw failed(conn, helloDone ? error : labelEstablishmentError(error, options));
         }),
       );
       return conn;
@@ -105,8 +114,23 @@ export async function connect(options: ConnectOptions): Promise<WireConnection> 
     await complete(await hello);
     return conn;
   } catch (error) {
-    throw failed(conn, error);
+    throw failed(conn, helloDone ? error : labelEstablishmentError(error, options));
   }
+}
+
+/**
+ * Client Backpressure / CMAP: a network error (or timeout) while establishing a pooled
+ * connection, before the hello's reply (TCP connect, TLS, hello), is how a server's ingress
+ * connection rate limiter sheds load: it gets the SystemOverloadedError and RetryableError
+ * labels, so SDAM keeps the server's description and pool and the operation may retry.
+ * Monitoring connections are not subject to it (their failures mark the server Unknown).
+ */
+function labelEstablishmentError(error: unknown, options: ConnectOptions): unknown {
+  if (error instanceof MongoNetworkError && !options.monitoring) {
+    error.addErrorLabel(MongoErrorLabel.SystemOverloadedError);
+    error.addErrorLabel(MongoErrorLabel.RetryableError);
+  }
+  return error;
 }
 
 /** A failed handshake closes the connection; network errors get the HandshakeError label. */

@@ -113,6 +113,16 @@ describe('client metadata', () => {
     expect(md.platform).toMatch(/^Node\.js v/);
   });
 
+  it('joins several driver infos (the client\'s, then appendMetadata\'s) with "|", skipping missing fields', () => {
+    const md = makeClientMetadata({
+      driverInfo: [{ name: 'lib', version: '1.0' }, { name: 'framework', version: '2.0', platform: 'Framework Platform' }],
+      runtime: { os: { type: 'Linux' }, platform: 'P' },
+    });
+    expect(md.driver).toEqual({ name: 'mongo-edge|lib|framework', version: `${makeClientMetadata().driver.version}|1.0|2.0` });
+    expect(md.platform).toBe('P|Framework Platform');
+    expect(makeClientMetadata({ driverInfo: { name: 'one' }, runtime: { os: { type: 'Linux' }, platform: 'P' } }).driver.name).toBe('mongo-edge|one');
+  });
+
   it('caps at 512 bytes, dropping fields in the spec order', () => {
     const big = 'x'.repeat(600);
     const md = makeClientMetadata({
@@ -215,6 +225,31 @@ describe('connect / handshake', () => {
     expect(e).toBeInstanceOf(MongoNetworkError);
     expect(e.beforeHandshake).toBe(true);
     expect(e.hasErrorLabel(MongoErrorLabel.HandshakeError)).toBe(true);
+  });
+
+  it('Client Backpressure: a network error before the hello reply is labelled SystemOverloadedError and RetryableError (not on monitoring connections, not during auth)', async () => {
+    const overload = (e: unknown) =>
+      [MongoErrorLabel.SystemOverloadedError, MongoErrorLabel.RetryableError].map((l) => (e as MongoNetworkError).hasErrorLabel(l));
+    const closing = setup((_req, ctx) => {
+      ctx.close();
+      return null;
+    });
+    expect(overload(await caught(connect({ transport: closing.transport, address: ADDR })))).toEqual([true, true]);
+    expect(overload(await caught(connect({ transport: closing.transport, address: 'other:1' })))).toEqual([true, true]);
+    expect(overload(await caught(connect({ transport: closing.transport, address: ADDR, monitoring: true })))).toEqual([false, false]);
+    const timeout = setup(() => null);
+    const slow = await caught(connect({ transport: timeout.transport, address: ADDR, connectTimeoutMS: 20 }));
+    expect(slow).toBeInstanceOf(MongoNetworkTimeoutError);
+    expect(overload(slow)).toEqual([true, true]);
+    const { transport } = setup();
+    const auth: Authenticator = {
+      authenticate: async () => {
+        throw new MongoNetworkError('reset during saslContinue');
+      },
+    };
+    const during = await caught(connect({ transport, address: ADDR, credentials: { username: 'u', source: 'admin', mechanism: 'SCRAM-SHA-256' }, authenticator: auth }));
+    expect(during).toBeInstanceOf(MongoNetworkError);
+    expect(overload(during)).toEqual([false, false]);
   });
 
   it('hello timeout uses connectTimeoutMS', async () => {

@@ -29,9 +29,17 @@ export interface RuntimeInfo {
   env?: ClientMetadata['env'];
 }
 
+/** What a library wrapping the driver adds to the handshake metadata (official `driverInfo`). */
+export interface DriverInfo {
+  name?: string;
+  version?: string;
+  platform?: string;
+}
+
 export interface MakeClientMetadataOptions {
   appName?: string | undefined;
-  driverInfo?: { name?: string; version?: string; platform?: string } | undefined;
+  /** One wrapping library's info, or several (the client's, then each `appendMetadata`), joined with "|" in order. */
+  driverInfo?: DriverInfo | readonly DriverInfo[] | undefined;
   /** Override runtime detection (tests). */
   runtime?: RuntimeInfo;
 }
@@ -159,15 +167,16 @@ function bsonSize(doc: ClientMetadata): number {
  */
 export function makeClientMetadata(options: MakeClientMetadataOptions = {}): ClientMetadata {
   const runtime = options.runtime ?? detectRuntime();
-  const info = options.driverInfo;
+  const infos: readonly DriverInfo[] = Array.isArray(options.driverInfo) ? options.driverInfo : options.driverInfo ? [options.driverInfo as DriverInfo] : [];
+  const joined = (base: string, field: keyof DriverInfo): string => [base, ...infos.map((i) => i[field]).filter((v): v is string => !!v)].join('|');
   const md: ClientMetadata = {
     ...(options.appName ? { application: { name: utf8Truncate(options.appName, MAX_APP_NAME_BYTES) } } : {}),
     driver: {
-      name: info?.name ? `${DRIVER_NAME}|${info.name}` : DRIVER_NAME,
-      version: info?.version ? `${DRIVER_VERSION}|${info.version}` : DRIVER_VERSION,
+      name: joined(DRIVER_NAME, 'name'),
+      version: joined(DRIVER_VERSION, 'version'),
     },
     os: { ...runtime.os },
-    platform: info?.platform ? `${runtime.platform}|${info.platform}` : runtime.platform,
+    platform: joined(runtime.platform, 'platform'),
     ...(runtime.env ? { env: { ...runtime.env } } : {}),
   };
   if (bsonSize(md) <= MAX_CLIENT_METADATA_BYTES) return md;

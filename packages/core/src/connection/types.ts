@@ -7,6 +7,7 @@ import type { BsonDeserializeOptions } from '../wire/bson-io.js';
 import type { Document, MongoNetworkError } from '../errors.js';
 import type { Transport, TransportTlsOptions } from '../transport/transport.js';
 import type { Authenticator } from './auth-hook.js';
+import type { DriverInfo } from './metadata.js';
 
 export interface MongoCredentials {
   readonly username: string;
@@ -27,7 +28,7 @@ export interface ConnectOptions {
   socketTimeoutMS?: number;
   appName?: string | undefined;
   /** Extra driver info appended to the handshake metadata (official `driverInfo`). */
-  driverInfo?: { name?: string; version?: string; platform?: string } | undefined;
+  driverInfo?: DriverInfo | readonly DriverInfo[] | undefined;
   credentials?: MongoCredentials | undefined;
   loadBalanced?: boolean;
   /** Stable API: { version: '1', strict?, deprecationErrors? } */

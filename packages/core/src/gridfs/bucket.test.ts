@@ -2,6 +2,7 @@
 import { startSim, type SimHandle } from '@mongo-edge/sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MongoClient } from '../runtime/node/index.js';
+import { MongoRuntimeError } from '../errors.js';
 import { GridFSBucket, MongoGridFSChunkError } from './bucket.js';
 
 async function bytesOf(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
@@ -52,5 +53,26 @@ describe('GridFSBucket (web streams)', () => {
     await writer.close();
     await bucket.chunks.deleteOne({ files_id: upload.id, n: 1 });
     await expect(bytesOf(bucket.openDownloadWebStream(upload.id))).rejects.toBeInstanceOf(MongoGridFSChunkError);
+  });
+
+  it('renameByName and deleteByName act on every revision of a name, and refuse a missing name', async () => {
+    const bucket = new GridFSBucket(client.db('gridfs_web'), { bucketName: 'byname', chunkSizeBytes: 4 });
+    const put = async (name: string, size: number): Promise<unknown> => {
+      const upload = bucket.openUploadWebStream(name);
+      const writer = upload.getWriter();
+      await writer.write(new Uint8Array(size));
+      await writer.close();
+      return upload.id;
+    };
+    await put('a', 6);
+    await put('a', 3);
+    const other = await put('b', 5);
+    await bucket.renameByName('a', 'c');
+    expect((await bucket.find({}, { sort: { filename: 1 } }).toArray()).map((f) => f.filename)).toEqual(['b', 'c', 'c']);
+    await bucket.deleteByName('c');
+    expect((await bucket.find({}).toArray()).map((f) => f.filename)).toEqual(['b']);
+    expect((await bucket.chunks.find({}).toArray()).every((c) => String(c.files_id) === String(other))).toBe(true);
+    await expect(bucket.deleteByName('c')).rejects.toBeInstanceOf(MongoRuntimeError);
+    await expect(bucket.renameByName('missing', 'x')).rejects.toBeInstanceOf(MongoRuntimeError);
   });
 });

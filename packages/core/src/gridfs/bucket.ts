@@ -269,6 +269,24 @@ export class GridFSBucket {
     if (matchedCount === 0) throw new MongoRuntimeError(`File with id ${String(id)} not found`);
   }
 
+  /**
+   * Delete every revision of `filename` and their chunks (a MongoRuntimeError if there is
+   * no file of that name).
+   */
+  async deleteByName(filename: string): Promise<void> {
+    const files = await this.files.find({ filename }, { projection: { _id: 1 } }).toArray();
+    if (files.length === 0) throw new MongoRuntimeError(`File with name ${filename} not found`);
+    const ids = files.map((f) => f._id);
+    await this.files.deleteMany({ _id: { $in: ids } });
+    await this.chunks.deleteMany({ files_id: { $in: ids } });
+  }
+
+  /** Rename every revision of `filename` (a MongoRuntimeError if there is no file of that name). */
+  async renameByName(filename: string, newFilename: string): Promise<void> {
+    const { matchedCount } = await this.files.updateMany({ filename }, { $set: { filename: newFilename } });
+    if (matchedCount === 0) throw new MongoRuntimeError(`File with name ${filename} not found`);
+  }
+
   /** Drop both collections. */
   async drop(): Promise<void> {
     await this.files.drop();

@@ -95,10 +95,35 @@ export function monitorCommand(emit: CommandEventEmitter | undefined, sent: Comm
   };
   if (sent.hello?.serviceId !== undefined) base.serviceId = sent.hello.serviceId;
   const started = now();
-  emit('commandStarted', { ...base, command: { ...sent.command, ...sent.sequences, $db: sent.databaseName } });
+  const redacted = isSensitiveCommand(base.commandName, sent.command);
+  const command = redacted ? {} : { ...sent.command, ...sent.sequences, $db: sent.databaseName };
+  emit('commandStarted', { ...base, command });
   return {
     requestId,
-    succeeded: (reply) => emit('commandSucceeded', { ...base, reply, duration: now() - started }),
-    failed: (failure) => emit('commandFailed', { ...base, failure, duration: now() - started }),
+    succeeded: (reply) => emit('commandSucceeded', { ...base, reply: redacted ? {} : reply, duration: now() - started }),
+    failed: (failure) => emit('commandFailed', { ...base, failure: redacted ? {} : failure, duration: now() - started }),
   };
+}
+
+/** Security-sensitive commands (Command Logging and Monitoring, "Security"), by lower-cased name. */
+const SENSITIVE_COMMANDS: ReadonlySet<string> = new Set([
+  'authenticate',
+  'saslstart',
+  'saslcontinue',
+  'getnonce',
+  'createuser',
+  'updateuser',
+  'copydbgetnonce',
+  'copydbsaslstart',
+  'copydb',
+]);
+
+/**
+ * Whether a command's events carry an empty command, reply and failure: the sensitive
+ * commands, and hello / legacy hello when they carry speculativeAuthenticate.
+ */
+export function isSensitiveCommand(commandName: string, command: Document): boolean {
+  const name = commandName.toLowerCase();
+  if (SENSITIVE_COMMANDS.has(name)) return true;
+  return (name === 'hello' || name === 'ismaster') && command.speculativeAuthenticate !== undefined;
 }

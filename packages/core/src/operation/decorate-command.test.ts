@@ -68,6 +68,8 @@ const rows: Row[] = [
     added: { lsid: s1.id },
   },
   { name: 'no lsid on an unacknowledged write', options: { session: session(), retryable: 'write', moreToCome: true }, added: {} },
+  { name: 'rawData to a server 8.2+ (wire version 27)', server: { ...primary, maxWireVersion: 27 }, options: { retryable: 'write', rawData: true }, added: { rawData: true } },
+  { name: 'no rawData before 8.2', server: { ...primary, maxWireVersion: 26 }, options: { retryable: 'write', rawData: true }, added: {} },
   { name: 'txnNumber when given', options: { retryable: 'write' }, txnNumber: Long.fromNumber(7), added: { txnNumber: Long.fromNumber(7) } },
   { name: "the client's $clusterTime", options: { retryable: 'write' }, clusterTime: ct(5), added: { $clusterTime: ct(5) } },
   {

@@ -19,7 +19,7 @@ export interface DecorateCommandInput {
   readonly topology: TopologyDescription;
   /** The server the attempt goes to. */
   readonly server: ServerDescription;
-  readonly options: Pick<ExecuteOptions, 'session' | 'readPreference' | 'pinnedServer' | 'retryable' | 'moreToCome' | 'transaction'>;
+  readonly options: Pick<ExecuteOptions, 'session' | 'readPreference' | 'pinnedServer' | 'retryable' | 'moreToCome' | 'transaction' | 'rawData'>;
   /** The retryable write's transaction number; undefined when the write is not retryable. */
   readonly txnNumber: unknown;
   /** The client-wide `$clusterTime` gossip. */
@@ -32,6 +32,9 @@ export interface DecorateCommandInput {
  * The command with `lsid`, `txnNumber`, `$clusterTime`, `$readPreference` and the
  * Stable API fields where they apply (`$db` is the connection's).
  */
+/** Servers 8.2+ (wire version 27) take `rawData`. */
+export const MIN_RAW_DATA_WIRE_VERSION = 27;
+
 export function decorateCommand(input: DecorateCommandInput): Document {
   const { command, topology: td, server: sd, options, txnNumber, serverApi: api } = input;
   const full: Document = { ...command };
@@ -39,6 +42,7 @@ export function decorateCommand(input: DecorateCommandInput): Document {
   if (options.session && sessionsSupported && !options.moreToCome) full.lsid = options.session.id;
   if (txnNumber !== undefined) full.txnNumber = txnNumber;
   if (options.transaction) decorateTransactionStatement(full, options.transaction);
+  if (options.rawData !== undefined && sd.maxWireVersion >= MIN_RAW_DATA_WIRE_VERSION) full.rawData = options.rawData;
   const clusterTime = laterClusterTime(input.clusterTime, options.session?.clusterTime);
   if (clusterTime && sd.type !== ServerType.Standalone) full.$clusterTime = clusterTime;
   // Reads; and a getMore on a secondary (the server needs to know reads may go there).

@@ -41,6 +41,7 @@ import type { Binary, Long } from 'bson';
 import type { Document } from '../errors.js';
 import type { ReadPreference } from '../selection/read-preference.js';
 import type { TopologyDescription } from '../sdam/topology-description.js';
+import type { DriverInfo } from '../connection/metadata.js';
 import type { MongoClientOptions, MongoOptions } from '../uri/client-options.js';
 import type { ClusterTime } from './cluster-time.js';
 
@@ -67,6 +68,8 @@ export interface ExecuteOptions {
   session?: ExecutorSession;
   /** Retryable reads / writes as in the retryability specs; false or absent = no retry. */
   retryable?: 'read' | 'write' | false;
+  /** The official driver's `rawData`: added to the command for servers 8.2+ (wire version 27), ignored before. */
+  rawData?: boolean;
   /** "host:port": getMore and killCursors go to the server that owns the cursor. */
   pinnedServer?: string;
   /** OP_MSG kind-1 document sequences, e.g. `{ documents: [...] }` for insert. */
@@ -147,6 +150,8 @@ export interface ManagedOperationExecutor extends OperationExecutor {
   readonly description?: TopologyDescription | undefined;
   /** "host:port" of the server that answered the most recent operation, if tracked (MongoClient.address). */
   readonly lastAddress?: string | undefined;
+  /** MongoClient.appendMetadata: connections opened from now on carry `info` in their handshake too. */
+  appendMetadata?(info: DriverInfo): void;
 }
 
 export interface ExecutorFactoryContext {

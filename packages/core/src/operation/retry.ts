@@ -1,14 +1,26 @@
 /**
- * The Retryable Reads and Retryable Writes specs' loop around one operation: select
- * a server, assign the transaction number, attempt, and on a retryable error (or a
- * retryable writeConcernError in an ok reply) select again (deprioritizing the
- * failed mongos) and attempt once more. The rules it applies are retryability.ts's.
+ * The retry loop around one operation, combining the Retryable Reads / Retryable Writes
+ * specs (one retry of a retryable error, or of a retryable writeConcernError in an ok
+ * reply) with the Client Backpressure spec's overload retries (up to maxAdaptiveRetries
+ * once an attempt failed with an overload error, with jittered exponential backoff).
+ * Each attempt selects a server again, deprioritizing the failed mongos (and, with
+ * enableOverloadRetargeting, any server that answered with an overload error). The
+ * rules it applies are retryability.ts's and overload-retry.ts's.
  */
 import { MongoServerError } from '../errors.js';
 import type { Server, Topology } from '../sdam/topology.js';
 import { TopologyType } from '../sdam/topology-description.js';
 import { SelectionOperation, type SelectionCriteria } from '../selection/select-servers.js';
+import { sleep as timerSleep } from '../util/sleep.js';
 import type { ExecuteOptions, ExecuteResult } from './executor.js';
+import {
+  DEFAULT_MAX_ADAPTIVE_RETRIES,
+  decideRetry,
+  overloadBackoffMS,
+  overloadRetryAllowed,
+  type CommandRetryKind,
+  type OverloadRetryState,
+} from './overload-retry.js';
 import {
   errorToSurface,
   isRetryableReadError,
@@ -23,32 +35,42 @@ export interface RetryableOperation {
   /** The client's retryReads / retryWrites. */
   readonly retryReads: boolean;
   readonly retryWrites: boolean;
+  /** Client Backpressure: retries allowed once an overload error was seen (default 2). */
+  readonly maxAdaptiveRetries?: number | undefined;
+  /** Client Backpressure: deprioritize a server that answered with an overload error. */
+  readonly enableOverloadRetargeting?: boolean | undefined;
+  /**
+   * A command of a transaction: never a retryable read or write (the transaction's own
+   * rules apply), only overload retries; the server comes from `select`.
+   */
+  readonly inTransaction?: boolean;
+  /** Selects the server of an attempt; defaults to the topology's selection by the options. */
+  readonly select?: (deprioritized: readonly string[]) => Promise<Server>;
   /** One attempt on `server`; `txnNumber` is the retryable write's (undefined otherwise). */
   attempt(server: Server, txnNumber: unknown): Promise<ExecuteResult>;
+  /** Injected by tests: the backoff's timer and jitter. */
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly random?: () => number;
 }
 
 export async function executeWithRetry(op: RetryableOperation): Promise<ExecuteResult> {
   const { topology, options } = op;
   const signal = { signal: options.signal };
   const isWrite = options.retryable === 'write';
-  let retry = isWrite ? op.retryWrites && !options.moreToCome : options.retryable === 'read' && op.retryReads;
+  // Retryable reads / writes (never inside a transaction, never an unacknowledged write).
+  let retry = !op.inTransaction && (isWrite ? op.retryWrites && !options.moreToCome : options.retryable === 'read' && op.retryReads);
+  const kind: CommandRetryKind = options.retryable === 'read' ? 'read' : isWrite ? 'write' : 'other';
+  const overloadAllowed = !options.moreToCome && overloadRetryAllowed(kind, op);
+  const maxAdaptiveRetries = op.maxAdaptiveRetries ?? DEFAULT_MAX_ADAPTIVE_RETRIES;
   const criteria: SelectionCriteria = {
     readPreference: options.readPreference,
     operation: isWrite ? SelectionOperation.write : SelectionOperation.read,
   };
-  /** One attempt; a write's error gets the RetryableWriteError label the driver must add. */
-  const attempt = async (server: Server): Promise<ExecuteResult> => {
-    // The wire version of the server as selected: a failed attempt may turn its live
-    // description Unknown (maxWireVersion 0) before the error is labelled.
-    const wireVersion = server.description.maxWireVersion;
-    try {
-      return await op.attempt(server, txnNumber);
-    } catch (e) {
-      if (isWrite && retry) labelRetryableWriteError(e, wireVersion);
-      throw e;
-    }
-  };
-  const first = await topology.selectServer(criteria, signal);
+  const select = op.select ?? (async (deprioritized: readonly string[]) => topology.selectServer({ ...criteria, deprioritized: [...deprioritized] }, signal));
+  const pause = op.sleep ?? (async (ms: number) => timerSleep(ms, undefined, options.signal));
+  const random = op.random ?? Math.random;
+
+  const first = await select([]);
   let txnNumber: unknown;
   if (isWrite && retry) {
     if (options.session && supportsRetryableWrites(first.description)) {
@@ -58,29 +80,49 @@ export async function executeWithRetry(op: RetryableOperation): Promise<ExecuteR
       retry = false;
     }
   }
-  let firstError: unknown;
-  try {
-    const result = await attempt(first);
-    // An ok reply whose writeConcernError is labelled retryable is retried like an error.
-    const wceError = isWrite && retry && result.reply.writeConcernError !== undefined ? new MongoServerError(result.reply) : undefined;
-    if (!wceError || !isRetryableWriteError(wceError)) return result;
-    firstError = wceError;
-  } catch (e) {
-    if (!retry || !(isWrite ? isRetryableWriteError(e) : isRetryableReadError(e))) throw e;
-    firstError = e;
-  }
-  // One retry, on a fresh selection (avoiding the failed mongos when others exist).
-  let second: Server;
-  try {
-    const deprioritized = topology.description.type === TopologyType.Sharded ? [first.address] : [];
-    second = await topology.selectServer({ ...criteria, deprioritized }, signal);
-  } catch {
-    throw firstError;
-  }
-  if (isWrite && !supportsRetryableWrites(second.description)) throw firstError;
-  try {
-    return await attempt(second);
-  } catch (e) {
-    throw errorToSurface(firstError, e);
+  let server = first;
+  let state: OverloadRetryState = { retries: 0, allowedRetries: retry ? 1 : 0 };
+  const deprioritized: string[] = [];
+  let surfaced: unknown;
+  for (;;) {
+    // The wire version of the server as selected: a failed attempt may turn its live
+    // description Unknown (maxWireVersion 0) before the error is labelled.
+    const wireVersion = server.description.maxWireVersion;
+    let error: unknown;
+    /** An ok reply with a retryable writeConcernError: returned as it is when not retried. */
+    let wceResult: ExecuteResult | undefined;
+    try {
+      const result = await op.attempt(server, txnNumber);
+      // An ok reply whose writeConcernError is labelled retryable is retried like an error.
+      const wceError = isWrite && retry && result.reply.writeConcernError !== undefined ? new MongoServerError(result.reply) : undefined;
+      if (!wceError || !isRetryableWriteError(wceError)) return result;
+      error = wceError;
+      wceResult = result;
+    } catch (e) {
+      // A write's error gets the RetryableWriteError label the driver must add.
+      if (isWrite && retry) labelRetryableWriteError(e, wireVersion);
+      error = e;
+    }
+    // After a failed retry: the error to surface (the earlier one when this says no writes were performed).
+    surfaced = state.retries === 0 ? error : errorToSurface(surfaced, error);
+    const retryableByOtherPolicy = retry && (isWrite ? isRetryableWriteError(error) : isRetryableReadError(error));
+    const decision = decideRetry(state, error, { retryableByOtherPolicy, overloadAllowed, maxAdaptiveRetries });
+    if (!decision.retry) {
+      if (wceResult) return wceResult;
+      throw surfaced;
+    }
+    state = decision.next;
+    // Avoid the failed mongos when others exist; with overload retargeting, any overloaded server.
+    if (topology.description.type === TopologyType.Sharded || (decision.backoff && op.enableOverloadRetargeting)) {
+      if (!deprioritized.includes(server.address)) deprioritized.push(server.address);
+    }
+    if (decision.backoff) await pause(overloadBackoffMS(state.retries, random()));
+    try {
+      server = await select(deprioritized);
+    } catch {
+      throw surfaced;
+    }
+    // A retryable write's retry needs a server that supports retryable writes (its txnNumber).
+    if (txnNumber !== undefined && !supportsRetryableWrites(server.description)) throw surfaced;
   }
 }

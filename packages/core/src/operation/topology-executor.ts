@@ -26,6 +26,7 @@ import { defaultAuthenticator } from '../connection/auth/index.js';
 import { formatAddress } from '../connection/address.js';
 import { connect as wireConnect } from '../connection/connect.js';
 import type { ConnectOptions, Connection } from '../connection/types.js';
+import type { DriverInfo } from '../connection/metadata.js';
 import { ReadPreference } from '../selection/read-preference.js';
 import { SelectionOperation } from '../selection/select-servers.js';
 import { DATA_BEARING_SERVER_TYPES, ServerType, newServerDescription } from '../sdam/server-description.js';
@@ -38,7 +39,7 @@ import { monitorCommand, type CommandEventEmitter } from './command-monitoring.j
 import { decorateCommand } from './decorate-command.js';
 import { DEFAULT_WIRE_LIMITS, type ExecuteOptions, type ExecuteResult, type ExecutorFactory, type ManagedOperationExecutor, type TransactionStatement, type WireLimits } from './executor.js';
 import { baseConnectOptions, createServerPool, type ConnectFunction } from './pool-wiring.js';
-import { executeWithRetry } from './retry.js';
+import { executeWithRetry, type RetryableOperation } from './retry.js';
 import { resolveSeeds } from './srv-seeds.js';
 import { loadTlsOptions } from './tls-files.js';
 
@@ -84,10 +85,21 @@ export class TopologyExecutor implements ManagedOperationExecutor {
   #handshakeLimits: WireLimits | undefined;
   /** "host:port" of the server that answered the most recent operation. */
   lastAddress: string | undefined;
+  /**
+   * The handshake's driver info: the client's `driverInfo`, then each appendMetadata. Every
+   * connection's options share this array, so connections opened after an append carry it.
+   */
+  readonly #driverInfo: DriverInfo[];
 
   constructor(config: TopologyExecutorOptions) {
     this.#config = config;
     this.#opts = config.options;
+    this.#driverInfo = config.options.driverInfo ? [config.options.driverInfo] : [];
+  }
+
+  appendMetadata(info: DriverInfo): void {
+    const same = (a: DriverInfo): boolean => a.name === info.name && a.version === info.version && a.platform === info.platform;
+    if (!this.#driverInfo.some(same)) this.#driverInfo.push({ ...info });
   }
 
   /** The live topology; throws before connect(). */
@@ -111,7 +123,7 @@ export class TopologyExecutor implements ManagedOperationExecutor {
     const connect: ConnectFunction = config.connect ?? wireConnect;
     const tls = await loadTlsOptions(o, config.tls);
     const authenticator = config.authenticator ?? (o.credentials ? defaultAuthenticator() : undefined);
-    const base = baseConnectOptions(o, transport, tls, authenticator);
+    const base = { ...baseConnectOptions(o, transport, tls, authenticator), driverInfo: this.#driverInfo };
     const emitBackground = backgroundEvents(config.emit, config.reportListenerError);
     const topology: Topology = new Topology({
       // The SDAM settings, by their connection-string names.
@@ -210,28 +222,44 @@ export class TopologyExecutor implements ManagedOperationExecutor {
     }
     if (options.transaction) return this.#runTransactionCommand(topology, db, command, options, options.transaction);
     return executeWithRetry({
+      ...this.#retrySettings(),
       topology,
       options,
-      retryReads: this.#opts.retryReads,
-      retryWrites: this.#opts.retryWrites,
       attempt: (server, txnNumber) => this.#runOn(server, db, command, options, txnNumber),
     });
   }
 
+  /** The client's retry options (Retryable Reads / Writes, Client Backpressure). */
+  #retrySettings(): Pick<RetryableOperation, 'retryReads' | 'retryWrites' | 'maxAdaptiveRetries' | 'enableOverloadRetargeting'> {
+    const o = this.#opts;
+    return { retryReads: o.retryReads, retryWrites: o.retryWrites, maxAdaptiveRetries: o.maxAdaptiveRetries, enableOverloadRetargeting: o.enableOverloadRetargeting };
+  }
+
   /**
-   * A command of a transaction: one attempt (the client layer retries commit and abort),
-   * on the pinned mongos if any; on a sharded cluster the selected mongos is pinned.
+   * A command of a transaction: no retryable read or write (the client layer retries commit
+   * and abort), only the Client Backpressure overload retries, each on the pinned mongos if
+   * any; on a sharded cluster the selected mongos is pinned.
    */
   async #runTransactionCommand(topology: Topology, db: string, command: Document, options: ExecuteOptions, txn: TransactionStatement): Promise<ExecuteResult> {
-    if (txn.pinnedServer !== undefined) {
-      const pinned = topology.getServer(txn.pinnedServer);
-      if (!pinned) throw new MongoNetworkError(`the transaction's mongos ${txn.pinnedServer} left the topology`);
-      return this.#runOn(pinned, db, command, options, undefined);
-    }
     const operation = options.retryable === 'write' || txn.kind === 'end' ? SelectionOperation.write : SelectionOperation.read;
-    const server = await topology.selectServer({ readPreference: options.readPreference, operation }, { signal: options.signal });
-    if (topology.description.type === TopologyType.Sharded) txn.pin?.(server.address);
-    return this.#runOn(server, db, command, options, undefined);
+    const select = async (deprioritized: readonly string[]): Promise<Server> => {
+      if (txn.pinnedServer !== undefined) {
+        const pinned = topology.getServer(txn.pinnedServer);
+        if (!pinned) throw new MongoNetworkError(`the transaction's mongos ${txn.pinnedServer} left the topology`);
+        return pinned;
+      }
+      const server = await topology.selectServer({ readPreference: options.readPreference, operation, deprioritized: [...deprioritized] }, { signal: options.signal });
+      if (topology.description.type === TopologyType.Sharded) txn.pin?.(server.address);
+      return server;
+    };
+    return executeWithRetry({
+      ...this.#retrySettings(),
+      topology,
+      options,
+      inTransaction: true,
+      select,
+      attempt: (server) => this.#runOn(server, db, command, options, undefined),
+    });
   }
 
   /** One attempt on one server. Reports errors to SDAM; always checks the connection in. */

@@ -119,6 +119,8 @@ export class Monitor {
   /** requestCheck({ interruptAwaited }) ended the awaited hello in flight: not a failed heartbeat. */
   #interrupted = false;
   #checkRequested = false;
+  /** A check (with its immediate retry) is running: a requested check is satisfied by it. */
+  #checking = false;
   /** Set by cancelCheck(); the check in flight, if any, ends quietly (each check clears it). */
   #cancelled = false;
   /** When the previous check ended (heartbeat intervals count from there). */
@@ -148,12 +150,16 @@ export class Monitor {
    */
   requestCheck(options: { interruptAwaited?: boolean } = {}): void {
     if (this.#closed) return;
-    this.#checkRequested = true;
     if (options.interruptAwaited && this.#awaitingHello) {
       this.#cancelled = true;
       this.#interrupted = true;
       this.#disconnect('awaited hello interrupted by a requested check');
+    } else if (this.#checking && !this.#cancelled) {
+      // The check in progress answers the request (as the official driver ignores requests
+      // while checking); a cancelled one answers nothing.
+      return;
     }
+    this.#checkRequested = true;
     wakeAll(this.#wakers);
   }
 
@@ -203,12 +209,14 @@ export class Monitor {
 
   async #run(): Promise<void> {
     while (!this.#closed) {
+      this.#checking = true;
       let outcome = await this.#check();
       if (outcome instanceof MongoNetworkError && this.#lastWasKnown && !this.#closed) {
         // Spec: a network error (not a command error) on a server that was known is retried once at once.
         this.#lastWasKnown = false;
         outcome = await this.#check();
       }
+      this.#checking = false;
       if (this.#closed) break;
       // Streaming: after an ok reply the next awaited hello (or exhaust read) starts at once.
       if (outcome === true && this.#streaming()) continue;

@@ -159,6 +159,7 @@ export class EntityMap implements MatchContext {
       this.set(s.id as string, []);
       for (const name of s.events as string[]) store.set(name, [...(store.get(name) ?? []), s.id as string]);
     }
+    const redactedHellos = new Set<unknown>();
     const isIgnoredCommand = (e: AnyObj): boolean => {
       const name = String(e.commandName ?? '').toLowerCase();
       if (name === 'configurefailpoint') return true;
@@ -177,7 +178,6 @@ export class EntityMap implements MatchContext {
       }
       return false;
     };
-    const redactedHellos = new Set<unknown>();
     for (const [unified, [kind, emitted]] of Object.entries(EVENT_NAMES)) {
       client.on(emitted, (event: AnyObj) => {
         if (unified === 'commandStartedEvent') entity.started.push(event);

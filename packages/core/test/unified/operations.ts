@@ -191,10 +191,24 @@ const bucketOps: Record<string, (c: OpCtx) => Promise<unknown>> = {
   download: ({ target, args }) => streamBytes(target.openDownloadStream(args.id)),
   downloadByName: ({ target, args }) => streamBytes(target.openDownloadStreamByName(args.filename, args.revision !== undefined ? { revision: args.revision } : {})),
   delete: ({ target, args }) => target.delete(args.id),
+  deleteByName: ({ target, args }) => {
+    if (typeof target.deleteByName !== 'function') throw new UnsupportedOperation('deleteByName: the driver has no GridFSBucket.deleteByName');
+    return target.deleteByName(args.filename);
+  },
+  rename: ({ target, args }) => target.rename(args.id, args.newFilename),
+  renameByName: ({ target, args }) => {
+    if (typeof target.renameByName !== 'function') throw new UnsupportedOperation('renameByName: the driver has no GridFSBucket.renameByName');
+    return target.renameByName(args.filename, args.newFilename);
+  },
   upload: ({ target, args }) =>
     new Promise((resolve, reject) => {
-      const { source, filename, ...options } = args as { source: { buffer?: Uint8Array; $$hexBytes?: string } | Uint8Array; filename: string };
-      // `{$$hexBytes: "..."}` is the unified format's way to write the bytes to upload
+      // disableMD5: neither driver computes an MD5 (the GridFS spec lets such drivers ignore it).
+      const { source, filename, disableMD5: _disableMD5, ...options } = args as {
+        source: { buffer?: Uint8Array; $$hexBytes?: string } | Uint8Array;
+        filename: string;
+        disableMD5?: boolean;
+      };
+      // The spec's source: BSON binary data, or { $$hexBytes: "..." }.
       const hex = (source as { $$hexBytes?: string }).$$hexBytes;
       const bytes = typeof hex === 'string' ? Buffer.from(hex, 'hex') : ((source as { buffer?: Uint8Array }).buffer ?? (source as Uint8Array));
       const stream = target.openUploadStream(filename, options);
