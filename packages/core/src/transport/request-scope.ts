@@ -67,3 +67,35 @@ export class RequestScopeProbe {
     }
   }
 }
+
+/** Scopes remembered (newest first); the oldest is forgotten (its request is long over). */
+const MAX_KNOWN_SCOPES = 8;
+
+/**
+ * The current request's scope token for Transport.ioScope(): the token of the first
+ * remembered probe the runtime accepts, else a new one (with a new probe). Calls made
+ * at once while serving one new request agree on one token: a token is made only when
+ * no probe made meanwhile is left unchecked. Outside workerd: one token for everything.
+ */
+export class RequestScopes {
+  readonly #known: Array<{ readonly token: object; readonly probe: RequestScopeProbe }> = [];
+  readonly #unscoped = {};
+
+  async current(): Promise<object> {
+    const checked = new Set<object>();
+    for (;;) {
+      const unchecked = this.#known.filter((k) => !checked.has(k.token));
+      if (unchecked.length === 0) break;
+      for (const known of unchecked) {
+        checked.add(known.token);
+        if (!(await known.probe.foreign())) return known.token;
+      }
+    }
+    const probe = RequestScopeProbe.create();
+    if (!probe) return this.#unscoped;
+    const token = {};
+    this.#known.unshift({ token, probe });
+    if (this.#known.length > MAX_KNOWN_SCOPES) this.#known.length = MAX_KNOWN_SCOPES;
+    return token;
+  }
+}

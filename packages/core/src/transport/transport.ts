@@ -64,10 +64,17 @@ export interface Transport {
   /** Release anything shared between sockets (e.g. the bridge WebSocket). Idempotent. */
   close?(): Promise<void>;
   /**
-   * Runtimes whose I/O is scoped to a request (Cloudflare Workers): resolves true when
-   * the sockets this transport opened belong to another request, so they (and the
-   * monitors waiting on them) can no longer be used. The client then renews its I/O for
-   * the current request (Topology.renewIo) before the operation. Absent elsewhere.
+   * Runtimes whose I/O is scoped to a request (Cloudflare Workers): the current request's
+   * scope, an object compared by identity (the same one for every call made while serving
+   * the same request). The client keeps a set of servers (pools, monitors) per scope
+   * (Topology.enterIoScope), so overlapping requests each use their own sockets. Absent
+   * elsewhere.
+   */
+  ioScope?(): Promise<object>;
+  /**
+   * The coarser form of ioScope() (one I/O scope at a time): resolves true when the
+   * sockets this transport opened belong to another request. The client then moves to a
+   * new set of servers for the operation. Absent elsewhere.
    */
   ioScopeChanged?(): Promise<boolean>;
 }
