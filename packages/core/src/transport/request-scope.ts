@@ -53,8 +53,22 @@ export class RequestScopeProbe {
     return typeof Ctor === 'function' ? new RequestScopeProbe(new Ctor()) : undefined;
   }
 
+  /** The check in flight: one at a time (a second read while one is pending never settles in workerd). */
+  #busy: Promise<boolean> | undefined;
+
   /** True when the runtime refuses this probe to the current request. */
   async foreign(): Promise<boolean> {
+    while (this.#busy) await this.#busy;
+    const check = this.#check();
+    this.#busy = check;
+    try {
+      return await check;
+    } finally {
+      if (this.#busy === check) this.#busy = undefined;
+    }
+  }
+
+  async #check(): Promise<boolean> {
     try {
       // Together: the write settles only once the byte is read (no buffering).
       const written = this.#writer.write(ONE_BYTE);
