@@ -4,6 +4,7 @@
  * StreamSocket and refuses writes from a scope other than the one that opened the
  * socket with workerd's own message, as workerd does.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MongoClient } from '../../src/client/mongo-client.js';
 import { MongoNetworkError, MongoRequestScopeError } from '../../src/errors.js';
@@ -57,6 +58,42 @@ class ScopedTransport implements Transport {
 
   async close(): Promise<void> {
     this.closed++;
+  }
+}
+
+/**
+ * Requests that overlap: the current request is an AsyncLocalStorage value (as workerd
+ * knows which request runs); a socket refuses writes from any request but its opener's,
+ * and ioScope() answers the current request, as the Cloudflare transport does.
+ */
+class OverlappingRequestsTransport implements Transport {
+  readonly name = 'overlapping';
+  readonly request = new AsyncLocalStorage<object>();
+  refused = 0;
+  constructor(private readonly inner: Transport) {}
+
+  async ioScope(): Promise<object> {
+    return this.request.getStore()!;
+  }
+
+  async connect(options: TransportConnectOptions): Promise<TransportSocket> {
+    const opener = this.request.getStore();
+    const raw = await this.inner.connect(options);
+    const check = (): void => {
+      if (this.request.getStore() !== opener) {
+        this.refused++;
+        throw new Error(FOREIGN);
+      }
+    };
+    return {
+      address: raw.address,
+      setHandlers: (h) => raw.setHandlers(h),
+      send: (chunks) => {
+        check();
+        raw.send(chunks);
+      },
+      close: () => raw.close(),
+    } as TransportSocket;
   }
 }
 
@@ -128,6 +165,25 @@ describe('request-scoped I/O', () => {
     expect(transport.refused).toBe(0);
     // New sockets for the new scope: monitors and the pool connection.
     expect(cluster.net.connectAttempts.length).toBeGreaterThan(before);
+  });
+
+  it('overlapping requests on one client: each uses its own sockets, none is refused or torn down', async () => {
+    cluster = new FakeCluster();
+    const transport = new OverlappingRequestsTransport(cluster.net.transport());
+    const c = client(transport);
+    const coll = c.db('app').collection('items');
+    const serve = (base: number) =>
+      transport.request.run({}, async () => {
+        for (let i = 0; i < 5; i++) await coll.insertOne({ _id: base + i });
+        return 'ok';
+      });
+    // Three requests whose operations interleave, then two more while those still run.
+    const first = [serve(100), serve(200), serve(300)];
+    await Promise.resolve();
+    const later = [serve(400), serve(500)];
+    expect(await Promise.all([...first, ...later])).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
+    expect(transport.refused).toBe(0);
+    expect(cluster.commandsNamed('insert')).toHaveLength(25);
   });
 
   it('a refused write is a MongoRequestScopeError (a MongoNetworkError) with the cause', async () => {
