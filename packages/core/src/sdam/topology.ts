@@ -111,6 +111,12 @@ interface IoSet {
   readonly servers: Map<string, MutableServer>;
   /** Operations running in this scope (a set with none may be closed when another scope starts). */
   leases: number;
+  /**
+   * Servers whose monitors wait (a later scope's set, made from a known description): they
+   * start when a selection in the scope has to wait, or when its first operation ends, so
+   * they never compete with that operation's connect.
+   */
+  deferred: MutableServer[];
 }
 
 /** The events that carry the topologyId, without it. */
@@ -135,7 +141,7 @@ export class Topology {
    * Servers per I/O scope. The set of scope `undefined` is made with the topology; the
    * first real scope adopts it (its sockets were opened in that scope's request).
    */
-  readonly #sets = new Map<IoScope, IoSet>([[undefined, { servers: new Map(), leases: 0 }]]);
+  readonly #sets = new Map<IoScope, IoSet>([[undefined, { servers: new Map(), leases: 0, deferred: [] }]]);
   /** True once a scope (`undefined` included) entered the initial set: no other adopts it then. */
   #initialClaimed = false;
   /** Wakes the selections waiting for a change. */
@@ -209,6 +215,7 @@ export class Topology {
           { cause: [...this.#td.servers.values()].find((sd) => sd.error)?.error },
         );
       }
+      this.#startDeferred(this.#sets.get(scope));
       this.requestCheckAll(scope);
       await sleep(remaining, this.#waiters, options.signal);
       if (options.signal?.aborted) throw options.signal.reason ?? new Error('aborted');
@@ -285,14 +292,14 @@ export class Topology {
     }
     this.#initialClaimed = true;
     if (!set) {
-      set = { servers: new Map(), leases: 0 };
+      set = { servers: new Map(), leases: 0, deferred: [] };
       for (const [other, idle] of [...this.#sets]) {
         if (idle.leases > 0) continue;
         this.#sets.delete(other);
         for (const server of idle.servers.values()) closeServer(server).catch(() => undefined);
       }
       this.#sets.set(scope, set);
-      if (this.#state === 'open') for (const address of this.#td.servers.keys()) this.#addServerTo(set, address);
+      if (this.#state === 'open') for (const address of this.#td.servers.keys()) this.#addServerTo(set, address, { defer: true });
     }
     const held = set;
     held.leases++;
@@ -311,6 +318,7 @@ export class Topology {
         if (released) return;
         released = true;
         held.leases--;
+        this.#startDeferred(held);
       },
     };
   }
@@ -343,6 +351,13 @@ export class Topology {
   }
 
   // ---------------------------------------------------------------- internals
+
+  /** Starts the monitors `set` deferred (IoSet.deferred), unless the set was closed meanwhile. */
+  #startDeferred(set: IoSet | undefined): void {
+    if (!set || set.deferred.length === 0 || this.isClosed) return;
+    this.#unstarted.push(...set.deferred.splice(0));
+    this.#startMonitors();
+  }
 
   /** The servers at `address`, one per I/O scope. */
   #serversAt(address: string): MutableServer[] {
@@ -377,7 +392,7 @@ export class Topology {
     for (const set of this.#sets.values()) this.#addServerTo(set, address);
   }
 
-  #addServerTo(set: IoSet, address: string): void {
+  #addServerTo(set: IoSet, address: string, { defer = false } = {}): void {
     if (set.servers.has(address) || this.isClosed) return;
     // Only called for servers of the current description.
     const sd = this.#td.servers.get(address)!;
@@ -402,6 +417,10 @@ export class Topology {
     if (this.#startBudget > 0 || this.#td.type === TopologyType.LoadBalanced) void server.pool;
     if (sd.type !== ServerType.Unknown) server.pool.ready();
     if (this.#td.type !== TopologyType.LoadBalanced) {
+      if (defer) {
+        set.deferred.push(server);
+        return;
+      }
       this.#unstarted.push(server);
       this.#startMonitors();
     }

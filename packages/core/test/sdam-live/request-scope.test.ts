@@ -5,7 +5,7 @@
  * socket with workerd's own message, as workerd does.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MongoClient } from '../../src/client/mongo-client.js';
 import { MongoNetworkError, MongoRequestScopeError } from '../../src/errors.js';
 import { StreamSocket } from '../../src/transport/stream-socket.js';
@@ -70,6 +70,8 @@ class OverlappingRequestsTransport implements Transport {
   readonly name = 'overlapping';
   readonly request = new AsyncLocalStorage<object>();
   refused = 0;
+  /** 'connect' per socket opened, and whatever the test adds, in order. */
+  readonly log: string[] = [];
   constructor(private readonly inner: Transport) {}
 
   async ioScope(): Promise<object> {
@@ -78,6 +80,7 @@ class OverlappingRequestsTransport implements Transport {
 
   async connect(options: TransportConnectOptions): Promise<TransportSocket> {
     const opener = this.request.getStore();
+    this.log.push('connect');
     const raw = await this.inner.connect(options);
     const check = (): void => {
       if (this.request.getStore() !== opener) {
@@ -184,6 +187,22 @@ describe('request-scoped I/O', () => {
     expect(await Promise.all([...first, ...later])).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
     expect(transport.refused).toBe(0);
     expect(cluster.commandsNamed('insert')).toHaveLength(25);
+  });
+
+  it('a later request with the primary known: its operation connects first, its monitors start after it', async () => {
+    cluster = new FakeCluster();
+    const transport = new OverlappingRequestsTransport(cluster.net.transport());
+    const c = new MongoClient('mongodb://a:27017/?replicaSet=rs', { transport, serverSelectionTimeoutMS: 5_000, heartbeatFrequencyMS: 10_000, monitorCommands: true });
+    clients.push(c);
+    c.on('commandSucceeded', (e) => transport.log.push(e.commandName));
+    const coll = c.db('app').collection('items');
+    await transport.request.run({}, () => coll.insertOne({ _id: 1 }));
+    transport.log.length = 0;
+    await transport.request.run({}, () => coll.insertOne({ _id: 2 }));
+    // One connect (the pool's) and the insert; the monitors of the three members only then.
+    expect(transport.log.slice(0, 2)).toEqual(['connect', 'insert']);
+    // Then the monitors (and their RTT connections) of the three members.
+    await vi.waitFor(() => expect(transport.log.filter((l) => l === 'connect').length).toBeGreaterThanOrEqual(4), { timeout: 5_000 });
   });
 
   it('a refused write is a MongoRequestScopeError (a MongoNetworkError) with the cause', async () => {
