@@ -309,6 +309,7 @@ export class TopologyExecutor implements ManagedOperationExecutor {
           requestId: monitored.requestId,
           ignoreUndefined: options.ignoreUndefined,
           deserialize: options.deserialize,
+          pipelineSafe: options.retryable === 'read' && !options.transaction,
         });
       } catch (e) {
         try {

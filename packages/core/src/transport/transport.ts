@@ -61,6 +61,13 @@ export interface Transport {
    * (connection/connect.ts). Absent (false) for every other transport.
    */
   readonly handshakePipelining?: boolean;
+  /**
+   * The narrower form: a new connection's first command goes right behind its hello only
+   * when it is a read outside a transaction (CommandOptions.pipelineSafe): a read has no
+   * effect to undo if the hello fails, and its reply is delivered only after the hello's.
+   * Writes and everything else wait for the hello's reply. Never with authentication.
+   */
+  readonly readPipelining?: boolean;
   /** Release anything shared between sockets (e.g. the bridge WebSocket). Idempotent. */
   close?(): Promise<void>;
   /**

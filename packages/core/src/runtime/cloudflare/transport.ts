@@ -37,6 +37,8 @@ function closeQuietly(socket: Socket): void {
 
 export class CloudflareSocketsTransport implements Transport {
   readonly name = 'cloudflare-sockets';
+  /** A read goes right behind a new connection's hello (the peer is mongod: reads only). */
+  readonly readPipelining = true;
   readonly #connect: CloudflareConnect;
   readonly #secureTransport: CloudflareSecureTransport;
   /** One probe per request seen (request-scope.ts). */
