@@ -124,7 +124,7 @@ export const workerdSection: Section = {
           '`ours_do` / `official_do`: one Durable Object holding one client serves every request (a DO keeps its sockets across requests). `ours_do_cold`: a new Durable Object per request, so each is a cold client (discovery, connect, handshake, the find).',
           `Critical-path round trips of a cold request (ours_do_cold), estimated as its median / the ${LATENCY_MS} ms injected per reply: ${(summarize(cold.ours_do_cold).median / LATENCY_MS).toFixed(1)} (the TCP connects and the sim's own time add to it).`,
           'Bridge contenders are not in this section yet.',
-          'Ours with a global client still opens a connection per request (Workers refuse sockets of another request); what it saves is rediscovery: the operation goes straight to the known primary.',
+          'Ours with a global client still opens a connection per request (Workers refuse sockets of another request); what it saves is rediscovery (the operation goes straight to the known primary, the monitors start after it) and, for a read, the hello round trip (the find goes out behind the hello: Transport.readPipelining).',
         ],
       };
     } finally {
