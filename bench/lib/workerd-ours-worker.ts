@@ -3,6 +3,7 @@ import { MongoClient } from '@mongo-edge/core/cloudflare';
 
 interface Env {
   MONGODB_URI: string;
+  HOLDER: { idFromName(name: string): unknown; get(id: unknown): { fetch(request: Request): Promise<Response> } };
 }
 interface Ctx {
   waitUntil(p: Promise<unknown>): void;
@@ -10,9 +11,28 @@ interface Ctx {
 
 let global: MongoClient | undefined;
 
+/** A Durable Object keeping one client for every request it serves. */
+export class OursHolder {
+  readonly #client: MongoClient;
+  constructor(_state: unknown, env: Env) {
+    this.#client = new MongoClient(env.MONGODB_URI);
+  }
+  async fetch(): Promise<Response> {
+    try {
+      const doc = await this.#client.db('bench_edge').collection<{ _id: number }>('c').findOne({ _id: 1 });
+      return Response.json({ ok: doc !== null });
+    } catch (e) {
+      return Response.json({ ok: false, error: String(e) }, { status: 500 });
+    }
+  }
+}
+
 export default {
   async fetch(request: Request, env: Env, ctx: Ctx): Promise<Response> {
     const mode = new URL(request.url).pathname;
+    // /ours_do: the one Durable Object; /ours_do_cold: a new object each time (a cold client).
+    if (mode === '/ours_do') return env.HOLDER.get(env.HOLDER.idFromName('one')).fetch(request);
+    if (mode === '/ours_do_cold') return env.HOLDER.get(env.HOLDER.idFromName(crypto.randomUUID())).fetch(request);
     try {
       if (mode === '/ours_per_request') {
         const client = new MongoClient(env.MONGODB_URI);

@@ -14,9 +14,11 @@ import { interleave, metricFromSamples, nowMs, summarize, target, NotRunError, t
 import { freePort, startServer, workerdBinary, type ServerProcess } from '../../examples/edge/runtimes.js';
 
 const LATENCY_MS = 5;
-const CONTENDERS = ['ours_global', 'ours_per_request', 'official_per_request', 'official_global'] as const;
+const CONTENDERS = ['ours_global', 'ours_per_request', 'official_per_request', 'official_global', 'ours_do', 'official_do'] as const;
+/** Cold requests (a new Durable Object, so a new client, each time) measured for ours. */
+const COLD_REQUESTS = 20;
 
-function config(file: string, port: number, uri: string, nodeCompat: boolean): string {
+function config(file: string, port: number, uri: string, nodeCompat: boolean, holder: string): string {
   return `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
   services = [ (name = "main", worker = .worker), (name = "internet", network = (allow = ["public", "private", "local"])) ],
@@ -26,13 +28,15 @@ const worker :Workerd.Worker = (
   modules = [ (name = "worker", esModule = embed ${JSON.stringify(path.basename(file))}) ],
   compatibilityDate = ${nodeCompat ? '"2026-06-01"' : '"2025-09-01"'},
   ${nodeCompat ? 'compatibilityFlags = ["nodejs_compat"],' : ''}
-  bindings = [ (name = "MONGODB_URI", text = ${JSON.stringify(uri)}) ],
+  bindings = [ (name = "MONGODB_URI", text = ${JSON.stringify(uri)}), (name = "HOLDER", durableObjectNamespace = ${JSON.stringify(holder)}) ],
+  durableObjectNamespaces = [ (className = ${JSON.stringify(holder)}, uniqueKey = "bench-${holder}") ],
+  durableObjectStorage = (inMemory = void),
   globalOutbound = "internet",
 );
 `;
 }
 
-async function startWorker(ctx: SectionContext, name: string, entry: string, uri: string, nodeCompat: boolean): Promise<ServerProcess> {
+async function startWorker(ctx: SectionContext, name: string, entry: string, uri: string, nodeCompat: boolean, holder: string): Promise<ServerProcess> {
   const outfile = path.join(ctx.tmpDir, `${name}.mjs`);
   await build({
     entryPoints: [path.join(ctx.repoRoot, entry)],
@@ -50,7 +54,7 @@ async function startWorker(ctx: SectionContext, name: string, entry: string, uri
   });
   const port = await freePort();
   const file = path.join(ctx.tmpDir, `${name}.capnp`);
-  writeFileSync(file, config(outfile, port, uri, nodeCompat));
+  writeFileSync(file, config(outfile, port, uri, nodeCompat, holder));
   return startServer(workerdBinary(), ['serve', file], { cwd: ctx.tmpDir, port });
 }
 
@@ -62,7 +66,8 @@ export const workerdSection: Section = {
     `against a three-member mongod-sim set with ${LATENCY_MS} ms added to every reply (\`--latency-ms\`). \`ours_global\`: ` +
     '@mongo-edge/core/cloudflare over direct TCP with one client in global scope (it reconnects each request: Workers sockets ' +
     'cannot outlive a request, the learned topology stays); `ours_per_request`: a new client per request; `official_per_request` ' +
-    '/ `official_global`: the official `mongodb` driver with nodejs_compat, bundled by esbuild as wrangler bundles. ' +
+    '/ `official_global`: the official `mongodb` driver with nodejs_compat, bundled by esbuild as wrangler bundles; ' +
+    '`ours_do` / `official_do`: one client held by a Durable Object; `ours_do_cold`: a new Durable Object (a cold client) per request. ' +
     'Requests are interleaved; medians and p99.',
   async run(ctx: SectionContext): Promise<SectionOutput> {
     try {
@@ -78,9 +83,9 @@ export const workerdSection: Section = {
       await seed.db('bench_edge').collection<{ _id: number }>('c').deleteMany({});
       await seed.db('bench_edge').collection<{ _id: number }>('c').insertOne({ _id: 1 });
       await seed.close();
-      const ours = await startWorker(ctx, 'ours', 'bench/lib/workerd-ours-worker.ts', cluster.uri, false);
+      const ours = await startWorker(ctx, 'ours', 'bench/lib/workerd-ours-worker.ts', cluster.uri, false, 'OursHolder');
       servers.push(ours);
-      const official = await startWorker(ctx, 'official', 'bench/lib/workerd-official-worker.ts', cluster.uri, true);
+      const official = await startWorker(ctx, 'official', 'bench/lib/workerd-official-worker.ts', cluster.uri, true, 'OfficialHolder');
       servers.push(official);
       const failures: Record<string, string> = {};
       const timed = (server: ServerProcess, route: string) => async () => {
@@ -96,24 +101,30 @@ export const workerdSection: Section = {
           ours_per_request: timed(ours, 'ours_per_request'),
           official_per_request: timed(official, 'official_per_request'),
           official_global: timed(official, 'official_global'),
+          ours_do: timed(ours, 'ours_do'),
+          official_do: timed(official, 'official_do'),
         },
         { warmup: 3, rounds },
       );
+      const cold = await interleave({ ours_do_cold: timed(ours, 'ours_do_cold') }, { warmup: 0, rounds: ctx.quick ? 3 : COLD_REQUESTS });
       if (Object.keys(failures).length) throw new Error(`requests failed: ${JSON.stringify(failures)}`);
       const med = (k: (typeof CONTENDERS)[number]) => summarize(samples[k]).median;
       return {
         metrics: {
           'workerd.request_ms': metricFromSamples(
             { title: 'Worker request reading one document', unit: 'ms', better: 'lower', reference: 'official_per_request' },
-            samples,
+            { ...samples, ...cold },
           ),
         },
         targets: [
+          target('do_official_vs_ours', 'official DO median / ours DO median (target >= 1: ours no slower)', med('official_do') / med('ours_do'), '>=', 1),
           target('global_vs_official_per_request', 'official per-request median / ours global median (target >= 3)', med('official_per_request') / med('ours_global'), '>=', 3),
         ],
         notes: [
-          'Durable Object and bridge contenders are not in this section yet.',
-          'Ours with a global client still opens a connection per request (Workers refuse sockets of another request); what it saves is rediscovery: the operation goes straight to the known primary.',
+          '`ours_do` / `official_do`: one Durable Object holding one client serves every request (a DO keeps its sockets across requests). `ours_do_cold`: a new Durable Object per request, so each is a cold client (discovery, connect, handshake, the find).',
+          `Critical-path round trips of a cold request (ours_do_cold), estimated as its median / the ${LATENCY_MS} ms injected per reply: ${(summarize(cold.ours_do_cold).median / LATENCY_MS).toFixed(1)} (the TCP connects and the sim's own time add to it).`,
+          'Bridge contenders are not in this section yet.',
+          'Ours with a global client still opens a connection per request (Workers refuse sockets of another request); what it saves is rediscovery (the operation goes straight to the known primary, the monitors start after it) and, for a read, the hello round trip (the find goes out behind the hello: Transport.readPipelining).',
         ],
       };
     } finally {

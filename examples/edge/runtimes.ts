@@ -73,16 +73,31 @@ export async function freePort(): Promise<number> {
   });
 }
 
+export interface WorkerdOptions {
+  /** A Durable Object class the worker exports, bound as `binding` (in-memory storage). */
+  durableObject?: { className: string; binding: string };
+  /** PEM certificates workerd trusts for outgoing TLS, besides the public CAs. */
+  trustedCertificates?: string[];
+}
+
 /** A workerd config serving `workerFile` on 127.0.0.1:port with text bindings; outbound to anywhere. */
-export function workerdConfig(workerFile: string, port: number, bindings: Record<string, string>): string {
-  const b = Object.entries(bindings)
-    .map(([name, text]) => `(name = ${JSON.stringify(name)}, text = ${JSON.stringify(text)})`)
-    .join(', ');
+export function workerdConfig(workerFile: string, port: number, bindings: Record<string, string>, options: WorkerdOptions = {}): string {
+  const all = Object.entries(bindings).map(([name, text]) => `(name = ${JSON.stringify(name)}, text = ${JSON.stringify(text)})`);
+  const dObj = options.durableObject;
+  if (dObj) all.push(`(name = ${JSON.stringify(dObj.binding)}, durableObjectNamespace = ${JSON.stringify(dObj.className)})`);
+  const b = all.join(', ');
+  const tls = options.trustedCertificates?.length
+    ? `, tlsOptions = (trustedCertificates = [${options.trustedCertificates.map((c) => JSON.stringify(c)).join(', ')}])`
+    : '';
+  const objects = dObj
+    ? `durableObjectNamespaces = [ (className = ${JSON.stringify(dObj.className)}, uniqueKey = "mongo-edge-test") ],
+  durableObjectStorage = (inMemory = void),`
+    : '';
   return `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
   services = [
     (name = "main", worker = .worker),
-    (name = "internet", network = (allow = ["public", "private", "local"])),
+    (name = "internet", network = (allow = ["public", "private", "local"]${tls})),
   ],
   sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
 );
@@ -90,6 +105,7 @@ const worker :Workerd.Worker = (
   modules = [ (name = "worker", esModule = embed ${JSON.stringify(path.basename(workerFile))}) ],
   compatibilityDate = "2025-09-01",
   bindings = [ ${b} ],
+  ${objects}
   globalOutbound = "internet",
 );
 `;
@@ -159,9 +175,9 @@ export async function startServer(cmd: string, args: string[], options: { cwd: s
 }
 
 /** Writes the workerd config for `workerFile` and starts workerd on a free port. */
-export async function startWorkerd(workerFile: string, dir: string, bindings: Record<string, string>): Promise<ServerProcess> {
+export async function startWorkerd(workerFile: string, dir: string, bindings: Record<string, string>, options: WorkerdOptions = {}): Promise<ServerProcess> {
   const port = await freePort();
-  const config = path.join(dir, 'config.capnp');
-  writeFileSync(config, workerdConfig(workerFile, port, bindings));
+  const config = path.join(dir, `config-${port}.capnp`);
+  writeFileSync(config, workerdConfig(workerFile, port, bindings, options));
   return startServer(workerdBinary(), ['serve', config, '--experimental'], { cwd: dir, port });
 }

@@ -378,8 +378,8 @@ export class MongoNetworkTimeoutError extends MongoNetworkError {
 /**
  * The runtime refused I/O on a socket because it belongs to another request (Cloudflare
  * Workers: "Cannot perform I/O on behalf of a different request"). Nothing was sent.
- * The executor does not count it against the server: it renews the client's I/O for the
- * current request (Topology.renewIo) and runs the operation again.
+ * The executor does not count it against the server: it runs the operation again on a
+ * fresh set of servers for the current request (Topology.enterIoScope).
  */
 export class MongoRequestScopeError extends MongoNetworkError {
   override get name(): string {

@@ -87,7 +87,9 @@ export async function connect(options: ConnectOptions): Promise<WireConnection> 
     // peer runs nothing on a connection whose hello failed (Transport.handshakePipelining:
     // the mongo-edge gateway), never with authentication (it needs the hello's reply), never
     // on monitoring connections.
-    const pipelined = options.transport.handshakePipelining && !options.monitoring && !options.credentials;
+    // Transport.readPipelining: reads only (the connection holds other commands until the hello's reply).
+    const transport = options.transport;
+    const pipelined = (transport.handshakePipelining || transport.readPipelining) && !options.monitoring && !options.credentials;
     // A pipelined hello outlives connect(): the pool's signal (which cancels a connect) is not its.
     const hello = conn.command('admin', buildHelloCommand(options, speculative), { timeoutMS: helloTimeoutMS, signal: pipelined ? undefined : signal });
     const complete = async (reply: Document): Promise<void> => {
@@ -108,6 +110,7 @@ export async function connect(options: ConnectOptions): Promise<WireConnection> 
         hello.then(complete).catch((error: unknown) => {
           throw failed(conn, helloDone ? error : labelEstablishmentError(error, options));
         }),
+        { readsOnly: !transport.handshakePipelining },
       );
       return conn;
     }

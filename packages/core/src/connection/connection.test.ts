@@ -265,6 +265,51 @@ function pipelining(transport: ReturnType<MemoryNetwork['transport']>) {
   return { name: transport.name, handshakePipelining: true, connect: (o: Parameters<typeof transport.connect>[0]) => transport.connect(o) };
 }
 
+describe('connect / read pipelining (Transport.readPipelining)', () => {
+  const readsOnly = (transport: ReturnType<MemoryNetwork['transport']>) => ({
+    name: transport.name,
+    readPipelining: true,
+    connect: (o: Parameters<typeof transport.connect>[0]) => transport.connect(o),
+  });
+
+  it('a read goes out behind the hello; a write waits for the hello reply; a failed hello fails the read', async () => {
+    const held: Array<() => void> = [];
+    // The server holds the hello reply until a second request arrives (or the test lets it go).
+    const { server, transport } = setup((req, ctx) => {
+      const send = () => ctx.reply(req.name === 'hello' ? { helloOk: true, maxWireVersion: 21, ok: 1 } : { ok: 1, n: 1 });
+      if (req.name !== 'hello') return (send(), null);
+      held.push(send);
+      return null;
+    });
+    const reader = await connect({ transport: readsOnly(transport), address: ADDR });
+    expect(server.requests.map((r) => r.name)).toEqual(['hello']);
+    const read = reader.command('app', { count: 'c' }, { pipelineSafe: true });
+    await vi.waitFor(() => expect(server.requests.map((r) => r.name)).toEqual(['hello', 'count']));
+    held.shift()!();
+    expect(await read).toEqual({ ok: 1, n: 1 });
+    expect(reader.established).toBe(true);
+    reader.close();
+
+    const writer = await connect({ transport: readsOnly(transport), address: ADDR });
+    const write = writer.command('app', { insert: 'c', documents: [{}] });
+    // Nothing but the hello until its reply: the insert is held by the connection.
+    await Promise.resolve();
+    expect(server.requests.map((r) => r.name)).toEqual(['hello', 'count', 'hello']);
+    held.shift()!();
+    expect(await write).toEqual({ ok: 1, n: 1 });
+    expect(server.requests.map((r) => r.name)).toEqual(['hello', 'count', 'hello', 'insert']);
+    writer.close();
+  });
+
+  it('a failed hello fails the pipelined read with the handshake error and closes the connection', async () => {
+    const { transport } = setup((req) => (req.name === 'hello' ? { ok: 0, errmsg: 'no', code: 2, codeName: 'BadValue' } : { ok: 1 }));
+    const conn = await connect({ transport: readsOnly(transport), address: ADDR });
+    const e = await caught(conn.command('app', { find: 'c' }, { pipelineSafe: true }));
+    expect(e).toBeInstanceOf(MongoServerError);
+    expect(conn.closed).toBe(true);
+  });
+});
+
 describe('connect / handshake pipelining (Transport.handshakePipelining)', () => {
   it('returns before the hello reply; the first command goes out behind the hello and its reply waits for the handshake', async () => {
     const held: Array<() => void> = [];

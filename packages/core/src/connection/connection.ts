@@ -95,6 +95,8 @@ export class WireConnection implements Connection {
   #closeError: MongoNetworkError | undefined;
   /** Handshake pipelining: the handshake in flight; replies to commands sent meanwhile wait for it. */
   #handshake: Promise<void> | undefined;
+  /** The pending handshake lets only CommandOptions.pipelineSafe commands out (Transport.readPipelining). */
+  #handshakeReadsOnly = false;
 
   constructor(socket: TransportSocket, options: WireConnectionOptions) {
     this.#socket = socket;
@@ -143,14 +145,17 @@ export class WireConnection implements Connection {
    * right behind the hello, but each reply is delivered only once the handshake succeeded;
    * a failed handshake fails them with its error (and closes the connection).
    */
-  awaitHandshake(handshake: Promise<void>): void {
+  awaitHandshake(handshake: Promise<void>, { readsOnly = false } = {}): void {
     this.#handshake = handshake;
+    this.#handshakeReadsOnly = readsOnly;
     // Cleared once it succeeded; a failed one stays (the connection is closed: its error explains).
     handshake.then(() => (this.#handshake = undefined), () => undefined);
   }
 
   command(db: string, cmd: Document, options: CommandOptions = {}): Promise<Document> {
     const handshake = this.#handshake;
+    // Reads-only pipelining (Transport.readPipelining): anything else waits for the hello's reply.
+    if (handshake && this.#handshakeReadsOnly && !options.pipelineSafe) return handshake.then(() => this.#send(db, cmd, options));
     const reply = this.#send(db, cmd, options);
     if (!handshake) return reply;
     reply.catch(() => undefined); // the handshake's error is the one reported

@@ -67,6 +67,11 @@ export interface CommandOptions {
    * unique); default a fresh one. Command monitoring allocates it to report it.
    */
   requestId?: number;
+  /**
+   * A read outside a transaction: may go out behind a pipelined hello even when the
+   * transport pipelines reads only (Transport.readPipelining).
+   */
+  pipelineSafe?: boolean;
 }
 
 export interface Connection {

@@ -25,12 +25,12 @@ import type { Authenticator } from '../connection/auth-hook.js';
 import { defaultAuthenticator } from '../connection/auth/index.js';
 import { formatAddress } from '../connection/address.js';
 import { connect as wireConnect } from '../connection/connect.js';
-import type { ConnectOptions, Connection } from '../connection/types.js';
+import type { ConnectOptions, Connection, ConnectionPool } from '../connection/types.js';
 import type { DriverInfo } from '../connection/metadata.js';
 import { ReadPreference } from '../selection/read-preference.js';
 import { SelectionOperation } from '../selection/select-servers.js';
 import { DATA_BEARING_SERVER_TYPES, ServerType, newServerDescription } from '../sdam/server-description.js';
-import { Topology, type Server, type TopologyEvents } from '../sdam/topology.js';
+import { Topology, type IoScope, type IoScopeLease, type ScopedTopology, type Server, type TopologyEvents } from '../sdam/topology.js';
 import { TopologyType, type TopologyDescription } from '../sdam/topology-description.js';
 import type { Transport, TransportTlsOptions } from '../transport/transport.js';
 import type { MongoClientOptions, MongoOptions } from '../uri/client-options.js';
@@ -81,6 +81,8 @@ export class TopologyExecutor implements ManagedOperationExecutor {
   #ownedTransport: Transport | undefined;
   /** The transport in use (owned or the caller's). */
   #transportInUse: Transport | undefined;
+  /** The I/O scope of a transport without ioScope(): replaced when it reports a change or a refusal. */
+  #fallbackScope: IoScope = undefined;
   /** Load-balanced mode: the limits of the last connection handshake (a LoadBalancer description has none). */
   #handshakeLimits: WireLimits | undefined;
   /** "host:port" of the server that answered the most recent operation. */
@@ -135,15 +137,17 @@ export class TopologyExecutor implements ManagedOperationExecutor {
         if (name === 'serverHeartbeatSucceeded') this.#clusterTime.observe((event as TopologyEvents['serverHeartbeatSucceeded']).reply);
         emitBackground(name, event);
       },
-      createPool: (address) =>
-        createServerPool({
+      createPool: (address) => {
+        const pool: ConnectionPool = createServerPool({
           address,
           options: o,
           base,
           connect,
-          onBackgroundError: (error, generation) => topology.handleError(address, error, { connectionGeneration: generation, beforeHandshake: true }),
+          onBackgroundError: (error, generation) => topology.handleError(address, error, { connectionGeneration: generation, beforeHandshake: true, pool }),
           emit: emitBackground,
-        }),
+        });
+        return pool;
+      },
     });
     if (this.#closed) throw new MongoTopologyClosedError();
     this.#current = topology;
@@ -163,11 +167,9 @@ export class TopologyExecutor implements ManagedOperationExecutor {
   }
 
   async connect(): Promise<void> {
-    if (this.#closed) throw new MongoTopologyClosedError();
-    const topology = await this.#ensureTopology();
     // selectServer() opens the topology. As the official driver: connect() succeeds once any
     // data-bearing member is selectable.
-    await topology.selectServer({ readPreference: ReadPreference.primaryPreferred, operation: 'read' });
+    (await this.#enterIoScope({ select: true })).release();
   }
 
   async close(): Promise<void> {
@@ -199,22 +201,55 @@ export class TopologyExecutor implements ManagedOperationExecutor {
   }
 
   async execute(db: string, command: Document, options: ExecuteOptions = {}): Promise<ExecuteResult> {
+    let lease = await this.#enterIoScope({ select: !this.#current });
     try {
-      return await this.#execute(db, command, options);
-    } catch (e) {
-      // The runtime refused sockets opened while serving another request (Workers): nothing
-      // was sent. Renew the topology's I/O for this request and run the operation again.
-      if (!(e instanceof MongoRequestScopeError) || this.#closed || !this.#current) throw e;
-      this.#current.renewIo();
-      return await this.#execute(db, command, options);
+      try {
+        return await this.#execute(lease.topology, db, command, options);
+      } catch (e) {
+        // The runtime refused sockets opened while serving another request (Workers) that
+        // the transport could not tell from this one: nothing was sent. New I/O for this
+        // request (the old set is closed once idle) and the operation again.
+        if (!(e instanceof MongoRequestScopeError) || this.#closed || !this.#current) throw e;
+        lease.release();
+        this.#fallbackScope = {};
+        lease = this.#current.enterIoScope(this.#fallbackScope);
+        return await this.#execute(lease.topology, db, command, options);
+      }
+    } finally {
+      lease.release();
     }
   }
 
-  async #execute(db: string, command: Document, options: ExecuteOptions): Promise<ExecuteResult> {
+  /**
+   * The operation's hold on the servers of its I/O scope (Topology.enterIoScope): the
+   * transport's scope (Transport.ioScope), else a new one each time the transport reports
+   * a change (Transport.ioScopeChanged). The first operation waits for a selectable
+   * server, as connect() does.
+   */
+  async #enterIoScope({ select }: { select: boolean }): Promise<IoScopeLease> {
     if (this.#closed) throw new MongoTopologyClosedError();
-    if (!this.#current) await this.connect();
-    else if (await this.#transportInUse?.ioScopeChanged?.()) this.#current.renewIo();
-    const topology = this.topology;
+    const topology = await this.#ensureTopology();
+    const transport = this.#transportInUse;
+    let scope: IoScope;
+    if (transport?.ioScope) scope = await transport.ioScope();
+    else {
+      if (await transport?.ioScopeChanged?.()) this.#fallbackScope = {};
+      scope = this.#fallbackScope;
+    }
+    const lease = topology.enterIoScope(scope);
+    if (select) {
+      try {
+        await lease.topology.selectServer({ readPreference: ReadPreference.primaryPreferred, operation: 'read' });
+      } catch (e) {
+        lease.release();
+        throw e;
+      }
+    }
+    return lease;
+  }
+
+  async #execute(topology: ScopedTopology, db: string, command: Document, options: ExecuteOptions): Promise<ExecuteResult> {
+    if (this.#closed) throw new MongoTopologyClosedError();
     if (options.pinnedServer) {
       const server = topology.getServer(options.pinnedServer);
       if (!server) throw new MongoNetworkError(`the cursor's server ${options.pinnedServer} left the topology`);
@@ -240,7 +275,7 @@ export class TopologyExecutor implements ManagedOperationExecutor {
    * and abort), only the Client Backpressure overload retries, each on the pinned mongos if
    * any; on a sharded cluster the selected mongos is pinned.
    */
-  async #runTransactionCommand(topology: Topology, db: string, command: Document, options: ExecuteOptions, txn: TransactionStatement): Promise<ExecuteResult> {
+  async #runTransactionCommand(topology: ScopedTopology, db: string, command: Document, options: ExecuteOptions, txn: TransactionStatement): Promise<ExecuteResult> {
     const operation = options.retryable === 'write' || txn.kind === 'end' ? SelectionOperation.write : SelectionOperation.read;
     const select = async (deprioritized: readonly string[]): Promise<Server> => {
       if (txn.pinnedServer !== undefined) {
@@ -268,7 +303,7 @@ export class TopologyExecutor implements ManagedOperationExecutor {
     // Errors go to SDAM, which ignores those without an effect on the topology.
     const report = (e: unknown, connectionGeneration: number, beforeHandshake: boolean, serviceId?: unknown): void => {
       if (e instanceof MongoNetworkError || e instanceof MongoServerError || e instanceof MongoAuthError) {
-        this.#current!.handleError(address, e, { connectionGeneration, beforeHandshake, serviceId });
+        this.#current!.handleError(address, e, { connectionGeneration, beforeHandshake, serviceId, pool: server.pool });
       }
     };
     const poolGeneration = server.pool.generation;
@@ -302,6 +337,7 @@ export class TopologyExecutor implements ManagedOperationExecutor {
           requestId: monitored.requestId,
           ignoreUndefined: options.ignoreUndefined,
           deserialize: options.deserialize,
+          pipelineSafe: options.retryable === 'read' && !options.transaction,
         });
       } catch (e) {
         try {

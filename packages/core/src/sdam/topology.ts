@@ -84,6 +84,41 @@ export interface Server {
   readonly address: string;
 }
 
+/**
+ * A runtime's I/O scope (a Workers request): an object the transport hands out, compared
+ * by identity (Transport.ioScope). Undefined where I/O has no scopes.
+ */
+export type IoScope = object | undefined;
+
+/** What an operation may do with a topology within one I/O scope (Topology.enterIoScope). */
+export interface ScopedTopology {
+  readonly description: TopologyDescription;
+  selectServer(criteria: SelectionCriteria, options?: { signal?: AbortSignal; timeoutMS?: number }): Promise<Server>;
+  getServer(address: string): Server | undefined;
+}
+
+/** An operation's hold on its scope's servers; release() when the operation ends. */
+export interface IoScopeLease {
+  readonly topology: ScopedTopology;
+  release(): void;
+}
+
+/**
+ * One I/O scope's servers (pools and monitors). Scopes share the description (what was
+ * learned); their sockets are their own, so one request's sockets never serve another.
+ */
+interface IoSet {
+  readonly servers: Map<string, MutableServer>;
+  /** Operations running in this scope (a set with none may be closed when another scope starts). */
+  leases: number;
+  /**
+   * Servers whose monitors wait (a later scope's set, made from a known description): they
+   * start when a selection in the scope has to wait, or when its first operation ends, so
+   * they never compete with that operation's connect.
+   */
+  deferred: MutableServer[];
+}
+
 /** The events that carry the topologyId, without it. */
 type OwnEvent<K extends Exclude<TopologyEventName, keyof HeartbeatEvents>> = Omit<TopologyEvents[K], 'topologyId'>;
 
@@ -102,7 +137,13 @@ export class Topology {
   readonly topologyId = nextTopologyId++;
   #td: TopologyDescription;
   readonly #options: TopologyOptions;
-  readonly #servers = new Map<string, Server>();
+  /**
+   * Servers per I/O scope. The set of scope `undefined` is made with the topology; the
+   * first real scope adopts it (its sockets were opened in that scope's request).
+   */
+  readonly #sets = new Map<IoScope, IoSet>([[undefined, { servers: new Map(), leases: 0, deferred: [] }]]);
+  /** True once a scope (`undefined` included) entered the initial set: no other adopts it then. */
+  #initialClaimed = false;
   /** Wakes the selections waiting for a change. */
   readonly #waiters = new Set<() => void>();
   /** New servers whose monitor is not started yet (see MONITOR_START_BATCH), in discovery order. */
@@ -151,8 +192,9 @@ export class Topology {
   }
 
   /** Select a server for an operation, waiting up to serverSelectionTimeoutMS. */
-  async selectServer(criteria: SelectionCriteria, options: { signal?: AbortSignal; timeoutMS?: number } = {}): Promise<Server> {
+  async selectServer(criteria: SelectionCriteria, options: { signal?: AbortSignal; timeoutMS?: number; ioScope?: IoScope } = {}): Promise<Server> {
     if (this.#state === 'new') this.open();
+    const scope = options.ioScope;
     const timeoutMS = options.timeoutMS ?? this.#options.serverSelectionTimeoutMS;
     const deadline = this.#now() + timeoutMS;
     for (;;) {
@@ -160,10 +202,10 @@ export class Topology {
       // Throws at once for criteria the topology can never satisfy (validateSelection).
       const chosen = pickServer(
         selectServers(this.#td, criteria),
-        (address) => this.#servers.get(address)?.operationCount ?? 0,
+        (address) => this.#sets.get(scope)?.servers.get(address)?.operationCount ?? 0,
         this.#random,
       );
-      const server = chosen && this.#servers.get(chosen.address);
+      const server = chosen && this.#serverIn(scope, chosen.address);
       if (server) return server;
       const remaining = deadline - this.#now();
       if (remaining <= 0) {
@@ -173,15 +215,16 @@ export class Topology {
           { cause: [...this.#td.servers.values()].find((sd) => sd.error)?.error },
         );
       }
-      this.requestCheckAll();
+      this.#startDeferred(this.#sets.get(scope));
+      this.requestCheckAll(scope);
       await sleep(remaining, this.#waiters, options.signal);
       if (options.signal?.aborted) throw options.signal.reason ?? new Error('aborted');
     }
   }
 
-  /** Ask every monitor for an immediate check (e.g. while a selection waits). */
-  requestCheckAll(): void {
-    for (const s of this.#servers.values()) s.monitor?.requestCheck();
+  /** Ask every monitor (of `scope`) for an immediate check (e.g. while a selection waits). */
+  requestCheckAll(scope: IoScope = undefined): void {
+    for (const s of this.#sets.get(scope)?.servers.values() ?? []) s.monitor?.requestCheck();
   }
 
   /**
@@ -191,17 +234,23 @@ export class Topology {
   handleError(
     address: string,
     error: unknown,
-    context: { connectionGeneration: number; beforeHandshake?: boolean; serviceId?: unknown },
+    context: {
+      connectionGeneration: number;
+      beforeHandshake?: boolean;
+      serviceId?: unknown;
+      /** The pool of the failed connection (each I/O scope has its own); default: the first scope's. */
+      pool?: ConnectionPool;
+    },
   ): void {
-    const server = this.#servers.get(address);
-    if (!server || this.isClosed) return;
-    // The runtime refused a socket of another request: says nothing about the server (renewIo).
+    const servers = this.#serversAt(address);
+    if (servers.length === 0 || this.isClosed) return;
+    // The runtime refused a socket of another request: says nothing about the server (enterIoScope).
     if (error instanceof MongoRequestScopeError) return;
     const result = handleApplicationError(this.#td, {
       address,
       error,
       generation: context.connectionGeneration,
-      poolGeneration: server.pool.generation,
+      poolGeneration: (context.pool ?? servers[0]!.pool).generation,
       beforeHandshake: context.beforeHandshake,
       now: this.#now(),
     });
@@ -209,35 +258,73 @@ export class Topology {
     if (result.clearPool) {
       // Load-balanced mode: the pool is never paused; the failing connection's service is
       // cleared, when its handshake told it (CMAP clear(serviceId)).
-      if (this.#td.type !== TopologyType.LoadBalanced) server.pool.clear({ interruptInUseConnections: result.interruptInUseConnections });
-      else if (context.serviceId !== undefined) server.pool.clear({ serviceId: context.serviceId });
+      for (const server of servers) {
+        if (this.#td.type !== TopologyType.LoadBalanced) server.pool.clear({ interruptInUseConnections: result.interruptInUseConnections });
+        else if (context.serviceId !== undefined) server.pool.clear({ serviceId: context.serviceId });
+      }
     }
     // Network errors cancel the check in flight and close the monitoring connection, but
     // MUST NOT request an immediate check (SDAM "Network error when reading or writing");
     // a selection that needs the server requests one. State change errors request one.
-    if (result.cancelCheck) server.monitor?.cancelCheck();
-    if (result.requestImmediateCheck) server.monitor?.requestCheck({ interruptAwaited: true });
-  }
-
-  /**
-   * Start this topology's I/O afresh for the current I/O scope (a Workers request whose
-   * runtime refuses the sockets of another): every server gets a new pool and monitor;
-   * the old ones are closed without waiting (their sockets may refuse even that, and
-   * their timers may never fire again). What was learned stays: the description (the
-   * primary, RTTs, versions), so the next selection needs no rediscovery. No SDAM
-   * events: the servers did not change.
-   */
-  renewIo(): void {
-    if (this.#state !== 'open') return;
-    for (const [address, old] of [...this.#servers]) {
-      this.#servers.delete(address);
-      closeServer(old).catch(() => undefined);
-      this.#addServer(address, { announce: false });
+    for (const server of servers) {
+      if (result.cancelCheck) server.monitor?.cancelCheck();
+      if (result.requestImmediateCheck) server.monitor?.requestCheck({ interruptAwaited: true });
     }
   }
 
-  getServer(address: string): Server | undefined {
-    return this.#servers.get(address);
+  /**
+   * Enter the I/O scope `scope` (a Workers request, whose runtime refuses the sockets of
+   * another) for one operation. Each scope has its own servers (pools and monitors); what
+   * was learned is shared: the description (the primary, RTTs, versions), so a new
+   * scope's first selection needs no rediscovery. A new scope closes, without waiting
+   * (their sockets may refuse even that), the sets of other scopes with no operation
+   * running; a set in use stays until a later new scope finds it idle, so overlapping
+   * requests never tear down each other's operations. No SDAM events: the servers did
+   * not change.
+   */
+  enterIoScope(scope: IoScope): IoScopeLease {
+    let set = this.#sets.get(scope);
+    if (!set && !this.#initialClaimed && this.#sets.has(undefined)) {
+      // The first scope: the servers made so far were made in its request.
+      set = this.#sets.get(undefined)!;
+      this.#sets.delete(undefined);
+      this.#sets.set(scope, set);
+    }
+    this.#initialClaimed = true;
+    if (!set) {
+      set = { servers: new Map(), leases: 0, deferred: [] };
+      for (const [other, idle] of [...this.#sets]) {
+        if (idle.leases > 0) continue;
+        this.#sets.delete(other);
+        for (const server of idle.servers.values()) closeServer(server).catch(() => undefined);
+      }
+      this.#sets.set(scope, set);
+      if (this.#state === 'open') for (const address of this.#td.servers.keys()) this.#addServerTo(set, address, { defer: true });
+    }
+    const held = set;
+    held.leases++;
+    let released = false;
+    const get = (): TopologyDescription => this.#td;
+    const view: ScopedTopology = {
+      get description() {
+        return get();
+      },
+      selectServer: (criteria, options = {}) => this.selectServer(criteria, { ...options, ioScope: scope }),
+      getServer: (address) => this.getServer(address, scope),
+    };
+    return {
+      topology: view,
+      release: () => {
+        if (released) return;
+        released = true;
+        held.leases--;
+        this.#startDeferred(held);
+      },
+    };
+  }
+
+  getServer(address: string, scope: IoScope = undefined): Server | undefined {
+    return this.#serverIn(scope, address);
   }
 
   async close(): Promise<void> {
@@ -247,11 +334,13 @@ export class Topology {
     this.#unstarted = [];
     wakeAll(this.#waiters);
     const closing = [this.#closing];
-    for (const [address, server] of this.#servers) {
-      closing.push(closeServer(server));
-      if (wasOpen) this.#emit('serverClosed', { address });
+    for (const set of this.#sets.values()) {
+      for (const [address, server] of set.servers) {
+        closing.push(closeServer(server));
+        if (wasOpen && set === this.#announcing()) this.#emit('serverClosed', { address });
+      }
+      set.servers.clear();
     }
-    this.#servers.clear();
     await Promise.all(closing);
     if (wasOpen) {
       const previous = this.#td;
@@ -263,13 +352,48 @@ export class Topology {
 
   // ---------------------------------------------------------------- internals
 
+  /** Starts the monitors `set` deferred (IoSet.deferred), unless the set was closed meanwhile. */
+  #startDeferred(set: IoSet | undefined): void {
+    if (!set || set.deferred.length === 0 || this.isClosed) return;
+    this.#unstarted.push(...set.deferred.splice(0));
+    this.#startMonitors();
+  }
+
+  /** The servers at `address`, one per I/O scope. */
+  #serversAt(address: string): MutableServer[] {
+    const found: MutableServer[] = [];
+    for (const set of this.#sets.values()) {
+      const server = set.servers.get(address);
+      if (server) found.push(server);
+    }
+    return found;
+  }
+
+  /** The server at `address` in `scope`'s set; a scope without a set gets one (enterIoScope). */
+  #serverIn(scope: IoScope, address: string): MutableServer | undefined {
+    if (!this.#sets.has(scope) && !this.isClosed) this.enterIoScope(scope).release();
+    return this.#sets.get(scope)?.servers.get(address);
+  }
+
+  /** The set whose servers' serverClosed events close() publishes (once per address). */
+  #announcing(): IoSet | undefined {
+    return this.#sets.values().next().value;
+  }
+
   /** Publishes one of this topology's SDAM events (they carry its topologyId first). */
   #emit<K extends Exclude<TopologyEventName, keyof HeartbeatEvents>>(name: K, event: OwnEvent<K>): void {
     this.#options.emit(name, { topologyId: this.topologyId, ...event } as TopologyEvents[K]);
   }
 
-  #addServer(address: string, { announce = true } = {}): void {
-    if (this.#servers.has(address) || this.isClosed) return;
+  /** A server of the description was added: to every scope's set (announced once). */
+  #addServer(address: string): void {
+    if (this.isClosed) return;
+    this.#emit('serverOpening', { address });
+    for (const set of this.#sets.values()) this.#addServerTo(set, address);
+  }
+
+  #addServerTo(set: IoSet, address: string, { defer = false } = {}): void {
+    if (set.servers.has(address) || this.isClosed) return;
     // Only called for servers of the current description.
     const sd = this.#td.servers.get(address)!;
     const createPool = this.#options.createPool;
@@ -288,12 +412,15 @@ export class Topology {
         return this.description.address;
       },
     };
-    this.#servers.set(address, server);
+    set.servers.set(address, server);
     // Within this turn's budget the pool comes first, as it always did (CMAP's poolCreated before serverOpening).
     if (this.#startBudget > 0 || this.#td.type === TopologyType.LoadBalanced) void server.pool;
-    if (announce) this.#emit('serverOpening', { address });
     if (sd.type !== ServerType.Unknown) server.pool.ready();
     if (this.#td.type !== TopologyType.LoadBalanced) {
+      if (defer) {
+        set.deferred.push(server);
+        return;
+      }
       this.#unstarted.push(server);
       this.#startMonitors();
     }
@@ -301,7 +428,7 @@ export class Topology {
 
   /**
    * Creates and starts the monitors of up to MONITOR_START_BATCH queued servers now, the
-   * rest in later turns. Servers removed (or replaced by renewIo) meanwhile are skipped.
+   * rest in later turns. Servers removed (or whose I/O scope was closed) meanwhile are skipped.
    */
   #startMonitors(): void {
     const count = Math.min(this.#startBudget, this.#unstarted.length);
@@ -310,7 +437,7 @@ export class Topology {
       this.#unstarted = this.#unstarted.length === count ? [] : this.#unstarted.slice(count);
       this.#startBudget -= count;
       for (const server of batch) {
-        if (this.#servers.get(server.address) !== server || this.isClosed) continue;
+        if (!this.#serversAt(server.address).includes(server) || this.isClosed) continue;
         const address = server.address;
         void server.pool; // created before its monitor, as when servers were few
         server.monitor = new Monitor({ ...this.#options, address, now: this.#now, onCheck: (result) => this.#onMonitorCheck(address, result) });
@@ -327,7 +454,7 @@ export class Topology {
   }
 
   #onMonitorCheck(address: string, result: MonitorCheckResult): void {
-    if (this.#state !== 'open' || !this.#servers.has(address)) return;
+    if (this.#state !== 'open' || !this.#td.servers.has(address)) return;
     if (result.reply) {
       this.#applyDescription(newServerDescription(address, result.reply, { ...result, now: this.#now() }));
       return;
@@ -335,7 +462,7 @@ export class Topology {
     // A failed check marks the server Unknown and clears its pool (the spec runner applies the same function).
     const failure = handleCheckFailure(this.#td, { address, error: result.error });
     this.#commit(failure.topologyDescription);
-    if (failure.clearPool) this.#servers.get(address)?.pool.clear({ interruptInUseConnections: failure.interruptInUseConnections });
+    if (failure.clearPool) for (const server of this.#serversAt(address)) server.pool.clear({ interruptInUseConnections: failure.interruptInUseConnections });
   }
 
   #applyDescription(sd: ServerDescription): void {
@@ -343,9 +470,10 @@ export class Topology {
     this.#commit(result.topologyDescription);
     // Former primaries replaced by a newer one: re-check them now (and clear pre-4.2 pools).
     for (const { address, clearPool } of result.invalidatedPrimaries) {
-      const server = this.#servers.get(address);
-      if (clearPool) server?.pool.clear();
-      server?.monitor?.requestCheck();
+      for (const server of this.#serversAt(address)) {
+        if (clearPool) server.pool.clear();
+        server.monitor?.requestCheck();
+      }
     }
   }
 
@@ -355,10 +483,10 @@ export class Topology {
     if (next === previous) return;
     this.#td = next;
     for (const [address, sd] of next.servers) {
-      const server = this.#servers.get(address);
-      if (!server) continue;
-      server.description = sd;
-      if (sd.type !== ServerType.Unknown) server.pool.ready();
+      for (const server of this.#serversAt(address)) {
+        server.description = sd;
+        if (sd.type !== ServerType.Unknown) server.pool.ready();
+      }
     }
     for (const event of diffTopologyDescriptions(previous, next).events) {
       switch (event.type) {
@@ -366,9 +494,10 @@ export class Topology {
           this.#addServer(event.address); // emits serverOpening itself, before its pool and monitor start
           continue;
         case SdamEventType.serverClosed: {
-          const server = this.#servers.get(event.address);
-          if (server) {
-            this.#servers.delete(event.address);
+          for (const set of this.#sets.values()) {
+            const server = set.servers.get(event.address);
+            if (!server) continue;
+            set.servers.delete(event.address);
             this.#closing = Promise.all([this.#closing, closeServer(server)]);
           }
           break;

@@ -53,8 +53,22 @@ export class RequestScopeProbe {
     return typeof Ctor === 'function' ? new RequestScopeProbe(new Ctor()) : undefined;
   }
 
+  /** The check in flight: one at a time (a second read while one is pending never settles in workerd). */
+  #busy: Promise<boolean> | undefined;
+
   /** True when the runtime refuses this probe to the current request. */
   async foreign(): Promise<boolean> {
+    while (this.#busy) await this.#busy;
+    const check = this.#check();
+    this.#busy = check;
+    try {
+      return await check;
+    } finally {
+      if (this.#busy === check) this.#busy = undefined;
+    }
+  }
+
+  async #check(): Promise<boolean> {
     try {
       // Together: the write settles only once the byte is read (no buffering).
       const written = this.#writer.write(ONE_BYTE);
@@ -65,5 +79,37 @@ export class RequestScopeProbe {
     } catch (error) {
       return isForeignRequestIoError(error);
     }
+  }
+}
+
+/** Scopes remembered (newest first); the oldest is forgotten (its request is long over). */
+const MAX_KNOWN_SCOPES = 8;
+
+/**
+ * The current request's scope token for Transport.ioScope(): the token of the first
+ * remembered probe the runtime accepts, else a new one (with a new probe). Calls made
+ * at once while serving one new request agree on one token: a token is made only when
+ * no probe made meanwhile is left unchecked. Outside workerd: one token for everything.
+ */
+export class RequestScopes {
+  readonly #known: Array<{ readonly token: object; readonly probe: RequestScopeProbe }> = [];
+  readonly #unscoped = {};
+
+  async current(): Promise<object> {
+    const checked = new Set<object>();
+    for (;;) {
+      const unchecked = this.#known.filter((k) => !checked.has(k.token));
+      if (unchecked.length === 0) break;
+      for (const known of unchecked) {
+        checked.add(known.token);
+        if (!(await known.probe.foreign())) return known.token;
+      }
+    }
+    const probe = RequestScopeProbe.create();
+    if (!probe) return this.#unscoped;
+    const token = {};
+    this.#known.unshift({ token, probe });
+    if (this.#known.length > MAX_KNOWN_SCOPES) this.#known.length = MAX_KNOWN_SCOPES;
+    return token;
   }
 }

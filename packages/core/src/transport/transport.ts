@@ -61,13 +61,27 @@ export interface Transport {
    * (connection/connect.ts). Absent (false) for every other transport.
    */
   readonly handshakePipelining?: boolean;
+  /**
+   * The narrower form: a new connection's first command goes right behind its hello only
+   * when it is a read outside a transaction (CommandOptions.pipelineSafe): a read has no
+   * effect to undo if the hello fails, and its reply is delivered only after the hello's.
+   * Writes and everything else wait for the hello's reply. Never with authentication.
+   */
+  readonly readPipelining?: boolean;
   /** Release anything shared between sockets (e.g. the bridge WebSocket). Idempotent. */
   close?(): Promise<void>;
   /**
-   * Runtimes whose I/O is scoped to a request (Cloudflare Workers): resolves true when
-   * the sockets this transport opened belong to another request, so they (and the
-   * monitors waiting on them) can no longer be used. The client then renews its I/O for
-   * the current request (Topology.renewIo) before the operation. Absent elsewhere.
+   * Runtimes whose I/O is scoped to a request (Cloudflare Workers): the current request's
+   * scope, an object compared by identity (the same one for every call made while serving
+   * the same request). The client keeps a set of servers (pools, monitors) per scope
+   * (Topology.enterIoScope), so overlapping requests each use their own sockets. Absent
+   * elsewhere.
+   */
+  ioScope?(): Promise<object>;
+  /**
+   * The coarser form of ioScope() (one I/O scope at a time): resolves true when the
+   * sockets this transport opened belong to another request. The client then moves to a
+   * new set of servers for the operation. Absent elsewhere.
    */
   ioScopeChanged?(): Promise<boolean>;
 }

@@ -4,7 +4,8 @@
  * StreamSocket and refuses writes from a scope other than the one that opened the
  * socket with workerd's own message, as workerd does.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MongoClient } from '../../src/client/mongo-client.js';
 import { MongoNetworkError, MongoRequestScopeError } from '../../src/errors.js';
 import { StreamSocket } from '../../src/transport/stream-socket.js';
@@ -57,6 +58,45 @@ class ScopedTransport implements Transport {
 
   async close(): Promise<void> {
     this.closed++;
+  }
+}
+
+/**
+ * Requests that overlap: the current request is an AsyncLocalStorage value (as workerd
+ * knows which request runs); a socket refuses writes from any request but its opener's,
+ * and ioScope() answers the current request, as the Cloudflare transport does.
+ */
+class OverlappingRequestsTransport implements Transport {
+  readonly name = 'overlapping';
+  readonly request = new AsyncLocalStorage<object>();
+  refused = 0;
+  /** 'connect' per socket opened, and whatever the test adds, in order. */
+  readonly log: string[] = [];
+  constructor(private readonly inner: Transport) {}
+
+  async ioScope(): Promise<object> {
+    return this.request.getStore()!;
+  }
+
+  async connect(options: TransportConnectOptions): Promise<TransportSocket> {
+    const opener = this.request.getStore();
+    this.log.push('connect');
+    const raw = await this.inner.connect(options);
+    const check = (): void => {
+      if (this.request.getStore() !== opener) {
+        this.refused++;
+        throw new Error(FOREIGN);
+      }
+    };
+    return {
+      address: raw.address,
+      setHandlers: (h) => raw.setHandlers(h),
+      send: (chunks) => {
+        check();
+        raw.send(chunks);
+      },
+      close: () => raw.close(),
+    } as TransportSocket;
   }
 }
 
@@ -128,6 +168,41 @@ describe('request-scoped I/O', () => {
     expect(transport.refused).toBe(0);
     // New sockets for the new scope: monitors and the pool connection.
     expect(cluster.net.connectAttempts.length).toBeGreaterThan(before);
+  });
+
+  it('overlapping requests on one client: each uses its own sockets, none is refused or torn down', async () => {
+    cluster = new FakeCluster();
+    const transport = new OverlappingRequestsTransport(cluster.net.transport());
+    const c = client(transport);
+    const coll = c.db('app').collection('items');
+    const serve = (base: number) =>
+      transport.request.run({}, async () => {
+        for (let i = 0; i < 5; i++) await coll.insertOne({ _id: base + i });
+        return 'ok';
+      });
+    // Three requests whose operations interleave, then two more while those still run.
+    const first = [serve(100), serve(200), serve(300)];
+    await Promise.resolve();
+    const later = [serve(400), serve(500)];
+    expect(await Promise.all([...first, ...later])).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
+    expect(transport.refused).toBe(0);
+    expect(cluster.commandsNamed('insert')).toHaveLength(25);
+  });
+
+  it('a later request with the primary known: its operation connects first, its monitors start after it', async () => {
+    cluster = new FakeCluster();
+    const transport = new OverlappingRequestsTransport(cluster.net.transport());
+    const c = new MongoClient('mongodb://a:27017/?replicaSet=rs', { transport, serverSelectionTimeoutMS: 5_000, heartbeatFrequencyMS: 10_000, monitorCommands: true });
+    clients.push(c);
+    c.on('commandSucceeded', (e) => transport.log.push(e.commandName));
+    const coll = c.db('app').collection('items');
+    await transport.request.run({}, () => coll.insertOne({ _id: 1 }));
+    transport.log.length = 0;
+    await transport.request.run({}, () => coll.insertOne({ _id: 2 }));
+    // One connect (the pool's) and the insert; the monitors of the three members only then.
+    expect(transport.log.slice(0, 2)).toEqual(['connect', 'insert']);
+    // Then the monitors (and their RTT connections) of the three members.
+    await vi.waitFor(() => expect(transport.log.filter((l) => l === 'connect').length).toBeGreaterThanOrEqual(4), { timeout: 5_000 });
   });
 
   it('a refused write is a MongoRequestScopeError (a MongoNetworkError) with the cause', async () => {

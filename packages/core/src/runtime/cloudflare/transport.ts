@@ -4,16 +4,16 @@
  * 'starttls' then startTls() when the certificate name differs from the host: tls.ts).
  *
  * Request scope: Workers refuse I/O on a socket opened while serving another request.
- * Before each operation the executor asks ioScopeChanged() (a network-free probe made in
- * the request that opened the sockets: transport/request-scope.ts); a refusal met later still becomes a MongoRequestScopeError (StreamSocket).
- * Either way the executor renews the client's sockets and monitors for the current
- * request (Topology.renewIo): a MongoClient in a Worker's global scope serves every
- * request, also when the previous one left no primary known.
+ * Before each operation the executor asks ioScope() which request it serves (network-free
+ * probes, one per request seen: transport/request-scope.ts) and uses that request's own
+ * sockets and monitors (Topology.enterIoScope); a refusal met anyway becomes a
+ * MongoRequestScopeError (StreamSocket) and the operation runs again on new sockets. A
+ * MongoClient in a Worker's global scope serves every request, overlapping ones too.
  */
 import { connect as cloudflareConnect, type Socket, type SocketOptions } from 'cloudflare:sockets';
 import { formatAddress } from '../../connection/address.js';
 import { openWithDeadline } from '../../transport/open-with-deadline.js';
-import { RequestScopeProbe } from '../../transport/request-scope.js';
+import { RequestScopes } from '../../transport/request-scope.js';
 import { StreamSocket } from '../../transport/stream-socket.js';
 import type { Transport, TransportConnectOptions, TransportSocket } from '../../transport/transport.js';
 import { cloudflareTlsPlan, type CloudflareSecureTransport } from './tls.js';
@@ -37,10 +37,12 @@ function closeQuietly(socket: Socket): void {
 
 export class CloudflareSocketsTransport implements Transport {
   readonly name = 'cloudflare-sockets';
+  /** A read goes right behind a new connection's hello (the peer is mongod: reads only). */
+  readonly readPipelining = true;
   readonly #connect: CloudflareConnect;
   readonly #secureTransport: CloudflareSecureTransport;
-  /** Made with the first socket of a request; refused in any other. */
-  #probe: RequestScopeProbe | undefined;
+  /** One probe per request seen (request-scope.ts). */
+  readonly #scopes = new RequestScopes();
 
   constructor(options: CloudflareSocketsTransportOptions = {}) {
     this.#connect = options.connect ?? cloudflareConnect;
@@ -48,7 +50,6 @@ export class CloudflareSocketsTransport implements Transport {
   }
 
   async connect(options: TransportConnectOptions): Promise<TransportSocket> {
-    this.#probe ??= RequestScopeProbe.create();
     const hostname = options.host.replace(/^\[(.*)\]$/, '$1');
     const address = formatAddress(hostname, options.port);
     const plan = options.tls ? cloudflareTlsPlan(hostname, options.tls, this.#secureTransport) : undefined;
@@ -74,15 +75,9 @@ export class CloudflareSocketsTransport implements Transport {
     return new StreamSocket(address, socket, { release: () => closeQuietly(socket) });
   }
 
-  /**
-   * True when the request changed since this transport's sockets were opened (a probe
-   * made with them is refused: RequestScopeProbe); a new probe is then made for this request.
-   */
-  async ioScopeChanged(): Promise<boolean> {
-    const probe = this.#probe;
-    if (!probe || !(await probe.foreign())) return false;
-    this.#probe = RequestScopeProbe.create();
-    return true;
+  /** The current request's scope (the same object for every call while serving one request). */
+  ioScope(): Promise<object> {
+    return this.#scopes.current();
   }
 
   async close(): Promise<void> {
