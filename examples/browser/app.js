@@ -194,5 +194,10 @@ const params = new URLSearchParams(location.search);
 $('bridge').value = params.get('bridge') ?? `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.hostname}:8080/ws`;
 $('token').value = params.get('token') ?? '';
 $('uri').value = params.get('uri') ?? 'mongodb://127.0.0.1:27017/?replicaSet=rs0';
-$('live-link').search = location.search;
+// The live view gets this page's parameters (the URI may hold a password) when the link is
+// followed, never in the DOM: the page must not show a credential.
+$('live-link').addEventListener('click', (e) => {
+  e.preventDefault();
+  location.href = `live.html${location.search}`;
+});
 if (params.get('autoconnect') === '1') void connect();
