@@ -8,6 +8,7 @@ import {
   MongoCompatibilityError,
   MongoErrorLabel,
   MongoNetworkError,
+  isNetworkTimeoutError,
   type Document,
 } from '../errors.js';
 import { parseAddress } from './address.js';
@@ -59,7 +60,9 @@ export async function connect(options: ConnectOptions): Promise<WireConnection> 
   try {
     socket = await options.transport.connect({ ...address, tls: options.tls, connectTimeoutMS, signal });
   } catch (error) {
-    throw labelEstablishmentError(error, options);
+    // A refused TCP connection means nothing listens there (a dead or stopped server), not an
+    // ingress rate limiter (which accepts, then sheds): only a connect timeout is overload.
+    throw isNetworkTimeoutError(error) ? labelEstablishmentError(error, options) : error;
   }
   const conn = new WireConnection(socket, {
     id,
@@ -123,7 +126,7 @@ export async function connect(options: ConnectOptions): Promise<WireConnection> 
 
 /**
  * Client Backpressure / CMAP: a network error (or timeout) while establishing a pooled
- * connection, before the hello's reply (TCP connect, TLS, hello), is how a server's ingress
+ * connection, before the hello's reply (a TCP connect timeout, TLS, hello), is how a server's ingress
  * connection rate limiter sheds load: it gets the SystemOverloadedError and RetryableError
  * labels, so SDAM keeps the server's description and pool and the operation may retry.
  * Monitoring connections are not subject to it (their failures mark the server Unknown).
