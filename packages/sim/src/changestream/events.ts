@@ -31,7 +31,7 @@ interface OpRef {
 
 export interface EventSource {
   readonly spec: ChangeStreamSpec;
-  /** The document with this key now (fullDocument: 'updateLookup'), or null. */
+  /** The document with this key as of the stream's read point, the majority commit point (fullDocument: 'updateLookup'), or null. */
   lookup(db: string, coll: string, documentKey: Doc): Doc | null;
   /** The oplog entry at ts (a transaction's earlier partialTxn entries), if still there. */
   entryAt?(ts: Timestamp): Doc | undefined;

@@ -13,7 +13,7 @@ import { ReplicaSetRole } from '../repl/coordinator.js';
 import { keyOf, toView, type Doc } from '../storage/values.js';
 import type { EvalOptions } from '../query.js';
 import { parseChangeStream } from './spec.js';
-import { ChangeStreamCursor, DEFAULT_AWAIT_MS, type ChangeHistory } from './stream.js';
+import { ChangeStreamCursor, DEFAULT_AWAIT_MS, type ChangeHistory, type DocumentLookup } from './stream.js';
 
 export { isChangeStream } from './spec.js';
 export { deleteEntry, updateEntry } from './write-info.js';
@@ -57,7 +57,9 @@ export function openChangeStream(ctx: CommandContext, stages: Doc[], batchSize: 
   if (coll !== undefined && isView(engine.getCollection(ctx.db, coll))) {
     throw new CommandError(ErrorCode.CommandNotSupportedOnView, `Namespace ${ctx.db}.${coll} is a view, not a collection`);
   }
-  const lookup = (db: string, c: string, documentKey: Doc): Doc | null => engine.getCollection(db, c)?.docs.get(keyOf(documentKey._id))?.doc ?? null;
+  // mongod's updateLookup is a majority read: the document as of the batch's commit point
+  const history = role.snapshotHistory;
+  const lookup: DocumentLookup = (db, c, documentKey, at) => history.documentAt(at, db, c, keyOf(documentKey._id))?.doc ?? null;
   const cursor = new ChangeStreamCursor(spec, stages.slice(1), ev, historyOf(role), lookup);
   const ns = coll === undefined ? `${ctx.db}.$cmd.aggregate` : `${ctx.db}.${coll}`;
   const b = cursor.batch(batchSize ?? DEFAULT_FIRST_BATCH);

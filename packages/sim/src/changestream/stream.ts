@@ -1,6 +1,7 @@
 /**
  * One change stream's cursor: where it stands in the history, the batches it reads from
- * the oplog (majority-committed entries only), the stages after $changeStream applied to
+ * the oplog (majority-committed entries only; updateLookup reads the document as of the
+ * same majority commit point), the stages after $changeStream applied to
  * each event, and the wait of a getMore for new entries (the replication waiters wake it
  * on every append and commit point move; its timeout is the sim's one sleep, cleared
  * when the wait ends; closing the cursor ends the wait).
@@ -28,6 +29,12 @@ export interface ChangeHistory {
   waitUntil(pred: () => boolean, timeoutMs: number, signal: AbortSignal): Promise<boolean>;
 }
 
+/**
+ * The document with this key as of `at` (fullDocument: 'updateLookup'), or null. mongod
+ * looks it up at majority read concern: `at` is the majority commit point the batch reads at.
+ */
+export type DocumentLookup = (db: string, coll: string, documentKey: Doc, at: Timestamp) => Doc | null;
+
 export interface StreamBatch {
   readonly events: Doc[];
   readonly postBatchResumeToken: Doc;
@@ -53,15 +60,18 @@ export class ChangeStreamCursor implements LiveCursor {
   readonly #closed = new AbortController();
   #pos: StreamPosition;
   #token: Doc;
+  /** The majority commit point of the current batch: its events end there, its lookups read there. */
+  #readTs: Timestamp;
   #invalidated = false;
 
   /** Where the stream starts; ChangeStreamHistoryLost when the oplog no longer reaches back there. */
-  constructor(spec: ChangeStreamSpec, rest: Doc[], ev: EvalOptions, history: ChangeHistory, lookup: EventSource['lookup']) {
+  constructor(spec: ChangeStreamSpec, rest: Doc[], ev: EvalOptions, history: ChangeHistory, lookup: DocumentLookup) {
     this.#spec = spec;
     this.#history = history;
+    this.#readTs = history.majorityTs();
     this.#source = {
       spec,
-      lookup,
+      lookup: (db, coll, documentKey) => lookup(db, coll, documentKey, this.#readTs),
       entryAt: (ts) => {
         const e = history.at(history.lowerBound(ts));
         return e && (e.ts as Timestamp).equals(ts) ? e : undefined;
@@ -113,6 +123,7 @@ export class ChangeStreamCursor implements LiveCursor {
   batch(limit: number): StreamBatch {
     const events: Doc[] = [];
     const majority = this.#history.majorityTs();
+    this.#readTs = majority;
     const full = (): boolean => events.length >= limit;
     if (limit > 0 && !this.#invalidated) {
       for (let i = this.#history.lowerBound(this.#pos.ts); !full(); i++) {

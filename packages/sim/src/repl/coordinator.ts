@@ -306,6 +306,8 @@ export class ReplicaSetRole implements NodeRole, RetryableWriteHost, Transaction
     const prev = this.#s;
     if (next === prev) return;
     this.#s = next;
+    // history after the majority commit point is kept: change streams' updateLookup reads there
+    this.snapshotHistory.pin(majorityOpTime(next).ts);
     if (next.lastApplied !== prev.lastApplied && !isNull(next.lastApplied)) this.snapshotHistory.stamp(next.lastApplied.ts);
     const stateChanged = prev.memberState !== next.memberState;
     if (stateChanged) this.#log(21358, 'Replica set state transition', { newState: next.memberState, oldState: prev.memberState });
@@ -1125,6 +1127,10 @@ export class ReplicaSetRole implements NodeRole, RetryableWriteHost, Transaction
       await this.#initialSync(src.host);
       return;
     }
+    if (this.#producerStopped()) {
+      await sleep(50, signal);
+      return;
+    }
     const maxWait = Math.min(1000, c.settings.heartbeatIntervalMillis * 2);
     const res = await link.pull.command(
       { _simPullOplog: c._id, after: toWire(this.#s.lastApplied), memberId: self._id, term: Long.fromNumber(this.#s.term), maxWaitMS: maxWait, batchSize: 5000 },
@@ -1154,6 +1160,8 @@ export class ReplicaSetRole implements NodeRole, RetryableWriteHost, Transaction
       await this.#initialSync(src.host);
       return;
     }
+    // a batch fetched while the fail point was set is dropped, as mongod's oplog fetcher drops it
+    if (this.#producerStopped()) return;
     const entries = Array.isArray(res.entries) ? (res.entries as Doc[]) : [];
     const delayMs = self.secondaryDelaySecs * 1000;
     let lastYield = Date.now();
@@ -1176,6 +1184,15 @@ export class ReplicaSetRole implements NodeRole, RetryableWriteHost, Transaction
     this.#records.flush();
     if (!this.isPrimary()) this.#advanceCommitPoint(fromWire(res.commitPoint));
     if (this.#s.memberState === 'STARTUP2' || this.#s.memberState === 'RECOVERING') this.#setMemberState('SECONDARY');
+  }
+
+  /**
+   * mongod's `stopReplProducer` fail point: this member fetches no oplog entries while it
+   * is on (heartbeats go on, so the primary keeps its majority for liveness but not for
+   * commits: writes are acknowledged w:1 and not majority committed).
+   */
+  #producerStopped(): boolean {
+    return this.node.failPoints.shouldFail('stopReplProducer') !== undefined;
   }
 
   #applyEntry(entry: Doc): void {

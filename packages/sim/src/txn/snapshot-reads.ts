@@ -12,8 +12,10 @@
  * value just before that change, so the result is the state as of T.
  *
  * History is kept for mongod's minSnapshotHistoryWindowInSeconds (300 s of cluster
- * time) and at most MAX_CHANGES changes; a read before the oldest kept point fails with
- * SnapshotTooOld (239), as mongod's does. A read after the member's cluster time is
+ * time) and at most MAX_CHANGES changes, but never a change after the pinned time (the
+ * member's majority commit point: mongod never discards history newer than its majority
+ * snapshot, so a majority read always has one); a read before the oldest kept point fails
+ * with SnapshotTooOld (239), as mongod's does. A read after the member's cluster time is
  * refused with InvalidOptions (72) (checkAtClusterTime), as mongod refuses it.
  */
 import { Timestamp } from 'bson';
@@ -63,6 +65,8 @@ export class SnapshotHistory implements SnapshotHolder {
   #stamped = 0;
   /** Reads at a time before this fail with SnapshotTooOld (changes before it are forgotten). */
   #oldest: Timestamp | undefined;
+  /** Changes after this time are kept whatever their age (undefined: no pin). */
+  #pinned: Timestamp | undefined;
   readonly #release: () => void;
 
   constructor(
@@ -106,6 +110,14 @@ export class SnapshotHistory implements SnapshotHolder {
     return m;
   }
 
+  /**
+   * Keeps every change after `ts` from now on (the member's majority commit point, moved
+   * as it moves): a read at the pinned time never fails for lack of history kept since.
+   */
+  pin(ts: Timestamp): void {
+    this.#pinned = ts;
+  }
+
   /** The changes not stamped yet became the oplog entry at `ts` (lastApplied advanced). */
   stamp(ts: Timestamp): void {
     for (let i = this.#stamped; i < this.#changes.length; i++) this.#changes[i]!.ts = ts;
@@ -119,6 +131,7 @@ export class SnapshotHistory implements SnapshotHolder {
     let drop = 0;
     while (drop < this.#stamped) {
       const c = this.#changes[drop]!;
+      if (this.#pinned !== undefined && tsCompare(c.ts!, this.#pinned) > 0) break;
       if (c.ts!.t >= horizon && this.#changes.length - drop <= this.maxChanges) break;
       drop++;
     }
@@ -145,6 +158,24 @@ export class SnapshotHistory implements SnapshotHolder {
       first--;
     }
     return new PointInTimeEngine(this.live, this.#changes.slice(first));
+  }
+
+  /**
+   * One document as of `ts` (undefined: it did not exist), without building a snapshot:
+   * the oldest change after `ts` to it, or to its database's catalog, holds its value
+   * then; no such change: the live one. Never SnapshotTooOld: history that no longer
+   * reaches back to `ts` (a member that restarted or resynced after it) gives the oldest
+   * value it knows.
+   */
+  documentAt(ts: Timestamp, db: string, coll: string, key: string): StoredDoc | undefined {
+    let oldest: Change | undefined;
+    for (let i = this.#changes.length - 1; i >= 0; i--) {
+      const c = this.#changes[i]!;
+      if (c.ts !== undefined && tsCompare(c.ts, ts) <= 0) break;
+      if (c.db === db && (c.kind === 'catalog' || (c.coll === coll && c.key === key))) oldest = c;
+    }
+    if (!oldest) return this.live.getCollection(db, coll)?.docs.get(key);
+    return oldest.kind === 'doc' ? oldest.before : oldest.before.get(coll)?.docs.get(key);
   }
 }
 

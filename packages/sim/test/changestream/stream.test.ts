@@ -82,4 +82,25 @@ describe('ChangeStreamCursor', () => {
       expect.objectContaining({ code: 286 }),
     );
   });
+
+  it("updateLookup reads as of the batch's majority commit point", () => {
+    const update = (t: number, id: number): Doc => ({
+      ts: ts(t),
+      op: 'u',
+      ns: 'd.c',
+      o2: { _id: id },
+      o: { $v: 2, diff: { u: { n: t } } },
+      changeStream: { updateDescription: { updatedFields: { n: t }, removedFields: [], truncatedArrays: [] } },
+    });
+    const majority = { ts: ts(2) };
+    const h = fakeHistory([update(1, 7), update(2, 7), update(3, 7)], majority);
+    const lookup = (_db: string, _coll: string, key: Doc, at: Timestamp): Doc => ({ _id: key._id, asOf: at.t });
+    const spec = parseChangeStream('d', 'c', [{ $changeStream: { startAtOperationTime: ts(1), fullDocument: 'updateLookup' } }]);
+    const c = new ChangeStreamCursor(spec, [], {}, h, lookup);
+    const first = c.batch(100);
+    expect(first.events.map((e) => e.fullDocument)).toEqual([{ _id: 7, asOf: 2 }, { _id: 7, asOf: 2 }]);
+    majority.ts = ts(3);
+    const second = c.batch(100);
+    expect(second.events.map((e) => e.fullDocument)).toEqual([{ _id: 7, asOf: 3 }]);
+  });
 });
