@@ -588,8 +588,8 @@ export class Collection<TSchema extends object = Document> {
   listSearchIndexes(nameOrOptions?: string | ListSearchIndexesOptions, options?: ListSearchIndexesOptions): ListSearchIndexesCursor {
     const name = typeof nameOrOptions === 'string' ? nameOrOptions : undefined;
     const given = (typeof nameOrOptions === 'object' && nameOrOptions !== null ? nameOrOptions : options) ?? {};
-    const { readConcern: _rc, writeConcern: _wc, ...inherited } = withInherited(given as AggregateOptions, this);
-    return new ListSearchIndexesCursor(this.#ctx, this.#namespace, name, inherited);
+    // As the official driver: the collection's read preference and concerns are not inherited (primary unless given).
+    return new ListSearchIndexesCursor(this.#ctx, this.#namespace, name, { ...given, bsonOptions: resolveBsonOptions(given, this.bsonOptions) });
   }
 
   /** Create one search index; resolves to its name (the server's, `default` when none is given). */

@@ -8,7 +8,7 @@ import { ListSearchIndexesCursor } from './search-indexes.js';
 function setup() {
   const fake = new FakeExecutor();
   const client = new MongoClient('mongodb://localhost:27017/app?readConcernLevel=local&w=1', { executorFactory: () => fake });
-  const coll = client.db().collection('c', { readConcern: { level: 'majority' }, writeConcern: { w: 'majority' } });
+  const coll = client.db().collection('c', { readConcern: { level: 'majority' }, writeConcern: { w: 'majority' }, readPreference: 'secondary' });
   return { fake, coll };
 }
 
@@ -71,6 +71,10 @@ describe('search index helpers (Index Management spec)', () => {
     expect(first!.command).toEqual({ aggregate: 'c', pipeline: [{ $listSearchIndexes: {} }], cursor: {} });
     expect(second!.command).toEqual({ aggregate: 'c', pipeline: [{ $listSearchIndexes: { name: 'idx' } }], comment: 'x', cursor: { batchSize: 10 } });
     expect(third!.command).toEqual({ aggregate: 'c', pipeline: [{ $listSearchIndexes: {} }], cursor: {} });
+    // as the official driver: the collection's read preference is not inherited (primary unless given)
+    expect(first!.options.readPreference?.mode ?? 'primary').toBe('primary');
+    await coll.listSearchIndexes({ readPreference: 'secondaryPreferred' }).toArray();
+    expect(fake.named('aggregate')[3]!.options.readPreference?.mode).toBe('secondaryPreferred');
   });
 
   it('a server without Atlas Search: the error reaches the caller', async () => {
