@@ -23,6 +23,7 @@ export * from './client/abstract-cursor.js';
 export * from './client/find-cursor.js';
 export * from './client/aggregation-cursor.js';
 export * from './client/list-cursors.js';
+export { ListSearchIndexesCursor, type ListSearchIndexesOptions, type SearchIndexDescription } from './client/search-indexes.js';
 export * from './client/run-command-cursor.js';
 export * from './client/results.js';
 export * from './client/legacy-bulk.js';

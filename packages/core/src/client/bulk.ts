@@ -9,7 +9,10 @@ import {
   DriverErrorCode,
   MongoBulkWriteError,
   MongoDriverError,
+  MongoError,
   MongoInvalidArgumentError,
+  MongoNetworkError,
+  MongoServerError,
   type Document,
 } from '../errors.js';
 import { encodeDocument } from '../wire/bson-io.js';
@@ -400,6 +403,30 @@ export function bulkWriteError(state: BulkResultState, reply?: Document): MongoB
   return new MongoBulkWriteError(response, state.writeErrors as unknown as Document[], result);
 }
 
+/**
+ * The error of a bulk write interrupted by a batch that failed as a whole (a network
+ * error after the retry, a command error): a MongoBulkWriteError whose `result` is what
+ * the earlier batches applied (CRUD spec, BulkWriteException.writeResult: "the
+ * intermediary write result for any operations that succeeded before the bulk write was
+ * interrupted"), with the failure's message, code and labels, and the failure as its
+ * `cause`; as the official driver. An error raised before anything was sent (server
+ * selection, a driver check) while no batch has run is returned unchanged.
+ */
+export function interruptedBulkError(state: BulkResultState, error: unknown, batchesApplied: number): unknown {
+  if (!(error instanceof MongoError)) return error;
+  const reachedServer = error instanceof MongoNetworkError || error instanceof MongoServerError;
+  if (!reachedServer && batchesApplied === 0) return error;
+  const result = new BulkWriteResult(state);
+  const response: Document = {
+    ...(error instanceof MongoServerError ? error.errorResponse : {}),
+    errmsg: error.message,
+    code: error.code,
+    errorLabels: error.errorLabels,
+    ...result,
+  };
+  return new MongoBulkWriteError(response, state.writeErrors as unknown as Document[], result, { cause: error });
+}
+
 export interface BulkOutcome {
   acknowledged: boolean;
   result: BulkWriteResult;
@@ -424,9 +451,16 @@ export async function executeBulk(target: BulkTarget, statements: Statement[], o
     target.ctx,
     options.session,
     async (session) => {
+      let sent = 0;
       for (const batch of batches) {
-        const reply = await sendBatch(target, batch, ordered, options, session, unacknowledged);
-        if (unacknowledged) continue;
+        let reply: Document | undefined;
+        try {
+          reply = await sendBatch(target, batch, ordered, options, session, unacknowledged);
+        } catch (error) {
+          throw unacknowledged ? error : interruptedBulkError(state, error, sent);
+        }
+        sent++;
+        if (unacknowledged || reply === undefined) continue;
         lastReply = reply;
         mergeBatch(state, batch, reply, ordered);
         if (ordered && state.writeErrors.length > 0) break;

@@ -1,6 +1,6 @@
 import { Long, ObjectId } from 'bson';
 import { describe, expect, it } from 'vitest';
-import { MongoBulkWriteError, MongoInvalidArgumentError, MongoServerError, MongoWriteConcernError } from '../errors.js';
+import { MongoBulkWriteError, MongoInvalidArgumentError, MongoNetworkError, MongoServerError, MongoServerSelectionError, MongoWriteConcernError } from '../errors.js';
 import { FakeExecutor } from '../../test/support/fake-executor.js';
 import { MongoClient } from './mongo-client.js';
 import { BulkWriteResult } from './results.js';
@@ -255,6 +255,58 @@ describe('bulkWrite', () => {
     expect(err).toBeInstanceOf(MongoBulkWriteError);
     expect(err.result.getWriteConcernError().code).toBe(64);
     expect(err.insertedCount).toBe(1);
+  });
+
+  describe('a batch that fails as a whole interrupts the bulk write (CRUD spec BulkWriteException.writeResult)', () => {
+    const models = [
+      { insertOne: { document: { _id: 2, x: 22 } } },
+      { updateOne: { filter: { _id: 2 }, update: { $inc: { x: 1 } } } },
+      { deleteOne: { filter: { _id: 1 } } },
+    ];
+
+    it('a network error (after the retry) in the second batch: MongoBulkWriteError with only the first batch applied', async () => {
+      const { fake, coll } = setup();
+      const network = new MongoNetworkError('connection closed', { labels: ['RetryableWriteError'] });
+      fake.once('insert', { ok: 1, n: 1 });
+      fake.once('update', network);
+      const err = await coll.bulkWrite(models).catch((e) => e);
+      expect(err).toBeInstanceOf(MongoBulkWriteError);
+      expect(err.cause).toBe(network);
+      expect(err.message).toBe('connection closed');
+      expect(err.hasErrorLabel('RetryableWriteError')).toBe(true);
+      expect(err.writeErrors).toEqual([]);
+      expect({ ...err.result.insertedIds }).toEqual({ 0: 2 });
+      expect([err.insertedCount, err.matchedCount, err.modifiedCount, err.deletedCount, err.upsertedCount]).toEqual([1, 0, 0, 0, 0]);
+      // ordered: the delete is never sent
+      expect(fake.calls.map((c) => Object.keys(c.command)[0])).toEqual(['insert', 'update']);
+    });
+
+    it('the first batch fails: the result is empty (the insert is not reported as inserted)', async () => {
+      const { fake, coll } = setup();
+      fake.once('insert', new MongoNetworkError('connection closed'));
+      const err = await coll.bulkWrite(models).catch((e) => e);
+      expect(err).toBeInstanceOf(MongoBulkWriteError);
+      expect({ ...err.result.insertedIds }).toEqual({});
+      expect([err.insertedCount, err.matchedCount, err.modifiedCount, err.deletedCount]).toEqual([0, 0, 0, 0]);
+    });
+
+    it("a command error keeps its code and reply; the result has the earlier batches' counts", async () => {
+      const { fake, coll } = setup();
+      fake.once('insert', { ok: 1, n: 1 });
+      fake.once('update', { ok: 1, n: 1, nModified: 1 });
+      fake.once('delete', new MongoServerError({ ok: 0, code: 8, codeName: 'UnknownError', errmsg: 'boom' }));
+      const err = await coll.bulkWrite(models).catch((e) => e);
+      expect(err).toBeInstanceOf(MongoBulkWriteError);
+      expect([err.code, err.codeName, err.errorResponse.code]).toEqual([8, 'UnknownError', 8]);
+      expect([err.insertedCount, err.matchedCount, err.modifiedCount, err.deletedCount]).toEqual([1, 1, 1, 0]);
+    });
+
+    it('an error before anything was sent (server selection) is thrown unchanged', async () => {
+      const { fake, coll } = setup();
+      const selection = new MongoServerSelectionError('no primary', undefined);
+      fake.once('insert', selection);
+      await expect(coll.bulkWrite(models)).rejects.toBe(selection);
+    });
   });
 
   it('rejects bad models before any I/O', async () => {

@@ -49,6 +49,15 @@ import {
   type OperationOptions,
 } from './operation.js';
 import type { BulkWriteResult, DeleteResult, InsertManyResult, InsertOneResult, ModifyResult, UpdateResult } from './results.js';
+import {
+  createdSearchIndexNames,
+  createSearchIndexesCommand,
+  dropSearchIndexCommand,
+  ListSearchIndexesCursor,
+  updateSearchIndexCommand,
+  type ListSearchIndexesOptions,
+  type SearchIndexDescription,
+} from './search-indexes.js';
 import type { ClientSession } from './sessions.js';
 import { formatSort, indexKeys, indexName } from './sort.js';
 import type {
@@ -568,6 +577,46 @@ export class Collection<TSchema extends object = Document> {
   async dropIndexes(options: CommandOperationOptions = {}): Promise<boolean> {
     await this.dropIndex('*', options);
     return true;
+  }
+
+  // ------------------------------------------------------------------ search indexes
+  // Atlas Search (Index Management spec): no readConcern/writeConcern, not retried, as the official driver.
+
+  /** The search indexes of this collection (`$listSearchIndexes`), all or the one named `name`. */
+  listSearchIndexes(options?: ListSearchIndexesOptions): ListSearchIndexesCursor;
+  listSearchIndexes(name: string, options?: ListSearchIndexesOptions): ListSearchIndexesCursor;
+  listSearchIndexes(nameOrOptions?: string | ListSearchIndexesOptions, options?: ListSearchIndexesOptions): ListSearchIndexesCursor {
+    const name = typeof nameOrOptions === 'string' ? nameOrOptions : undefined;
+    const given = (typeof nameOrOptions === 'object' && nameOrOptions !== null ? nameOrOptions : options) ?? {};
+    // As the official driver: the collection's read preference and concerns are not inherited (primary unless given).
+    return new ListSearchIndexesCursor(this.#ctx, this.#namespace, name, { ...given, bsonOptions: resolveBsonOptions(given, this.bsonOptions) });
+  }
+
+  /** Create one search index; resolves to its name (the server's, `default` when none is given). */
+  async createSearchIndex(description: SearchIndexDescription): Promise<string> {
+    const [name] = await this.createSearchIndexes([description]);
+    return name!;
+  }
+
+  /** Create search indexes; resolves to their names, in order. */
+  async createSearchIndexes(descriptions: SearchIndexDescription[]): Promise<string[]> {
+    if (!Array.isArray(descriptions)) throw new MongoInvalidArgumentError('createSearchIndexes requires an array of search index descriptions');
+    const reply = await runCommand(this.#ctx, this.dbName, createSearchIndexesCommand(this.collectionName, descriptions), { bson: this.bsonOptions });
+    return createdSearchIndexNames(reply);
+  }
+
+  /** Drop the search index `name` (a collection that does not exist is not an error). */
+  async dropSearchIndex(name: string): Promise<void> {
+    try {
+      await runCommand(this.#ctx, this.dbName, dropSearchIndexCommand(this.collectionName, name), { bson: this.bsonOptions });
+    } catch (error) {
+      if (!isNamespaceNotFound(error)) throw error;
+    }
+  }
+
+  /** Replace the definition of the search index `name`. */
+  async updateSearchIndex(name: string, definition: Document): Promise<void> {
+    await runCommand(this.#ctx, this.dbName, updateSearchIndexCommand(this.collectionName, name, definition), { bson: this.bsonOptions });
   }
 
   // ------------------------------------------------------------------ collection
