@@ -386,7 +386,8 @@ export function buildUpsert(filter: unknown, u: Doc | Doc[], kind: UpdateKind, o
   let doc: Doc;
   if (kind === 'replacement') {
     const { _id, ...rest } = u as Doc;
-    const id = _id ?? base._id;
+    // a replacement's own _id wins, null included (mongod stores `_id: null`)
+    const id = _id !== undefined ? _id : base._id;
     doc = id !== undefined ? { _id: id, ...rest } : rest;
   } else {
     doc = applyUpdate(base, u, kind, { ...opts, inserting: true });

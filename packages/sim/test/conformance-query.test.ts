@@ -69,6 +69,14 @@ describe('filters are parsed before the collection is looked up', () => {
   });
 });
 
+describe('upserts', () => {
+  it("a replacement upsert keeps the replacement's _id: null, as mongod stores it", async () => {
+    const r = await coll.replaceOne({ x: 1 }, { _id: null, x: 2 } as never, { upsert: true });
+    expect(r.upsertedCount).toBe(1);
+    expect(await coll.find().toArray()).toEqual([{ _id: null, x: 2 }]);
+  });
+});
+
 describe('pipeline-style updates', () => {
   it('keep the _id when the pipeline replaces the root', async () => {
     await coll.insertMany([{ _id: 1, x: 1, y: 1, t: { u: { v: 1 } } }, { _id: 2, x: 2, y: 1 }] as never[]);
