@@ -17,13 +17,17 @@ import { ROOT, WEB_DIR, artifactsDir, buildBundle } from './helpers.js';
 /** The issue's target: reported in the output and bundle-size.json; not met (see README). */
 const TARGET_GZIP_BYTES = 45 * 1024;
 /**
- * Enforced: today's bundle (66.6 KB = 65.0 KiB gzip: transactions +2.7 KB, the official
- * error/API shapes +1.5 KB, request-scoped I/O and the gateway option, inspect shapes, the
- * BSON options +0.8 KB, change streams +1.9 KB; the bulk writes' in-place section writer,
- * a Node-only speed path, moved to the Node entry: -0.8 KB) plus ~0.5 KB, so growth is a
- * conscious decision. Lazy chunks (issue 19) are what brings it down.
+ * Enforced: today's bundle (68.9 KB = 67.3 KiB gzip) plus ~0.2 KB, so growth is a conscious
+ * decision. Since 66.6 KB: Client Backpressure overload retries, request-scoped server sets
+ * for overlapping Workers requests and read pipelining, the Atlas Search index helpers
+ * (+0.3 KB), appendMetadata, command-monitoring redaction, snapshotTime, the faster
+ * bson-lite encoder (+0.2 KB): +2.3 KB in all. Before that (66.6 KB): transactions
+ * +2.7 KB, the official error/API shapes +1.5 KB, request-scoped I/O and the gateway
+ * option, inspect shapes, the BSON options +0.8 KB, change streams +1.9 KB; the bulk
+ * writes' in-place section writer, a Node-only speed path, moved to the Node entry:
+ * -0.8 KB. Lazy chunks (issue 19) are what brings it down.
  */
-const BUDGET_GZIP_BYTES = 65.5 * 1024;
+const BUDGET_GZIP_BYTES = 67.5 * 1024;
 
 /** The browser build of scripts/build.mjs (its own options), in memory (checked against dist below). */
 const { webBundleOptions } = (await import(path.join(ROOT, 'scripts/web-bundle-options.mjs'))) as { webBundleOptions: (root: string) => BuildOptions };
