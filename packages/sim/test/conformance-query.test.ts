@@ -55,13 +55,13 @@ describe('let variables', () => {
 describe('filters are parsed before the collection is looked up', () => {
   it('an unknown operator is BadValue (2) on a collection that does not exist, for find, update and delete', async () => {
     const missing = db.collection('never_created');
-    for (const p of [
-      missing.find({ $unsupportedQueryOperator: 1 } as never).toArray(),
-      missing.find({ a: { $nope: 1 } } as never).toArray(),
-      missing.updateOne({ $unsupportedQueryOperator: 1 } as never, { $set: { a: 1 } }),
-      missing.deleteMany({ $unsupportedQueryOperator: 1 } as never),
+    for (const run of [
+      () => missing.find({ $unsupportedQueryOperator: 1 } as never).toArray(),
+      () => missing.find({ a: { $nope: 1 } } as never).toArray(),
+      () => missing.updateOne({ $unsupportedQueryOperator: 1 } as never, { $set: { a: 1 } }),
+      () => missing.deleteMany({ $unsupportedQueryOperator: 1 } as never),
     ]) {
-      const e = await serverError(p);
+      const e = await serverError(run());
       expect(e.code).toBe(2);
       expect(e.message).toMatch(/unknown (top level|query) operator/);
     }
