@@ -9,16 +9,15 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MongoClient } from '@mongo-edge/core/node';
 import { startBridge, type BridgeHandle } from '@mongo-edge/bridge';
 import { startSim, type SimHandle } from '@mongo-edge/sim';
 import { serveExample, type ExampleServer } from '../../../examples/browser/serve.mjs';
 import { makeTestCerts, type TestCerts } from '../../sim/test/auth-certs.js';
-import { buildBundle } from './helpers.js';
+import { buildBundle, CHROMIUM, launchChromium } from './helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const TOKEN = 'web-client-browser-auth-token-0123456789';
 const USER = 'admin-page';
 const PASSWORD = 'page-secret-Pa55';
@@ -64,10 +63,7 @@ describe.skipIf(skip)('admin page in Chromium: SCRAM through the bridge, TLS fro
       targetCa: readFileSync(certs.caFile, 'utf8'),
       log: () => undefined,
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {

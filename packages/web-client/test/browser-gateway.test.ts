@@ -8,14 +8,13 @@
 import { existsSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signGatewayToken, startGateway, validateGatewayConfig, type GatewayHandle } from '@mongo-edge/bridge';
 import { startSim, type SimHandle } from '@mongo-edge/sim';
 import { MongoClient as NodeMongoClient } from '@mongo-edge/core/node';
-import { buildBundle } from './helpers.js';
+import { buildBundle, CHROMIUM, launchChromium } from './helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM) || Boolean(process.env.CI);
 const SECRET = 'browser-gateway-secret-0123456789abcdef';
 
@@ -65,10 +64,7 @@ describe.skipIf(!haveChromium)('two signed-in users in Chromium through the gate
       }),
       { log: () => undefined },
     );
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 180_000);
 
   afterAll(async () => {

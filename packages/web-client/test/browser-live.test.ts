@@ -12,15 +12,14 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBridge, type BridgeHandle } from '@mongo-edge/bridge';
 import { startCluster, type Cluster } from '@mongo-edge/sim';
 import { MongoClient as NodeMongoClient, MongoServerError } from '@mongo-edge/core/node';
 import { serveExample, type ExampleServer } from '../../../examples/browser/serve.mjs';
-import { artifactsDir, buildBundle } from './helpers.js';
+import { artifactsDir, buildBundle, CHROMIUM, launchChromium } from './helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const TOKEN = 'web-client-live-token-0123456789';
 // In CI Chromium is installed by .ci/run: a missing browser there must fail, not skip.
 const haveChromium = existsSync(CHROMIUM) || Boolean(process.env.CI);
@@ -84,19 +83,7 @@ describe.skipIf(!haveChromium)('live view (change streams) in Chromium through t
     writer = new NodeMongoClient(
       `mongodb://${cluster.members.map((m) => m.host).join(',')}/?replicaSet=rs0&w=majority&heartbeatFrequencyMS=500&serverSelectionTimeoutMS=30000`,
     );
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless=new',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1200, height: 1100 } });
     page.on('pageerror', (e) => pageErrors.push(e.message));
     page.on('console', (m) => {

@@ -3,6 +3,7 @@
  * repository's own build (scripts/build.mjs) once per test process, and a lock so
  * parallel test files never read a half-written dist/index.js.
  */
+import type { Browser } from 'playwright-core';
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -57,4 +58,29 @@ export function buildBundle(): Promise<string> {
 export function artifactsDir(): string {
   mkdirSync(ARTIFACTS, { recursive: true });
   return ARTIFACTS;
+}
+
+/** Debian's Chromium (never a downloaded browser). */
+export const CHROMIUM = '/usr/bin/chromium';
+
+/**
+ * Headless Chromium as the browser tests run it: the flags keep it off the network this
+ * machine does not have (background networking, component updates, sync); playwright gives
+ * every launch a fresh temporary profile, removed on close.
+ */
+export async function launchChromium(): Promise<Browser> {
+  const { chromium } = await import('playwright-core');
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless=new',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
 }

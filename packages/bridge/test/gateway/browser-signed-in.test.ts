@@ -9,16 +9,15 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSim, type SimHandle } from '@mongo-edge/sim';
 import { MongoClient as NodeMongoClient } from '@mongo-edge/core/node';
 import { startGateway, validateGatewayConfig, type GatewayHandle } from '../../src/gateway/index.js';
 import { serveExample, type ExampleServer } from '../../../../examples/browser/serve.mjs';
 import { createDemoIssuer, DEMO_AUDIENCE, DEMO_ISSUER } from '../../../../examples/browser/demo-issuer.mjs';
-import { buildBundle } from '../../../web-client/test/helpers.js';
+import { buildBundle, CHROMIUM, launchChromium } from '../../../web-client/test/helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM) || Boolean(process.env.CI);
 const DEMO_SECRET = 'signed-in-example-demo-secret-0123456789';
 
@@ -49,10 +48,7 @@ describe.skipIf(!haveChromium)('browser example, signed-in mode: two users in Ch
       }),
       { log: () => undefined },
     );
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 180_000);
 
   afterAll(async () => {
