@@ -25,7 +25,7 @@ export interface AnyCollection {
 
 export interface AnyDb {
   command(cmd: Record<string, unknown>): Promise<unknown>;
-  collection(name: string): AnyCollection;
+  collection(name: string, options?: { writeConcern?: { w?: number | string } }): AnyCollection;
   createCollection(name: string): Promise<unknown>;
 }
 
