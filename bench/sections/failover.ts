@@ -37,7 +37,8 @@ const DRIVERS = ['ours_tcp', 'official'] as const;
 type Driver = (typeof DRIVERS)[number];
 
 function makeClient(driver: Driver, uri: string): AnyClient {
-  const options = { serverSelectionTimeoutMS: SERVER_SELECTION_TIMEOUT_MS, retryWrites: true };
+  // monitorCommands: the kill trials count the exchanges after the new primary is known (both drivers alike).
+  const options = { serverSelectionTimeoutMS: SERVER_SELECTION_TIMEOUT_MS, retryWrites: true, monitorCommands: true };
   return driver === 'official' ? officialClient(uri, options) : ourTcpClient(uri, options);
 }
 
@@ -94,6 +95,8 @@ interface Trial {
   readonly topologyMs?: number;
   /** kill trials: the first acknowledged write of the concurrent `w: 1` stream. */
   readonly recoveryW1Ms?: number;
+  /** kill trials: exchanges of the w:1 stream from the topology showing the new primary to its first ack. */
+  readonly exchangesW1?: number;
 }
 
 /** Resolves with the time the client's topology first shows a primary other than `oldHost`, once armed. */
@@ -113,6 +116,49 @@ function watchNewPrimary(client: AnyClient, oldHost: string): { arm(): void; see
   };
 }
 
+interface CommandEventLike {
+  readonly address: string;
+  readonly connectionId: number | string;
+  readonly commandName: string;
+  readonly command?: Record<string, unknown>;
+}
+
+/**
+ * Counts the exchanges the `w: 1` stream makes from the moment the client's topology shows
+ * a primary other than `oldHost` until stop(): each insert it starts, plus the handshake of
+ * every connection created in that time that one of those inserts then runs on.
+ */
+function exchangeCounter(client: AnyClient, oldHost: string, collection: string): { arm(): void; stop(): number } {
+  let armed = false;
+  let counting = false;
+  let stopped = false;
+  const created = new Set<string>();
+  const handshakes = new Set<string>();
+  let inserts = 0;
+  client.on('topologyDescriptionChanged', ((event: TopologyChanged) => {
+    const p = primaryOf(event);
+    if (armed && !stopped && p !== undefined && p !== oldHost) counting = true;
+  }) as never);
+  client.on('connectionCreated', ((e: CommandEventLike) => {
+    if (counting && !stopped) created.add(`${e.address}/${e.connectionId}`);
+  }) as never);
+  client.on('commandStarted', ((e: CommandEventLike) => {
+    if (!counting || stopped || e.commandName !== 'insert' || e.command?.insert !== collection) return;
+    inserts++;
+    const id = `${e.address}/${e.connectionId}`;
+    if (created.has(id)) handshakes.add(id);
+  }) as never);
+  return {
+    arm: () => {
+      armed = true;
+    },
+    stop: () => {
+      stopped = true;
+      return inserts + handshakes.size;
+    },
+  };
+}
+
 interface WriteStream {
   /** Resolves with the time of the first write acknowledged after `markExit()`. */
   readonly firstAckAfterExit: Promise<number>;
@@ -121,7 +167,7 @@ interface WriteStream {
 }
 
 /** insertOne one at a time, 5 ms apart, until stop(); failed writes (after their one retry) are passed over. */
-function writeStream(coll: { insertOne(doc: Record<string, unknown>): Promise<unknown> }): WriteStream {
+function writeStream(coll: { insertOne(doc: Record<string, unknown>): Promise<unknown> }, onFirstAckAfterExit?: () => void): WriteStream {
   let running = true;
   let exitedAt = Number.POSITIVE_INFINITY;
   let resolve: ((t: number) => void) | undefined;
@@ -132,7 +178,11 @@ function writeStream(coll: { insertOne(doc: Record<string, unknown>): Promise<un
       try {
         await coll.insertOne({ seq: seq++ });
         const t = nowMs();
-        if (t > exitedAt) resolve?.(t);
+        if (t > exitedAt && resolve) {
+          onFirstAckAfterExit?.();
+          resolve(t);
+          resolve = undefined;
+        }
       } catch {
         // a failed write (after its one retry): the stream goes on
       }
@@ -156,6 +206,7 @@ async function killTrial(cluster: Cluster, driver: Driver): Promise<Trial> {
   const primary = await cluster.primary();
   const client = makeClient(driver, cluster.uri);
   const watch = watchNewPrimary(client, primary.host);
+  const counter = exchangeCounter(client, primary.host, `kill_w1_${driver}`);
   try {
     await client.connect();
     const db = client.db('bench_failover');
@@ -168,9 +219,11 @@ async function killTrial(cluster: Cluster, driver: Driver): Promise<Trial> {
       await collW1.insertOne({ warm: i });
     }
     const majority = writeStream(coll);
-    const w1 = writeStream(collW1);
+    let exchangesW1 = Number.NaN;
+    const w1 = writeStream(collW1, () => (exchangesW1 = counter.stop()));
     await sleep(200);
     watch.arm();
+    counter.arm();
     const t0 = nowMs();
     const election = observeElection(cluster, primary.index);
     await cluster.kill(primary.index, 'SIGKILL');
@@ -182,7 +235,7 @@ async function killTrial(cluster: Cluster, driver: Driver): Promise<Trial> {
       const ackW1At = await withTimeout(w1.firstAckAfterExit, SERVER_SELECTION_TIMEOUT_MS + 10_000, `${driver} w:1 write after kill`);
       const electedAt = await withTimeout(election.at, 30_000, 'election after kill');
       const topologyAt = await withTimeout(watch.seen, 5000, `${driver} topology after kill`);
-      return { recoveryMs: ackAt - t0, recoveryW1Ms: ackW1At - t0, electionMs: electedAt - t0, topologyMs: topologyAt - t0 };
+      return { recoveryMs: ackAt - t0, recoveryW1Ms: ackW1At - t0, exchangesW1, electionMs: electedAt - t0, topologyMs: topologyAt - t0 };
     } finally {
       election.stop();
       await Promise.all([majority.stop(), w1.stop()]);
@@ -289,6 +342,10 @@ export const failoverSection: Section = {
         'failover.kill_overhead': metricFromSamples(spec('kill: first write − election time, per trial'), pick(kill, (t) => t.recoveryMs - t.electionMs)),
         'failover.kill_w1_overhead': metricFromSamples(spec('kill: first w:1 write − election time, per trial (same trials, a second stream)'), pick(kill, (t) => t.recoveryW1Ms! - t.electionMs)),
         'failover.kill_w1_after_topology': metricFromSamples(spec("kill: first w:1 write − the client's topology shows the new primary, per trial"), pick(kill, (t) => t.recoveryW1Ms! - t.topologyMs!)),
+        'failover.kill_w1_exchanges': metricFromSamples(
+          { title: "kill: the w:1 stream's exchanges from the client's topology showing the new primary to its first ack (handshakes + inserts)", unit: 'exchanges', better: 'lower', reference: 'official' },
+          pick(kill, (t) => t.exchangesW1!),
+        ),
         'failover.kill_to_topology': metricFromSamples(spec('kill -9 → client topology shows the new primary'), pick(kill, (t) => t.topologyMs!)),
         'failover.kill_topology_overhead': metricFromSamples(spec('kill: topology shows the new primary − election time, per trial'), pick(kill, (t) => t.topologyMs! - t.electionMs)),
         'failover.stepdown_to_topology': metricFromSamples(spec('replSetStepDown → client topology shows the new primary'), pick(step, (t) => t.recoveryMs)),
@@ -318,6 +375,13 @@ export const failoverSection: Section = {
           metrics['failover.kill_w1_overhead']!.contenders.ours_tcp!.median,
           '<=',
           Number(allowance.toFixed(2)),
+        ),
+        target(
+          'failover.kill_w1_exchanges',
+          "kill -9: ours makes at most 2 exchanges from seeing the new primary to the first acknowledged w:1 write (median)",
+          metrics['failover.kill_w1_exchanges']!.contenders.ours_tcp!.median,
+          '<=',
+          2,
         ),
         target(
           'failover.stepdown_overhead',
@@ -351,6 +415,16 @@ export const failoverSection: Section = {
       const k = metrics['failover.kill_overhead']!.contenders;
       const kt = metrics['failover.kill_topology_overhead']!.contenders;
       const kw = metrics['failover.kill_w1_overhead']!.contenders;
+      const ka = metrics['failover.kill_w1_after_topology']!.contenders;
+      const kx = metrics['failover.kill_w1_exchanges']!.contenders;
+      notes.push(
+        `From the moment the client's own topology shows the new primary to the first acknowledged w:1 write: ours ` +
+          `${ka.ours_tcp!.median.toFixed(1)} ms, the official driver ${ka.official!.median.toFixed(1)} ms. Exchanges in that time, ` +
+          `counted from CMAP and command events: ours ${kx.ours_tcp!.median}, the official driver ${kx.official!.median} (median): ` +
+          "the new connection's handshake (the pool had none to a former secondary) and the write itself. A write cannot go " +
+          "behind the handshake's hello unanswered (it would run even if the handshake failed), so 2 is the floor for a pool " +
+          'without a connection to the new primary.',
+      );
       notes.push(
         `The same trials with \`w: 1\` (a second stream beside the majority one, on its own collection): ours completes the first ` +
           `w:1 write ${kw.ours_tcp!.median.toFixed(1)} ms after the polled election, the official driver ${kw.official!.median.toFixed(1)} ms ` +
