@@ -31,6 +31,8 @@ export interface CommandContext {
   /** Kind 1 sections, typed. */
   readonly sequences: Readonly<Record<string, Doc[]>>;
   readonly exhaustAllowed: boolean;
+  /** The operation's interrupt (killOp, its connection closing); absent: the connection's. */
+  readonly signal?: AbortSignal;
 }
 
 export type CommandHandler = (ctx: CommandContext) => Doc | Promise<Doc>;
@@ -123,7 +125,7 @@ export async function dispatch(
   let result: DispatchResult;
   const running = opsOf(node).begin(conn, name, db, body);
   try {
-    result = await runCommand(node, conn, spec, name, db, body, args, sequences, exhaustAllowed, opts);
+    result = await runCommand(node, conn, spec, name, db, body, args, sequences, exhaustAllowed, opts, running.signal);
   } finally {
     opsOf(node).end(running);
   }
@@ -146,6 +148,7 @@ async function runCommand(
   sequences: Readonly<Record<string, Doc[]>>,
   exhaustAllowed: boolean,
   opts: DispatchOptions,
+  signal: AbortSignal,
 ): Promise<DispatchResult> {
   let reply: Doc;
   let stmt: TxnStatement | undefined;
@@ -181,7 +184,7 @@ async function runCommand(
     let pending: Doc | Promise<Doc>;
     try {
       // Synchronous handlers run to completion here, with node.retry set for them only.
-      pending = spec.handler({ node: runOn, conn, db, name, body, args, sequences, exhaustAllowed });
+      pending = spec.handler({ node: runOn, conn, db, name, body, args, sequences, exhaustAllowed, signal });
     } finally {
       node.retry = undefined;
       if (retry) (node.role as { endRetry?: () => void }).endRetry?.();

@@ -72,6 +72,8 @@ export const ErrorCode = Object.freeze({
   SnapshotTooOld: 239,
   ChangeStreamFatalError: 280,
   ChangeStreamHistoryLost: 286,
+  JSInterpreterFailure: 139,
+  ExceededMemoryLimit: 146,
 } as const);
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

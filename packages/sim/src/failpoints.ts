@@ -89,15 +89,29 @@ export type FailCommandEffect =
   | { readonly kind: 'writeConcernError'; readonly writeConcernError: Doc; readonly errorLabels: unknown };
 
 /**
+ * Aliases mongod registers for a command: `failCommands` names the command itself
+ * (`Command::getName()`), so `{ ismaster: 1 }` (what the official driver's handshake sends)
+ * is matched by "isMaster".
+ */
+const COMMAND_ALIASES: ReadonlyMap<string, string> = new Map([
+  ['ismaster', 'isMaster'],
+  ['findandmodify', 'findAndModify'],
+  ['dbstats', 'dbStats'],
+  ['collstats', 'collStats'],
+  ['buildinfo', 'buildInfo'],
+]);
+
+/**
  * Evaluates `failCommand` for a command (`name`, its `args`, the connection's appName),
  * waiting out `blockConnection` first. An error without `errorLabels` of its own gets
  * the labels the server would add (the transaction ones: txn/transactions.ts).
  */
 export async function failCommandEffect(points: FailPoints, name: string, args: Doc, appName: string | undefined, signal?: AbortSignal): Promise<FailCommandEffect | undefined> {
   if (name === 'configureFailPoint') return undefined;
+  const canonical = COMMAND_ALIASES.get(name) ?? name;
   const data = points.shouldFail('failCommand', (d) => {
     const list = Array.isArray(d.failCommands) ? (d.failCommands as unknown[]) : [];
-    if (!list.includes(name)) return false;
+    if (!list.includes(canonical)) return false;
     if (typeof d.appName === 'string' && d.appName !== appName) return false;
     return true;
   });

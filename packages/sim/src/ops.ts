@@ -16,6 +16,9 @@ export interface OpRecord {
   readonly ns: string;
   readonly startedAt: number;
   killed: boolean;
+  /** Aborted by killOp or by the connection closing: work that waits (a `$where` sandbox) stops on it. */
+  readonly signal: AbortSignal;
+  readonly interrupt: AbortController;
 }
 
 export class OpRegistry {
@@ -24,7 +27,10 @@ export class OpRegistry {
 
   begin(conn: ConnectionInfo, name: string, db: string, command: Doc): OpRecord {
     const coll = command[name];
-    const rec: OpRecord = { opid: this.#next++, conn, command, name, ns: typeof coll === 'string' ? `${db}.${coll}` : `${db}.$cmd`, startedAt: Date.now(), killed: false };
+    const interrupt = new AbortController();
+    const signal = AbortSignal.any([interrupt.signal, conn.signal]);
+    const ns = typeof coll === 'string' ? `${db}.${coll}` : `${db}.$cmd`;
+    const rec: OpRecord = { opid: this.#next++, conn, command, name, ns, startedAt: Date.now(), killed: false, signal, interrupt };
     this.#ops.set(rec.opid, rec);
     return rec;
   }
@@ -38,6 +44,7 @@ export class OpRegistry {
     const rec = this.#ops.get(opid);
     if (!rec) return false;
     rec.killed = true;
+    rec.interrupt.abort();
     return true;
   }
 

@@ -5,6 +5,7 @@ import type { Collation } from './collation.js';
 import { CommandError, ErrorCode } from './errors.js';
 import { extractText, textSearch } from './text.js';
 import { jsonSchemaPredicate } from './validation.js';
+import { planWhere, rewriteWhere, WHERE_NOT_ALLOWED, type WherePlan } from './js/where-plan.js';
 import type { CollectionState, StoredDoc } from './storage/engine.js';
 import { compareValues, formatDoc, formatValue, getPath, hintFromPaths, isPlainObject, keyOf, retype, retypeDoc, sameDocument, toView, toViewDoc, type Doc } from './storage/values.js';
 
@@ -32,14 +33,31 @@ export function mingoOptions(opts: EvalOptions = {}): Record<string, unknown> {
   return o;
 }
 
+/**
+ * The verdicts of a filter's `$where` clauses, computed off the event loop before the
+ * synchronous matcher runs (query-where.ts): per stored document, one verdict per clause.
+ * A document without verdicts (written after they were computed) does not match.
+ */
+export interface WhereVerdicts {
+  readonly plan: WherePlan;
+  readonly verdicts: ReadonlyMap<StoredDoc, readonly boolean[]>;
+}
+
 /** A compiled filter: with a collation that changes equality, documents and operands are compared by collation keys. */
 export class Matcher {
   readonly #q: Query;
   readonly #collation: Collation | undefined;
-  constructor(filter: Doc, opts: EvalOptions) {
+  readonly #where: WhereVerdicts | undefined;
+  #current: StoredDoc | undefined;
+  constructor(filter: Doc, opts: EvalOptions, where?: WhereVerdicts) {
     this.#collation = opts.collation?.affectsEquality ? opts.collation : undefined;
-    const view = toViewDoc(filter);
-    this.#q = new Query((this.#collation ? this.#collation.keyFilter(view) : view) as Doc, mingoOptions(opts));
+    this.#where = where;
+    // each $where operand becomes a function reading the verdict of the document under test
+    const source = where ? rewriteWhere(filter, (i) => (this.#current ? (where.verdicts.get(this.#current)?.[i] ?? false) : false)) : filter;
+    const view = toViewDoc(source);
+    const o = mingoOptions(opts);
+    if (where) o.scriptEnabled = true;
+    this.#q = new Query((this.#collation ? this.#collation.keyFilter(view) : view) as Doc, o);
   }
 
   testView(view: Doc): boolean {
@@ -49,21 +67,36 @@ export class Matcher {
       mingoError(e);
     }
   }
+
+  testStored(d: StoredDoc): boolean {
+    if (!this.#where) return this.testView(d.view);
+    this.#current = d;
+    try {
+      return this.testView(d.view);
+    } finally {
+      this.#current = undefined;
+    }
+  }
 }
 
-export function compileFilter(filter: unknown, opts: EvalOptions = {}): Matcher | undefined {
+/**
+ * Compiles a filter. A filter with `$where` needs its verdicts (`where`): without them
+ * (a context that evaluates no JavaScript) it is BadValue, as in mongod's pipeline parser.
+ */
+export function compileFilter(filter: unknown, opts: EvalOptions = {}, where?: WhereVerdicts): Matcher | undefined {
   if (filter === undefined || filter === null) return undefined;
   if (!isPlainObject(filter)) throw new CommandError(ErrorCode.TypeMismatch, "BSON field 'filter' is the wrong type, expected type 'object'");
   if (Object.keys(filter).length === 0) return undefined;
+  if (!where && planWhere(filter)) throw new CommandError(ErrorCode.BadValue, WHERE_NOT_ALLOWED);
   try {
-    return new Matcher(filter, opts);
+    return new Matcher(filter, opts, where);
   } catch (e) {
     mingoError(e);
   }
 }
 
 export function matches(q: Matcher | undefined, d: StoredDoc): boolean {
-  return q ? q.testView(d.view) : true;
+  return q ? q.testStored(d) : true;
 }
 
 /**
@@ -148,13 +181,15 @@ export interface FindSpec {
   eval?: EvalOptions;
   /** Filled with the text scores when the filter has `$text`. */
   textScores?: Map<StoredDoc, number>;
+  /** The verdicts of the filter's `$where` clauses (query-where.ts). */
+  where?: WhereVerdicts;
 }
 
 /** Matching stored documents in order (sort, skip, limit applied). */
 export function findStored(coll: CollectionState | undefined, spec: FindSpec): StoredDoc[] {
   const { text, rest } = extractText(isPlainObject(spec.filter) ? spec.filter : undefined);
   // mongod parses the filter before it looks for the collection: a bad filter is an error either way
-  const q = compileFilter(text !== undefined ? rest : spec.filter, spec.eval);
+  const q = compileFilter(text !== undefined ? rest : spec.filter, spec.eval, spec.where);
   if (!coll) return [];
   let scores: Map<StoredDoc, number> | undefined;
   if (text !== undefined) {

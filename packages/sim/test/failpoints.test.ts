@@ -42,6 +42,13 @@ describe('failCommand', () => {
     await expect(client.db('fp').collection('c').insertOne({ a: 2 })).resolves.toMatchObject({ acknowledged: true });
   });
 
+  it('a command is matched by its mongod name: failCommands ["isMaster"] fails { ismaster: 1 }, ["findAndModify"] fails findandmodify', async () => {
+    await admin().command({ configureFailPoint: 'failCommand', mode: { times: 2 }, data: { failCommands: ['isMaster', 'findAndModify'], errorCode: 91 } });
+    await expect(admin().command({ ismaster: 1 })).rejects.toMatchObject({ code: 91 });
+    await expect(client.db('fp').command({ findandmodify: 'c', query: {}, remove: true })).rejects.toMatchObject({ code: 91 });
+    await expect(admin().command({ ismaster: 1 })).resolves.toMatchObject({ ok: 1 });
+  });
+
   it('writeConcernError is added after the command runs', async () => {
     await admin().command({
       configureFailPoint: 'failCommand',

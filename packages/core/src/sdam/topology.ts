@@ -415,7 +415,7 @@ export class Topology {
     set.servers.set(address, server);
     // Within this turn's budget the pool comes first, as it always did (CMAP's poolCreated before serverOpening).
     if (this.#startBudget > 0 || this.#td.type === TopologyType.LoadBalanced) void server.pool;
-    if (sd.type !== ServerType.Unknown) server.pool.ready();
+    if (readiesPool(sd)) server.pool.ready();
     if (this.#td.type !== TopologyType.LoadBalanced) {
       if (defer) {
         set.deferred.push(server);
@@ -485,7 +485,7 @@ export class Topology {
     for (const [address, sd] of next.servers) {
       for (const server of this.#serversAt(address)) {
         server.description = sd;
-        if (sd.type !== ServerType.Unknown) server.pool.ready();
+        if (readiesPool(sd)) server.pool.ready();
       }
     }
     for (const event of diffTopologyDescriptions(previous, next).events) {
@@ -513,6 +513,16 @@ export class Topology {
     }
     wakeAll(this.#waiters);
   }
+}
+
+/**
+ * Whether a server's description makes its pool ready: a type its own monitor found. A
+ * PossiblePrimary is only what another member's reply says (SDAM): its pool stays paused
+ * until its monitor answers, else a pool cleared by a failed check would be readied (and
+ * cleared again: a second poolClearedEvent) by a secondary's heartbeat.
+ */
+function readiesPool(sd: ServerDescription): boolean {
+  return sd.type !== ServerType.Unknown && sd.type !== ServerType.PossiblePrimary;
 }
 
 /** A Server as the topology builds it: its monitor comes later (#startMonitors). */

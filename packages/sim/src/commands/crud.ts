@@ -10,7 +10,9 @@ import { checkSourceStagePositions, sourceStageDocs } from '../source-stages.js'
 import { changeStreamGetMore, deleteEntry, isChangeStream, openChangeStream, updateEntry } from '../changestream/index.js';
 import { extractText, metaFields, textSearch } from '../text.js';
 import { readSource, refuseView } from './views.js';
-import { applyUpdate, buildUpsert, classifyUpdate, compileFilter, evaluateLet, findStored, matches, mingoOptions, project, sameDocument, type EvalOptions, type UpdateKind } from '../query.js';
+import { applyUpdate, buildUpsert, classifyUpdate, compileFilter, evaluateLet, findStored, matches, mingoOptions, project, sameDocument, type EvalOptions, type UpdateKind, type WhereVerdicts } from '../query.js';
+import { hasWhere, prepareWhere, whereRunOf } from '../query-where.js';
+import { refuseWhereInPipeline } from '../js/where-plan.js';
 import { duplicateKeyError, StoredDoc, type CollectionState } from '../storage/engine.js';
 import type { RetryHooks } from '../node.js';
 import { TransactionConflict, waitOut, writeDeadline } from '../txn/write-blocking.js';
@@ -219,7 +221,22 @@ export function checkIdForStorage(id: unknown): void {
 
 // ---- find / getMore / killCursors ----------------------------------------------------
 
-function find(ctx: CommandContext): Doc {
+/** A find whose filter has `$where` waits for its verdicts (query-where.ts); any other runs at once. */
+function find(ctx: CommandContext): Doc | Promise<Doc> {
+  const filter = optDoc(ctx, 'filter');
+  if (!hasWhere(filter)) return findWith(ctx, undefined);
+  const run = whereRunOf(ctx);
+  return (async () => {
+    const c = readSource(ctx, ctx.db, collName(ctx), (src, p) => runPipeline(ctx, src, p));
+    const sorted = isPlainObject(ctx.args.sort) && Object.keys(ctx.args.sort).length > 0;
+    const limit = typeof ctx.args.limit === 'number' && ctx.args.limit !== 0 ? Math.abs(Math.trunc(ctx.args.limit)) : Infinity;
+    const skip = typeof ctx.args.skip === 'number' && ctx.args.skip > 0 ? Math.trunc(ctx.args.skip) : 0;
+    const where = await prepareWhere(c, filter, evalOptions(ctx, c), run, sorted ? Infinity : skip + limit);
+    return findWith(ctx, where);
+  })();
+}
+
+function findWith(ctx: CommandContext, where: WhereVerdicts | undefined): Doc {
   const coll = collName(ctx);
   const ns = `${ctx.db}.${coll}`;
   const filter = optDoc(ctx, 'filter');
@@ -237,7 +254,7 @@ function find(ctx: CommandContext): Doc {
   const c = readSource(ctx, ctx.db, coll, (src, p) => runPipeline(ctx, src, p));
   const ev = evalOptions(ctx, c);
   const textScores = new Map<StoredDoc, number>();
-  const stored = findStored(c, { filter, sort, skip, limit, eval: ev, textScores });
+  const stored = findStored(c, { filter, sort, skip, limit, eval: ev, textScores, where });
   let docs = stored.map((d) => d.doc);
   if (ns === 'local.oplog.rs') docs = docs.map(({ _id, ...entry }) => entry);
   const out = ctx.args.returnKey === true ? returnKeys(c, docs, filter, sort) : withTextScores(docs, stored, projection, textScores, filter, ev);
@@ -292,6 +309,17 @@ function killCursors(ctx: CommandContext): Doc {
 
 // ---- update --------------------------------------------------------------------------
 
+/** The `$where` verdicts of a write statement's filter over the collection as it is now. */
+async function whereFor(ctx: CommandContext, coll: string, q: unknown, collation: unknown, need: number): Promise<WhereVerdicts | undefined> {
+  const c = ctx.node.engine.getCollection(ctx.db, coll);
+  const role = ctx.node.role;
+  const epoch = role.epoch;
+  const where = await prepareWhere(c, q, evalOptions(ctx, c, collation), whereRunOf(ctx), need);
+  // mongod kills user writes on step-down: the statement must not run after one
+  if (role.epoch !== epoch) throw new CommandError(ErrorCode.InterruptedDueToReplStateChange, 'operation was interrupted');
+  return where;
+}
+
 interface UpdateStatement {
   q: Doc;
   u: Doc | Doc[];
@@ -327,7 +355,7 @@ interface UpdateOutcome {
 }
 
 /** Runs one update statement through the write path. */
-function runUpdate(ctx: CommandContext, coll: string, st: UpdateStatement): UpdateOutcome {
+function runUpdate(ctx: CommandContext, coll: string, st: UpdateStatement, where?: WhereVerdicts): UpdateOutcome {
   const kind: UpdateKind = classifyUpdate(st.u);
   if (st.multi && kind === 'replacement') throw new CommandError(ErrorCode.FailedToParse, 'multi update is not supported for replacement-style update');
   const engine = ctx.node.engine;
@@ -337,7 +365,7 @@ function runUpdate(ctx: CommandContext, coll: string, st: UpdateStatement): Upda
   if (st.c !== undefined && kind !== 'pipeline') throw new CommandError(ErrorCode.FailedToParse, 'Constant values may only be specified for pipeline updates');
   const constants = evaluateLet(toView(st.c), 'update.updates.c');
   const ev: EvalOptions = constants ? { ...base, variables: { ...base.variables, ...constants } } : base;
-  const targets = findStored(c, { filter: st.q, limit: st.multi ? 0 : 1, eval: ev });
+  const targets = findStored(c, { filter: st.q, limit: st.multi ? 0 : 1, eval: ev, where });
   if (targets.length === 0) {
     if (!st.upsert) return { n: 0, nModified: 0 };
     const doc = buildUpsert(st.q, st.u, kind, { arrayFilters: st.arrayFilters, filter: st.q, eval: ev });
@@ -394,8 +422,10 @@ async function update(ctx: CommandContext): Promise<Doc> {
       continue;
     }
     try {
+      const st = parseStatement(raw[i]);
+      const where = hasWhere(st.q) ? await whereFor(ctx, coll, st.q, st.collation, st.multi ? Infinity : 1) : undefined;
       retry?.begin(i);
-      const res = runUpdate(ctx, coll, parseStatement(raw[i]));
+      const res = runUpdate(ctx, coll, st, where);
       retry?.end(i, { msg: 'retryable write', n: res.n, nModified: res.nModified });
       n += res.n;
       nModified += res.nModified;
@@ -440,13 +470,14 @@ async function del(ctx: CommandContext): Promise<Doc> {
       continue;
     }
     try {
-      retry?.begin(i);
       const st = raw[i];
       if (!isPlainObject(st) || !isPlainObject(st.q)) throw new CommandError(ErrorCode.FailedToParse, "BSON field 'delete.deletes.q' is missing but a required field");
       const limit = toView(st.limit);
       if (limit !== 0 && limit !== 1) throw new CommandError(ErrorCode.FailedToParse, `The limit field in delete objects must be 0 or 1. Got ${String(limit)}`);
+      const where = hasWhere(st.q) ? await whereFor(ctx, coll, st.q, st.collation, limit === 1 ? 1 : Infinity) : undefined;
+      retry?.begin(i);
       const c = ctx.node.engine.getCollection(ctx.db, coll);
-      const targets = findStored(c, { filter: st.q, limit: limit === 1 ? 1 : 0, eval: evalOptions(ctx, c, st.collation) });
+      const targets = findStored(c, { filter: st.q, limit: limit === 1 ? 1 : 0, eval: evalOptions(ctx, c, st.collation), where });
       let deleted = 0;
       if (targets.length > 1) for (const t of targets) ctx.node.engine.guardDocument(ns, t.doc._id);
       for (const t of targets) {
@@ -477,7 +508,9 @@ async function findAndModify(ctx: CommandContext): Promise<Doc> {
   const deadline = writeDeadline(ctx.args.maxTimeMS);
   for (;;) {
     try {
-      return findAndModifyRetryable(ctx, retry);
+      const query = optDoc(ctx, 'query');
+      const where = hasWhere(query) && !retry?.executed(0) ? await whereFor(ctx, collName(ctx), query, ctx.body.collation, isPlainObject(ctx.args.sort) && Object.keys(ctx.args.sort).length > 0 ? Infinity : 1) : undefined;
+      return findAndModifyRetryable(ctx, retry, where);
     } catch (e) {
       if (!(e instanceof TransactionConflict)) throw e;
       await waitOut(e, deadline, ctx.conn.signal);
@@ -486,14 +519,14 @@ async function findAndModify(ctx: CommandContext): Promise<Doc> {
 }
 
 /** A retryable findAndModify answers a retry from the reply recorded in a no-op oplog entry. */
-function findAndModifyRetryable(ctx: CommandContext, retry: RetryHooks | undefined): Doc {
-  if (!retry) return findAndModifyOnce(ctx);
+function findAndModifyRetryable(ctx: CommandContext, retry: RetryHooks | undefined, where: WhereVerdicts | undefined): Doc {
+  if (!retry) return findAndModifyOnce(ctx, where);
   const done = retry.executed(0);
   const image = done?.find((r) => r.op === 'n' && r.o && typeof r.o.findAndModifyReply === 'object');
   if (image) return image.o!.findAndModifyReply as Doc;
   retry.begin(0);
   try {
-    const reply = findAndModifyOnce(ctx);
+    const reply = findAndModifyOnce(ctx, where);
     retry.end(0, { msg: 'retryable findAndModify', findAndModifyReply: reply }, true);
     return reply;
   } catch (e) {
@@ -502,7 +535,7 @@ function findAndModifyRetryable(ctx: CommandContext, retry: RetryHooks | undefin
   }
 }
 
-function findAndModifyOnce(ctx: CommandContext): Doc {
+function findAndModifyOnce(ctx: CommandContext, where: WhereVerdicts | undefined): Doc {
   const coll = collName(ctx);
   refuseView(ctx, ctx.db, coll);
   const ns = `${ctx.db}.${coll}`;
@@ -521,7 +554,7 @@ function findAndModifyOnce(ctx: CommandContext): Doc {
   if (remove && returnNew) throw new CommandError(ErrorCode.FailedToParse, 'Cannot specify both new=true and remove=true; \'remove\' always returns the deleted document');
   const c = engine.getCollection(ctx.db, coll);
   const ev = evalOptions(ctx, c);
-  const target = findStored(c, { filter: query, sort, limit: 1, eval: ev })[0];
+  const target = findStored(c, { filter: query, sort, limit: 1, eval: ev, where })[0];
   const shape = (d: Doc | undefined): Doc | null => (d ? (project([d], fields, ev)[0] ?? null) : null);
   if (remove) {
     ctx.node.opcounters.delete++;
@@ -548,7 +581,17 @@ function findAndModifyOnce(ctx: CommandContext): Doc {
 
 // ---- count / distinct ----------------------------------------------------------------
 
-function count(ctx: CommandContext): Doc {
+function count(ctx: CommandContext): Doc | Promise<Doc> {
+  const query = optDoc(ctx, 'query');
+  if (!hasWhere(query)) return countWith(ctx, undefined);
+  const run = whereRunOf(ctx);
+  return (async () => {
+    const c = readSource(ctx, ctx.db, collName(ctx), (src, p) => runPipeline(ctx, src, p));
+    return countWith(ctx, await prepareWhere(c, query, evalOptions(ctx, c), run));
+  })();
+}
+
+function countWith(ctx: CommandContext, where: WhereVerdicts | undefined): Doc {
   const coll = collName(ctx);
   const c = readSource(ctx, ctx.db, coll, (src, p) => runPipeline(ctx, src, p));
   const query = optDoc(ctx, 'query');
@@ -558,9 +601,9 @@ function count(ctx: CommandContext): Doc {
   if (!c) return { n: 0 };
   let n: number;
   if (!query || Object.keys(query).length === 0) n = c.docs.size;
-  else if (extractText(query).text !== undefined) n = findStored(c, { filter: query, eval: ev }).length;
+  else if (extractText(query).text !== undefined) n = findStored(c, { filter: query, eval: ev, where }).length;
   else {
-    const q = compileFilter(query, ev);
+    const q = compileFilter(query, ev, where);
     n = 0;
     for (const d of c.docs.values()) if (matches(q, d)) n++;
   }
@@ -570,13 +613,23 @@ function count(ctx: CommandContext): Doc {
   return { n };
 }
 
-function distinct(ctx: CommandContext): Doc {
+function distinct(ctx: CommandContext): Doc | Promise<Doc> {
+  const query = optDoc(ctx, 'query');
+  if (!hasWhere(query)) return distinctWith(ctx, undefined);
+  const run = whereRunOf(ctx);
+  return (async () => {
+    const c = readSource(ctx, ctx.db, collName(ctx), (src, p) => runPipeline(ctx, src, p));
+    return distinctWith(ctx, await prepareWhere(c, query, evalOptions(ctx, c), run));
+  })();
+}
+
+function distinctWith(ctx: CommandContext, where: WhereVerdicts | undefined): Doc {
   const coll = collName(ctx);
   const key = ctx.args.key;
   if (typeof key !== 'string') throw new CommandError(ErrorCode.TypeMismatch, "BSON field 'distinct.key' is the wrong type, expected type 'string'");
   const c = readSource(ctx, ctx.db, coll, (src, p) => runPipeline(ctx, src, p));
   const ev = evalOptions(ctx, c);
-  const docs = findStored(c, { filter: optDoc(ctx, 'query'), eval: ev });
+  const docs = findStored(c, { filter: optDoc(ctx, 'query'), eval: ev, where });
   const collation = ev.collation;
   const seen = new Set<string>();
   const values: unknown[] = [];
@@ -695,6 +748,7 @@ function aggregate(ctx: CommandContext): Doc {
   for (const s of stages) {
     if (!isPlainObject(s) || Object.keys(s).length !== 1) throw new CommandError(40323, 'A pipeline stage specification object must contain exactly one field.');
   }
+  refuseWhereInPipeline(stages);
   checkSourceStagePositions(stages);
   if (isChangeStream(stages[0]) && !explain) {
     const coll = ctx.args.aggregate === 1 ? undefined : ctx.node.engine.getCollection(ctx.db, collName(ctx));
