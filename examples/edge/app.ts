@@ -22,9 +22,9 @@ function json(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 }
 
-function describeError(e: unknown): { error: string; message: string; mongoError: boolean } {
+function describeError(e: unknown): { error: string; message: string; mongoError: boolean; stack?: string | undefined } {
   const name = e instanceof Error ? e.name : typeof e;
-  return { error: name, message: e instanceof Error ? e.message : String(e), mongoError: e instanceof MongoError };
+  return { error: name, message: e instanceof Error ? e.message : String(e), mongoError: e instanceof MongoError, stack: (e as Error)?.stack };
 }
 
 export function createApp(options: AppOptions): (request: Request) => Promise<Response> {

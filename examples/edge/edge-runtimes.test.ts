@@ -1,8 +1,8 @@
 /**
  * The driver in real edge runtimes against a three-member mongod-sim replica set (separate
  * processes, so the primary can be `kill -9`ed): workerd (direct TCP over
- * cloudflare:sockets, and through the bridge), Deno (Deno.connect) and Bun (the Node
- * entry). Each serves examples/edge/app.ts with ONE client kept across requests.
+ * cloudflare:sockets, and through the bridge), Deno (Deno.connect, and through the bridge)
+ * and Bun (the Node entry). Each serves examples/edge/app.ts with ONE client kept across requests.
  * workerd, deno and bun come from their npm packages (devDependencies): a missing
  * binary fails the test, it is never skipped.
  */
@@ -50,7 +50,7 @@ async function crud(server: ServerProcess, id: number): Promise<void> {
 }
 
 /** The scenarios every runtime runs: 25 requests, a kill -9 between requests, then one during a write loop. */
-function scenarios(name: string, start: () => Promise<ServerProcess>, base: number, options: { loop?: boolean } = {}): void {
+function scenarios(name: string, start: () => Promise<ServerProcess>, base: number, options: { loop?: boolean; bridged?: boolean } = {}): void {
   describe(name, () => {
     let server: ServerProcess;
     beforeAll(async () => {
@@ -61,7 +61,11 @@ function scenarios(name: string, start: () => Promise<ServerProcess>, base: numb
     });
 
     it('one client serves 25 sequential requests, then survives a kill -9 of the primary between requests', async () => {
+      const relayed = bridge.metrics().messagesClientToServer;
       for (let i = 0; i < 15; i++) await crud(server, base + i);
+      // The bridged variants really go through the bridge (and the direct ones do not).
+      const grew = bridge.metrics().messagesClientToServer > relayed;
+      expect(grew).toBe(options.bridged === true);
       const restart = await killPrimary();
       try {
         for (let i = 15; i < 30; i++) await crud(server, base + i);
@@ -109,12 +113,21 @@ scenarios(
   async () =>
     startWorkerd(await bundle('worker.ts', work.dir, 'workerd'), work.dir, { MONGODB_URI: cluster.uri, MODE: 'bridge', BRIDGE_URL: bridge.url }),
   200_000,
+  { bridged: true },
 );
 
 scenarios(
   'Deno: a long-lived client over Deno.connect',
   async () => startServer(denoBinary(), ['run', '--allow-net', await bundle('deno-server.ts', work.dir, 'deno'), cluster.uri], { cwd: work.dir }),
   300_000,
+);
+
+scenarios(
+  'Deno: a long-lived client through the bridge (the web client)',
+  async () =>
+    startServer(denoBinary(), ['run', '--allow-net', await bundle('deno-server.ts', work.dir, 'deno'), cluster.uri, bridge.url], { cwd: work.dir }),
+  500_000,
+  { bridged: true },
 );
 
 scenarios(

@@ -3,7 +3,7 @@
  * database credentials on the edge, the end user's JWT only. The test counts the
  * WebSockets the client opens. workerd refuses a WebSocket opened while serving one
  * request to any other ("Cannot perform I/O on behalf of a different request"), so the
- * client renews its I/O per request (WebSocketTransport.ioScopeChanged): one WebSocket per
+ * client renews its I/O per request (WebSocketTransport.ioScope): one WebSocket per
  * request, shared by every operation of that request.
  *   GET /find?id=N&times=K   K × findOne({ _id: N }) on app.notes -> { doc, websockets, loadBalanced }
  */

@@ -21,12 +21,15 @@ export class BridgeTransport implements Transport {
   readonly handshakePipelining: boolean;
   readonly #options: BridgeOptions;
   #current: WebSocketTransport | undefined;
+  /** Workers only (absent elsewhere): the current request's scope (see WebSocketTransport.ioScope). */
+  readonly ioScope?: () => Promise<object>;
 
   constructor(options: BridgeOptions) {
     // Validate now (bad url, no WebSocket constructor) so the error surfaces at construction.
     this.#current = new WebSocketTransport(options);
     this.#options = { ...options };
     this.handshakePipelining = options.gateway === true;
+    if (this.#current.ioScope) this.ioScope = () => (this.#current ??= new WebSocketTransport(this.#options)).ioScope!();
   }
 
   /** The bridge URL. */
@@ -41,11 +44,6 @@ export class BridgeTransport implements Transport {
 
   connect(options: TransportConnectOptions): Promise<TransportSocket> {
     return (this.#current ??= new WebSocketTransport(this.#options)).connect(options);
-  }
-
-  /** Workers: the request changed since the WebSocket was opened (see WebSocketTransport). */
-  async ioScopeChanged(): Promise<boolean> {
-    return (await this.#current?.ioScopeChanged()) ?? false;
   }
 
   async close(): Promise<void> {

@@ -38,6 +38,11 @@ type IdentityTransformStreamCtor = new () => IdentityTransformStreamLike;
 
 const ONE_BYTE = new Uint8Array(1);
 
+/** True where I/O is request-scoped and probes exist (workerd): RequestScopeProbe.create() gives a probe. */
+export function requestScopesAvailable(): boolean {
+  return typeof (globalThis as { IdentityTransformStream?: unknown }).IdentityTransformStream === 'function';
+}
+
 export class RequestScopeProbe {
   readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
   readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
@@ -49,8 +54,9 @@ export class RequestScopeProbe {
 
   /** A probe bound to the current request, or undefined outside workerd. */
   static create(): RequestScopeProbe | undefined {
-    const Ctor = (globalThis as { IdentityTransformStream?: IdentityTransformStreamCtor }).IdentityTransformStream;
-    return typeof Ctor === 'function' ? new RequestScopeProbe(new Ctor()) : undefined;
+    if (!requestScopesAvailable()) return undefined;
+    const Ctor = (globalThis as { IdentityTransformStream?: IdentityTransformStreamCtor }).IdentityTransformStream!;
+    return new RequestScopeProbe(new Ctor());
   }
 
   /** The check in flight: one at a time (a second read while one is pending never settles in workerd). */
@@ -68,10 +74,22 @@ export class RequestScopeProbe {
     }
   }
 
+  /**
+   * The write first, alone: workerd rejects a write from another request at once (the
+   * promise write() returns is already rejected) and the stream stays usable for its own
+   * request, whereas a refused read errors the stream for good (its own request would
+   * then look foreign too, and every check would make a new scope). So the read goes out
+   * only when the write was not refused: in the probe's own request, where the write
+   * settles once the byte is read (no buffering).
+   */
   async #check(): Promise<boolean> {
     try {
-      // Together: the write settles only once the byte is read (no buffering).
       const written = this.#writer.write(ONE_BYTE);
+      let refused: { error: unknown } | undefined;
+      written.catch((error: unknown) => (refused = { error }));
+      // One microtask turn: the reaction above runs first when the write was rejected at once.
+      await Promise.resolve();
+      if (refused) return isForeignRequestIoError(refused.error);
       const read = this.#reader.read();
       read.catch(() => undefined);
       await Promise.all([written, read]);

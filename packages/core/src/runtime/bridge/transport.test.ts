@@ -119,31 +119,53 @@ describe('WebSocketTransport', () => {
   });
 
   it('a send that throws closes every channel with a MongoNetworkError after send() returns; the next connect opens a new WebSocket', async () => {
-    for (const [thrown, Kind] of [
-      [new Error('socket is broken'), MongoNetworkError],
-      [new Error('Cannot perform I/O on behalf of a different request. I/O objects ...'), MongoRequestScopeError],
-    ] as const) {
-      const t = transport();
-      const a = await connectWith(t, opened);
-      const b = await connectWith(t, opened);
-      const ws = FakeWebSocket.instances[0]!;
-      const closes: Array<MongoNetworkError | undefined> = [];
-      a.setHandlers({ data: () => undefined, close: (e) => closes.push(e) });
-      b.setHandlers({ data: () => undefined, close: (e) => closes.push(e) });
-      ws.sendThrows = thrown;
-      expect(() => a.send(encodeOpMsg({ requestId: 1, body: { ping: 1 } }))).not.toThrow();
-      expect(closes).toEqual([]);
-      await tick();
-      expect(closes).toHaveLength(2);
-      for (const e of closes) {
-        expect(e).toBeInstanceOf(Kind);
-        expect(e!.message, String(e!.message)).toContain(thrown.message);
-        expect(e!.cause).toBe(thrown);
-      }
-      await connectWith(t, opened);
-      expect(FakeWebSocket.instances).toHaveLength(2);
-      await t.close();
+    const thrown = new Error('socket is broken');
+    const t = transport();
+    const a = await connectWith(t, opened);
+    const b = await connectWith(t, opened);
+    const ws = FakeWebSocket.instances[0]!;
+    const closes: Array<MongoNetworkError | undefined> = [];
+    a.setHandlers({ data: () => undefined, close: (e) => closes.push(e) });
+    b.setHandlers({ data: () => undefined, close: (e) => closes.push(e) });
+    ws.sendThrows = thrown;
+    expect(() => a.send(encodeOpMsg({ requestId: 1, body: { ping: 1 } }))).not.toThrow();
+    expect(closes).toEqual([]);
+    await tick();
+    expect(closes).toHaveLength(2);
+    for (const e of closes) {
+      expect(e).toBeInstanceOf(MongoNetworkError);
+      expect(e!.message, String(e!.message)).toContain(thrown.message);
+      expect(e!.cause).toBe(thrown);
     }
+    await connectWith(t, opened);
+    expect(FakeWebSocket.instances).toHaveLength(2);
+    await t.close();
+  });
+
+  it("a send refused because the WebSocket belongs to another request (workerd) closes only the sender's channel, with a MongoRequestScopeError; the WebSocket stays", async () => {
+    const thrown = new Error('Cannot perform I/O on behalf of a different request. I/O objects ...');
+    const t = transport();
+    const a = await connectWith(t, opened);
+    const b = await connectWith(t, opened);
+    const ws = FakeWebSocket.instances[0]!;
+    const closes: Array<{ who: string; error: MongoNetworkError | undefined }> = [];
+    a.setHandlers({ data: () => undefined, close: (error) => closes.push({ who: 'a', error }) });
+    b.setHandlers({ data: () => undefined, close: (error) => closes.push({ who: 'b', error }) });
+    ws.sendThrows = thrown;
+    expect(() => a.send(encodeOpMsg({ requestId: 1, body: { ping: 1 } }))).not.toThrow();
+    expect(closes).toEqual([]);
+    await tick();
+    expect(closes.map((c) => c.who)).toEqual(['a']);
+    expect(closes[0]!.error).toBeInstanceOf(MongoRequestScopeError);
+    expect(closes[0]!.error!.cause).toBe(thrown);
+    // The owner's channel and WebSocket still work.
+    ws.sendThrows = undefined;
+    const before = ws.sent.length;
+    b.send(encodeOpMsg({ requestId: 2, body: { ping: 1 } }));
+    expect(ws.sent.length).toBe(before + 1);
+    await connectWith(t, opened);
+    expect(FakeWebSocket.instances).toHaveLength(1);
+    await t.close();
   });
 
   it('sends a token as the first (auth) frame when asked', async () => {

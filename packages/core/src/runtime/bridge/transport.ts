@@ -9,13 +9,18 @@
  * Works with any WebSocket-like constructor: globalThis.WebSocket (browsers, Deno,
  * Workers, Node 22+) or one passed in (e.g. the `ws` package on Node 20).
  * Platform-neutral: Uint8Array only.
+ *
+ * Request-scoped I/O (Workers, feature-detected): a WebSocket opened while serving one
+ * request is refused to every other, so there is one WebSocket per request, found by the
+ * request's scope token (ioScope(), transport/request-scope.ts); the client keeps a set of
+ * servers per scope, so overlapping requests each use their own WebSocket and channels.
  */
 import { DriverErrorCode, MongoNetworkError, MongoNetworkTimeoutError, type MongoNetworkErrorOptions } from '../../errors.js';
 import { MessageFramer } from '../../wire/framer.js';
 import { DEFAULT_MAX_MESSAGE_SIZE_BYTES, MESSAGE_HEADER_SIZE } from '../../wire/constants.js';
 import { concatLength } from '../../wire/op-msg.js';
 import { sleep, wakeAll } from '../../util/sleep.js';
-import { ioFailure, RequestScopeProbe } from '../../transport/request-scope.js';
+import { ioFailure, isForeignRequestIoError, RequestScopes, requestScopesAvailable } from '../../transport/request-scope.js';
 import {
   BRIDGE_MAX_CHANNEL_ID,
   BRIDGE_SOCKET_CHANNEL,
@@ -159,8 +164,14 @@ export class WebSocketTransport implements Transport {
   #current: BridgeSession | undefined;
   readonly #sessions = new Set<BridgeSession>();
   #closed = false;
-  /** Made with the current WebSocket; refused in any other request (Workers only). */
-  #probe: RequestScopeProbe | undefined;
+  /**
+   * Workers only (absent elsewhere): the current request's scope token (Transport.ioScope);
+   * each scope has its own session (WebSocket), in #byScope.
+   */
+  readonly ioScope?: () => Promise<object>;
+  readonly #scopes: RequestScopes | undefined;
+  /** The session of each request scope (Workers); a forgotten scope's entry is collectable. */
+  readonly #byScope = new WeakMap<object, BridgeSession>();
 
   constructor(options: WebSocketTransportOptions) {
     if (!/^wss?:\/\//i.test(options.url)) {
@@ -173,6 +184,10 @@ export class WebSocketTransport implements Transport {
     this.#options = { ...options, WebSocket: ctor };
     this.url = options.url;
     this.handshakePipelining = options.gateway === true;
+    if (requestScopesAvailable()) {
+      const scopes = (this.#scopes = new RequestScopes());
+      this.ioScope = () => scopes.current();
+    }
   }
 
   /** Number of channels currently open (for diagnostics and tests). */
@@ -190,7 +205,9 @@ export class WebSocketTransport implements Transport {
     }
     const deadline = startDeadline(address, options.connectTimeoutMS ?? 0, options.signal);
     try {
-      const session = await Promise.race([this.#session(), deadline.expired]);
+      // connect() runs in the request that needs the channel: its scope picks the WebSocket.
+      const scope = this.#scopes ? await Promise.race([this.#scopes.current(), deadline.expired]) : undefined;
+      const session = await Promise.race([this.#session(scope), deadline.expired]);
       const channel = session.openChannel(options, address);
       // Pipelined open (protocol §2.1, the default): the caller may send at once; the
       // bridge buffers until the target is connected, and a failed open reaches the
@@ -209,19 +226,6 @@ export class WebSocketTransport implements Transport {
     }
   }
 
-  /**
-   * Workers: true when the request changed since the current WebSocket was opened (its
-   * RequestScopeProbe is refused). The WebSocket belongs to that other request: new
-   * channels go to a new one, opened for this request.
-   */
-  async ioScopeChanged(): Promise<boolean> {
-    const probe = this.#probe;
-    if (!probe || !(await probe.foreign())) return false;
-    this.#probe = undefined;
-    this.#current = undefined;
-    return true;
-  }
-
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -229,15 +233,17 @@ export class WebSocketTransport implements Transport {
     await Promise.all([...this.#sessions].map((s) => s.shutdown()));
   }
 
-  /** The session new channels go to: the current one unless it is closing or draining. */
-  #session(): Promise<BridgeSession> {
-    let session = this.#current;
+  /** The session new channels go to (the scope's, on Workers): the current one unless it is closing or draining. */
+  #session(scope: object | undefined): Promise<BridgeSession> {
+    let session = scope ? this.#byScope.get(scope) : this.#current;
     if (!session?.usable) {
-      this.#probe = RequestScopeProbe.create();
-      session = this.#current = new BridgeSession(this.#options, (gone) => {
+      session = new BridgeSession(this.#options, (gone) => {
         this.#sessions.delete(gone);
         if (this.#current === gone) this.#current = undefined;
+        if (scope && this.#byScope.get(scope) === gone) this.#byScope.delete(scope);
       });
+      if (scope) this.#byScope.set(scope, session);
+      else this.#current = session;
       this.#sessions.add(session);
       session.start();
     }
@@ -272,6 +278,15 @@ function readErrorPayload(payload: Uint8Array): BridgeErrorPayload {
     return { reason, message: typeof body.message === 'string' ? body.message.slice(0, 1000) : reason };
   } catch {
     return { reason: BridgeErrorReason.ProtocolError, message: 'unreadable error frame' };
+  }
+}
+
+/** ws.readyState, or CLOSED where the runtime refuses it (workerd: a WebSocket of another request). */
+function readyStateOf(ws: WebSocketLike): number {
+  try {
+    return ws.readyState;
+  } catch {
+    return CLOSED;
   }
 }
 
@@ -370,20 +385,31 @@ class BridgeSession {
         allowInvalidHostnames: tls.allowInvalidHostnames || undefined,
       },
     };
-    this.sendFrame(encodeBridgeControlFrame(BridgeFrameType.Open, id, payload));
+    const refused = this.sendFrame(encodeBridgeControlFrame(BridgeFrameType.Open, id, payload));
+    if (refused) channel.end(refused, false, true);
     return channel;
   }
 
-  sendFrame(frame: Uint8Array): void {
-    if (this.#state !== OPEN || this.#ws?.readyState !== OPEN) return;
+  /**
+   * Sends one frame. Returns the error when the runtime refused it because the WebSocket
+   * belongs to another request (workerd): only the caller's channel is affected, the
+   * WebSocket stays its owner's. Any other failure ends the session (below).
+   */
+  sendFrame(frame: Uint8Array): MongoNetworkError | undefined {
+    if (this.#state !== OPEN) return undefined;
     try {
+      // Inside the try: workerd refuses even readyState on a WebSocket of another request.
+      if (this.#ws?.readyState !== OPEN) return undefined;
       this.#ws.send(frame);
     } catch (e) {
-      // A send that throws (a broken socket, or workerd refusing I/O on a WebSocket
-      // opened by another request) ends the session with a MongoNetworkError (a
-      // MongoRequestScopeError for the latter), reported after the caller's send()
-      // returns; no new channel goes to it meanwhile.
       const error = ioFailure('send to the bridge at', this.options.url, e);
+      // A WebSocket of another request (a MongoRequestScopeError): it works for the request
+      // that opened it, whose operations may be in flight on it; failing it from here
+      // would also settle their promises from this request, which workerd cancels.
+      if (isForeignRequestIoError(e)) return error;
+      // A send that throws otherwise (a broken socket) ends the session with a
+      // MongoNetworkError, reported after the caller's send() returns; no new channel
+      // goes to it meanwhile.
       this.#draining = true;
       queueMicrotask(() => {
         if (this.#state === CLOSED) return;
@@ -391,6 +417,7 @@ class BridgeSession {
         this.#fail(error);
       });
     }
+    return undefined;
   }
 
   /** A channel finished (either side); drops it and closes a drained, empty socket. */
@@ -508,7 +535,7 @@ class BridgeSession {
       // The close event, or a grace period if the peer never answers (#fail ends it either way).
       const gone = sleep(2000, this.#gone);
       this.#closeSocket(BridgeCloseCode.Normal, 'client closed');
-      if (ws.readyState !== CLOSED) await gone;
+      if (readyStateOf(ws) !== CLOSED) await gone;
     }
     if (this.#state !== CLOSED) this.#fail(transportClosed());
   }
@@ -563,7 +590,7 @@ class BridgeChannel implements TransportSocket {
       if (total > max) {
         return this.#sendFailed(`${total}-byte message: the bridge relays at most ${max} bytes`, BridgeErrorReason.MessageTooLarge);
       }
-      return this.#session.sendFrame(encodeBridgeDataFrame(this.id, chunks));
+      return this.#refused(this.#session.sendFrame(encodeBridgeDataFrame(this.id, chunks)));
     }
     // A partial or multi-message send: split on message boundaries.
     const framer = (this.#outFramer ??= new MessageFramer());
@@ -575,7 +602,15 @@ class BridgeChannel implements TransportSocket {
       const tooLarge = (e as { code?: unknown }).code === DriverErrorCode.MessageTooLarge;
       return this.#sendFailed((e as Error).message, tooLarge ? BridgeErrorReason.MessageTooLarge : BridgeErrorReason.ProtocolError);
     }
-    for (const m of messages) this.#session.sendFrame(encodeBridgeDataFrame(this.id, [m]));
+    for (const m of messages) {
+      const refused = this.#session.sendFrame(encodeBridgeDataFrame(this.id, [m]));
+      if (refused) return this.#refused(refused);
+    }
+  }
+
+  /** The runtime refused a frame (a WebSocket of another request): this channel closes with that error, after send() returns. */
+  #refused(error: MongoNetworkError | undefined): void {
+    if (error) this.end(error, false, true);
   }
 
   /** A send() found a problem: the channel closes, reported after send() returns. */
