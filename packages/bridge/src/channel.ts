@@ -25,6 +25,7 @@ import {
 } from '@mongo-edge/core/internal';
 import { DriverErrorCode } from '@mongo-edge/core';
 import { DataFrameAssembler } from './frame-assembler.js';
+import type { FramePool } from './frame-pool.js';
 import type { Logger } from './log.js';
 import type { BridgeMetrics } from './metrics.js';
 import type { OpenPayload } from './protocol.js';
@@ -35,6 +36,8 @@ export interface ChannelConfig {
   readonly handshakeTimeoutMs: number;
   /** Trusted CAs for TLS to targets when --target-ca is set (Node's roots + the extra ones). */
   readonly targetCa: readonly string[] | undefined;
+  /** Buffers of large frames to clients, reused once sent (one per server, shared by its channels). */
+  readonly framePool?: FramePool | undefined;
 }
 
 /**
@@ -107,7 +110,8 @@ export class Channel implements SocketChannel {
     this.#config = deps.config;
     this.#metrics = deps.metrics;
     this.#log = deps.log;
-    this.#framer = new DataFrameAssembler(id, deps.config.maxMessageSize);
+    const pool = deps.config.framePool;
+    this.#framer = new DataFrameAssembler(id, deps.config.maxMessageSize, pool && ((size) => pool.take(size)));
   }
 
   get bufferedBytes(): number {
@@ -207,6 +211,7 @@ export class Channel implements SocketChannel {
       this.#metrics.messages.server_to_client += 1;
       this.#socket.send(frame, () => {
         this.#pendingToClient -= size;
+        this.#config.framePool?.give(frame);
         this.#socket.flushed();
       });
     }

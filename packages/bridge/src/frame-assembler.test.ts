@@ -103,3 +103,17 @@ describe('DataFrameAssembler', () => {
     expect(() => new DataFrameAssembler(2 ** 32, 1000)).toThrow(RangeError);
   });
 });
+
+describe('DataFrameAssembler with an allocator', () => {
+  it('builds each frame in the buffer the allocator gives, sized header + message', () => {
+    const sizes: number[] = [];
+    const a = new DataFrameAssembler(3, 1000, (size) => {
+      sizes.push(size);
+      return Buffer.alloc(size, 0xee);
+    });
+    const m = message(30);
+    const [frame] = a.push(Buffer.concat([m.subarray(0, 10), m.subarray(10)]));
+    expect(sizes).toEqual([35]);
+    expectFrame(frame!, 3, m);
+  });
+});

@@ -28,11 +28,14 @@ export class DataFrameAssembler {
   /** Declared length of the message being assembled; -1 until its prefix is read. */
   #expected = -1;
   #failed: MongoProtocolError | undefined;
+  readonly #alloc: (size: number) => Buffer;
 
-  constructor(channelId: number, maxMessageSize: number) {
+  /** `alloc` gives an uninitialised buffer of exactly `size` bytes (default Buffer.allocUnsafe; a FramePool's take). */
+  constructor(channelId: number, maxMessageSize: number, alloc: (size: number) => Buffer = (size) => Buffer.allocUnsafe(size)) {
     if (channelId >>> 0 !== channelId) throw new RangeError(`invalid bridge channel id ${channelId}`);
     this.#channelId = channelId;
     this.#maxMessageSize = maxMessageSize;
+    this.#alloc = alloc;
   }
 
   /** Bytes held while waiting for the rest of a message. */
@@ -86,7 +89,7 @@ export class DataFrameAssembler {
 
   /** Removes the first n buffered bytes into a new data frame. */
   #takeFrame(n: number): Buffer {
-    const frame = Buffer.allocUnsafe(BRIDGE_FRAME_HEADER_SIZE + n);
+    const frame = this.#alloc(BRIDGE_FRAME_HEADER_SIZE + n);
     frame[0] = BridgeFrameType.Data;
     frame.writeUInt32BE(this.#channelId, 1);
     let o = BRIDGE_FRAME_HEADER_SIZE;
