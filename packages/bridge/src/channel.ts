@@ -4,11 +4,12 @@
  * close. The WebSocket side (pausing the whole socket, resuming readers when sends
  * flush) belongs to the socket, reached through `ChannelSocket`.
  *
- *  - target -> client: the TCP stream is cut into whole messages by MessageFramer (a
- *    declared length over the limit fails the channel before its body is buffered);
- *    each message goes out as one data frame. Bytes handed to the WebSocket but not
- *    yet flushed are counted; over maxBufferedBytes (or the socket's whole
- *    bufferedAmount over it) the TCP socket is paused until the sends flush below half.
+ *  - target -> client: the TCP stream is cut into data frames by DataFrameAssembler (a
+ *    declared length over the limit fails the channel before its body is buffered; one
+ *    copy per message, header included); each goes out as one WebSocket message. Bytes
+ *    handed to the WebSocket but not yet flushed are counted; over maxBufferedBytes (or
+ *    the socket's whole bufferedAmount over it) the TCP socket is paused until the sends
+ *    flush below half.
  *  - client -> target: each data payload was checked by the socket; it is written to
  *    TCP, and while the target's writableLength is over maxBufferedBytes the socket
  *    pauses the WebSocket until this target drains.
@@ -16,14 +17,15 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import {
+  BRIDGE_FRAME_HEADER_SIZE,
   BridgeErrorReason,
   BridgeFrameType,
-  MessageFramer,
   encodeBridgeControlFrame,
-  encodeBridgeDataFrame,
   encodeBridgeFrame,
 } from '@mongo-edge/core/internal';
 import { DriverErrorCode } from '@mongo-edge/core';
+import { DataFrameAssembler } from './frame-assembler.js';
+import type { FramePool } from './frame-pool.js';
 import type { Logger } from './log.js';
 import type { BridgeMetrics } from './metrics.js';
 import type { OpenPayload } from './protocol.js';
@@ -34,6 +36,8 @@ export interface ChannelConfig {
   readonly handshakeTimeoutMs: number;
   /** Trusted CAs for TLS to targets when --target-ca is set (Node's roots + the extra ones). */
   readonly targetCa: readonly string[] | undefined;
+  /** Buffers of large frames to clients, reused once sent (one per server, shared by its channels). */
+  readonly framePool?: FramePool | undefined;
 }
 
 /**
@@ -81,7 +85,7 @@ export class Channel implements SocketChannel {
   readonly target: string;
   #state: ChannelState = 'connecting';
   #tcp: net.Socket | undefined;
-  readonly #framer: MessageFramer;
+  readonly #framer: DataFrameAssembler;
   readonly #open: OpenPayload;
   readonly #socket: ChannelSocket;
   readonly #config: ChannelConfig;
@@ -106,7 +110,8 @@ export class Channel implements SocketChannel {
     this.#config = deps.config;
     this.#metrics = deps.metrics;
     this.#log = deps.log;
-    this.#framer = new MessageFramer(deps.config.maxMessageSize);
+    const pool = deps.config.framePool;
+    this.#framer = new DataFrameAssembler(id, deps.config.maxMessageSize, pool && ((size) => pool.take(size)));
   }
 
   get bufferedBytes(): number {
@@ -190,28 +195,28 @@ export class Channel implements SocketChannel {
   #fromTarget(chunk: Buffer): void {
     if (this.#state !== 'open') return;
     this.#lastActivity = Date.now();
-    let messages: Uint8Array[];
+    let frames: Buffer[];
     try {
-      messages = this.#framer.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      frames = this.#framer.push(chunk);
     } catch (e) {
       const tooLarge = (e as { code?: unknown }).code === DriverErrorCode.MessageTooLarge;
       this.fail(tooLarge ? BridgeErrorReason.MessageTooLarge : BridgeErrorReason.ProtocolError, `${this.target} sent a bad message: ${(e as Error).message}`);
       return;
     }
-    for (const m of messages) {
-      const frame = encodeBridgeDataFrame(this.id, [m]);
+    for (const frame of frames) {
       const size = frame.byteLength;
       this.#pendingToClient += size;
-      this.#bytesOut += m.byteLength;
-      this.#metrics.bytes.server_to_client += m.byteLength;
+      this.#bytesOut += size - BRIDGE_FRAME_HEADER_SIZE;
+      this.#metrics.bytes.server_to_client += size - BRIDGE_FRAME_HEADER_SIZE;
       this.#metrics.messages.server_to_client += 1;
       this.#socket.send(frame, () => {
         this.#pendingToClient -= size;
+        this.#config.framePool?.give(frame);
         this.#socket.flushed();
       });
     }
     this.#metrics.observeBuffered(this.bufferedBytes);
-    if (messages.length > 0) {
+    if (frames.length > 0) {
       this.#awaitingReply = false;
       if (this.#closeAfterReply) {
         this.fail(BridgeErrorReason.BridgeShuttingDown, 'the bridge is shutting down');

@@ -23,6 +23,7 @@ import { Allowlist, parseTargetPattern } from './allowlist.js';
 import { createTokenVerifier, type TokenVerifier } from './auth.js';
 import { BridgeConfigError, modeServerConfigSchema, validateConfig, type BridgeConfig, type BridgeOptions } from './config.js';
 import { ConnectionGate } from './connection-gate.js';
+import { FramePool } from './frame-pool.js';
 import { createLogger, type Logger } from './log.js';
 import { BridgeMetrics, renderPrometheus, type BridgeMetricsSnapshot } from './metrics.js';
 import { closeReasonText } from './protocol.js';
@@ -163,6 +164,7 @@ export async function startBridge(options: BridgeOptions, mode?: BridgeMode): Pr
       maxBufferedBytes: config.maxBufferedBytes,
       handshakeTimeoutMs: config.handshakeTimeoutMs,
       targetCa: config.targetCa ? [...tls.rootCertificates, config.targetCa] : undefined,
+      framePool: new FramePool({ maxIdleBytes: Math.min(8 * 1024 * 1024, 2 * config.maxBufferedBytes) }),
     },
     noAuth: mode ? false : config.noAuth,
     openChannel: mode?.channelOpener({ metrics, log }),

@@ -85,6 +85,18 @@ describe('relay through WebSocketTransport', () => {
     s.socket.close();
   });
 
+  it('large replies, many in flight on several channels, arrive intact on their own channels', async () => {
+    const sockets = await Promise.all(Array.from({ length: 3 }, () => openCommandSocket(transport, mongod.address)));
+    const payload = (c: number, i: number) => String.fromCharCode(97 + c) + String(i) + 'x'.repeat(150_000 + 20_000 * i) + `${c}/${i}`;
+    for (let round = 0; round < 2; round++) {
+      const replies = await Promise.all(
+        sockets.flatMap((s, c) => Array.from({ length: 6 }, (_, i) => s.command({ echo: payload(c, i) }).then((r) => ({ c, i, echo: r.echo })))),
+      );
+      for (const { c, i, echo } of replies) expect(echo === payload(c, i)).toBe(true);
+    }
+    for (const s of sockets) s.socket.close();
+  });
+
   it('refuses a target outside the allowlist with a clear error on that channel only', async () => {
     const good = await openCommandSocket(transport, mongod.address);
     const err = await transport.connect({ host: '127.0.0.1', port: other.port, connectTimeoutMS: 5000 }).catch((e: unknown) => e);

@@ -118,6 +118,31 @@ describe('WebSocketTransport', () => {
     await t.close();
   });
 
+  it("keeps Node `ws`'s Buffers (binaryType 'nodebuffer'): data arrives as views, not copied ArrayBuffers", async () => {
+    class NodeBufferWebSocket extends FakeWebSocket {
+      override binaryType = 'nodebuffer';
+      /** Like `ws`: a view into a larger buffer (the socket's read), not an ArrayBuffer. */
+      override deliver(frame: Uint8Array): void {
+        const read = new Uint8Array(frame.byteLength + 8);
+        read.set(frame, 3);
+        this.onmessage?.({ data: read.subarray(3, 3 + frame.byteLength) });
+      }
+    }
+    const t = new WebSocketTransport({ url: 'ws://bridge.test/ws', WebSocket: NodeBufferWebSocket });
+    const socket = await connectWith(t, opened);
+    const ws = FakeWebSocket.instances.at(-1)!;
+    expect(ws.binaryType).toBe('nodebuffer');
+    const got: Uint8Array[] = [];
+    socket.setHandlers({ data: (b) => got.push(b), close: () => undefined });
+    const message = new Uint8Array(20);
+    new DataView(message.buffer).setInt32(0, 20, true);
+    message[19] = 7;
+    ws.deliver(encodeBridgeDataFrame(1, [message]));
+    expect(got).toHaveLength(1);
+    expect([...got[0]!]).toEqual([...message]);
+    await t.close();
+  });
+
   it('a send that throws closes every channel with a MongoNetworkError after send() returns; the next connect opens a new WebSocket', async () => {
     const thrown = new Error('socket is broken');
     const t = transport();

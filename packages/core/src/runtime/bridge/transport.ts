@@ -345,7 +345,9 @@ class BridgeSession {
       });
     }
     this.#ws = ws;
-    ws.binaryType = 'arraybuffer';
+    // Binary messages as ArrayBuffers (browsers default to Blobs), except with Node's `ws`,
+    // whose Buffers are Uint8Array views already: asking it for ArrayBuffers copies each one.
+    if (ws.binaryType !== 'nodebuffer') ws.binaryType = 'arraybuffer';
     ws.onopen = () => {
       if (this.#state !== CONNECTING) return;
       if (ws.protocol !== BRIDGE_SUBPROTOCOL) {
