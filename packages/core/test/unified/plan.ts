@@ -47,8 +47,6 @@ const OPERATION_SKIPS: Record<string, string> = {
  * break the expectation ratchet, so it is named here instead of listed as a failure.
  */
 const SUITE_SKIPS: Record<string, string> = {
-  'client-side-operations-timeout':
-    'CSOT (timeoutMS) is not implemented by our driver yet, and the suite hinges on 1-50 ms deadlines that a loaded 2-core CI machine cannot hold: the official driver flipped on 19 tests between two runs',
 };
 
 /**
