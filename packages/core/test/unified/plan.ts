@@ -12,7 +12,7 @@ import { matches, type Doc } from './match.js';
 import { AVAILABLE, unmetRequirement, type RunOnRequirement, type ServerInfo, type TopologyName } from './topologies.js';
 
 /** Schema versions this runner implements (major 1, any minor up to this). */
-export const SCHEMA_VERSION = '1.23';
+export const SCHEMA_VERSION = '1.26';
 
 export interface PlannedFile {
   /** e.g. "crud/unified/find.json" (relative to the specs dir). */
