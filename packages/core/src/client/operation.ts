@@ -5,6 +5,7 @@
  */
 import {
   MongoAPIError,
+  MongoInvalidArgumentError,
   MongoExpiredSessionError,
   MongoNetworkError,
   MongoServerError,
@@ -17,7 +18,7 @@ import { deserializeOptionsOf, type BSONSerializeOptions } from '../wire/bson-op
 import type { ClientLayerOptions } from './options.js';
 import { ClientSession, type SessionOwner } from './sessions.js';
 import { transactionStatement, transactionStatementFailed } from './transaction-commands.js';
-import { monotonicNow, resolveTimeoutMS, startTimeout, validateTimeoutMS } from '../operation/timeout.js';
+import { deadlineOptions, monotonicNow, resolveTimeoutMS, validateTimeoutMS } from '../operation/timeout.js';
 
 /** What Db, Collection and cursors need from their MongoClient. */
 export interface ClientContext extends SessionOwner {
@@ -88,15 +89,15 @@ export function contextWithTimeoutMS(ctx: ClientContext, timeoutMS: unknown): Cl
  * The operation's deadline options: `timeout` started now from the operation's timeoutMS,
  * else the session's defaultTimeoutMS, else the context's; `csot` when any level sets one.
  */
-export function operationDeadline(
-  ctx: ClientContext,
-  timeoutMS: unknown,
-  session?: ClientSession,
-): Pick<ExecuteOptions, 'timeout' | 'csot'> {
-  const ms = resolveTimeoutMS(validateTimeoutMS(timeoutMS), session?.defaultTimeoutMS, ctx.resolvedOptions.timeoutMS);
-  if (ms === undefined) return {};
-  const timeout = startTimeout(ms, monotonicNow());
-  return timeout ? { timeout, csot: true } : { csot: true };
+export function operationDeadline(ctx: Pick<ClientContext, 'resolvedOptions'>, timeoutMS: unknown, session?: ClientSession): Pick<ExecuteOptions, 'timeout' | 'csot'> {
+  const own = validateTimeoutMS(timeoutMS);
+  // Inside withTransaction every operation of the session shares the transaction's deadline.
+  const shared = session?.withTransactionDeadline;
+  if (shared) {
+    if (own !== undefined) throw new MongoInvalidArgumentError('timeoutMS cannot be overridden inside a withTransaction callback');
+    return shared;
+  }
+  return deadlineOptions(resolveTimeoutMS(own, session?.defaultTimeoutMS, ctx.resolvedOptions.timeoutMS), monotonicNow());
 }
 
 export function startImplicitSession(ctx: ClientContext): ClientSession {

@@ -9,7 +9,7 @@ import { MongoInvalidArgumentError, MongoTransactionError, type Document } from 
 import { MongoExpiredSessionError } from '../errors.js';
 import { asClusterTime, compareTimestamps, laterClusterTime, type ClusterTime } from '../operation/cluster-time.js';
 import type { ExecutorSession } from '../operation/executor.js';
-import { validateTimeoutMS } from '../operation/timeout.js';
+import { validateTimeoutMS, type DeadlineOptions } from '../operation/timeout.js';
 import { Transaction } from './transaction.js';
 import {
   abortTransaction,
@@ -132,6 +132,8 @@ export class ClientSession implements ExecutorSession {
   readonly defaultTransactionOptions: TransactionOptions;
   /** CSOT: the timeoutMS of the session's operations that set none (before the collection's). */
   readonly defaultTimeoutMS: number | undefined;
+  /** CSOT: while withTransaction runs with a timeoutMS, the deadline every operation of the session shares. */
+  withTransactionDeadline: DeadlineOptions | undefined;
   /** The current (or last) transaction (Transactions spec). */
   readonly transaction = new Transaction();
   clusterTime: ClusterTime | undefined;
@@ -236,12 +238,12 @@ export class ClientSession implements ExecutorSession {
     startTransaction(this, this.#transactionOwner(), options);
   }
 
-  async commitTransaction(): Promise<void> {
-    await commitTransaction(this, this.#transactionOwner());
+  async commitTransaction(options: { timeoutMS?: number } = {}): Promise<void> {
+    await commitTransaction(this, this.#transactionOwner(), options.timeoutMS);
   }
 
-  async abortTransaction(): Promise<void> {
-    await abortTransaction(this, this.#transactionOwner());
+  async abortTransaction(options: { timeoutMS?: number } = {}): Promise<void> {
+    await abortTransaction(this, this.#transactionOwner(), options.timeoutMS);
   }
 
   /** Runs `fn` in a transaction and commits it, retrying as the Convenient Transaction API says. */

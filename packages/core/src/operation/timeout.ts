@@ -8,6 +8,7 @@
  * CSOT is not in use (the legacy options apply).
  */
 import { MongoInvalidArgumentError, MongoOperationTimeoutError } from '../errors.js';
+export { monotonicNow } from '../util/clock.js';
 
 /** A started operation deadline. */
 export interface Timeout {
@@ -15,11 +16,6 @@ export interface Timeout {
   readonly timeoutMS: number;
   /** When it expires, on the same clock as `now`. */
   readonly expiresAt: number;
-}
-
-/** The clock deadlines are measured on (monotonic where the runtime has one). */
-export function monotonicNow(): number {
-  return typeof performance !== 'undefined' ? performance.now() : Date.now();
 }
 
 /** Throws MongoInvalidArgumentError unless `timeoutMS` is undefined or a non-negative number. */
@@ -91,4 +87,17 @@ export function commandMaxTimeMS(timeout: Timeout, now: number, minRoundTripTime
 /** The error of an operation whose deadline expired; `cause` is the step's own error. */
 export function operationTimeoutError(timeout: Timeout, step: string, cause?: unknown): MongoOperationTimeoutError {
   return new MongoOperationTimeoutError(`operation timed out after ${timeout.timeoutMS} ms (timeoutMS) during ${step}`, cause === undefined ? undefined : { cause });
+}
+
+/** What an operation hands the executor: its deadline, and whether CSOT is in use at all. */
+export interface DeadlineOptions {
+  readonly timeout?: Timeout;
+  readonly csot?: boolean;
+}
+
+/** The executor options of a resolved timeoutMS (undefined: CSOT not in use; 0: in use, no deadline). */
+export function deadlineOptions(timeoutMS: number | undefined, now: number): DeadlineOptions {
+  if (timeoutMS === undefined) return {};
+  const timeout = startTimeout(timeoutMS, now);
+  return timeout ? { timeout, csot: true } : { csot: true };
 }

@@ -342,7 +342,7 @@ export class TopologyExecutor implements ManagedOperationExecutor {
         clusterTime: this.#clusterTime.current,
         serverApi: this.#opts.serverApi,
       });
-      if (timeout) applyDeadline(full, options, timeout, server.description.minRoundTripTime ?? 0);
+      if (options.csot) applyCsot(full, options, timeout, server.description.minRoundTripTime ?? 0);
       // CSOT: the reply is awaited for the remaining time (socketTimeoutMS no longer applies).
       const replyLimit = stepLimit(timeout, monotonicNow(), 0, false);
       const emit = this.#opts.monitorCommands ? (this.#config.emit as CommandEventEmitter) : undefined;
@@ -390,18 +390,28 @@ export class TopologyExecutor implements ManagedOperationExecutor {
 const NO_MAX_TIME_MS = new Set(['killCursors', 'endSessions']);
 
 /**
- * CSOT: append maxTimeMS (remaining time minus the server's minRoundTripTime) to `command`,
- * unless it is a getMore of a cursor that is not awaitData (whose getMores never carry one)
- * or already has one (an awaitData getMore's maxAwaitTimeMS). Throws the operation's timeout
- * when too little time is left to send it.
+ * CSOT on one command (timeoutMS set at some level): the legacy `wtimeout` of its write
+ * concern is dropped (an empty write concern with it), and with a deadline its maxTimeMS is
+ * the remaining time minus the server's minRoundTripTime, replacing an explicit maxTimeMS
+ * (or maxCommitTimeMS). A getMore gets one only for a tailable awaitData cursor without
+ * maxAwaitTimeMS. Throws the operation's timeout when too little time is left to send it.
  */
-function applyDeadline(command: Document, options: ExecuteOptions, timeout: Timeout, minRoundTripTimeMS: number): void {
+function applyCsot(command: Document, options: ExecuteOptions, timeout: Timeout | undefined, minRoundTripTimeMS: number): void {
   const name = Object.keys(command)[0] ?? '';
+  const wc = command.writeConcern as Document | undefined;
+  if (wc && typeof wc === 'object' && 'wtimeout' in wc) {
+    const { wtimeout: _dropped, ...rest } = wc;
+    if (Object.keys(rest).length > 0) command.writeConcern = rest;
+    else delete command.writeConcern;
+  }
+  if (!timeout) return;
   const result = commandMaxTimeMS(timeout, monotonicNow(), minRoundTripTimeMS);
   if (result.kind === 'expired') throw operationTimeoutError(timeout, `sending ${name} (${Math.floor(result.remaining)} ms left, under the round trip time)`);
   if (NO_MAX_TIME_MS.has(name) || options.moreToCome) return;
-  if (name === 'getMore' && !options.awaitData) return;
-  if (command.maxTimeMS !== undefined) return;
+  if (name === 'getMore') {
+    if (options.awaitData && command.maxTimeMS === undefined) command.maxTimeMS = result.maxTimeMS;
+    return;
+  }
   command.maxTimeMS = result.maxTimeMS;
 }
 
