@@ -60,6 +60,8 @@ export interface AbstractCursorOptions extends BSONSerializeOptions {
    * only mode of tailable cursors).
    */
   timeoutMode?: CursorTimeoutMode;
+  /** Set by aggregation cursors whose pipeline ends in $out or $merge (timeoutMode 'iteration' is refused). */
+  writesOutput?: boolean;
 }
 
 export const CursorTimeoutMode = Object.freeze({ ITERATION: 'iteration', LIFETIME: 'cursorLifetime' } as const);
@@ -173,6 +175,8 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
     const { signal } = this.cursorOptions;
     const readPreference = this.readPreference;
     const deadline = route.timeout !== undefined || route.csot !== undefined ? {} : this.#deadline(session, true);
+    // timeoutMode 'iteration' bounds each next(), not the server's work for the cursor: no maxTimeMS.
+    if (this.cursorOptions.timeoutMode === CursorTimeoutMode.ITERATION && !this.cursorOptions.tailable) Object.assign(deadline, { omitMaxTimeMS: true });
     return await executeCommand(this.ctx, this.namespace.db, command, { session, readPreference, retryable: 'read', signal, bson: this.#bson(), ...deadline, ...route });
   }
 
@@ -566,6 +570,7 @@ function validateCursorTimeout(options: AbstractCursorOptions, inherited: number
     throw new MongoInvalidArgumentError(`Invalid timeoutMode ${String(mode)}: 'iteration' or 'cursorLifetime'`);
   }
   if (mode !== undefined && timeoutMS === undefined) throw new MongoInvalidArgumentError('timeoutMode requires timeoutMS');
+  if (mode === CursorTimeoutMode.ITERATION && options.writesOutput) throw new MongoInvalidArgumentError("timeoutMode 'iteration' cannot be used with an aggregation that writes ($out or $merge)");
   if (mode === CursorTimeoutMode.LIFETIME && options.tailable) throw new MongoInvalidArgumentError("a tailable cursor cannot use timeoutMode 'cursorLifetime'");
   if (timeoutMS !== undefined && timeoutMS > 0 && options.maxAwaitTimeMS !== undefined && options.tailable && options.awaitData && options.maxAwaitTimeMS >= timeoutMS) {
     throw new MongoInvalidArgumentError('maxAwaitTimeMS must be less than timeoutMS');

@@ -457,6 +457,7 @@ export class Collection<TSchema extends object = Document> {
       'hint',
       'comment',
       'maxTimeMS',
+      'timeoutMS',
       'readConcern',
       'readPreference',
     ]);

@@ -100,6 +100,8 @@ export interface ExecuteOptions {
    * maxTimeMS when it has none of its own. Other getMores never get one (CSOT spec).
    */
   awaitData?: boolean;
+  /** The command gets no maxTimeMS from the deadline (a cursor's initial command in timeoutMode 'iteration'). */
+  omitMaxTimeMS?: boolean;
   /**
    * A command of a multi-document transaction (Transactions spec): decorated by
    * `decorateTransactionStatement`, never retried here, routed to `pinnedServer` when

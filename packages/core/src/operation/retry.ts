@@ -32,7 +32,7 @@ import { isExpired, monotonicNow, operationTimeoutError, stepLimit } from './tim
 
 export interface RetryableOperation {
   readonly topology: Pick<Topology, 'selectServer' | 'description'>;
-  readonly options: Pick<ExecuteOptions, 'retryable' | 'readPreference' | 'session' | 'moreToCome' | 'signal' | 'timeout'>;
+  readonly options: Pick<ExecuteOptions, 'retryable' | 'readPreference' | 'session' | 'moreToCome' | 'signal' | 'timeout' | 'csot'>;
   /** The client's serverSelectionTimeoutMS: with a deadline, selection waits min(this, remaining). */
   readonly serverSelectionTimeoutMS?: number | undefined;
   /** The deadline's clock (tests inject one). */
@@ -106,8 +106,8 @@ export async function executeWithRetry(op: RetryableOperation): Promise<ExecuteR
     }
   }
   let server = first;
-  // With a deadline a retryable operation retries as long as time remains (CSOT spec).
-  let state: OverloadRetryState = { retries: 0, allowedRetries: retry ? (timeout ? Number.POSITIVE_INFINITY : 1) : 0 };
+  // Under CSOT a retryable operation retries as long as time remains (timeoutMS 0: without limit).
+  let state: OverloadRetryState = { retries: 0, allowedRetries: retry ? (options.csot ? Number.POSITIVE_INFINITY : 1) : 0 };
   const deprioritized: string[] = [];
   let surfaced: unknown;
   for (;;) {

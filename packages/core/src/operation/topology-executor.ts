@@ -407,7 +407,7 @@ function applyCsot(command: Document, options: ExecuteOptions, timeout: Timeout 
   if (!timeout) return;
   const result = commandMaxTimeMS(timeout, monotonicNow(), minRoundTripTimeMS);
   if (result.kind === 'expired') throw operationTimeoutError(timeout, `sending ${name} (${Math.floor(result.remaining)} ms left, under the round trip time)`);
-  if (NO_MAX_TIME_MS.has(name) || options.moreToCome) return;
+  if (NO_MAX_TIME_MS.has(name) || options.moreToCome || options.omitMaxTimeMS) return;
   if (name === 'getMore') {
     if (options.awaitData && command.maxTimeMS === undefined) command.maxTimeMS = result.maxTimeMS;
     return;
