@@ -101,3 +101,26 @@ export function deadlineOptions(timeoutMS: number | undefined, now: number): Dea
   const timeout = startTimeout(timeoutMS, now);
   return timeout ? { timeout, csot: true } : { csot: true };
 }
+
+/**
+ * One deadline spread over the commands of a composite operation (a GridFS upload, download,
+ * delete, rename or drop): each command is given the time that remains as its own
+ * timeoutMS. `next()` is undefined without a timeoutMS (each command inherits its own), 0
+ * for timeoutMS 0, else the remaining milliseconds; it throws MongoOperationTimeoutError
+ * once the deadline has passed.
+ */
+export interface OperationBudget {
+  next(step: string): number | undefined;
+}
+
+export function startBudget(timeoutMS: number | undefined, now: () => number): OperationBudget {
+  const timeout = startTimeout(timeoutMS, now());
+  return {
+    next(step) {
+      if (!timeout) return timeoutMS;
+      const left = remainingMS(timeout, now());
+      if (left <= 0) throw operationTimeoutError(timeout, step);
+      return left;
+    },
+  };
+}

@@ -188,14 +188,15 @@ const cursorOps: Record<string, (c: OpCtx) => Promise<unknown>> = {
 };
 
 const bucketOps: Record<string, (c: OpCtx) => Promise<unknown>> = {
-  download: ({ target, args }) => streamBytes(target.openDownloadStream(args.id)),
+  download: ({ target, args }) => streamBytes(target.openDownloadStream(args.id, timeoutArg(args))),
   downloadByName: ({ target, args }) => streamBytes(target.openDownloadStreamByName(args.filename, args.revision !== undefined ? { revision: args.revision } : {})),
-  delete: ({ target, args }) => target.delete(args.id),
+  delete: ({ target, args }) => target.delete(args.id, timeoutArg(args)),
   deleteByName: ({ target, args }) => {
     if (typeof target.deleteByName !== 'function') throw new UnsupportedOperation('deleteByName: the driver has no GridFSBucket.deleteByName');
     return target.deleteByName(args.filename);
   },
-  rename: ({ target, args }) => target.rename(args.id, args.newFilename),
+  rename: ({ target, args }) => target.rename(args.id, args.newFilename, timeoutArg(args)),
+  drop: ({ target, args }) => target.drop(timeoutArg(args)),
   renameByName: ({ target, args }) => {
     if (typeof target.renameByName !== 'function') throw new UnsupportedOperation('renameByName: the driver has no GridFSBucket.renameByName');
     return target.renameByName(args.filename, args.newFilename);
@@ -217,6 +218,11 @@ const bucketOps: Record<string, (c: OpCtx) => Promise<unknown>> = {
       stream.end(Buffer.from(bytes));
     }),
 };
+
+/** A bucket operation's CSOT argument, as both drivers take it (an options object). */
+function timeoutArg(args: Doc): Doc {
+  return args.timeoutMS !== undefined ? { timeoutMS: args.timeoutMS } : {};
+}
 
 async function streamBytes(stream: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
