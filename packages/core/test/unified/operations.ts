@@ -39,6 +39,8 @@ export function driverOptions(args: Doc, entities: EntityMap, drop: string[] = [
     if (drop.includes(k)) continue;
     if (k === 'session') out.session = entities.get(v as string);
     else if (k === 'returnDocument') out.returnDocument = String(v).toLowerCase();
+    // the spec's cursorType: both drivers take the tailable / awaitData flags
+    else if (k === 'cursorType') Object.assign(out, v === 'tailableAwait' ? { tailable: true, awaitData: true } : v === 'tailable' ? { tailable: true } : {});
     else if (k === 'readPreference' || k === 'readConcern' || k === 'writeConcern') Object.assign(out, entityOptions({ [k]: v }));
     else out[k] = v;
   }
@@ -171,8 +173,8 @@ const clientOps: Record<string, (c: OpCtx) => Promise<unknown>> = {
 
 const sessionOps: Record<string, (c: OpCtx) => Promise<unknown>> = {
   startTransaction: async ({ target, args }) => target.startTransaction(entityOptions(args)),
-  commitTransaction: ({ target }) => target.commitTransaction(),
-  abortTransaction: ({ target }) => target.abortTransaction(),
+  commitTransaction: ({ target, args }) => target.commitTransaction(timeoutArg(args)),
+  abortTransaction: ({ target, args }) => target.abortTransaction(timeoutArg(args)),
   endSession: ({ target }) => target.endSession(),
   getSnapshotTime: async ({ target }) => {
     if (target.snapshotTime === undefined) throw new UnsupportedOperation('getSnapshotTime: the session has no snapshot time (not a snapshot session, or no read yet)');

@@ -26,6 +26,8 @@ export const SCALED_KEYS: ReadonlySet<string> = new Set([
   'maxTimeMS',
   'socketTimeoutMS',
   'wTimeoutMS',
+  // the write concern field a wTimeoutMS becomes in an expected command
+  'wtimeout',
   'waitQueueTimeoutMS',
   '$$lte',
 ]);
