@@ -49,6 +49,7 @@ export const DriverErrorCode = Object.freeze({
   MessageTooLarge: 'MESSAGE_TOO_LARGE',
   InvalidBSON: 'INVALID_BSON',
   TopologyClosed: 'TOPOLOGY_CLOSED',
+  OperationTimeout: 'OPERATION_TIMEOUT',
   ClientClosed: 'CLIENT_CLOSED',
   CursorExhausted: 'CURSOR_EXHAUSTED',
   Compatibility: 'COMPATIBILITY',
@@ -366,6 +367,21 @@ export class MongoNetworkError extends MongoError {
   }
   override get name(): string {
     return 'MongoNetworkError';
+  }
+}
+
+/**
+ * Client Side Operations Timeout: the operation's `timeoutMS` expired, client-side
+ * (server selection, connection checkout, waiting for a reply, or too little time left
+ * to send the command), or the server answered MaxTimeMSExpired to a command whose
+ * maxTimeMS the driver derived from `timeoutMS`. `cause` is the error it replaces.
+ */
+export class MongoOperationTimeoutError extends MongoDriverError {
+  constructor(message: string, options?: MongoErrorOptions) {
+    super(message, DriverErrorCode.OperationTimeout, options);
+  }
+  override get name(): string {
+    return 'MongoOperationTimeoutError';
   }
 }
 

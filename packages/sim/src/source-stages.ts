@@ -2,7 +2,8 @@
  * Aggregation stages that produce documents instead of reading a collection, as mongod
  * runs them: `$documents`, `$listLocalSessions`, `$collStats`, `$indexStats` and
  * `$currentOp` (and `$listSearchIndexes`, refused as off Atlas). Each must be the first stage; the ones that are not about a collection
- * need `{aggregate: 1}` (and `$listLocalSessions` / `$currentOp` the admin database).
+ * need `{aggregate: 1}` (and `$currentOp` the admin database; `$listLocalSessions` runs on
+ * any database, as mongod's does).
  */
 import { Long } from 'bson';
 import { authOf } from './auth/sim-auth.js';
@@ -64,7 +65,6 @@ export function sourceStageDocs(ctx: CommandContext, first: Doc | undefined, col
     }
     case '$listLocalSessions':
     case '$listSessions': {
-      if (ctx.db !== 'admin' && name === '$listLocalSessions') throw new CommandError(ErrorCode.InvalidNamespace, '$listLocalSessions must be run against the \'admin\' database with {aggregate: 1}');
       if (!isPlainObject(spec)) throw new CommandError(ErrorCode.TypeMismatch, `${name} options must be specified in an object, but found: ${typeof spec}`);
       const view = toView(spec) as Doc;
       for (const k of Object.keys(view)) if (k !== 'allUsers' && k !== 'users') throw new CommandError(40415, `BSON field '${name}.${k}' is an unknown field.`);

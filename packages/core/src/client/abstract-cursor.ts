@@ -19,7 +19,7 @@ import {
 import { ReadPreference, type ReadPreferenceLike } from '../selection/read-preference.js';
 import type { ReadConcernLike } from './concerns.js';
 import type { ExecuteOptions, ExecuteResult } from '../operation/executor.js';
-import { assignDefined, executeCommand, startImplicitSession, type ClientContext } from './operation.js';
+import { assignDefined, executeCommand, operationDeadline, startImplicitSession, type ClientContext } from './operation.js';
 import type { ClientSession } from './sessions.js';
 import { cursorStream, cursorToReadableStream, type CursorStream, type CursorStreamOptions } from './streams.js';
 
@@ -52,7 +52,20 @@ export interface AbstractCursorOptions extends BSONSerializeOptions {
   awaitData?: boolean;
   noCursorTimeout?: boolean;
   signal?: AbortSignal;
+  /** Client Side Operations Timeout (0 = none); default the collection's, the Db's, the client's. */
+  timeoutMS?: number;
+  /**
+   * How timeoutMS applies: 'cursorLifetime' (the default of non-tailable cursors: one deadline
+   * for the initial command and every getMore) or 'iteration' (each command its own; the
+   * only mode of tailable cursors).
+   */
+  timeoutMode?: CursorTimeoutMode;
+  /** Set by aggregation cursors whose pipeline ends in $out or $merge (timeoutMode 'iteration' is refused). */
+  writesOutput?: boolean;
 }
+
+export const CursorTimeoutMode = Object.freeze({ ITERATION: 'iteration', LIFETIME: 'cursorLifetime' } as const);
+export type CursorTimeoutMode = (typeof CursorTimeoutMode)[keyof typeof CursorTimeoutMode];
 
 const CURSOR_NOT_FOUND = 43;
 
@@ -104,6 +117,23 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
     this.cursorOptions = { ...options };
     if (options.readPreference !== undefined) this.cursorOptions.readPreference = ReadPreference.from(options.readPreference);
     if (options.batchSize !== undefined) validateBatchSize(options.batchSize);
+    validateCursorTimeout(this.cursorOptions, ctx.resolvedOptions.timeoutMS);
+  }
+
+  /** CSOT: the deadline of the cursor's lifetime (cursorLifetime mode), started by the initial command. */
+  #lifetime: Pick<ExecuteOptions, 'timeout' | 'csot'> | undefined;
+
+  /** The timeoutMode in force: the option, else cursorLifetime (iteration for tailable cursors). */
+  get #timeoutMode(): CursorTimeoutMode {
+    return this.cursorOptions.timeoutMode ?? (this.cursorOptions.tailable ? CursorTimeoutMode.ITERATION : CursorTimeoutMode.LIFETIME);
+  }
+
+  /** The deadline of the next command: the lifetime's, else a new one (iteration mode, or the initial command). */
+  #deadline(session: ClientSession | undefined, initial: boolean): Pick<ExecuteOptions, 'timeout' | 'csot'> {
+    if (!initial && this.#lifetime && this.#timeoutMode === CursorTimeoutMode.LIFETIME) return this.#lifetime;
+    const deadline = operationDeadline(this.ctx, this.cursorOptions.timeoutMS, session);
+    if (initial) this.#lifetime = deadline;
+    return deadline;
   }
 
   /** The command that creates the cursor (find, aggregate, ...), without session/cluster fields. */
@@ -144,7 +174,10 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
   protected async send(command: Document, session: ClientSession | undefined, route: ExecuteOptions = {}): Promise<ExecuteResult> {
     const { signal } = this.cursorOptions;
     const readPreference = this.readPreference;
-    return await executeCommand(this.ctx, this.namespace.db, command, { session, readPreference, retryable: 'read', signal, bson: this.#bson(), ...route });
+    const deadline = route.timeout !== undefined || route.csot !== undefined ? {} : this.#deadline(session, true);
+    // timeoutMode 'iteration' bounds each next(), not the server's work for the cursor: no maxTimeMS.
+    if (this.cursorOptions.timeoutMode === CursorTimeoutMode.ITERATION && !this.cursorOptions.tailable) Object.assign(deadline, { omitMaxTimeMS: true });
+    return await executeCommand(this.ctx, this.namespace.db, command, { session, readPreference, retryable: 'read', signal, bson: this.#bson(), ...deadline, ...route });
   }
 
   /** The cursor's BSON options: its own over those it was made with; the client's when it has none. */
@@ -306,6 +339,8 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
         pinnedServer: this.#server,
         signal: this.cursorOptions.signal,
         bson: this.#bson(),
+        awaitData: (this.cursorOptions.tailable && this.cursorOptions.awaitData) || undefined,
+        ...this.#deadline(this.#session, false),
       }));
     } catch (error) {
       if (error instanceof MongoNetworkError || (error instanceof MongoServerError && error.code === CURSOR_NOT_FOUND)) {
@@ -521,6 +556,24 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
   #releaseSession(): void {
     if (this.#ownsSession) this.#session?.endSync();
     this.#ownsSession = false;
+  }
+}
+
+/**
+ * CSOT cursor rules: timeoutMode needs a timeoutMS; a tailable cursor cannot use
+ * cursorLifetime; an awaitData cursor's maxAwaitTimeMS must be under its timeoutMS.
+ */
+function validateCursorTimeout(options: AbstractCursorOptions, inherited: number | undefined): void {
+  const timeoutMS = options.timeoutMS ?? inherited;
+  const mode = options.timeoutMode;
+  if (mode !== undefined && mode !== CursorTimeoutMode.ITERATION && mode !== CursorTimeoutMode.LIFETIME) {
+    throw new MongoInvalidArgumentError(`Invalid timeoutMode ${String(mode)}: 'iteration' or 'cursorLifetime'`);
+  }
+  if (mode !== undefined && timeoutMS === undefined) throw new MongoInvalidArgumentError('timeoutMode requires timeoutMS');
+  if (mode === CursorTimeoutMode.ITERATION && options.writesOutput) throw new MongoInvalidArgumentError("timeoutMode 'iteration' cannot be used with an aggregation that writes ($out or $merge)");
+  if (mode === CursorTimeoutMode.LIFETIME && options.tailable) throw new MongoInvalidArgumentError("a tailable cursor cannot use timeoutMode 'cursorLifetime'");
+  if (timeoutMS !== undefined && timeoutMS > 0 && options.maxAwaitTimeMS !== undefined && options.tailable && options.awaitData && options.maxAwaitTimeMS >= timeoutMS) {
+    throw new MongoInvalidArgumentError('maxAwaitTimeMS must be less than timeoutMS');
   }
 }
 

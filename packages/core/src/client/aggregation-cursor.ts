@@ -48,7 +48,7 @@ export class AggregationCursor<TSchema = any> extends AbstractCursor<TSchema> {
   readonly #target: string | 1;
 
   constructor(ctx: ClientContext, namespace: AggregateNamespace, pipeline: Document[] = [], options: AggregateOptions = {}) {
-    super(ctx, { db: namespace.db, collection: namespace.collection === 1 ? '$cmd.aggregate' : namespace.collection }, options);
+    super(ctx, { db: namespace.db, collection: namespace.collection === 1 ? '$cmd.aggregate' : namespace.collection }, { ...options, writesOutput: hasWriteStage(pipeline) });
     this.#target = namespace.collection;
     this.pipeline = pipeline;
   }

@@ -12,6 +12,7 @@ import {
   MongoError,
   MongoInvalidArgumentError,
   MongoNetworkError,
+  MongoOperationTimeoutError,
   MongoServerError,
   type Document,
 } from '../errors.js';
@@ -20,12 +21,13 @@ import { DEFAULT_MAX_BSON_OBJECT_SIZE } from '../wire/constants.js';
 import { attachEncodedSection, encodeSequenceSection } from '../wire/document-sequence.js';
 import { newSectionBuffer, type SectionBuffer } from '../wire/section-buffer.js';
 import { isUnacknowledged, writeConcernDocument, type WriteConcernLike } from './concerns.js';
-import type { WireLimits } from '../operation/executor.js';
+import type { ExecuteOptions, WireLimits } from '../operation/executor.js';
 import {
   assignDefined,
   copyDefined,
   executeCommand,
   throwIfWriteFailed,
+  operationDeadline,
   withSession,
   type CommandTarget,
 } from './operation.js';
@@ -86,6 +88,8 @@ export interface BulkWriteOptions {
   let?: Document;
   maxTimeMS?: number;
   signal?: AbortSignal;
+  /** Client Side Operations Timeout of the whole write, every batch included (0 = none). */
+  timeoutMS?: number;
 }
 
 export type BatchType = 'insert' | 'update' | 'delete';
@@ -331,6 +335,7 @@ async function sendBatch(
   options: BulkWriteOptions,
   session: ClientSession | undefined,
   unacknowledged: boolean,
+  deadline: Pick<ExecuteOptions, 'timeout' | 'csot'>,
 ): Promise<Document> {
   const { reply } = await executeCommand(target.ctx, target.db, batchCommand(target, batch, ordered, options), {
     session,
@@ -339,6 +344,7 @@ async function sendBatch(
     sequences: { [SEQUENCE_NAME[batch.type]]: batch.documents },
     moreToCome: unacknowledged || undefined,
     signal: options.signal,
+    ...deadline,
   });
   return reply;
 }
@@ -413,7 +419,7 @@ export function bulkWriteError(state: BulkResultState, reply?: Document): MongoB
  * selection, a driver check) while no batch has run is returned unchanged.
  */
 export function interruptedBulkError(state: BulkResultState, error: unknown, batchesApplied: number): unknown {
-  if (!(error instanceof MongoError)) return error;
+  if (!(error instanceof MongoError) || error instanceof MongoOperationTimeoutError) return error;
   const reachedServer = error instanceof MongoNetworkError || error instanceof MongoServerError;
   if (!reachedServer && batchesApplied === 0) return error;
   const result = new BulkWriteResult(state);
@@ -451,11 +457,13 @@ export async function executeBulk(target: BulkTarget, statements: Statement[], o
     target.ctx,
     options.session,
     async (session) => {
+      // CSOT: one deadline for the whole write, however many batches it takes.
+      const deadline = operationDeadline(target.ctx, options.timeoutMS, session);
       let sent = 0;
       for (const batch of batches) {
         let reply: Document | undefined;
         try {
-          reply = await sendBatch(target, batch, ordered, options, session, unacknowledged);
+          reply = await sendBatch(target, batch, ordered, options, session, unacknowledged, deadline);
         } catch (error) {
           throw unacknowledged ? error : interruptedBulkError(state, error, sent);
         }
@@ -488,7 +496,7 @@ export async function executeWrite(target: BulkTarget, statement: Statement, opt
     target.ctx,
     options.session,
     async (session) => {
-      const reply = await sendBatch(target, batch!, true, options, session, unacknowledged);
+      const reply = await sendBatch(target, batch!, true, options, session, unacknowledged, operationDeadline(target.ctx, options.timeoutMS, session));
       if (unacknowledged) return undefined;
       throwIfWriteFailed(reply);
       return reply;

@@ -45,6 +45,7 @@ import {
   readConcernFor,
   runCommand,
   runWriteCommand,
+  contextWithTimeoutMS,
   type ClientContext,
   type OperationOptions,
 } from './operation.js';
@@ -84,6 +85,8 @@ export interface CollectionParent {
 }
 
 export interface CollectionOptions extends BSONSerializeOptions {
+  /** Client Side Operations Timeout of this collection's operations (over the Db's; 0 = none). */
+  timeoutMS?: number;
   readPreference?: ReadPreferenceLike;
   readConcern?: ReadConcernLike;
   writeConcern?: WriteConcernLike;
@@ -97,6 +100,8 @@ export interface CommandOperationOptions extends BSONSerializeOptions {
   comment?: unknown;
   maxTimeMS?: number;
   signal?: AbortSignal;
+  /** Client Side Operations Timeout of this operation (0 = none); default the session's, the collection's, ... */
+  timeoutMS?: number;
 }
 
 export interface InsertOneOptions extends CommandOperationOptions {
@@ -215,6 +220,8 @@ const DRIVER_OPTION_KEYS = new Set([
   'readConcern',
   'readPreference',
   'signal',
+  'timeoutMS',
+  'timeoutMode',
   'commitQuorum',
   'maxTimeMS',
   'comment',
@@ -246,7 +253,7 @@ export class Collection<TSchema extends object = Document> {
     if (typeof name !== 'string' || /^$|\0|^\.|\.$/.test(name)) {
       throw new MongoInvalidArgumentError(`Invalid collection name ${JSON.stringify(name)}`);
     }
-    this.#ctx = ctx;
+    this.#ctx = contextWithTimeoutMS(ctx, options.timeoutMS);
     this.#parent = parent;
     this.collectionName = name;
     this.bsonOptions = resolveBsonOptions(options, parent.bsonOptions);
@@ -257,6 +264,11 @@ export class Collection<TSchema extends object = Document> {
 
   get dbName(): string {
     return this.#parent.databaseName;
+  }
+
+  /** Client Side Operations Timeout of this collection's operations (undefined: not set at any level). */
+  get timeoutMS(): number | undefined {
+    return this.#ctx.resolvedOptions.timeoutMS;
   }
 
   /**
@@ -445,6 +457,7 @@ export class Collection<TSchema extends object = Document> {
       'hint',
       'comment',
       'maxTimeMS',
+      'timeoutMS',
       'readConcern',
       'readPreference',
     ]);

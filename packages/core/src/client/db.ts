@@ -10,13 +10,15 @@ import type { ReadConcern } from '../concern/read-concern.js';
 import type { WriteConcern } from '../concern/write-concern.js';
 import { Collection, stripDriverOptions, type CollectionOptions, type CommandOperationOptions, type IndexInformationOptions, type RenameOptions } from './collection.js';
 import { ListCollectionsCursor, type CollectionInfo, type ListCollectionsOptions } from './list-cursors.js';
-import { copyDefined, isNamespaceNotFound, runCommand, runWriteCommand, type ClientContext, type CommandTarget } from './operation.js';
+import { contextWithTimeoutMS, copyDefined, isNamespaceNotFound, runCommand, runWriteCommand, type ClientContext, type CommandTarget } from './operation.js';
 import type { ClientSession } from './sessions.js';
 import { RunCommandCursor, type RunCursorCommandOptions } from './run-command-cursor.js';
 import { ChangeStream } from '../change-stream/change-stream.js';
 import type { ChangeStreamDocument, ChangeStreamOptions } from '../change-stream/types.js';
 
 export interface DbOptions extends BSONSerializeOptions {
+  /** Client Side Operations Timeout of this database's operations (over the client's; 0 = none). */
+  timeoutMS?: number;
   readPreference?: ReadPreferenceLike;
   readConcern?: ReadConcernLike;
   writeConcern?: WriteConcernLike;
@@ -35,6 +37,7 @@ export interface RunCommandOptions extends BSONSerializeOptions {
   readPreference?: ReadPreferenceLike;
   session?: ClientSession;
   signal?: AbortSignal;
+  timeoutMS?: number;
 }
 
 export interface CreateCollectionOptions extends CommandOperationOptions {
@@ -68,7 +71,7 @@ export class Db {
 
   constructor(ctx: ClientContext, parent: DbParent, databaseName: string, options: DbOptions = {}) {
     validateDbName(databaseName);
-    this.#ctx = ctx;
+    this.#ctx = contextWithTimeoutMS(ctx, options.timeoutMS);
     this.databaseName = databaseName;
     this.bsonOptions = resolveBsonOptions(options, parent.bsonOptions);
     this.readPreference = resolveReadPreference(options.readPreference, parent.readPreference);
@@ -78,6 +81,11 @@ export class Db {
 
   get namespace(): string {
     return this.databaseName;
+  }
+
+  /** Client Side Operations Timeout of this database's operations (undefined: not set at any level). */
+  get timeoutMS(): number | undefined {
+    return this.#ctx.resolvedOptions.timeoutMS;
   }
 
   collection<TSchema extends object = Document>(name: string, options: CollectionOptions = {}): Collection<TSchema> {

@@ -5,6 +5,7 @@
  */
 import {
   MongoAPIError,
+  MongoInvalidArgumentError,
   MongoExpiredSessionError,
   MongoNetworkError,
   MongoServerError,
@@ -17,6 +18,7 @@ import { deserializeOptionsOf, type BSONSerializeOptions } from '../wire/bson-op
 import type { ClientLayerOptions } from './options.js';
 import { ClientSession, type SessionOwner } from './sessions.js';
 import { transactionStatement, transactionStatementFailed } from './transaction-commands.js';
+import { deadlineOptions, monotonicNow, resolveTimeoutMS, validateTimeoutMS } from '../operation/timeout.js';
 
 /** What Db, Collection and cursors need from their MongoClient. */
 export interface ClientContext extends SessionOwner {
@@ -36,6 +38,7 @@ export interface OperationOptions {
   comment?: unknown;
   maxTimeMS?: number;
   signal?: AbortSignal;
+  timeoutMS?: number;
   /** @deprecated official driver spelling; ignored */
   bsonRegExp?: boolean;
   [key: string]: unknown;
@@ -52,11 +55,49 @@ export interface CommandTarget {
 export interface RunOptions {
   session?: ClientSession;
   signal?: AbortSignal;
+  /** Client Side Operations Timeout for this operation (0 = none); default the session's, the collection's, ... */
+  timeoutMS?: number;
   writeConcern?: WriteConcernLike;
   /** Resolved BSON options (decode of the application's documents, ignoreUndefined); default the client's. */
   bson?: BSONSerializeOptions;
   /** The official driver's `rawData` (timeseries buckets as stored); sent to servers 8.2+ only. */
   rawData?: boolean;
+}
+
+/**
+ * The context a Db or Collection hands to its operations when it has its own timeoutMS
+ * (Client Side Operations Timeout inheritance: client < database < collection < operation).
+ * Everything else is the client's.
+ */
+export function contextWithTimeoutMS(ctx: ClientContext, timeoutMS: unknown): ClientContext {
+  const own = validateTimeoutMS(timeoutMS);
+  if (own === undefined || own === ctx.resolvedOptions.timeoutMS) return ctx;
+  const resolvedOptions: ClientLayerOptions = Object.freeze({ ...ctx.resolvedOptions, timeoutMS: own });
+  return {
+    resolvedOptions,
+    get sessionPool() {
+      return ctx.sessionPool;
+    },
+    logicalSessionTimeoutMinutes: () => ctx.logicalSessionTimeoutMinutes(),
+    onSessionEnded: (session) => ctx.onSessionEnded?.(session),
+    getExecutor: () => ctx.getExecutor(),
+    ownsSession: (session) => ctx.ownsSession(session),
+  };
+}
+
+/**
+ * The operation's deadline options: `timeout` started now from the operation's timeoutMS,
+ * else the session's defaultTimeoutMS, else the context's; `csot` when any level sets one.
+ */
+export function operationDeadline(ctx: Pick<ClientContext, 'resolvedOptions'>, timeoutMS: unknown, session?: ClientSession): Pick<ExecuteOptions, 'timeout' | 'csot'> {
+  const own = validateTimeoutMS(timeoutMS);
+  // Inside withTransaction every operation of the session shares the transaction's deadline.
+  const shared = session?.withTransactionDeadline;
+  if (shared) {
+    if (own !== undefined) throw new MongoInvalidArgumentError('timeoutMS cannot be overridden inside a withTransaction callback');
+    return shared;
+  }
+  return deadlineOptions(resolveTimeoutMS(own, session?.defaultTimeoutMS, ctx.resolvedOptions.timeoutMS), monotonicNow());
 }
 
 export function startImplicitSession(ctx: ClientContext): ClientSession {
@@ -101,11 +142,13 @@ export async function executeCommand(
   ctx: ClientContext,
   db: string,
   command: Document,
-  options: ExecuteOptions & CommandKind = {},
+  options: ExecuteOptions & CommandKind & { timeoutMS?: number | undefined } = {},
 ): Promise<ExecuteResult> {
-  const executor = await ctx.getExecutor();
-  const { generic, bson = ctx.resolvedOptions.bsonOptions, ...rest } = options;
+  const { generic, bson = ctx.resolvedOptions.bsonOptions, timeoutMS, ...rest } = options;
   const opts: ExecuteOptions = rest;
+  // CSOT: the deadline starts here unless the operation (a cursor, a bulk write) started it.
+  if (opts.timeout === undefined && opts.csot === undefined) Object.assign(opts, operationDeadline(ctx, timeoutMS, opts.session instanceof ClientSession ? opts.session : undefined));
+  const executor = await ctx.getExecutor();
   opts.ignoreUndefined = bson.ignoreUndefined === true;
   opts.deserialize = deserializeOptionsOf(bson);
   const session = opts.session;
@@ -141,7 +184,7 @@ export async function runCommand(
 ): Promise<Document> {
   return await withSession(ctx, options.session, async (session) => {
     const cmd = typeof command === 'function' ? command(session) : command;
-    const { reply } = await executeCommand(ctx, db, cmd, { bson: options.bson, ...route, session, signal: options.signal, rawData: options.rawData });
+    const { reply } = await executeCommand(ctx, db, cmd, { bson: options.bson, ...route, session, signal: options.signal, rawData: options.rawData, timeoutMS: options.timeoutMS });
     return reply;
   });
 }

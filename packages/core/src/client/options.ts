@@ -35,6 +35,11 @@ export interface ClientLayerOptions {
   readonly retryWrites: boolean;
   /** The client's BSON options (wire/bson-options.ts). */
   readonly bsonOptions: Readonly<BSONSerializeOptions>;
+  /**
+   * Client Side Operations Timeout: the operations' timeoutMS (a Db's or Collection's own
+   * replaces the client's in the context it passes on); undefined = CSOT not in use.
+   */
+  readonly timeoutMS: number | undefined;
 }
 
 export function clientLayerOptions(mo: MongoOptions): ClientLayerOptions {
@@ -46,6 +51,7 @@ export function clientLayerOptions(mo: MongoOptions): ClientLayerOptions {
     retryReads: mo.retryReads,
     retryWrites: mo.retryWrites,
     bsonOptions: mo.bsonOptions,
+    timeoutMS: mo.timeoutMS,
   });
 }
 

@@ -8,7 +8,7 @@
 import { MongoAPIError, type Document } from '../errors.js';
 import type { ReadConcernLike } from './concerns.js';
 import type { ReadPreferenceLike } from '../selection/read-preference.js';
-import { AbstractCursor } from './abstract-cursor.js';
+import { AbstractCursor, type CursorTimeoutMode } from './abstract-cursor.js';
 import type { ClientContext } from './operation.js';
 import type { ClientSession } from './sessions.js';
 import type { ExecuteResult } from '../operation/executor.js';
@@ -20,6 +20,9 @@ export interface RunCursorCommandOptions {
   tailable?: boolean;
   awaitData?: boolean;
   signal?: AbortSignal;
+  /** Client Side Operations Timeout (AbstractCursorOptions). */
+  timeoutMS?: number;
+  timeoutMode?: CursorTimeoutMode;
 }
 
 export class RunCommandCursor extends AbstractCursor<any> {

@@ -9,6 +9,7 @@ import { MongoInvalidArgumentError, MongoTransactionError, type Document } from 
 import { MongoExpiredSessionError } from '../errors.js';
 import { asClusterTime, compareTimestamps, laterClusterTime, type ClusterTime } from '../operation/cluster-time.js';
 import type { ExecutorSession } from '../operation/executor.js';
+import { validateTimeoutMS, type DeadlineOptions } from '../operation/timeout.js';
 import { Transaction } from './transaction.js';
 import {
   abortTransaction,
@@ -110,6 +111,8 @@ export interface ClientSessionOptions {
   /** A snapshot session's read time: every read reads at this cluster time (needs `snapshot: true`). */
   snapshotTime?: Timestamp;
   defaultTransactionOptions?: TransactionOptions;
+  /** Client Side Operations Timeout: the timeoutMS of operations in this session that set none. */
+  defaultTimeoutMS?: number;
 }
 
 /** What a session needs from its client. */
@@ -127,6 +130,10 @@ export class ClientSession implements ExecutorSession {
   readonly supports: { causalConsistency: boolean };
   readonly snapshotEnabled: boolean;
   readonly defaultTransactionOptions: TransactionOptions;
+  /** CSOT: the timeoutMS of the session's operations that set none (before the collection's). */
+  readonly defaultTimeoutMS: number | undefined;
+  /** CSOT: while withTransaction runs with a timeoutMS, the deadline every operation of the session shares. */
+  withTransactionDeadline: DeadlineOptions | undefined;
   /** The current (or last) transaction (Transactions spec). */
   readonly transaction = new Transaction();
   clusterTime: ClusterTime | undefined;
@@ -153,6 +160,7 @@ export class ClientSession implements ExecutorSession {
     this.snapshotTime = options.snapshotTime;
     this.supports = { causalConsistency: options.snapshot ? false : (options.causalConsistency ?? explicit) };
     this.defaultTransactionOptions = { ...options.defaultTransactionOptions };
+    this.defaultTimeoutMS = validateTimeoutMS(options.defaultTimeoutMS, 'defaultTimeoutMS');
   }
 
   /** True if this session was started by `owner` (a MongoClient). */
@@ -230,12 +238,12 @@ export class ClientSession implements ExecutorSession {
     startTransaction(this, this.#transactionOwner(), options);
   }
 
-  async commitTransaction(): Promise<void> {
-    await commitTransaction(this, this.#transactionOwner());
+  async commitTransaction(options: { timeoutMS?: number } = {}): Promise<void> {
+    await commitTransaction(this, this.#transactionOwner(), options.timeoutMS);
   }
 
-  async abortTransaction(): Promise<void> {
-    await abortTransaction(this, this.#transactionOwner());
+  async abortTransaction(options: { timeoutMS?: number } = {}): Promise<void> {
+    await abortTransaction(this, this.#transactionOwner(), options.timeoutMS);
   }
 
   /** Runs `fn` in a transaction and commits it, retrying as the Convenient Transaction API says. */

@@ -12,6 +12,7 @@ import {
   MongoError,
   MongoErrorLabel,
   MongoNetworkError,
+  MongoOperationTimeoutError,
   MongoServerError,
   MongoTransactionError,
   MongoWriteConcernError,
@@ -22,6 +23,7 @@ import type { ExecuteOptions, OperationExecutor, TransactionStatement } from '..
 import { labelRetryableWriteError } from '../operation/retryability.js';
 import { ReadPreference, ReadPreferenceMode, type ReadPreferenceLike } from '../selection/read-preference.js';
 import { monotonicNow } from '../util/clock.js';
+import { deadlineOptions, operationTimeoutError, resolveTimeoutMS, validateTimeoutMS, type DeadlineOptions } from '../operation/timeout.js';
 import { sleep } from '../util/sleep.js';
 import {
   isUnacknowledged,
@@ -57,6 +59,8 @@ export interface TransactionOptions {
   writeConcern?: WriteConcernLike;
   readPreference?: ReadPreferenceLike;
   maxCommitTimeMS?: number;
+  /** withTransaction only (CSOT): one deadline for the whole call, replacing its 120 s limit. */
+  timeoutMS?: number;
 }
 
 /** What a session's transactions need of its client (MongoClient is one). */
@@ -152,9 +156,10 @@ export function transactionStatementFailed(session: ClientSession, error: unknow
 // ------------------------------------------------------------------ commit and abort
 
 /** Send commitTransaction / abortTransaction once, to the pinned mongos if any. */
-async function sendEnd(session: ClientSession, owner: TransactionOwner, command: Document): Promise<void> {
+async function sendEnd(session: ClientSession, owner: TransactionOwner, command: Document, deadline: DeadlineOptions): Promise<void> {
   const executor = await owner.getExecutor();
   const options: ExecuteOptions = {
+    ...deadline,
     session,
     readPreference: ReadPreference.primary,
     retryable: 'write',
@@ -185,7 +190,16 @@ function commitCommand(session: ClientSession, majority: boolean): Document {
   return command;
 }
 
-export async function commitTransaction(session: ClientSession, owner: TransactionOwner): Promise<void> {
+/**
+ * CSOT for commitTransaction / abortTransaction: inside withTransaction its deadline, else
+ * the call's timeoutMS, the session's defaultTimeoutMS or the client's, started now.
+ */
+function endDeadline(session: ClientSession, owner: TransactionOwner, timeoutMS: number | undefined): DeadlineOptions {
+  if (session.withTransactionDeadline && timeoutMS === undefined) return session.withTransactionDeadline;
+  return deadlineOptions(resolveTimeoutMS(validateTimeoutMS(timeoutMS), session.defaultTimeoutMS, owner.resolvedOptions.timeoutMS), monotonicNow());
+}
+
+export async function commitTransaction(session: ClientSession, owner: TransactionOwner, timeoutMS?: number): Promise<void> {
   const txn = session.transaction;
   const action = onCommitTransaction(txn.snapshot);
   if (action.kind === 'refused') throw new MongoTransactionError(action.message);
@@ -194,8 +208,9 @@ export async function commitTransaction(session: ClientSession, owner: Transacti
     return;
   }
   let error: unknown;
+  const deadline = endDeadline(session, owner, timeoutMS);
   try {
-    await sendEnd(session, owner, commitCommand(session, action.retry));
+    await sendEnd(session, owner, commitCommand(session, action.retry), deadline);
     txn.apply(afterCommit(txn.snapshot, { failed: false, unpin: false }));
     return;
   } catch (first) {
@@ -205,7 +220,7 @@ export async function commitTransaction(session: ClientSession, owner: Transacti
     // Once, on any mongos (the recoveryToken finds the transaction), with w: majority.
     txn.unpin();
     try {
-      await sendEnd(session, owner, commitCommand(session, true));
+      await sendEnd(session, owner, commitCommand(session, true), deadline);
       txn.apply(afterCommit(txn.snapshot, { failed: false, unpin: false }));
       return;
     } catch (second) {
@@ -218,7 +233,7 @@ export async function commitTransaction(session: ClientSession, owner: Transacti
   throw error;
 }
 
-export async function abortTransaction(session: ClientSession, owner: TransactionOwner): Promise<void> {
+export async function abortTransaction(session: ClientSession, owner: TransactionOwner, timeoutMS?: number): Promise<void> {
   const txn = session.transaction;
   const action = onAbortTransaction(txn.snapshot);
   if (action.kind === 'refused') throw new MongoTransactionError(action.message);
@@ -230,13 +245,14 @@ export async function abortTransaction(session: ClientSession, owner: Transactio
   const wc = writeConcernDocument(txn.options?.writeConcern);
   if (wc) command.writeConcern = wc;
   if (txn.recoveryToken) command.recoveryToken = txn.recoveryToken;
+  const deadline = endDeadline(session, owner, timeoutMS);
   try {
-    await sendEnd(session, owner, command);
+    await sendEnd(session, owner, command, deadline);
   } catch (first) {
     // Best effort: unpinned before the one retry; every error is ignored.
     txn.unpin();
     if (first instanceof MongoError && first.hasErrorLabel(MongoErrorLabel.RetryableWriteError)) {
-      await sendEnd(session, owner, command).catch(() => undefined);
+      await sendEnd(session, owner, command, deadline).catch(() => undefined);
     }
   } finally {
     txn.apply(afterAbort(txn.snapshot));
@@ -273,7 +289,33 @@ export async function withTransaction<T>(
   options?: TransactionOptions,
   clock: WithTransactionClock = systemClock,
 ): Promise<T> {
-  const deadline = clock.now() + WITH_TRANSACTION_TIMEOUT_MS;
+  // CSOT: with a timeoutMS the whole call has one deadline (shared by the callback's
+  // operations and the commit) instead of the 120 s retry limit.
+  const timeoutMS = resolveTimeoutMS(validateTimeoutMS(options?.timeoutMS), session.defaultTimeoutMS, owner.resolvedOptions.timeoutMS);
+  const shared = deadlineOptions(timeoutMS, clock.now());
+  const { timeoutMS: _own, ...transactionOptions } = options ?? {};
+  const deadline = shared.timeout ? shared.timeout.expiresAt : clock.now() + WITH_TRANSACTION_TIMEOUT_MS;
+  const previous = session.withTransactionDeadline;
+  session.withTransactionDeadline = shared.csot ? shared : undefined;
+  try {
+    return await runWithTransaction(session, owner, fn, options === undefined ? undefined : transactionOptions, clock, deadline, timeoutMS);
+  } catch (error) {
+    if (shared.timeout && clock.now() >= deadline && !(error instanceof MongoOperationTimeoutError)) throw operationTimeoutError(shared.timeout, 'withTransaction', error);
+    throw error;
+  } finally {
+    session.withTransactionDeadline = previous;
+  }
+}
+
+async function runWithTransaction<T>(
+  session: ClientSession,
+  owner: TransactionOwner,
+  fn: (session: ClientSession) => Promise<T>,
+  options: TransactionOptions | undefined,
+  clock: WithTransactionClock,
+  deadline: number,
+  timeoutMS: number | undefined,
+): Promise<T> {
   let lastError: unknown;
   retryTransaction: for (let attempt = 0; ; attempt++) {
     if (attempt > 0) {
@@ -287,7 +329,16 @@ export async function withTransaction<T>(
       result = await fn(session);
     } catch (error) {
       lastError = error;
-      if (session.transaction.isActive) await abortTransaction(session, owner);
+      // The abort gets a deadline of its own (the callback may have spent the shared one).
+      if (session.transaction.isActive) {
+        const shared = session.withTransactionDeadline;
+        session.withTransactionDeadline = undefined;
+        try {
+          await abortTransaction(session, owner, timeoutMS);
+        } finally {
+          session.withTransactionDeadline = shared;
+        }
+      }
       if (error instanceof MongoError && error.hasErrorLabel(MongoErrorLabel.TransientTransactionError) && clock.now() < deadline) {
         continue retryTransaction;
       }

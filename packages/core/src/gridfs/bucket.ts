@@ -14,6 +14,7 @@ import type { FindCursor, FindOptions } from '../client/find-cursor.js';
 import type { WriteConcernLike } from '../client/concerns.js';
 import type { ReadPreferenceLike } from '../selection/read-preference.js';
 import type { Filter } from '../client/types.js';
+import { monotonicNow, startBudget, type OperationBudget } from '../operation/timeout.js';
 
 export interface GridFSBucketOptions {
   /** Collection prefix (default 'fs'). */
@@ -22,6 +23,13 @@ export interface GridFSBucketOptions {
   chunkSizeBytes?: number;
   writeConcern?: WriteConcernLike;
   readPreference?: ReadPreferenceLike;
+  /** Client Side Operations Timeout of the bucket's operations (over the Db's; 0 = none). */
+  timeoutMS?: number;
+}
+
+/** CSOT for one GridFS operation: its whole work (every command) runs under this timeoutMS. */
+export interface GridFSTimeoutOptions {
+  timeoutMS?: number;
 }
 
 export interface GridFSFile {
@@ -48,6 +56,8 @@ export interface GridFSBucketWriteStreamOptions {
   metadata?: Document;
   contentType?: string;
   aliases?: string[];
+  /** CSOT: the whole upload (index check, every chunk, the files document) under one deadline. */
+  timeoutMS?: number;
 }
 
 export interface GridFSBucketReadStreamOptions {
@@ -55,6 +65,8 @@ export interface GridFSBucketReadStreamOptions {
   start?: number;
   /** Byte after the last one to return (default: the file's length). */
   end?: number;
+  /** CSOT: the whole download (files document and every chunk) under one deadline. */
+  timeoutMS?: number;
 }
 
 export interface GridFSBucketReadStreamOptionsWithRevision extends GridFSBucketReadStreamOptions {
@@ -87,6 +99,8 @@ export class GridFSUpload {
   readonly #chunkSize: number;
   readonly #options: GridFSBucketWriteStreamOptions;
   readonly #buffer: Uint8Array;
+  /** CSOT: the upload's one deadline, spread over its commands. */
+  readonly #budget: OperationBudget;
   #buffered = 0;
   #n = 0;
   #length = 0;
@@ -100,12 +114,13 @@ export class GridFSUpload {
     this.#chunkSize = options.chunkSizeBytes ?? bucket.chunkSizeBytes;
     if (!Number.isInteger(this.#chunkSize) || this.#chunkSize <= 0) throw new MongoAPIError('chunkSizeBytes must be a positive integer');
     this.#buffer = new Uint8Array(this.#chunkSize);
+    this.#budget = bucket.budget(options.timeoutMS);
   }
 
   async write(bytes: Uint8Array | string): Promise<void> {
     if (this.#done) throw new MongoAPIError('this upload has ended');
     const data = typeof bytes === 'string' ? new TextEncoder().encode(bytes) : bytes;
-    await this.#bucket.ensureIndexes();
+    await this.#bucket.ensureIndexes(this.#budget);
     let offset = 0;
     while (offset < data.length) {
       const n = Math.min(this.#chunkSize - this.#buffered, data.length - offset);
@@ -122,13 +137,13 @@ export class GridFSUpload {
     const chunk: GridFSChunk = { _id: new ObjectId(), files_id: this.id, n: this.#n, data: new Binary(this.#buffer.slice(0, this.#buffered)) };
     this.#buffered = 0;
     this.#n += 1;
-    await this.#bucket.chunks.insertOne(chunk);
+    await this.#bucket.chunks.insertOne(chunk, timeoutOption(this.#budget, 'GridFS upload'));
   }
 
   /** Write the last chunk and the files document. */
   async close(): Promise<GridFSFile> {
     if (this.gridFSFile) return this.gridFSFile;
-    await this.#bucket.ensureIndexes();
+    await this.#bucket.ensureIndexes(this.#budget);
     await this.#flush();
     this.#done = true;
     const file: GridFSFile = { _id: this.id, length: this.#length, chunkSize: this.#chunkSize, uploadDate: new Date(), filename: this.filename };
@@ -136,7 +151,7 @@ export class GridFSUpload {
     if (contentType !== undefined) file.contentType = contentType;
     if (aliases !== undefined) file.aliases = aliases;
     if (metadata !== undefined) file.metadata = metadata;
-    await this.#bucket.files.insertOne(file);
+    await this.#bucket.files.insertOne(file, timeoutOption(this.#budget, 'GridFS upload'));
     this.gridFSFile = file;
     return file;
   }
@@ -145,8 +160,14 @@ export class GridFSUpload {
   async abort(): Promise<void> {
     if (this.#done) throw new MongoAPIError('Cannot call abort() on a stream twice');
     this.#done = true;
-    await this.#bucket.chunks.deleteMany({ files_id: this.id });
+    await this.#bucket.chunks.deleteMany({ files_id: this.id }, timeoutOption(this.#budget, 'GridFS upload abort'));
   }
+}
+
+/** `{ timeoutMS }` for the next command of a budgeted operation (nothing when it has no timeoutMS). */
+function timeoutOption(budget: OperationBudget, step: string): { timeoutMS?: number } {
+  const timeoutMS = budget.next(step);
+  return timeoutMS === undefined ? {} : { timeoutMS };
 }
 
 export class GridFSBucket {
@@ -161,18 +182,27 @@ export class GridFSBucket {
     this.db = db;
     this.bucketName = options.bucketName ?? 'fs';
     this.chunkSizeBytes = options.chunkSizeBytes ?? DEFAULT_CHUNK_SIZE;
-    const collOptions = { ...(options.writeConcern ? { writeConcern: options.writeConcern } : {}), ...(options.readPreference ? { readPreference: options.readPreference } : {}) };
+    const collOptions = {
+      ...(options.writeConcern ? { writeConcern: options.writeConcern } : {}),
+      ...(options.readPreference ? { readPreference: options.readPreference } : {}),
+      ...(options.timeoutMS !== undefined ? { timeoutMS: options.timeoutMS } : {}),
+    };
     this.files = db.collection<GridFSFile>(`${this.bucketName}.files`, collOptions);
     this.chunks = db.collection<GridFSChunk>(`${this.bucketName}.chunks`, collOptions);
   }
 
+  /** CSOT: one deadline for an operation of this bucket (`timeoutMS`, else the bucket's). */
+  budget(timeoutMS: number | undefined): OperationBudget {
+    return startBudget(timeoutMS ?? this.files.timeoutMS, monotonicNow);
+  }
+
   /** The spec's indexes, created once before the first write if the files collection is empty. */
-  ensureIndexes(): Promise<void> {
+  ensureIndexes(budget: OperationBudget = this.budget(undefined)): Promise<void> {
     this.#indexes ??= (async () => {
-      const any = await this.files.findOne({}, { projection: { _id: 1 } });
+      const any = await this.files.findOne({}, { projection: { _id: 1 }, ...timeoutOption(budget, 'GridFS index check') });
       if (any) return;
-      await this.files.createIndex({ filename: 1, uploadDate: 1 });
-      await this.chunks.createIndex({ files_id: 1, n: 1 }, { unique: true });
+      await this.files.createIndex({ filename: 1, uploadDate: 1 }, timeoutOption(budget, 'GridFS index creation'));
+      await this.chunks.createIndex({ files_id: 1, n: 1 }, { unique: true, ...timeoutOption(budget, 'GridFS index creation') });
     })().catch((error: unknown) => {
       this.#indexes = undefined;
       throw error;
@@ -204,16 +234,16 @@ export class GridFSBucket {
   }
 
   /** The files document of `id` (a MongoRuntimeError if there is none, worded as the official driver's). */
-  async fileById(id: any): Promise<GridFSFile> {
-    const file = await this.files.findOne({ _id: id });
+  async fileById(id: any, budget: OperationBudget = this.budget(undefined)): Promise<GridFSFile> {
+    const file = await this.files.findOne({ _id: id }, timeoutOption(budget, 'GridFS download'));
     if (!file) throw new MongoRuntimeError(`FileNotFound: file ${String(id)} was not found`);
     return file as GridFSFile;
   }
 
   /** The files document of a revision of `filename`. */
-  async fileByName(filename: string, revision = -1): Promise<GridFSFile> {
+  async fileByName(filename: string, revision = -1, budget: OperationBudget = this.budget(undefined)): Promise<GridFSFile> {
     const skip = revision >= 0 ? revision : -revision - 1;
-    const files = await this.files.find({ filename }, { sort: { uploadDate: revision >= 0 ? 1 : -1 }, skip, limit: 1 }).toArray();
+    const files = await this.files.find({ filename }, { sort: { uploadDate: revision >= 0 ? 1 : -1 }, skip, limit: 1, ...timeoutOption(budget, 'GridFS download') }).toArray();
     if (files.length === 0) {
       throw new MongoRuntimeError(`FileNotFound: file ${filename} was not found`);
     }
@@ -221,7 +251,7 @@ export class GridFSBucket {
   }
 
   /** The bytes of `file`, chunk by chunk (checked: consecutive n, full chunks but the last). */
-  async *download(file: GridFSFile, options: GridFSBucketReadStreamOptions = {}): AsyncGenerator<Uint8Array, void, void> {
+  async *download(file: GridFSFile, options: GridFSBucketReadStreamOptions = {}, budget: OperationBudget = this.budget(options.timeoutMS)): AsyncGenerator<Uint8Array, void, void> {
     const start = options.start ?? 0;
     const end = options.end ?? file.length;
     if (start < 0 || end > file.length || start > end) throw new MongoAPIError(`Stream start (${start}) and end (${end}) must be within the file's ${file.length} bytes`);
@@ -229,7 +259,8 @@ export class GridFSBucket {
     const size = file.chunkSize;
     const first = Math.floor(start / size);
     const last = Math.ceil(end / size) - 1;
-    const cursor = this.chunks.find({ files_id: file._id, n: { $gte: first, $lte: last } }, { sort: { n: 1 } });
+    // The cursor's lifetime (its find and every getMore) is what remains of the download's deadline.
+    const cursor = this.chunks.find({ files_id: file._id, n: { $gte: first, $lte: last } }, { sort: { n: 1 }, ...timeoutOption(budget, 'GridFS download') });
     try {
       let expected = first;
       for await (const chunk of cursor) {
@@ -250,22 +281,34 @@ export class GridFSBucket {
 
   /** A ReadableStream of the file `id`'s bytes. */
   openDownloadWebStream(id: any, options: GridFSBucketReadStreamOptions = {}): ReadableStream<Uint8Array> {
-    return bytesStream(async () => this.download(await this.fileById(id), options));
+    return bytesStream(async () => this.openDownload(id, options));
   }
 
   openDownloadWebStreamByName(filename: string, options: GridFSBucketReadStreamOptionsWithRevision = {}): ReadableStream<Uint8Array> {
-    return bytesStream(async () => this.download(await this.fileByName(filename, options.revision), options));
+    return bytesStream(async () => this.openDownloadByName(filename, options));
+  }
+
+  /** The bytes of file `id`: its files document and its chunks under one deadline (options.timeoutMS). */
+  async openDownload(id: any, options: GridFSBucketReadStreamOptions = {}): Promise<AsyncGenerator<Uint8Array, void, void>> {
+    const budget = this.budget(options.timeoutMS);
+    return this.download(await this.fileById(id, budget), options, budget);
+  }
+
+  async openDownloadByName(filename: string, options: GridFSBucketReadStreamOptionsWithRevision = {}): Promise<AsyncGenerator<Uint8Array, void, void>> {
+    const budget = this.budget(options.timeoutMS);
+    return this.download(await this.fileByName(filename, options.revision, budget), options, budget);
   }
 
   /** Delete the file and its chunks (a MongoRuntimeError if there was no such file; its chunks are deleted anyway). */
-  async delete(id: any): Promise<void> {
-    const { deletedCount } = await this.files.deleteOne({ _id: id });
-    await this.chunks.deleteMany({ files_id: id });
+  async delete(id: any, options: GridFSTimeoutOptions = {}): Promise<void> {
+    const budget = this.budget(options.timeoutMS);
+    const { deletedCount } = await this.files.deleteOne({ _id: id }, timeoutOption(budget, 'GridFS delete'));
+    await this.chunks.deleteMany({ files_id: id }, timeoutOption(budget, 'GridFS delete'));
     if (deletedCount === 0) throw new MongoRuntimeError(`File not found for id ${String(id)}`);
   }
 
-  async rename(id: any, filename: string): Promise<void> {
-    const { matchedCount } = await this.files.updateOne({ _id: id }, { $set: { filename } });
+  async rename(id: any, filename: string, options: GridFSTimeoutOptions = {}): Promise<void> {
+    const { matchedCount } = await this.files.updateOne({ _id: id }, { $set: { filename } }, timeoutOption(this.budget(options.timeoutMS), 'GridFS rename'));
     if (matchedCount === 0) throw new MongoRuntimeError(`File with id ${String(id)} not found`);
   }
 
@@ -288,9 +331,10 @@ export class GridFSBucket {
   }
 
   /** Drop both collections. */
-  async drop(): Promise<void> {
-    await this.files.drop();
-    await this.chunks.drop();
+  async drop(options: GridFSTimeoutOptions = {}): Promise<void> {
+    const budget = this.budget(options.timeoutMS);
+    await this.files.drop(timeoutOption(budget, 'GridFS drop'));
+    await this.chunks.drop(timeoutOption(budget, 'GridFS drop'));
     this.#indexes = undefined;
   }
 }

@@ -44,6 +44,7 @@ import type { TopologyDescription } from '../sdam/topology-description.js';
 import type { DriverInfo } from '../connection/metadata.js';
 import type { MongoClientOptions, MongoOptions } from '../uri/client-options.js';
 import type { ClusterTime } from './cluster-time.js';
+import type { Timeout } from './timeout.js';
 
 /** What an executor needs of a session (client/sessions.ts ClientSession is one). */
 export interface ExecutorSession {
@@ -81,6 +82,26 @@ export interface ExecuteOptions {
   /** Decode the reply a second time with these options for the application (wire/application-view.ts). */
   deserialize?: BsonDeserializeOptions;
   signal?: AbortSignal;
+  /**
+   * Client Side Operations Timeout: the operation's deadline (operation/timeout.ts), shared
+   * by every command of the operation. Bounds server selection (with
+   * serverSelectionTimeoutMS), connection checkout and the wait for the reply, sets each
+   * command's maxTimeMS (remaining time minus the server's minRoundTripTime) and lets
+   * retryable operations retry while time remains. Its expiry is a MongoOperationTimeoutError.
+   */
+  timeout?: Timeout;
+  /**
+   * `timeoutMS` is set at some level (0 included): the legacy socketTimeoutMS and
+   * waitQueueTimeoutMS no longer apply.
+   */
+  csot?: boolean;
+  /**
+   * A getMore of a tailable awaitData cursor (or change stream): gets the deadline's
+   * maxTimeMS when it has none of its own. Other getMores never get one (CSOT spec).
+   */
+  awaitData?: boolean;
+  /** The command gets no maxTimeMS from the deadline (a cursor's initial command in timeoutMode 'iteration'). */
+  omitMaxTimeMS?: boolean;
   /**
    * A command of a multi-document transaction (Transactions spec): decorated by
    * `decorateTransactionStatement`, never retried here, routed to `pinnedServer` when

@@ -7,7 +7,7 @@
  * enableOverloadRetargeting, any server that answered with an overload error). The
  * rules it applies are retryability.ts's and overload-retry.ts's.
  */
-import { MongoServerError } from '../errors.js';
+import { MongoServerError, MongoServerSelectionError } from '../errors.js';
 import type { Server, Topology } from '../sdam/topology.js';
 import { TopologyType } from '../sdam/topology-description.js';
 import { SelectionOperation, type SelectionCriteria } from '../selection/select-servers.js';
@@ -28,10 +28,15 @@ import {
   labelRetryableWriteError,
   supportsRetryableWrites,
 } from './retryability.js';
+import { isExpired, monotonicNow, operationTimeoutError, stepLimit } from './timeout.js';
 
 export interface RetryableOperation {
   readonly topology: Pick<Topology, 'selectServer' | 'description'>;
-  readonly options: Pick<ExecuteOptions, 'retryable' | 'readPreference' | 'session' | 'moreToCome' | 'signal'>;
+  readonly options: Pick<ExecuteOptions, 'retryable' | 'readPreference' | 'session' | 'moreToCome' | 'signal' | 'timeout' | 'csot'>;
+  /** The client's serverSelectionTimeoutMS: with a deadline, selection waits min(this, remaining). */
+  readonly serverSelectionTimeoutMS?: number | undefined;
+  /** The deadline's clock (tests inject one). */
+  readonly now?: () => number;
   /** The client's retryReads / retryWrites. */
   readonly retryReads: boolean;
   readonly retryWrites: boolean;
@@ -44,8 +49,11 @@ export interface RetryableOperation {
    * rules apply), only overload retries; the server comes from `select`.
    */
   readonly inTransaction?: boolean;
-  /** Selects the server of an attempt; defaults to the topology's selection by the options. */
-  readonly select?: (deprioritized: readonly string[]) => Promise<Server>;
+  /**
+   * Selects the server of an attempt; defaults to the topology's selection by the options.
+   * `timeoutMS`: how long it may wait (undefined: the topology's serverSelectionTimeoutMS).
+   */
+  readonly select?: (deprioritized: readonly string[], timeoutMS: number | undefined) => Promise<Server>;
   /** One attempt on `server`; `txnNumber` is the retryable write's (undefined otherwise). */
   attempt(server: Server, txnNumber: unknown): Promise<ExecuteResult>;
   /** Injected by tests: the backoff's timer and jitter. */
@@ -66,7 +74,24 @@ export async function executeWithRetry(op: RetryableOperation): Promise<ExecuteR
     readPreference: options.readPreference,
     operation: isWrite ? SelectionOperation.write : SelectionOperation.read,
   };
-  const select = op.select ?? (async (deprioritized: readonly string[]) => topology.selectServer({ ...criteria, deprioritized: [...deprioritized] }, signal));
+  const selectOn =
+    op.select ??
+    (async (deprioritized: readonly string[], timeoutMS: number | undefined) =>
+      topology.selectServer({ ...criteria, deprioritized: [...deprioritized] }, timeoutMS === undefined ? signal : { ...signal, timeoutMS }));
+  const now = op.now ?? monotonicNow;
+  const timeout = options.timeout;
+  // CSOT: selection waits min(serverSelectionTimeoutMS, remaining); when the deadline is the
+  // binding limit, its expiry is the operation's timeout.
+  const select = async (deprioritized: readonly string[]): Promise<Server> => {
+    if (!timeout) return await selectOn(deprioritized, undefined);
+    const limit = stepLimit(timeout, now(), op.serverSelectionTimeoutMS ?? 0, true);
+    try {
+      return await selectOn(deprioritized, limit.timeoutMS);
+    } catch (e) {
+      if (limit.byDeadline && e instanceof MongoServerSelectionError) throw operationTimeoutError(timeout, 'server selection', e);
+      throw e;
+    }
+  };
   const pause = op.sleep ?? (async (ms: number) => timerSleep(ms, undefined, options.signal));
   const random = op.random ?? Math.random;
 
@@ -81,7 +106,8 @@ export async function executeWithRetry(op: RetryableOperation): Promise<ExecuteR
     }
   }
   let server = first;
-  let state: OverloadRetryState = { retries: 0, allowedRetries: retry ? 1 : 0 };
+  // Under CSOT a retryable operation retries as long as time remains (timeoutMS 0: without limit).
+  let state: OverloadRetryState = { retries: 0, allowedRetries: retry ? (options.csot ? Number.POSITIVE_INFINITY : 1) : 0 };
   const deprioritized: string[] = [];
   let surfaced: unknown;
   for (;;) {
@@ -112,6 +138,7 @@ export async function executeWithRetry(op: RetryableOperation): Promise<ExecuteR
       throw surfaced;
     }
     state = decision.next;
+    if (timeout && isExpired(timeout, now())) throw operationTimeoutError(timeout, 'a retry', surfaced);
     // Avoid the failed mongos when others exist; with overload retargeting, any overloaded server.
     if (topology.description.type === TopologyType.Sharded || (decision.backoff && op.enableOverloadRetargeting)) {
       if (!deprioritized.includes(server.address)) deprioritized.push(server.address);

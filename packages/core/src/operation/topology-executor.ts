@@ -16,6 +16,7 @@ import {
   MongoErrorLabel,
   MongoInvalidArgumentError,
   MongoNetworkError,
+  MongoNetworkTimeoutError,
   MongoRequestScopeError,
   MongoServerError,
   MongoTopologyClosedError,
@@ -41,6 +42,8 @@ import { DEFAULT_WIRE_LIMITS, type ExecuteOptions, type ExecuteResult, type Exec
 import { baseConnectOptions, createServerPool, type ConnectFunction } from './pool-wiring.js';
 import { executeWithRetry, type RetryableOperation } from './retry.js';
 import { resolveSeeds } from './srv-seeds.js';
+import { MongoWaitQueueTimeoutError } from '../pool/errors.js';
+import { commandMaxTimeMS, monotonicNow, operationTimeoutError, stepLimit, type Timeout } from './timeout.js';
 import { loadTlsOptions } from './tls-files.js';
 
 export type { CommandStartedEvent, CommandSucceededEvent, CommandFailedEvent } from './command-monitoring.js';
@@ -265,9 +268,15 @@ export class TopologyExecutor implements ManagedOperationExecutor {
   }
 
   /** The client's retry options (Retryable Reads / Writes, Client Backpressure). */
-  #retrySettings(): Pick<RetryableOperation, 'retryReads' | 'retryWrites' | 'maxAdaptiveRetries' | 'enableOverloadRetargeting'> {
+  #retrySettings(): Pick<RetryableOperation, 'retryReads' | 'retryWrites' | 'maxAdaptiveRetries' | 'enableOverloadRetargeting' | 'serverSelectionTimeoutMS'> {
     const o = this.#opts;
-    return { retryReads: o.retryReads, retryWrites: o.retryWrites, maxAdaptiveRetries: o.maxAdaptiveRetries, enableOverloadRetargeting: o.enableOverloadRetargeting };
+    return {
+      retryReads: o.retryReads,
+      retryWrites: o.retryWrites,
+      maxAdaptiveRetries: o.maxAdaptiveRetries,
+      enableOverloadRetargeting: o.enableOverloadRetargeting,
+      serverSelectionTimeoutMS: o.serverSelectionTimeoutMS,
+    };
   }
 
   /**
@@ -277,13 +286,16 @@ export class TopologyExecutor implements ManagedOperationExecutor {
    */
   async #runTransactionCommand(topology: ScopedTopology, db: string, command: Document, options: ExecuteOptions, txn: TransactionStatement): Promise<ExecuteResult> {
     const operation = options.retryable === 'write' || txn.kind === 'end' ? SelectionOperation.write : SelectionOperation.read;
-    const select = async (deprioritized: readonly string[]): Promise<Server> => {
+    const select = async (deprioritized: readonly string[], timeoutMS: number | undefined): Promise<Server> => {
       if (txn.pinnedServer !== undefined) {
         const pinned = topology.getServer(txn.pinnedServer);
         if (!pinned) throw new MongoNetworkError(`the transaction's mongos ${txn.pinnedServer} left the topology`);
         return pinned;
       }
-      const server = await topology.selectServer({ readPreference: options.readPreference, operation, deprioritized: [...deprioritized] }, { signal: options.signal });
+      const server = await topology.selectServer(
+        { readPreference: options.readPreference, operation, deprioritized: [...deprioritized] },
+        timeoutMS === undefined ? { signal: options.signal } : { signal: options.signal, timeoutMS },
+      );
       if (topology.description.type === TopologyType.Sharded) txn.pin?.(server.address);
       return server;
     };
@@ -307,12 +319,16 @@ export class TopologyExecutor implements ManagedOperationExecutor {
       }
     };
     const poolGeneration = server.pool.generation;
+    const timeout = options.timeout;
+    // CSOT: checkout waits for the remaining time (waitQueueTimeoutMS no longer applies).
+    const checkOutLimit = stepLimit(timeout, monotonicNow(), 0, false);
     let conn: Connection;
     try {
-      conn = await server.pool.checkOut({ signal: options.signal });
+      conn = await server.pool.checkOut(options.csot ? { signal: options.signal, timeoutMS: checkOutLimit.timeoutMS } : { signal: options.signal });
     } catch (e) {
       report(e, poolGeneration, true);
       if (e instanceof MongoNetworkError) e.addErrorLabel(MongoErrorLabel.NoWritesPerformed);
+      if (timeout && checkOutLimit.byDeadline && e instanceof MongoWaitQueueTimeoutError) throw operationTimeoutError(timeout, 'connection checkout', e);
       throw e;
     }
     server.operationCount++;
@@ -326,6 +342,9 @@ export class TopologyExecutor implements ManagedOperationExecutor {
         clusterTime: this.#clusterTime.current,
         serverApi: this.#opts.serverApi,
       });
+      if (options.csot) applyCsot(full, options, timeout, server.description.minRoundTripTime ?? 0);
+      // CSOT: the reply is awaited for the remaining time (socketTimeoutMS no longer applies).
+      const replyLimit = stepLimit(timeout, monotonicNow(), 0, false);
       const emit = this.#opts.monitorCommands ? (this.#config.emit as CommandEventEmitter) : undefined;
       const monitored = monitorCommand(emit, { databaseName: db, command: full, sequences: options.sequences, address, connectionId: conn.id, hello: conn.hello });
       let reply: Document;
@@ -338,6 +357,7 @@ export class TopologyExecutor implements ManagedOperationExecutor {
           ignoreUndefined: options.ignoreUndefined,
           deserialize: options.deserialize,
           pipelineSafe: options.retryable === 'read' && !options.transaction,
+          ...(options.csot ? { timeoutMS: replyLimit.timeoutMS } : {}),
         });
       } catch (e) {
         try {
@@ -350,7 +370,7 @@ export class TopologyExecutor implements ManagedOperationExecutor {
           if (e instanceof MongoNetworkError) options.session?.markDirty();
           report(e, conn.generation, false, conn.serviceId);
         }
-        throw e;
+        throw timeout ? asOperationTimeout(e, timeout, replyLimit.byDeadline) : e;
       }
       this.#clusterTime.observe(reply);
       options.session?.observeReply(reply);
@@ -364,6 +384,46 @@ export class TopologyExecutor implements ManagedOperationExecutor {
       server.pool.checkIn(conn);
     }
   }
+}
+
+/** Commands that never carry the deadline's maxTimeMS. */
+const NO_MAX_TIME_MS = new Set(['killCursors', 'endSessions']);
+
+/**
+ * CSOT on one command (timeoutMS set at some level): the legacy `wtimeout` of its write
+ * concern is dropped (an empty write concern with it), and with a deadline its maxTimeMS is
+ * the remaining time minus the server's minRoundTripTime, replacing an explicit maxTimeMS
+ * (or maxCommitTimeMS). A getMore gets one only for a tailable awaitData cursor without
+ * maxAwaitTimeMS. Throws the operation's timeout when too little time is left to send it.
+ */
+function applyCsot(command: Document, options: ExecuteOptions, timeout: Timeout | undefined, minRoundTripTimeMS: number): void {
+  const name = Object.keys(command)[0] ?? '';
+  const wc = command.writeConcern as Document | undefined;
+  if (wc && typeof wc === 'object' && 'wtimeout' in wc) {
+    const { wtimeout: _dropped, ...rest } = wc;
+    if (Object.keys(rest).length > 0) command.writeConcern = rest;
+    else delete command.writeConcern;
+  }
+  if (!timeout) return;
+  const result = commandMaxTimeMS(timeout, monotonicNow(), minRoundTripTimeMS);
+  if (result.kind === 'expired') throw operationTimeoutError(timeout, `sending ${name} (${Math.floor(result.remaining)} ms left, under the round trip time)`);
+  if (NO_MAX_TIME_MS.has(name) || options.moreToCome || options.omitMaxTimeMS) return;
+  if (name === 'getMore') {
+    if (options.awaitData && command.maxTimeMS === undefined) command.maxTimeMS = result.maxTimeMS;
+    return;
+  }
+  command.maxTimeMS = result.maxTimeMS;
+}
+
+/**
+ * The operation's error once its deadline is in force: a wait for the reply cut by the
+ * deadline, or the server's MaxTimeMSExpired (code 50) for the maxTimeMS the deadline set,
+ * is the operation's timeout.
+ */
+function asOperationTimeout(error: unknown, timeout: Timeout, byDeadline: boolean): unknown {
+  if (byDeadline && error instanceof MongoNetworkTimeoutError) return operationTimeoutError(timeout, 'the wait for a reply', error);
+  if (error instanceof MongoServerError && error.code === 50) return operationTimeoutError(timeout, 'server execution (MaxTimeMSExpired)', error);
+  return error;
 }
 
 /**

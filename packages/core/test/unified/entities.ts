@@ -193,10 +193,13 @@ export class EntityMap implements MatchContext {
     this.clients.set(id, entity);
     this.set(id, client);
     this.#closers.push(() => client.close());
-    if (spec.awaitMinPoolSizeMS !== undefined || true) {
-      // both drivers connect lazily on the first operation; connect now so SDAM events start here
-      await client.connect().catch(() => undefined);
-    }
+    // Schema 1.26: wait until every pool holds minPoolSize connections (fail after awaitMinPoolSizeMS).
+    const minPoolSize = Number(uriOptions.minPoolSize ?? 0);
+    const filled = spec.awaitMinPoolSizeMS !== undefined && minPoolSize > 0 ? awaitMinPoolSize(client, minPoolSize, Number(spec.awaitMinPoolSizeMS), id) : undefined;
+    filled?.catch(() => undefined);
+    // both drivers connect lazily on the first operation; connect now so SDAM events start here
+    await client.connect().catch(() => undefined);
+    await filled;
   }
 
   /** Ends sessions, closes cursors/change streams and clients. Never throws. */
@@ -213,6 +216,45 @@ export class EntityMap implements MatchContext {
     for (const c of this.clients.values()) if (c.client === o) return true;
     return false;
   }
+}
+
+/**
+ * The format's awaitMinPoolSizeMS: resolves once every connection pool the client has made
+ * ready holds `minPoolSize` connections (counted from connectionReady / connectionClosed
+ * events per address); rejects after `ms`.
+ */
+async function awaitMinPoolSize(client: AnyObj, minPoolSize: number, ms: number, id: string): Promise<void> {
+  const ready = new Map<string, number>();
+  const pools = new Set<string>();
+  const key = (e: AnyObj): string => String(e.address);
+  await new Promise<void>((resolve, reject) => {
+    const check = (): void => {
+      if (pools.size > 0 && [...pools].every((a) => (ready.get(a) ?? 0) >= minPoolSize)) done(undefined);
+    };
+    const onPool = (e: AnyObj): void => {
+      pools.add(key(e));
+      check();
+    };
+    const onReady = (e: AnyObj): void => {
+      ready.set(key(e), (ready.get(key(e)) ?? 0) + 1);
+      check();
+    };
+    const onClosed = (e: AnyObj): void => {
+      ready.set(key(e), (ready.get(key(e)) ?? 0) - 1);
+    };
+    const timer = setTimeout(() => done(new Error(`client ${id}: pools not filled to minPoolSize ${minPoolSize} within awaitMinPoolSizeMS ${ms}`)), ms);
+    const done = (error: Error | undefined): void => {
+      clearTimeout(timer);
+      client.off('connectionPoolReady', onPool);
+      client.off('connectionReady', onReady);
+      client.off('connectionClosed', onClosed);
+      if (error) reject(error);
+      else resolve();
+    };
+    client.on('connectionPoolReady', onPool);
+    client.on('connectionReady', onReady);
+    client.on('connectionClosed', onClosed);
+  });
 }
 
 /** readConcern/writeConcern/readPreference as driver options (both drivers take these shapes). */

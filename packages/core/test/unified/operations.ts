@@ -39,6 +39,8 @@ export function driverOptions(args: Doc, entities: EntityMap, drop: string[] = [
     if (drop.includes(k)) continue;
     if (k === 'session') out.session = entities.get(v as string);
     else if (k === 'returnDocument') out.returnDocument = String(v).toLowerCase();
+    // the spec's cursorType: both drivers take the tailable / awaitData flags
+    else if (k === 'cursorType') Object.assign(out, v === 'tailableAwait' ? { tailable: true, awaitData: true } : v === 'tailable' ? { tailable: true } : {});
     else if (k === 'readPreference' || k === 'readConcern' || k === 'writeConcern') Object.assign(out, entityOptions({ [k]: v }));
     else out[k] = v;
   }
@@ -171,8 +173,8 @@ const clientOps: Record<string, (c: OpCtx) => Promise<unknown>> = {
 
 const sessionOps: Record<string, (c: OpCtx) => Promise<unknown>> = {
   startTransaction: async ({ target, args }) => target.startTransaction(entityOptions(args)),
-  commitTransaction: ({ target }) => target.commitTransaction(),
-  abortTransaction: ({ target }) => target.abortTransaction(),
+  commitTransaction: ({ target, args }) => target.commitTransaction(timeoutArg(args)),
+  abortTransaction: ({ target, args }) => target.abortTransaction(timeoutArg(args)),
   endSession: ({ target }) => target.endSession(),
   getSnapshotTime: async ({ target }) => {
     if (target.snapshotTime === undefined) throw new UnsupportedOperation('getSnapshotTime: the session has no snapshot time (not a snapshot session, or no read yet)');
@@ -188,14 +190,15 @@ const cursorOps: Record<string, (c: OpCtx) => Promise<unknown>> = {
 };
 
 const bucketOps: Record<string, (c: OpCtx) => Promise<unknown>> = {
-  download: ({ target, args }) => streamBytes(target.openDownloadStream(args.id)),
+  download: ({ target, args }) => streamBytes(target.openDownloadStream(args.id, timeoutArg(args))),
   downloadByName: ({ target, args }) => streamBytes(target.openDownloadStreamByName(args.filename, args.revision !== undefined ? { revision: args.revision } : {})),
-  delete: ({ target, args }) => target.delete(args.id),
+  delete: ({ target, args }) => target.delete(args.id, timeoutArg(args)),
   deleteByName: ({ target, args }) => {
     if (typeof target.deleteByName !== 'function') throw new UnsupportedOperation('deleteByName: the driver has no GridFSBucket.deleteByName');
     return target.deleteByName(args.filename);
   },
-  rename: ({ target, args }) => target.rename(args.id, args.newFilename),
+  rename: ({ target, args }) => target.rename(args.id, args.newFilename, timeoutArg(args)),
+  drop: ({ target, args }) => target.drop(timeoutArg(args)),
   renameByName: ({ target, args }) => {
     if (typeof target.renameByName !== 'function') throw new UnsupportedOperation('renameByName: the driver has no GridFSBucket.renameByName');
     return target.renameByName(args.filename, args.newFilename);
@@ -217,6 +220,11 @@ const bucketOps: Record<string, (c: OpCtx) => Promise<unknown>> = {
       stream.end(Buffer.from(bytes));
     }),
 };
+
+/** A bucket operation's CSOT argument, as both drivers take it (an options object). */
+function timeoutArg(args: Doc): Doc {
+  return args.timeoutMS !== undefined ? { timeoutMS: args.timeoutMS } : {};
+}
 
 async function streamBytes(stream: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];

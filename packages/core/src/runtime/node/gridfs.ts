@@ -90,10 +90,10 @@ export class GridFSBucket extends CoreGridFSBucket {
   }
 
   openDownloadStream(id: any, options: GridFSBucketReadStreamOptions = {}): GridFSBucketReadStream {
-    return new GridFSBucketReadStream(async () => this.download(await this.fileById(id), options));
+    return new GridFSBucketReadStream(async () => this.openDownload(id, options));
   }
 
   openDownloadStreamByName(filename: string, options: GridFSBucketReadStreamOptionsWithRevision = {}): GridFSBucketReadStream {
-    return new GridFSBucketReadStream(async () => this.download(await this.fileByName(filename, options.revision), options));
+    return new GridFSBucketReadStream(async () => this.openDownloadByName(filename, options));
   }
 }
