@@ -25,9 +25,10 @@ const TARGET_GZIP_BYTES = 45 * 1024;
  * +2.7 KB, the official error/API shapes +1.5 KB, request-scoped I/O and the gateway
  * option, inspect shapes, the BSON options +0.8 KB, change streams +1.9 KB; the bulk
  * writes' in-place section writer, a Node-only speed path, moved to the Node entry:
- * -0.8 KB. Lazy chunks (issue 19) are what brings it down.
+ * -0.8 KB. Lazy chunks (issue 19) are what brings it down. Then 69,154 B: one bridge
+ * WebSocket per Workers request (ioScope, foreign-refusal handling): +0.4 KB, budget 67.75 KiB.
  */
-const BUDGET_GZIP_BYTES = 67.5 * 1024;
+const BUDGET_GZIP_BYTES = 67.75 * 1024;
 
 /** The browser build of scripts/build.mjs (its own options), in memory (checked against dist below). */
 const { webBundleOptions } = (await import(path.join(ROOT, 'scripts/web-bundle-options.mjs'))) as { webBundleOptions: (root: string) => BuildOptions };
