@@ -12,6 +12,7 @@ import {
   MongoCursorInUseError,
   MongoInvalidArgumentError,
   MongoNetworkError,
+  MongoOperationTimeoutError,
   MongoServerError,
   MongoUnexpectedServerResponseError,
   type Document,
@@ -175,8 +176,10 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
     const { signal } = this.cursorOptions;
     const readPreference = this.readPreference;
     const deadline = route.timeout !== undefined || route.csot !== undefined ? {} : this.#deadline(session, true);
-    // timeoutMode 'iteration' bounds each next(), not the server's work for the cursor: no maxTimeMS.
-    if (this.cursorOptions.timeoutMode === CursorTimeoutMode.ITERATION && !this.cursorOptions.tailable) Object.assign(deadline, { omitMaxTimeMS: true });
+    // timeoutMode 'iteration' bounds each next(), not the server's work for the cursor: no
+    // maxTimeMS on the initial command (but for a tailable awaitData cursor's).
+    const awaitData = this.cursorOptions.tailable && this.cursorOptions.awaitData;
+    if (this.#timeoutMode === CursorTimeoutMode.ITERATION && !awaitData) Object.assign(deadline, { omitMaxTimeMS: true });
     return await executeCommand(this.ctx, this.namespace.db, command, { session, readPreference, retryable: 'read', signal, bson: this.#bson(), ...deadline, ...route });
   }
 
@@ -343,6 +346,9 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
         ...this.#deadline(this.#session, false),
       }));
     } catch (error) {
+      // CSOT, timeoutMode 'iteration': a next() that ran out of time leaves the cursor open
+      // for the next one (its getMore can be sent again).
+      if (error instanceof MongoOperationTimeoutError && this.#timeoutMode === CursorTimeoutMode.ITERATION) throw error;
       if (error instanceof MongoNetworkError || (error instanceof MongoServerError && error.code === CURSOR_NOT_FOUND)) {
         // the server cursor is gone: nothing to kill
         this.#isKilled = true;

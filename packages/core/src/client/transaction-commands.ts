@@ -346,6 +346,13 @@ async function runWithTransaction<T>(
     }
     const state = session.transaction.state;
     if (state === TxnState.NO_TRANSACTION || state === TxnState.TRANSACTION_COMMITTED || state === TxnState.TRANSACTION_ABORTED) return result;
+    // CSOT: the callback used up the deadline: abort (with a deadline of its own), then time out.
+    const shared = session.withTransactionDeadline?.timeout;
+    if (shared && clock.now() >= deadline) {
+      session.withTransactionDeadline = undefined;
+      await abortTransaction(session, owner, timeoutMS).catch(() => undefined);
+      throw operationTimeoutError(shared, 'withTransaction, before its commit', lastError);
+    }
     for (;;) {
       try {
         await commitTransaction(session, owner);

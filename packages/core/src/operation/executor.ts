@@ -96,8 +96,8 @@ export interface ExecuteOptions {
    */
   csot?: boolean;
   /**
-   * A getMore of a tailable awaitData cursor (or change stream): gets the deadline's
-   * maxTimeMS when it has none of its own. Other getMores never get one (CSOT spec).
+   * A getMore of a tailable awaitData cursor (or change stream): its maxTimeMS (the
+   * cursor's maxAwaitTimeMS) is capped by the deadline's. Other getMores never get one.
    */
   awaitData?: boolean;
   /** The command gets no maxTimeMS from the deadline (a cursor's initial command in timeoutMode 'iteration'). */

@@ -393,8 +393,8 @@ const NO_MAX_TIME_MS = new Set(['killCursors', 'endSessions']);
  * CSOT on one command (timeoutMS set at some level): the legacy `wtimeout` of its write
  * concern is dropped (an empty write concern with it), and with a deadline its maxTimeMS is
  * the remaining time minus the server's minRoundTripTime, replacing an explicit maxTimeMS
- * (or maxCommitTimeMS). A getMore gets one only for a tailable awaitData cursor without
- * maxAwaitTimeMS. Throws the operation's timeout when too little time is left to send it.
+ * (or maxCommitTimeMS). A getMore never gets one; an awaitData cursor's maxAwaitTimeMS is
+ * capped by the time left. Throws the operation's timeout when too little time is left to send it.
  */
 function applyCsot(command: Document, options: ExecuteOptions, timeout: Timeout | undefined, minRoundTripTimeMS: number): void {
   const name = Object.keys(command)[0] ?? '';
@@ -409,7 +409,8 @@ function applyCsot(command: Document, options: ExecuteOptions, timeout: Timeout 
   if (result.kind === 'expired') throw operationTimeoutError(timeout, `sending ${name} (${Math.floor(result.remaining)} ms left, under the round trip time)`);
   if (NO_MAX_TIME_MS.has(name) || options.moreToCome || options.omitMaxTimeMS) return;
   if (name === 'getMore') {
-    if (options.awaitData && command.maxTimeMS === undefined) command.maxTimeMS = result.maxTimeMS;
+    // Only an awaitData cursor's getMore has one (its maxAwaitTimeMS), never over the time left.
+    if (options.awaitData && typeof command.maxTimeMS === 'number') command.maxTimeMS = Math.min(command.maxTimeMS, result.maxTimeMS);
     return;
   }
   command.maxTimeMS = result.maxTimeMS;
