@@ -4,7 +4,7 @@
  * commands with the statements as an OP_MSG kind-1 sequence -> BulkWriteResult.
  */
 import type { BSONSerializeOptions } from '../wire/bson-options.js';
-import { BSON, ObjectId } from 'bson';
+import { ObjectId, calculateObjectSize } from 'bson';
 import {
   DriverErrorCode,
   MongoBulkWriteError,
@@ -211,14 +211,14 @@ export function encodeStatement(st: Statement, maxBsonObjectSize: number, ignore
     // The encoder refuses documents past its buffer (17 MiB): measure to tell "too large" apart.
     let size = -1;
     try {
-      size = BSON.calculateObjectSize(st.doc);
+      size = calculateObjectSize(st.doc);
     } catch {
       // not measurable either: report the encoding error
     }
     if (st.type === 'insert' && size > maxBsonObjectSize) throw tooLarge(maxBsonObjectSize);
     throw new MongoDriverError(`cannot encode ${st.type}: ${(cause as Error).message}`, DriverErrorCode.InvalidBSON, { cause });
   }
-  if (bytes.byteLength > DEFAULT_MAX_BSON_OBJECT_SIZE && BSON.calculateObjectSize(st.doc) !== bytes.byteLength) {
+  if (bytes.byteLength > DEFAULT_MAX_BSON_OBJECT_SIZE && calculateObjectSize(st.doc) !== bytes.byteLength) {
     // js-bson cuts a string that runs past its 17 MiB buffer short instead of failing: never send that.
     if (st.type === 'insert') throw tooLarge(maxBsonObjectSize);
     throw new MongoDriverError(`cannot encode ${st.type}: the document is larger than the encoder's buffer`, DriverErrorCode.InvalidBSON);
