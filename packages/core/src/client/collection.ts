@@ -15,7 +15,6 @@ import {
   checkDocument,
   checkReplacement,
   checkUpdate,
-  executeBulk,
   executeWrite,
   toStatements,
   writeCounts,
@@ -35,6 +34,7 @@ import {
 } from './concerns.js';
 import type { ReadConcern } from '../concern/read-concern.js';
 import type { WriteConcern } from '../concern/write-concern.js';
+import { loadCold } from '../cold/load.js';
 import { COUNT_FIELDS, FindCursor, type FindOptions } from './find-cursor.js';
 import { ListCollectionsCursor, ListIndexesCursor } from './list-cursors.js';
 import { OrderedBulkOperation, UnorderedBulkOperation } from './legacy-bulk.js';
@@ -316,14 +316,14 @@ export class Collection<TSchema extends object = Document> {
       docs.map((document) => ({ insertOne: { document } })),
       options.forceServerObjectId,
     );
-    const { acknowledged, result } = await executeBulk(this.#target(), statements, options);
+    const { acknowledged, result } = await (await loadCold()).executeBulk(this.#target(), statements, options);
     return { acknowledged, insertedCount: result.insertedCount, insertedIds: result.insertedIds };
   }
 
   async bulkWrite(operations: ReadonlyArray<AnyBulkWriteOperation<TSchema>>, options: BulkWriteOptions = {}): Promise<BulkWriteResult> {
     if (!Array.isArray(operations)) throw new MongoInvalidArgumentError('Argument "operations" must be an array of documents');
     const statements = toStatements(operations as AnyBulkWriteOperation<any>[], options.forceServerObjectId);
-    return (await executeBulk(this.#target(), statements, options)).result;
+    return (await (await loadCold()).executeBulk(this.#target(), statements, options)).result;
   }
 
   /** The legacy fluent bulk API, ordered (legacy-bulk.ts). */

@@ -9,3 +9,5 @@
 export { resolveSrvConnectionString } from '../uri/srv.js';
 export { explainNoSuitableServer } from '../selection/explain.js';
 export { defaultAuthenticator } from '../connection/auth/authenticator.js';
+export { executeBulk } from '../client/bulk-execute.js';
+export { abortTransaction, commitTransaction, withTransaction } from '../client/transaction-end.js';
