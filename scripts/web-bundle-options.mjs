@@ -6,8 +6,26 @@
 // Node builds keep the real `bson`.
 import path from 'node:path';
 
+/**
+ * One-file builds take cold/load-static.ts for cold/load.ts (see there): the code the split
+ * build loads on first use is imported statically, with no lazy-initializer wrappers.
+ */
+export function staticColdPlugin(root) {
+  const target = path.join(root, 'packages/core/src/cold/load-static.ts');
+  return {
+    name: 'static-cold',
+    setup(b) {
+      b.onResolve({ filter: /(^|\/)cold\/load\.js$|^\.\/load\.js$/ }, (args) => {
+        const resolved = path.resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts'));
+        return resolved === path.join(root, 'packages/core/src/cold/load.ts') ? { path: target } : undefined;
+      });
+    },
+  };
+}
+
 export function webBundleOptions(root) {
   return {
+    plugins: [staticColdPlugin(root)],
     entryPoints: [path.join(root, 'packages/web-client/src/index.ts')],
     outfile: path.join(root, 'packages/web-client/dist/index.js'),
     bundle: true,
@@ -30,7 +48,7 @@ export function webBundleOptions(root) {
  * fetches on first use; the one-file dist/index.js above inlines them all.
  */
 export function webSplitBundleOptions(root) {
-  const { outfile: _outfile, ...rest } = webBundleOptions(root);
+  const { outfile: _outfile, plugins: _static, ...rest } = webBundleOptions(root);
   return { ...rest, outdir: path.join(root, 'packages/web-client/dist/esm-split'), splitting: true, chunkNames: 'chunks/[name]-[hash]' };
 }
 
