@@ -11,3 +11,4 @@ export { explainNoSuitableServer } from '../selection/explain.js';
 export { defaultAuthenticator } from '../connection/auth/authenticator.js';
 export { executeBulk } from '../client/bulk-execute.js';
 export { abortTransaction, commitTransaction, withTransaction } from '../client/transaction-end.js';
+export { newChangeStreamEngine } from '../change-stream/engine.js';
