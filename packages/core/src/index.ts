@@ -74,6 +74,7 @@ export type { TopologyDescription } from './sdam/topology-description.js';
 export type { TopologyEvents, TopologyEventName } from './sdam/topology.js';
 export { selectServers, pickServer, SelectionOperation } from './selection/select-servers.js';
 export type { SelectionCriteria } from './selection/select-servers.js';
+export { explainNoSuitableServer } from './selection/explain.js';
 export type * from './pool/events.js';
 
 // connection strings

@@ -8,7 +8,7 @@
 import { MongoRequestScopeError, MongoServerSelectionError, MongoTopologyClosedError } from '../errors.js';
 import type { ConnectOptions, Connection, ConnectionPool } from '../connection/types.js';
 import { pickServer, selectServers, type SelectionCriteria } from '../selection/select-servers.js';
-import { loadCold } from '../cold/load.js';
+import { explainNoSuitableServer } from '../selection/explain.js';
 import type { ServerDescription } from './server-description.js';
 import { ServerType } from './server-description.js';
 import type { TopologyDescription } from './topology-description.js';
@@ -124,15 +124,6 @@ type OwnEvent<K extends Exclude<TopologyEventName, keyof HeartbeatEvents>> = Omi
 
 let nextTopologyId = 1;
 
-/** Why nothing was suitable (selection/explain.ts, loaded when a selection first times out). */
-async function explainSelection(td: TopologyDescription, criteria: SelectionCriteria): Promise<string> {
-  try {
-    return (await loadCold()).explainNoSuitableServer(td, criteria);
-  } catch (error) {
-    return `no suitable server (the explanation could not be loaded: ${(error as Error).message})`;
-  }
-}
-
 /**
  * Monitors created and started per turn of the event loop. A hello may list thousands
  * of members: a monitor each at once (an AbortController, a connect) would block the
@@ -218,11 +209,10 @@ export class Topology {
       if (server) return server;
       const remaining = deadline - this.#now();
       if (remaining <= 0) {
-        const td = this.#td;
         throw new MongoServerSelectionError(
-          `Server selection timed out after ${timeoutMS} ms: ${await explainSelection(td, criteria)}`,
-          td,
-          { cause: [...td.servers.values()].find((sd) => sd.error)?.error },
+          `Server selection timed out after ${timeoutMS} ms: ${explainNoSuitableServer(this.#td, criteria)}`,
+          this.#td,
+          { cause: [...this.#td.servers.values()].find((sd) => sd.error)?.error },
         );
       }
       this.#startDeferred(this.#sets.get(scope));
