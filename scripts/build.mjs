@@ -8,7 +8,7 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { PACKAGES } from './packages.mjs';
-import { webBundleOptions } from './web-bundle-options.mjs';
+import { webBundleOptions, webSplitBundleOptions } from './web-bundle-options.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -57,8 +57,15 @@ async function buildNode(pkg, entries) {
 
 for (const [pkg, entries] of nodeTargets) await buildNode(pkg, entries);
 
-// The browser bundle: everything (the BSON codec included) in one ESM file.
+// The browser bundle: everything (the BSON codec included) in one ESM file, and the split
+// build (dist/esm-split/: the entry plus chunks, what is needed only later loaded on first
+// use; the package's `./split` export). Stale chunks of an earlier split build are removed.
 const webEntry = path.join(root, 'packages/web-client/src/index.ts');
-if (existsSync(webEntry)) await build(webBundleOptions(root));
+if (existsSync(webEntry)) {
+  await build(webBundleOptions(root));
+  const split = webSplitBundleOptions(root);
+  rmSync(split.outdir, { recursive: true, force: true });
+  await build(split);
+}
 if (!process.argv.includes('--no-types')) execFileSync(process.execPath, [path.join(root, 'scripts/build-types.mjs')], { stdio: 'inherit' });
 console.log('build: ok');

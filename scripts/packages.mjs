@@ -57,7 +57,12 @@ export const PACKAGES = [
   {
     name: '@mongo-edge/web-client',
     dir: 'packages/web-client',
-    entries: [{ subpath: '.', src: 'src/index.ts', out: 'index', user: true }],
+    // './split': the same entry built with code splitting (dist/esm-split/, issue 19): what
+    // most apps never use before their first operation is in chunks loaded on first use
+    entries: [
+      { subpath: '.', src: 'src/index.ts', out: 'index', user: true },
+      { subpath: './split', src: 'src/index.ts', out: 'esm-split/index', user: true },
+    ],
     bundlesCore: true,
     bson: 'lite',
   },

@@ -1,6 +1,7 @@
 // Serves the admin page and the web-client bundle (build it first: node scripts/build.mjs).
 //   node examples/browser/serve.mjs [port]      -> http://127.0.0.1:<port>/
-// Routes: / (index.html), /app.js, /mongo-edge.js (+ .map) = packages/web-client/dist/index.js.
+// Routes: / (index.html), /app.js, /mongo-edge.js (+ .map) = packages/web-client/dist/index.js;
+// with `splitDir` (a copy of dist/esm-split/), /mongo-edge.js is its index.js and /chunks/* its chunks.
 // Signed-in mode: /signed-in.html (+ .js) and, given a demo issuer (DEMO ONLY,
 // demo-issuer.mjs; MONGO_EDGE_DEMO_JWT_SECRET on the command line), /demo-token?user=<name>.
 import { readFile } from 'node:fs/promises';
@@ -12,7 +13,8 @@ import { createDemoIssuer } from './demo-issuer.mjs';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const defaultBundle = path.resolve(here, '../../packages/web-client/dist/index.js');
 
-export async function serveExample({ port = 0, host = '127.0.0.1', bundle = defaultBundle, demoIssuer = undefined } = {}) {
+export async function serveExample({ port = 0, host = '127.0.0.1', bundle = defaultBundle, splitDir = undefined, demoIssuer = undefined } = {}) {
+  if (splitDir) bundle = path.join(splitDir, 'index.js');
   const routes = {
     '/': [path.join(here, 'index.html'), 'text/html; charset=utf-8'],
     '/index.html': [path.join(here, 'index.html'), 'text/html; charset=utf-8'],
@@ -26,7 +28,9 @@ export async function serveExample({ port = 0, host = '127.0.0.1', bundle = defa
   };
   const server = createServer((req, res) => {
     if (demoIssuer?.handle(req, res)) return;
-    const route = routes[new URL(req.url ?? '/', 'http://x').pathname];
+    const pathname = new URL(req.url ?? '/', 'http://x').pathname;
+    const chunk = splitDir && /^\/chunks\/[\w.-]+\.js(\.map)?$/.test(pathname) ? path.join(splitDir, pathname) : undefined;
+    const route = chunk ? [chunk, chunk.endsWith('.map') ? 'application/json' : 'text/javascript; charset=utf-8'] : routes[pathname];
     if (!route || req.method !== 'GET') {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
       return;

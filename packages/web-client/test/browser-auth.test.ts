@@ -4,7 +4,8 @@
  * `mongod-sim --auth --tlsMode requireTLS` through the bridge, which makes the TLS
  * connection to the sim itself and trusts its CA (the browser never sees the
  * server's certificate). A wrong password fails with AuthenticationFailed and the
- * page never shows the password.
+ * page never shows the password. Run with the one-file bundle and with the split build
+ * (dist/esm-split/), where SCRAM is in the chunk the page fetches on its first handshake.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -16,7 +17,7 @@ import { startBridge, type BridgeHandle } from '@mongo-edge/bridge';
 import { startSim, type SimHandle } from '@mongo-edge/sim';
 import { serveExample, type ExampleServer } from '../../../examples/browser/serve.mjs';
 import { makeTestCerts, type TestCerts } from '../../sim/test/auth-certs.js';
-import { buildBundle, CHROMIUM, launchChromium } from './helpers.js';
+import { buildBundle, CHROMIUM, copySplitBuild, launchChromium } from './helpers.js';
 
 const TOKEN = 'web-client-browser-auth-token-0123456789';
 const USER = 'admin-page';
@@ -33,7 +34,7 @@ async function run(page: Page, op: string, arg: unknown) {
   return page.$eval('#result', (el) => ({ status: (el as HTMLElement).dataset.status!, text: el.textContent ?? '' }));
 }
 
-describe.skipIf(skip)('admin page in Chromium: SCRAM through the bridge, TLS from the bridge to the server', () => {
+describe.skipIf(skip).each(['one-file', 'split'] as const)('admin page in Chromium (%s build): SCRAM through the bridge, TLS from the bridge to the server', (build) => {
   let certs: TestCerts;
   let sim: SimHandle;
   let bridge: BridgeHandle;
@@ -50,9 +51,13 @@ describe.skipIf(skip)('admin page in Chromium: SCRAM through the bridge, TLS fro
     await setup.close();
 
     bundleDir = mkdtempSync(path.join(os.tmpdir(), 'web-client-auth-bundle-'));
-    const bundle = path.join(bundleDir, 'index.js');
-    writeFileSync(bundle, await buildBundle());
-    server = await serveExample({ port: 0, bundle });
+    if (build === 'split') {
+      server = await serveExample({ port: 0, splitDir: await copySplitBuild(path.join(bundleDir, 'split')) });
+    } else {
+      const bundle = path.join(bundleDir, 'index.js');
+      writeFileSync(bundle, await buildBundle());
+      server = await serveExample({ port: 0, bundle });
+    }
     bridge = await startBridge({
       port: 0,
       host: '127.0.0.1',
@@ -75,8 +80,8 @@ describe.skipIf(skip)('admin page in Chromium: SCRAM through the bridge, TLS fro
     if (bundleDir) rmSync(bundleDir, { recursive: true, force: true });
   }, 60_000);
 
-  async function open(password: string): Promise<Page> {
-    const page = await browser.newPage();
+  async function open(password: string, page?: Page): Promise<Page> {
+    page ??= await browser.newPage();
     const uri = `mongodb://${USER}:${encodeURIComponent(password)}@127.0.0.1:${sim.port}/?directConnection=true&tls=true&serverSelectionTimeoutMS=5000`;
     const query = new URLSearchParams({ bridge: bridge.url, token: TOKEN, uri, autoconnect: '1' });
     await page.goto(`${server.url}?${query}`);
@@ -85,13 +90,21 @@ describe.skipIf(skip)('admin page in Chromium: SCRAM through the bridge, TLS fro
   }
 
   it('authenticates with SCRAM-SHA-256 in the page and runs CRUD over TLS', async () => {
-    const page = await open(PASSWORD);
+    const chunks: string[] = [];
+    const page = await browser.newPage();
+    page.on('request', (r) => {
+      if (new URL(r.url()).pathname.startsWith('/chunks/')) chunks.push(new URL(r.url()).pathname);
+    });
+    await open(PASSWORD, page);
     expect(await page.getAttribute('#status', 'data-state')).toBe('connected');
     const inserted = await run(page, 'insertOne', { _id: 'from-the-browser', secure: true });
     expect(inserted.status, inserted.text).toBe('ok');
     const found = await run(page, 'find', { _id: 'from-the-browser' });
     expect(found.status, found.text).toBe('ok');
     expect(JSON.parse(found.text)).toEqual([{ _id: 'from-the-browser', secure: true }]);
+    // the split build fetched the chunk holding SCRAM (core/src/cold) to authenticate
+    if (build === 'split') expect(chunks.some((c) => /\/chunks\/cold-[\w-]+\.js$/.test(c)), chunks.join(' ')).toBe(true);
+    else expect(chunks).toEqual([]);
     await page.close();
   }, 120_000);
 

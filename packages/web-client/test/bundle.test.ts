@@ -6,9 +6,16 @@
  * records (test-artifacts/bundle-size.json) the minified and gzip sizes, bson-lite (with EJSON) alone
  * and the npm `bson` package alone for comparison, a per-package breakdown from
  * esbuild's metafile, and the driver's size without bson-lite.
+ *
+ * Also the app-level figure of issue 19: what a browser app that does `find` and
+ * `insertOne` (test/fixtures/app-find-insert.ts) loads before its first operation, bundled
+ * with the split build's options (scripts/web-bundle-options.mjs appBundleSize: the entry
+ * chunk plus the chunks it imports statically, each gzipped -9; chunks reached only through
+ * dynamic import() load on first use and are not counted). Its target is Neon's serverless
+ * Postgres driver doing the same, 46,970 B; reported, with a regression budget enforced.
  */
 import { build, type BuildOptions, type Metafile } from 'esbuild';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -17,21 +24,46 @@ import { ROOT, WEB_DIR, artifactsDir, buildBundle } from './helpers.js';
 /** The issue's target: reported in the output and bundle-size.json; not met (see README). */
 const TARGET_GZIP_BYTES = 45 * 1024;
 /**
- * Enforced: today's bundle (68.9 KB = 67.3 KiB gzip) plus ~0.2 KB, so growth is a conscious
- * decision. Since 66.6 KB: Client Backpressure overload retries, request-scoped server sets
+ * Enforced: today's bundle (70.0 KB = 68.3 KiB gzip) plus ~0.2 KB, so growth is a conscious
+ * decision. Since 68.9 KB: issue 19's split build (+1.1 KB here): the code a split build
+ * loads on first use (core/src/cold) is imported statically in this file
+ * (cold/load-static.ts; an inlined dynamic import() cost +2.3 KB of lazy-initializer
+ * wrappers), but the seams remain: the lazy authenticator, the loader calls, the modules
+ * split in two (bulk-execute.ts, transaction-end.ts, transaction-end-state.ts, the change
+ * stream's light class and its engine.ts, collection-cold.ts). Since
+ * 66.6 KB: Client Backpressure overload retries, request-scoped server sets
  * for overlapping Workers requests and read pipelining, the Atlas Search index helpers
  * (+0.3 KB), appendMetadata, command-monitoring redaction, snapshotTime, the faster
  * bson-lite encoder (+0.2 KB): +2.3 KB in all. Before that (66.6 KB): transactions
  * +2.7 KB, the official error/API shapes +1.5 KB, request-scoped I/O and the gateway
  * option, inspect shapes, the BSON options +0.8 KB, change streams +1.9 KB; the bulk
  * writes' in-place section writer, a Node-only speed path, moved to the Node entry:
- * -0.8 KB. Lazy chunks (issue 19) are what brings it down. Then 69,154 B: one bridge
- * WebSocket per Workers request (ioScope, foreign-refusal handling): +0.4 KB, budget 67.75 KiB.
+ * -0.8 KB. What an app loads before its first operation is the split build's figure below.
  */
-const BUDGET_GZIP_BYTES = 67.75 * 1024;
+const BUDGET_GZIP_BYTES = 68.5 * 1024;
+
+/** Issue 19's target for the app-level figure: Neon's serverless driver doing find + insert. */
+const APP_TARGET_GZIP_BYTES = 46_970;
+/**
+ * Enforced: the app-level figure today (58,773 B: the entry chunk plus one shared chunk; the
+ * cold chunk, core/src/cold, is not loaded by this app) plus ~0.3 KB. Was 66,888 B in one
+ * chunk before anything was lazy (the one-file bundle's options with splitting).
+ */
+const APP_BUDGET_GZIP_BYTES = 59_050;
 
 /** The browser build of scripts/build.mjs (its own options), in memory (checked against dist below). */
-const { webBundleOptions } = (await import(path.join(ROOT, 'scripts/web-bundle-options.mjs'))) as { webBundleOptions: (root: string) => BuildOptions };
+interface AppSize {
+  loadedChunks: string[];
+  lazyChunks: string[];
+  loadedMinBytes: number;
+  loadedGzipBytes: number;
+  lazyMinBytes: number;
+  loadedByInput: Record<string, number>;
+}
+const { webBundleOptions, appBundleSize } = (await import(path.join(ROOT, 'scripts/web-bundle-options.mjs'))) as {
+  webBundleOptions: (root: string) => BuildOptions;
+  appBundleSize: (root: string, tools: { build: typeof build; gzipSync: typeof gzipSync }) => Promise<AppSize>;
+};
 const { entryPoints: _entry, ...shipped } = webBundleOptions(ROOT);
 const browserOptions: BuildOptions = { ...shipped, write: false, logLevel: 'silent', absWorkingDir: ROOT };
 /** What `bson` is in the bundle: bson-lite with EJSON. */
@@ -79,6 +111,7 @@ describe('browser bundle size', () => {
   let bsonLite: Measured;
   let coreOnly: Measured;
   let parts: Record<string, number>;
+  let app: AppSize;
 
   beforeAll(async () => {
     distText = await buildBundle();
@@ -95,6 +128,7 @@ describe('browser bundle size', () => {
       measure({ ...entry, external: ['bson'], alias: {} }),
     ]);
     parts = breakdown(bundle.metafile!);
+    app = await appBundleSize(ROOT, { build, gzipSync });
     const report = {
       budgetGzipBytes: BUDGET_GZIP_BYTES,
       targetGzipBytes: TARGET_GZIP_BYTES,
@@ -105,6 +139,17 @@ describe('browser bundle size', () => {
       bsonNpmAlone: { note: 'the npm bson package, no longer in the bundle (bson is aliased to bson-lite)', minBytes: bsonAlone.min, gzipBytes: bsonAlone.gzip, brotliBytes: bsonAlone.brotli },
       driverWithoutBson: { minBytes: coreOnly.min, gzipBytes: coreOnly.gzip, brotliBytes: coreOnly.brotli },
       minifiedBytesByInput: parts,
+      app: {
+        note: 'test/fixtures/app-find-insert.ts with the split build options: what it loads before its first operation (entry + static imports, each gzip -9)',
+        loadedChunks: app.loadedChunks.length,
+        minBytes: app.loadedMinBytes,
+        gzipBytes: app.loadedGzipBytes,
+        budgetGzipBytes: APP_BUDGET_GZIP_BYTES,
+        targetGzipBytes: APP_TARGET_GZIP_BYTES,
+        withinTarget: app.loadedGzipBytes <= APP_TARGET_GZIP_BYTES,
+        lazyChunks: app.lazyChunks.length,
+        lazyMinBytes: app.lazyMinBytes,
+      },
       measuredAt: new Date().toISOString(),
     };
     writeFileSync(path.join(artifactsDir(), 'bundle-size.json'), `${JSON.stringify(report, null, 2)}\n`);
@@ -119,6 +164,9 @@ describe('browser bundle size', () => {
         `core + web client without bson-lite: ${kib(coreOnly.min)} min, ${kib(coreOnly.gzip)} gzip`,
         `target ${kib(TARGET_GZIP_BYTES)} gzip: ${dist.gzip <= TARGET_GZIP_BYTES ? 'met' : `missed by ${dist.gzip - TARGET_GZIP_BYTES} B`}`,
         `largest inputs (minified): ${top}`,
+        `app (find + insertOne) before its first operation: ${app.loadedGzipBytes} B gzip in ${app.loadedChunks.length} chunk(s), ${app.loadedMinBytes} B min ` +
+          `(budget ${APP_BUDGET_GZIP_BYTES} B; target ${APP_TARGET_GZIP_BYTES} B: ${app.loadedGzipBytes <= APP_TARGET_GZIP_BYTES ? 'met' : `missed by ${app.loadedGzipBytes - APP_TARGET_GZIP_BYTES} B`}); ` +
+          `on demand: ${app.lazyChunks.length} chunk(s), ${app.lazyMinBytes} B min; one file: ${dist.gzip} B gzip`,
       ].join('\n'),
     );
   });
@@ -149,5 +197,30 @@ describe('browser bundle size', () => {
       .map(([k, v]) => `${k}=${v}`)
       .join(' ');
     expect(dist.gzip, `gzip ${dist.gzip} B > ${BUDGET_GZIP_BYTES} B; largest minified inputs: ${top}`).toBeLessThanOrEqual(BUDGET_GZIP_BYTES);
+  });
+
+  it(`a find + insertOne app loads at most ${APP_BUDGET_GZIP_BYTES} bytes gzipped before its first operation (regression budget)`, () => {
+    const top = Object.entries(app.loadedByInput)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 5)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
+    expect(app.loadedGzipBytes, `gzip ${app.loadedGzipBytes} B > ${APP_BUDGET_GZIP_BYTES} B; largest minified inputs: ${top}`).toBeLessThanOrEqual(APP_BUDGET_GZIP_BYTES);
+  });
+
+  it('keeps what that app does not need before its first operation out of what it loads up front', () => {
+    const upFront = Object.keys(app.loadedByInput);
+    for (const lazyModule of ['connection/auth/scram.ts', 'connection/auth/saslprep-tables.ts', 'uri/srv.ts', 'bson-lite/ejson.ts', 'client/bulk-execute.ts', 'client/transaction-end.ts', 'change-stream/engine.ts', 'client/collection-cold.ts']) {
+      expect(upFront.filter((f) => f.endsWith(lazyModule)), `${lazyModule} is loaded up front`).toEqual([]);
+    }
+    expect(app.lazyChunks.length, 'no chunk is left for on-demand loading').toBeGreaterThan(0);
+  });
+
+  it('ships the split build beside the one-file bundle (dist/esm-split/)', () => {
+    const split = path.join(WEB_DIR, 'dist/esm-split');
+    expect(existsSync(path.join(split, 'index.js'))).toBe(true);
+    expect(readdirSync(path.join(split, 'chunks')).some((f) => /^cold-[\w-]+\.js$/.test(f))).toBe(true);
+    // the one-file bundle inlines the on-demand code: it imports nothing
+    expect(distText).not.toMatch(/\bimport\(\s*["'`]/);
   });
 });

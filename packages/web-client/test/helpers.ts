@@ -5,7 +5,7 @@
  */
 import type { Browser } from 'playwright-core';
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -53,6 +53,15 @@ export function buildBundle(): Promise<string> {
     return readFileSync(BUNDLE, 'utf8');
   });
   return built;
+}
+
+/** The split build (dist/esm-split/, written by the same build): a private copy in `into`, returned. */
+export async function copySplitBuild(into: string): Promise<string> {
+  await buildBundle();
+  return withLock(async () => {
+    cpSync(path.join(WEB_DIR, 'dist/esm-split'), into, { recursive: true });
+    return into;
+  });
 }
 
 export function artifactsDir(): string {

@@ -12,6 +12,10 @@
  * (resume-token.ts), in the same session. An error of an aggregate is never resumed, so
  * each error is resumed once; any other error closes the stream and is thrown (emitted).
  *
+ * This class is light: the engine (engine.ts: the cursor, resuming, event mode's loop)
+ * loads on the first read or `change` listener (cold/index.ts), so watch() stays synchronous
+ * and an app that never watches does not load it.
+ *
  * Event mode's errors (a getMore error that is not resumed, a `change` listener that
  * throws) are emitted as 'error'. With no 'error' listener they are not dropped: as Node's
  * EventEmitter (the official driver's) throws an unheard 'error', they are raised as an
@@ -34,13 +38,12 @@ import { startImplicitSession, type ClientContext } from '../client/operation.js
 import type { ClientSession } from '../client/sessions.js';
 import type { ReadPreference } from '../selection/read-preference.js';
 import { cursorStream, cursorToReadableStream, type CursorStream, type CursorStreamOptions, type DocumentSource } from '../client/streams.js';
-import { ChangeStreamCursor, type ChangeStreamCursorOptions } from './cursor.js';
-import { isResumableChangeStreamError } from './resumable.js';
-import { ResumeTokenCache, type ResumePoint } from './resume-token.js';
+import { loadCold } from '../cold/load.js';
+import type { ChangeStreamEngine } from './engine.js';
+import { ResumeTokenCache } from './resume-token.js';
 import type { ChangeStreamDocument, ChangeStreamEvents, ChangeStreamOptions, ResumeToken } from './types.js';
 
-const CHANGE_STREAM_CLOSED = 'ChangeStream is closed';
-const NO_RESUME_TOKEN = 'A change stream document has been received that lacks a resume token (_id).';
+export const CHANGE_STREAM_CLOSED = 'ChangeStream is closed';
 
 /** What a change stream watches: built by Collection.watch, Db.watch and MongoClient.watch. */
 export interface ChangeStreamTarget {
@@ -85,10 +88,9 @@ export class ChangeStream<TSchema extends Document = Document, TChange extends D
   readonly #tokens: ResumeTokenCache;
   readonly #session: ClientSession;
   readonly #ownsSession: boolean;
-  #cursor: ChangeStreamCursor;
+  #engine: ChangeStreamEngine | undefined;
   #mode: Mode = false;
   #closed = false;
-  #streaming = false;
 
   /** @internal use Collection.watch, Db.watch or MongoClient.watch. */
   constructor(target: ChangeStreamTarget, pipeline: Document[] = [], options: ChangeStreamOptions = {}) {
@@ -104,7 +106,6 @@ export class ChangeStream<TSchema extends Document = Document, TChange extends D
     this.#tokens = new ResumeTokenCache(options);
     this.#ownsSession = options.session === undefined;
     this.#session = options.session ?? startImplicitSession(target.ctx);
-    this.#cursor = this.#createCursor(undefined);
   }
 
   /** The cached resume token: a resume (or a new watch() with `resumeAfter`) starts after it. */
@@ -114,12 +115,12 @@ export class ChangeStream<TSchema extends Document = Document, TChange extends D
 
   /** Closed by close(), by an error, or by the server (after the last change is read). */
   get closed(): boolean {
-    return this.#closed || this.#cursor.closed;
+    return this.#closed || (this.#engine?.cursorClosed ?? false);
   }
 
   /** Changes received and not yet returned. */
   bufferedCount(): number {
-    return this.#cursor.bufferedCount();
+    return this.#engine?.bufferedCount() ?? 0;
   }
 
   // ------------------------------------------------------------------ iterator mode
@@ -127,38 +128,19 @@ export class ChangeStream<TSchema extends Document = Document, TChange extends D
   /** Waits for the next change (resuming after resumable errors). */
   async next(): Promise<TChange> {
     this.#setMode('iterator');
-    for (;;) {
-      try {
-        return this.#processChange(await this.#cursor.next());
-      } catch (error) {
-        await this.#afterIteratorError(error);
-      }
-    }
+    return (await (await this.#load()).next()) as TChange;
   }
 
   /** The next change if one is buffered or arrives in one getMore; null otherwise. */
   async tryNext(): Promise<TChange | null> {
     this.#setMode('iterator');
-    for (;;) {
-      try {
-        const change = await this.#cursor.tryNext();
-        return change === null ? null : this.#processChange(change);
-      } catch (error) {
-        await this.#afterIteratorError(error);
-      }
-    }
+    return (await (await this.#load()).tryNext()) as TChange | null;
   }
 
   /** Waits until a change is available (true), or the server ended the stream (false). */
   async hasNext(): Promise<boolean> {
     this.#setMode('iterator');
-    for (;;) {
-      try {
-        return await this.#cursor.hasNext();
-      } catch (error) {
-        await this.#afterIteratorError(error);
-      }
-    }
+    return await (await this.#load()).hasNext();
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<TChange, void, void> {
@@ -176,7 +158,7 @@ export class ChangeStream<TSchema extends Document = Document, TChange extends D
    */
   async init(): Promise<void> {
     try {
-      await this.#cursor.start();
+      await (await this.#load()).start();
     } catch (error) {
       await this.close().catch(() => undefined);
       throw error;
@@ -205,7 +187,17 @@ export class ChangeStream<TSchema extends Document = Document, TChange extends D
   override on(event: string, listener: GenericListener): this {
     if (event === 'change') this.#setMode('emitter');
     super.on(event, listener);
-    if (event === 'change') this.#startStreaming();
+    if (event === 'change' && !this.#closed) {
+      // the engine loads first (at once when it is loaded); a failed load is the stream's error
+      this.#load().then(
+        (engine) => engine.startStreaming(),
+        (error: unknown) => {
+          if (this.#closed) return; // closed before the engine loaded: nothing to report
+          if (this.listenerCount('error') > 0) this.emit('error', error);
+          else reportUncaught(error);
+        },
+      );
+    }
     return this;
   }
 
@@ -216,7 +208,7 @@ export class ChangeStream<TSchema extends Document = Document, TChange extends D
     const first = !this.#closed;
     this.#closed = true;
     try {
-      await this.#cursor.close();
+      await this.#engine?.closeCursor();
     } finally {
       if (first) {
         if (this.#ownsSession) this.#session.endSync();
@@ -227,6 +219,24 @@ export class ChangeStream<TSchema extends Document = Document, TChange extends D
 
   // ------------------------------------------------------------------ internals
 
+  /** The engine (engine.ts), loaded and made on first use; its load failure is a MongoRuntimeError. */
+  async #load(): Promise<ChangeStreamEngine> {
+    if (this.#engine) return this.#engine;
+    const { newChangeStreamEngine } = await loadCold();
+    if (this.#closed) throw new MongoAPIError(CHANGE_STREAM_CLOSED);
+    const self = this;
+    const host = {
+      emit: (event: string, ...args: unknown[]) => this.emit(event, ...args),
+      listenerCount: (event: string) => this.listenerCount(event),
+      close: () => this.close(),
+      get closedByUser(): boolean {
+        return self.#closed;
+      },
+    };
+    this.#engine ??= newChangeStreamEngine(host, { target: this.#target, pipeline: this.pipeline, options: this.options, tokens: this.#tokens, session: this.#session });
+    return this.#engine;
+  }
+
   #setMode(mode: 'iterator' | 'emitter'): void {
     if (this.#mode !== false && this.#mode !== mode) {
       throw new MongoAPIError(
@@ -236,130 +246,6 @@ export class ChangeStream<TSchema extends Document = Document, TChange extends D
       );
     }
     this.#mode = mode;
-  }
-
-  /** A cursor from the user's options (`resume` undefined), or from a resume point. */
-  #createCursor(resume: ResumePoint | undefined): ChangeStreamCursor {
-    const o = this.options;
-    const start = resume ?? { resumeAfter: o.resumeAfter, startAfter: o.startAfter, startAtOperationTime: o.startAtOperationTime };
-    const stage: Document = {};
-    if (this.#target.cluster) stage.allChangesForCluster = true;
-    for (const [k, v] of Object.entries({
-      fullDocument: o.fullDocument,
-      fullDocumentBeforeChange: o.fullDocumentBeforeChange,
-      resumeAfter: start.resumeAfter,
-      startAfter: start.startAfter,
-      startAtOperationTime: start.startAtOperationTime,
-      showExpandedEvents: o.showExpandedEvents,
-    })) {
-      if (v !== undefined) stage[k] = v;
-    }
-    const {
-      fullDocument: _fd,
-      fullDocumentBeforeChange: _fdbc,
-      resumeAfter: _ra,
-      startAfter: _sa,
-      startAtOperationTime: _sat,
-      showExpandedEvents: _see,
-      ...cursorOptions
-    } = o;
-    const options: ChangeStreamCursorOptions = { ...cursorOptions, session: this.#session };
-    const namespace = { db: this.#target.db, collection: this.#target.collection ?? (1 as const) };
-    return new ChangeStreamCursor(this.#target.ctx, namespace, [{ $changeStream: stage }, ...this.pipeline], options, (reply, initial, wire) => {
-      this.#onReply(reply, initial, wire);
-    });
-  }
-
-  #onReply(reply: Document, initial: boolean, maxWireVersion: number | undefined): void {
-    if (this.#tokens.onReply(reply, initial, maxWireVersion)) this.emit('resumeTokenChanged', this.#tokens.token);
-    if (initial) this.emit('init', reply);
-    else this.emit('more', reply);
-    this.emit('response');
-  }
-
-  /** Check and account a change about to be returned: its token is cached. */
-  #processChange(change: Document | null): TChange {
-    if (this.#closed) throw new MongoAPIError(CHANGE_STREAM_CLOSED);
-    if (change === null) {
-      // the server closed the cursor (after an invalidate): the stream is over
-      this.emit('end');
-      throw new MongoRuntimeError(CHANGE_STREAM_CLOSED);
-    }
-    if (change._id === undefined || change._id === null) throw new MongoChangeStreamError(NO_RESUME_TOKEN);
-    this.#tokens.onChange(change, this.#cursor.bufferedCount() === 0);
-    this.emit('resumeTokenChanged', this.#tokens.token);
-    return change as TChange;
-  }
-
-  /** A getMore error of a cursor that was established (an aggregate error never is resumable). */
-  #isResumable(error: unknown): boolean {
-    return this.#cursor.id !== undefined && isResumableChangeStreamError(error, this.#cursor.maxWireVersion);
-  }
-
-  /** Resume after a resumable error, else close and rethrow. */
-  async #afterIteratorError(error: unknown): Promise<void> {
-    if (this.#closed) throw new MongoAPIError(CHANGE_STREAM_CLOSED);
-    if (!this.#isResumable(error)) {
-      await this.close().catch(() => undefined);
-      throw error;
-    }
-    await this.#resume();
-  }
-
-  async #resume(): Promise<void> {
-    const old = this.#cursor;
-    await old.close().catch(() => undefined);
-    this.#cursor = this.#createCursor(this.#tokens.resumePoint());
-  }
-
-  #startStreaming(): void {
-    if (this.#streaming || this.#closed) return;
-    this.#streaming = true;
-    // a throwing `error` listener ends the loop (nothing else can reject it): its error is
-    // uncaught, as it would be from the official driver's stream callback
-    void this.#streamEvents()
-      .catch(reportUncaught)
-      .finally(() => {
-        this.#streaming = false;
-      });
-  }
-
-  /** Event mode: read and emit changes while there are `change` listeners and the stream is open. */
-  async #streamEvents(): Promise<void> {
-    while (!this.#closed && this.listenerCount('change') > 0) {
-      let change: TChange;
-      try {
-        const more = await this.#cursor.hasNext();
-        if (this.#closed) return;
-        // no listener any more: the change stays buffered for the next one
-        if (more && this.listenerCount('change') === 0) return;
-        change = this.#processChange(more ? await this.#cursor.next() : null);
-      } catch (error) {
-        if (this.#closed) return;
-        if (this.#isResumable(error)) {
-          await this.#resume();
-          continue;
-        }
-        try {
-          if (!(error instanceof MongoRuntimeError && error.message === CHANGE_STREAM_CLOSED)) this.#emitError(error);
-        } finally {
-          await this.close().catch(() => undefined);
-        }
-        return;
-      }
-      try {
-        this.emit('change', change);
-      } catch (error) {
-        // a listener threw: reported, the stream goes on (as the official driver)
-        this.#emitError(error);
-      }
-    }
-  }
-
-  /** 'error' to its listeners; with none, an uncaught exception (Node's EventEmitter throws an unheard 'error'). */
-  #emitError(error: unknown): void {
-    if (this.listenerCount('error') > 0) this.emit('error', error);
-    else reportUncaught(error);
   }
 
   /** For the streams: null once the stream is over (closed, or ended by the server), errors otherwise. */

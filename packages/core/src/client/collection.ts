@@ -3,7 +3,6 @@
  * shaped like the official driver's. Commands are built here and run through
  * the client's OperationExecutor.
  */
-import { applicationView } from '../wire/application-view.js';
 import { resolveBsonOptions, type BSONSerializeOptions } from '../wire/bson-options.js';
 import { MongoInvalidArgumentError, type Document } from '../errors.js';
 import type { ReadPreference, ReadPreferenceLike } from '../selection/read-preference.js';
@@ -11,69 +10,19 @@ import type { CursorNamespace } from './abstract-cursor.js';
 import { AggregationCursor, type AggregateOptions } from './aggregation-cursor.js';
 import { ChangeStream } from '../change-stream/change-stream.js';
 import type { ChangeStreamDocument, ChangeStreamOptions } from '../change-stream/types.js';
-import {
-  checkDocument,
-  checkReplacement,
-  checkUpdate,
-  executeBulk,
-  executeWrite,
-  toStatements,
-  writeCounts,
-  type AnyBulkWriteOperation,
-  type BulkTarget,
-  type BulkWriteOptions,
-} from './bulk.js';
-import {
-  isUnacknowledged,
-  readConcernDocument,
-  resolveReadConcern,
-  resolveReadPreference,
-  resolveWriteConcern,
-  withInherited,
-  type ReadConcernLike,
-  type WriteConcernLike,
-} from './concerns.js';
+import { checkDocument, checkReplacement, checkUpdate, executeWrite, toStatements, writeCounts, type AnyBulkWriteOperation, type BulkTarget, type BulkWriteOptions } from './bulk.js';
+import { readConcernDocument, resolveReadConcern, resolveReadPreference, resolveWriteConcern, withInherited, type ReadConcernLike, type WriteConcernLike } from './concerns.js';
 import type { ReadConcern } from '../concern/read-concern.js';
 import type { WriteConcern } from '../concern/write-concern.js';
+import { loadCold } from '../cold/load.js';
 import { COUNT_FIELDS, FindCursor, type FindOptions } from './find-cursor.js';
 import { ListCollectionsCursor, ListIndexesCursor } from './list-cursors.js';
 import { OrderedBulkOperation, UnorderedBulkOperation } from './legacy-bulk.js';
-import {
-  assignDefined,
-  copyDefined,
-  isNamespaceNotFound,
-  readConcernFor,
-  runCommand,
-  runWriteCommand,
-  contextWithTimeoutMS,
-  type ClientContext,
-  type OperationOptions,
-} from './operation.js';
+import { assignDefined, copyDefined, isNamespaceNotFound, readConcernFor, runCommand, runWriteCommand, contextWithTimeoutMS, type ClientContext, type OperationOptions } from './operation.js';
 import type { BulkWriteResult, DeleteResult, InsertManyResult, InsertOneResult, ModifyResult, UpdateResult } from './results.js';
-import {
-  createdSearchIndexNames,
-  createSearchIndexesCommand,
-  dropSearchIndexCommand,
-  ListSearchIndexesCursor,
-  updateSearchIndexCommand,
-  type ListSearchIndexesOptions,
-  type SearchIndexDescription,
-} from './search-indexes.js';
+import { createdSearchIndexNames, createSearchIndexesCommand, dropSearchIndexCommand, ListSearchIndexesCursor, updateSearchIndexCommand, type ListSearchIndexesOptions, type SearchIndexDescription } from './search-indexes.js';
 import type { ClientSession } from './sessions.js';
-import { formatSort, indexKeys, indexName } from './sort.js';
-import type {
-  CollationOptions,
-  Filter,
-  Hint,
-  IndexDescription,
-  IndexSpecification,
-  OptionalUnlessRequiredId,
-  ReturnDocument,
-  Sort,
-  UpdateFilter,
-  WithId,
-  WithoutId,
-} from './types.js';
+import type { CollationOptions, Filter, Hint, IndexDescription, IndexSpecification, OptionalUnlessRequiredId, ReturnDocument, Sort, UpdateFilter, WithId, WithoutId } from './types.js';
 
 /** What a collection inherits from its Db. */
 export interface CollectionParent {
@@ -328,14 +277,14 @@ export class Collection<TSchema extends object = Document> {
       docs.map((document) => ({ insertOne: { document } })),
       options.forceServerObjectId,
     );
-    const { acknowledged, result } = await executeBulk(this.#target(), statements, options);
+    const { acknowledged, result } = await (await loadCold()).executeBulk(this.#target(), statements, options);
     return { acknowledged, insertedCount: result.insertedCount, insertedIds: result.insertedIds };
   }
 
   async bulkWrite(operations: ReadonlyArray<AnyBulkWriteOperation<TSchema>>, options: BulkWriteOptions = {}): Promise<BulkWriteResult> {
     if (!Array.isArray(operations)) throw new MongoInvalidArgumentError('Argument "operations" must be an array of documents');
     const statements = toStatements(operations as AnyBulkWriteOperation<any>[], options.forceServerObjectId);
-    return (await executeBulk(this.#target(), statements, options)).result;
+    return (await (await loadCold()).executeBulk(this.#target(), statements, options)).result;
   }
 
   /** The legacy fluent bulk API, ordered (legacy-bulk.ts). */
@@ -490,32 +439,7 @@ export class Collection<TSchema extends object = Document> {
   // ------------------------------------------------------------------ findAndModify
 
   async #findAndModify(filter: Document, spec: { remove?: true; update?: Document | Document[] }, options: FindOneAndUpdateOptions): Promise<any> {
-    checkDocument(filter, 'Filter');
-    const isUpdate = spec.update !== undefined;
-    const cmd = assignDefined(
-      { findAndModify: this.collectionName, query: filter },
-      {
-        sort: formatSort(options.sort),
-        ...spec,
-        new: isUpdate ? options.returnDocument === 'after' : undefined,
-        fields: options.projection,
-        upsert: isUpdate ? options.upsert : undefined,
-      },
-    );
-    const keys = ['bypassDocumentValidation', 'arrayFilters', 'collation', 'hint', 'maxTimeMS', 'let', 'comment'];
-    const bson = resolveBsonOptions(options, this.bsonOptions);
-    const reply = applicationView(await runWriteCommand(this.#target(), cmd, { ...options, bson }, keys, 'write'));
-    // Unacknowledged (w: 0): the reply is not the application's to read (CRUD spec: no result).
-    if (!options.session?.inTransaction() && isUnacknowledged(options.writeConcern ?? this.writeConcern)) return options.includeResultMetadata ? { value: null, ok: 1 } : null;
-    if (options.includeResultMetadata) {
-      // the official driver's key order: the reply's lastErrorObject, value, ok
-      const out: Document = {};
-      if (reply.lastErrorObject !== undefined) out.lastErrorObject = reply.lastErrorObject;
-      out.value = reply.value ?? null;
-      out.ok = reply.ok === 1 || reply.ok === true ? 1 : 0;
-      return out;
-    }
-    return reply.value ?? null;
+    return await (await loadCold()).findAndModify(this.#target(), filter, spec, options);
   }
 
   async findOneAndDelete(filter: Filter<TSchema>, options: FindOneAndDeleteOptions & { includeResultMetadata: true }): Promise<ModifyResult<TSchema>>;
@@ -541,25 +465,11 @@ export class Collection<TSchema extends object = Document> {
   // ------------------------------------------------------------------ indexes
 
   async createIndex(indexSpec: IndexSpecification, options: CreateIndexesOptions = {}): Promise<string> {
-    const { commitQuorum, ...rest } = options;
-    const desc = { ...stripDriverOptions(rest), key: indexKeys(indexSpec) } as IndexDescription;
-    const names = await this.createIndexes([desc], { ...options, commitQuorum });
-    return names[0]!;
+    return await (await loadCold()).createIndex(this.#target(), indexSpec, options);
   }
 
   async createIndexes(indexSpecs: IndexDescription[], options: CreateIndexesOptions = {}): Promise<string[]> {
-    if (!Array.isArray(indexSpecs) || indexSpecs.length === 0) throw new MongoInvalidArgumentError('createIndexes requires at least one index');
-    const indexes = indexSpecs.map((spec) => {
-      const key = spec.key instanceof Map ? Object.fromEntries(spec.key) : { ...spec.key };
-      if (Object.keys(key).length === 0) throw new MongoInvalidArgumentError('An index key must have at least one field');
-      const { key: _k, name, ...rest } = spec;
-      const idx: Document = { key, name: name ?? indexName(key) };
-      for (const [k, v] of Object.entries(rest)) if (v !== undefined) idx[k === 'version' ? 'v' : k] = v;
-      return idx;
-    });
-    const cmd = { createIndexes: this.collectionName, indexes };
-    await runWriteCommand(this.#target(), cmd, options, ['commitQuorum', 'comment', 'maxTimeMS']);
-    return indexes.map((i) => i.name as string);
+    return await (await loadCold()).createIndexes(this.#target(), indexSpecs, options);
   }
 
   listIndexes(options: { batchSize?: number; session?: ClientSession; comment?: unknown; maxTimeMS?: number } = {}): ListIndexesCursor {

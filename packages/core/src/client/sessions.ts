@@ -11,14 +11,8 @@ import { asClusterTime, compareTimestamps, laterClusterTime, type ClusterTime } 
 import type { ExecutorSession } from '../operation/executor.js';
 import { validateTimeoutMS, type DeadlineOptions } from '../operation/timeout.js';
 import { Transaction } from './transaction.js';
-import {
-  abortTransaction,
-  commitTransaction,
-  startTransaction,
-  withTransaction,
-  type TransactionOptions,
-  type TransactionOwner,
-} from './transaction-commands.js';
+import { loadCold } from '../cold/load.js';
+import { startTransaction, type TransactionOptions, type TransactionOwner } from './transaction-commands.js';
 
 /** `{ id: UUID }`, the session id sent as `lsid` (Binary subtype 4). */
 export interface ServerSessionId {
@@ -239,16 +233,17 @@ export class ClientSession implements ExecutorSession {
   }
 
   async commitTransaction(options: { timeoutMS?: number } = {}): Promise<void> {
-    await commitTransaction(this, this.#transactionOwner(), options.timeoutMS);
+    await (await loadCold()).commitTransaction(this, this.#transactionOwner(), options.timeoutMS);
   }
 
   async abortTransaction(options: { timeoutMS?: number } = {}): Promise<void> {
-    await abortTransaction(this, this.#transactionOwner(), options.timeoutMS);
+    await (await loadCold()).abortTransaction(this, this.#transactionOwner(), options.timeoutMS);
   }
 
   /** Runs `fn` in a transaction and commits it, retrying as the Convenient Transaction API says. */
   async withTransaction<T>(fn: (session: ClientSession) => Promise<T>, options?: TransactionOptions): Promise<T> {
-    return await withTransaction(this, this.#transactionOwner(), fn, options);
+    const owner = this.#transactionOwner();
+    return await (await loadCold()).withTransaction(this, owner, fn, options);
   }
 
   #transactionOwner(): TransactionOwner {

@@ -1,6 +1,6 @@
-/** Sort / index-key normalisation like the official driver's formatSort. */
+/** Sort normalisation like the official driver's formatSort (index keys: collection-cold.ts). */
 import { MongoInvalidArgumentError, type Document } from '../errors.js';
-import type { IndexSpecification, Sort, SortDirection } from './types.js';
+import type { Sort, SortDirection } from './types.js';
 
 /** The direction strings a sort accepts, case-insensitively. */
 const DIRECTIONS = new Map<string, 1 | -1>([
@@ -44,26 +44,3 @@ export function formatSort(sort: Sort | undefined | null, dir?: SortDirection): 
 }
 
 const invalidSort = (sort: unknown): MongoInvalidArgumentError => new MongoInvalidArgumentError(`Invalid sort: ${JSON.stringify(sort)}`);
-
-/** IndexSpecification -> ordered key document (directions kept verbatim: 1, -1, 'text', '2dsphere'...). */
-export function indexKeys(spec: IndexSpecification): Document {
-  const out: Document = {};
-  const add = (item: unknown): void => {
-    if (typeof item === 'string') out[item] = 1;
-    else if (item instanceof Map) for (const [k, v] of item) out[k as string] = v;
-    else if (Array.isArray(item)) {
-      if (item.length === 2 && typeof item[0] === 'string' && !Array.isArray(item[1]) && typeof item[1] !== 'object') out[item[0]] = item[1];
-      else for (const x of item) add(x);
-    } else if (item !== null && typeof item === 'object') Object.assign(out, item);
-    else throw new MongoInvalidArgumentError(`Invalid index specification: ${JSON.stringify(spec)}`);
-  };
-  add(spec);
-  return out;
-}
-
-/** The server's default index name: `a_1_b_-1`. */
-export function indexName(keys: Document): string {
-  return Object.entries(keys)
-    .map(([k, v]) => `${k}_${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
-    .join('_');
-}

@@ -13,17 +13,13 @@ import {
   Transaction,
   TransactionMisuse,
   TxnState,
-  afterAbort,
-  afterCommit,
-  commitErrorOutcome,
   isActive,
-  onAbortTransaction,
-  onCommitTransaction,
   onStartTransaction,
   onStatement,
   statementErrorOutcome,
   type TransactionSnapshot,
 } from './transaction.js';
+import { afterAbort, afterCommit, commitErrorOutcome, onAbortTransaction, onCommitTransaction } from './transaction-end-state.js';
 
 const at = (state: TxnState, extra: Partial<TransactionSnapshot> = {}): TransactionSnapshot => ({ ...INITIAL_TRANSACTION, state, ...extra });
 const ALL = Object.values(TxnState);

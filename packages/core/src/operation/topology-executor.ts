@@ -23,7 +23,7 @@ import {
   type Document,
 } from '../errors.js';
 import type { Authenticator } from '../connection/auth-hook.js';
-import { defaultAuthenticator } from '../connection/auth/index.js';
+import { lazyAuthenticator } from '../connection/auth/lazy.js';
 import { formatAddress } from '../connection/address.js';
 import { connect as wireConnect } from '../connection/connect.js';
 import type { ConnectOptions, Connection, ConnectionPool } from '../connection/types.js';
@@ -127,7 +127,7 @@ export class TopologyExecutor implements ManagedOperationExecutor {
     }
     const connect: ConnectFunction = config.connect ?? wireConnect;
     const tls = await loadTlsOptions(o, config.tls);
-    const authenticator = config.authenticator ?? (o.credentials ? defaultAuthenticator() : undefined);
+    const authenticator = config.authenticator ?? (o.credentials ? lazyAuthenticator() : undefined);
     const base = { ...baseConnectOptions(o, transport, tls, authenticator), driverInfo: this.#driverInfo };
     const emitBackground = backgroundEvents(config.emit, config.reportListenerError);
     const topology: Topology = new Topology({

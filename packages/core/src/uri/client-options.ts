@@ -25,7 +25,8 @@ import { URI_OPTIONS, canonicalOptionName, copyOptionValue } from './options.js'
 import { fail } from './fail.js';
 import { BSON_OPTION_KEYS, resolveBsonOptions, type BSONSerializeOptions } from '../wire/bson-options.js';
 import { buildCredentials } from './credentials.js';
-import { resolveSrvConnectionString, type SrvResolver } from './srv.js';
+import { loadCold } from '../cold/load.js';
+import type { SrvResolver } from './srv.js';
 
 export type { ServerMonitoringMode };
 
@@ -375,6 +376,6 @@ export async function resolveClientOptionsWithSrv(
     ...cs,
     options: { ...cs.options, srvServiceName: pre.srvServiceName, srvMaxHosts: pre.srvMaxHosts },
   };
-  const resolved = await resolveSrvConnectionString(withSrvOptions, resolver);
+  const resolved = await (await loadCold()).resolveSrvConnectionString(withSrvOptions, resolver);
   return resolveClientOptions(resolved, userOptions);
 }

@@ -1,5 +1,5 @@
 /** The wire layer's only contact with the `bson` package: Uint8Array in, Uint8Array out. */
-import { BSON, type DeserializeOptions } from 'bson';
+import { deserialize, serialize, type DeserializeOptions } from 'bson';
 import { DriverErrorCode, MongoProtocolError, type Document } from '../errors.js';
 
 export type BsonDeserializeOptions = DeserializeOptions;
@@ -15,7 +15,7 @@ export interface BsonSerializeOptions {
 
 /** Serialize `doc`; undefined fields are left out unless `ignoreUndefined: false`. */
 export function encodeDocument(doc: Document, options?: BsonSerializeOptions): Uint8Array {
-  return options?.ignoreUndefined === false ? BSON.serialize(doc, { ignoreUndefined: false }) : BSON.serialize(doc);
+  return options?.ignoreUndefined === false ? serialize(doc, { ignoreUndefined: false }) : serialize(doc);
 }
 
 /**
@@ -24,7 +24,7 @@ export function encodeDocument(doc: Document, options?: BsonSerializeOptions): U
  * top-level fields that are undefined are not sent (no command field means undefined).
  */
 export function encodeCommandBody(body: Document, options?: BsonSerializeOptions): Uint8Array {
-  if (options?.ignoreUndefined !== false) return BSON.serialize(body);
+  if (options?.ignoreUndefined !== false) return serialize(body);
   let defined = body;
   for (const k in body) {
     if (body[k] === undefined) {
@@ -33,7 +33,7 @@ export function encodeCommandBody(body: Document, options?: BsonSerializeOptions
       break;
     }
   }
-  return BSON.serialize(defined, { ignoreUndefined: false });
+  return serialize(defined, { ignoreUndefined: false });
 }
 
 /** Length-checked decode of the BSON document starting at `offset`. */
@@ -49,7 +49,7 @@ export function decodeDocumentAt(
     throw new MongoProtocolError(`invalid BSON document length ${size}`, DriverErrorCode.InvalidBSON);
   }
   try {
-    const document = BSON.deserialize(bytes.subarray(offset, offset + size), options) as Document;
+    const document = deserialize(bytes.subarray(offset, offset + size), options) as Document;
     return { document, size };
   } catch (cause) {
     throw new MongoProtocolError(`invalid BSON: ${(cause as Error).message}`, DriverErrorCode.InvalidBSON, { cause });

@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MongoClient } from '../../src/client/mongo-client.js';
 import type { ClientSession } from '../../src/client/sessions.js';
-import { withTransaction, type WithTransactionClock } from '../../src/client/transaction-commands.js';
+import { withTransaction, type WithTransactionClock } from '../../src/client/transaction-end.js';
 import { TxnState } from '../../src/client/transaction.js';
 import { MongoError, MongoErrorLabel, MongoServerError, MongoTransactionError, type Document } from '../../src/errors.js';
 import { FakeCluster, type RecordedCommand } from '../support/fake-cluster.js';
