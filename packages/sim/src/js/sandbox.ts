@@ -15,7 +15,7 @@ import { CommandError, ErrorCode } from '../errors.js';
 import { encodeDocs } from './js-values.js';
 import { WORKER_SOURCE } from './worker-source.js';
 
-/** mongod's internalQueryJavaScriptFnTimeoutMillis: one call of a function. */
+/** mongod's internalQueryJavaScriptFnTimeoutMillis (one call there; one batch of documents here). */
 export const JS_FUNCTION_TIMEOUT_MS = 60_000;
 
 export interface SandboxLimits {

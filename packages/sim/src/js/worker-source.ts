@@ -6,8 +6,9 @@
  * (already wrapped as function expressions), compiled once in a fresh `vm` context; each
  * message `{ docs }` (a JSON text, js/js-values.ts) loads a batch of documents and the
  * thread answers `{ results }`, one string per document: '1'/'0' per clause, or 'E' and
- * the error text. Each call of the functions runs under `vm`'s timeout (mongod's
- * internalQueryJavaScriptFnTimeoutMillis); a timeout answers `{ timeout: true }`.
+ * the error text (evaluation stops at the first error). A batch runs under `vm`'s timeout
+ * (mongod's internalQueryJavaScriptFnTimeoutMillis bounds one call; here it bounds a batch,
+ * as a watchdog per call costs more than the call); a timeout answers `{ timeout: true }`.
  *
  * The context receives nothing from the host realm but strings and numbers: the one host
  * function (the wait behind `sleep`) is captured by the prelude and removed from the
@@ -91,14 +92,15 @@ const PRELUDE = String.raw`(function (g) {
   }
   function describe(e) {
     try {
-      if (e !== null && typeof e === 'object' && typeof e.name === 'string') return e.name + ': ' + String(e.message);
-      return 'uncaught exception: ' + String(e);
+      var text = e !== null && typeof e === 'object' && typeof e.name === 'string' ? e.name + ': ' + String(e.message) : 'uncaught exception: ' + String(e);
+      return text.replace(/[\r\n]+/g, ' ');
     } catch (x) {
       return 'uncaught exception';
     }
   }
   var fns = [];
   var docs = [];
+  var __whereOne;
   Object.defineProperty(g, '__where', {
     value: Object.freeze({
       compile: function (src) { fns.push((0, eval)(src)); },
@@ -114,10 +116,20 @@ const PRELUDE = String.raw`(function (g) {
           return 'E' + describe(e);
         }
       },
+      all: function () {
+        var out = [];
+        for (var i = 0; i < docs.length; i++) {
+          var r = __whereOne(i);
+          out.push(r);
+          if (r.charAt(0) === 'E') break;
+        }
+        return out.join('\n');
+      },
     }),
     writable: false,
     configurable: false,
   });
+  __whereOne = g.__where.one;
 })(globalThis);`;
 
 export const WORKER_SOURCE = String.raw`'use strict';
@@ -144,20 +156,16 @@ try {
 } catch (e) {
   broken = isTimeout(e) ? { timeout: true } : { results: null, error: 'SyntaxError: ' + String(e && e.message) };
 }
-const load = new vm.Script('__where.load(__docs)');
-const step = new vm.Script('__where.one(__i)');
+const run = new vm.Script('__where.load(__docs), __where.all()');
 parentPort.on('message', (m) => {
   if (broken) return parentPort.postMessage(broken);
-  const results = [];
+  let results;
   try {
     sandbox.__docs = m.docs;
-    load.runInContext(ctx, { timeout });
+    // one call per batch: vm's timeout starts a watchdog per call, too dear per document
+    const r = run.runInContext(ctx, { timeout });
     delete sandbox.__docs;
-    for (let i = 0; i < m.count; i++) {
-      sandbox.__i = i;
-      const r = step.runInContext(ctx, { timeout });
-      results.push(typeof r === 'string' ? r : 'Euncaught exception');
-    }
+    results = typeof r === 'string' ? r.split('\n') : ['Euncaught exception'];
   } catch (e) {
     if (isTimeout(e)) return parentPort.postMessage({ timeout: true });
     return parentPort.postMessage({ results: null, error: 'InternalError: the script could not run' });
