@@ -249,8 +249,8 @@ export const operationsSection: Section = {
         `Scale per iteration (the spec uses 10,000 operations, 10,000 tweets and 10 large documents; cut here to fit the time budget on a 2-core machine, scores stay comparable because they are per byte): ${scales.join('; ')}. FindOneById and FindManyAndEmptyCursor read a corpus of ${corpus} tweets. A large document is 94,355 keys: one LargeDocBulkInsert iteration takes seconds, mostly in the sim. The bulk-insert tasks take more rounds than the others: their CPU per document is a few µs, and a garbage collection (V8 collects on background threads too, which process.cpuUsage() counts) falls in whichever contender's iteration it happens to, so few rounds make a noisy median.`,
         'The sim is a JavaScript server: it, not the driver, bounds wall time and MB/s, so wall-time ratios sit near 1 whenever ' +
           'the server is the bottleneck. The CPU-per-operation metrics are where the drivers differ: they count only this process.',
-        '`ours_bridge` CPU includes the client side of the WebSocket (`ws` masking every frame in JavaScript, as no `bufferutil` ' +
-          'is installed) but not the bridge, which runs in its own process; its wall time includes the extra relay hop.',
+        '`ours_bridge` CPU includes the client side of the WebSocket (`ws` masking every frame, natively with the optional `bufferutil` ' +
+          'the bench installs) but not the bridge, which runs in its own process; its wall time includes the extra relay hop.',
         'Inserts pass a shallow copy of the document per operation (each driver adds an `_id` to what it is given); the copy is timed for every contender alike. ' +
           'Insert collections are dropped and re-created before each iteration, untimed.',
       );
