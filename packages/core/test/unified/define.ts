@@ -73,11 +73,19 @@ export async function defineUnifiedSuite(driverName: DriverName): Promise<void> 
           const body = async (): Promise<void> => {
             const deployment = await deployments.get(d.topology);
             const start = Date.now();
+            let timer: ReturnType<typeof setTimeout> | undefined;
             try {
-              await runUnifiedTest(t.file.json, t.test, driver, deployment);
+              // A test that hangs (an operation waiting on the server without a timeout) fails,
+              // and is recorded, a little before vitest's own timeout, which records nothing.
+              const hung = new Promise<never>((_, reject) => {
+                timer = setTimeout(() => reject(new Error(`Test timed out in ${TEST_TIMEOUT_MS}ms.`)), TEST_TIMEOUT_MS - 2_000);
+              });
+              await Promise.race([runUnifiedTest(t.file.json, t.test, driver, deployment), hung]);
             } catch (e) {
               record(driverName, t, Date.now() - start, false, e);
               throw e;
+            } finally {
+              clearTimeout(timer);
             }
             record(driverName, t, Date.now() - start, true);
           };
