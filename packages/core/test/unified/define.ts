@@ -64,7 +64,7 @@ export async function defineUnifiedSuite(driverName: DriverName): Promise<void> 
     for (const [file, list] of byFile) {
       describe(file, () => {
         for (const t of list) {
-          const d = decide(t, infos);
+          const d = decide(t, infos, driverName);
           if (!d.run) {
             it.skip(`${t.description} [skipped: ${d.reason}]`, () => undefined);
             continue;
