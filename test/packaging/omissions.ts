@@ -65,11 +65,6 @@ export const OMISSIONS: readonly Omission[] = [
   },
   {
     kind: 'value',
-    names: ['CursorTimeoutMode', 'MongoOperationTimeoutError'],
-    reason: 'client-side operation timeouts (timeoutMS, CSOT) are not implemented',
-  },
-  {
-    kind: 'value',
     names: ['MongoLoggableComponent', 'SeverityLevel'],
     reason: 'the driver logging spec (mongodbLogComponentSeverities) is not implemented; use the monitoring events',
   },

@@ -4,7 +4,8 @@
  * directory, outside the workspace; then
  * - every package.json agrees with scripts/packages.mjs (exports with `types` first,
  *   typesVersions, tsconfig.base.json paths) and names no @mongo-edge/* dependency;
- * - each tarball holds only LICENSE, README.md, package.json, dist (JS and .d.ts) and bin;
+ * - each tarball holds only LICENSE, README.md, package.json, dist (JS, the web client's split
+ *   build, and .d.ts) and bin;
  * - an ES module program imports every entry, starts a sim from the installed
  *   @mongo-edge/sim and runs CRUD with BSON values through @mongo-edge/core/node; a
  *   CommonJS program require()s the Node entry; the CLIs answer --help;
@@ -173,7 +174,7 @@ describe('tarballs installed with npm outside the workspace', () => {
   it('each tarball holds only LICENSE, README.md, package.json, dist (JS and declarations) and bin', () => {
     for (const pkg of PACKAGES) {
       const { files } = packs[pkg.name]!;
-      const stray = files.filter((f) => !/^package\/(LICENSE|README\.md|package\.json|dist\/[^/]+\.js|dist\/types\/.+\.d\.ts|bin\/[^/]+\.js)$/.test(f));
+      const stray = files.filter((f) => !/^package\/(LICENSE|README\.md|package\.json|dist\/[^/]+\.js|dist\/esm-split\/(chunks\/)?[^/]+\.js|dist\/types\/.+\.d\.ts|bin\/[^/]+\.js)$/.test(f));
       expect(stray, pkg.name).toEqual([]);
       expect(files, pkg.name).toContain('package/LICENSE');
       expect(files, pkg.name).toContain('package/README.md');

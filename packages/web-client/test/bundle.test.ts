@@ -39,17 +39,19 @@ const TARGET_GZIP_BYTES = 45 * 1024;
  * option, inspect shapes, the BSON options +0.8 KB, change streams +1.9 KB; the bulk
  * writes' in-place section writer, a Node-only speed path, moved to the Node entry:
  * -0.8 KB. What an app loads before its first operation is the split build's figure below.
+ * Then 72,110 B: CSOT (timeoutMS: the deadline module, cursor timeoutMode, the per-operation
+ * plumbing) +1.7 KB and one bridge WebSocket per Workers request +0.4 KB; budget 70.6 KiB.
  */
-const BUDGET_GZIP_BYTES = 68.5 * 1024;
+const BUDGET_GZIP_BYTES = 70.6 * 1024;
 
 /** Issue 19's target for the app-level figure: Neon's serverless driver doing find + insert. */
 const APP_TARGET_GZIP_BYTES = 46_970;
 /**
- * Enforced: the app-level figure today (58,773 B: the entry chunk plus one shared chunk; the
+ * Enforced: the app-level figure (60,709 B after CSOT, +1.9 KB; was 58,773 B: the entry chunk plus one shared chunk; the
  * cold chunk, core/src/cold, is not loaded by this app) plus ~0.3 KB. Was 66,888 B in one
  * chunk before anything was lazy (the one-file bundle's options with splitting).
  */
-const APP_BUDGET_GZIP_BYTES = 59_050;
+const APP_BUDGET_GZIP_BYTES = 61_000;
 
 /** The browser build of scripts/build.mjs (its own options), in memory (checked against dist below). */
 interface AppSize {
