@@ -15,7 +15,7 @@ const EXPECTED: Record<string, { keys: string[]; contenders: string[] }> = {
     contenders: ['official', 'ours_tcp', 'ours_bridge'],
   },
   failover: {
-    keys: ['kill_to_write', 'kill_election', 'kill_overhead', 'kill_to_topology', 'kill_topology_overhead', 'stepdown_to_topology', 'stepdown_election', 'stepdown_overhead', 'hello_rtt'].map(
+    keys: ['kill_to_write', 'kill_election', 'kill_overhead', 'kill_w1_overhead', 'kill_w1_after_topology', 'kill_w1_exchanges', 'kill_to_topology', 'kill_topology_overhead', 'stepdown_to_topology', 'stepdown_election', 'stepdown_overhead', 'hello_rtt'].map(
       (k) => `failover.${k}`,
     ),
     contenders: ['ours_tcp'],
