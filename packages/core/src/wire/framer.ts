@@ -3,17 +3,36 @@
  * soon as the 4-byte length prefix arrives, before any body is buffered: a length
  * under 16 or over maxMessageSizeBytes is a MongoProtocolError and the stream is
  * unusable afterwards.
+ *
+ * By default a message is a view of the chunk that holds it whole, else one copy. With a
+ * `FrameOutput` every message is copied once into `alloc(headroom + length)`, at offset
+ * `headroom`, so a caller that wraps each message in a header of its own (the bridge's
+ * data frames) writes that header in front without a second copy. Until a message is
+ * complete only the chunks that arrived are held, never a buffer sized by what the peer
+ * declared.
  */
 import { DriverErrorCode, MongoProtocolError } from '../errors.js';
 import { DEFAULT_MAX_MESSAGE_SIZE_BYTES, MESSAGE_HEADER_SIZE } from './constants.js';
 
-export class MessageFramer {
+/** Where complete messages go: `alloc(size)` returns `size` writable bytes (not necessarily zeroed). */
+export interface FrameOutput<T extends Uint8Array> {
+  readonly headroom: number;
+  alloc(size: number): T;
+}
+
+export class MessageFramer<T extends Uint8Array = Uint8Array> {
   #chunks: Uint8Array[] = [];
   #buffered = 0;
   #expected = -1;
   #failed: MongoProtocolError | undefined;
+  readonly #output: FrameOutput<T> | undefined;
 
-  constructor(public maxMessageSizeBytes: number = DEFAULT_MAX_MESSAGE_SIZE_BYTES) {}
+  constructor(
+    public maxMessageSizeBytes: number = DEFAULT_MAX_MESSAGE_SIZE_BYTES,
+    output?: FrameOutput<T>,
+  ) {
+    this.#output = output;
+  }
 
   /** Bytes held while waiting for the rest of a message. */
   get bufferedBytes(): number {
@@ -21,9 +40,9 @@ export class MessageFramer {
   }
 
   /** Feed bytes; returns the complete messages they finish (possibly none). */
-  push(chunk: Uint8Array): Uint8Array[] {
+  push(chunk: Uint8Array): T[] {
     if (this.#failed) throw this.#failed;
-    const out: Uint8Array[] = [];
+    const out: T[] = [];
     if (chunk.byteLength === 0) return out;
     this.#chunks.push(chunk);
     this.#buffered += chunk.byteLength;
@@ -54,20 +73,27 @@ export class MessageFramer {
   #front(n: number): Uint8Array {
     const first = this.#chunks[0]!;
     if (first.byteLength >= n) return first.subarray(0, n);
-    const out = new Uint8Array(n);
+    return this.#copyFront(new Uint8Array(n), 0, n);
+  }
+
+  /** Copies the first n buffered bytes into `into` at `offset`, without consuming them. */
+  #copyFront<U extends Uint8Array>(into: U, offset: number, n: number): U {
     let o = 0;
     for (const c of this.#chunks) {
       if (o === n) break;
       const part = c.subarray(0, n - o);
-      out.set(part, o);
+      into.set(part, offset + o);
       o += part.byteLength;
     }
-    return out;
+    return into;
   }
 
-  /** Removes and returns the first n buffered bytes. */
-  #take(n: number): Uint8Array {
-    const out = this.#front(n);
+  /** Removes and returns the first n buffered bytes (into the output's buffer when there is one). */
+  #take(n: number): T {
+    const output = this.#output;
+    const out = output
+      ? this.#copyFront(output.alloc(output.headroom + n), output.headroom, n)
+      : (this.#front(n) as T);
     this.#buffered -= n;
     while (n > 0) {
       const c = this.#chunks[0]!;

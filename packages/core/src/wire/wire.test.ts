@@ -115,4 +115,24 @@ describe('MessageFramer', () => {
     }
     expect(() => f.push(new Uint8Array(1))).toThrow(/exceeds maxMessageSizeBytes/);
   });
+
+  it('with a FrameOutput, copies each message once behind the headroom, even when one chunk holds it', () => {
+    const sizes: number[] = [];
+    const f = new MessageFramer(undefined, {
+      headroom: 3,
+      alloc: (size) => {
+        sizes.push(size);
+        return new Uint8Array(size).fill(0xee);
+      },
+    });
+    const whole = f.push(msg);
+    const cut = [...f.push(msg.subarray(0, 2)), ...f.push(msg.subarray(2, 50)), ...f.push(msg.subarray(50))];
+    expect(sizes).toEqual([msg.length + 3, msg.length + 3]);
+    for (const out of [whole[0]!, cut[0]!]) {
+      expect(out.subarray(0, 3)).toEqual(new Uint8Array([0xee, 0xee, 0xee]));
+      expect(out.subarray(3)).toEqual(msg);
+      expect(out.buffer).not.toBe(msg.buffer);
+    }
+    expect(f.bufferedBytes).toBe(0);
+  });
 });
