@@ -10,7 +10,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { REPO_ROOT } from './lib/harness.js';
-import { renderMarkdown } from './lib/report.js';
+import { handWrittenRecords, renderMarkdown } from './lib/report.js';
 import { runBench, type BenchResults } from './lib/runner.js';
 import { SECTIONS } from './sections/index.js';
 
@@ -25,10 +25,13 @@ const { values } = parseArgs({
   strict: true,
 });
 const docsFile = path.join(REPO_ROOT, 'docs/benchmarks.md');
+/** docs/benchmarks.md from these results, keeping the hand-written records of the file it replaces. */
+const renderDocs = (r: BenchResults) =>
+  renderMarkdown(r, { chartsPath: '../bench/results', records: handWrittenRecords(readFileSync(docsFile, 'utf8')) });
 const resultsDir = path.join(REPO_ROOT, 'bench/results');
 if (values['report-only']) {
   const saved = JSON.parse(readFileSync(path.join(resultsDir, 'latest.json'), 'utf8')) as BenchResults;
-  writeFileSync(docsFile, renderMarkdown(saved, { chartsPath: '../bench/results' }));
+  writeFileSync(docsFile, renderDocs(saved));
   console.log(`wrote ${path.relative(REPO_ROOT, docsFile)} from bench/results/latest.json`);
   process.exit(0);
 }
@@ -56,7 +59,7 @@ writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
 console.log(`wrote ${path.relative(REPO_ROOT, file)}`);
 if (full) {
   for (const [name, svg] of Object.entries(charts)) writeFileSync(path.join(resultsDir, name), svg);
-  writeFileSync(docsFile, renderMarkdown(results, { chartsPath: '../bench/results' }));
+  writeFileSync(docsFile, renderDocs(results));
   console.log(`wrote ${path.relative(REPO_ROOT, docsFile)} and ${Object.keys(charts).length} chart(s)`);
 }
 for (const t of results.targets) console.log(`target ${t.met ? 'met   ' : 'MISSED'} ${t.description}: ${t.value.toFixed(2)} (limit ${t.comparison} ${t.limit})`);
