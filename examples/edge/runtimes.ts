@@ -164,6 +164,7 @@ export async function startServer(cmd: string, args: string[], options: { cwd: s
       return { status: res.status, body };
     },
     async stop() {
+      if (process.env.DEBUG_WORKERD_LOG) writeFileSync(`${process.env.DEBUG_WORKERD_LOG}-${port}.log`, out);
       if (exited === undefined) {
         child.kill('SIGTERM');
         const t = setTimeout(() => child.kill('SIGKILL'), 3000);
@@ -179,5 +180,7 @@ export async function startWorkerd(workerFile: string, dir: string, bindings: Re
   const port = await freePort();
   const config = path.join(dir, `config-${port}.capnp`);
   writeFileSync(config, workerdConfig(workerFile, port, bindings, options));
-  return startServer(workerdBinary(), ['serve', config, '--experimental'], { cwd: dir, port });
+  // Debugging aid: DEBUG_WORKERD_ARGS="--verbose" adds flags; DEBUG_WORKERD_LOG=/tmp/x keeps the output (stop()).
+  const extra = process.env.DEBUG_WORKERD_ARGS?.split(' ').filter(Boolean) ?? [];
+  return startServer(workerdBinary(), ['serve', config, '--experimental', ...extra], { cwd: dir, port });
 }

@@ -59,28 +59,36 @@ export class RequestScopeProbe {
     return new RequestScopeProbe(new Ctor());
   }
 
-  /** The check in flight: one at a time (a second read while one is pending never settles in workerd). */
-  #busy: Promise<boolean> | undefined;
+  /** A check (write and read) is in flight: plain state, readable from any request. */
+  #busy = false;
 
-  /** True when the runtime refuses this probe to the current request. */
+  /**
+   * True when the runtime refuses this probe to the current request. One check at a time,
+   * and a caller that finds one in flight waits on a timer of its own, never on the check's
+   * promise: the check may be another request's, and a request that awaits a promise another
+   * request settles continues in THAT request's context in workerd (its probe write is then
+   * accepted as that request's, all its later I/O counts as that request's, and its own
+   * request, left with nothing pending, is canceled as hung). Nor may it write meanwhile:
+   * a write queued behind the check's is not refused at once but later, in the owner's turn
+   * (accepted), and the read that follows errors the probe for good.
+   */
   async foreign(): Promise<boolean> {
-    while (this.#busy) await this.#busy;
-    const check = this.#check();
-    this.#busy = check;
+    while (this.#busy) await new Promise<void>((resolve) => setTimeout(resolve, 1));
+    this.#busy = true;
     try {
-      return await check;
+      return await this.#check();
     } finally {
-      if (this.#busy === check) this.#busy = undefined;
+      this.#busy = false;
     }
   }
 
   /**
    * The write first, alone: workerd rejects a write from another request at once (the
-   * promise write() returns is already rejected) and the stream stays usable for its own
-   * request, whereas a refused read errors the stream for good (its own request would
-   * then look foreign too, and every check would make a new scope). So the read goes out
-   * only when the write was not refused: in the probe's own request, where the write
-   * settles once the byte is read (no buffering).
+   * promise write() returns is already rejected) when no other write is queued, and the
+   * stream stays usable for its own request, whereas a refused read errors the stream for
+   * good (its own request would then look foreign too, and every check would make a new
+   * scope). So the read goes out only when the write was not refused: in the probe's own
+   * request, where the write settles once the byte is read (no buffering).
    */
   async #check(): Promise<boolean> {
     try {
@@ -100,7 +108,11 @@ export class RequestScopeProbe {
   }
 }
 
-/** Scopes remembered (newest first); the oldest is forgotten (its request is long over). */
+/**
+ * Scopes remembered, most recently confirmed first; the last is forgotten (its request is
+ * long over). A scope its own request confirms moves to the front, so a long request (a
+ * write loop) outlives any number of short ones that come and go meanwhile.
+ */
 const MAX_KNOWN_SCOPES = 8;
 
 /**
@@ -120,7 +132,11 @@ export class RequestScopes {
       if (unchecked.length === 0) break;
       for (const known of unchecked) {
         checked.add(known.token);
-        if (!(await known.probe.foreign())) return known.token;
+        if (!(await known.probe.foreign())) {
+          const at = this.#known.indexOf(known);
+          if (at > 0) this.#known.unshift(...this.#known.splice(at, 1));
+          return known.token;
+        }
       }
     }
     const probe = RequestScopeProbe.create();
