@@ -13,4 +13,20 @@ export { defaultAuthenticator } from '../connection/auth/authenticator.js';
 export { executeBulk } from '../client/bulk-execute.js';
 export { abortTransaction, commitTransaction, withTransaction } from '../client/transaction-end.js';
 export { newChangeStreamEngine } from '../change-stream/engine.js';
-export { createIndex, createIndexes, findAndModify } from '../client/collection-cold.js';
+export {
+  count,
+  countDocuments,
+  createIndex,
+  createIndexes,
+  createSearchIndexes,
+  distinct,
+  drop,
+  dropSearchIndex,
+  estimatedDocumentCount,
+  findAndModify,
+  indexExists,
+  indexInformation,
+  options,
+  rename,
+  updateSearchIndex,
+} from '../client/collection-cold.js';
