@@ -25,7 +25,9 @@ import {
 import { isUnacknowledged, resolveReadPreference } from './concerns.js';
 import { COUNT_FIELDS } from './find-cursor.js';
 import { ListCollectionsCursor } from './list-cursors.js';
-import { assignDefined, copyDefined, isNamespaceNotFound, readConcernFor, runCommand, runWriteCommand } from './operation.js';
+import { assignDefined, copyDefined, isNamespaceNotFound, readConcernFor, runCommand, runWriteCommand, type ClientContext } from './operation.js';
+import type { CursorNamespace } from './abstract-cursor.js';
+import type { ReadPreference } from '../selection/read-preference.js';
 import { createdSearchIndexNames, createSearchIndexesCommand, dropSearchIndexCommand, updateSearchIndexCommand, type SearchIndexDescription } from './search-indexes.js';
 import type { ClientSession } from './sessions.js';
 import { formatSort } from './sort.js';
@@ -62,6 +64,21 @@ export async function countDocuments(coll: AnyCollection, _target: BulkTarget, f
 export async function count(coll: AnyCollection, target: BulkTarget, filter: Document, options: CountOptions): Promise<number> {
   checkDocument(filter, 'Filter');
   const reply = await read(coll, target, { count: target.collection, query: filter }, options, COUNT_FIELDS);
+  return Number(reply.n ?? 0);
+}
+
+/** FindCursor.count(): the legacy `count` command for a cursor's filter and options `o` (its own over the cursor's). */
+export async function cursorCount(ctx: ClientContext, namespace: CursorNamespace, filter: Document, o: Document, readPreference: ReadPreference | undefined): Promise<number> {
+  const reply = await runCommand(
+    ctx,
+    namespace.db,
+    (session) =>
+      assignDefined(copyDefined({ count: namespace.collection, query: filter }, o, COUNT_FIELDS), {
+        readConcern: readConcernFor(o.readConcern, session),
+      }),
+    { session: o.session, signal: o.signal },
+    { readPreference, retryable: 'read' },
+  );
   return Number(reply.n ?? 0);
 }
 

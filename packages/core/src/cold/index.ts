@@ -19,6 +19,7 @@ export {
   createIndex,
   createIndexes,
   createSearchIndexes,
+  cursorCount,
   distinct,
   drop,
   dropSearchIndex,
@@ -30,3 +31,5 @@ export {
   rename,
   updateSearchIndex,
 } from '../client/collection-cold.js';
+export { collections, createCollection, dbStats, dropDatabase } from '../client/db-cold.js';
+export { readTlsFiles } from '../operation/tls-file-read.js';
