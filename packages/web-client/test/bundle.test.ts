@@ -20,6 +20,7 @@ import path from 'node:path';
 import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, WEB_DIR, artifactsDir, buildBundle } from './helpers.js';
+import type { AppSize } from '../../../scripts/web-bundle-options.mjs';
 
 /** The issue's target: reported in the output and bundle-size.json; not met (see README). */
 const TARGET_GZIP_BYTES = 45 * 1024;
@@ -41,31 +42,30 @@ const TARGET_GZIP_BYTES = 45 * 1024;
  * -0.8 KB. What an app loads before its first operation is the split build's figure below.
  * Then 72,110 B: CSOT (timeoutMS: the deadline module, cursor timeoutMode, the per-operation
  * plumbing) +1.7 KB and one bridge WebSocket per Workers request +0.4 KB; budget 70.6 KiB.
+ * Now 72,564 B (+454 B): issue 19's second round of lazy code (the counts, distinct, search
+ * index writes, drop/rename/options, indexInformation, FindCursor.count, Db createCollection/
+ * collections/dropDatabase/stats, the TLS file reads) costs this file the seams it inlines:
+ * a wrapper per method, the operations' named exports on the cold namespace, the arguments
+ * passed instead of read from `this` (the app-level figure below gained 650 B). Budget
+ * 71.0 KiB (72,704 B): ~140 B of headroom, so growth stays a conscious decision.
  */
-const BUDGET_GZIP_BYTES = 70.6 * 1024;
+const BUDGET_GZIP_BYTES = 71.0 * 1024;
 
 /** Issue 19's target for the app-level figure: Neon's serverless driver doing find + insert. */
 const APP_TARGET_GZIP_BYTES = 46_970;
 /**
- * Enforced: the app-level figure (60,709 B after CSOT, +1.9 KB; was 58,773 B: the entry chunk plus one shared chunk; the
- * cold chunk, core/src/cold, is not loaded by this app) plus ~0.3 KB. Was 66,888 B in one
- * chunk before anything was lazy (the one-file bundle's options with splitting).
+ * Enforced: the app-level figure plus ~0.3 KB (headroom for small unrelated changes; a real
+ * regression is larger). 60,059 B now: the entry chunk plus one shared chunk; the cold chunk,
+ * core/src/cold, is not loaded by this app. History: 66,888 B in one chunk before anything
+ * was lazy (the one-file bundle's options with splitting); 58,773 B after the first round of
+ * lazy code; 60,709 B after CSOT (+1.9 KB); 60,059 B after the second round (-650 B: the
+ * rarely used Collection, FindCursor and Db operations and the TLS file reads, see
+ * docs/benchmarks.md "Web bundle").
  */
-const APP_BUDGET_GZIP_BYTES = 61_000;
+const APP_BUDGET_GZIP_BYTES = 60_350;
 
 /** The browser build of scripts/build.mjs (its own options), in memory (checked against dist below). */
-interface AppSize {
-  loadedChunks: string[];
-  lazyChunks: string[];
-  loadedMinBytes: number;
-  loadedGzipBytes: number;
-  lazyMinBytes: number;
-  loadedByInput: Record<string, number>;
-}
-const { webBundleOptions, appBundleSize } = (await import(path.join(ROOT, 'scripts/web-bundle-options.mjs'))) as {
-  webBundleOptions: (root: string) => BuildOptions;
-  appBundleSize: (root: string, tools: { build: typeof build; gzipSync: typeof gzipSync }) => Promise<AppSize>;
-};
+const { webBundleOptions, appBundleSize } = (await import(path.join(ROOT, 'scripts/web-bundle-options.mjs'))) as typeof import('../../../scripts/web-bundle-options.mjs');
 const { entryPoints: _entry, ...shipped } = webBundleOptions(ROOT);
 const browserOptions: BuildOptions = { ...shipped, write: false, logLevel: 'silent', absWorkingDir: ROOT };
 /** What `bson` is in the bundle: bson-lite with EJSON. */
@@ -212,7 +212,7 @@ describe('browser bundle size', () => {
 
   it('keeps what that app does not need before its first operation out of what it loads up front', () => {
     const upFront = Object.keys(app.loadedByInput);
-    for (const lazyModule of ['connection/auth/scram.ts', 'connection/auth/saslprep-tables.ts', 'uri/srv.ts', 'bson-lite/ejson.ts', 'client/bulk-execute.ts', 'client/transaction-end.ts', 'change-stream/engine.ts', 'client/collection-cold.ts']) {
+    for (const lazyModule of ['connection/auth/scram.ts', 'connection/auth/saslprep-tables.ts', 'uri/srv.ts', 'bson-lite/ejson.ts', 'client/bulk-execute.ts', 'client/transaction-end.ts', 'change-stream/engine.ts', 'client/collection-cold.ts', 'client/db-cold.ts', 'operation/tls-file-read.ts']) {
       expect(upFront.filter((f) => f.endsWith(lazyModule)), `${lazyModule} is loaded up front`).toEqual([]);
     }
     expect(app.lazyChunks.length, 'no chunk is left for on-demand loading').toBeGreaterThan(0);

@@ -10,17 +10,18 @@ import type { CursorNamespace } from './abstract-cursor.js';
 import { AggregationCursor, type AggregateOptions } from './aggregation-cursor.js';
 import { ChangeStream } from '../change-stream/change-stream.js';
 import type { ChangeStreamDocument, ChangeStreamOptions } from '../change-stream/types.js';
-import { checkDocument, checkReplacement, checkUpdate, executeWrite, toStatements, writeCounts, type AnyBulkWriteOperation, type BulkTarget, type BulkWriteOptions } from './bulk.js';
+import { checkReplacement, checkUpdate, executeWrite, toStatements, writeCounts, type AnyBulkWriteOperation, type BulkTarget, type BulkWriteOptions } from './bulk.js';
 import { readConcernDocument, resolveReadConcern, resolveReadPreference, resolveWriteConcern, withInherited, type ReadConcernLike, type WriteConcernLike } from './concerns.js';
 import type { ReadConcern } from '../concern/read-concern.js';
 import type { WriteConcern } from '../concern/write-concern.js';
 import { loadCold } from '../cold/load.js';
-import { COUNT_FIELDS, FindCursor, type FindOptions } from './find-cursor.js';
-import { ListCollectionsCursor, ListIndexesCursor } from './list-cursors.js';
+import type * as coldCollection from './collection-cold.js';
+import { FindCursor, type FindOptions } from './find-cursor.js';
+import { ListIndexesCursor } from './list-cursors.js';
 import { OrderedBulkOperation, UnorderedBulkOperation } from './legacy-bulk.js';
-import { assignDefined, copyDefined, isNamespaceNotFound, readConcernFor, runCommand, runWriteCommand, contextWithTimeoutMS, type ClientContext, type OperationOptions } from './operation.js';
+import { runWriteCommand, contextWithTimeoutMS, type ClientContext, type OperationOptions } from './operation.js';
 import type { BulkWriteResult, DeleteResult, InsertManyResult, InsertOneResult, ModifyResult, UpdateResult } from './results.js';
-import { createdSearchIndexNames, createSearchIndexesCommand, dropSearchIndexCommand, ListSearchIndexesCursor, updateSearchIndexCommand, type ListSearchIndexesOptions, type SearchIndexDescription } from './search-indexes.js';
+import { ListSearchIndexesCursor, type ListSearchIndexesOptions, type SearchIndexDescription } from './search-indexes.js';
 import type { ClientSession } from './sessions.js';
 import type { CollationOptions, Filter, Hint, IndexDescription, IndexSpecification, OptionalUnlessRequiredId, ReturnDocument, Sort, UpdateFilter, WithId, WithoutId } from './types.js';
 
@@ -107,13 +108,6 @@ export interface IndexInformationOptions {
   session?: ClientSession;
 }
 
-
-/** `indexInformation()` without `full`: index name -> its key as [field, direction] pairs. */
-export function indexInformationOf(indexes: readonly Document[]): Document {
-  const out: Document = {};
-  for (const index of indexes) out[index.name as string] = Object.entries((index.key as Document | undefined) ?? {});
-  return out;
-}
 
 export interface DistinctOptions extends CommandOperationOptions {
   collation?: CollationOptions;
@@ -245,22 +239,17 @@ export class Collection<TSchema extends object = Document> {
   }
 
   /** Where this collection's commands go (also the bulk write target). */
-  #target(db = this.dbName): BulkTarget {
-    return { ctx: this.#ctx, db, collection: this.collectionName, writeConcern: this.writeConcern, bson: this.bsonOptions };
+  #target(): BulkTarget {
+    return { ctx: this.#ctx, db: this.dbName, collection: this.collectionName, writeConcern: this.writeConcern, bson: this.bsonOptions };
   }
 
-  /** A retryable read of one reply: the option fields `keys`, then the read concern. */
-  async #read(command: Document, options: CommandOperationOptions, keys: readonly string[]): Promise<Document> {
-    return await runCommand(
-      this.#ctx,
-      this.dbName,
-      (session) =>
-        assignDefined(copyDefined(command, options, keys), {
-          readConcern: readConcernFor(options.readConcern ?? this.readConcern, session),
-        }),
-      options,
-      { readPreference: resolveReadPreference(options.readPreference, this.readPreference), retryable: 'read' },
-    );
+  /**
+   * Runs operation `name` of collection-cold.ts (loaded on first use: the operations a
+   * find + insertOne app never runs) on this collection and its command target.
+   */
+  async #cold<K extends keyof ColdCollectionOps>(name: K, ...args: ColdArgs<ColdCollectionOps[K]>): Promise<Awaited<ReturnType<ColdCollectionOps[K]>>> {
+    const op = (await loadCold())[name] as (coll: Collection<any>, target: BulkTarget, ...rest: unknown[]) => Promise<Awaited<ReturnType<ColdCollectionOps[K]>>>;
+    return await op(this, this.#target(), ...args);
   }
 
   // ------------------------------------------------------------------ inserts
@@ -396,22 +385,7 @@ export class Collection<TSchema extends object = Document> {
   }
 
   async countDocuments(filter: Filter<TSchema> = {}, options: CountDocumentsOptions = {}): Promise<number> {
-    checkDocument(filter, 'Filter');
-    const pipeline: Document[] = [{ $match: filter }];
-    if (typeof options.skip === 'number') pipeline.push({ $skip: options.skip });
-    if (typeof options.limit === 'number') pipeline.push({ $limit: options.limit });
-    pipeline.push({ $group: { _id: 1, n: { $sum: 1 } } });
-    const aggOptions = copyDefined({ session: options.session }, options, [
-      'collation',
-      'hint',
-      'comment',
-      'maxTimeMS',
-      'timeoutMS',
-      'readConcern',
-      'readPreference',
-    ]);
-    const docs = await this.aggregate<{ n: number }>(pipeline, aggOptions).toArray();
-    return docs.length > 0 ? Number(docs[0]!.n) : 0;
+    return await this.#cold('countDocuments', filter as Document, options);
   }
 
   /**
@@ -419,27 +393,21 @@ export class Collection<TSchema extends object = Document> {
    * programs): exact on a filter, the collection metadata count without one.
    */
   async count(filter: Filter<TSchema> = {}, options: CountOptions = {}): Promise<number> {
-    checkDocument(filter, 'Filter');
-    const reply = await this.#read({ count: this.collectionName, query: filter }, options, COUNT_FIELDS);
-    return Number(reply.n ?? 0);
+    return await this.#cold('count', filter as Document, options);
   }
 
   async estimatedDocumentCount(options: EstimatedDocumentCountOptions = {}): Promise<number> {
-    const reply = await this.#read({ count: this.collectionName }, options, ['maxTimeMS', 'comment']);
-    return Number(reply.n ?? 0);
+    return await this.#cold('estimatedDocumentCount', options);
   }
 
   async distinct(key: string, filter: Filter<TSchema> = {}, options: DistinctOptions = {}): Promise<any[]> {
-    checkDocument(filter, 'Filter');
-    const cmd = { distinct: this.collectionName, key, query: filter };
-    const reply = await this.#read(cmd, options, ['collation', 'hint', 'comment', 'maxTimeMS']);
-    return Array.isArray(reply.values) ? reply.values : [];
+    return await this.#cold('distinct', key, filter as Document, options);
   }
 
   // ------------------------------------------------------------------ findAndModify
 
   async #findAndModify(filter: Document, spec: { remove?: true; update?: Document | Document[] }, options: FindOneAndUpdateOptions): Promise<any> {
-    return await (await loadCold()).findAndModify(this.#target(), filter, spec, options);
+    return await this.#cold('findAndModify', filter, spec, options);
   }
 
   async findOneAndDelete(filter: Filter<TSchema>, options: FindOneAndDeleteOptions & { includeResultMetadata: true }): Promise<ModifyResult<TSchema>>;
@@ -465,11 +433,11 @@ export class Collection<TSchema extends object = Document> {
   // ------------------------------------------------------------------ indexes
 
   async createIndex(indexSpec: IndexSpecification, options: CreateIndexesOptions = {}): Promise<string> {
-    return await (await loadCold()).createIndex(this.#target(), indexSpec, options);
+    return await this.#cold('createIndex', indexSpec, options);
   }
 
   async createIndexes(indexSpecs: IndexDescription[], options: CreateIndexesOptions = {}): Promise<string[]> {
-    return await (await loadCold()).createIndexes(this.#target(), indexSpecs, options);
+    return await this.#cold('createIndexes', indexSpecs, options);
   }
 
   listIndexes(options: { batchSize?: number; session?: ClientSession; comment?: unknown; maxTimeMS?: number } = {}): ListIndexesCursor {
@@ -481,15 +449,13 @@ export class Collection<TSchema extends object = Document> {
   }
 
   async indexExists(names: string | string[], options: { session?: ClientSession } = {}): Promise<boolean> {
-    const existing = new Set((await this.indexes(options)).map((i) => i.name));
-    return (Array.isArray(names) ? names : [names]).every((n) => existing.has(n));
+    return await this.#cold('indexExists', names, options);
   }
 
   async indexInformation(options: IndexInformationOptions & { full: true }): Promise<Document[]>;
   async indexInformation(options?: IndexInformationOptions): Promise<Document>;
   async indexInformation(options: IndexInformationOptions = {}): Promise<Document | Document[]> {
-    const indexes = await this.indexes({ ...(options.session ? { session: options.session } : {}) });
-    return options.full ? indexes : indexInformationOf(indexes);
+    return await this.#cold('indexInformation', options);
   }
 
   async dropIndex(indexName: string, options: CommandOperationOptions = {}): Promise<Document> {
@@ -523,50 +489,35 @@ export class Collection<TSchema extends object = Document> {
 
   /** Create search indexes; resolves to their names, in order. */
   async createSearchIndexes(descriptions: SearchIndexDescription[]): Promise<string[]> {
-    if (!Array.isArray(descriptions)) throw new MongoInvalidArgumentError('createSearchIndexes requires an array of search index descriptions');
-    const reply = await runCommand(this.#ctx, this.dbName, createSearchIndexesCommand(this.collectionName, descriptions), { bson: this.bsonOptions });
-    return createdSearchIndexNames(reply);
+    return await this.#cold('createSearchIndexes', descriptions);
   }
 
   /** Drop the search index `name` (a collection that does not exist is not an error). */
   async dropSearchIndex(name: string): Promise<void> {
-    try {
-      await runCommand(this.#ctx, this.dbName, dropSearchIndexCommand(this.collectionName, name), { bson: this.bsonOptions });
-    } catch (error) {
-      if (!isNamespaceNotFound(error)) throw error;
-    }
+    await this.#cold('dropSearchIndex', name);
   }
 
   /** Replace the definition of the search index `name`. */
   async updateSearchIndex(name: string, definition: Document): Promise<void> {
-    await runCommand(this.#ctx, this.dbName, updateSearchIndexCommand(this.collectionName, name, definition), { bson: this.bsonOptions });
+    await this.#cold('updateSearchIndex', name, definition);
   }
 
   // ------------------------------------------------------------------ collection
 
   /** Drop the collection; false if it did not exist. */
   async drop(options: CommandOperationOptions = {}): Promise<boolean> {
-    try {
-      await runWriteCommand(this.#target(), { drop: this.collectionName }, options, ['comment']);
-      return true;
-    } catch (error) {
-      if (isNamespaceNotFound(error)) return false;
-      throw error;
-    }
+    return await this.#cold('drop', options);
   }
 
   async rename(newName: string, options: RenameOptions = {}): Promise<Collection<TSchema>> {
-    const target = this.#handle(newName, {});
-    const cmd = { renameCollection: this.namespace, to: target.namespace };
-    await runWriteCommand(this.#target('admin'), cmd, options, ['dropTarget', 'comment']);
-    return target;
+    const renamed = this.#handle(newName, {});
+    await this.#cold('rename', renamed, options);
+    return renamed;
   }
 
   /** The collection's creation options (from listCollections). */
   async options(options: { session?: ClientSession } = {}): Promise<Document> {
-    const docs = await new ListCollectionsCursor(this.#ctx, this.dbName, { name: this.collectionName }, { session: options.session }).toArray();
-    if (docs.length === 0) throw new MongoInvalidArgumentError(`Collection ${this.namespace} not found`);
-    return (docs[0]!.options as Document | undefined) ?? {};
+    return await this.#cold('options', options);
   }
 
   /** True if the collection is capped (throws MongoInvalidArgumentError if it does not exist, as options()). */
@@ -581,3 +532,25 @@ export class Collection<TSchema extends object = Document> {
 }
 
 export type { OperationOptions };
+
+/** The arguments of a collection-cold.ts operation after the collection and its target. */
+type ColdArgs<F> = F extends (coll: any, target: any, ...rest: infer R) => any ? R : never;
+/** The collection-cold.ts operations cold/index.ts exports (Collection#cold runs them). */
+type ColdCollectionOps = Pick<
+  typeof coldCollection,
+  | 'count'
+  | 'countDocuments'
+  | 'createIndex'
+  | 'createIndexes'
+  | 'createSearchIndexes'
+  | 'distinct'
+  | 'drop'
+  | 'dropSearchIndex'
+  | 'estimatedDocumentCount'
+  | 'findAndModify'
+  | 'indexExists'
+  | 'indexInformation'
+  | 'options'
+  | 'rename'
+  | 'updateSearchIndex'
+>;

@@ -8,9 +8,10 @@ import { AggregationCursor, type AggregateOptions } from './aggregation-cursor.j
 import { resolveReadConcern, resolveReadPreference, resolveWriteConcern, withInherited, type ReadConcernLike, type WriteConcernLike } from './concerns.js';
 import type { ReadConcern } from '../concern/read-concern.js';
 import type { WriteConcern } from '../concern/write-concern.js';
-import { Collection, stripDriverOptions, type CollectionOptions, type CommandOperationOptions, type IndexInformationOptions, type RenameOptions } from './collection.js';
+import { Collection, type CollectionOptions, type CommandOperationOptions, type IndexInformationOptions, type RenameOptions } from './collection.js';
 import { ListCollectionsCursor, type CollectionInfo, type ListCollectionsOptions } from './list-cursors.js';
-import { contextWithTimeoutMS, copyDefined, isNamespaceNotFound, runCommand, runWriteCommand, type ClientContext, type CommandTarget } from './operation.js';
+import { contextWithTimeoutMS, runCommand, type ClientContext, type CommandTarget } from './operation.js';
+import { loadCold } from '../cold/load.js';
 import type { ClientSession } from './sessions.js';
 import { RunCommandCursor, type RunCursorCommandOptions } from './run-command-cursor.js';
 import { ChangeStream } from '../change-stream/change-stream.js';
@@ -130,8 +131,7 @@ export class Db {
 
   /** Collection handles for every non-system collection. */
   async collections(options: { session?: ClientSession } = {}): Promise<Collection[]> {
-    const infos = await this.listCollections({}, { nameOnly: true, session: options.session }).toArray();
-    return infos.filter((i) => !i.name.startsWith('system.')).map((i) => this.collection(i.name));
+    return await (await loadCold()).collections(this, options);
   }
 
   /** Database-level aggregate (`aggregate: 1`), e.g. $currentOp, $documents. */
@@ -162,7 +162,7 @@ export class Db {
 
   async createCollection<TSchema extends object = Document>(name: string, options: CreateCollectionOptions = {}): Promise<Collection<TSchema>> {
     const collection = this.collection<TSchema>(name, options);
-    await runWriteCommand(this.#target(), { create: name, ...stripDriverOptions(options) }, options, ['comment', 'maxTimeMS']);
+    await (await loadCold()).createCollection(this.#target(), collection, options);
     return collection;
   }
 
@@ -182,19 +182,11 @@ export class Db {
   }
 
   async dropDatabase(options: CommandOperationOptions = {}): Promise<boolean> {
-    try {
-      await runWriteCommand(this.#target(), { dropDatabase: 1 }, options, ['comment']);
-    } catch (error) {
-      if (!isNamespaceNotFound(error)) throw error;
-    }
-    return true;
+    return await (await loadCold()).dropDatabase(this.#target(), options);
   }
 
   async stats(options: CommandOperationOptions & { scale?: number } = {}): Promise<Document> {
-    return await this.command(copyDefined({ dbStats: 1 }, options, ['scale', 'comment']), {
-      session: options.session,
-      readPreference: options.readPreference ?? this.readPreference,
-    });
+    return await (await loadCold()).dbStats(this, options);
   }
 
   #target(): CommandTarget {

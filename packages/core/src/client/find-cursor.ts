@@ -1,7 +1,8 @@
 /** The cursor returned by `collection.find()`: builds the find command, honours limit across getMores. */
 import { MongoInvalidArgumentError, type Document } from '../errors.js';
 import { AbstractCursor, type AbstractCursorOptions, type CursorNamespace, type ExplainCommandOptions, type ExplainVerbosityLike } from './abstract-cursor.js';
-import { assignDefined, copyDefined, readConcernFor, runCommand, type ClientContext } from './operation.js';
+import { loadCold } from '../cold/load.js';
+import { copyDefined, readConcernFor, type ClientContext } from './operation.js';
 import type { CountOptions } from './collection.js';
 import type { ClientSession } from './sessions.js';
 import { formatSort } from './sort.js';
@@ -177,18 +178,7 @@ export class FindCursor<TSchema = any> extends AbstractCursor<TSchema> {
    */
   async count(options: CountOptions = {}): Promise<number> {
     if (typeof options !== 'object' || options === null) throw new MongoInvalidArgumentError('Invalid first parameter to count');
-    const o: Document = { ...this.cursorOptions, ...options };
-    const reply = await runCommand(
-      this.ctx,
-      this.namespace.db,
-      (session) =>
-        assignDefined(copyDefined({ count: this.namespace.collection, query: this.#filter }, o, COUNT_FIELDS), {
-          readConcern: readConcernFor(o.readConcern, session),
-        }),
-      { session: o.session, signal: o.signal },
-      { readPreference: this.readPreference, retryable: 'read' },
-    );
-    return Number(reply.n ?? 0);
+    return await (await loadCold()).cursorCount(this.ctx, this.namespace, this.#filter, { ...this.cursorOptions, ...options }, this.readPreference);
   }
 }
 

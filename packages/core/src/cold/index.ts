@@ -13,4 +13,23 @@ export { defaultAuthenticator } from '../connection/auth/authenticator.js';
 export { executeBulk } from '../client/bulk-execute.js';
 export { abortTransaction, commitTransaction, withTransaction } from '../client/transaction-end.js';
 export { newChangeStreamEngine } from '../change-stream/engine.js';
-export { createIndex, createIndexes, findAndModify } from '../client/collection-cold.js';
+export {
+  count,
+  countDocuments,
+  createIndex,
+  createIndexes,
+  createSearchIndexes,
+  cursorCount,
+  distinct,
+  drop,
+  dropSearchIndex,
+  estimatedDocumentCount,
+  findAndModify,
+  indexExists,
+  indexInformation,
+  options,
+  rename,
+  updateSearchIndex,
+} from '../client/collection-cold.js';
+export { collections, createCollection, dbStats, dropDatabase } from '../client/db-cold.js';
+export { readTlsFiles } from '../operation/tls-file-read.js';

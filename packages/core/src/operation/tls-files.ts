@@ -1,9 +1,10 @@
 /**
  * TLS settings of the connections: the connection string's tls* options, with
  * tlsCAFile / tlsCertificateKeyFile read through the injected `tlsFileReader`
- * (core reads no files; the Node entry point reads them from disk).
+ * (core reads no files; the Node entry point reads them from disk). Reading the files
+ * (tls-file-read.ts) loads with the cold chunk: a browser app names no files.
  */
-import { MongoInvalidArgumentError } from '../errors.js';
+import { loadCold } from '../cold/load.js';
 import type { TransportTlsOptions } from '../transport/transport.js';
 import type { MongoOptions } from '../uri/client-options.js';
 
@@ -18,12 +19,6 @@ export async function loadTlsOptions(o: MongoOptions, given: TransportTlsOptions
     allowInvalidCertificates: o.tlsAllowInvalidCertificates,
     allowInvalidHostnames: o.tlsAllowInvalidHostnames,
   };
-  if ((o.tlsCAFile || o.tlsCertificateKeyFile) && !given) {
-    const read = o.tlsFileReader;
-    if (!read) throw new MongoInvalidArgumentError('tlsCAFile/tlsCertificateKeyFile need the tlsFileReader option (or PEM text)');
-    if (o.tlsCAFile) tls.ca = await read(o.tlsCAFile);
-    if (o.tlsCertificateKeyFile) tls.cert = tls.key = await read(o.tlsCertificateKeyFile);
-    if (o.tlsCertificateKeyFilePassword) tls.passphrase = o.tlsCertificateKeyFilePassword;
-  }
+  if ((o.tlsCAFile || o.tlsCertificateKeyFile) && !given) await (await loadCold()).readTlsFiles(o, tls);
   return tls;
 }
