@@ -4,7 +4,11 @@
 // and every chunk it imports statically (chunks reached only through dynamic import()
 // are loaded on demand and not counted), gzip -9. Prints the figure and, from esbuild's
 // metafile, what the loaded chunks hold by module.
-//   node scripts/app-bundle-size.mjs [--all]   (--all: every module, not the top 40)
+//   node scripts/app-bundle-size.mjs [--all] [--gzip]
+//     --all   every module, not the top 40
+//     --gzip  also each module's gzip cost, estimated leave-one-out: the loaded code is built
+//             again with whitespace kept (so esbuild's "// path" comments mark the modules) and
+//             gzipped without each module in turn; marginal costs, so they overlap
 import { build } from 'esbuild';
 import { gzipSync } from 'node:zlib';
 import path from 'node:path';
@@ -14,5 +18,34 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { appBundleSize } = await import('./web-bundle-options.mjs');
 const r = await appBundleSize(root, { build, gzipSync });
 console.log(`app (find + insertOne): ${r.loadedMinBytes} B minified, ${r.loadedGzipBytes} B gzip in ${r.loadedChunks.length} chunk(s) loaded up front; ${r.lazyChunks.length} lazy chunk(s), ${r.lazyMinBytes} B minified`);
+
+/** Module -> estimated gzip bytes (see --gzip above). */
+async function gzipEstimates() {
+  const { webSplitBundleOptions, APP_FIXTURE } = await import('./web-bundle-options.mjs');
+  const out = await build({ ...webSplitBundleOptions(root), entryPoints: [path.join(root, APP_FIXTURE)], outdir: path.join(root, '.tmp/app-bundle'), sourcemap: false, write: false, absWorkingDir: root, logLevel: 'silent', minify: false, minifyIdentifiers: true, minifySyntax: true });
+  // the same walk as appBundleSize: the entry chunk and what it imports statically
+  const outputs = out.metafile.outputs;
+  const loaded = new Set();
+  const queue = [Object.keys(outputs).find((o) => outputs[o].entryPoint !== undefined)];
+  while (queue.length > 0) {
+    const o = queue.pop();
+    if (loaded.has(o)) continue;
+    loaded.add(o);
+    for (const imp of outputs[o].imports) if (imp.kind === 'import-statement' && !imp.external) queue.push(imp.path);
+  }
+  const segments = [];
+  for (const f of out.outputFiles) {
+    if (!loaded.has(path.relative(root, f.path))) continue;
+    const parts = f.text.split(/^\/\/ (\S+\.ts)$/m);
+    for (let i = 1; i < parts.length; i += 2) segments.push([parts[i], parts[i + 1]]);
+  }
+  const gz = (s) => gzipSync(s, { level: 9 }).byteLength;
+  const total = gz(segments.map((s) => s[1]).join(''));
+  return new Map(segments.map(([name], i) => [name, total - gz(segments.filter((_, j) => j !== i).map((s) => s[1]).join(''))]));
+}
+
+const estimates = process.argv.includes('--gzip') ? await gzipEstimates() : undefined;
 const rows = Object.entries(r.loadedByInput).sort((a, b) => b[1] - a[1]);
-for (const [input, bytes] of process.argv.includes('--all') ? rows : rows.slice(0, 40)) console.log(`${String(bytes).padStart(8)}  ${input}`);
+for (const [input, bytes] of process.argv.includes('--all') ? rows : rows.slice(0, 40)) {
+  console.log(`${String(bytes).padStart(8)}${estimates ? String(estimates.get(input) ?? '').padStart(8) : ''}  ${input}`);
+}
