@@ -3,8 +3,8 @@
  * namespaces in one `bulkWrite` admin command. Models and results as the official
  * driver's (AnyClientBulkWriteModel, ClientBulkWriteResult, MongoClientBulkWriteError).
  * Refused before anything is sent when the server is older (a MongoClientBulkWriteError,
- * as the official driver reports the server's CommandNotFound). Importing this module
- * enables `client.bulkWrite` (extensions.ts); the Node entry does. One command per call (no splitting by maxMessageSizeBytes / maxWriteBatchSize).
+ * as the official driver reports the server's CommandNotFound). `client.bulkWrite` loads this
+ * module with the cold chunk (cold/index.ts). One command per call (no splitting by maxMessageSizeBytes / maxWriteBatchSize).
  */
 import { ObjectId } from 'bson';
 import { MongoCompatibilityError, MongoInvalidArgumentError, MongoServerError, type Document } from '../errors.js';
@@ -13,7 +13,6 @@ import type { TopologyDescription } from '../sdam/topology-description.js';
 import { checkReplacement, checkUpdate } from './bulk.js';
 import { writeConcernDocument, type WriteConcernLike } from './concerns.js';
 import { assignDefined, runCommand, type ClientContext } from './operation.js';
-import { registerClientBulkWrite } from './extensions.js';
 import type { ClientSession } from './sessions.js';
 import type { CollationOptions, Hint } from './types.js';
 
@@ -202,8 +201,6 @@ export async function executeClientBulkWrite(
   return result;
 }
 
-export type ClientBulkWriteImpl = typeof executeClientBulkWrite;
-registerClientBulkWrite(executeClientBulkWrite);
 
 function verboseResults(models: readonly AnyClientBulkWriteModel<any>[], results: readonly Document[], insertedIds: Map<number, unknown>) {
   const insertResults = new Map<number, ClientInsertOneResult>();

@@ -27,7 +27,7 @@ import { parseClientOptions, type ClientLayerOptions, type MongoClientOptions } 
 import type { MongoOptions } from '../uri/client-options.js';
 import type { ReadConcern } from '../concern/read-concern.js';
 import type { WriteConcern } from '../concern/write-concern.js';
-import { registeredClientBulkWrite } from './extensions.js';
+import { loadCold } from '../cold/load.js';
 import type { AnyClientBulkWriteModel, ClientBulkWriteOptions, ClientBulkWriteResult } from './client-bulk-write.js';
 import { ChangeStream } from '../change-stream/change-stream.js';
 import type { ChangeStreamDocument, ChangeStreamOptions } from '../change-stream/types.js';
@@ -310,13 +310,11 @@ export class MongoClient extends TypedEmitter<MongoClientEvents> implements Clie
 
   /**
    * Writes to any namespaces in one `bulkWrite` command (MongoDB 8.0+; a
-   * MongoClientBulkWriteError on older servers). Provided by client/client-bulk-write.ts,
-   * which the Node entry loads (kept out of the browser bundle).
+   * MongoClientBulkWriteError on older servers). client/client-bulk-write.ts loads with the
+   * cold chunk on first use (util/lazy.ts), on every runtime.
    */
   async bulkWrite(models: ReadonlyArray<AnyClientBulkWriteModel<any>>, options?: ClientBulkWriteOptions): Promise<ClientBulkWriteResult> {
-    const impl = registeredClientBulkWrite();
-    if (!impl) throw new MongoAPIError("client.bulkWrite() is not loaded: import '@mongo-edge/core/node', or the module client/client-bulk-write.js");
-    return await impl(this, models, options);
+    return await (await loadCold()).executeClientBulkWrite(this, models, options);
   }
 
   /** @internal run a command on the admin database (used by tools and tests). */

@@ -33,3 +33,4 @@ export {
 } from '../client/collection-cold.js';
 export { collections, createCollection, dbStats, dropDatabase } from '../client/db-cold.js';
 export { readTlsFiles } from '../operation/tls-file-read.js';
+export { executeClientBulkWrite } from '../client/client-bulk-write.js';

@@ -23,6 +23,7 @@ import { parseConnectionString } from '../../uri/connection-string.js';
 import { CloudflareSocketsTransport, type CloudflareSocketsTransportOptions } from './transport.js';
 
 export * from '../../index.js';
+export { MongoClientBulkWriteError } from '../../client/client-bulk-write.js';
 export { CloudflareSocketsTransport } from './transport.js';
 export type { CloudflareSocketsTransportOptions, CloudflareConnect } from './transport.js';
 export { cloudflareTlsPlan } from './tls.js';

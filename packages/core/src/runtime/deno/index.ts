@@ -16,6 +16,7 @@ import { DenoDnsResolver } from './dns.js';
 import { DenoTransport, type DenoTransportOptions } from './transport.js';
 
 export * from '../../index.js';
+export { MongoClientBulkWriteError } from '../../client/client-bulk-write.js';
 export { DenoTransport } from './transport.js';
 export type { DenoTransportOptions } from './transport.js';
 export { DenoDnsResolver } from './dns.js';
