@@ -41,8 +41,10 @@ const TARGET_GZIP_BYTES = 45 * 1024;
  * -0.8 KB. What an app loads before its first operation is the split build's figure below.
  * Then 72,110 B: CSOT (timeoutMS: the deadline module, cursor timeoutMode, the per-operation
  * plumbing) +1.7 KB and one bridge WebSocket per Workers request +0.4 KB; budget 70.6 KiB.
+ * Then 72,350 B: CSOT conformance (a change stream read's one deadline and resume after a
+ * timeout, withTransaction's timeout cause, GridFS's listIndexes check) +0.24 KB; budget 70.7 KiB.
  */
-const BUDGET_GZIP_BYTES = 70.6 * 1024;
+const BUDGET_GZIP_BYTES = 70.7 * 1024;
 
 /** Issue 19's target for the app-level figure: Neon's serverless driver doing find + insert. */
 const APP_TARGET_GZIP_BYTES = 46_970;
