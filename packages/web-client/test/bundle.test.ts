@@ -47,12 +47,13 @@ const TARGET_GZIP_BYTES = 45 * 1024;
  * collections/dropDatabase/stats, the TLS file reads) costs this file the seams it inlines:
  * a wrapper per method, the operations' named exports on the cold namespace, the arguments
  * passed instead of read from `this` (the app-level figure below gained 650 B). Then
- * 73,701 B (+1,137 B): `client.bulkWrite` works in the browser, Workers and Deno (it threw
- * "not loaded" outside Node); its code comes with the cold chunk, so the app-level figure is
- * unchanged, but this one file carries it. Budget 72.1 KiB (73,830 B): ~130 B of headroom,
- * so growth stays a conscious decision.
+ * +1,137 B: `client.bulkWrite` works in the browser, Workers and Deno (it threw "not loaded"
+ * outside Node); its code comes with the cold chunk, so the app-level figure is unchanged,
+ * but this one file carries it. Then +0.24 KB: CSOT conformance (a change stream read's one
+ * deadline and resume after a timeout, withTransaction's timeout cause, GridFS's
+ * listIndexes check): 73,916 B. Budget 72.3 KiB (74,035 B): ~120 B of headroom, so growth stays a conscious decision.
  */
-const BUDGET_GZIP_BYTES = 72.1 * 1024;
+const BUDGET_GZIP_BYTES = 72.3 * 1024;
 
 /** Issue 19's target for the app-level figure: Neon's serverless driver doing find + insert. */
 const APP_TARGET_GZIP_BYTES = 46_970;

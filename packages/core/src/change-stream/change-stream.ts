@@ -11,6 +11,8 @@
  * preference, from the cached resume token, else the saved operation time
  * (resume-token.ts), in the same session. An error of an aggregate is never resumed, so
  * each error is resumed once; any other error closes the stream and is thrown (emitted).
+ * A CSOT timeout (MongoOperationTimeoutError) does not close it: the next read resumes
+ * (event mode: the error is emitted and the stream resumes at once).
  *
  * This class is light: the engine (engine.ts: the cursor, resuming, event mode's loop)
  * loads on the first read or `change` listener (cold/index.ts), so watch() stays synchronous
@@ -125,7 +127,13 @@ export class ChangeStream<TSchema extends Document = Document, TChange extends D
 
   // ------------------------------------------------------------------ iterator mode
 
-  /** Waits for the next change (resuming after resumable errors). */
+  /**
+   * Waits for the next change (resuming after resumable errors). Under `timeoutMS` each call
+   * (its getMores and any resume) has that long; a call that times out throws
+   * MongoOperationTimeoutError and leaves the stream open: call next() again (it resumes),
+   * or close the stream and watch again. A timeout before any change arrived suggests the
+   * server could not get through the oplog in time: watch again with a higher timeoutMS.
+   */
   async next(): Promise<TChange> {
     this.#setMode('iterator');
     return (await (await this.#load()).next()) as TChange;

@@ -3,7 +3,9 @@
  * the aggregate cursor, resuming, event mode's read loop. Loaded on the stream's first
  * read or `change` listener (cold/index.ts); see change-stream.ts for the behaviour.
  */
-import { MongoAPIError, MongoChangeStreamError, MongoRuntimeError, type Document } from '../errors.js';
+import { MongoAPIError, MongoChangeStreamError, MongoOperationTimeoutError, MongoRuntimeError, type Document } from '../errors.js';
+import { operationDeadline } from '../client/operation.js';
+import type { ExecuteOptions } from '../operation/executor.js';
 import { reportUncaught } from '../util/report-uncaught.js';
 import type { ClientSession } from '../client/sessions.js';
 import { ChangeStreamCursor, type ChangeStreamCursorOptions } from './cursor.js';
@@ -40,6 +42,10 @@ export class ChangeStreamEngine {
   readonly #parts: ChangeStreamParts;
   #cursor: ChangeStreamCursor;
   #streaming = false;
+  /** CSOT: the deadline of the read in progress (undefined between reads: a command takes its own). */
+  #callDeadline: Pick<ExecuteOptions, 'timeout' | 'csot'> | undefined;
+  /** A read timed out: the next one resumes before reading. */
+  #resumeOnNextRead = false;
 
   constructor(host: ChangeStreamHost, parts: ChangeStreamParts) {
     this.#host = host;
@@ -56,33 +62,41 @@ export class ChangeStreamEngine {
   }
 
   async next(): Promise<Document> {
-    for (;;) {
-      try {
-        return this.#processChange(await this.#cursor.next());
-      } catch (error) {
-        await this.#afterIteratorError(error);
-      }
-    }
+    return await this.#read(async () => this.#processChange(await this.#cursor.next()));
   }
 
   async tryNext(): Promise<Document | null> {
-    for (;;) {
-      try {
-        const change = await this.#cursor.tryNext();
-        return change === null ? null : this.#processChange(change);
-      } catch (error) {
-        await this.#afterIteratorError(error);
-      }
-    }
+    return await this.#read(async () => {
+      const change = await this.#cursor.tryNext();
+      return change === null ? null : this.#processChange(change);
+    });
   }
 
   async hasNext(): Promise<boolean> {
-    for (;;) {
-      try {
-        return await this.#cursor.hasNext();
-      } catch (error) {
-        await this.#afterIteratorError(error);
+    return await this.#read(() => this.#cursor.hasNext());
+  }
+
+  /**
+   * One read of iterator mode under one CSOT deadline (spec "Cursors" and "Change Streams"):
+   * the getMores and every command of a resume attempt share it. A read that times out
+   * leaves the stream open, and the next read resumes first.
+   */
+  async #read<T>(step: () => Promise<T>): Promise<T> {
+    this.#callDeadline = operationDeadline(this.#parts.target.ctx, this.#parts.options.timeoutMS, this.#parts.session);
+    try {
+      for (;;) {
+        try {
+          if (this.#resumeOnNextRead) {
+            this.#resumeOnNextRead = false;
+            await this.#resume();
+          }
+          return await step();
+        } catch (error) {
+          await this.#afterIteratorError(error);
+        }
       }
+    } finally {
+      this.#callDeadline = undefined;
     }
   }
 
@@ -121,9 +135,16 @@ export class ChangeStreamEngine {
     } = o;
     const options: ChangeStreamCursorOptions = { ...cursorOptions, session: this.#parts.session };
     const namespace = { db: this.#parts.target.db, collection: this.#parts.target.collection ?? (1 as const) };
-    return new ChangeStreamCursor(this.#parts.target.ctx, namespace, [{ $changeStream: stage }, ...this.#parts.pipeline], options, (reply, initial, wire) => {
-      this.#onReply(reply, initial, wire);
-    });
+    return new ChangeStreamCursor(
+      this.#parts.target.ctx,
+      namespace,
+      [{ $changeStream: stage }, ...this.#parts.pipeline],
+      options,
+      (reply, initial, wire) => {
+        this.#onReply(reply, initial, wire);
+      },
+      () => this.#callDeadline,
+    );
   }
 
   #onReply(reply: Document, initial: boolean, maxWireVersion: number | undefined): void {
@@ -152,9 +173,16 @@ export class ChangeStreamEngine {
     return this.#cursor.id !== undefined && isResumableChangeStreamError(error, this.#cursor.maxWireVersion);
   }
 
-  /** Resume after a resumable error, else close and rethrow. */
+  /**
+   * Resume after a resumable error, else close and rethrow. A timeout (CSOT) is thrown and
+   * the stream stays open: the next read resumes (the server cursor may be mid-getMore).
+   */
   async #afterIteratorError(error: unknown): Promise<void> {
     if (this.#host.closedByUser) throw new MongoAPIError(CHANGE_STREAM_CLOSED);
+    if (error instanceof MongoOperationTimeoutError) {
+      this.#resumeOnNextRead = true;
+      throw error;
+    }
     if (!this.#isResumable(error)) {
       await this.#host.close().catch(() => undefined);
       throw error;
@@ -183,8 +211,18 @@ export class ChangeStreamEngine {
 
   /** Event mode: read and emit changes while there are `change` listeners and the stream is open. */
   async #streamEvents(): Promise<void> {
+    try {
+      await this.#streamRounds();
+    } finally {
+      this.#callDeadline = undefined;
+    }
+  }
+
+  async #streamRounds(): Promise<void> {
     while (!this.#host.closedByUser && this.#host.listenerCount('change') > 0) {
       let change: Document;
+      // CSOT: each round (its getMores and a resume's aggregate) under one deadline, as a read
+      this.#callDeadline = operationDeadline(this.#parts.target.ctx, this.#parts.options.timeoutMS, this.#parts.session);
       try {
         const more = await this.#cursor.hasNext();
         if (this.#host.closedByUser) return;
@@ -195,6 +233,12 @@ export class ChangeStreamEngine {
         if (this.#host.closedByUser) return;
         if (this.#isResumable(error)) {
           await this.#resume();
+          continue;
+        }
+        if (error instanceof MongoOperationTimeoutError) {
+          // a timeout does not end the stream: it is reported, and the stream resumes
+          await this.#resume();
+          this.#emitError(error);
           continue;
         }
         try {

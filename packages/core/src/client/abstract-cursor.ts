@@ -129,8 +129,18 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
     return this.cursorOptions.timeoutMode ?? (this.cursorOptions.tailable ? CursorTimeoutMode.ITERATION : CursorTimeoutMode.LIFETIME);
   }
 
+  /**
+   * A deadline the cursor's owner imposes on its next commands (a change stream's next()
+   * call: its getMores and the aggregate of a resume share one); undefined: the cursor's own.
+   */
+  protected imposedDeadline(): Pick<ExecuteOptions, 'timeout' | 'csot'> | undefined {
+    return undefined;
+  }
+
   /** The deadline of the next command: the lifetime's, else a new one (iteration mode, or the initial command). */
   #deadline(session: ClientSession | undefined, initial: boolean): Pick<ExecuteOptions, 'timeout' | 'csot'> {
+    const imposed = this.imposedDeadline();
+    if (imposed) return { ...imposed };
     if (!initial && this.#lifetime && this.#timeoutMode === CursorTimeoutMode.LIFETIME) return this.#lifetime;
     const deadline = operationDeadline(this.ctx, this.cursorOptions.timeoutMS, session);
     if (initial) this.#lifetime = deadline;
@@ -175,7 +185,8 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
   protected async send(command: Document, session: ClientSession | undefined, route: ExecuteOptions = {}): Promise<ExecuteResult> {
     const { signal } = this.cursorOptions;
     const readPreference = this.readPreference;
-    const deadline = route.timeout !== undefined || route.csot !== undefined ? {} : this.#deadline(session, true);
+    // a copy: the flag below must not reach a deadline shared with other commands
+    const deadline = route.timeout !== undefined || route.csot !== undefined ? {} : { ...this.#deadline(session, true) };
     // timeoutMode 'iteration' bounds each next(), not the server's work for the cursor: no
     // maxTimeMS on the initial command (but for a tailable awaitData cursor's).
     const awaitData = this.cursorOptions.tailable && this.cursorOptions.awaitData;

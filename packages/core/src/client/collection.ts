@@ -6,7 +6,7 @@
 import { resolveBsonOptions, type BSONSerializeOptions } from '../wire/bson-options.js';
 import { MongoInvalidArgumentError, type Document } from '../errors.js';
 import type { ReadPreference, ReadPreferenceLike } from '../selection/read-preference.js';
-import type { CursorNamespace } from './abstract-cursor.js';
+import type { CursorNamespace, CursorTimeoutMode } from './abstract-cursor.js';
 import { AggregationCursor, type AggregateOptions } from './aggregation-cursor.js';
 import { ChangeStream } from '../change-stream/change-stream.js';
 import type { ChangeStreamDocument, ChangeStreamOptions } from '../change-stream/types.js';
@@ -440,7 +440,7 @@ export class Collection<TSchema extends object = Document> {
     return await this.#cold('createIndexes', indexSpecs, options);
   }
 
-  listIndexes(options: { batchSize?: number; session?: ClientSession; comment?: unknown; maxTimeMS?: number } = {}): ListIndexesCursor {
+  listIndexes(options: { batchSize?: number; session?: ClientSession; comment?: unknown; maxTimeMS?: number; timeoutMS?: number; timeoutMode?: CursorTimeoutMode } = {}): ListIndexesCursor {
     return new ListIndexesCursor(this.#ctx, this.dbName, this.collectionName, { ...options, readPreference: this.readPreference });
   }
 

@@ -18,7 +18,7 @@ import type { ExecuteOptions } from '../operation/executor.js';
 import { labelRetryableWriteError } from '../operation/retryability.js';
 import { ReadPreference } from '../selection/read-preference.js';
 import { monotonicNow } from '../util/clock.js';
-import { deadlineOptions, operationTimeoutError, resolveTimeoutMS, validateTimeoutMS, type DeadlineOptions } from '../operation/timeout.js';
+import { deadlineOptions, operationTimeoutError, resolveTimeoutMS, validateTimeoutMS, type DeadlineOptions, type Timeout } from '../operation/timeout.js';
 import { sleep } from '../util/sleep.js';
 import { throwIfWriteConcernError, writeConcernDocument } from './concerns.js';
 import type { ClientSession } from './sessions.js';
@@ -175,11 +175,28 @@ export async function withTransaction<T>(
   try {
     return await runWithTransaction(session, owner, fn, options === undefined ? undefined : transactionOptions, clock, deadline, timeoutMS);
   } catch (error) {
-    if (shared.timeout && clock.now() >= deadline && !(error instanceof MongoOperationTimeoutError)) throw operationTimeoutError(shared.timeout, 'withTransaction', error);
-    throw error;
+    if (shared.timeout && !(error instanceof MongoOperationTimeoutError) && (error instanceof RetryTimeExhausted || clock.now() >= deadline)) {
+      throw withTransactionTimeoutError(shared.timeout, error instanceof RetryTimeExhausted ? error.lastError : error);
+    }
+    throw error instanceof RetryTimeExhausted ? error.lastError : error;
   } finally {
     session.withTransactionDeadline = previous;
   }
+}
+
+/** The retry loop stopped because no time is left for another attempt (the spec's Note 1); `lastError` is the attempt's. */
+class RetryTimeExhausted {
+  constructor(readonly lastError: unknown) {}
+}
+
+/**
+ * withTransaction's timeout (CSOT): a MongoOperationTimeoutError whose cause is the last
+ * error that made it retry, with that error's labels (TransientTransactionError, ...).
+ */
+function withTransactionTimeoutError(timeout: Timeout, lastError: unknown): MongoOperationTimeoutError {
+  const error = operationTimeoutError(timeout, 'withTransaction', lastError);
+  if (lastError instanceof MongoError) for (const label of lastError.errorLabels) error.addErrorLabel(label);
+  return error;
 }
 
 async function runWithTransaction<T>(
@@ -194,8 +211,8 @@ async function runWithTransaction<T>(
   let lastError: unknown;
   retryTransaction: for (let attempt = 0; ; attempt++) {
     if (attempt > 0) {
-      const backoffMS = clock.random() * Math.min(BACKOFF_INITIAL_MS * BACKOFF_GROWTH ** attempt, BACKOFF_MAX_MS);
-      if (clock.now() + backoffMS >= deadline) throw lastError;
+      const backoffMS = clock.random() * Math.min(BACKOFF_INITIAL_MS * BACKOFF_GROWTH ** (attempt - 1), BACKOFF_MAX_MS);
+      if (clock.now() + backoffMS >= deadline) throw new RetryTimeExhausted(lastError);
       await clock.sleep(backoffMS);
     }
     startTransaction(session, owner, options);

@@ -15,6 +15,8 @@ import type { WriteConcernLike } from '../client/concerns.js';
 import type { ReadPreferenceLike } from '../selection/read-preference.js';
 import type { Filter } from '../client/types.js';
 import { monotonicNow, startBudget, type OperationBudget } from '../operation/timeout.js';
+import { isNamespaceNotFound } from '../client/operation.js';
+import { CHUNKS_INDEX, FILES_INDEX, hasIndex } from './indexes.js';
 
 export interface GridFSBucketOptions {
   /** Collection prefix (default 'fs'). */
@@ -196,18 +198,37 @@ export class GridFSBucket {
     return startBudget(timeoutMS ?? this.files.timeoutMS, monotonicNow);
   }
 
-  /** The spec's indexes, created once before the first write if the files collection is empty. */
+  /**
+   * The spec's "Before write operations": before the first write of this bucket, if the files
+   * collection is empty (findOne with projection `{ _id: 1 }`, primary), each index that
+   * listIndexes does not show is created (files, then chunks). Every command is the operation's:
+   * under its one deadline (`budget`).
+   */
   ensureIndexes(budget: OperationBudget = this.budget(undefined)): Promise<void> {
     this.#indexes ??= (async () => {
-      const any = await this.files.findOne({}, { projection: { _id: 1 }, ...timeoutOption(budget, 'GridFS index check') });
+      const any = await this.files.findOne({}, { projection: { _id: 1 }, readPreference: 'primary', ...timeoutOption(budget, 'GridFS index check') });
       if (any) return;
-      await this.files.createIndex({ filename: 1, uploadDate: 1 }, timeoutOption(budget, 'GridFS index creation'));
-      await this.chunks.createIndex({ files_id: 1, n: 1 }, { unique: true, ...timeoutOption(budget, 'GridFS index creation') });
+      if (!hasIndex(await this.#indexesOf(this.files, budget), FILES_INDEX)) {
+        await this.files.createIndex({ ...FILES_INDEX }, timeoutOption(budget, 'GridFS index creation'));
+      }
+      if (!hasIndex(await this.#indexesOf(this.chunks, budget), CHUNKS_INDEX)) {
+        await this.chunks.createIndex({ ...CHUNKS_INDEX }, { unique: true, ...timeoutOption(budget, 'GridFS index creation') });
+      }
     })().catch((error: unknown) => {
       this.#indexes = undefined;
       throw error;
     });
     return this.#indexes;
+  }
+
+  /** The collection's indexes (none when it does not exist yet). */
+  async #indexesOf(collection: Collection<any>, budget: OperationBudget): Promise<Document[]> {
+    try {
+      return await collection.listIndexes(timeoutOption(budget, 'GridFS index check')).toArray();
+    } catch (error) {
+      if (isNamespaceNotFound(error)) return [];
+      throw error;
+    }
   }
 
   /** Start an upload (the Node entry returns a Writable; here a WHATWG WritableStream is built by openUploadWebStream). */

@@ -9,7 +9,7 @@ import { MongoClient } from '../../src/client/mongo-client.js';
 import type { ClientSession } from '../../src/client/sessions.js';
 import { withTransaction, type WithTransactionClock } from '../../src/client/transaction-end.js';
 import { TxnState } from '../../src/client/transaction.js';
-import { MongoError, MongoErrorLabel, MongoServerError, MongoTransactionError, type Document } from '../../src/errors.js';
+import { MongoError, MongoErrorLabel, MongoInvalidArgumentError, MongoOperationTimeoutError, MongoServerError, MongoTransactionError, type Document } from '../../src/errors.js';
 import { FakeCluster, type RecordedCommand } from '../support/fake-cluster.js';
 
 const A = 'a:27017';
@@ -492,6 +492,72 @@ describe('withTransaction', () => {
     // 50 s, 100 s: retried; 150 s: past the limit.
     expect(calls).toBe(3);
     expect(error.message).toBe('conflict 3');
+    await session.endSession();
+  });
+});
+
+describe('withTransaction under CSOT (timeoutMS)', () => {
+  const transientError = (n: number): MongoError => {
+    const e = new MongoServerError({ ok: 0, code: 24, codeName: 'LockTimeout', errmsg: `transient ${n}` });
+    e.addErrorLabel(MongoErrorLabel.TransientTransactionError);
+    return e;
+  };
+
+  it('out of time for the next backoff: a MongoOperationTimeoutError whose cause is the last transient error, with its labels', async () => {
+    const { client } = setup();
+    const session: ClientSession = client.startSession();
+    let now = 0;
+    const clock: WithTransactionClock = { now: () => now, sleep: async () => undefined, random: () => 0.99 };
+    let calls = 0;
+    const error = (await withTransaction(
+      session,
+      client,
+      async () => {
+        calls++;
+        // the second attempt ends 5 ms before the deadline: the next backoff (about 7 ms) does not fit
+        now = calls === 1 ? 400 : 995;
+        throw transientError(calls);
+      },
+      { timeoutMS: 1000 },
+      clock,
+    ).catch((e: unknown) => e)) as MongoError;
+    expect(calls).toBe(2);
+    expect(error).toBeInstanceOf(MongoOperationTimeoutError);
+    expect((error.cause as Error).message).toBe('transient 2');
+    expect(error.hasErrorLabel(MongoErrorLabel.TransientTransactionError)).toBe(true);
+    await session.endSession();
+  });
+
+  it('a transient error after the deadline is a MongoOperationTimeoutError too (cause: that error)', async () => {
+    const { client } = setup();
+    const session: ClientSession = client.startSession();
+    let now = 0;
+    const clock: WithTransactionClock = { now: () => now, sleep: async () => undefined, random: () => 0 };
+    const error = (await withTransaction(
+      session,
+      client,
+      async () => {
+        now += 600;
+        throw transientError(now);
+      },
+      { timeoutMS: 1000 },
+      clock,
+    ).catch((e: unknown) => e)) as MongoError;
+    expect(error).toBeInstanceOf(MongoOperationTimeoutError);
+    expect((error.cause as Error).message).toBe('transient 1200');
+    await session.endSession();
+  });
+
+  it('an operation of the callback that overrides timeoutMS is refused (a client-side error, nothing sent) and fails withTransaction', async () => {
+    const { cluster, client } = setup({ query: '&timeoutMS=60000' });
+    const session = client.startSession();
+    const error = await session
+      .withTransaction(async (s) => {
+        await client.db('app').collection('items').insertOne({ _id: 1 }, { session: s, timeoutMS: 100 });
+      })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MongoInvalidArgumentError);
+    expect(sent(cluster)).toEqual([]);
     await session.endSession();
   });
 });

@@ -98,6 +98,11 @@ async function checkOutcome(deployment: Deployment, outcome: Doc[]): Promise<voi
   }
 }
 
+/** An error a withTransaction callback's operation raised as expected: it goes on to withTransaction unchanged. */
+class CallbackError {
+  constructor(readonly error: unknown) {}
+}
+
 class TestRun {
   constructor(
     readonly entities: EntityMap,
@@ -106,11 +111,17 @@ class TestRun {
     readonly failPoints: Array<{ address?: string; name: string }>,
   ) {}
 
-  async operations(ops: Doc[]): Promise<void> {
+  /**
+   * `callback`: the operations of a withTransaction callback, whose errors (expected ones
+   * too: expectError, ignoreResultAndError) reach withTransaction as the driver raised them
+   * (unified test format, "withTransaction").
+   */
+  async operations(ops: Doc[], callback = false): Promise<void> {
     for (const [i, op] of ops.entries()) {
       try {
-        await this.operation(op);
+        await this.operation(op, callback);
       } catch (e) {
+        if (e instanceof CallbackError) throw e.error;
         const msg = e instanceof Error ? e.message : String(e);
         const err = new UnifiedTestFailure(`operation ${i} (${String(op.name)} on ${String(op.object)}): ${msg}`);
         (err as { cause?: unknown }).cause = e;
@@ -119,7 +130,7 @@ class TestRun {
     }
   }
 
-  async operation(op: Doc): Promise<void> {
+  async operation(op: Doc, callback = false): Promise<void> {
     const args = (op.arguments as Doc) ?? {};
     if (op.object === 'testRunner' && op.name !== 'createEntities') return this.runnerOperation(op.name as string, args);
     let result: unknown;
@@ -135,9 +146,11 @@ class TestRun {
     if (op.expectError) {
       if (!failed) throw new UnifiedTestFailure(`expected an error ${show(op.expectError)}, got result ${show(result)}`);
       this.checkError(op.expectError as Doc, error);
+      if (callback) throw new CallbackError(error);
       return;
     }
     if (failed && !op.ignoreResultAndError) throw error;
+    if (failed && callback) throw new CallbackError(error);
     if (op.expectResult !== undefined) {
       assertMatches(op.expectResult, normalizeResult(result), this.entities);
     }
@@ -155,7 +168,7 @@ class TestRun {
       target,
       args,
       object,
-      runNested: (ops) => this.operations(ops),
+      runNested: (ops) => this.operations(ops, true),
     });
   }
 
