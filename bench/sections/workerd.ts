@@ -101,7 +101,8 @@ export const workerdSection: Section = {
     '@mongo-edge/core/cloudflare over direct TCP with one client in global scope (it reconnects each request: Workers sockets ' +
     'cannot outlive a request, the learned topology stays); `ours_per_request`: a new client per request; `official_per_request` ' +
     '/ `official_global`: the official `mongodb` driver with nodejs_compat, bundled by esbuild as wrangler bundles; ' +
-    '`ours_do` / `official_do`: one client held by a Durable Object; `ours_do_cold`: a new Durable Object (a cold client) per request. ' +
+    '`ours_do` / `official_do`: one client held by a Durable Object; `ours_do_cold`: a new Durable Object (a cold client) per request; ' +
+    '`floor_raw`: no driver, one connect and one exchange (hello and find in one write), the protocol floor; `floor_ping`: no database I/O. ' +
     'Requests are interleaved; medians and p99.',
   async run(ctx: SectionContext): Promise<SectionOutput> {
     try {
