@@ -31,7 +31,7 @@ const EXPECTED: Record<string, { keys: string[]; contenders: string[] }> = {
   bridge: { keys: ['bridge.rtt_64', 'bridge.rtt_1622', 'bridge.throughput_1mib'], contenders: ['direct', 'bridge'] },
   bundle: { keys: ['bundle.min_bytes', 'bundle.gzip_bytes', 'bundle.app_gzip_bytes'], contenders: ['bson'] },
   bridge_memory: { keys: ['bridge_memory.per_socket_50', 'bridge_memory.per_channel_50'], contenders: ['bridge'] },
-  workerd: { keys: ['workerd.request_ms'], contenders: ['ours_global', 'ours_per_request', 'official_per_request', 'official_global', 'ours_do', 'official_do', 'ours_do_cold'] },
+  workerd: { keys: ['workerd.request_ms'], contenders: ['ours_global', 'ours_per_request', 'official_per_request', 'official_global', 'ours_do', 'official_do', 'floor_raw', 'floor_ping', 'ours_do_cold'] },
   selection: {
     keys: ['secondary_tags_staleness', 'secondary_tags', 'secondary_staleness', 'nearest', 'primary'].map((k) => `selection.${k}`),
     contenders: ['official', 'ours'],

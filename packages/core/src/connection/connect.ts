@@ -18,6 +18,7 @@ import { makeClientMetadata } from './metadata.js';
 import { monotonicNow } from '../util/clock.js';
 import type { ConnectOptions } from './types.js';
 import type { Transport } from '../transport/transport.js';
+import { isOpenFailure } from '../transport/open-failure.js';
 
 let nextConnectionId = 1;
 
@@ -132,6 +133,8 @@ export async function connect(options: ConnectOptions): Promise<WireConnection> 
  * Monitoring connections are not subject to it (their failures mark the server Unknown).
  */
 function labelEstablishmentError(error: unknown, options: ConnectOptions): unknown {
+  // A socket that failed to open after connect() returned it (transport/open-failure.ts): as connect() failing.
+  if (isOpenFailure(error) && !isNetworkTimeoutError(error)) return error;
   if (error instanceof MongoNetworkError && !options.monitoring) {
     error.addErrorLabel(MongoErrorLabel.SystemOverloadedError);
     error.addErrorLabel(MongoErrorLabel.RetryableError);

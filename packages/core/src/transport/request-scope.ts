@@ -38,6 +38,9 @@ type IdentityTransformStreamCtor = new () => IdentityTransformStreamLike;
 
 const ONE_BYTE = new Uint8Array(1);
 
+/** A probe check (a one-byte pipe, no network) still in flight after this long never ends. */
+const STUCK_CHECK_MS = 2000;
+
 /** True where I/O is request-scoped and probes exist (workerd): RequestScopeProbe.create() gives a probe. */
 export function requestScopesAvailable(): boolean {
   return typeof (globalThis as { IdentityTransformStream?: unknown }).IdentityTransformStream === 'function';
@@ -61,6 +64,8 @@ export class RequestScopeProbe {
 
   /** A check (write and read) is in flight: plain state, readable from any request. */
   #busy = false;
+  /** A check stayed in flight too long (STUCK_CHECK_MS): the probe answers "foreign" to everyone. */
+  #retired = false;
 
   /**
    * True when the runtime refuses this probe to the current request. One check at a time,
@@ -73,7 +78,14 @@ export class RequestScopeProbe {
    * (accepted), and the read that follows errors the probe for good.
    */
   async foreign(): Promise<boolean> {
-    while (this.#busy) await new Promise<void>((resolve) => setTimeout(resolve, 1));
+    const waitingSince = Date.now();
+    while (this.#busy && !this.#retired) {
+      // A check that never ends: its request ended in the middle of it (a monitor's connect
+      // after the response), so its byte is never read. The probe is of no use to anyone now.
+      if (Date.now() - waitingSince > STUCK_CHECK_MS) this.#retired = true;
+      else await new Promise<void>((resolve) => setTimeout(resolve, 1));
+    }
+    if (this.#retired) return true;
     this.#busy = true;
     try {
       return await this.#check();

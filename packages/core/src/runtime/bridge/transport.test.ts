@@ -17,6 +17,7 @@ import {
 } from '../../transport/bridge-protocol.js';
 import { MongoBridgeError, WebSocketTransport, type WebSocketLike } from './transport.js';
 import type { TransportSocket } from '../../transport/transport.js';
+import { isOpenFailure } from '../../transport/open-failure.js';
 
 /** An in-memory WebSocket: the test plays the bridge. */
 class FakeWebSocket implements WebSocketLike {
@@ -247,6 +248,25 @@ describe('WebSocketTransport', () => {
     expect(err).toBeInstanceOf(MongoBridgeError);
     expect(err).toMatchObject({ reason: 'target-refused', name: 'MongoBridgeError', code: 'BRIDGE' });
     expect((err as Error).message).toContain('not in the bridge allowlist');
+    await t.close();
+  });
+
+  it('pipelined open: a target the bridge cannot reach fails the channel with an open failure (a dead server, not overload); a later failure is not one', async () => {
+    const t = transport({ pipelineOpen: true });
+    const closes: unknown[] = [];
+    for (const failAfterOpened of [false, true]) {
+      const s = await connectWith(t, (ws, id) => {
+        if (failAfterOpened) opened(ws, id);
+      });
+      s.setHandlers({ data: () => undefined, close: (e) => closes.push(e) });
+      const ws = FakeWebSocket.instances.at(-1)!;
+      ws.deliver(encodeBridgeControlFrame(BridgeFrameType.Error, ws.lastOpen().channelId, { reason: 'target-unreachable', message: 'cannot connect to db.test:27017: ECONNREFUSED' }));
+      await tick();
+    }
+    expect(closes.map((e) => [(e as MongoBridgeError).reason, isOpenFailure(e), isOpenFailure(new MongoNetworkError('wrapped', { cause: e }))])).toEqual([
+      ['target-unreachable', true, true],
+      ['target-unreachable', false, false],
+    ]);
     await t.close();
   });
 

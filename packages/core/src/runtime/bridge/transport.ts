@@ -21,6 +21,7 @@ import { DEFAULT_MAX_MESSAGE_SIZE_BYTES, MESSAGE_HEADER_SIZE } from '../../wire/
 import { concatLength } from '../../wire/op-msg.js';
 import { sleep, wakeAll } from '../../util/sleep.js';
 import { ioFailure, isForeignRequestIoError, RequestScopes, requestScopesAvailable } from '../../transport/request-scope.js';
+import { markOpenFailure } from '../../transport/open-failure.js';
 import {
   BRIDGE_MAX_CHANNEL_ID,
   BRIDGE_SOCKET_CHANNEL,
@@ -477,7 +478,11 @@ class BridgeSession {
         );
       case BridgeFrameType.Error: {
         const { reason, message } = readErrorPayload(payload);
-        return channel.end(new MongoBridgeError(`bridge: ${channel.address}: ${message} (${reason})`, { reason }), false);
+        const error = new MongoBridgeError(`bridge: ${channel.address}: ${message} (${reason})`, { reason });
+        // The target refused or could not be reached before the channel opened (a pipelined
+        // open: the caller already sent its hello): a dead server, as a failed connect() is.
+        if (channel.opening && reason === BridgeErrorReason.TargetUnreachable) markOpenFailure(error);
+        return channel.end(error, false);
       }
       case BridgeFrameType.Auth:
       case BridgeFrameType.Open:
@@ -565,6 +570,11 @@ class BridgeChannel implements TransportSocket {
     this.#session = session;
     this.pipelined = session.options.pipelineOpen !== false;
     this.maxMessageSizeBytes = session.options.maxMessageSizeBytes ?? DEFAULT_MAX_MESSAGE_SIZE_BYTES;
+  }
+
+  /** The bridge has not confirmed the channel yet (its target is still being connected). */
+  get opening(): boolean {
+    return this.#state === CONNECTING;
   }
 
   /** The caller has the channel: it opened, or connect() returned it early. */
