@@ -210,7 +210,7 @@ describe('makeBatches', () => {
     const direct = toInsertStatements(given());
     const shape = (sts: Statement[]) => sts.map((s) => ({ ...s, doc: { ...s.doc, _id: s.doc._id instanceof ObjectId ? 'ObjectId' : s.doc._id } }));
     expect(shape(direct)).toEqual(shape(viaModels));
-    expect(shape(direct).map((s) => s.doc._id)).toEqual(['ObjectId', 'ObjectId', 'ObjectId', 0, 'x']);
+    expect(shape(direct).map((s) => s.doc._id)).toEqual(['ObjectId', null, 'ObjectId', 0, 'x']);
     expect(toInsertStatements(given(), true).map((s) => s.doc._id)).toEqual([undefined, null, undefined, 0, 'x']);
     for (const bad of [null, undefined, 5, 'doc', [1]]) {
       const viaError = (() => { try { toStatements([{ insertOne: { document: bad } }] as AnyBulkWriteOperation[]); } catch (e) { return e; } })();

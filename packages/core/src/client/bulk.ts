@@ -124,16 +124,16 @@ export function checkReplacement(replacement: unknown): void {
 }
 
 /**
- * Give a document an ObjectId `_id` if its `_id` is undefined or null: mutates it, adding
- * `_id` as its last key, as the official driver's `maybeAddIdToDocuments` does
- * (`if (document._id == null) document._id = pkFactory.createPk()`).
+ * Give a document an ObjectId `_id` if it has none (undefined): mutates it, adding `_id` as
+ * its last key, as the official driver does. An `_id` of null is kept and sent (CRUD spec,
+ * crud/unified/create-null-ids.json), where the official driver 7.9 replaces it (`== null`).
  */
 export function ensureId(doc: Document, forceServerObjectId = false): Document {
   // Not a document: the TypeError the official driver's `doc._id` access raises, word for word.
   if (doc === null || doc === undefined) throw new TypeError(`Cannot read properties of ${String(doc)} (reading '_id')`);
   if (typeof doc !== 'object') throw new TypeError(`Cannot create property '_id' on ${typeof doc} '${String(doc)}'`);
   checkDocument(doc, 'Document');
-  if (!forceServerObjectId && doc._id == null) doc._id = new ObjectId();
+  if (!forceServerObjectId && doc._id === undefined) doc._id = new ObjectId();
   return doc;
 }
 
