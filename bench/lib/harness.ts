@@ -120,10 +120,16 @@ export interface InterleaveOptions {
   /** Rounds whose samples are discarded. */
   readonly warmup: number;
   readonly rounds: number;
+  /**
+   * Start each round one contender later (A B C, B C A, C A B, ...), so that each follows
+   * every other equally often: a contender's CPU then does not always include collecting
+   * the same predecessor's garbage. Default false (the same order every round).
+   */
+  readonly rotate?: boolean;
 }
 
 /**
- * Runs every contender once per round, in the same order (A B C A B C ...), and
+ * Runs every contender once per round, in the same order (A B C A B C ...; rotated with `rotate`), and
  * collects what each call returns (a sample or several). Warm-up rounds are discarded.
  */
 export async function interleave<K extends string>(
@@ -133,7 +139,8 @@ export async function interleave<K extends string>(
   const names = Object.keys(contenders) as K[];
   const out = Object.fromEntries(names.map((n) => [n, [] as number[]])) as Record<K, number[]>;
   for (let r = 0; r < options.warmup + options.rounds; r++) {
-    for (const name of names) {
+    for (let i = 0; i < names.length; i++) {
+      const name = names[(i + (options.rotate ? r : 0)) % names.length]!;
       const s = await contenders[name]();
       if (r < options.warmup) continue;
       if (Array.isArray(s)) out[name].push(...s);

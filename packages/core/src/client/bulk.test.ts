@@ -13,7 +13,7 @@ import { concatChunks, decodeOpMsg, encodeOpMsg, MESSAGE_HEADER_SIZE, OP_MSG, wr
 import { registerSectionBufferFactory, type SectionBufferFactory } from '../wire/section-buffer.js';
 import { sectionWriterFactory } from '../wire/section-writer.js';
 import { seededRandom } from '../../test/support/seeded-random.js';
-import { makeBatches, MESSAGE_OVERHEAD_BYTES, toStatements, type AnyBulkWriteOperation, type Batch, type Statement } from './bulk.js';
+import { makeBatches, MESSAGE_OVERHEAD_BYTES, toInsertStatements, toStatements, type AnyBulkWriteOperation, type Batch, type Statement } from './bulk.js';
 
 const LIMITS: WireLimits = { maxBsonObjectSize: 16 * 1024 * 1024, maxMessageSizeBytes: 48_000_000, maxWriteBatchSize: 100_000 };
 const SEQUENCE = { insert: 'documents', update: 'updates', delete: 'deletes' } as const;
@@ -202,6 +202,21 @@ describe('makeBatches', () => {
     const [first, second] = sent.sequences.documents!;
     expect(second).toEqual({ a: 2, _id: 'mine' });
     expect((first!._id as ObjectId).equals(docs[0]!._id as ObjectId)).toBe(true);
+  });
+
+  it("insertMany's statements are bulkWrite's insertOne statements, errors included", () => {
+    const given = (): unknown[] => [{ a: 1 }, { _id: null, a: 2 }, { _id: undefined }, { _id: 0 }, { _id: 'x', b: [1] }];
+    const viaModels = toStatements(given().map((document) => ({ insertOne: { document } })) as AnyBulkWriteOperation[]);
+    const direct = toInsertStatements(given());
+    const shape = (sts: Statement[]) => sts.map((s) => ({ ...s, doc: { ...s.doc, _id: s.doc._id instanceof ObjectId ? 'ObjectId' : s.doc._id } }));
+    expect(shape(direct)).toEqual(shape(viaModels));
+    expect(shape(direct).map((s) => s.doc._id)).toEqual(['ObjectId', null, 'ObjectId', 0, 'x']);
+    expect(toInsertStatements(given(), true).map((s) => s.doc._id)).toEqual([undefined, null, undefined, 0, 'x']);
+    for (const bad of [null, undefined, 5, 'doc', [1]]) {
+      const viaError = (() => { try { toStatements([{ insertOne: { document: bad } }] as AnyBulkWriteOperation[]); } catch (e) { return e; } })();
+      expect(viaError).toBeInstanceOf(Error);
+      expect(() => toInsertStatements([{}, bad])).toThrow(viaError as Error);
+    }
   });
 
   afterEach(() => registerSectionBufferFactory(undefined));

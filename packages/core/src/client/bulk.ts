@@ -123,7 +123,11 @@ export function checkReplacement(replacement: unknown): void {
   if (hasAtomicOperators(replacement)) throw new MongoInvalidArgumentError('Replacement document must not contain atomic operators');
 }
 
-/** Give a document an ObjectId `_id` if it has none (mutates, like the official driver). */
+/**
+ * Give a document an ObjectId `_id` if it has none (undefined): mutates it, adding `_id` as
+ * its last key, as the official driver does. An `_id` of null is kept and sent (CRUD spec,
+ * crud/unified/create-null-ids.json), where the official driver 7.9 replaces it (`== null`).
+ */
 export function ensureId(doc: Document, forceServerObjectId = false): Document {
   // Not a document: the TypeError the official driver's `doc._id` access raises, word for word.
   if (doc === null || doc === undefined) throw new TypeError(`Cannot read properties of ${String(doc)} (reading '_id')`);
@@ -179,8 +183,23 @@ export function toStatements(operations: readonly AnyBulkWriteOperation<any>[], 
   });
 }
 
+/**
+ * insertMany's statements, one per document, each given an `_id`: what toStatements makes
+ * of `{ insertOne: { document } }` for every document, without the wrappers.
+ */
+export function toInsertStatements(documents: readonly unknown[], forceServerObjectId = false): Statement[] {
+  const statements: Statement[] = [];
+  for (let index = 0; index < documents.length; index++) {
+    statements.push({ type: 'insert', index, doc: ensureId(documents[index] as Document, forceServerObjectId), multi: false });
+  }
+  return statements;
+}
+
 /** Room kept in a message for the command body and section headers. */
 export const MESSAGE_OVERHEAD_BYTES = 16 * 1024;
+
+/** The most a batch's section reserves ahead on the guess from its first document. */
+const MAX_RESERVE_BYTES = 16 * 1024 * 1024;
 
 const tooLarge = (maxBsonObjectSize: number): MongoInvalidArgumentError =>
   new MongoInvalidArgumentError(`Document is larger than the maximum size ${maxBsonObjectSize}`);
@@ -249,7 +268,8 @@ export function makeBatches(statements: readonly Statement[], ordered: boolean, 
     let current: Statement[] = [];
     let section = openSection(identifier, capacity, undefinedAsNull);
     let bytes = 0;
-    for (const st of group) {
+    for (let g = 0; g < group.length; g++) {
+      const st = group[g]!;
       const start = section.length;
       let size = section.tryAppend(st.doc);
       if (size < 0) {
@@ -270,6 +290,12 @@ export function makeBatches(statements: readonly Statement[], ordered: boolean, 
       }
       current.push(st);
       bytes += size;
+      if (current.length === 1 && g + 1 < group.length) {
+        // Room for the whole batch at once, guessed from its first document (one insertMany's
+        // documents are often alike) instead of doubling the buffer up to it.
+        const expected = Math.min(group.length - g, limits.maxWriteBatchSize) * size;
+        section.reserve(section.length + Math.min(expected - size, maxBytes - size, MAX_RESERVE_BYTES));
+      }
     }
     batches.push(sealBatch(type, current, section));
   }

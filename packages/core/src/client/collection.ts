@@ -10,7 +10,7 @@ import type { CursorNamespace, CursorTimeoutMode } from './abstract-cursor.js';
 import { AggregationCursor, type AggregateOptions } from './aggregation-cursor.js';
 import { ChangeStream } from '../change-stream/change-stream.js';
 import type { ChangeStreamDocument, ChangeStreamOptions } from '../change-stream/types.js';
-import { checkReplacement, checkUpdate, executeWrite, toStatements, writeCounts, type AnyBulkWriteOperation, type BulkTarget, type BulkWriteOptions } from './bulk.js';
+import { checkDocument, checkReplacement, checkUpdate, executeWrite, toInsertStatements, toStatements, writeCounts, type AnyBulkWriteOperation, type BulkTarget, type BulkWriteOptions } from './bulk.js';
 import { readConcernDocument, resolveReadConcern, resolveReadPreference, resolveWriteConcern, withInherited, type ReadConcernLike, type WriteConcernLike } from './concerns.js';
 import type { ReadConcern } from '../concern/read-concern.js';
 import type { WriteConcern } from '../concern/write-concern.js';
@@ -262,10 +262,7 @@ export class Collection<TSchema extends object = Document> {
 
   async insertMany(docs: ReadonlyArray<OptionalUnlessRequiredId<TSchema>>, options: BulkWriteOptions = {}): Promise<InsertManyResult<TSchema>> {
     if (!Array.isArray(docs)) throw new MongoInvalidArgumentError('Argument "docs" must be an array of documents');
-    const statements = toStatements(
-      docs.map((document) => ({ insertOne: { document } })),
-      options.forceServerObjectId,
-    );
+    const statements = toInsertStatements(docs, options.forceServerObjectId);
     const { acknowledged, result } = await (await loadCold()).executeBulk(this.#target(), statements, options);
     return { acknowledged, insertedCount: result.insertedCount, insertedIds: result.insertedIds };
   }

@@ -18,6 +18,8 @@ export interface SectionBuffer {
   /** The bytes from `start` to the end, copied, and drops them. */
   cut(start: number): Uint8Array;
   append(bytes: Uint8Array): void;
+  /** Makes room for `total` bytes in all (one allocation instead of doubling up to it). */
+  reserve(total: number): void;
   setInt32(at: number, value: number): void;
   /** Appends `doc` as BSON and returns its length; -1 (and nothing written) if the caller must encode it. */
   tryAppend(doc: Document): number;
@@ -54,13 +56,19 @@ export class GenericSectionBuffer implements SectionBuffer {
   }
 
   append(bytes: Uint8Array): void {
-    if (this.#pos + bytes.byteLength > this.#buf.length) {
-      const grown = new Uint8Array(Math.max(2 * this.#buf.length, this.#pos + bytes.byteLength));
-      grown.set(this.#buf.subarray(0, this.#pos));
-      this.#buf = grown;
-    }
+    if (this.#pos + bytes.byteLength > this.#buf.length) this.#grow(Math.max(2 * this.#buf.length, this.#pos + bytes.byteLength));
     this.#buf.set(bytes, this.#pos);
     this.#pos += bytes.byteLength;
+  }
+
+  reserve(total: number): void {
+    if (total > this.#buf.length) this.#grow(total);
+  }
+
+  #grow(size: number): void {
+    const grown = new Uint8Array(size);
+    grown.set(this.#buf.subarray(0, this.#pos));
+    this.#buf = grown;
   }
 
   setInt32(at: number, value: number): void {

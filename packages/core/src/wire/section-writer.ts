@@ -73,9 +73,16 @@ export class SectionWriter implements SectionBuffer {
     return this.#pos - start;
   }
 
+  reserve(total: number): void {
+    if (total > this.#buf.length) this.#grow(total);
+  }
+
   #room(n: number): void {
-    if (this.#pos + n <= this.#buf.length) return;
-    const grown = new Uint8Array(Math.max(2 * this.#buf.length, this.#pos + n));
+    if (this.#pos + n > this.#buf.length) this.#grow(Math.max(2 * this.#buf.length, this.#pos + n));
+  }
+
+  #grow(size: number): void {
+    const grown = new Uint8Array(size);
     grown.set(this.#buf.subarray(0, this.#pos));
     this.#buf = grown;
     this.#view = new DataView(grown.buffer);
@@ -177,7 +184,18 @@ export class SectionWriter implements SectionBuffer {
         if (typeof o.toBSON === 'function') return false;
         if (isPlain(o)) return this.#head(3, key) && this.#document(o as Document, false, depth + 1);
         if (o._bsontype === 'ObjectId' && o[VERSION_KEY] === VERSION) {
-          const id = (o as unknown as ObjectId).id;
+          const oid = o as unknown as ObjectId & { serializeInto?: (into: Uint8Array, at: number) => number };
+          // bson 7's `serializeInto` (internal: what its own serializer calls) writes the 12 bytes in
+          // place; the public `id` makes a new Buffer on every read. A result other than 12 leaves the
+          // document to bson (tryAppend rewinds).
+          if (typeof oid.serializeInto === 'function') {
+            if (!this.#head(7, key)) return false;
+            this.#room(12);
+            if (oid.serializeInto(this.#buf, this.#pos) !== 12) return false;
+            this.#pos += 12;
+            return true;
+          }
+          const id = oid.id;
           if (!(id instanceof Uint8Array) || id.length !== 12 || !this.#head(7, key)) return false;
           this.#room(12);
           this.#buf.set(id, this.#pos);

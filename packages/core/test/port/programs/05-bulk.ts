@@ -43,6 +43,16 @@ try {
     if (e instanceof MongoBulkWriteError) console.log(e.name, e.result.insertedCount, e.result.deletedCount, e.result.getWriteErrorCount());
   }
   console.log(await coll.find().sort({ _id: 1 }).toArray());
+  // The driver adds an ObjectId _id (as the last key, mutating the document) when _id is missing or undefined.
+  // (An _id of null differs: the CRUD spec keeps it, create-null-ids.json; the official driver 7.9 replaces it.)
+  const ids = client.db('bulk').collection('ids');
+  const docs: { [key: string]: unknown }[] = [{ n: 1 }, { _id: undefined, n: 3 }, { _id: 0, n: 4 }];
+  const many = await ids.insertMany(docs);
+  console.log(docs.map((d) => [Object.keys(d).join(','), (d._id as { _bsontype?: string } | null)?._bsontype ?? d._id]));
+  console.log(Object.values(many.insertedIds).map((id) => (id as { _bsontype?: string })._bsontype ?? id), many.insertedCount);
+  const one: { [key: string]: unknown } = { n: 5 };
+  const r2 = await ids.insertOne(one);
+  console.log(Object.keys(one), (r2.insertedId as { _bsontype?: string })._bsontype);
 } finally {
   await client.close();
 }
