@@ -5,50 +5,28 @@
  * Fail points block far past the timeout (or, for the shared deadline, each block is under
  * the timeout and only their sum is over it): no assertion depends on the machine's speed.
  */
-import { MongoClient, MongoOperationTimeoutError, TcpTransport } from '@mongo-edge/core/node';
-import { startSim, type SimHandle } from '@mongo-edge/sim';
+import type { MongoClient } from '@mongo-edge/core/node';
+import { MongoOperationTimeoutError } from '@mongo-edge/core/node';
+import { startFailPointSim, type FailPointSim } from '../../test/support/fail-point-sim.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 type Doc = Record<string, unknown>;
 
 describe('change streams under timeoutMS', () => {
-  let sim: SimHandle;
-  let admin: MongoClient;
-  const clients: MongoClient[] = [];
-  const newClient = (): { client: MongoClient; started: Doc[] } => {
-    const client = new MongoClient(`${sim.uri}?directConnection=true`, { transport: new TcpTransport(), monitorCommands: true });
-    const started: Doc[] = [];
-    client.on('commandStarted', (e: { commandName: string; command: Doc }) => {
-      if (e.commandName === 'aggregate' || e.commandName === 'getMore') started.push(e.command);
-    });
-    clients.push(client);
-    return { client, started };
-  };
+  let fixture: FailPointSim;
+  const newClient = () =>
+    fixture.newClient('', {}, (e) => (e.commandName === 'aggregate' || e.commandName === 'getMore' ? e.command : undefined));
   const names = (started: Doc[]): string[] => started.map((c) => ('aggregate' in c ? 'aggregate' : 'getMore'));
-  const failPoint = async (data: Doc, times = 1): Promise<void> => {
-    await admin.db('admin').command({ configureFailPoint: 'failCommand', mode: { times }, data });
-  };
+  const failPoint = (data: Doc, times = 1) => fixture.failPoint(data, times);
+  let admin: MongoClient;
 
   beforeAll(async () => {
-    sim = await startSim({ port: 0, bindIp: '127.0.0.1', replSet: 'csot' });
-    admin = new MongoClient(`${sim.uri}?directConnection=true`, { transport: new TcpTransport() });
-    await admin.db('admin').command({ replSetInitiate: 1 });
-    // waits for the one member to elect itself (writes are refused until then)
-    for (let attempt = 0; (await admin.db('admin').command({ hello: 1 })).isWritablePrimary !== true; attempt++) {
-      if (attempt > 200) throw new Error('the one-member set elected no primary');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    fixture = await startFailPointSim({ replSet: 'csot' });
+    admin = fixture.admin;
     await admin.db('cs').collection('c').insertOne({ _id: 0 });
   });
-  beforeEach(async () => {
-    await admin.db('admin').command({ configureFailPoint: 'failCommand', mode: 'off' });
-  });
-  afterAll(async () => {
-    await admin?.db('admin').command({ configureFailPoint: 'failCommand', mode: 'off' }).catch(() => undefined);
-    for (const c of clients) await c.close();
-    await admin?.close();
-    await sim?.close();
-  });
+  beforeEach(() => fixture.failPointOff());
+  afterAll(() => fixture?.close());
 
   it('a read that times out leaves the stream open; the next read resumes (a new aggregate) and returns the change', async () => {
     const { client, started } = newClient();

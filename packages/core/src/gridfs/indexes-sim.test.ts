@@ -6,52 +6,37 @@
  * for under it and together for more: no assertion depends on the machine's speed.
  */
 import { Double } from 'bson';
-import { startSim, type SimHandle } from '@mongo-edge/sim';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { MongoClient } from '../runtime/node/index.js';
+import type { MongoClient } from '../runtime/node/index.js';
+import { startFailPointSim, type FailPointSim } from '../../test/support/fail-point-sim.js';
 import { MongoOperationTimeoutError } from '../errors.js';
 import { GridFSBucket } from './bucket.js';
 
 type Doc = Record<string, unknown>;
 
 describe('GridFS index check before the first write', () => {
-  let sim: SimHandle;
+  let fixture: FailPointSim;
   let admin: MongoClient;
-  const clients: MongoClient[] = [];
   let db = 0;
-  const newClient = (options: Doc = {}): { client: MongoClient; started: Doc[] } => {
-    const client = new MongoClient(sim.uri, { monitorCommands: true, ...options });
-    const started: Doc[] = [];
-    client.on('commandStarted', (e: { commandName: string; command: Doc }) => {
-      if (e.commandName !== 'hello' && e.commandName !== 'endSessions') started.push({ name: e.commandName, command: e.command });
-    });
-    clients.push(client);
-    return { client, started };
-  };
+  const newClient = (options: Doc = {}) =>
+    fixture.newClient('', options, (e) => (e.commandName !== 'hello' && e.commandName !== 'endSessions' ? { name: e.commandName, command: e.command } : undefined));
   const names = (started: Doc[]): string[] => started.map((c) => `${String(c.name)} ${String(Object.values(c.command as Doc)[0])}`);
   const upload = async (bucket: GridFSBucket, options: { timeoutMS?: number } = {}): Promise<void> => {
     const writer = bucket.openUploadWebStream('f.bin', options).getWriter();
     await writer.write(new Uint8Array([1, 2, 3]));
     await writer.close();
   };
-  const failPoint = async (data: Doc, times = 1): Promise<void> => {
-    await admin.db('admin').command({ configureFailPoint: 'failCommand', mode: { times }, data });
-  };
+  const failPoint = (data: Doc, times = 1) => fixture.failPoint(data, times);
 
   beforeAll(async () => {
-    sim = await startSim({ port: 0, bindIp: '127.0.0.1' });
-    admin = new MongoClient(sim.uri);
+    fixture = await startFailPointSim();
+    admin = fixture.admin;
   });
   beforeEach(async () => {
     db += 1;
-    await admin.db('admin').command({ configureFailPoint: 'failCommand', mode: 'off' });
+    await fixture.failPointOff();
   });
-  afterAll(async () => {
-    await admin?.db('admin').command({ configureFailPoint: 'failCommand', mode: 'off' }).catch(() => undefined);
-    for (const c of clients) await c.close();
-    await admin?.close();
-    await sim?.close();
-  });
+  afterAll(() => fixture?.close());
 
   it('an empty bucket: findOne { _id: 1 }, then listIndexes and createIndexes on files and on chunks; the next upload checks nothing', async () => {
     const { client, started } = newClient();

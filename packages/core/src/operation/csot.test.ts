@@ -3,41 +3,26 @@
  * clock: a fail point blocks far longer than the timeout it is compared with (the operation
  * must time out), or a test waits for a fixed outcome whatever the machine's speed.
  */
-import { MongoClient, MongoInvalidArgumentError, MongoOperationTimeoutError, TcpTransport } from '@mongo-edge/core/node';
-import { startSim, type SimHandle } from '@mongo-edge/sim';
+import type { MongoClient } from '@mongo-edge/core/node';
+import { MongoInvalidArgumentError, MongoOperationTimeoutError } from '@mongo-edge/core/node';
+import { startFailPointSim, type FailPointSim } from '../../test/support/fail-point-sim.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 type Doc = Record<string, unknown>;
 
 describe('CSOT (timeoutMS) through the executor', () => {
-  let sim: SimHandle;
+  let fixture: FailPointSim;
   let admin: MongoClient;
-  const clients: MongoClient[] = [];
   /** A client with command monitoring; its started commands are collected in `started`. */
-  const newClient = (query = '', options: Doc = {}): { client: MongoClient; started: Doc[]; closed: unknown[] } => {
-    const client = new MongoClient(`${sim.uri}${query}`, { transport: new TcpTransport(), monitorCommands: true, ...options });
-    const started: Doc[] = [];
-    const closed: unknown[] = [];
-    client.on('commandStarted', (e: { command: Doc }) => started.push(e.command));
-    client.on('connectionClosed', (e: unknown) => closed.push(e));
-    clients.push(client);
-    return { client, started, closed };
-  };
-  const failPoint = async (data: Doc, times = 1): Promise<void> => {
-    await admin.db('admin').command({ configureFailPoint: 'failCommand', mode: { times }, data });
-  };
+  const newClient = (query = '', options: Doc = {}) => fixture.newClient(query, options);
+  const failPoint = (data: Doc, times = 1) => fixture.failPoint(data, times);
 
   beforeAll(async () => {
-    sim = await startSim({ port: 0, bindIp: '127.0.0.1' });
-    admin = new MongoClient(sim.uri, { transport: new TcpTransport() });
+    fixture = await startFailPointSim();
+    admin = fixture.admin;
     await admin.db('csot').collection('c').insertOne({ _id: 1 });
   });
-  afterAll(async () => {
-    await admin?.db('admin').command({ configureFailPoint: 'failCommand', mode: 'off' }).catch(() => undefined);
-    for (const c of clients) await c.close();
-    await admin?.close();
-    await sim?.close();
-  });
+  afterAll(() => fixture?.close());
 
   it("times out a command blocked past the client's timeoutMS, sends maxTimeMS under it, and closes the connection", async () => {
     const { client, started, closed } = newClient('?timeoutMS=150');
