@@ -87,6 +87,12 @@ const TEST_SKIPS: ReadonlyArray<{ readonly key: RegExp; readonly reason: string;
       'the test is wrong for a spec-conforming driver: its getMore blocks 60 ms under a timeoutMS of 100 that the spec refreshes for each next() (the awaitData one sets no timeoutMS at all), so only a slow connection setup could time it out; the official node driver skips all three (TODO DRIVERS-2965). Ours times out tailable next() calls as the spec says (packages/core/src/client/cursor-csot.test.ts)',
   },
   {
+    key: /^client-side-operations-timeout\/retryability-legacy-timeouts\.json#operation fails after two consecutive socket timeouts - (aggregate on database|createChangeStream on (client|database))$/,
+    driver: 'official',
+    reason:
+      'flip between runs for the official driver on the same sim (2 of these 3 failed in one run, 1 in the next, 0 in the full regeneration before): socketTimeoutMS 300 against a 375 ms block on an aggregate that sometimes succeeds; not traced. Ours runs them',
+  },
+  {
     key: /^unified-test-format\/valid-pass\/poc-change-streams\.json#Test consecutive resume$/,
     driver: 'official',
     reason:
