@@ -1,5 +1,11 @@
-/** Server-side cursors: results are materialized at creation and handed out in batches. */
+/**
+ * Server-side cursors: results are materialized at creation and handed out in batches. A
+ * tailable awaitData cursor's getMore at the end of the collection waits for new documents
+ * (`awaitData`): a committed write re-checks it (`wake`), killCursors and the connection
+ * closing end the wait.
+ */
 import { BSON, Long } from 'bson';
+import { ProgressWaiters } from './repl/progress-waiters.js';
 import type { Doc } from './storage/values.js';
 
 /** mongod's first-batch default (101 documents) and reply size bound. */
@@ -22,14 +28,21 @@ export interface ServerCursor {
   readonly connectionId: number;
   /** A tailable cursor (capped collection): stays open when exhausted; `refill` fetches documents inserted since. */
   readonly tailable?: boolean;
+  /** A tailable cursor opened with awaitData: its getMore waits for new documents. */
+  readonly awaitData?: boolean;
   readonly refill?: () => Doc[];
   /** Set for a change stream cursor: getMore asks it for batches. */
   readonly live?: LiveCursor;
 }
 
+/** What ended an awaitData wait. */
+export type AwaitDataOutcome = 'data' | 'timeout' | 'killed' | 'interrupted';
+
 export class CursorManager {
   private cursors = new Map<string, ServerCursor>();
   private timer: NodeJS.Timeout | undefined;
+  /** The pending awaitData getMores. */
+  readonly #awaiting = new ProgressWaiters();
 
   /** idleTimeoutMs: mongod's cursorTimeoutMillis (10 minutes); 0 disables the reaper. */
   constructor(private readonly idleTimeoutMs = 10 * 60 * 1000) {
@@ -47,10 +60,21 @@ export class CursorManager {
   open(
     ns: string,
     docs: Doc[],
-    opts: { batchSize?: number; limit?: number; singleBatch?: boolean; connectionId: number; tailable?: boolean; refill?: () => Doc[] },
+    opts: { batchSize?: number; limit?: number; singleBatch?: boolean; connectionId: number; tailable?: boolean; awaitData?: boolean; refill?: () => Doc[] },
   ): { id: Long; batch: Doc[] } {
     const remainingLimit = opts.limit && opts.limit > 0 ? opts.limit : Infinity;
-    const c: ServerCursor = { id: Long.ZERO, ns, docs, pos: 0, remainingLimit, lastUsed: Date.now(), connectionId: opts.connectionId, tailable: opts.tailable, refill: opts.refill };
+    const c: ServerCursor = {
+      id: Long.ZERO,
+      ns,
+      docs,
+      pos: 0,
+      remainingLimit,
+      lastUsed: Date.now(),
+      connectionId: opts.connectionId,
+      tailable: opts.tailable,
+      awaitData: opts.tailable === true && opts.awaitData === true,
+      refill: opts.refill,
+    };
     const batch = this.take(c, opts.batchSize ?? DEFAULT_FIRST_BATCH);
     const exhausted = !c.tailable && c.pos >= c.docs.length;
     if (opts.singleBatch || exhausted || c.remainingLimit <= 0) return { id: Long.ZERO, batch };
@@ -83,10 +107,41 @@ export class CursorManager {
     return { id: c.id, batch };
   }
 
+  /** True while the tailable cursor has documents its next batch would return (fetching those inserted since). */
+  #hasMore(c: ServerCursor): boolean {
+    if (c.refill && c.pos >= c.docs.length) c.docs.push(...c.refill());
+    return c.pos < c.docs.length;
+  }
+
+  /**
+   * An awaitData getMore with nothing to return yet, as mongod's: waits up to `awaitMs` for a
+   * document to arrive (re-checked on every `wake()`); 'killed' when killCursors (or the
+   * cursor manager closing) ends the cursor meanwhile, 'interrupted' when `signal` aborts
+   * (the connection closed).
+   */
+  async awaitData(c: ServerCursor, awaitMs: number, signal: AbortSignal): Promise<AwaitDataOutcome> {
+    const key = c.id.toString();
+    const gone = (): boolean => this.cursors.get(key) !== c;
+    if (gone()) return 'killed';
+    if (this.#hasMore(c)) return 'data';
+    if (awaitMs <= 0) return 'timeout';
+    await this.#awaiting.waitUntil(() => gone() || this.#hasMore(c), awaitMs, signal);
+    if (gone()) return 'killed';
+    if (signal.aborted) return 'interrupted';
+    return this.#hasMore(c) ? 'data' : 'timeout';
+  }
+
+  /** A write committed: pending awaitData getMores look for new documents. */
+  wake(): void {
+    if (this.#awaiting.size > 0) this.#awaiting.wake();
+  }
+
   kill(id: Long): boolean {
     const c = this.cursors.get(id.toString());
     c?.live?.close();
-    return this.cursors.delete(id.toString());
+    const killed = this.cursors.delete(id.toString());
+    if (killed) this.wake();
+    return killed;
   }
 
   close(): void {
@@ -94,6 +149,7 @@ export class CursorManager {
     this.timer = undefined;
     for (const c of this.cursors.values()) c.live?.close();
     this.cursors.clear();
+    this.#awaiting.close();
   }
 
   private take(c: ServerCursor, batchSize: number): Doc[] {

@@ -13,7 +13,7 @@ import { CommandError, ErrorCode, errorReply } from './errors.js';
 import type { ConnectionInfo, SimNode } from './node.js';
 import type { OpInfo, SecondaryAllowed } from './role.js';
 import { isPlainObject, toViewDoc, type Doc } from './storage/values.js';
-import { failCommandEffect } from './failpoints.js';
+import { commandDeadline, failCommandEffect } from './failpoints.js';
 import { openSnapshotRead, stampReply, type SnapshotRead } from './txn/snapshot-reads.js';
 import { ENDS_TRANSACTION, labelTransactionError, transactionsOf, type TxnStatement } from './txn/transactions.js';
 
@@ -106,7 +106,11 @@ export async function dispatch(
   // failCommand, as mongod's test command implements it: before the command runs.
   let wceAfter: Doc | undefined;
   let labelsAfter: unknown;
-  const failed = await failCommandEffect(node.failPoints, name, args, conn.appName, conn.signal);
+  // mongod sets the maxTimeMS deadline first: a blockConnection wait counts against it
+  const deadline = commandDeadline(name, args);
+  const failed = await failCommandEffect(node.failPoints, name, args, conn.appName, conn.signal, deadline);
+  // the command runs with what is left of its maxTimeMS
+  if (deadline !== undefined) args.maxTimeMS = Math.max(1, deadline - Date.now());
   if (failed?.kind === 'close') return { reply: {}, closeConnection: true };
   if (failed?.kind === 'error') return { reply: failed.reply };
   if (failed?.kind === 'writeConcernError') {

@@ -74,6 +74,7 @@ export const ErrorCode = Object.freeze({
   ChangeStreamHistoryLost: 286,
   JSInterpreterFailure: 139,
   ExceededMemoryLimit: 146,
+  CursorKilled: 237,
 } as const);
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -102,11 +102,33 @@ const COMMAND_ALIASES: ReadonlyMap<string, string> = new Map([
 ]);
 
 /**
- * Evaluates `failCommand` for a command (`name`, its `args`, the connection's appName),
- * waiting out `blockConnection` first. An error without `errorLabels` of its own gets
- * the labels the server would add (the transaction ones: txn/transactions.ts).
+ * The deadline (ms since epoch) a command's maxTimeMS sets when it arrives, as mongod sets it
+ * on the operation before running it (so a failCommand block counts against it); none for a
+ * getMore, whose maxTimeMS is an awaitData cursor's wait for new documents, not a deadline.
  */
-export async function failCommandEffect(points: FailPoints, name: string, args: Doc, appName: string | undefined, signal?: AbortSignal): Promise<FailCommandEffect | undefined> {
+export function commandDeadline(name: string, args: Doc, now = Date.now()): number | undefined {
+  if (name === 'getMore' || typeof args.maxTimeMS !== 'number' || !(args.maxTimeMS > 0)) return undefined;
+  return now + args.maxTimeMS;
+}
+
+const MAX_TIME_MS_EXPIRED: Doc = Object.freeze({ ok: 0, errmsg: 'operation exceeded time limit', code: ErrorCode.MaxTimeMSExpired, codeName: 'MaxTimeMSExpired' });
+
+/**
+ * Evaluates `failCommand` for a command (`name`, its `args`, the connection's appName),
+ * waiting out `blockConnection` first. The block is an interruptible sleep of the operation,
+ * as in mongod (`opCtx->sleepFor`): when the command's maxTimeMS deadline (`deadline`,
+ * commandDeadline) comes first, the command fails there with MaxTimeMSExpired. An error
+ * without `errorLabels` of its own gets the labels the server would add (the transaction
+ * ones: txn/transactions.ts).
+ */
+export async function failCommandEffect(
+  points: FailPoints,
+  name: string,
+  args: Doc,
+  appName: string | undefined,
+  signal?: AbortSignal,
+  deadline = commandDeadline(name, args),
+): Promise<FailCommandEffect | undefined> {
   if (name === 'configureFailPoint') return undefined;
   const canonical = COMMAND_ALIASES.get(name) ?? name;
   const data = points.shouldFail('failCommand', (d) => {
@@ -117,7 +139,14 @@ export async function failCommandEffect(points: FailPoints, name: string, args: 
   });
   if (!data) return undefined;
   const d = toViewDoc(data);
-  if (d.blockConnection === true && typeof d.blockTimeMS === 'number') await sleep(d.blockTimeMS, signal);
+  if (d.blockConnection === true && typeof d.blockTimeMS === 'number') {
+    const left = deadline === undefined ? Infinity : deadline - Date.now();
+    if (left < d.blockTimeMS) {
+      await sleep(Math.max(0, left), signal);
+      return { kind: 'error', reply: { ...MAX_TIME_MS_EXPIRED } };
+    }
+    await sleep(d.blockTimeMS, signal);
+  }
   if (d.closeConnection === true) return { kind: 'close' };
   if (typeof d.errorCode === 'number') {
     const reply: Doc = { ok: 0, errmsg: "Failing command via 'failCommand' failpoint", code: d.errorCode, codeName: codeName(d.errorCode) };

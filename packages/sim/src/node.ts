@@ -99,6 +99,8 @@ export class SimNode {
     this.role = options.makeRole?.(this) ?? options.role ?? new StandaloneRole(this.processId);
     this.logger = options.logger ?? new Logger();
     this.cursors = new CursorManager(options.cursorTimeoutMs ?? 10 * 60 * 1000);
+    // a committed write may be what a waiting awaitData getMore is waiting for
+    this.engine.onCommit(() => this.cursors.wake());
     this.host = options.host ?? `${os.hostname()}:27017`;
     this.maxWireVersion = options.maxWireVersion ?? MAX_WIRE_VERSION;
     this.shutdownHook = options.onShutdown;

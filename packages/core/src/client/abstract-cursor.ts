@@ -147,6 +147,17 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
     return deadline;
   }
 
+  /**
+   * The deadline of one iteration call (next, hasNext, tryNext; one fill of toArray): in
+   * timeoutMode 'iteration' the whole call shares one, however many getMores a tailable
+   * cursor sends before a document arrives (CSOT spec, Cursors); undefined otherwise (each
+   * getMore takes the lifetime's, see #deadline).
+   */
+  #iterationDeadline(): Pick<ExecuteOptions, 'timeout' | 'csot'> | undefined {
+    if (!this.#initialized || this.#timeoutMode !== CursorTimeoutMode.ITERATION) return undefined;
+    return operationDeadline(this.ctx, this.cursorOptions.timeoutMS, this.#session);
+  }
+
   /** The command that creates the cursor (find, aggregate, ...), without session/cluster fields. */
   protected abstract buildCommand(session?: ClientSession): Document;
 
@@ -326,8 +337,8 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
     return doc as TSchema;
   }
 
-  /** Fetch one batch (initial command or getMore). */
-  async #fetchBatch(): Promise<void> {
+  /** Fetch one batch (initial command or getMore); `call`: the deadline of the iteration call it belongs to. */
+  async #fetchBatch(call?: Pick<ExecuteOptions, 'timeout' | 'csot'>): Promise<void> {
     if (!this.#initialized) {
       await this.#init();
       return;
@@ -354,7 +365,7 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
         signal: this.cursorOptions.signal,
         bson: this.#bson(),
         awaitData: (this.cursorOptions.tailable && this.cursorOptions.awaitData) || undefined,
-        ...this.#deadline(this.#session, false),
+        ...(call ?? this.#deadline(this.#session, false)),
       }));
     } catch (error) {
       // CSOT, timeoutMode 'iteration': a next() that ran out of time leaves the cursor open
@@ -422,13 +433,15 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
 
   /** Fetch until a document is buffered (true) or the cursor is exhausted (false; it is then closed). */
   async #fill(): Promise<boolean> {
+    let call: Pick<ExecuteOptions, 'timeout' | 'csot'> | undefined;
     for (;;) {
       if (this.bufferedCount() > 0) return true;
       if (this.#exhausted) {
         this.#closeExhausted();
         return false;
       }
-      await this.#fetchBatch();
+      call ??= this.#iterationDeadline();
+      await this.#fetchBatch(call);
     }
   }
 
@@ -445,7 +458,7 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
   /** Like next(), but fetches at most one batch: null if that batch is empty (tailable cursors). */
   async tryNext(): Promise<TSchema | null> {
     this.#throwIfKilledByClose();
-    if (this.bufferedCount() === 0 && !this.#exhausted) await this.#fetchBatch();
+    if (this.bufferedCount() === 0 && !this.#exhausted) await this.#fetchBatch(this.#iterationDeadline());
     if (this.bufferedCount() > 0) return this.#take();
     if (this.#exhausted) this.#closeExhausted();
     return null;
@@ -589,7 +602,15 @@ function validateCursorTimeout(options: AbstractCursorOptions, inherited: number
   if (mode !== undefined && timeoutMS === undefined) throw new MongoInvalidArgumentError('timeoutMode requires timeoutMS');
   if (mode === CursorTimeoutMode.ITERATION && options.writesOutput) throw new MongoInvalidArgumentError("timeoutMode 'iteration' cannot be used with an aggregation that writes ($out or $merge)");
   if (mode === CursorTimeoutMode.LIFETIME && options.tailable) throw new MongoInvalidArgumentError("a tailable cursor cannot use timeoutMode 'cursorLifetime'");
-  if (timeoutMS !== undefined && timeoutMS > 0 && options.maxAwaitTimeMS !== undefined && options.tailable && options.awaitData && options.maxAwaitTimeMS >= timeoutMS) {
+  if (options.tailable && options.awaitData) validateMaxAwaitTimeMS(options.maxAwaitTimeMS, timeoutMS);
+}
+
+/**
+ * An awaitData getMore waits maxAwaitTimeMS on the server: with a non-zero timeoutMS it must be
+ * shorter, else an empty batch could never arrive in time (CSOT spec, Tailable awaitData Cursors).
+ */
+export function validateMaxAwaitTimeMS(maxAwaitTimeMS: number | undefined, timeoutMS: number | undefined): void {
+  if (timeoutMS !== undefined && timeoutMS > 0 && maxAwaitTimeMS !== undefined && maxAwaitTimeMS >= timeoutMS) {
     throw new MongoInvalidArgumentError('maxAwaitTimeMS must be less than timeoutMS');
   }
 }

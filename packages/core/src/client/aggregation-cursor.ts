@@ -1,6 +1,6 @@
 /** The cursor returned by `aggregate()` (collection-level, or db-level with collection 1). */
 import type { Document } from '../errors.js';
-import { AbstractCursor, type AbstractCursorOptions, type CursorNamespace, type ExplainCommandOptions, type ExplainVerbosityLike } from './abstract-cursor.js';
+import { AbstractCursor, validateMaxAwaitTimeMS, type AbstractCursorOptions, type CursorNamespace, type ExplainCommandOptions, type ExplainVerbosityLike } from './abstract-cursor.js';
 import { writeConcernDocument, type WriteConcernLike } from './concerns.js';
 import type { ExecuteOptions, ExecuteResult } from '../operation/executor.js';
 import { copyDefined, readConcernFor, type ClientContext } from './operation.js';
@@ -51,6 +51,8 @@ export class AggregationCursor<TSchema = any> extends AbstractCursor<TSchema> {
     super(ctx, { db: namespace.db, collection: namespace.collection === 1 ? '$cmd.aggregate' : namespace.collection }, { ...options, writesOutput: hasWriteStage(pipeline) });
     this.#target = namespace.collection;
     this.pipeline = pipeline;
+    // an aggregate's maxAwaitTimeMS is its getMores' wait when the pipeline tails (as the spec's tests check for any aggregate)
+    validateMaxAwaitTimeMS(options.maxAwaitTimeMS, options.timeoutMS ?? ctx.resolvedOptions.timeoutMS);
   }
 
   buildCommand(session?: ClientSession): Document {

@@ -24,15 +24,26 @@ describe('CSOT (timeoutMS) through the executor', () => {
   });
   afterAll(() => fixture?.close());
 
-  it("times out a command blocked past the client's timeoutMS, sends maxTimeMS under it, and closes the connection", async () => {
-    const { client, started, closed } = newClient('?timeoutMS=150');
+  it("times out a command blocked past the client's timeoutMS and sends maxTimeMS under it", async () => {
+    const { client, started } = newClient('?timeoutMS=150');
     await client.connect();
     await failPoint({ failCommands: ['find'], blockConnection: true, blockTimeMS: 5000 });
+    // the server's MaxTimeMSExpired (the block counts against maxTimeMS) or the driver's own deadline, whichever comes first
     const error = await client.db('csot').collection('c').find({}).toArray().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MongoOperationTimeoutError);
     const find = started.find((c) => 'find' in c)!;
     expect(typeof find.maxTimeMS).toBe('number');
     expect(find.maxTimeMS as number).toBeLessThanOrEqual(150);
+  });
+
+  it('closes the connection when the deadline cuts the wait for a reply (a command without maxTimeMS)', async () => {
+    const { client, started, closed } = newClient('?timeoutMS=150');
+    await client.connect();
+    await failPoint({ failCommands: ['find'], blockConnection: true, blockTimeMS: 5000 });
+    // timeoutMode 'iteration': the find carries no maxTimeMS, so only the driver's deadline can end it
+    const error = await client.db('csot').collection('c').find({}, { timeoutMode: 'iteration' }).toArray().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MongoOperationTimeoutError);
+    expect(started.find((c) => 'find' in c)!.maxTimeMS).toBeUndefined();
     // a timed-out read leaves the stream in an unknown state: the connection is closed
     expect(closed.length).toBeGreaterThan(0);
   });

@@ -76,10 +76,15 @@ const TEST_SKIPS: ReadonlyArray<{ readonly key: RegExp; readonly reason: string;
       'the official 7.9 ignores timeoutMS, so these tests wait on a tailable cursor, a change stream or a transient-error retry loop that only the timeout would end: each hangs until the 60 s test timeout (11 minutes of the run) and says nothing about the sim. Ours runs them',
   },
   {
-    key: /^client-side-operations-timeout\/(tailable-awaitData\.json#.*|tailable-non-awaitData\.json#timeoutMS is refreshed for getMore - failure)$/,
-    driver: 'edge',
+    key: /^client-side-operations-timeout\/runCursorCommand\.json#(Non-tailable cursor iteration timeoutMS is refreshed for getMore if timeoutMode is iteration|Tailable cursor iteration timeoutMS is refreshed for getMore|Tailable cursor awaitData iteration timeoutMS is refreshed for getMore) - failure$/,
     reason:
-      'not deterministic for ours yet: between two full runs these tests changed outcome (tailable awaitData: one hung until the test timeout and the sim then stopped answering the runner for 15 s; a tailable non-awaitData getMore refresh passed in one run and failed in another). Not traced; CSOT on tailable awaitData cursors needs a second look',
+      'the test is wrong for a spec-conforming driver: its getMore blocks 60 ms under a timeoutMS of 100 that the spec refreshes for each next() (the awaitData one sets no timeoutMS at all), so only a slow connection setup could time it out; the official node driver skips all three (TODO DRIVERS-2965). Ours times out tailable next() calls as the spec says (packages/core/src/client/cursor-csot.test.ts)',
+  },
+  {
+    key: /^client-side-operations-timeout\/retryability-legacy-timeouts\.json#operation fails after two consecutive socket timeouts - (aggregate on database|createChangeStream on (client|database))$/,
+    driver: 'official',
+    reason:
+      'flip between runs for the official driver on the same sim (2 of these 3 failed in one run, 1 in the next, 0 in the full regeneration before): socketTimeoutMS 300 against a 375 ms block on an aggregate that sometimes succeeds; not traced. Ours runs them',
   },
   {
     key: /^unified-test-format\/valid-pass\/poc-change-streams\.json#Test consecutive resume$/,

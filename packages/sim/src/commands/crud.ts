@@ -15,6 +15,8 @@ import { hasWhere, prepareWhere, whereRunOf } from '../query-where.js';
 import { refuseWhereInPipeline } from '../js/where-plan.js';
 import { duplicateKeyError, StoredDoc, type CollectionState } from '../storage/engine.js';
 import type { RetryHooks } from '../node.js';
+import type { ServerCursor } from '../cursors.js';
+import { DEFAULT_AWAIT_MS } from '../changestream/stream.js';
 import { TransactionConflict, waitOut, writeDeadline } from '../txn/write-blocking.js';
 import { getPath, isPlainObject, keyOf, toView, toViewDoc, retypeDoc, type Doc } from '../storage/values.js';
 
@@ -275,7 +277,8 @@ function findWith(ctx: CommandContext, where: WhereVerdicts | undefined): Doc {
       return project(fresh, projection, ev);
     };
   }
-  const { id, batch } = ctx.node.cursors.open(ns, out, { batchSize, limit, singleBatch, connectionId: ctx.conn.id, tailable, refill });
+  const awaitData = ctx.args.awaitData === true;
+  const { id, batch } = ctx.node.cursors.open(ns, out, { batchSize, limit, singleBatch, connectionId: ctx.conn.id, tailable, awaitData, refill });
   return { cursor: { firstBatch: batch, id, ns } };
 }
 
@@ -289,6 +292,23 @@ function getMore(ctx: CommandContext): Doc | Promise<Doc> {
   const ns = `${ctx.db}.${coll}`;
   if (c.ns !== ns) throw new CommandError(ErrorCode.Unauthorized, `Requested getMore on namespace '${ns}', but cursor belongs to a different namespace ${c.ns}`);
   if (c.live) return changeStreamGetMore(ctx, c);
+  if (c.awaitData) return awaitDataGetMore(ctx, c, ns);
+  const { id, batch } = ctx.node.cursors.next(c, optNumber(ctx, 'batchSize'));
+  return { cursor: { nextBatch: batch, id, ns } };
+}
+
+/**
+ * getMore on a tailable awaitData cursor, as mongod's: at the end of the collection it
+ * waits for an insert up to its maxTimeMS (the await time, not a deadline: a timed-out
+ * wait answers an empty batch; mongod's default is 1 s), answering as soon as one arrives;
+ * killCursors meanwhile fails it with CursorKilled.
+ */
+async function awaitDataGetMore(ctx: CommandContext, c: ServerCursor, ns: string): Promise<Doc> {
+  const awaitMs = typeof ctx.args.maxTimeMS === 'number' && ctx.args.maxTimeMS > 0 ? ctx.args.maxTimeMS : DEFAULT_AWAIT_MS;
+  c.lastUsed = Date.now();
+  const outcome = await ctx.node.cursors.awaitData(c, awaitMs, ctx.signal ?? ctx.conn.signal);
+  if (outcome === 'killed') throw new CommandError(ErrorCode.CursorKilled, `cursor id ${c.id.toString()} was killed`);
+  if (outcome === 'interrupted') throw new CommandError(ErrorCode.Interrupted, 'operation was interrupted');
   const { id, batch } = ctx.node.cursors.next(c, optNumber(ctx, 'batchSize'));
   return { cursor: { nextBatch: batch, id, ns } };
 }
