@@ -51,9 +51,12 @@ const TARGET_GZIP_BYTES = 45 * 1024;
  * outside Node); its code comes with the cold chunk, so the app-level figure is unchanged,
  * but this one file carries it. Then +0.24 KB: CSOT conformance (a change stream read's one
  * deadline and resume after a timeout, withTransaction's timeout cause, GridFS's
- * listIndexes check): 73,916 B. Budget 72.3 KiB (74,035 B): ~120 B of headroom, so growth stays a conscious decision.
+ * listIndexes check): 73,916 B. Then 74,234 B (+318 B): the CSOT cursor deadline per next(),
+ * the request-scope fix for overlapping Workers requests, the bridge's open-failure marking and
+ * ObjectIds written in place. Budget 72.6 KiB (74,342 B): ~110 B of headroom, so growth stays a
+ * conscious decision.
  */
-const BUDGET_GZIP_BYTES = 72.3 * 1024;
+const BUDGET_GZIP_BYTES = 72.6 * 1024;
 
 /** Issue 19's target for the app-level figure: Neon's serverless driver doing find + insert. */
 const APP_TARGET_GZIP_BYTES = 46_970;
@@ -64,9 +67,11 @@ const APP_TARGET_GZIP_BYTES = 46_970;
  * was lazy (the one-file bundle's options with splitting); 58,773 B after the first round of
  * lazy code; 60,709 B after CSOT (+1.9 KB); 60,059 B after the second round (-650 B: the
  * rarely used Collection, FindCursor and Db operations and the TLS file reads, see
- * docs/benchmarks.md "Web bundle").
+ * docs/benchmarks.md "Web bundle"); 60,432 B after the CSOT cursor and change-stream
+ * deadlines, the request-scope fix for overlapping Workers requests and ObjectIds written in
+ * place (+373 B). Budget 60,550 B.
  */
-const APP_BUDGET_GZIP_BYTES = 60_350;
+const APP_BUDGET_GZIP_BYTES = 60_550;
 
 /** The browser build of scripts/build.mjs (its own options), in memory (checked against dist below). */
 const { webBundleOptions, appBundleSize } = (await import(path.join(ROOT, 'scripts/web-bundle-options.mjs'))) as typeof import('../../../scripts/web-bundle-options.mjs');
