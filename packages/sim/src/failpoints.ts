@@ -111,8 +111,6 @@ export function commandDeadline(name: string, args: Doc, now = Date.now()): numb
   return now + args.maxTimeMS;
 }
 
-const MAX_TIME_MS_EXPIRED: Doc = Object.freeze({ ok: 0, errmsg: 'operation exceeded time limit', code: ErrorCode.MaxTimeMSExpired, codeName: 'MaxTimeMSExpired' });
-
 /**
  * Evaluates `failCommand` for a command (`name`, its `args`, the connection's appName),
  * waiting out `blockConnection` first. The block is an interruptible sleep of the operation,
@@ -143,7 +141,7 @@ export async function failCommandEffect(
     const left = deadline === undefined ? Infinity : deadline - Date.now();
     if (left < d.blockTimeMS) {
       await sleep(Math.max(0, left), signal);
-      return { kind: 'error', reply: { ...MAX_TIME_MS_EXPIRED } };
+      return { kind: 'error', reply: new CommandError(ErrorCode.MaxTimeMSExpired, 'operation exceeded time limit').toReply() };
     }
     await sleep(d.blockTimeMS, signal);
   }

@@ -140,7 +140,7 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
   /** The deadline of the next command: the lifetime's, else a new one (iteration mode, or the initial command). */
   #deadline(session: ClientSession | undefined, initial: boolean): Pick<ExecuteOptions, 'timeout' | 'csot'> {
     const imposed = this.imposedDeadline();
-    if (imposed) return { ...imposed };
+    if (imposed) return imposed;
     if (!initial && this.#lifetime && this.#timeoutMode === CursorTimeoutMode.LIFETIME) return this.#lifetime;
     const deadline = operationDeadline(this.ctx, this.cursorOptions.timeoutMS, session);
     if (initial) this.#lifetime = deadline;

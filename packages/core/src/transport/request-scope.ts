@@ -6,6 +6,8 @@
  * current request instead of failing the operation. Platform-neutral: a message test.
  */
 import { MongoNetworkError, MongoRequestScopeError } from '../errors.js';
+import { monotonicNow } from '../util/clock.js';
+import { sleep } from '../util/sleep.js';
 
 const FOREIGN_REQUEST_IO = /on behalf of a different request/i;
 
@@ -78,12 +80,12 @@ export class RequestScopeProbe {
    * (accepted), and the read that follows errors the probe for good.
    */
   async foreign(): Promise<boolean> {
-    const waitingSince = Date.now();
+    const waitingSince = monotonicNow();
     while (this.#busy && !this.#retired) {
       // A check that never ends: its request ended in the middle of it (a monitor's connect
       // after the response), so its byte is never read. The probe is of no use to anyone now.
-      if (Date.now() - waitingSince > STUCK_CHECK_MS) this.#retired = true;
-      else await new Promise<void>((resolve) => setTimeout(resolve, 1));
+      if (monotonicNow() - waitingSince > STUCK_CHECK_MS) this.#retired = true;
+      else await sleep(1);
     }
     if (this.#retired) return true;
     this.#busy = true;
