@@ -83,6 +83,22 @@ describe('tailable awaitData getMore', () => {
     expect(reply.cursor.nextBatch).toEqual([]);
     expect(reply.cursor.id).toEqual(id);
   });
+
+  it('refuses maxTimeMS on the getMore of a cursor without awaitData (BadValue) and keeps the cursor', async () => {
+    await db.collection('plain').deleteMany({});
+    await db.collection('plain').insertMany([{ _id: 1 }, { _id: 2 }, { _id: 3 }]);
+    const plain = await db.command({ find: 'plain', batchSize: 1 });
+    const tailable = await openTailable(false);
+    for (const [coll, id] of [['plain', plain.cursor.id as Long], ['capped', tailable]] as const) {
+      const error = await db.command({ getMore: id, collection: coll, maxTimeMS: 60_000 }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(MongoServerError);
+      expect((error as MongoServerError).code).toBe(2);
+      expect((error as MongoServerError).message).toBe('cannot set maxTimeMS on getMore command for a non-awaitData cursor');
+    }
+    // the refusal leaves the cursor open, as mongod's check comes before it touches the cursor
+    const next = await db.command({ getMore: plain.cursor.id as Long, collection: 'plain', batchSize: 1 });
+    expect(next.cursor.nextBatch).toEqual([{ _id: 2 }]);
+  });
 });
 
 describe('failCommand blockConnection and maxTimeMS', () => {

@@ -293,6 +293,12 @@ function getMore(ctx: CommandContext): Doc | Promise<Doc> {
   if (c.ns !== ns) throw new CommandError(ErrorCode.Unauthorized, `Requested getMore on namespace '${ns}', but cursor belongs to a different namespace ${c.ns}`);
   if (c.live) return changeStreamGetMore(ctx, c);
   if (c.awaitData) return awaitDataGetMore(ctx, c, ns);
+  // mongod (getmore_cmd.cpp): a getMore's maxTimeMS is an awaitData cursor's wait for new
+  // documents; on any other cursor it is refused, before the cursor is touched (it stays open).
+  const maxTimeMS = ctx.args.maxTimeMS;
+  if (typeof maxTimeMS === 'number' && maxTimeMS !== 0) {
+    throw new CommandError(ErrorCode.BadValue, 'cannot set maxTimeMS on getMore command for a non-awaitData cursor');
+  }
   const { id, batch } = ctx.node.cursors.next(c, optNumber(ctx, 'batchSize'));
   return { cursor: { nextBatch: batch, id, ns } };
 }
