@@ -85,8 +85,9 @@ describe('tailable awaitData getMore', () => {
   });
 
   it('refuses maxTimeMS on the getMore of a cursor without awaitData (BadValue) and keeps the cursor', async () => {
-    await db.collection('plain').deleteMany({});
-    await db.collection('plain').insertMany([{ _id: 1 }, { _id: 2 }, { _id: 3 }]);
+    const plainColl = db.collection<{ _id: number }>('plain');
+    await plainColl.deleteMany({});
+    await plainColl.insertMany([{ _id: 1 }, { _id: 2 }, { _id: 3 }]);
     const plain = await db.command({ find: 'plain', batchSize: 1 });
     const tailable = await openTailable(false);
     for (const [coll, id] of [['plain', plain.cursor.id as Long], ['capped', tailable]] as const) {
