@@ -9,7 +9,9 @@
  *     bench/profile-bulk-insert.ts official|ours|both small|large [n] [rounds]
  *
  * Prints the client CPU per document (process.cpuUsage() around each insertMany; the
- * copies are made before, as the section does): the median of the rounds. With
+ * copies are made before, as the section does) and the minor page faults per document
+ * (process.resourceUsage(): first touches of fresh memory, which load does not change):
+ * the median of the rounds. With
  * PROFILE_WINDOWS=1 it also prints each insertMany's window on the monotonic clock
  * the profile's timestamps use (µs), per driver, to cut everything else out of the profile.
  * CLEAN_HEAP=1 (with node --expose-gc) collects garbage before each insertMany, untimed.
@@ -38,6 +40,7 @@ try {
     clients.set(name, client);
   }
   const cpu = new Map<string, number[]>(names.map((name) => [name, []]));
+  const faults = new Map<string, number[]>(names.map((name) => [name, []]));
   const windows = new Map<string, string[]>(names.map((name) => [name, []]));
   for (let r = 0; r < rounds; r++) {
     for (const name of names) {
@@ -49,9 +52,11 @@ try {
       // CLEAN_HEAP=1 (with --expose-gc): a full GC before each insertMany, as the operations section does
       if (process.env.CLEAN_HEAP) (globalThis as { gc?: () => void }).gc?.();
       const w0 = process.hrtime.bigint() / 1000n;
+      const f0 = process.resourceUsage().minorPageFault;
       const c0 = process.cpuUsage();
       await coll.insertMany(docs);
       const c = process.cpuUsage(c0);
+      faults.get(name)!.push((process.resourceUsage().minorPageFault - f0) / n);
       windows.get(name)!.push(`${w0}-${process.hrtime.bigint() / 1000n}`);
       cpu.get(name)!.push((c.user + c.system) / n);
     }
@@ -59,7 +64,7 @@ try {
   const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
   for (const name of names) {
     const xs = cpu.get(name)!;
-    console.log(`${name} ${task}: ${n} docs × ${rounds} rounds, client CPU per document median ${median(xs).toFixed(1)} µs (min ${Math.min(...xs).toFixed(1)})`);
+    console.log(`${name} ${task}: ${n} docs × ${rounds} rounds, client CPU per document median ${median(xs).toFixed(1)} µs (min ${Math.min(...xs).toFixed(1)}), minor page faults per document median ${median(faults.get(name)!).toFixed(1)}`);
     if (process.env.PROFILE_WINDOWS) console.log(`windows ${name} ${windows.get(name)!.join(',')}`);
   }
   if (names.length === 2) {

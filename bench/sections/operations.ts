@@ -163,7 +163,7 @@ export const operationsSection: Section = {
         title: 'LargeDocBulkInsert',
         bytesPer: SPEC_BYTES.large,
         per: 'doc',
-        scale: (quick) => (quick ? { n: 1, warmup: 0, rounds: 1 } : { n: 2, warmup: 1, rounds: 4 }),
+        scale: (quick) => (quick ? { n: 1, warmup: 0, rounds: 1 } : { n: 2, warmup: 1, rounds: 12 }),
         before: (db, coll) => recreate(db, coll, 'corpus_large'),
         prepare: (n) => Array.from({ length: n }, () => ({ ...large })),
         rotate: true,

@@ -78,6 +78,47 @@ describe('SectionWriter', () => {
   });
 });
 
+describe('SectionWriter scratch buffer', () => {
+  const encoded = (docs: object[]) => docs.map((d) => BSON.serialize(d));
+  const concat = (parts: Uint8Array[]) => Uint8Array.from(parts.flatMap((p) => [...p]));
+
+  it("keeps a sealed writer's bytes when the next writer writes into the scratch it gave back", () => {
+    const first = new SectionWriter(16);
+    const a = [{ _id: 1, s: 'a'.repeat(300) }, { _id: 2 }];
+    for (const d of a) expect(first.tryAppend(d)).toBeGreaterThan(0);
+    const sealed = first.bytes();
+    const second = new SectionWriter(16);
+    const b = [{ _id: 3, s: 'b'.repeat(900) }];
+    for (const d of b) expect(second.tryAppend(d)).toBeGreaterThan(0);
+    expect(sealed).toEqual(concat(encoded(a)));
+    expect(second.bytes()).toEqual(concat(encoded(b)));
+    expect(first.bytes()).toEqual(concat(encoded(a))); // and a second bytes() is the same
+  });
+
+  it('gives a writer left unsealed (an exception) a copy of its bytes when the next one takes the scratch', () => {
+    const left = new SectionWriter(16);
+    const a = [{ _id: 'left', n: 1.5 }];
+    expect(left.tryAppend(a[0]!)).toBeGreaterThan(0);
+    const next = new SectionWriter(16);
+    const b = [{ _id: 'next', t: 'x'.repeat(100) }];
+    expect(next.tryAppend(b[0]!)).toBeGreaterThan(0);
+    expect(left.bytes()).toEqual(concat(encoded(a)));
+    expect(left.tryAppend({ more: true })).toBeGreaterThan(0); // still usable, on its own buffer
+    expect(next.bytes()).toEqual(concat(encoded(b)));
+    expect(left.bytes()).toEqual(concat(encoded([...a, { more: true }])));
+  });
+
+  it('grows past the scratch and reserves, and still seals exact bytes', () => {
+    const w = new SectionWriter(16);
+    w.reserve(200_000);
+    const docs = Array.from({ length: 50 }, (_, i) => ({ i, s: 'y'.repeat(5000) }));
+    for (const d of docs) expect(w.tryAppend(d)).toBeGreaterThan(0);
+    const bytes = w.bytes();
+    expect(bytes.byteLength).toBe(bytes.buffer.byteLength); // an exact copy, not a view of the scratch
+    expect(bytes).toEqual(concat(encoded(docs)));
+  });
+});
+
 describe('registration', () => {
   it('is the section buffer once the Node entry is loaded (the generic one before)', async () => {
     expect(newSectionBuffer(16)).toBeInstanceOf(GenericSectionBuffer);

@@ -23,6 +23,19 @@ const INT32_MIN = -0x80000000;
 const INT32_MAX = 0x7fffffff;
 const encoder = new TextEncoder();
 
+/**
+ * One scratch buffer, shared by writers one at a time, as the `bson` package's serializer
+ * keeps one: a writer encodes into it and copies the result out once, at its exact size,
+ * in bytes(). A fresh buffer costs a page fault per 4 KiB on its first write, which for a
+ * multi-megabyte batch costs more than encoding it (and doubling a small buffer up to it
+ * paid those faults twice over); the scratch, once grown, is already mapped.
+ */
+let scratch: Uint8Array | undefined;
+/** The writer holding the scratch, if any. */
+let scratchOwner: SectionWriter | undefined;
+/** The largest scratch kept between writers (what `bson` keeps for its own: 17 MiB). */
+const MAX_SCRATCH = 17 * 1024 * 1024;
+
 export class SectionWriter implements SectionBuffer {
   #buf: Uint8Array;
   #view: DataView;
@@ -31,19 +44,43 @@ export class SectionWriter implements SectionBuffer {
   /** undefined in a document is written as null (the driver's ignoreUndefined: false), not left out. */
   readonly #undefinedAsNull: boolean;
 
+  /**
+   * Takes the scratch. Writers are used one at a time (makeBatches seals each section
+   * before it opens the next), so a writer still holding it was left by an exception;
+   * it gets a copy of its bytes, should it ever be used again.
+   */
   constructor(capacity = 64 * 1024, options: { undefinedAsNull?: boolean } = {}) {
     this.#undefinedAsNull = options.undefinedAsNull === true;
-    this.#buf = new Uint8Array(capacity);
-    this.#view = new DataView(this.#buf.buffer);
+    let buf = scratch;
+    scratch = undefined;
+    if (scratchOwner) {
+      buf = scratchOwner.#buf;
+      scratchOwner.#leaveScratch(scratchOwner.#buf.slice(0, scratchOwner.#pos));
+    }
+    if (buf === undefined || buf.length < capacity) buf = new Uint8Array(Math.max(capacity, 64 * 1024));
+    scratchOwner = this;
+    this.#buf = buf;
+    this.#view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   }
 
   get length(): number {
     return this.#pos;
   }
 
-  /** The bytes written so far (a view, not a copy). */
+  /** The bytes written so far: a view of this writer's own buffer (copied out of the scratch, which is given back). */
   bytes(): Uint8Array {
+    if (scratchOwner === this) {
+      const held = this.#buf;
+      this.#leaveScratch(held.slice(0, this.#pos));
+      if (held.length <= MAX_SCRATCH) scratch = held;
+    }
     return this.#buf.subarray(0, this.#pos);
+  }
+
+  #leaveScratch(own: Uint8Array): void {
+    if (scratchOwner === this) scratchOwner = undefined;
+    this.#buf = own;
+    this.#view = new DataView(own.buffer, own.byteOffset, own.byteLength);
   }
 
   /** The bytes from `start` to the end, copied, and drops them. */
@@ -84,7 +121,7 @@ export class SectionWriter implements SectionBuffer {
   #grow(size: number): void {
     const grown = new Uint8Array(size);
     grown.set(this.#buf.subarray(0, this.#pos));
-    this.#buf = grown;
+    this.#buf = grown; // on the scratch: the grown buffer is the scratch from now on
     this.#view = new DataView(grown.buffer);
   }
 
