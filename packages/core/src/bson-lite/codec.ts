@@ -324,8 +324,7 @@ function encode(root: Document | null | undefined, o: SerializeOptions): Uint8Ar
 
 // The decoder's state lives at module level too (no closures made per call). No user
 // code runs while a document is read (no hooks; the value classes' constructors only),
-// so a deserialize() never starts inside another. db holds the last input until the
-// next call.
+// so a deserialize() never starts inside another.
 /** The bytes, a view over them, the read position, and the terminator's position in the document being read. */
 let db: Uint8Array;
 let dv: DataView;
@@ -345,7 +344,7 @@ let opts: DeserializeOptions;
  */
 const KEY_SLOTS = 1024;
 const KEY_MAX = 64;
-const keyCache: string[] = new Array(KEY_SLOTS).fill('');
+const keyCache: string[] = Array(KEY_SLOTS).fill('');
 
 /** Little-endian int32 at `at`, which the caller has checked to be inside the document. */
 const int32 = (at: number): number => dv.getInt32(at, true);
@@ -362,8 +361,9 @@ const cstring = (): string => {
   const s = dp;
   let h = 0;
   let c;
-  while ((c = db[dp])) (h = (h * 31 + c) | 0), dp++;
-  if (dp++ >= dend) fail('unterminated cstring');
+  while ((c = db[dp++])) h = (h * 31 + c) | 0;
+  // dp is past the NUL, which must be inside the document
+  if (dp > dend) fail('unterminated cstring');
   const n = dp - 1 - s;
   const slot = h & (KEY_SLOTS - 1);
   let k = keyCache[slot]!;
@@ -494,5 +494,8 @@ export function deserialize(buffer: Uint8Array | ArrayBufferView | ArrayBuffer, 
   } catch (e) {
     // never a RangeError/TypeError from a malformed input (or a stack overflow on deep nesting)
     throw e instanceof BSONError ? e : new BSONError((e as Error).message, { cause: e });
+  } finally {
+    // no reference kept to the caller's bytes
+    db = dv = undefined!;
   }
 }
