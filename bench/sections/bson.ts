@@ -32,6 +32,9 @@ export const SPEC_DATASET_BYTES = Object.freeze({
   tweet: 1622,
 } as const);
 
+/** Source bytes per timed iteration (flat_bson × 500, as before per-task counts). */
+const BYTES_PER_ITERATION = 500 * SPEC_DATASET_BYTES.flat_bson;
+
 const TASKS = [
   { key: 'flat_encode', title: 'Flat BSON encoding', file: 'flat_bson', op: 'encode' },
   { key: 'flat_decode', title: 'Flat BSON decoding', file: 'flat_bson', op: 'decode' },
@@ -177,19 +180,23 @@ export const bsonSection: Section = {
     try {
       const [nodeInfo, webInfo, liteInfo] = await Promise.all([node.ready, web.ready, lite.ready]);
       if (!nodeInfo.hasBuffer || webInfo.hasBuffer || liteInfo.hasBuffer) throw new Error('worker setup: Buffer global not as intended');
-      const ops = ctx.quick ? 50 : 500;
-      const rounds = ctx.quick ? 3 : 20;
+      // The same source bytes per iteration for every task (~4 MB, flat's 500 operations):
+      // 500 tweets were a 5-8 ms sample, too short on a shared 2-core machine (p99 at half
+      // the median); 40 rounds, the contenders' order rotated round by round.
+      const opsOf = (file: keyof typeof SPEC_DATASET_BYTES) => Math.round(BYTES_PER_ITERATION / SPEC_DATASET_BYTES[file] / (ctx.quick ? 10 : 1));
+      const rounds = ctx.quick ? 3 : 40;
       const warmup = ctx.quick ? 1 : 3;
       const metrics: Record<string, Metric> = {};
       for (const task of TASKS) {
         ctx.log(`bson: ${task.key}`);
+        const ops = opsOf(task.file);
         const times = await interleave(
           {
             node: () => node.time(task.file, task.op, ops),
             web: () => web.time(task.file, task.op, ops),
             lite: () => lite.time(task.file, task.op, ops),
           },
-          { warmup, rounds },
+          { warmup, rounds, rotate: true },
         );
         const bytesPerIteration = SPEC_DATASET_BYTES[task.file] * ops;
         metrics[`bson.${task.key as TaskKey}`] = metricFromTimes(
@@ -200,7 +207,7 @@ export const bsonSection: Section = {
       }
       const notes = [
         `Node path: serialize returns ${nodeInfo.byteType}; web path: serialize returns ${webInfo.byteType}; bson-lite: ${liteInfo.byteType} (Buffer global removed for both).`,
-        `${ops} operations per iteration (the spec uses 10,000; the score is per byte, so it is comparable), ${warmup} warm-up + ${rounds} measured iterations per contender, interleaved.`,
+        `Operations per iteration: ${Object.keys(SPEC_DATASET_BYTES).map((f) => `${f} ${opsOf(f as keyof typeof SPEC_DATASET_BYTES)}`).join(', ')} (the same source bytes each; the spec uses 10,000; the score is per byte, so it is comparable), ${warmup} warm-up + ${rounds} measured iterations per contender, interleaved, the order rotated each round.`,
         `BSON sizes of the loaded documents: ${Object.entries(nodeInfo.bsonBytes).map(([k, v]) => `${k} ${v} B`).join(', ')}.`,
       ];
       const charts = {

@@ -363,6 +363,49 @@ describe('bson-lite deserialize, differential against bson', () => {
     expect(() => lite.deserialize(bytes, { validation: { utf8: { a: true } } })).toThrow(/validation.utf8 must be a boolean/);
   });
 
+  it('int64 at the edges of ±2^53 (number inside, Long outside, under every option) as bson', () => {
+    const edges = [2n ** 53n, 2n ** 53n - 1n, 2n ** 53n + 1n, 2n ** 53n + 2n, -(2n ** 53n), -(2n ** 53n) + 1n, -(2n ** 53n) - 1n, -(2n ** 53n) - 2n];
+    const more = [0n, -1n, 2n ** 32n, 2n ** 32n - 1n, -(2n ** 32n), 2n ** 63n - 1n, -(2n ** 63n), 2n ** 52n + 12345n];
+    const doc = Object.fromEntries([...edges, ...more].map((n, i) => [`n${i}`, bson.Long.fromBigInt(n)]));
+    const bytes = Uint8Array.from(bson.serialize(doc));
+    for (const [label, options] of DESERIALIZE_OPTIONS) sameDecode(bytes, options, label);
+    const out = lite.deserialize(bytes);
+    expect([out.n0, out.n4]).toEqual([2 ** 53, -(2 ** 53)]);
+    expect([out.n2, out.n6].map((l) => l instanceof lite.Long && l.toBigInt())).toEqual([2n ** 53n + 1n, -(2n ** 53n) - 1n]);
+  });
+
+  it('field names decode the same after many documents (the name cache: collisions, prefixes, non-ASCII and invalid UTF-8 names)', () => {
+    const random = seededRandom(19);
+    const names = new Set<string>(['a', 'ab', 'abc', 'b', 'ba', 'é', 'e\u0301', '\u{1F600}', 'x'.repeat(64), 'x'.repeat(65), 'y'.repeat(200), '$ref']);
+    while (names.size < 2000) {
+      const n = 1 + Math.floor(random() * 12);
+      names.add(Array.from({ length: n }, () => 'abcdefgh01_$é'[Math.floor(random() * 13)]).join(''));
+    }
+    const all = [...names];
+    const docs = [0, 1, 2].map((k) => bson.serialize(Object.fromEntries(all.map((name, i) => [name, (i + k) % 7]))));
+    // names whose bytes are not UTF-8: U+FFFD each, unless validated (names never are)
+    const raw = (type: number, name: number[], value: number[]) => [type, ...name, 0, ...value];
+    const els = [
+      raw(0x10, [0xe9], [1, 0, 0, 0]),
+      raw(0x10, [0xc3, 0xa9], [2, 0, 0, 0]),
+      raw(0x10, [0xff, 0x61], [3, 0, 0, 0]),
+      raw(0x10, [0x61, 0xc3], [4, 0, 0, 0]),
+    ].flat();
+    const odd = Uint8Array.from([els.length + 5, 0, 0, 0, ...els, 0]);
+    for (let pass = 0; pass < 2; pass++) {
+      for (const bytes of docs) sameDecode(Uint8Array.from(bytes), {}, `pass ${pass}`);
+      sameDecode(odd, {}, `invalid UTF-8 names, pass ${pass}`);
+    }
+    // a Latin-1 name as UTF-8 (two bytes a char), then its Latin-1 bytes as a name (invalid UTF-8: U+FFFD a byte)
+    const one = (el: number[]) => Uint8Array.from([el.length + 5, 0, 0, 0, ...el, 0]);
+    for (let i = 0; i < 16 * 64; i++) {
+      const name = String.fromCharCode(0xa0 + (i >> 6), 0x80 + (i & 63));
+      sameDecode(Uint8Array.from(bson.serialize({ [name]: 1 })), {}, `Latin-1 name ${i}`);
+      sameDecode(one(raw(0x10, Array.from(name, (c) => c.charCodeAt(0)), [2, 0, 0, 0])), {}, `Latin-1 bytes as a name ${i}`);
+    }
+    expect(Object.keys(lite.deserialize(odd))).toEqual(['\ufffd', 'é', '\ufffda', 'a\ufffd']);
+  });
+
   it('invalid UTF-8 is a BSONError when validated and U+FFFD when not, like bson', () => {
     for (const bad of ['ff', 'c0af', 'e28228', 'eda080', 'f4908080', '61c3']) {
       const s = Buffer.from(bad, 'hex');

@@ -322,139 +322,180 @@ function encode(root: Document | null | undefined, o: SerializeOptions): Uint8Ar
   }
 }
 
-const TWO53 = 2n ** 53n;
+// The decoder's state lives at module level too (no closures made per call). No user
+// code runs while a document is read (no hooks; the value classes' constructors only),
+// so a deserialize() never starts inside another.
+/** The bytes, a view over them, the read position, and the terminator's position in the document being read. */
+let db: Uint8Array;
+let dv: DataView;
+let dp: number;
+let dend: number;
+let promoteValues: boolean;
+let promoteLongs: boolean;
+let useBigInt64: boolean;
+let validate: boolean;
+let opts: DeserializeOptions;
+
+/**
+ * Decoded field names by a hash of their bytes (direct-mapped): names repeat across the
+ * documents of a reply, and one met before is already a property name V8 has interned,
+ * so neither decoding it nor storing the field under it looks it up again. Names up to
+ * KEY_MAX bytes are kept (1,024 short strings at most).
+ */
+const KEY_SLOTS = 1024;
+const KEY_MAX = 64;
+const keyCache: string[] = Array(KEY_SLOTS).fill('');
+
+/** Little-endian int32 at `at`, which the caller has checked to be inside the document. */
+const int32 = (at: number): number => dv.getInt32(at, true);
+/** The position of the next n bytes of a value inside the current document. */
+const take = (len: number): number => ((dp += len) > dend ? fail('value past end of document') : dp - len);
+/** The next n bytes (a view): take() moves dp past them before dp is read. */
+const bytes = (n: number): Uint8Array => db.subarray(take(n), dp);
+/**
+ * A cstring (a field name, a regex): one seen before comes from keyCache. Only strings
+ * of one char per byte are kept (short ASCII: invalid UTF-8 decodes to U+FFFD, which
+ * never equals a byte), so equal chars mean equal bytes.
+ */
+const cstring = (): string => {
+  const s = dp;
+  let h = 0;
+  let c;
+  while ((c = db[dp++])) h = (h * 31 + c) | 0;
+  // dp is past the NUL, which must be inside the document
+  if (dp > dend) fail('unterminated cstring');
+  const n = dp - 1 - s;
+  const slot = h & (KEY_SLOTS - 1);
+  let k = keyCache[slot]!;
+  let i = 0;
+  // past k's end charCodeAt is NaN: no match
+  while (i < n && k.charCodeAt(i) == db[s + i]) i++;
+  return i == n && k.length == n ? k : (k = str(db, s, dp - 1)).length == n && n <= KEY_MAX ? (keyCache[slot] = k) : k;
+};
+/** The length of the embedded document at dp (checked to fit the current one). */
+const sized = (what: string): number => {
+  const size = int32(take(4));
+  dp -= 4;
+  return size < 5 || size > dend - dp ? fail(`bad ${what} length`) : size;
+};
+const readString = (): string => {
+  const len = int32(take(4));
+  if (len <= 0 || len > dend - dp || db[dp + len - 1]) fail('bad string length');
+  return str(db, take(len), dp - 1, validate);
+};
+
+/** A document, array (kind 1) or code scope (kind 2) at `start`; the caller has checked its length. */
+function read(start: number, kind: number, rawArray: boolean): Document {
+  const outer = dend;
+  const end = (dend = start + int32(start) - 1);
+  if (db[end]) fail('document not terminated');
+  const out: Document = kind == 1 ? [] : {};
+  let n = 0;
+  let dbref = kind ? false : null;
+  dp = start + 4;
+  while (dp < end) {
+    const type = db[dp++]!;
+    const name = cstring();
+    const key = kind == 1 ? n++ : name;
+    if (dbref !== false && name[0] == '$') dbref = /^\$(ref|id|db)$/.test(name);
+    let x: unknown;
+    if (type == 2) {
+      x = readString();
+    } else if (type == 16) {
+      x = int32(take(4));
+      if (!promoteValues) x = new Int32(x as number);
+    } else if (type == 1) {
+      x = dv.getFloat64(take(8), true);
+      if (!promoteValues) x = new Double(x as number);
+    } else if (type == 3) {
+      // read() leaves dp after the document it read
+      const size = sized('document');
+      x = opts.raw || rawArray ? bytes(size) : read(dp, 0, false);
+    } else if (type == 4) {
+      sized('array');
+      x = read(dp, 1, rawArray || !!opts.fieldsAsRaw?.[key]);
+    } else if (type == 8) {
+      x = db[take(1)];
+      x = x == 1 || (x ? fail('bad boolean') : false);
+    } else if (type == 18) {
+      const at = take(8);
+      const low = int32(at);
+      const high = int32(at + 4);
+      // high * 2^32 + low is exact within ±2^53; 2^53 + 1 rounds to 2^53 (so low is checked there)
+      const w = high * 2 ** 32 + (low >>> 0);
+      x = useBigInt64 ? dv.getBigInt64(at, true) : promoteLongs && promoteValues && (Number.isSafeInteger(w) || (!low && Math.abs(w) == 2 ** 53)) ? w : new Long(low, high);
+    } else if (type == 9) {
+      x = new Date(Number(dv.getBigInt64(take(8), true)));
+    } else if (type == 7) {
+      x = new ObjectId(bytes(12));
+    } else if (type == 10) {
+      x = null;
+    } else if (type == 5) {
+      let len = int32(take(4));
+      const sub = db[take(1)]!;
+      if ((sub == 2 && int32(take(4)) != (len -= 4)) || len < 0) fail('bad binary length');
+      const data = bytes(len);
+      x = opts.promoteBuffers && promoteValues ? data : sub == 4 && len == 16 ? new UUID(data) : new Binary(data, sub);
+    } else if (type == 11) {
+      const source = cstring();
+      const flags = cstring();
+      // BSON 's' (dotAll) becomes 'g', as js-bson does; flags JS lacks are dropped
+      x = opts.bsonRegExp ? new BSONRegExp(source, flags) : new RegExp(source, flags.replace(/[^ims]/g, '').replace(/s/g, 'g'));
+    } else if (type == 12) {
+      const ns = readString();
+      x = new DBRef(ns, new ObjectId(bytes(12)));
+    } else if (type == 13) {
+      x = new Code(readString());
+    } else if (type == 14) {
+      x = readString();
+      if (!promoteValues) x = new BSONSymbol(x as string);
+    } else if (type == 15) {
+      const total = int32(take(4));
+      const codeStart = dp;
+      const code = readString();
+      const size = sized('code scope');
+      if (total != 4 + size + dp - codeStart) fail('bad code_w_scope length');
+      x = new Code(code, read(dp, 2, false));
+    } else if (type == 17) {
+      x = new Timestamp(dv.getBigUint64(take(8), true));
+    } else if (type == 19) {
+      x = new Decimal128(bytes(16).slice());
+    } else if (type == 255) {
+      x = new MinKey();
+    } else if (type == 127) {
+      x = new MaxKey();
+    } else if (type != 6) {
+      // 6 (undefined) leaves x undefined
+      fail(`unknown BSON type ${type} in "${name}"`);
+    }
+    setField(out, key as string, x);
+  }
+  dp = end + 1;
+  dend = outer;
+  return (dbref && dbRefOf(out)) || out;
+}
 
 /** A document from BSON bytes (a Uint8Array, any ArrayBufferView, or an ArrayBuffer). */
 export function deserialize(buffer: Uint8Array | ArrayBufferView | ArrayBuffer, options: DeserializeOptions = {}): Document {
   const o = options ?? {};
-  const b = bytesOf(buffer);
-  const v = new DataView(b.buffer, b.byteOffset, b.length);
-  const promoteValues = o.promoteValues ?? true;
-  const promoteLongs = o.promoteLongs ?? true;
-  const useBigInt64 = o.useBigInt64 ?? false;
-  if (useBigInt64 && !(promoteValues && promoteLongs)) fail('useBigInt64 needs promoteLongs and promoteValues');
-  const validate = (o.validation ?? { utf8: true }).utf8;
-  if (typeof validate != 'boolean') fail('validation.utf8 must be a boolean');
-
-  /** The read position, and the terminator's position in the document being read. */
-  let p = 0;
-  let end = 0;
-  const i32 = (at: number) => v.getInt32(at, true);
-  /** The position of the next n bytes of a value inside the current document. */
-  const take = (len: number): number => ((p += len) > end ? fail('value past end of document') : p - len);
-  /** The next n bytes (a view): take() moves p past them before p is read. */
-  const bytes = (n: number): Uint8Array => b.subarray(take(n), p);
-  const cstring = (): string => {
-    const s = p;
-    while (b[p]) p++;
-    return p++ >= end ? fail('unterminated cstring') : str(b, s, p - 1);
-  };
-  /** The length of the embedded document at p (checked to fit the current one). */
-  const sized = (what: string): number => {
-    const size = i32(take(4));
-    p -= 4;
-    return size < 5 || size > end - p ? fail(`bad ${what} length`) : size;
-  };
-  const string = (): string => {
-    const len = i32(take(4));
-    if (len <= 0 || len > end - p || b[p + len - 1]) fail('bad string length');
-    return str(b, take(len), p - 1, validate as boolean);
-  };
-
-  /** A document, array (kind 1) or code scope (kind 2) at `start`; the caller has checked its length. */
-  const read = (start: number, kind: number, rawArray: boolean): Document => {
-    const outer = end;
-    end = start + i32(start) - 1;
-    if (b[end]) fail('document not terminated');
-    const out: Document = kind == 1 ? [] : {};
-    let n = 0;
-    let dbref = kind ? false : null;
-    p = start + 4;
-    while (p < end) {
-      const type = b[p++]!;
-      const name = cstring();
-      const key = kind == 1 ? n++ + '' : name;
-      if (dbref !== false && key[0] == '$') dbref = /^\$(ref|id|db)$/.test(key);
-      let x: unknown;
-      if (type == 1) {
-        x = v.getFloat64(take(8), true);
-        if (!promoteValues) x = new Double(x as number);
-      } else if (type == 2) {
-        x = string();
-      } else if (type == 3) {
-        // read() leaves p after the document it read
-        const size = sized('document');
-        x = o.raw || rawArray ? bytes(size) : read(p, 0, false);
-      } else if (type == 4) {
-        sized('array');
-        x = read(p, 1, rawArray || !!o.fieldsAsRaw?.[key]);
-      } else if (type == 5) {
-        let len = i32(take(4));
-        const sub = b[take(1)]!;
-        if ((sub == 2 && i32(take(4)) != (len -= 4)) || len < 0) fail('bad binary length');
-        const data = bytes(len);
-        x = o.promoteBuffers && promoteValues ? data : sub == 4 && len == 16 ? new UUID(data) : new Binary(data, sub);
-      } else if (type == 6) {
-        x = undefined;
-      } else if (type == 7) {
-        x = new ObjectId(bytes(12));
-      } else if (type == 8) {
-        x = b[take(1)];
-        x = x == 1 || (x ? fail('bad boolean') : false);
-      } else if (type == 9) {
-        x = new Date(Number(v.getBigInt64(take(8), true)));
-      } else if (type == 10) {
-        x = null;
-      } else if (type == 11) {
-        const source = cstring();
-        const flags = cstring();
-        // BSON 's' (dotAll) becomes 'g', as js-bson does; flags JS lacks are dropped
-        x = o.bsonRegExp ? new BSONRegExp(source, flags) : new RegExp(source, flags.replace(/[^ims]/g, '').replace(/s/g, 'g'));
-      } else if (type == 12) {
-        const ns = string();
-        x = new DBRef(ns, new ObjectId(bytes(12)));
-      } else if (type == 13) {
-        x = new Code(string());
-      } else if (type == 14) {
-        x = string();
-        if (!promoteValues) x = new BSONSymbol(x as string);
-      } else if (type == 15) {
-        const total = i32(take(4));
-        const codeStart = p;
-        const code = string();
-        const size = sized('code scope');
-        if (total != 4 + size + p - codeStart) fail('bad code_w_scope length');
-        x = new Code(code, read(p, 2, false));
-      } else if (type == 16) {
-        x = i32(take(4));
-        if (!promoteValues) x = new Int32(x as number);
-      } else if (type == 17) {
-        x = new Timestamp(v.getBigUint64(take(8), true));
-      } else if (type == 18) {
-        const w = v.getBigInt64(take(8), true);
-        x = useBigInt64 ? w : promoteLongs && promoteValues && w <= TWO53 && w >= -TWO53 ? Number(w) : Long.fromBigInt(w);
-      } else if (type == 19) {
-        x = new Decimal128(bytes(16).slice());
-      } else if (type == 255) {
-        x = new MinKey();
-      } else if (type == 127) {
-        x = new MaxKey();
-      } else {
-        fail(`unknown BSON type ${type} in "${name}"`);
-      }
-      setField(out, key, x);
-    }
-    p = end + 1;
-    end = outer;
-    return (dbref && dbRefOf(out)) || out;
-  };
-
+  db = bytesOf(buffer);
   try {
-    const size = b.length < 5 ? 0 : i32(0);
-    if (size < 5 || size != b.length) fail(`bad document length ${size} in ${b.length} bytes`);
+    dv = new DataView(db.buffer, db.byteOffset, db.length);
+    promoteValues = o.promoteValues ?? true;
+    promoteLongs = o.promoteLongs ?? true;
+    useBigInt64 = o.useBigInt64 ?? false;
+    validate = (o.validation ?? { utf8: true }).utf8 as boolean;
+    opts = o;
+    if (useBigInt64 && !(promoteValues && promoteLongs)) fail('useBigInt64 needs promoteLongs and promoteValues');
+    if (typeof validate != 'boolean') fail('validation.utf8 must be a boolean');
+    const size = db.length < 5 ? 0 : int32(0);
+    if (size < 5 || size != db.length) fail(`bad document length ${size} in ${db.length} bytes`);
     return read(0, 0, false);
   } catch (e) {
     // never a RangeError/TypeError from a malformed input (or a stack overflow on deep nesting)
     throw e instanceof BSONError ? e : new BSONError((e as Error).message, { cause: e });
+  } finally {
+    // no reference kept to the caller's bytes
+    db = dv = undefined!;
   }
 }

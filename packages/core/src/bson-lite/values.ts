@@ -38,11 +38,14 @@ for (const hook of INSPECT_HOOKS)
 export const encoder = new TextEncoder();
 const decoders = [false, true].map((fatal) => new TextDecoder('utf-8', { fatal, ignoreBOM: true }));
 
-/** UTF-8 decode of b[start, end); `fatal` makes invalid UTF-8 a BSONError. Short ASCII (keys) without TextDecoder. */
+/**
+ * UTF-8 decode of b[start, end); `fatal` makes invalid UTF-8 a BSONError. ASCII under 12 bytes
+ * without TextDecoder: by hand is faster only there (a decode() call is ~80 ns in Node 20).
+ */
 export const str = (b: Uint8Array, start = 0, end = b.length, fatal = false): string => {
   let s = '';
   let i = start;
-  if (end - start < 32) while (i < end && b[i]! < 128) s += String.fromCharCode(b[i++]!);
+  if (end - start < 12) while (i < end && b[i]! < 128) s += String.fromCharCode(b[i++]!);
   if (i == end) return s;
   try {
     return decoders[+fatal]!.decode(b.subarray(start, end));
