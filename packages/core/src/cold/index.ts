@@ -34,3 +34,4 @@ export {
 export { collections, createCollection, dbStats, dropDatabase } from '../client/db-cold.js';
 export { readTlsFiles } from '../operation/tls-file-read.js';
 export { executeClientBulkWrite } from '../client/client-bulk-write.js';
+export { RequestScopes } from '../transport/request-scopes.js';
