@@ -8,6 +8,7 @@
  * an error path needs (selection explanations: a timed-out selection must not wait for a load;
  * with 10,000 members connecting it waited 66 s).
  */
+export { monitorCommand } from '../operation/command-events.js';
 export { resolveSrvConnectionString } from '../uri/srv.js';
 export { defaultAuthenticator } from '../connection/auth/authenticator.js';
 export { executeBulk } from '../client/bulk-execute.js';
