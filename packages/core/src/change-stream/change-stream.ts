@@ -42,7 +42,7 @@ import type { ReadPreference } from '../selection/read-preference.js';
 import { cursorStream, cursorToReadableStream, type CursorStream, type CursorStreamOptions, type DocumentSource } from '../client/streams.js';
 import { loadCold } from '../cold/load.js';
 import type { ChangeStreamEngine } from './engine.js';
-import { ResumeTokenCache } from './resume-token.js';
+import type { ResumePoint } from './resume-token.js';
 import type { ChangeStreamDocument, ChangeStreamEvents, ChangeStreamOptions, ResumeToken } from './types.js';
 
 export const CHANGE_STREAM_CLOSED = 'ChangeStream is closed';
@@ -87,7 +87,8 @@ export class ChangeStream<TSchema extends Document = Document, TChange extends D
   readonly namespace: { readonly db: string; readonly collection: string | undefined };
 
   readonly #target: ChangeStreamTarget;
-  readonly #tokens: ResumeTokenCache;
+  /** Where the stream starts (the options' start point); the engine's token cache starts from it. */
+  readonly #start: ResumePoint;
   readonly #session: ClientSession;
   readonly #ownsSession: boolean;
   #engine: ChangeStreamEngine | undefined;
@@ -105,14 +106,15 @@ export class ChangeStream<TSchema extends Document = Document, TChange extends D
     // a change stream never writes: no write concern is inherited
     const { writeConcern: _wc, ...inherited } = withInherited({ ...options }, { ...target, writeConcern: undefined });
     this.options = inherited;
-    this.#tokens = new ResumeTokenCache(options);
+    this.#start = { startAfter: options.startAfter, resumeAfter: options.resumeAfter, startAtOperationTime: options.startAtOperationTime };
     this.#ownsSession = options.session === undefined;
     this.#session = options.session ?? startImplicitSession(target.ctx);
   }
 
   /** The cached resume token: a resume (or a new watch() with `resumeAfter`) starts after it. */
   get resumeToken(): ResumeToken {
-    return this.#tokens.token ?? null;
+    // before the engine loads, the token a resume would use is the start point's (as its cache starts)
+    return (this.#engine ? this.#engine.resumeToken : (this.#start.startAfter ?? this.#start.resumeAfter)) ?? null;
   }
 
   /** Closed by close(), by an error, or by the server (after the last change is read). */
@@ -241,7 +243,7 @@ export class ChangeStream<TSchema extends Document = Document, TChange extends D
         return self.#closed;
       },
     };
-    this.#engine ??= newChangeStreamEngine(host, { target: this.#target, pipeline: this.pipeline, options: this.options, tokens: this.#tokens, session: this.#session });
+    this.#engine ??= newChangeStreamEngine(host, { target: this.#target, pipeline: this.pipeline, options: this.options, start: this.#start, session: this.#session });
     return this.#engine;
   }
 

@@ -10,9 +10,9 @@ import { reportUncaught } from '../util/report-uncaught.js';
 import type { ClientSession } from '../client/sessions.js';
 import { ChangeStreamCursor, type ChangeStreamCursorOptions } from './cursor.js';
 import { isResumableChangeStreamError } from './resumable.js';
-import type { ResumePoint, ResumeTokenCache } from './resume-token.js';
+import { ResumeTokenCache, type ResumePoint } from './resume-token.js';
 import { CHANGE_STREAM_CLOSED, type ChangeStreamTarget } from './change-stream.js';
-import type { ChangeStreamOptions } from './types.js';
+import type { ChangeStreamOptions, ResumeToken } from './types.js';
 
 const NO_RESUME_TOKEN = 'A change stream document has been received that lacks a resume token (_id).';
 
@@ -33,8 +33,9 @@ export interface ChangeStreamParts {
   readonly session: ClientSession;
 }
 
-export function newChangeStreamEngine(host: ChangeStreamHost, parts: ChangeStreamParts): ChangeStreamEngine {
-  return new ChangeStreamEngine(host, parts);
+/** The engine of a stream; its resume-token cache starts from `start` (the options' start point). */
+export function newChangeStreamEngine(host: ChangeStreamHost, { start, ...parts }: Omit<ChangeStreamParts, 'tokens'> & { readonly start: ResumePoint }): ChangeStreamEngine {
+  return new ChangeStreamEngine(host, { ...parts, tokens: new ResumeTokenCache(start) });
 }
 
 export class ChangeStreamEngine {
@@ -51,6 +52,11 @@ export class ChangeStreamEngine {
     this.#host = host;
     this.#parts = parts;
     this.#cursor = this.#createCursor(undefined);
+  }
+
+  /** The cached resume token (undefined before there is one). */
+  get resumeToken(): ResumeToken | undefined {
+    return this.#parts.tokens.token;
   }
 
   get cursorClosed(): boolean {

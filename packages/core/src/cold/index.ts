@@ -8,6 +8,7 @@
  * an error path needs (selection explanations: a timed-out selection must not wait for a load;
  * with 10,000 members connecting it waited 66 s).
  */
+export { monitorCommand } from '../operation/command-events.js';
 export { resolveSrvConnectionString } from '../uri/srv.js';
 export { defaultAuthenticator } from '../connection/auth/authenticator.js';
 export { executeBulk } from '../client/bulk-execute.js';
@@ -34,3 +35,4 @@ export {
 export { collections, createCollection, dbStats, dropDatabase } from '../client/db-cold.js';
 export { readTlsFiles } from '../operation/tls-file-read.js';
 export { executeClientBulkWrite } from '../client/client-bulk-write.js';
+export { RequestScopes } from '../transport/request-scopes.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isSensitiveCommand, monitorCommand, type CommandEventEmitter } from './command-monitoring.js';
+import { isSensitiveCommand, monitorCommand } from './command-events.js';
+import type { CommandEventEmitter } from './command-monitoring.js';
 
 function record() {
   const events: { name: string; event: Record<string, unknown> }[] = [];

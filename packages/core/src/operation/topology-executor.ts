@@ -36,7 +36,9 @@ import { TopologyType, type TopologyDescription } from '../sdam/topology-descrip
 import type { Transport, TransportTlsOptions } from '../transport/transport.js';
 import type { MongoClientOptions, MongoOptions } from '../uri/client-options.js';
 import { ClusterTimeGossip } from './cluster-time.js';
-import { monitorCommand, type CommandEventEmitter } from './command-monitoring.js';
+import type { monitorCommand } from './command-events.js';
+import { unmonitoredCommand, type CommandEventEmitter } from './command-monitoring.js';
+import { loadCold } from '../cold/load.js';
 import { decorateCommand } from './decorate-command.js';
 import { DEFAULT_WIRE_LIMITS, type ExecuteOptions, type ExecuteResult, type ExecutorFactory, type ManagedOperationExecutor, type TransactionStatement, type WireLimits } from './executor.js';
 import { baseConnectOptions, createServerPool, type ConnectFunction } from './pool-wiring.js';
@@ -95,6 +97,8 @@ export class TopologyExecutor implements ManagedOperationExecutor {
    * connection's options share this array, so connections opened after an append carry it.
    */
   readonly #driverInfo: DriverInfo[];
+  /** monitorCommands: the events' maker (command-events.ts), loaded with the topology. */
+  #monitorCommand: typeof monitorCommand | undefined;
 
   constructor(config: TopologyExecutorOptions) {
     this.#config = config;
@@ -127,6 +131,8 @@ export class TopologyExecutor implements ManagedOperationExecutor {
     }
     const connect: ConnectFunction = config.connect ?? wireConnect;
     const tls = await loadTlsOptions(o, config.tls);
+    // monitorCommands: the events' code loads now, before any operation (cold/index.ts)
+    if (o.monitorCommands) this.#monitorCommand = (await loadCold()).monitorCommand;
     const authenticator = config.authenticator ?? (o.credentials ? lazyAuthenticator() : undefined);
     const base = { ...baseConnectOptions(o, transport, tls, authenticator), driverInfo: this.#driverInfo };
     const emitBackground = backgroundEvents(config.emit, config.reportListenerError);
@@ -345,8 +351,9 @@ export class TopologyExecutor implements ManagedOperationExecutor {
       if (options.csot) applyCsot(full, options, timeout, server.description.minRoundTripTime ?? 0);
       // CSOT: the reply is awaited for the remaining time (socketTimeoutMS no longer applies).
       const replyLimit = stepLimit(timeout, monotonicNow(), 0, false);
-      const emit = this.#opts.monitorCommands ? (this.#config.emit as CommandEventEmitter) : undefined;
-      const monitored = monitorCommand(emit, { databaseName: db, command: full, sequences: options.sequences, address, connectionId: conn.id, hello: conn.hello });
+      const monitored = this.#monitorCommand
+        ? this.#monitorCommand(this.#config.emit as CommandEventEmitter, { databaseName: db, command: full, sequences: options.sequences, address, connectionId: conn.id, hello: conn.hello })
+        : unmonitoredCommand();
       let reply: Document;
       try {
         reply = await conn.command(db, full, {

@@ -20,7 +20,9 @@ import { MessageFramer } from '../../wire/framer.js';
 import { DEFAULT_MAX_MESSAGE_SIZE_BYTES, MESSAGE_HEADER_SIZE } from '../../wire/constants.js';
 import { concatLength } from '../../wire/op-msg.js';
 import { sleep, wakeAll } from '../../util/sleep.js';
-import { ioFailure, isForeignRequestIoError, RequestScopes, requestScopesAvailable } from '../../transport/request-scope.js';
+import { ioFailure, isForeignRequestIoError, requestScopesAvailable } from '../../transport/request-scope.js';
+import type { RequestScopes } from '../../transport/request-scopes.js';
+import { loadCold } from '../../cold/load.js';
 import { markOpenFailure } from '../../transport/open-failure.js';
 import {
   BRIDGE_MAX_CHANNEL_ID,
@@ -170,7 +172,8 @@ export class WebSocketTransport implements Transport {
    * each scope has its own session (WebSocket), in #byScope.
    */
   readonly ioScope?: () => Promise<object>;
-  readonly #scopes: RequestScopes | undefined;
+  /** Workers: the request scopes, loaded with the cold code on the first ioScope() call (browsers never need them). */
+  #scopes: RequestScopes | undefined;
   /** The session of each request scope (Workers); a forgotten scope's entry is collectable. */
   readonly #byScope = new WeakMap<object, BridgeSession>();
 
@@ -186,8 +189,10 @@ export class WebSocketTransport implements Transport {
     this.url = options.url;
     this.handshakePipelining = options.gateway === true;
     if (requestScopesAvailable()) {
-      const scopes = (this.#scopes = new RequestScopes());
-      this.ioScope = () => scopes.current();
+      this.ioScope = async () => {
+        const { RequestScopes } = await loadCold();
+        return (this.#scopes ??= new RequestScopes()).current();
+      };
     }
   }
 
@@ -207,7 +212,7 @@ export class WebSocketTransport implements Transport {
     const deadline = startDeadline(address, options.connectTimeoutMS ?? 0, options.signal);
     try {
       // connect() runs in the request that needs the channel: its scope picks the WebSocket.
-      const scope = this.#scopes ? await Promise.race([this.#scopes.current(), deadline.expired]) : undefined;
+      const scope = this.ioScope ? await Promise.race([this.ioScope(), deadline.expired]) : undefined;
       const session = await Promise.race([this.#session(scope), deadline.expired]);
       const channel = session.openChannel(options, address);
       // Pipelined open (protocol §2.1, the default): the caller may send at once; the

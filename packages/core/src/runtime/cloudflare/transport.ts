@@ -13,7 +13,7 @@
 import { connect as cloudflareConnect, type Socket, type SocketOptions } from 'cloudflare:sockets';
 import { formatAddress } from '../../connection/address.js';
 import { openWithDeadline } from '../../transport/open-with-deadline.js';
-import { RequestScopes } from '../../transport/request-scope.js';
+import { RequestScopes } from '../../transport/request-scopes.js';
 import { StreamSocket } from '../../transport/stream-socket.js';
 import type { Transport, TransportConnectOptions, TransportSocket } from '../../transport/transport.js';
 import { cloudflareTlsPlan, type CloudflareSecureTransport } from './tls.js';
