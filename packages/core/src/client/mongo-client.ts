@@ -123,6 +123,11 @@ export class MongoClient extends TypedEmitter<MongoClientEvents> implements Clie
     if (this.#closePromise) await this.#closePromise;
     this.#closedByUser = false;
     if (this.#connected) return this;
+    const inFlight = this.#connectPromise ? this.#executor : undefined;
+    if (inFlight?.connectsPerRequest) {
+      await this.#joinConnect(inFlight);
+      return this;
+    }
     this.#connectPromise ??= this.#doConnect();
     try {
       await this.#connectPromise;
@@ -146,11 +151,34 @@ export class MongoClient extends TypedEmitter<MongoClientEvents> implements Clie
     try {
       await executor.connect();
     } catch (error) {
-      this.#executor = undefined;
-      await executor.close().catch(() => undefined);
+      // (unless a request that joined (#joinConnect) connected the client meanwhile)
+      if (!this.#connected && this.#executor === executor) {
+        this.#executor = undefined;
+        await executor.close().catch(() => undefined);
+      }
       throw error;
     }
-    this.#connected = true;
+    if (this.#executor === executor) this.#connected = true;
+  }
+
+  /**
+   * Request-scoped I/O (ManagedOperationExecutor.connectsPerRequest): another request's
+   * connect() is in flight; this one connects the same executor on its own I/O, never waiting
+   * on the other request's (which ends with that request). The first to succeed connects the
+   * client; a failure discards the executor as #doConnect's does, so the next call tries again.
+   */
+  async #joinConnect(executor: ManagedOperationExecutor): Promise<void> {
+    try {
+      await executor.connect();
+    } catch (error) {
+      if (!this.#connected && this.#executor === executor) {
+        this.#executor = undefined;
+        this.#connectPromise = undefined;
+        await executor.close().catch(() => undefined);
+      }
+      throw error;
+    }
+    if (this.#executor === executor) this.#connected = true;
   }
 
   /**
@@ -171,7 +199,8 @@ export class MongoClient extends TypedEmitter<MongoClientEvents> implements Clie
       // its server selection at once (it rejects with MongoTopologyClosedError).
       await this.#executor?.close().catch(() => undefined);
     }
-    if (pending) await pending.catch(() => undefined);
+    // (not another request's connect where I/O is request-scoped: it may never end)
+    if (pending && !this.#executor?.connectsPerRequest) await pending.catch(() => undefined);
     // Sessions in a transaction abort it first (best effort), as the official driver's close does.
     const sessions = [...this.#activeSessions];
     await Promise.all(sessions.filter((s) => this.#connected && s.inTransaction()).map((s) => s.endSession()));

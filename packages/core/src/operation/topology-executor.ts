@@ -116,6 +116,11 @@ export class TopologyExecutor implements ManagedOperationExecutor {
     if (!this.#driverInfo.some(same)) this.#driverInfo.push({ ...info });
   }
 
+  /** Request-scoped I/O (the transport has ioScope()): each request opens and selects on its own I/O. */
+  get connectsPerRequest(): boolean {
+    return typeof this.#transport()?.ioScope === 'function';
+  }
+
   /** The live topology; throws before connect(). */
   get topology(): Topology {
     if (!this.#current) throw new MongoTopologyClosedError('the client is not connected');

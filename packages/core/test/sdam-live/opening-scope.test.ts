@@ -8,6 +8,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadCold } from '../../src/cold/load.js';
+import { MongoClient } from '../../src/client/mongo-client.js';
 import { TopologyExecutor } from '../../src/operation/topology-executor.js';
 import { resolveClientOptions } from '../../src/uri/client-options.js';
 import type { SrvRecord, SrvResolver } from '../../src/uri/srv.js';
@@ -163,5 +164,28 @@ describe('opening the topology with request-scoped I/O', () => {
     await settle();
     expect(a.settled).toBe(true);
     expect((a.error as Error).name).toBe('MongoTopologyClosedError');
+  });
+
+  it("MongoClient: a request that finds another's connect in flight connects on its own I/O; close() then waits for neither", async () => {
+    cluster = new FakeCluster({ hosts: HOSTS });
+    const transport = new RequestTransport(cluster.net.transport());
+    const resolver = new PerRequestResolver(transport);
+    const client = new MongoClient(URL, { transport, srvResolver: resolver, serverSelectionTimeoutMS: 5_000, heartbeatFrequencyMS: 10_000 });
+    // Request A's first operation starts the client's connect; its lookup never ends.
+    const a = track(transport.request.run('A', () => client.db('app').command({ ping: 1 })));
+    await settle();
+    const b = transport.request.run('B', async () => {
+      const ping = client.db('app').command({ ping: 1 });
+      await settle();
+      resolver.answer('B');
+      return ping;
+    });
+    expect((await b).ok).toBe(1);
+    expect(resolver.calls).toEqual(['A', 'B']);
+    // Connected: a later request's operation needs no lookup.
+    expect((await transport.request.run('C', () => client.db('app').command({ ping: 1 }))).ok).toBe(1);
+    expect(resolver.calls).toEqual(['A', 'B']);
+    await transport.request.run('C', () => client.close());
+    expect(a.settled).toBe(false);
   });
 });
