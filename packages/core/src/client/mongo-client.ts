@@ -125,7 +125,7 @@ export class MongoClient extends TypedEmitter<MongoClientEvents> implements Clie
     if (this.#connected) return this;
     const inFlight = this.#connectPromise ? this.#executor : undefined;
     if (inFlight?.connectsPerRequest) {
-      await this.#joinConnect(inFlight);
+      await this.#connectWith(inFlight);
       return this;
     }
     this.#connectPromise ??= this.#doConnect();
@@ -148,26 +148,17 @@ export class MongoClient extends TypedEmitter<MongoClientEvents> implements Clie
     });
     this.#executor = executor;
     for (const info of this.#appendedMetadata) executor.appendMetadata?.(info);
-    try {
-      await executor.connect();
-    } catch (error) {
-      // (unless a request that joined (#joinConnect) connected the client meanwhile)
-      if (!this.#connected && this.#executor === executor) {
-        this.#executor = undefined;
-        await executor.close().catch(() => undefined);
-      }
-      throw error;
-    }
-    if (this.#executor === executor) this.#connected = true;
+    await this.#connectWith(executor);
   }
 
   /**
-   * Request-scoped I/O (ManagedOperationExecutor.connectsPerRequest): another request's
-   * connect() is in flight; this one connects the same executor on its own I/O, never waiting
-   * on the other request's (which ends with that request). The first to succeed connects the
-   * client; a failure discards the executor as #doConnect's does, so the next call tries again.
+   * executor.connect(); the first to succeed connects the client, and a failure (unless the
+   * client got connected meanwhile) discards the executor, so the next call tries again.
+   * Where I/O is request-scoped (ManagedOperationExecutor.connectsPerRequest), a request that
+   * finds another request's connect in flight comes here itself with the same executor: it
+   * connects on its own I/O, never waiting on the other request's (which ends with it).
    */
-  async #joinConnect(executor: ManagedOperationExecutor): Promise<void> {
+  async #connectWith(executor: ManagedOperationExecutor): Promise<void> {
     try {
       await executor.connect();
     } catch (error) {
