@@ -123,6 +123,11 @@ export class MongoClient extends TypedEmitter<MongoClientEvents> implements Clie
     if (this.#closePromise) await this.#closePromise;
     this.#closedByUser = false;
     if (this.#connected) return this;
+    const inFlight = this.#connectPromise ? this.#executor : undefined;
+    if (inFlight?.connectsPerRequest) {
+      await this.#connectWith(inFlight);
+      return this;
+    }
     this.#connectPromise ??= this.#doConnect();
     try {
       await this.#connectPromise;
@@ -143,14 +148,28 @@ export class MongoClient extends TypedEmitter<MongoClientEvents> implements Clie
     });
     this.#executor = executor;
     for (const info of this.#appendedMetadata) executor.appendMetadata?.(info);
+    await this.#connectWith(executor);
+  }
+
+  /**
+   * executor.connect(); the first to succeed connects the client, and a failure (unless the
+   * client got connected meanwhile) discards the executor, so the next call tries again.
+   * Where I/O is request-scoped (ManagedOperationExecutor.connectsPerRequest), a request that
+   * finds another request's connect in flight comes here itself with the same executor: it
+   * connects on its own I/O, never waiting on the other request's (which ends with it).
+   */
+  async #connectWith(executor: ManagedOperationExecutor): Promise<void> {
     try {
       await executor.connect();
     } catch (error) {
-      this.#executor = undefined;
-      await executor.close().catch(() => undefined);
+      if (!this.#connected && this.#executor === executor) {
+        this.#executor = undefined;
+        this.#connectPromise = undefined;
+        await executor.close().catch(() => undefined);
+      }
       throw error;
     }
-    this.#connected = true;
+    if (this.#executor === executor) this.#connected = true;
   }
 
   /**
@@ -171,7 +190,8 @@ export class MongoClient extends TypedEmitter<MongoClientEvents> implements Clie
       // its server selection at once (it rejects with MongoTopologyClosedError).
       await this.#executor?.close().catch(() => undefined);
     }
-    if (pending) await pending.catch(() => undefined);
+    // (not another request's connect where I/O is request-scoped: it may never end)
+    if (pending && !this.#executor?.connectsPerRequest) await pending.catch(() => undefined);
     // Sessions in a transaction abort it first (best effort), as the official driver's close does.
     const sessions = [...this.#activeSessions];
     await Promise.all(sessions.filter((s) => this.#connected && s.inTransaction()).map((s) => s.endSession()));

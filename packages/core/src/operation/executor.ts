@@ -173,6 +173,12 @@ export interface ManagedOperationExecutor extends OperationExecutor {
   readonly lastAddress?: string | undefined;
   /** MongoClient.appendMetadata: connections opened from now on carry `info` in their handshake too. */
   appendMetadata?(info: DriverInfo): void;
+  /**
+   * True where I/O is request-scoped (Workers) and connect() serves each request on that
+   * request's own I/O: MongoClient then lets a request that finds another request's connect()
+   * in flight call connect() itself, instead of waiting on the other request's I/O.
+   */
+  readonly connectsPerRequest?: boolean;
 }
 
 export interface ExecutorFactoryContext {

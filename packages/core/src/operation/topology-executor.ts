@@ -81,7 +81,16 @@ export class TopologyExecutor implements ManagedOperationExecutor {
   #opts: MongoOptions;
   readonly #clusterTime = new ClusterTimeGossip();
   #closed = false;
-  #opening: Promise<Topology> | undefined;
+  /**
+   * The openings in flight (#open), by I/O scope: one, under scope undefined, on a transport
+   * without ioScope() (Node, Deno, browsers); one per request where I/O is request-scoped
+   * (Workers), so that no request waits on a promise another request's I/O settles (the
+   * SRV lookup's fetch, a TLS file read): that request may end first and its I/O with it.
+   * The first to settle decides for the client (#settleOpening); the others' work is dropped.
+   */
+  readonly #openings = new Map<IoScope, Promise<Topology>>();
+  /** The first opening failed: every later call gets its error, as the shared opening gave it. */
+  #openingFailure: { readonly error: unknown } | undefined;
   /** The transport this executor made (from a factory) and closes. */
   #ownedTransport: Transport | undefined;
   /** The transport in use (owned or the caller's). */
@@ -111,20 +120,60 @@ export class TopologyExecutor implements ManagedOperationExecutor {
     if (!this.#driverInfo.some(same)) this.#driverInfo.push({ ...info });
   }
 
+  /** Request-scoped I/O (the transport has ioScope()): each request opens and selects on its own I/O. */
+  get connectsPerRequest(): boolean {
+    return typeof this.#transport()?.ioScope === 'function';
+  }
+
   /** The live topology; throws before connect(). */
   get topology(): Topology {
     if (!this.#current) throw new MongoTopologyClosedError('the client is not connected');
     return this.#current;
   }
 
-  /** Resolve SRV, load TLS files, build the Topology (once). */
+  /** Resolve SRV, load TLS files, build the Topology (once per client; see #openings). */
   async #ensureTopology(): Promise<Topology> {
-    return this.#current ?? (this.#opening ??= this.#buildTopology());
+    if (this.#current) return this.#current;
+    if (this.#openingFailure) throw this.#openingFailure.error;
+    // Made now (not after the SRV lookup), so close() meanwhile closes it and no opening makes another.
+    const transport = this.#transport();
+    const scope = transport?.ioScope ? await transport.ioScope() : undefined;
+    if (this.#current) return this.#current;
+    let opening = this.#openings.get(scope);
+    if (!opening) {
+      opening = this.#open();
+      this.#openings.set(scope, opening);
+    }
+    return opening;
   }
 
-  async #buildTopology(): Promise<Topology> {
+  /** One opening: its own SRV lookup and TLS files; the first to settle decides (one Topology per client). */
+  async #open(): Promise<Topology> {
+    let built: { topology: Topology; options: MongoOptions } | undefined;
+    let failure: { error: unknown } | undefined;
+    try {
+      built = await this.#buildTopology();
+    } catch (error) {
+      failure = { error };
+    }
+    // Close meanwhile: nothing was started (a Topology does no I/O before open()), so nothing to close.
+    if (this.#closed) throw new MongoTopologyClosedError();
+    // Another request's opening settled first: its outcome is the client's.
+    if (!this.#current && !this.#openingFailure) {
+      this.#openings.clear();
+      if (failure) this.#openingFailure = failure;
+      else {
+        this.#opts = built!.options;
+        this.#current = built!.topology;
+      }
+    }
+    if (this.#current) return this.#current;
+    throw this.#openingFailure!.error;
+  }
+
+  async #buildTopology(): Promise<{ topology: Topology; options: MongoOptions }> {
     const config = this.#config;
-    const o = (this.#opts = await resolveSeeds(this.#opts, config.url ?? '', config.userOptions ?? {}));
+    const o = await resolveSeeds(this.#opts, config.url ?? '', config.userOptions ?? {});
     const transport = (this.#transportInUse = this.#transport());
     if (typeof transport?.connect !== 'function') {
       throw new MongoInvalidArgumentError('No transport: pass `transport` or use @mongo-edge/core/node');
@@ -158,9 +207,7 @@ export class TopologyExecutor implements ManagedOperationExecutor {
         return pool;
       },
     });
-    if (this.#closed) throw new MongoTopologyClosedError();
-    this.#current = topology;
-    return topology;
+    return { topology, options: o };
   }
 
   /**
@@ -184,7 +231,9 @@ export class TopologyExecutor implements ManagedOperationExecutor {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#opening?.catch(() => undefined);
+    // The shared opening of an unscoped transport (as before). A request-scoped one's openings
+    // are their requests' I/O, not waited on here: each ends in MongoTopologyClosedError.
+    await this.#openings.get(undefined)?.catch(() => undefined);
     await this.#current?.close();
     await this.#ownedTransport?.close?.();
   }

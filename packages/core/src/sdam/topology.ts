@@ -117,6 +117,14 @@ interface IoSet {
    * they never compete with that operation's connect.
    */
   deferred: MutableServer[];
+  /**
+   * Servers whose monitor is not started yet (see MONITOR_START_BATCH), in discovery order.
+   * One queue per set, drained by a timer the set's own scope made: a timer belongs to the
+   * request that set it (Workers), and the monitors it starts open their sockets there.
+   */
+  unstarted: MutableServer[];
+  /** The set's timer that drains `unstarted` next turn is pending. */
+  startScheduled: boolean;
 }
 
 /** The events that carry the topologyId, without it. */
@@ -141,16 +149,13 @@ export class Topology {
    * Servers per I/O scope. The set of scope `undefined` is made with the topology; the
    * first real scope adopts it (its sockets were opened in that scope's request).
    */
-  readonly #sets = new Map<IoScope, IoSet>([[undefined, { servers: new Map(), leases: 0, deferred: [] }]]);
+  readonly #sets = new Map<IoScope, IoSet>([[undefined, newIoSet()]]);
   /** True once a scope (`undefined` included) entered the initial set: no other adopts it then. */
   #initialClaimed = false;
   /** Wakes the selections waiting for a change. */
   readonly #waiters = new Set<() => void>();
-  /** New servers whose monitor is not started yet (see MONITOR_START_BATCH), in discovery order. */
-  #unstarted: MutableServer[] = [];
-  /** Monitors this turn may still start; a timer restores it (and drains #unstarted) next turn. */
+  /** Monitors this turn may still start; a set's timer restores it (and drains its IoSet.unstarted) next turn. */
   #startBudget = MONITOR_START_BATCH;
-  #startScheduled = false;
   /** Monitors and pools of servers removed from the description, until they are closed. */
   #closing: Promise<unknown> = Promise.resolve();
   #state: 'new' | 'open' | 'closed' = 'new';
@@ -292,10 +297,11 @@ export class Topology {
     }
     this.#initialClaimed = true;
     if (!set) {
-      set = { servers: new Map(), leases: 0, deferred: [] };
+      set = newIoSet();
       for (const [other, idle] of [...this.#sets]) {
         if (idle.leases > 0) continue;
         this.#sets.delete(other);
+        idle.unstarted = [];
         for (const server of idle.servers.values()) closeServer(server).catch(() => undefined);
       }
       this.#sets.set(scope, set);
@@ -331,10 +337,10 @@ export class Topology {
     if (this.isClosed) return;
     const wasOpen = this.#state === 'open';
     this.#state = 'closed';
-    this.#unstarted = [];
     wakeAll(this.#waiters);
     const closing = [this.#closing];
     for (const set of this.#sets.values()) {
+      set.unstarted = [];
       for (const [address, server] of set.servers) {
         closing.push(closeServer(server));
         if (wasOpen && set === this.#announcing()) this.#emit('serverClosed', { address });
@@ -355,8 +361,8 @@ export class Topology {
   /** Starts the monitors `set` deferred (IoSet.deferred), unless the set was closed meanwhile. */
   #startDeferred(set: IoSet | undefined): void {
     if (!set || set.deferred.length === 0 || this.isClosed) return;
-    this.#unstarted.push(...set.deferred.splice(0));
-    this.#startMonitors();
+    set.unstarted.push(...set.deferred.splice(0));
+    this.#startMonitors(set);
   }
 
   /** The servers at `address`, one per I/O scope. */
@@ -385,11 +391,16 @@ export class Topology {
     this.#options.emit(name, { topologyId: this.topologyId, ...event } as TopologyEvents[K]);
   }
 
-  /** A server of the description was added: to every scope's set (announced once). */
-  #addServer(address: string): void {
+  /**
+   * A server of the description was added: to every scope's set (announced once). Its monitor
+   * starts now only in `origin`, the set whose own scope is running (the monitor that found
+   * it); the other sets' wait for their scope (IoSet.deferred), whose request would not own
+   * sockets opened now. Without an origin (one set, or no monitor behind it): every set now.
+   */
+  #addServer(address: string, origin: IoSet | undefined): void {
     if (this.isClosed) return;
     this.#emit('serverOpening', { address });
-    for (const set of this.#sets.values()) this.#addServerTo(set, address);
+    for (const set of this.#sets.values()) this.#addServerTo(set, address, { defer: origin !== undefined && set !== origin });
   }
 
   #addServerTo(set: IoSet, address: string, { defer = false } = {}): void {
@@ -421,42 +432,46 @@ export class Topology {
         set.deferred.push(server);
         return;
       }
-      this.#unstarted.push(server);
-      this.#startMonitors();
+      set.unstarted.push(server);
+      this.#startMonitors(set);
     }
   }
 
   /**
-   * Creates and starts the monitors of up to MONITOR_START_BATCH queued servers now, the
-   * rest in later turns. Servers removed (or whose I/O scope was closed) meanwhile are skipped.
+   * Creates and starts the monitors of up to MONITOR_START_BATCH of `set`'s queued servers
+   * now, the rest in later turns from a timer of the caller's, who runs in the set's scope
+   * (its first operation, a selection waiting in it, or the monitor that found the servers):
+   * another set's timer would open them in another request. Servers removed (or whose I/O
+   * scope was closed) meanwhile are skipped.
    */
-  #startMonitors(): void {
-    const count = Math.min(this.#startBudget, this.#unstarted.length);
+  #startMonitors(set: IoSet): void {
+    const count = Math.min(this.#startBudget, set.unstarted.length);
     if (count > 0) {
-      const batch = this.#unstarted.length === count ? this.#unstarted : this.#unstarted.slice(0, count);
-      this.#unstarted = this.#unstarted.length === count ? [] : this.#unstarted.slice(count);
+      const batch = set.unstarted.length === count ? set.unstarted : set.unstarted.slice(0, count);
+      set.unstarted = set.unstarted.length === count ? [] : set.unstarted.slice(count);
       this.#startBudget -= count;
       for (const server of batch) {
-        if (!this.#serversAt(server.address).includes(server) || this.isClosed) continue;
+        if (set.servers.get(server.address) !== server || this.isClosed) continue;
         const address = server.address;
         void server.pool; // created before its monitor, as when servers were few
-        server.monitor = new Monitor({ ...this.#options, address, now: this.#now, onCheck: (result) => this.#onMonitorCheck(address, result) });
+        server.monitor = new Monitor({ ...this.#options, address, now: this.#now, onCheck: (result) => this.#onMonitorCheck(address, result, set) });
         server.monitor.start();
       }
     }
-    if (this.#startBudget > 0 || this.#startScheduled || this.isClosed) return;
-    this.#startScheduled = true;
+    if (this.#startBudget > 0 || set.startScheduled || set.unstarted.length === 0 || this.isClosed) return;
+    set.startScheduled = true;
     void sleep(0).then(() => {
-      this.#startScheduled = false;
+      set.startScheduled = false;
       this.#startBudget = MONITOR_START_BATCH;
-      if (!this.isClosed) this.#startMonitors();
+      if (!this.isClosed) this.#startMonitors(set);
     });
   }
 
-  #onMonitorCheck(address: string, result: MonitorCheckResult): void {
+  /** A check by the monitor of `address` in `set` (so the set whose scope runs now). */
+  #onMonitorCheck(address: string, result: MonitorCheckResult, set: IoSet): void {
     if (this.#state !== 'open' || !this.#td.servers.has(address)) return;
     if (result.reply) {
-      this.#applyDescription(newServerDescription(address, result.reply, { ...result, now: this.#now() }));
+      this.#applyDescription(newServerDescription(address, result.reply, { ...result, now: this.#now() }), set);
       return;
     }
     // A failed check marks the server Unknown and clears its pool (the spec runner applies the same function).
@@ -465,9 +480,9 @@ export class Topology {
     if (failure.clearPool) for (const server of this.#serversAt(address)) server.pool.clear({ interruptInUseConnections: failure.interruptInUseConnections });
   }
 
-  #applyDescription(sd: ServerDescription): void {
+  #applyDescription(sd: ServerDescription, origin?: IoSet): void {
     const result = applyServerDescription(this.#td, sd);
-    this.#commit(result.topologyDescription);
+    this.#commit(result.topologyDescription, origin);
     // Former primaries replaced by a newer one: re-check them now (and clear pre-4.2 pools).
     for (const { address, clearPool } of result.invalidatedPrimaries) {
       for (const server of this.#serversAt(address)) {
@@ -477,8 +492,11 @@ export class Topology {
     }
   }
 
-  /** Swap the snapshot, diff, emit, start/stop servers, ready pools, wake waiters. */
-  #commit(next: TopologyDescription): void {
+  /**
+   * Swap the snapshot, diff, emit, start/stop servers, ready pools, wake waiters. `origin`:
+   * the set whose monitor's check this is (#addServer starts monitors in it alone).
+   */
+  #commit(next: TopologyDescription, origin?: IoSet): void {
     const previous = this.#td;
     if (next === previous) return;
     this.#td = next;
@@ -491,7 +509,7 @@ export class Topology {
     for (const event of diffTopologyDescriptions(previous, next).events) {
       switch (event.type) {
         case SdamEventType.serverOpening:
-          this.#addServer(event.address); // emits serverOpening itself, before its pool and monitor start
+          this.#addServer(event.address, origin); // emits serverOpening itself, before its pool and monitor start
           continue;
         case SdamEventType.serverClosed: {
           for (const set of this.#sets.values()) {
@@ -523,6 +541,10 @@ export class Topology {
  */
 function readiesPool(sd: ServerDescription): boolean {
   return sd.type !== ServerType.Unknown && sd.type !== ServerType.PossiblePrimary;
+}
+
+function newIoSet(): IoSet {
+  return { servers: new Map(), leases: 0, deferred: [], unstarted: [], startScheduled: false };
 }
 
 /** A Server as the topology builds it: its monitor comes later (#startMonitors). */
