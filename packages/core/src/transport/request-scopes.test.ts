@@ -5,7 +5,7 @@
  * stuck check), and the clock is vitest's: no real wait.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { RequestScopeProbe, RequestScopes } from './request-scope.js';
+import { RequestScopeProbe, RequestScopes } from './request-scopes.js';
 
 /** A one-byte pipe that never delivers: every write and read stays pending. */
 class StuckIdentityTransformStream {
