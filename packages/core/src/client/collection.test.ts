@@ -36,6 +36,27 @@ describe('insertOne', () => {
     expect(fake.calls[1]!.options.sequences!.documents![0]).toEqual({ a: 2 });
   });
 
+  it('takes forceServerObjectId from the Db, and the Db from the client (official driver 7: insertOne `??`, bulk either true)', async () => {
+    const sent = (fake: FakeExecutor) => fake.calls.map((c) => c.options.sequences!.documents!.map((d) => '_id' in d));
+    // client option, inherited by client.db()
+    const byClient = setup('mongodb://localhost:27017/app', { forceServerObjectId: true });
+    await byClient.coll.insertOne({ a: 1 });
+    await byClient.coll.insertMany([{ a: 2 }]);
+    await byClient.coll.bulkWrite([{ insertOne: { document: { a: 3 } } }]);
+    // insertOne: the call's false wins; insertMany / bulkWrite: the Db's true still wins
+    await byClient.coll.insertOne({ a: 4 }, { forceServerObjectId: false });
+    await byClient.coll.insertMany([{ a: 5 }], { forceServerObjectId: false });
+    expect(sent(byClient.fake)).toEqual([[false], [false], [false], [true], [false]]);
+    // the URI option, and a Db option over the client's
+    const byUri = setup('mongodb://localhost:27017/app?forceServerObjectId=true');
+    await byUri.coll.insertOne({ a: 1 });
+    await byUri.client.db('app', { forceServerObjectId: false }).collection('c').insertMany([{ a: 2 }]);
+    const byDb = setup();
+    await byDb.client.db('app', { forceServerObjectId: true }).collection('c').insertOne({ a: 3 });
+    await byDb.coll.insertOne({ a: 4 });
+    expect([...sent(byUri.fake), ...sent(byDb.fake)]).toEqual([[false], [true], [false], [true]]);
+  });
+
   it('throws MongoServerError 11000 for a duplicate key write error', async () => {
     const { fake, coll } = setup();
     fake.once('insert', { ok: 1, n: 0, writeErrors: [{ index: 0, code: 11000, errmsg: 'E11000 duplicate key', keyValue: { _id: 1 } }] });

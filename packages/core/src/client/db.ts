@@ -23,6 +23,8 @@ export interface DbOptions extends BSONSerializeOptions {
   readPreference?: ReadPreferenceLike;
   readConcern?: ReadConcernLike;
   writeConcern?: WriteConcernLike;
+  /** The server, not the driver, gives inserted documents without one their `_id` (default: the client's option). */
+  forceServerObjectId?: boolean;
 }
 
 /** What a Db inherits from its client. */
@@ -69,6 +71,11 @@ export class Db {
   readonly writeConcern: WriteConcern | undefined;
   /** The BSON options of this Db's operations (its own over the client's). */
   readonly bsonOptions: BSONSerializeOptions;
+  /**
+   * @internal This Db's forceServerObjectId: its own option when given (even as undefined, as
+   * the official driver's `Object.assign({}, client.options, options)` has it), else the client's.
+   */
+  readonly forceServerObjectId: boolean | undefined;
 
   constructor(ctx: ClientContext, parent: DbParent, databaseName: string, options: DbOptions = {}) {
     validateDbName(databaseName);
@@ -78,6 +85,7 @@ export class Db {
     this.readPreference = resolveReadPreference(options.readPreference, parent.readPreference);
     this.readConcern = resolveReadConcern(options.readConcern, parent.readConcern);
     this.writeConcern = resolveWriteConcern(options.writeConcern, parent.writeConcern);
+    this.forceServerObjectId = 'forceServerObjectId' in options ? options.forceServerObjectId : ctx.resolvedOptions.forceServerObjectId;
   }
 
   get namespace(): string {
