@@ -61,7 +61,7 @@ export type {
 export { DEFAULT_WIRE_LIMITS } from './operation/executor.js';
 
 // concerns and read preference
-export { ReadConcern } from './concern/read-concern.js';
+export { ReadConcern, ReadConcernLevel } from './concern/read-concern.js';
 export { WriteConcern } from './concern/write-concern.js';
 export { ReadPreference, ReadPreferenceMode } from './selection/read-preference.js';
 export type { ReadPreferenceLike, TagSet } from './selection/read-preference.js';

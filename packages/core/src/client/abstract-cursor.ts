@@ -37,6 +37,10 @@ export interface ExplainCommandOptions {
   maxTimeMS?: number;
 }
 
+/** The flags addCursorFlag takes (the official driver's list). */
+export const CURSOR_FLAGS = ['tailable', 'oplogReplay', 'noCursorTimeout', 'awaitData', 'exhaust', 'partial'] as const;
+export type CursorFlag = (typeof CURSOR_FLAGS)[number];
+
 export interface AbstractCursorOptions extends BSONSerializeOptions {
   session?: ClientSession;
   /** The BSON options resolved by the collection or Db that made the cursor (client/concerns.ts withInherited). */
@@ -279,6 +283,14 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
     this.throwIfInitialized();
     Object.assign(this.cursorOptions, options);
     return this;
+  }
+
+  /** Set a cursor flag before the cursor starts (the official driver's CURSOR_FLAGS; find sends tailable, noCursorTimeout, awaitData). */
+  addCursorFlag(flag: CursorFlag, value: boolean): this {
+    this.throwIfInitialized();
+    if (!CURSOR_FLAGS.includes(flag)) throw new MongoInvalidArgumentError(`Flag ${flag} is not one of ${CURSOR_FLAGS.join(',')}`);
+    if (typeof value !== 'boolean') throw new MongoInvalidArgumentError(`Flag ${flag} must be a boolean value`);
+    return this.configure({ [flag]: value });
   }
 
   batchSize(value: number): this {
@@ -616,5 +628,6 @@ export function validateMaxAwaitTimeMS(maxAwaitTimeMS: number | undefined, timeo
 }
 
 function validateBatchSize(value: number): void {
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw new MongoInvalidArgumentError('batchSize must be a number');
+  // the official driver's message (it checks the type only; ours also refuses NaN and Infinity)
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new MongoInvalidArgumentError('Operation "batchSize" requires an integer');
 }

@@ -88,6 +88,11 @@ export class Db {
     this.forceServerObjectId = 'forceServerObjectId' in options ? options.forceServerObjectId : ctx.resolvedOptions.forceServerObjectId;
   }
 
+  /** Whether reads may go to a secondary: the read preference is not primary (the official driver's getter). */
+  get secondaryOk(): boolean {
+    return this.readPreference.mode !== 'primary';
+  }
+
   get namespace(): string {
     return this.databaseName;
   }

@@ -35,6 +35,17 @@ describe('MongoClient lifecycle', () => {
     expect(fake.connectCount).toBe(1);
   });
 
+  it('MongoClient.connect (static) returns a connected client of the class it is called on', async () => {
+    const fake = new FakeExecutor();
+    class Sub extends MongoClient {}
+    const client = await Sub.connect('mongodb://localhost/app', { executorFactory: () => fake });
+    expect(client).toBeInstanceOf(Sub);
+    expect(fake.connectCount).toBe(1);
+    expect(client.db().secondaryOk).toBe(false);
+    expect(client.db('x', { readPreference: 'nearest' }).secondaryOk).toBe(true);
+    await client.close();
+  });
+
   it('operations auto-connect', async () => {
     const { fake, client } = make();
     await client.db().command({ ping: 1 });
