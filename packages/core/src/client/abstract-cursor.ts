@@ -10,6 +10,7 @@ import { Long } from 'bson';
 import {
   MongoCursorExhaustedError,
   MongoCursorInUseError,
+  MongoExpiredSessionError,
   MongoInvalidArgumentError,
   MongoNetworkError,
   MongoOperationTimeoutError,
@@ -20,7 +21,7 @@ import {
 import { ReadPreference, type ReadPreferenceLike } from '../selection/read-preference.js';
 import type { ReadConcernLike } from './concerns.js';
 import type { ExecuteOptions, ExecuteResult } from '../operation/executor.js';
-import { assignDefined, executeCommand, operationDeadline, startImplicitSession, type ClientContext } from './operation.js';
+import { EXPIRED_SESSION_USE, assignDefined, executeCommand, operationDeadline, startImplicitSession, type ClientContext } from './operation.js';
 import type { ClientSession } from './sessions.js';
 import { cursorStream, cursorToReadableStream, type CursorStream, type CursorStreamOptions } from './streams.js';
 
@@ -415,8 +416,10 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
 
   async #init(): Promise<void> {
     await this.#awaitPendingCleanup();
-    this.#initialized = true;
     const explicit = this.cursorOptions.session;
+    // as every operation (client/operation.ts withSession; the official driver's executeOperation)
+    if (explicit?.hasEnded) throw new MongoExpiredSessionError(EXPIRED_SESSION_USE);
+    this.#initialized = true;
     this.#ownsSession = !explicit;
     this.#session = explicit ?? startImplicitSession(this.ctx);
     let result: ExecuteResult;

@@ -104,6 +104,9 @@ export function startImplicitSession(ctx: ClientContext): ClientSession {
   return new ClientSession(ctx, {}, false);
 }
 
+/** The official driver's message when an operation is given an ended session (execute_operation.ts). */
+export const EXPIRED_SESSION_USE = 'Use of expired sessions is not permitted';
+
 /**
  * Run `fn` with the caller's session, or an implicit one that is ended afterwards.
  * `unacknowledged`: w:0 writes must not carry a session (explicit ones are refused).
@@ -115,7 +118,7 @@ export async function withSession<T>(
   unacknowledged = false,
 ): Promise<T> {
   if (explicit) {
-    if (explicit.hasEnded) throw new MongoExpiredSessionError();
+    if (explicit.hasEnded) throw new MongoExpiredSessionError(EXPIRED_SESSION_USE);
     if (!ctx.ownsSession(explicit)) throw new MongoAPIError('ClientSession must be from the same MongoClient');
     if (unacknowledged) throw new MongoAPIError('Cannot have explicit session with unacknowledged writes');
     return await fn(explicit);
