@@ -13,6 +13,7 @@ export { MongoPoolClosedError, MongoWaitQueueTimeoutError } from './pool/errors.
 export { MongoClient } from './client/mongo-client.js';
 export type { MongoClientEvents } from './client/mongo-client.js';
 export type * from './client/events.js';
+export { CommandStartedEvent, CommandSucceededEvent, CommandFailedEvent } from './operation/command-monitoring.js';
 export type { MongoClientOptions, ServerApi } from './client/options.js';
 export type { BSONSerializeOptions } from './wire/bson-options.js';
 export { applicationView } from './wire/application-view.js';

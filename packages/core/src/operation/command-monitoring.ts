@@ -23,20 +23,66 @@ export interface CommandEventBase {
   serviceId?: unknown;
 }
 
-export interface CommandStartedEvent extends CommandEventBase {
+/**
+ * The events are instances of classes of the official driver's names (applications log
+ * `event.constructor.name` or test `instanceof`); each takes its fields as given.
+ */
+abstract class CommandEvent {
+  declare commandName: string;
+  declare databaseName: string;
+  declare requestId: number;
+  declare address: string;
+  declare connectionId: number;
+  declare serverConnectionId: bigint | null;
+  declare serviceId?: unknown;
+  constructor(fields: CommandEventBase) {
+    Object.assign(this, fields);
+  }
+}
+
+export class CommandStartedEvent extends CommandEvent {
   /** The command as sent, with its `$db`; kind-1 document sequences appear as array fields. */
-  command: Document;
+  declare command: Document;
+  constructor(fields: CommandEventBase & { command: Document }) {
+    super(fields);
+  }
 }
 
-export interface CommandSucceededEvent extends CommandEventBase {
-  reply: Document;
+export class CommandSucceededEvent extends CommandEvent {
+  declare reply: Document;
   /** Milliseconds from sending to the reply. */
-  duration: number;
+  declare duration: number;
+  constructor(fields: CommandEventBase & { reply: Document; duration: number }) {
+    super(fields);
+  }
 }
 
-export interface CommandFailedEvent extends CommandEventBase {
-  failure: unknown;
-  duration: number;
+export class CommandFailedEvent extends CommandEvent {
+  declare failure: unknown;
+  declare duration: number;
+  constructor(fields: CommandEventBase & { failure: unknown; duration: number }) {
+    super(fields);
+  }
+}
+
+/**
+ * The command as the application sees it in commandStarted: the body with its kind-1
+ * document sequences as array fields where the official driver's command document has
+ * them: right after the command name (insert / update / delete: `{ insert, documents,
+ * ordered }`), after `ordered` for bulkWrite.
+ */
+export function commandWithSequences(command: Document, sequences: Readonly<Record<string, readonly Document[]>> | undefined, databaseName: string): Document {
+  if (!sequences) return { ...command, $db: databaseName };
+  const keys = Object.keys(command);
+  const anchor = keys[0] === 'bulkWrite' && keys.includes('ordered') ? 'ordered' : keys[0];
+  const out: Document = {};
+  for (const key of keys) {
+    out[key] = command[key];
+    if (key === anchor) Object.assign(out, sequences);
+  }
+  if (anchor === undefined) Object.assign(out, sequences);
+  out.$db = databaseName;
+  return out;
 }
 
 /** The command monitoring events, by name. */
@@ -96,12 +142,12 @@ export function monitorCommand(emit: CommandEventEmitter | undefined, sent: Comm
   if (sent.hello?.serviceId !== undefined) base.serviceId = sent.hello.serviceId;
   const started = now();
   const redacted = isSensitiveCommand(base.commandName, sent.command);
-  const command = redacted ? {} : { ...sent.command, ...sent.sequences, $db: sent.databaseName };
-  emit('commandStarted', { ...base, command });
+  const command = redacted ? {} : commandWithSequences(sent.command, sent.sequences, sent.databaseName);
+  emit('commandStarted', new CommandStartedEvent({ ...base, command }));
   return {
     requestId,
-    succeeded: (reply) => emit('commandSucceeded', { ...base, reply: redacted ? {} : reply, duration: now() - started }),
-    failed: (failure) => emit('commandFailed', { ...base, failure: redacted ? {} : failure, duration: now() - started }),
+    succeeded: (reply) => emit('commandSucceeded', new CommandSucceededEvent({ ...base, reply: redacted ? {} : reply, duration: now() - started })),
+    failed: (failure) => emit('commandFailed', new CommandFailedEvent({ ...base, failure: redacted ? {} : failure, duration: now() - started })),
   };
 }
 

@@ -294,7 +294,8 @@ export class Pool extends TypedEmitter<ConnectionPoolEvents> implements Connecti
 
   /** Emits a pool event; every pool event starts with the pool's `address`. */
   #emit<K extends ConnectionPoolEventName>(event: K, body: PoolEventBody<K>): void {
-    (this.emit as (event: K, payload: unknown) => boolean)(event, { address: this.address, ...body });
+    // `name`: the official driver's events carry their own name (ConnectionCheckedOutEvent.name)
+    (this.emit as (event: K, payload: unknown) => boolean)(event, { address: this.address, ...body, name: event });
   }
 
   #clearedError(): MongoPoolClearedError {
