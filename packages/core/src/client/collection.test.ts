@@ -57,6 +57,17 @@ describe('insertOne', () => {
     expect([...sent(byUri.fake), ...sent(byDb.fake)]).toEqual([[false], [true], [false], [true]]);
   });
 
+  it("a write error's errorResponse is the write error as sent (no errorLabels key when the reply has none)", async () => {
+    const { fake, coll } = setup();
+    const writeError = { index: 0, code: 121, errmsg: 'Document failed validation', errInfo: { failingDocumentId: 1 } };
+    fake.once('insert', { ok: 1, n: 0, writeErrors: [writeError] });
+    const err = await coll.insertOne({ _id: 1 }).catch((e) => e);
+    expect(err.errorResponse).toEqual(writeError);
+    expect(Object.keys(err.errorResponse)).toEqual(['index', 'code', 'errmsg', 'errInfo']);
+    fake.once('insert', { ok: 1, n: 0, writeErrors: [writeError], errorLabels: ['X'] });
+    expect((await coll.insertOne({ _id: 2 }).catch((e) => e)).hasErrorLabel('X')).toBe(true);
+  });
+
   it('throws MongoServerError 11000 for a duplicate key write error', async () => {
     const { fake, coll } = setup();
     fake.once('insert', { ok: 1, n: 0, writeErrors: [{ index: 0, code: 11000, errmsg: 'E11000 duplicate key', keyValue: { _id: 1 } }] });
@@ -493,5 +504,13 @@ describe('Db names', () => {
     });
     expect(client.db('$external').databaseName).toBe('$external');
     expect(() => client.db('a$b')).toThrow(/Invalid database name/);
+  });
+
+  it("refuses a '.' with the official driver's message", async () => {
+    const { MongoClient } = await import('./mongo-client.js');
+    const client = new MongoClient('mongodb://localhost/app', {
+      executorFactory: () => { throw new Error('no I/O expected'); },
+    });
+    expect(() => client.db('bad.name')).toThrow("Database names cannot contain the character '.'");
   });
 });

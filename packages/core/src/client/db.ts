@@ -60,7 +60,9 @@ export interface CreateCollectionOptions extends CommandOperationOptions {
 function validateDbName(name: string): void {
   if (typeof name !== 'string' || name === '') throw new MongoInvalidArgumentError('Database name must be a non-empty string');
   // '$external' is the one legal name with a '$' (X.509, PLAIN, AWS users live there).
-  if (name !== '$external' && /[\0 ."$/\\]/.test(name)) throw new MongoInvalidArgumentError(`Invalid database name ${JSON.stringify(name)}`);
+  // the official driver's message for its one check (a '.'); ours refuses the rest of mongod's set too
+  if (name.includes('.')) throw new MongoInvalidArgumentError(`Database names cannot contain the character '.'`);
+  if (name !== '$external' && /[\0 "$/\\]/.test(name)) throw new MongoInvalidArgumentError(`Invalid database name ${JSON.stringify(name)}`);
 }
 
 export class Db {

@@ -226,7 +226,9 @@ export function isNamespaceNotFound(error: unknown): boolean {
 export function throwIfWriteFailed(reply: Document): void {
   const writeErrors = reply.writeErrors as Document[] | undefined;
   if (writeErrors && writeErrors.length > 0) {
-    throw new MongoServerError({ ...writeErrors[0]!, errorLabels: reply.errorLabels });
+    // errorResponse is the write error as the server sent it (the official driver's), with the
+    // reply's labels only when it has some
+    throw new MongoServerError(reply.errorLabels === undefined ? writeErrors[0]! : { ...writeErrors[0]!, errorLabels: reply.errorLabels });
   }
   throwIfWriteConcernError(reply);
 }
