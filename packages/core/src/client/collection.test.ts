@@ -441,10 +441,13 @@ describe('indexes and collection management', () => {
     fake.once('listIndexes', { ok: 1, cursor: { id: 0, ns: 'app.c', firstBatch: [{ v: 2, key: { _id: 1 }, name: '_id_' }] } });
     expect(await coll.indexes()).toEqual([{ v: 2, key: { _id: 1 }, name: '_id_' }]);
     expect(fake.calls[0]!.command).toEqual({ listIndexes: 'c', cursor: {} });
+    fake.once('listIndexes', { ok: 1, cursor: { id: 0, ns: 'app.c', firstBatch: [{ v: 2, key: { _id: 1 }, name: '_id_' }, { v: 2, key: { a: 1, b: -1 }, name: 'a_1_b_-1' }] } });
+    expect(await coll.indexes({ full: false })).toEqual({ _id_: [['_id', 1]], 'a_1_b_-1': [['a', 1], ['b', -1]] });
+    expect(fake.calls[1]!.command).toEqual({ listIndexes: 'c', cursor: {} });
     await coll.dropIndex('a_1');
-    expect(fake.calls[1]!.command).toEqual({ dropIndexes: 'c', index: 'a_1' });
+    expect(fake.calls[2]!.command).toEqual({ dropIndexes: 'c', index: 'a_1' });
     expect(await coll.dropIndexes()).toBe(true);
-    expect(fake.calls[2]!.command).toEqual({ dropIndexes: 'c', index: '*' });
+    expect(fake.calls[3]!.command).toEqual({ dropIndexes: 'c', index: '*' });
   });
 
   it('drop returns false on NamespaceNotFound; rename runs on admin', async () => {

@@ -445,8 +445,15 @@ export class Collection<TSchema extends object = Document> {
     return new ListIndexesCursor(this.#ctx, this.dbName, this.collectionName, { ...options, readPreference: this.readPreference });
   }
 
-  async indexes(options: { session?: ClientSession } = {}): Promise<Document[]> {
-    return await this.listIndexes(options).toArray();
+  /** The index documents; with `full: false`, `{ name: [[field, direction], ...] }` as indexInformation (the official driver's overloads). */
+  indexes(options?: { session?: ClientSession; full?: true }): Promise<Document[]>;
+  indexes(options: { session?: ClientSession; full: false }): Promise<Document>;
+  indexes(options?: IndexInformationOptions): Promise<Document[] | Document>;
+  async indexes(options: IndexInformationOptions = {}): Promise<Document[] | Document> {
+    const { full, ...rest } = options;
+    const indexes = await this.listIndexes(rest).toArray();
+    if (full ?? true) return indexes;
+    return Object.fromEntries(indexes.map(({ name, key }) => [name, Object.entries(key as Document)]));
   }
 
   async indexExists(names: string | string[], options: { session?: ClientSession } = {}): Promise<boolean> {
