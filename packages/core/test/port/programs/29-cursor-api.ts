@@ -46,6 +46,7 @@ try {
   console.log('chained', await chained.toArray());
   console.log('collation', (await coll.find({ name: { $gte: 'name2' } }).collation({ locale: 'en', strength: 2 }).sort({ name: 1 }).limit(4).project({ _id: 0, name: 1 }).toArray()));
   console.log('filter/addCursorFlag', (await coll.find().filter({ g: 'even', v: { $gt: 10 } }).addCursorFlag('noCursorTimeout', true).sort({ _id: 1 }).toArray()).map((d) => d._id));
+  console.log('min/max', await coll.find().hint({ v: 1 }).min({ v: 14 }).max({ v: 16 }).project({ _id: 1, v: 1 }).toArray());
   const mapped = coll.find({ _id: { $lt: 5 } }).sort({ _id: 1 }).map((d) => d._id * 10).map((n) => `#${n}`);
   console.log('mapped twice', await mapped.toArray());
   let visited = 0;
