@@ -451,9 +451,7 @@ export class Collection<TSchema extends object = Document> {
   indexes(options?: IndexInformationOptions): Promise<Document[] | Document>;
   async indexes(options: IndexInformationOptions = {}): Promise<Document[] | Document> {
     const { full, ...rest } = options;
-    const indexes = await this.listIndexes(rest).toArray();
-    if (full ?? true) return indexes;
-    return Object.fromEntries(indexes.map(({ name, key }) => [name, Object.entries(key as Document)]));
+    return full === false ? await this.indexInformation(rest) : await this.listIndexes(rest).toArray();
   }
 
   async indexExists(names: string | string[], options: { session?: ClientSession } = {}): Promise<boolean> {

@@ -35,7 +35,8 @@ abstract class CommandEvent {
   declare connectionId: number;
   declare serverConnectionId: bigint | null;
   declare serviceId?: unknown;
-  constructor(fields: CommandEventBase) {
+  /** The base fields and the event's own (command; reply or failure, and duration). */
+  constructor(fields: CommandEventBase & Record<string, unknown>) {
     Object.assign(this, fields);
   }
 }
@@ -43,26 +44,17 @@ abstract class CommandEvent {
 export class CommandStartedEvent extends CommandEvent {
   /** The command as sent, with its `$db`; kind-1 document sequences appear as array fields. */
   declare command: Document;
-  constructor(fields: CommandEventBase & { command: Document }) {
-    super(fields);
-  }
 }
 
 export class CommandSucceededEvent extends CommandEvent {
   declare reply: Document;
   /** Milliseconds from sending to the reply. */
   declare duration: number;
-  constructor(fields: CommandEventBase & { reply: Document; duration: number }) {
-    super(fields);
-  }
 }
 
 export class CommandFailedEvent extends CommandEvent {
   declare failure: unknown;
   declare duration: number;
-  constructor(fields: CommandEventBase & { failure: unknown; duration: number }) {
-    super(fields);
-  }
 }
 
 /**
