@@ -95,7 +95,7 @@ type ResolvedPoolOptions = Required<Omit<PoolOptions, 'onBackgroundError' | 'loa
   Pick<PoolOptions, 'onBackgroundError' | 'loadBalanced'>;
 
 /** An event payload without the `address` every pool event carries. */
-type PoolEventBody<K extends ConnectionPoolEventName> = Omit<ConnectionPoolEvents[K], 'address'>;
+type PoolEventBody<K extends ConnectionPoolEventName> = Omit<ConnectionPoolEvents[K], 'address' | 'name'>;
 
 function serviceKey(serviceId: unknown): string {
   if (serviceId === undefined || serviceId === null) return '';
