@@ -13,6 +13,7 @@ export { MongoPoolClosedError, MongoWaitQueueTimeoutError } from './pool/errors.
 export { MongoClient } from './client/mongo-client.js';
 export type { MongoClientEvents } from './client/mongo-client.js';
 export type * from './client/events.js';
+export { CommandStartedEvent, CommandSucceededEvent, CommandFailedEvent } from './operation/command-monitoring.js';
 export type { MongoClientOptions, ServerApi } from './client/options.js';
 export type { BSONSerializeOptions } from './wire/bson-options.js';
 export { applicationView } from './wire/application-view.js';
@@ -61,7 +62,7 @@ export type {
 export { DEFAULT_WIRE_LIMITS } from './operation/executor.js';
 
 // concerns and read preference
-export { ReadConcern } from './concern/read-concern.js';
+export { ReadConcern, ReadConcernLevel } from './concern/read-concern.js';
 export { WriteConcern } from './concern/write-concern.js';
 export { ReadPreference, ReadPreferenceMode } from './selection/read-preference.js';
 export type { ReadPreferenceLike, TagSet } from './selection/read-preference.js';

@@ -183,6 +183,50 @@ export interface FindSpec {
   textScores?: Map<StoredDoc, number>;
   /** The verdicts of the filter's `$where` clauses (query-where.ts). */
   where?: WhereVerdicts;
+  /** find's `min` / `max` index bounds (inclusive / exclusive), with the `hint` naming the index. */
+  min?: unknown;
+  max?: unknown;
+  hint?: unknown;
+}
+
+/** The key pattern a find `hint` names (a key pattern, or an index name), if an index has it. */
+function hintedKeyPattern(coll: CollectionState, hint: unknown): Doc | undefined {
+  if (typeof hint === 'string') return coll.indexes.find((i) => i.name === hint)?.key as Doc | undefined;
+  if (isPlainObject(hint) && Object.keys(hint).length > 0) return hint;
+  return undefined;
+}
+
+/**
+ * find's min / max as mongod applies them: an index scan of the hinted index from `min`
+ * (inclusive) to `max` (exclusive), in the index's order (each field's direction). mongod
+ * refuses min / max without a hint (query_planner.cpp, error 51173).
+ */
+function indexBounded(coll: CollectionState, docs: StoredDoc[], spec: FindSpec): StoredDoc[] {
+  const min = isPlainObject(spec.min) && Object.keys(spec.min).length > 0 ? spec.min : undefined;
+  const max = isPlainObject(spec.max) && Object.keys(spec.max).length > 0 ? spec.max : undefined;
+  if (!min && !max) return docs;
+  const pattern = hintedKeyPattern(coll, spec.hint);
+  if (!pattern) throw new CommandError(51173, 'When using min()/max() a hint of which index to use must be provided');
+  const fields = Object.entries(pattern).map(([path, dir]) => ({ path, dir: dir === -1 ? -1 : 1 }));
+  const keyCompare = (doc: Doc, bound: Doc): number => {
+    for (const { path, dir } of fields) {
+      if (!(path in bound)) return 0;
+      const c = compareValues(getPath(doc, path) ?? null, bound[path]) * dir;
+      if (c !== 0) return c;
+    }
+    return 0;
+  };
+  const inBounds = docs.filter((d) => (!min || keyCompare(d.doc, min) >= 0) && (!max || keyCompare(d.doc, max) < 0));
+  return inBounds
+    .map((d, i) => ({ d, i }))
+    .sort((x, y) => {
+      for (const { path, dir } of fields) {
+        const c = compareValues(getPath(x.d.doc, path) ?? null, getPath(y.d.doc, path) ?? null) * dir;
+        if (c !== 0) return c;
+      }
+      return x.i - y.i;
+    })
+    .map(({ d }) => d);
 }
 
 /** Matching stored documents in order (sort, skip, limit applied). */
@@ -198,13 +242,15 @@ export function findStored(coll: CollectionState | undefined, spec: FindSpec): S
   }
   let out: StoredDoc[] = [];
   const sorted = isPlainObject(spec.sort) && Object.keys(spec.sort).length > 0;
-  const stopAt = !sorted && spec.limit && spec.limit > 0 ? (spec.skip ?? 0) + spec.limit : Infinity;
+  const bounded = spec.min !== undefined || spec.max !== undefined;
+  const stopAt = !sorted && !bounded && spec.limit && spec.limit > 0 ? (spec.skip ?? 0) + spec.limit : Infinity;
   for (const d of scores ? scores.keys() : coll.docs.values()) {
     if (matches(q, d)) {
       out.push(d);
       if (out.length >= stopAt) break;
     }
   }
+  if (bounded) out = indexBounded(coll, out, spec);
   out = sortStored(out, spec.sort, spec.eval?.collation, scores);
   if (spec.skip && spec.skip > 0) out = out.slice(spec.skip);
   if (spec.limit && spec.limit > 0) out = out.slice(0, spec.limit);

@@ -207,3 +207,23 @@ describe('find returnKey', () => {
     expect(await coll.find({ y: 1 }, { returnKey: true }).toArray()).toEqual([{ y: 1 }]);
   });
 });
+
+describe("find's min / max (mongod: an index scan of the hinted index, min inclusive, max exclusive)", () => {
+  it('returns the documents whose key is in [min, max), in the index order, skip and limit after', async () => {
+    await coll.insertMany([5, 1, 4, 2, 3, 2].map((v, i) => ({ _id: i, v })) as never[]);
+    await coll.createIndex({ v: 1 });
+    const ids = async (c: ReturnType<typeof coll.find>) => (await c.toArray()).map((d) => d._id);
+    expect(await ids(coll.find().hint({ v: 1 }).min({ v: 2 }).max({ v: 4 }))).toEqual([3, 5, 4]);
+    expect(await ids(coll.find().hint('v_1').min({ v: 4 }))).toEqual([2, 0]);
+    expect(await ids(coll.find().hint({ v: 1 }).max({ v: 3 }).limit(2))).toEqual([1, 3]);
+    expect(await ids(coll.find({ _id: { $ne: 5 } } as never).hint({ v: 1 }).min({ v: 2 }).max({ v: 4 }).sort({ _id: -1 }))).toEqual([4, 3]);
+    await coll.createIndex({ v: -1 });
+    expect(await ids(coll.find().hint({ v: -1 }).min({ v: 4 }).max({ v: 2 }))).toEqual([2, 4]);
+  });
+
+  it('min / max without a hint is error 51173', async () => {
+    await coll.insertOne({ _id: 1, v: 1 } as never);
+    const e = await serverError(coll.find().min({ v: 0 }).toArray());
+    expect(e.code).toBe(51173);
+  });
+});

@@ -10,6 +10,7 @@ import { Long } from 'bson';
 import {
   MongoCursorExhaustedError,
   MongoCursorInUseError,
+  MongoExpiredSessionError,
   MongoInvalidArgumentError,
   MongoNetworkError,
   MongoOperationTimeoutError,
@@ -20,7 +21,7 @@ import {
 import { ReadPreference, type ReadPreferenceLike } from '../selection/read-preference.js';
 import type { ReadConcernLike } from './concerns.js';
 import type { ExecuteOptions, ExecuteResult } from '../operation/executor.js';
-import { assignDefined, executeCommand, operationDeadline, startImplicitSession, type ClientContext } from './operation.js';
+import { EXPIRED_SESSION_USE, assignDefined, executeCommand, operationDeadline, startImplicitSession, type ClientContext } from './operation.js';
 import type { ClientSession } from './sessions.js';
 import { cursorStream, cursorToReadableStream, type CursorStream, type CursorStreamOptions } from './streams.js';
 
@@ -36,6 +37,10 @@ export interface ExplainCommandOptions {
   verbosity: ExplainVerbosityLike;
   maxTimeMS?: number;
 }
+
+/** The flags addCursorFlag takes (the official driver's list). */
+export const CURSOR_FLAGS = ['tailable', 'oplogReplay', 'noCursorTimeout', 'awaitData', 'exhaust', 'partial'] as const;
+export type CursorFlag = (typeof CURSOR_FLAGS)[number];
 
 export interface AbstractCursorOptions extends BSONSerializeOptions {
   session?: ClientSession;
@@ -281,6 +286,14 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
     return this;
   }
 
+  /** Set a cursor flag before the cursor starts (the official driver's CURSOR_FLAGS; find sends tailable, noCursorTimeout, awaitData). */
+  addCursorFlag(flag: CursorFlag, value: boolean): this {
+    this.throwIfInitialized();
+    if (!CURSOR_FLAGS.includes(flag)) throw new MongoInvalidArgumentError(`Flag ${flag} is not one of ${CURSOR_FLAGS.join(',')}`);
+    if (typeof value !== 'boolean') throw new MongoInvalidArgumentError(`Flag ${flag} must be a boolean value`);
+    return this.configure({ [flag]: value });
+  }
+
   batchSize(value: number): this {
     this.throwIfInitialized();
     validateBatchSize(value);
@@ -403,8 +416,10 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
 
   async #init(): Promise<void> {
     await this.#awaitPendingCleanup();
-    this.#initialized = true;
     const explicit = this.cursorOptions.session;
+    // as every operation (client/operation.ts withSession; the official driver's executeOperation)
+    if (explicit?.hasEnded) throw new MongoExpiredSessionError(EXPIRED_SESSION_USE);
+    this.#initialized = true;
     this.#ownsSession = !explicit;
     this.#session = explicit ?? startImplicitSession(this.ctx);
     let result: ExecuteResult;
@@ -616,5 +631,6 @@ export function validateMaxAwaitTimeMS(maxAwaitTimeMS: number | undefined, timeo
 }
 
 function validateBatchSize(value: number): void {
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw new MongoInvalidArgumentError('batchSize must be a number');
+  // the official driver's message (it checks the type only; ours also refuses NaN and Infinity)
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new MongoInvalidArgumentError('Operation "batchSize" requires an integer');
 }

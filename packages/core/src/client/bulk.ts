@@ -137,6 +137,17 @@ export function ensureId(doc: Document, forceServerObjectId = false): Document {
   return doc;
 }
 
+/**
+ * Whether inserted documents without an `_id` are left for the server to give one, decided as
+ * the official driver 7 does: insertOne takes the call's option, else the Db's (`??`; a call's
+ * `false` overrides a Db's `true`); insertMany, bulkWrite and the legacy bulk operations leave
+ * `_id`s to the server when either the call or the Db says `true`. The Db's value is its own
+ * option, else the client's (MongoClient.db() merges the client's options under the Db's).
+ */
+export function serverAssignsIds(write: 'insertOne' | 'bulk', call: boolean | undefined, db: boolean | undefined): boolean {
+  return write === 'insertOne' ? (call ?? db ?? false) : call === true || db === true;
+}
+
 export function updateStatement(
   filter: Document,
   update: Document | Document[],

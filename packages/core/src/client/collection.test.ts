@@ -36,6 +36,38 @@ describe('insertOne', () => {
     expect(fake.calls[1]!.options.sequences!.documents![0]).toEqual({ a: 2 });
   });
 
+  it('takes forceServerObjectId from the Db, and the Db from the client (official driver 7: insertOne `??`, bulk either true)', async () => {
+    const sent = (fake: FakeExecutor) => fake.calls.map((c) => c.options.sequences!.documents!.map((d) => '_id' in d));
+    // client option, inherited by client.db()
+    const byClient = setup('mongodb://localhost:27017/app', { forceServerObjectId: true });
+    await byClient.coll.insertOne({ a: 1 });
+    await byClient.coll.insertMany([{ a: 2 }]);
+    await byClient.coll.bulkWrite([{ insertOne: { document: { a: 3 } } }]);
+    // insertOne: the call's false wins; insertMany / bulkWrite: the Db's true still wins
+    await byClient.coll.insertOne({ a: 4 }, { forceServerObjectId: false });
+    await byClient.coll.insertMany([{ a: 5 }], { forceServerObjectId: false });
+    expect(sent(byClient.fake)).toEqual([[false], [false], [false], [true], [false]]);
+    // the URI option, and a Db option over the client's
+    const byUri = setup('mongodb://localhost:27017/app?forceServerObjectId=true');
+    await byUri.coll.insertOne({ a: 1 });
+    await byUri.client.db('app', { forceServerObjectId: false }).collection('c').insertMany([{ a: 2 }]);
+    const byDb = setup();
+    await byDb.client.db('app', { forceServerObjectId: true }).collection('c').insertOne({ a: 3 });
+    await byDb.coll.insertOne({ a: 4 });
+    expect([...sent(byUri.fake), ...sent(byDb.fake)]).toEqual([[false], [true], [false], [true]]);
+  });
+
+  it("a write error's errorResponse is the write error as sent (no errorLabels key when the reply has none)", async () => {
+    const { fake, coll } = setup();
+    const writeError = { index: 0, code: 121, errmsg: 'Document failed validation', errInfo: { failingDocumentId: 1 } };
+    fake.once('insert', { ok: 1, n: 0, writeErrors: [writeError] });
+    const err = await coll.insertOne({ _id: 1 }).catch((e) => e);
+    expect(err.errorResponse).toEqual(writeError);
+    expect(Object.keys(err.errorResponse)).toEqual(['index', 'code', 'errmsg', 'errInfo']);
+    fake.once('insert', { ok: 1, n: 0, writeErrors: [writeError], errorLabels: ['X'] });
+    expect((await coll.insertOne({ _id: 2 }).catch((e) => e)).hasErrorLabel('X')).toBe(true);
+  });
+
   it('throws MongoServerError 11000 for a duplicate key write error', async () => {
     const { fake, coll } = setup();
     fake.once('insert', { ok: 1, n: 0, writeErrors: [{ index: 0, code: 11000, errmsg: 'E11000 duplicate key', keyValue: { _id: 1 } }] });
@@ -409,10 +441,13 @@ describe('indexes and collection management', () => {
     fake.once('listIndexes', { ok: 1, cursor: { id: 0, ns: 'app.c', firstBatch: [{ v: 2, key: { _id: 1 }, name: '_id_' }] } });
     expect(await coll.indexes()).toEqual([{ v: 2, key: { _id: 1 }, name: '_id_' }]);
     expect(fake.calls[0]!.command).toEqual({ listIndexes: 'c', cursor: {} });
+    fake.once('listIndexes', { ok: 1, cursor: { id: 0, ns: 'app.c', firstBatch: [{ v: 2, key: { _id: 1 }, name: '_id_' }, { v: 2, key: { a: 1, b: -1 }, name: 'a_1_b_-1' }] } });
+    expect(await coll.indexes({ full: false })).toEqual({ _id_: [['_id', 1]], 'a_1_b_-1': [['a', 1], ['b', -1]] });
+    expect(fake.calls[1]!.command).toEqual({ listIndexes: 'c', cursor: {} });
     await coll.dropIndex('a_1');
-    expect(fake.calls[1]!.command).toEqual({ dropIndexes: 'c', index: 'a_1' });
+    expect(fake.calls[2]!.command).toEqual({ dropIndexes: 'c', index: 'a_1' });
     expect(await coll.dropIndexes()).toBe(true);
-    expect(fake.calls[2]!.command).toEqual({ dropIndexes: 'c', index: '*' });
+    expect(fake.calls[3]!.command).toEqual({ dropIndexes: 'c', index: '*' });
   });
 
   it('drop returns false on NamespaceNotFound; rename runs on admin', async () => {
@@ -472,5 +507,13 @@ describe('Db names', () => {
     });
     expect(client.db('$external').databaseName).toBe('$external');
     expect(() => client.db('a$b')).toThrow(/Invalid database name/);
+  });
+
+  it("refuses a '.' with the official driver's message", async () => {
+    const { MongoClient } = await import('./mongo-client.js');
+    const client = new MongoClient('mongodb://localhost/app', {
+      executorFactory: () => { throw new Error('no I/O expected'); },
+    });
+    expect(() => client.db('bad.name')).toThrow("Database names cannot contain the character '.'");
   });
 });

@@ -10,7 +10,7 @@ import type { CursorNamespace, CursorTimeoutMode } from './abstract-cursor.js';
 import { AggregationCursor, type AggregateOptions } from './aggregation-cursor.js';
 import { ChangeStream } from '../change-stream/change-stream.js';
 import type { ChangeStreamDocument, ChangeStreamOptions } from '../change-stream/types.js';
-import { checkDocument, checkReplacement, checkUpdate, executeWrite, toInsertStatements, toStatements, writeCounts, type AnyBulkWriteOperation, type BulkTarget, type BulkWriteOptions } from './bulk.js';
+import { checkDocument, checkReplacement, checkUpdate, executeWrite, serverAssignsIds, toInsertStatements, toStatements, writeCounts, type AnyBulkWriteOperation, type BulkTarget, type BulkWriteOptions } from './bulk.js';
 import { readConcernDocument, resolveReadConcern, resolveReadPreference, resolveWriteConcern, withInherited, type ReadConcernLike, type WriteConcernLike } from './concerns.js';
 import type { ReadConcern } from '../concern/read-concern.js';
 import type { WriteConcern } from '../concern/write-concern.js';
@@ -32,6 +32,8 @@ export interface CollectionParent {
   readonly readConcern: ReadConcern | undefined;
   readonly writeConcern: WriteConcern | undefined;
   readonly bsonOptions: BSONSerializeOptions;
+  /** The Db's forceServerObjectId (its own option, else the client's); see bulk.ts serverAssignsIds. */
+  readonly forceServerObjectId?: boolean | undefined;
 }
 
 export interface CollectionOptions extends BSONSerializeOptions {
@@ -255,21 +257,23 @@ export class Collection<TSchema extends object = Document> {
   // ------------------------------------------------------------------ inserts
 
   async insertOne(doc: OptionalUnlessRequiredId<TSchema>, options: InsertOneOptions = {}): Promise<InsertOneResult<TSchema>> {
-    const reply = await this.#writeOne({ insertOne: { document: doc } }, options);
+    const forceServerObjectId = serverAssignsIds('insertOne', options.forceServerObjectId, this.#parent.forceServerObjectId);
+    const [statement] = toStatements([{ insertOne: { document: doc } }], forceServerObjectId);
+    const reply = await executeWrite(this.#target(), statement!, options);
     // the statement carries `doc` itself, now with its _id
     return { acknowledged: reply !== undefined, insertedId: (doc as Document)._id } as InsertOneResult<TSchema>;
   }
 
   async insertMany(docs: ReadonlyArray<OptionalUnlessRequiredId<TSchema>>, options: BulkWriteOptions = {}): Promise<InsertManyResult<TSchema>> {
     if (!Array.isArray(docs)) throw new MongoInvalidArgumentError('Argument "docs" must be an array of documents');
-    const statements = toInsertStatements(docs, options.forceServerObjectId);
+    const statements = toInsertStatements(docs, serverAssignsIds('bulk', options.forceServerObjectId, this.#parent.forceServerObjectId));
     const { acknowledged, result } = await (await loadCold()).executeBulk(this.#target(), statements, options);
     return { acknowledged, insertedCount: result.insertedCount, insertedIds: result.insertedIds };
   }
 
   async bulkWrite(operations: ReadonlyArray<AnyBulkWriteOperation<TSchema>>, options: BulkWriteOptions = {}): Promise<BulkWriteResult> {
     if (!Array.isArray(operations)) throw new MongoInvalidArgumentError('Argument "operations" must be an array of documents');
-    const statements = toStatements(operations as AnyBulkWriteOperation<any>[], options.forceServerObjectId);
+    const statements = toStatements(operations as AnyBulkWriteOperation<any>[], serverAssignsIds('bulk', options.forceServerObjectId, this.#parent.forceServerObjectId));
     return (await (await loadCold()).executeBulk(this.#target(), statements, options)).result;
   }
 
@@ -286,8 +290,8 @@ export class Collection<TSchema extends object = Document> {
   // ------------------------------------------------------------------ updates / deletes
 
   /** A single-statement write, validated and built as the same bulkWrite model would be. */
-  async #writeOne(operation: AnyBulkWriteOperation<any>, options: InsertOneOptions | UpdateOptions | DeleteOptions): Promise<Document | undefined> {
-    const [statement] = toStatements([operation], (options as InsertOneOptions).forceServerObjectId);
+  async #writeOne(operation: AnyBulkWriteOperation<any>, options: UpdateOptions | DeleteOptions): Promise<Document | undefined> {
+    const [statement] = toStatements([operation]);
     return await executeWrite(this.#target(), statement!, options);
   }
 
@@ -441,8 +445,13 @@ export class Collection<TSchema extends object = Document> {
     return new ListIndexesCursor(this.#ctx, this.dbName, this.collectionName, { ...options, readPreference: this.readPreference });
   }
 
-  async indexes(options: { session?: ClientSession } = {}): Promise<Document[]> {
-    return await this.listIndexes(options).toArray();
+  /** The index documents; with `full: false`, `{ name: [[field, direction], ...] }` as indexInformation (the official driver's overloads). */
+  indexes(options?: { session?: ClientSession; full?: true }): Promise<Document[]>;
+  indexes(options: { session?: ClientSession; full: false }): Promise<Document>;
+  indexes(options?: IndexInformationOptions): Promise<Document[] | Document>;
+  async indexes(options: IndexInformationOptions = {}): Promise<Document[] | Document> {
+    const { full, ...rest } = options;
+    return full === false ? await this.indexInformation(rest) : await this.listIndexes(rest).toArray();
   }
 
   async indexExists(names: string | string[], options: { session?: ClientSession } = {}): Promise<boolean> {

@@ -45,10 +45,15 @@ export function resolveReadConcern(value: ReadConcernLike | undefined, inherit?:
   return ReadConcern.fromOptions({ readConcern: value });
 }
 
-/** WriteConcern for an option value (fields merged over `inherit`), or `inherit` when none is given. */
+/**
+ * WriteConcern for an option value, or `inherit` when none is given (or it sets nothing). A
+ * value given replaces the inherited write concern whole, as the official driver's Db,
+ * Collection and resolveOptions do (`WriteConcern.fromOptions(options) ?? parent.writeConcern`):
+ * a collection's `{ w: 1 }` under a client's `w=majority&wtimeoutMS=2000` is `{ w: 1 }`.
+ */
 export function resolveWriteConcern(value: WriteConcernLike | W | undefined, inherit?: WriteConcern): WriteConcern | undefined {
   if (value === undefined || value === null) return inherit;
-  return WriteConcern.fromOptions({ writeConcern: value }, inherit);
+  return WriteConcern.fromOptions({ writeConcern: value }) ?? inherit;
 }
 
 /** `{ level }` for the command's `readConcern`, or undefined for the server default. */

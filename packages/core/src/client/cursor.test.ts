@@ -7,6 +7,24 @@ import { MongoClient } from './mongo-client.js';
 
 const CURSOR_ID = Long.fromString('8589934593'); // > 2^32, as servers hand out
 
+describe('cursor flags and builder messages (the official driver\'s)', () => {
+  it('addCursorFlag sets a find flag, refuses unknown flags and non-booleans', async () => {
+    const { fake, coll } = setup();
+    serve(fake, [{ _id: 1 }], 1);
+    await coll.find().addCursorFlag('noCursorTimeout', true).toArray();
+    expect(fake.named('find')[0]!.command.noCursorTimeout).toBe(true);
+    expect(() => coll.find().addCursorFlag('bogus' as never, true)).toThrow('Flag bogus is not one of tailable,oplogReplay,noCursorTimeout,awaitData,exhaust,partial');
+    expect(() => coll.find().addCursorFlag('tailable', 1 as never)).toThrow('Flag tailable must be a boolean value');
+  });
+
+  it('batchSize / limit / skip of a non-number', () => {
+    const { coll } = setup();
+    expect(() => coll.find().batchSize('x' as never)).toThrow('Operation "batchSize" requires an integer');
+    expect(() => coll.find().limit('x' as never)).toThrow('Operation "limit" requires an integer');
+    expect(() => coll.find().skip('x' as never)).toThrow('Operation "skip" requires an integer');
+  });
+});
+
 function setup() {
   const fake = new FakeExecutor();
   fake.address = 'node2:27017';

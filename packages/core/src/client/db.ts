@@ -23,6 +23,8 @@ export interface DbOptions extends BSONSerializeOptions {
   readPreference?: ReadPreferenceLike;
   readConcern?: ReadConcernLike;
   writeConcern?: WriteConcernLike;
+  /** The server, not the driver, gives inserted documents without one their `_id` (default: the client's option). */
+  forceServerObjectId?: boolean;
 }
 
 /** What a Db inherits from its client. */
@@ -58,7 +60,9 @@ export interface CreateCollectionOptions extends CommandOperationOptions {
 function validateDbName(name: string): void {
   if (typeof name !== 'string' || name === '') throw new MongoInvalidArgumentError('Database name must be a non-empty string');
   // '$external' is the one legal name with a '$' (X.509, PLAIN, AWS users live there).
-  if (name !== '$external' && /[\0 ."$/\\]/.test(name)) throw new MongoInvalidArgumentError(`Invalid database name ${JSON.stringify(name)}`);
+  // the official driver's message for its one check (a '.'); ours refuses the rest of mongod's set too
+  if (name.includes('.')) throw new MongoInvalidArgumentError(`Database names cannot contain the character '.'`);
+  if (name !== '$external' && /[\0 "$/\\]/.test(name)) throw new MongoInvalidArgumentError(`Invalid database name ${JSON.stringify(name)}`);
 }
 
 export class Db {
@@ -69,6 +73,11 @@ export class Db {
   readonly writeConcern: WriteConcern | undefined;
   /** The BSON options of this Db's operations (its own over the client's). */
   readonly bsonOptions: BSONSerializeOptions;
+  /**
+   * @internal This Db's forceServerObjectId: its own option when given (even as undefined, as
+   * the official driver's `Object.assign({}, client.options, options)` has it), else the client's.
+   */
+  readonly forceServerObjectId: boolean | undefined;
 
   constructor(ctx: ClientContext, parent: DbParent, databaseName: string, options: DbOptions = {}) {
     validateDbName(databaseName);
@@ -78,6 +87,12 @@ export class Db {
     this.readPreference = resolveReadPreference(options.readPreference, parent.readPreference);
     this.readConcern = resolveReadConcern(options.readConcern, parent.readConcern);
     this.writeConcern = resolveWriteConcern(options.writeConcern, parent.writeConcern);
+    this.forceServerObjectId = 'forceServerObjectId' in options ? options.forceServerObjectId : ctx.resolvedOptions.forceServerObjectId;
+  }
+
+  /** Whether reads may go to a secondary: the read preference is not primary (the official driver's getter). */
+  get secondaryOk(): boolean {
+    return this.readPreference.mode !== 'primary';
   }
 
   get namespace(): string {

@@ -128,14 +128,14 @@ export class FindCursor<TSchema = any> extends AbstractCursor<TSchema> {
 
   skip(value: number): this {
     this.throwIfInitialized();
-    if (typeof value !== 'number') throw new MongoInvalidArgumentError('skip requires an integer');
+    if (typeof value !== 'number') throw new MongoInvalidArgumentError('Operation "skip" requires an integer');
     return this.configure({ skip: value });
   }
 
   limit(value: number): this {
     this.throwIfInitialized();
     if (this.cursorOptions.tailable) throw new MongoInvalidArgumentError("Tailable cursor doesn't support limit");
-    if (typeof value !== 'number') throw new MongoInvalidArgumentError('limit requires an integer');
+    if (typeof value !== 'number') throw new MongoInvalidArgumentError('Operation "limit" requires an integer');
     return this.configure({ limit: value });
   }
 

@@ -35,6 +35,17 @@ describe('MongoClient lifecycle', () => {
     expect(fake.connectCount).toBe(1);
   });
 
+  it('MongoClient.connect (static) returns a connected client of the class it is called on', async () => {
+    const fake = new FakeExecutor();
+    class Sub extends MongoClient {}
+    const client = await Sub.connect('mongodb://localhost/app', { executorFactory: () => fake });
+    expect(client).toBeInstanceOf(Sub);
+    expect(fake.connectCount).toBe(1);
+    expect(client.db().secondaryOk).toBe(false);
+    expect(client.db('x', { readPreference: 'nearest' }).secondaryOk).toBe(true);
+    await client.close();
+  });
+
   it('operations auto-connect', async () => {
     const { fake, client } = make();
     await client.db().command({ ping: 1 });
@@ -137,6 +148,18 @@ describe('MongoClient events', () => {
 });
 
 describe('options and inheritance', () => {
+  it('a Db or Collection write concern replaces the inherited one whole (official driver); ReadPreference key order and equals', () => {
+    const client = new MongoClient('mongodb://localhost/app?w=majority&wtimeoutMS=2000&journal=true', { executorFactory: () => new FakeExecutor() });
+    const db = client.db('x', { writeConcern: { w: 1 } });
+    expect(db.writeConcern?.toJSON()).toEqual({ w: 1 });
+    expect(db.collection('c', { writeConcern: { journal: false } }).writeConcern?.toJSON()).toEqual({ j: false });
+    expect(client.db('y').collection('c').writeConcern?.toJSON()).toEqual({ w: 'majority', wtimeout: 2000, j: true });
+    const rp = new ReadPreference('secondary', [{ dc: 'ny' }], { maxStalenessSeconds: 100, hedge: { enabled: true } });
+    expect(Object.keys(rp)).toEqual(['mode', 'tags', 'hedge', 'maxStalenessSeconds']);
+    expect(rp.equals(new ReadPreference('secondary'))).toBe(true);
+    expect(rp.equals(new ReadPreference('nearest'))).toBe(false);
+  });
+
   it('default db from the URI, else "test"', () => {
     expect(make('mongodb://u:p@h1,h2/mydb?replicaSet=rs').client.db().databaseName).toBe('mydb');
     expect(make('mongodb://h1:27017').client.db().databaseName).toBe('test');

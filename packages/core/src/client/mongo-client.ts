@@ -118,6 +118,11 @@ export class MongoClient extends TypedEmitter<MongoClientEvents> implements Clie
 
   // ------------------------------------------------------------------ lifecycle
 
+  /** A new client, connected (the official driver's static `MongoClient.connect(url, options)`). */
+  static async connect<T extends MongoClient>(this: new (url: string, options?: MongoClientOptions) => T, url: string, options?: MongoClientOptions): Promise<T> {
+    return await new this(url, options).connect();
+  }
+
   /** Connect (idempotent; concurrent calls share one attempt). */
   async connect(): Promise<this> {
     if (this.#closePromise) await this.#closePromise;

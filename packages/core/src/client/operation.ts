@@ -104,6 +104,9 @@ export function startImplicitSession(ctx: ClientContext): ClientSession {
   return new ClientSession(ctx, {}, false);
 }
 
+/** The official driver's message when an operation is given an ended session (execute_operation.ts). */
+export const EXPIRED_SESSION_USE = 'Use of expired sessions is not permitted';
+
 /**
  * Run `fn` with the caller's session, or an implicit one that is ended afterwards.
  * `unacknowledged`: w:0 writes must not carry a session (explicit ones are refused).
@@ -115,7 +118,7 @@ export async function withSession<T>(
   unacknowledged = false,
 ): Promise<T> {
   if (explicit) {
-    if (explicit.hasEnded) throw new MongoExpiredSessionError();
+    if (explicit.hasEnded) throw new MongoExpiredSessionError(EXPIRED_SESSION_USE);
     if (!ctx.ownsSession(explicit)) throw new MongoAPIError('ClientSession must be from the same MongoClient');
     if (unacknowledged) throw new MongoAPIError('Cannot have explicit session with unacknowledged writes');
     return await fn(explicit);
@@ -223,7 +226,9 @@ export function isNamespaceNotFound(error: unknown): boolean {
 export function throwIfWriteFailed(reply: Document): void {
   const writeErrors = reply.writeErrors as Document[] | undefined;
   if (writeErrors && writeErrors.length > 0) {
-    throw new MongoServerError({ ...writeErrors[0]!, errorLabels: reply.errorLabels });
+    // errorResponse is the write error as the server sent it (the official driver's), with the
+    // reply's labels only when it has some
+    throw new MongoServerError(reply.errorLabels === undefined ? writeErrors[0]! : { ...writeErrors[0]!, errorLabels: reply.errorLabels });
   }
   throwIfWriteConcernError(reply);
 }

@@ -33,6 +33,8 @@ export interface ClientLayerOptions {
   readonly writeConcern: WriteConcern | undefined;
   readonly retryReads: boolean;
   readonly retryWrites: boolean;
+  /** Whether the server assigns inserted documents' `_id` (each Db's default, client.db() options over it). */
+  readonly forceServerObjectId: boolean;
   /** The client's BSON options (wire/bson-options.ts). */
   readonly bsonOptions: Readonly<BSONSerializeOptions>;
   /**
@@ -50,6 +52,7 @@ export function clientLayerOptions(mo: MongoOptions): ClientLayerOptions {
     writeConcern: mo.writeConcern.isServerDefault ? undefined : mo.writeConcern,
     retryReads: mo.retryReads,
     retryWrites: mo.retryWrites,
+    forceServerObjectId: mo.forceServerObjectId,
     bsonOptions: mo.bsonOptions,
     timeoutMS: mo.timeoutMS,
   });

@@ -84,6 +84,13 @@ describe('ClientSession', () => {
     expect(s.id).toBe(id);
     expect(() => s.serverSession).toThrow(MongoExpiredSessionError);
     await expect(client.db().collection('c').insertOne({}, { session: s })).rejects.toBeInstanceOf(MongoExpiredSessionError);
+    // cursors too (findOne, find, aggregate), with the official driver's message
+    const calls = fake.calls.length;
+    const err = await client.db().collection('c').findOne({}, { session: s }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MongoExpiredSessionError);
+    expect((err as Error).message).toBe('Use of expired sessions is not permitted');
+    await expect(client.db().collection('c').aggregate([], { session: s }).toArray()).rejects.toBeInstanceOf(MongoExpiredSessionError);
+    expect(fake.calls.length).toBe(calls);
   });
 
   it('no server session is used when the deployment does not support sessions', async () => {

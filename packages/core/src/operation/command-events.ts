@@ -4,7 +4,12 @@
  */
 import type { Document } from '../errors.js';
 import { newRequestId } from '../wire/header.js';
-import { unmonitoredCommand, type CommandEventBase, type CommandEventEmitter, type CommandToMonitor, type MonitoredCommand } from './command-monitoring.js';
+import {
+  CommandFailedEvent,
+  CommandStartedEvent,
+  CommandSucceededEvent,
+  unmonitoredCommand,
+  type CommandEventBase, type CommandEventEmitter, type CommandToMonitor, type MonitoredCommand } from './command-monitoring.js';
 
 /**
  * Allocates the wire request id of a command and, when `emit` is given (the client's
@@ -34,14 +39,35 @@ export function monitorCommand(emit: CommandEventEmitter | undefined, sent: Comm
   if (sent.hello?.serviceId !== undefined) base.serviceId = sent.hello.serviceId;
   const started = now();
   const redacted = isSensitiveCommand(base.commandName, sent.command);
-  const command = redacted ? {} : { ...sent.command, ...sent.sequences, $db: sent.databaseName };
-  emit('commandStarted', { ...base, command });
+  const command = redacted ? {} : commandWithSequences(sent.command, sent.sequences, sent.databaseName);
+  emit('commandStarted', new CommandStartedEvent({ ...base, command }));
   return {
     requestId,
-    succeeded: (reply) => emit('commandSucceeded', { ...base, reply: redacted ? {} : reply, duration: now() - started }),
-    failed: (failure) => emit('commandFailed', { ...base, failure: redacted ? {} : failure, duration: now() - started }),
+    succeeded: (reply) => emit('commandSucceeded', new CommandSucceededEvent({ ...base, reply: redacted ? {} : reply, duration: now() - started })),
+    failed: (failure) => emit('commandFailed', new CommandFailedEvent({ ...base, failure: redacted ? {} : failure, duration: now() - started })),
   };
 }
+
+/**
+ * The command as the application sees it in commandStarted: the body with its kind-1
+ * document sequences as array fields where the official driver's command document has
+ * them: right after the command name (insert / update / delete: `{ insert, documents,
+ * ordered }`), after `ordered` for bulkWrite.
+ */
+export function commandWithSequences(command: Document, sequences: Readonly<Record<string, readonly Document[]>> | undefined, databaseName: string): Document {
+  if (!sequences) return { ...command, $db: databaseName };
+  const keys = Object.keys(command);
+  const anchor = keys[0] === 'bulkWrite' && keys.includes('ordered') ? 'ordered' : keys[0];
+  const out: Document = {};
+  for (const key of keys) {
+    out[key] = command[key];
+    if (key === anchor) Object.assign(out, sequences);
+  }
+  if (anchor === undefined) Object.assign(out, sequences);
+  out.$db = databaseName;
+  return out;
+}
+
 
 /** Security-sensitive commands (Command Logging and Monitoring, "Security"), by lower-cased name. */
 const SENSITIVE_COMMANDS: ReadonlySet<string> = new Set([

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isSensitiveCommand, monitorCommand } from './command-events.js';
-import type { CommandEventEmitter } from './command-monitoring.js';
+import { commandWithSequences, isSensitiveCommand, monitorCommand } from './command-events.js';
+import { CommandFailedEvent, CommandStartedEvent, CommandSucceededEvent, type CommandEventEmitter } from './command-monitoring.js';
 
 function record() {
   const events: { name: string; event: Record<string, unknown> }[] = [];
@@ -54,5 +54,33 @@ describe('command monitoring redaction', () => {
     m.succeeded({ ok: 1, isWritablePrimary: true });
     expect(events[0]!.event.command).toEqual({ hello: 1, $db: 'admin' });
     expect(events[1]!.event.reply).toEqual({ ok: 1, isWritablePrimary: true });
+  });
+});
+
+describe('command events as the official driver shapes them', () => {
+  it('are instances of CommandStartedEvent / CommandSucceededEvent / CommandFailedEvent', () => {
+    const { events, emit } = record();
+    const m = monitorCommand(emit, sent({ ping: 1 }));
+    m.succeeded({ ok: 1 });
+    monitorCommand(emit, sent({ ping: 1 })).failed(new Error('x'));
+    expect(events.map((e) => e.event.constructor.name)).toEqual(['CommandStartedEvent', 'CommandSucceededEvent', 'CommandStartedEvent', 'CommandFailedEvent']);
+    expect(events[0]!.event).toBeInstanceOf(CommandStartedEvent);
+    expect(events[1]!.event).toBeInstanceOf(CommandSucceededEvent);
+    expect(events[3]!.event).toBeInstanceOf(CommandFailedEvent);
+  });
+
+  it('puts document sequences where the official command document has them', () => {
+    const docs = [{ _id: 1 }];
+    expect(Object.keys(commandWithSequences({ insert: 'c', ordered: true }, { documents: docs }, 'db'))).toEqual(['insert', 'documents', 'ordered', '$db']);
+    expect(Object.keys(commandWithSequences({ bulkWrite: 1, errorsOnly: true, ordered: true, comment: 'x' }, { ops: docs, nsInfo: docs }, 'admin'))).toEqual([
+      'bulkWrite',
+      'errorsOnly',
+      'ordered',
+      'ops',
+      'nsInfo',
+      'comment',
+      '$db',
+    ]);
+    expect(commandWithSequences({ find: 'c' }, undefined, 'db')).toEqual({ find: 'c', $db: 'db' });
   });
 });

@@ -25,20 +25,38 @@ export interface CommandEventBase {
   serviceId?: unknown;
 }
 
-export interface CommandStartedEvent extends CommandEventBase {
+/**
+ * The events are instances of classes of the official driver's names (applications log
+ * `event.constructor.name` or test `instanceof`); each takes its fields as given.
+ */
+abstract class CommandEvent {
+  declare commandName: string;
+  declare databaseName: string;
+  declare requestId: number;
+  declare address: string;
+  declare connectionId: number;
+  declare serverConnectionId: bigint | null;
+  declare serviceId?: unknown;
+  /** The base fields and the event's own (command; reply or failure, and duration). */
+  constructor(fields: CommandEventBase & Record<string, unknown>) {
+    Object.assign(this, fields);
+  }
+}
+
+export class CommandStartedEvent extends CommandEvent {
   /** The command as sent, with its `$db`; kind-1 document sequences appear as array fields. */
-  command: Document;
+  declare command: Document;
 }
 
-export interface CommandSucceededEvent extends CommandEventBase {
-  reply: Document;
+export class CommandSucceededEvent extends CommandEvent {
+  declare reply: Document;
   /** Milliseconds from sending to the reply. */
-  duration: number;
+  declare duration: number;
 }
 
-export interface CommandFailedEvent extends CommandEventBase {
-  failure: unknown;
-  duration: number;
+export class CommandFailedEvent extends CommandEvent {
+  declare failure: unknown;
+  declare duration: number;
 }
 
 /** The command monitoring events, by name. */

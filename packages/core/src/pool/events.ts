@@ -14,42 +14,60 @@ export type ConnectionCheckOutFailedReason =
 
 export interface ConnectionPoolCreatedEvent {
   readonly address: string;
+  /** The event's name (as the official driver's events carry it). */
+  readonly name: 'connectionPoolCreated';
   /** The non-default options the pool was created with. */
   readonly options: Readonly<Record<string, unknown>>;
 }
 export interface ConnectionPoolReadyEvent {
   readonly address: string;
+  /** The event's name (as the official driver's events carry it). */
+  readonly name: 'connectionPoolReady';
 }
 export interface ConnectionPoolClearedEvent {
   readonly address: string;
+  /** The event's name (as the official driver's events carry it). */
+  readonly name: 'connectionPoolCleared';
   /** Load-balanced mode: the service whose connections were cleared. */
   readonly serviceId?: unknown;
   readonly interruptInUseConnections?: boolean;
 }
 export interface ConnectionPoolClosedEvent {
   readonly address: string;
+  /** The event's name (as the official driver's events carry it). */
+  readonly name: 'connectionPoolClosed';
 }
 export interface ConnectionCreatedEvent {
   readonly address: string;
+  /** The event's name (as the official driver's events carry it). */
+  readonly name: 'connectionCreated';
   readonly connectionId: number;
 }
 export interface ConnectionReadyEvent {
   readonly address: string;
+  /** The event's name (as the official driver's events carry it). */
+  readonly name: 'connectionReady';
   readonly connectionId: number;
   /** From ConnectionCreated to ready. */
   readonly durationMS: number;
 }
 export interface ConnectionClosedEvent {
   readonly address: string;
+  /** The event's name (as the official driver's events carry it). */
+  readonly name: 'connectionClosed';
   readonly connectionId: number;
   readonly reason: ConnectionClosedReason;
   readonly error?: Error;
 }
 export interface ConnectionCheckOutStartedEvent {
   readonly address: string;
+  /** The event's name (as the official driver's events carry it). */
+  readonly name: 'connectionCheckOutStarted';
 }
 export interface ConnectionCheckOutFailedEvent {
   readonly address: string;
+  /** The event's name (as the official driver's events carry it). */
+  readonly name: 'connectionCheckOutFailed';
   readonly reason: ConnectionCheckOutFailedReason;
   readonly error?: Error;
   /** From ConnectionCheckOutStarted to the failure. */
@@ -57,12 +75,16 @@ export interface ConnectionCheckOutFailedEvent {
 }
 export interface ConnectionCheckedOutEvent {
   readonly address: string;
+  /** The event's name (as the official driver's events carry it). */
+  readonly name: 'connectionCheckedOut';
   readonly connectionId: number;
   /** From ConnectionCheckOutStarted to checked out. */
   readonly durationMS: number;
 }
 export interface ConnectionCheckedInEvent {
   readonly address: string;
+  /** The event's name (as the official driver's events carry it). */
+  readonly name: 'connectionCheckedIn';
   readonly connectionId: number;
 }
 

@@ -71,6 +71,20 @@ describe('Pool', () => {
     ]);
   });
 
+  it("each event carries its own name (the official driver's `event.name`)", async () => {
+    const names: string[] = [];
+    const { pool } = makePool({
+      subscribe: (p) => {
+        for (const name of CONNECTION_POOL_EVENTS) p.on(name, (e: { name?: string }) => names.push(`${name}=${e.name}`));
+      },
+    });
+    pool.ready();
+    pool.checkIn(await pool.checkOut());
+    await pool.close();
+    expect(names.length).toBeGreaterThan(4);
+    for (const pair of names) expect(pair.split('=')[0]).toBe(pair.split('=')[1]);
+  });
+
   it('refuses to check in a foreign connection', async () => {
     const { pool } = makePool();
     pool.ready();

@@ -95,7 +95,7 @@ type ResolvedPoolOptions = Required<Omit<PoolOptions, 'onBackgroundError' | 'loa
   Pick<PoolOptions, 'onBackgroundError' | 'loadBalanced'>;
 
 /** An event payload without the `address` every pool event carries. */
-type PoolEventBody<K extends ConnectionPoolEventName> = Omit<ConnectionPoolEvents[K], 'address'>;
+type PoolEventBody<K extends ConnectionPoolEventName> = Omit<ConnectionPoolEvents[K], 'address' | 'name'>;
 
 function serviceKey(serviceId: unknown): string {
   if (serviceId === undefined || serviceId === null) return '';
@@ -294,7 +294,8 @@ export class Pool extends TypedEmitter<ConnectionPoolEvents> implements Connecti
 
   /** Emits a pool event; every pool event starts with the pool's `address`. */
   #emit<K extends ConnectionPoolEventName>(event: K, body: PoolEventBody<K>): void {
-    (this.emit as (event: K, payload: unknown) => boolean)(event, { address: this.address, ...body });
+    // `name`: the official driver's events carry their own name (ConnectionCheckedOutEvent.name)
+    (this.emit as (event: K, payload: unknown) => boolean)(event, { address: this.address, ...body, name: event });
   }
 
   #clearedError(): MongoPoolClearedError {

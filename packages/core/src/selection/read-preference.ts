@@ -26,8 +26,8 @@ export class ReadPreference {
   // Assigned (in this order) by the constructor, which then freezes the instance.
   declare readonly mode: ReadPreferenceMode;
   declare readonly tags: readonly TagSet[] | undefined;
-  declare readonly maxStalenessSeconds: number | undefined;
   declare readonly hedge: { enabled?: boolean } | undefined;
+  declare readonly maxStalenessSeconds: number | undefined;
 
   static readonly PRIMARY = ReadPreferenceMode.primary;
   static readonly PRIMARY_PREFERRED = ReadPreferenceMode.primaryPreferred;
@@ -56,8 +56,9 @@ export class ReadPreference {
     }
     this.mode = mode;
     this.tags = tags?.length ? Object.freeze(tags.map((t) => Object.freeze({ ...t }))) : undefined;
-    this.maxStalenessSeconds = maxStalenessSeconds;
+    // the official driver's key order (what console.log shows)
     this.hedge = options.hedge;
+    this.maxStalenessSeconds = maxStalenessSeconds;
     Object.freeze(this);
   }
 
@@ -104,8 +105,9 @@ export class ReadPreference {
     return this.mode !== ReadPreferenceMode.primary;
   }
 
+  /** Same mode (the official driver compares the mode only, not tags or staleness). */
   equals(other: ReadPreference): boolean {
-    return JSON.stringify(this.toJSON()) === JSON.stringify(other.toJSON());
+    return other.mode === this.mode;
   }
 
   /** The `$readPreference` document. */

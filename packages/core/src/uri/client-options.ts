@@ -43,6 +43,8 @@ export interface MongoClientOptions extends BSONSerializeOptions {
   connectTimeoutMS?: number;
   directConnection?: boolean;
   enableOverloadRetargeting?: boolean;
+  /** The server, not the driver, gives inserted documents without one their `_id` (inherited by every Db). */
+  forceServerObjectId?: boolean;
   heartbeatFrequencyMS?: number;
   journal?: boolean;
   loadBalanced?: boolean;
@@ -155,6 +157,7 @@ export interface MongoOptions {
   readonly proxyPassword: string | undefined;
   readonly maxAdaptiveRetries: number | undefined;
   readonly enableOverloadRetargeting: boolean;
+  readonly forceServerObjectId: boolean;
   readonly transport: unknown;
   readonly srvResolver: unknown;
   readonly tlsFileReader: ((path: string) => Promise<string>) | undefined;

@@ -124,6 +124,7 @@ export const URI_OPTIONS = Object.freeze({
   connectTimeoutMS: NON_NEG_INT,
   directConnection: BOOL,
   enableOverloadRetargeting: BOOL,
+  forceServerObjectId: BOOL,
   heartbeatFrequencyMS: int(500),
   journal: BOOL,
   loadBalanced: BOOL,

@@ -256,7 +256,7 @@ function findWith(ctx: CommandContext, where: WhereVerdicts | undefined): Doc {
   const c = readSource(ctx, ctx.db, coll, (src, p) => runPipeline(ctx, src, p));
   const ev = evalOptions(ctx, c);
   const textScores = new Map<StoredDoc, number>();
-  const stored = findStored(c, { filter, sort, skip, limit, eval: ev, textScores, where });
+  const stored = findStored(c, { filter, sort, skip, limit, eval: ev, textScores, where, min: ctx.args.min, max: ctx.args.max, hint: ctx.args.hint });
   let docs = stored.map((d) => d.doc);
   if (ns === 'local.oplog.rs') docs = docs.map(({ _id, ...entry }) => entry);
   const out = ctx.args.returnKey === true ? returnKeys(c, docs, filter, sort) : withTextScores(docs, stored, projection, textScores, filter, ev);

@@ -12,17 +12,60 @@ declare module '../../client/streams.js' {
   }
 }
 
+/**
+ * The official driver's stream shape: object mode, a high-water mark of one document, and no
+ * auto-destroy, so the stream emits 'end' but not 'close' when the documents run out (the
+ * cursor is exhausted, hence closed, by then); destroying it closes the cursor.
+ */
+class CursorReadable extends Readable {
+  readonly #source: DocumentSource<unknown>;
+  readonly #transform: ((doc: any) => any) | undefined;
+  #reading = false;
+
+  constructor(source: DocumentSource<unknown>, transform: ((doc: any) => any) | undefined) {
+    super({ objectMode: true, autoDestroy: false, highWaterMark: 1 });
+    this.#source = source;
+    this.#transform = transform;
+  }
+
+  override _read(): void {
+    if (this.#reading) return;
+    this.#reading = true;
+    void this.#pull();
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.#source.close().then(
+      () => callback(error),
+      (closeError: Error) => callback(closeError),
+    );
+  }
+
+  /** Push documents until the consumer has enough, the cursor ends, or it fails. */
+  async #pull(): Promise<void> {
+    try {
+      for (;;) {
+        const doc = await this.#source.next();
+        if (doc === null) {
+          this.push(null);
+          return;
+        }
+        if (this.destroyed) return void (await this.#source.close().catch(() => undefined));
+        if (!this.push(this.#transform ? this.#transform(doc) : doc)) {
+          this.#reading = false;
+          return;
+        }
+      }
+    } catch (error) {
+      this.#reading = false;
+      this.destroy(error as Error);
+    }
+  }
+}
+
 /** A Node Readable of `source`'s documents (optionally transformed). */
 export function nodeCursorStream(source: DocumentSource<unknown>, options: CursorStreamOptions = {}): CursorStream {
-  const transform = options.transform;
-  async function* documents(): AsyncGenerator<unknown, void, void> {
-    for await (const doc of source) yield transform ? transform(doc) : doc;
-  }
-  const readable = Readable.from(documents(), { objectMode: true });
-  readable.once('close', () => {
-    void source.close().catch(() => undefined);
-  });
-  return readable as CursorStream;
+  return new CursorReadable(source, options.transform) as unknown as CursorStream;
 }
 
 registerCursorStreamFactory(nodeCursorStream);
