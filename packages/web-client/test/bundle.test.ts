@@ -59,16 +59,19 @@ const TARGET_GZIP_BYTES = 45 * 1024;
  * instead of beside their callers (the app-level figure below gained 753 B). Then 74,715 B
  * (+344 B): bson-lite's faster decoder (its field-name cache) and, for Workers, one topology
  * opening and one connect per request plus monitor starts per I/O scope (no request waits on
- * another's I/O). Budget 73.1 KiB (74,854 B): ~140 B of headroom, so growth stays a
- * conscious decision.
+ * another's I/O). Then 75,246 B (+531 B): API parity with the official driver (the command
+ * events as CommandStartedEvent/... class instances, forceServerObjectId from the client and
+ * Db options, MongoClient.connect, addCursorFlag, Db.secondaryOk, write concerns replaced
+ * whole, expired-session checks). Budget 73.6 KiB (75,366 B): ~120 B of headroom, so growth
+ * stays a conscious decision.
  */
-const BUDGET_GZIP_BYTES = 73.1 * 1024;
+const BUDGET_GZIP_BYTES = 73.6 * 1024;
 
 /** Issue 19's target for the app-level figure: Neon's serverless driver doing find + insert. */
 const APP_TARGET_GZIP_BYTES = 46_970;
 /**
  * Enforced: the app-level figure plus ~0.3 KB (headroom for small unrelated changes; a real
- * regression is larger). 60,057 B now: the entry chunk plus one shared chunk; the cold chunk,
+ * regression is larger). 60,452 B now: the entry chunk plus one shared chunk; the cold chunk,
  * core/src/cold, is not loaded by this app. History: 66,888 B in one chunk before anything
  * was lazy (the one-file bundle's options with splitting); 58,773 B after the first round of
  * lazy code; 60,709 B after CSOT (+1.9 KB); 60,059 B after the second round (-650 B: the
@@ -80,9 +83,10 @@ const APP_TARGET_GZIP_BYTES = 46_970;
  * app that needs it, load with the cold code; see docs/benchmarks.md "Issue 19: the web app
  * bundle, round three"); 59,802 B with bson-lite's faster decoder (+128 B: its field-name
  * cache, docs/benchmarks.md "bson-lite decode"); 60,057 B with the Workers openings and
- * connects per request and the monitor starts per I/O scope (+255 B). Budget 60,200 B.
+ * connects per request and the monitor starts per I/O scope (+255 B); 60,452 B with the API
+ * parity round (+395 B, the same additions as the one-file figure). Budget 60,600 B.
  */
-const APP_BUDGET_GZIP_BYTES = 60_200;
+const APP_BUDGET_GZIP_BYTES = 60_600;
 
 /** The browser build of scripts/build.mjs (its own options), in memory (checked against dist below). */
 const { webBundleOptions, appBundleSize } = (await import(path.join(ROOT, 'scripts/web-bundle-options.mjs'))) as typeof import('../../../scripts/web-bundle-options.mjs');
