@@ -28,11 +28,6 @@ export const OMISSIONS: readonly Omission[] = [
   },
   {
     kind: 'value',
-    names: ['AuthMechanism'],
-    reason: 'not yet: the mechanism is a string option here (authMechanism: "SCRAM-SHA-256")',
-  },
-  {
-    kind: 'value',
     names: ['Compressor', 'MongoDecompressionError'],
     reason: 'wire compression (snappy, zlib, zstd) is not implemented',
   },
@@ -60,11 +55,6 @@ export const OMISSIONS: readonly Omission[] = [
   },
   {
     kind: 'value',
-    names: ['ExplainableCursor', 'ExplainVerbosity'],
-    reason: 'explain() is not implemented yet (issue 13, API part)',
-  },
-  {
-    kind: 'value',
     names: ['MongoLoggableComponent', 'SeverityLevel'],
     reason: 'the driver logging spec (mongodbLogComponentSeverities) is not implemented; use the monitoring events',
   },
@@ -75,7 +65,7 @@ export const OMISSIONS: readonly Omission[] = [
   },
   {
     kind: 'value',
-    names: ['BSONType', 'ProfilingLevel'],
+    names: ['ProfilingLevel'],
     reason: 'not yet: constant objects of plain strings; the strings themselves are accepted',
   },
   {

@@ -82,6 +82,7 @@ export type * from './pool/events.js';
 export { parseConnectionString } from './uri/connection-string.js';
 export type { ConnectionString, HostAddress } from './uri/connection-string.js';
 export type { MongoOptions } from './uri/client-options.js';
+export { AuthMechanism } from './connection/auth/types.js';
 export type { SrvResolver, SrvRecord } from './uri/srv.js';
 export { DohResolver } from './uri/doh-resolver.js';
 

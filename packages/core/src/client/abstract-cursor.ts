@@ -7,6 +7,7 @@
 import { applicationView } from '../wire/application-view.js';
 import { resolveBsonOptions, type BSONSerializeOptions } from '../wire/bson-options.js';
 import { Long } from 'bson';
+import { keyMirror } from '../util/key-mirror.js';
 import {
   MongoCursorExhaustedError,
   MongoCursorInUseError,
@@ -30,7 +31,9 @@ export interface CursorNamespace {
   readonly collection: string;
 }
 
-export type ExplainVerbosity = 'queryPlanner' | 'executionStats' | 'allPlansExecution';
+/** The explain verbosities (the official driver's constant; queryPlannerExtended needs MongoDB 8.0). */
+export const ExplainVerbosity = keyMirror('queryPlanner', 'queryPlannerExtended', 'executionStats', 'allPlansExecution');
+export type ExplainVerbosity = (typeof ExplainVerbosity)[keyof typeof ExplainVerbosity];
 /** A verbosity, or a boolean: true = allPlansExecution, false = queryPlanner (as the official driver). */
 export type ExplainVerbosityLike = ExplainVerbosity | boolean;
 export interface ExplainCommandOptions {
@@ -214,18 +217,6 @@ export abstract class AbstractCursor<TSchema = any> implements AsyncIterable<TSc
   #bson(): BSONSerializeOptions | undefined {
     const { bsonOptions } = this.cursorOptions;
     return bsonOptions ? resolveBsonOptions(this.cursorOptions, bsonOptions) : undefined;
-  }
-
-  /**
-   * Run `{ explain: command, verbosity }` (true or none = allPlansExecution, false =
-   * queryPlanner; `{ verbosity, maxTimeMS }` as the official driver's ExplainCommandOptions).
-   */
-  protected async explainCommand(command: Document, explain: ExplainVerbosityLike | ExplainCommandOptions | undefined): Promise<Document> {
-    const { verbosity, maxTimeMS } = typeof explain === 'object' && explain !== null ? explain : { verbosity: explain, maxTimeMS: undefined };
-    const v = verbosity === true || verbosity === undefined ? 'allPlansExecution' : verbosity === false ? 'queryPlanner' : verbosity;
-    const cmd = assignDefined({ explain: command, verbosity: v }, { maxTimeMS });
-    const { reply } = await this.send(cmd, this.cursorOptions.session, { signal: undefined });
-    return reply;
   }
 
   /** The server cursor id (undefined before the first batch). */
@@ -633,4 +624,22 @@ export function validateMaxAwaitTimeMS(maxAwaitTimeMS: number | undefined, timeo
 function validateBatchSize(value: number): void {
   // the official driver's message (it checks the type only; ours also refuses NaN and Infinity)
   if (typeof value !== 'number' || !Number.isFinite(value)) throw new MongoInvalidArgumentError('Operation "batchSize" requires an integer');
+}
+
+/** A cursor whose command can be explained: FindCursor and AggregationCursor (the official driver's class of the same name). */
+export abstract class ExplainableCursor<TSchema = any> extends AbstractCursor<TSchema> {
+  /** Run the cursor's command under `explain` and return the plan. */
+  abstract explain(verbosity?: ExplainVerbosityLike | ExplainCommandOptions): Promise<Document>;
+
+  /**
+   * Run `{ explain: command, verbosity }` (true or none = allPlansExecution, false =
+   * queryPlanner; `{ verbosity, maxTimeMS }` as the official driver's ExplainCommandOptions).
+   */
+  protected async explainCommand(command: Document, explain: ExplainVerbosityLike | ExplainCommandOptions | undefined): Promise<Document> {
+    const { verbosity, maxTimeMS } = typeof explain === 'object' && explain !== null ? explain : { verbosity: explain, maxTimeMS: undefined };
+    const v = verbosity === true || verbosity === undefined ? 'allPlansExecution' : verbosity === false ? 'queryPlanner' : verbosity;
+    const cmd = assignDefined({ explain: command, verbosity: v }, { maxTimeMS });
+    const { reply } = await this.send(cmd, this.cursorOptions.session, { signal: undefined });
+    return reply;
+  }
 }

@@ -1,6 +1,6 @@
 /** The cursor returned by `aggregate()` (collection-level, or db-level with collection 1). */
 import type { Document } from '../errors.js';
-import { AbstractCursor, validateMaxAwaitTimeMS, type AbstractCursorOptions, type CursorNamespace, type ExplainCommandOptions, type ExplainVerbosityLike } from './abstract-cursor.js';
+import { AbstractCursor, ExplainableCursor, validateMaxAwaitTimeMS, type AbstractCursorOptions, type CursorNamespace, type ExplainCommandOptions, type ExplainVerbosityLike } from './abstract-cursor.js';
 import { writeConcernDocument, type WriteConcernLike } from './concerns.js';
 import type { ExecuteOptions, ExecuteResult } from '../operation/executor.js';
 import { copyDefined, readConcernFor, type ClientContext } from './operation.js';
@@ -42,7 +42,7 @@ export function hasWriteStage(pipeline: readonly Document[]): boolean {
   return last !== undefined && ('$out' in last || '$merge' in last);
 }
 
-export class AggregationCursor<TSchema = any> extends AbstractCursor<TSchema> {
+export class AggregationCursor<TSchema = any> extends ExplainableCursor<TSchema> {
   protected declare cursorOptions: AggregateOptions;
   readonly pipeline: Document[];
   readonly #target: string | 1;

@@ -1,6 +1,6 @@
 /** The cursor returned by `collection.find()`: builds the find command, honours limit across getMores. */
 import { MongoInvalidArgumentError, type Document } from '../errors.js';
-import { AbstractCursor, type AbstractCursorOptions, type CursorNamespace, type ExplainCommandOptions, type ExplainVerbosityLike } from './abstract-cursor.js';
+import { AbstractCursor, ExplainableCursor, type AbstractCursorOptions, type CursorNamespace, type ExplainCommandOptions, type ExplainVerbosityLike } from './abstract-cursor.js';
 import { loadCold } from '../cold/load.js';
 import { copyDefined, readConcernFor, type ClientContext } from './operation.js';
 import type { CountOptions } from './collection.js';
@@ -53,7 +53,7 @@ const FIND_FIELDS = [
   'let',
 ];
 
-export class FindCursor<TSchema = any> extends AbstractCursor<TSchema> {
+export class FindCursor<TSchema = any> extends ExplainableCursor<TSchema> {
   protected declare cursorOptions: FindOptions;
   #filter: Document;
 

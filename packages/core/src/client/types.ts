@@ -132,3 +132,30 @@ export interface IndexDescription {
 
 export type ReturnDocument = 'before' | 'after';
 export const ReturnDocument = Object.freeze({ BEFORE: 'before', AFTER: 'after' } as const);
+
+/** The BSON type numbers a `$type` query operator takes, by the server's alias (the official driver's constant). */
+export const BSONType = Object.freeze({
+  double: 1,
+  string: 2,
+  object: 3,
+  array: 4,
+  binData: 5,
+  undefined: 6,
+  objectId: 7,
+  bool: 8,
+  date: 9,
+  null: 10,
+  regex: 11,
+  dbPointer: 12,
+  javascript: 13,
+  symbol: 14,
+  javascriptWithScope: 15,
+  int: 16,
+  timestamp: 17,
+  long: 18,
+  decimal: 19,
+  minKey: -1,
+  maxKey: 127,
+} as const);
+export type BSONType = (typeof BSONType)[keyof typeof BSONType];
+

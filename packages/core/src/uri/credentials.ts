@@ -8,8 +8,11 @@ import { fail } from './fail.js';
 import type { MongoCredentials } from '../connection/types.js';
 import { AuthMechanism } from '../connection/auth/types.js';
 
-/** The mechanisms the Authentication spec still defines (MONGODB-CR was removed in MongoDB 4.0). */
-const MECHANISMS: readonly string[] = Object.values(AuthMechanism).filter((m) => m !== AuthMechanism.MongoDbCr);
+/**
+ * The mechanisms the Authentication spec still defines (MONGODB-CR was removed in MongoDB
+ * 4.0), and DEFAULT, which the official driver accepts as "negotiate", as when none is given.
+ */
+const MECHANISMS: readonly string[] = Object.values(AuthMechanism);
 const OIDC_ENVIRONMENTS: readonly unknown[] = ['test', 'azure', 'gcp', 'k8s'];
 const OIDC_PROPERTIES: readonly string[] = ['ENVIRONMENT', 'TOKEN_RESOURCE', 'OIDC_CALLBACK', 'OIDC_HUMAN_CALLBACK', 'ALLOWED_HOSTS'];
 const GSSAPI_PROPERTIES: readonly string[] = ['SERVICE_NAME', 'CANONICALIZE_HOST_NAME', 'SERVICE_REALM', 'SERVICE_HOST'];
@@ -38,7 +41,7 @@ export function buildCredentials(input: CredentialInput): MongoCredentials | und
   const username = input.username ?? undefined;
   const password = input.password ?? undefined;
   const source = input.authSource;
-  const mechanism = input.authMechanism;
+  const mechanism = input.authMechanism === AuthMechanism.MONGODB_DEFAULT ? undefined : input.authMechanism;
   const props: Record<string, unknown> = { ...input.authMechanismProperties };
   if (source === '') fail('authSource must not be empty');
   if (mechanism === undefined && username === undefined) return undefined;
@@ -60,21 +63,21 @@ export function buildCredentials(input: CredentialInput): MongoCredentials | und
   const make = (user: string, src: string, pass?: string, properties: Record<string, unknown> = {}): MongoCredentials =>
     Object.freeze({ username: user, password: pass, source: src, mechanism, mechanismProperties: Object.freeze({ ...properties }) });
 
-  const m = mechanism as Exclude<AuthMechanism, typeof AuthMechanism.MongoDbCr> | undefined; // checked against MECHANISMS above
+  const m = mechanism as Exclude<AuthMechanism, typeof AuthMechanism.MONGODB_DEFAULT> | undefined; // checked against MECHANISMS above
   switch (m) {
     case undefined:
-    case AuthMechanism.ScramSha1:
-    case AuthMechanism.ScramSha256:
-    case AuthMechanism.Plain: {
+    case AuthMechanism.MONGODB_SCRAM_SHA1:
+    case AuthMechanism.MONGODB_SCRAM_SHA256:
+    case AuthMechanism.MONGODB_PLAIN: {
       if (!username) throw missing('username');
       if (password === undefined) throw missing('password');
-      return make(username, source ?? input.db ?? (m === AuthMechanism.Plain ? EXTERNAL : 'admin'), password);
+      return make(username, source ?? input.db ?? (m === AuthMechanism.MONGODB_PLAIN ? EXTERNAL : 'admin'), password);
     }
-    case AuthMechanism.X509: {
+    case AuthMechanism.MONGODB_X509: {
       if (password !== undefined && password !== '') notAccepted('a password');
       return make(username ?? '', requireExternal());
     }
-    case AuthMechanism.Gssapi: {
+    case AuthMechanism.MONGODB_GSSAPI: {
       if (!username) throw missing('username');
       onlyProperties(GSSAPI_PROPERTIES);
       const canon = props.CANONICALIZE_HOST_NAME;
@@ -83,13 +86,13 @@ export function buildCredentials(input: CredentialInput): MongoCredentials | und
       }
       return make(username, requireExternal(), password, { SERVICE_NAME: 'mongodb', ...props });
     }
-    case AuthMechanism.Aws: {
+    case AuthMechanism.MONGODB_AWS: {
       // Credentials for MONGODB-AWS come from the environment, never from the connection string.
       if (username !== undefined || password !== undefined) notAccepted(`a username or password${USE_AWS_ENVIRONMENT}`);
       if (props.AWS_SESSION_TOKEN !== undefined) notAccepted(`AWS_SESSION_TOKEN${USE_AWS_ENVIRONMENT}`);
       return make('', requireExternal(), undefined, props);
     }
-    case AuthMechanism.Oidc: {
+    case AuthMechanism.MONGODB_OIDC: {
       onlyProperties(OIDC_PROPERTIES);
       if (password !== undefined) notAccepted('a password');
       const env = props.ENVIRONMENT;

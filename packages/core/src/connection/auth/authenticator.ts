@@ -98,7 +98,7 @@ class DefaultAuthenticator implements Authenticator {
       const state: ScramSpeculationState = { kind: 'scram', first };
       return { document: { ...saslStartCommand(first), db: credentials.source }, state };
     }
-    if (mechanism === AuthMechanism.X509) {
+    if (mechanism === AuthMechanism.MONGODB_X509) {
       return { document: { ...x509AuthenticateCommand(credentials), db: X509_SOURCE } };
     }
     return undefined;
@@ -126,12 +126,12 @@ class DefaultAuthenticator implements Authenticator {
       return;
     }
     switch (requested) {
-      case AuthMechanism.X509:
+      case AuthMechanism.MONGODB_X509:
         // An accepted speculative `authenticate` finishes X.509 within the handshake.
         if (speculative && speculativeReply !== undefined && speculativeReply !== null) return;
         await authenticateX509(run);
         return;
-      case AuthMechanism.Plain:
+      case AuthMechanism.MONGODB_PLAIN:
         await authenticatePlain(run);
         return;
       default:

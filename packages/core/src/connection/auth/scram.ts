@@ -14,8 +14,8 @@ import { saslprep } from './saslprep.js';
 import { AuthMechanism, type AuthRun } from './types.js';
 
 export const ScramMechanism = Object.freeze({
-  ScramSha1: AuthMechanism.ScramSha1,
-  ScramSha256: AuthMechanism.ScramSha256,
+  ScramSha1: AuthMechanism.MONGODB_SCRAM_SHA1,
+  ScramSha256: AuthMechanism.MONGODB_SCRAM_SHA256,
 } as const);
 export type ScramMechanism = (typeof ScramMechanism)[keyof typeof ScramMechanism];
 

@@ -11,13 +11,13 @@ export interface AuthRun {
 
 /** Mechanism names the specs define (`authMechanism` values). */
 export const AuthMechanism = Object.freeze({
-  ScramSha1: 'SCRAM-SHA-1',
-  ScramSha256: 'SCRAM-SHA-256',
-  Plain: 'PLAIN',
-  X509: 'MONGODB-X509',
-  MongoDbCr: 'MONGODB-CR',
-  Gssapi: 'GSSAPI',
-  Aws: 'MONGODB-AWS',
-  Oidc: 'MONGODB-OIDC',
+  MONGODB_AWS: 'MONGODB-AWS',
+  MONGODB_DEFAULT: 'DEFAULT',
+  MONGODB_GSSAPI: 'GSSAPI',
+  MONGODB_PLAIN: 'PLAIN',
+  MONGODB_SCRAM_SHA1: 'SCRAM-SHA-1',
+  MONGODB_SCRAM_SHA256: 'SCRAM-SHA-256',
+  MONGODB_X509: 'MONGODB-X509',
+  MONGODB_OIDC: 'MONGODB-OIDC',
 } as const);
 export type AuthMechanism = (typeof AuthMechanism)[keyof typeof AuthMechanism];
