@@ -101,14 +101,4 @@ export const OMISSIONS: readonly Omission[] = [
     ],
     reason: 'not yet under these names: the SDAM monitoring events are typed by TopologyEvents (and HeartbeatStartedEvent, …), not by these classes',
   },
-  {
-    kind: 'type',
-    names: ['BulkWriteOptions', 'AnyBulkWriteOperation', 'ListIndexesOptions', 'DropCollectionOptions', 'ReadConcernLike', 'WriteConcernSettings'],
-    reason: 'not yet exported under the official name (the option objects exist, typed inline or under another name)',
-  },
-  {
-    kind: 'type',
-    names: ['Auth', 'MongoCredentials', 'AuthMechanismProperties'],
-    reason: 'credentials are given in the connection string or the `auth` option; not yet exported under these names',
-  },
 ];

@@ -29,6 +29,16 @@ export * from './client/run-command-cursor.js';
 export * from './client/results.js';
 export * from './client/legacy-bulk.js';
 export type {
+  InsertOneModel,
+  UpdateOneModel,
+  UpdateManyModel,
+  ReplaceOneModel,
+  DeleteOneModel,
+  DeleteManyModel,
+  AnyBulkWriteOperation,
+  BulkWriteOptions,
+} from './client/bulk.js';
+export type {
   ClientInsertOneModel,
   ClientUpdateModel,
   ClientReplaceOneModel,
@@ -63,7 +73,9 @@ export { DEFAULT_WIRE_LIMITS } from './operation/executor.js';
 
 // concerns and read preference
 export { ReadConcern, ReadConcernLevel } from './concern/read-concern.js';
+export type { ReadConcernLike } from './concern/read-concern.js';
 export { WriteConcern } from './concern/write-concern.js';
+export type { WriteConcernSettings } from './concern/write-concern.js';
 export { ReadPreference, ReadPreferenceMode } from './selection/read-preference.js';
 export type { ReadPreferenceLike, TagSet } from './selection/read-preference.js';
 
@@ -81,7 +93,8 @@ export type * from './pool/events.js';
 // connection strings
 export { parseConnectionString } from './uri/connection-string.js';
 export type { ConnectionString, HostAddress } from './uri/connection-string.js';
-export type { MongoOptions } from './uri/client-options.js';
+export type { MongoOptions, Auth, AuthMechanismProperties } from './uri/client-options.js';
+export type { MongoCredentials } from './connection/types.js';
 export { AuthMechanism } from './connection/auth/types.js';
 export type { SrvResolver, SrvRecord } from './uri/srv.js';
 export { DohResolver } from './uri/doh-resolver.js';

@@ -104,6 +104,19 @@ export interface CountOptions extends CommandOperationOptions {
   collation?: CollationOptions;
 }
 
+/** listIndexes options (a cursor's). */
+export interface ListIndexesOptions {
+  batchSize?: number;
+  session?: ClientSession;
+  comment?: unknown;
+  maxTimeMS?: number;
+  timeoutMS?: number;
+  timeoutMode?: CursorTimeoutMode;
+}
+
+/** drop / dropCollection options. */
+export interface DropCollectionOptions extends CommandOperationOptions {}
+
 export interface IndexInformationOptions {
   /** The full index documents (as listIndexes) instead of `{ name: [[field, direction], ...] }`. */
   full?: boolean;
@@ -441,7 +454,7 @@ export class Collection<TSchema extends object = Document> {
     return await this.#cold('createIndexes', indexSpecs, options);
   }
 
-  listIndexes(options: { batchSize?: number; session?: ClientSession; comment?: unknown; maxTimeMS?: number; timeoutMS?: number; timeoutMode?: CursorTimeoutMode } = {}): ListIndexesCursor {
+  listIndexes(options: ListIndexesOptions = {}): ListIndexesCursor {
     return new ListIndexesCursor(this.#ctx, this.dbName, this.collectionName, { ...options, readPreference: this.readPreference });
   }
 
@@ -511,7 +524,7 @@ export class Collection<TSchema extends object = Document> {
   // ------------------------------------------------------------------ collection
 
   /** Drop the collection; false if it did not exist. */
-  async drop(options: CommandOperationOptions = {}): Promise<boolean> {
+  async drop(options: DropCollectionOptions = {}): Promise<boolean> {
     return await this.#cold('drop', options);
   }
 

@@ -8,7 +8,7 @@ import { AggregationCursor, type AggregateOptions } from './aggregation-cursor.j
 import { resolveReadConcern, resolveReadPreference, resolveWriteConcern, withInherited, type ReadConcernLike, type WriteConcernLike } from './concerns.js';
 import type { ReadConcern } from '../concern/read-concern.js';
 import type { WriteConcern } from '../concern/write-concern.js';
-import { Collection, type CollectionOptions, type CommandOperationOptions, type IndexInformationOptions, type RenameOptions } from './collection.js';
+import { Collection, type CollectionOptions, type CommandOperationOptions, type DropCollectionOptions, type IndexInformationOptions, type RenameOptions } from './collection.js';
 import { ListCollectionsCursor, type CollectionInfo, type ListCollectionsOptions } from './list-cursors.js';
 import { contextWithTimeoutMS, runCommand, type ClientContext, type CommandTarget } from './operation.js';
 import { loadCold } from '../cold/load.js';
@@ -182,7 +182,7 @@ export class Db {
   }
 
   /** Drop a collection; false if it did not exist. */
-  async dropCollection(name: string, options: CommandOperationOptions = {}): Promise<boolean> {
+  async dropCollection(name: string, options: DropCollectionOptions = {}): Promise<boolean> {
     return await this.collection(name).drop(options);
   }
 

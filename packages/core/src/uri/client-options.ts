@@ -32,13 +32,31 @@ export type { ServerMonitoringMode };
 
 export type Compressor = 'snappy' | 'zlib' | 'zstd';
 
+/** The `auth` option: the user, when it is not in the connection string. */
+export interface Auth {
+  username?: string | undefined;
+  password?: string | undefined;
+}
+
+/** `authMechanismProperties` (the Authentication spec's keys for the mechanisms that take them). */
+export interface AuthMechanismProperties {
+  SERVICE_HOST?: string;
+  SERVICE_NAME?: string;
+  SERVICE_REALM?: string;
+  CANONICALIZE_HOST_NAME?: boolean | 'none' | 'forward' | 'forwardAndReverse';
+  ENVIRONMENT?: 'test' | 'azure' | 'gcp' | 'k8s';
+  ALLOWED_HOSTS?: string[];
+  TOKEN_RESOURCE?: string;
+  [key: string]: unknown;
+}
+
 /** Options accepted by `new MongoClient(uri, options)`. Unknown keys throw MongoParseError. */
 export interface MongoClientOptions extends BSONSerializeOptions {
   appName?: string;
   authMechanism?: string;
-  authMechanismProperties?: Record<string, unknown>;
+  authMechanismProperties?: AuthMechanismProperties;
   authSource?: string;
-  auth?: { username?: string | undefined; password?: string | undefined };
+  auth?: Auth;
   compressors?: (Compressor | 'none')[] | string;
   connectTimeoutMS?: number;
   directConnection?: boolean;
