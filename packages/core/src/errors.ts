@@ -85,6 +85,11 @@ export class MongoError extends Error {
     return [...this.errorLabelSet];
   }
 
+  /** The message (the official driver's legacy name for it, which older code still reads). */
+  get errmsg(): string {
+    return this.message;
+  }
+
   hasErrorLabel(label: string): boolean {
     return this.errorLabelSet.has(label);
   }

@@ -1,6 +1,7 @@
 /** Admin: commands on the `admin` database. */
 import type { Document } from '../errors.js';
 import type { Db, RunCommandOptions } from './db.js';
+import type { CommandOperationOptions } from './collection.js';
 import { copyDefined, runCommand, type ClientContext } from './operation.js';
 import type { ClientSession } from './sessions.js';
 
@@ -33,6 +34,11 @@ export class Admin {
   /** Run a command on the admin database (primary unless a read preference is given). */
   async command(command: Document, options: RunCommandOptions = {}): Promise<Document> {
     return await this.#db.command(command, options);
+  }
+
+  /** Drop user `username` of the admin database (`dropUser`); resolves with true. */
+  async removeUser(username: string, options: CommandOperationOptions = {}): Promise<boolean> {
+    return await this.#db.removeUser(username, options);
   }
 
   async ping(options: RunCommandOptions = {}): Promise<Document> {

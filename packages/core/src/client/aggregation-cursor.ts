@@ -109,6 +109,14 @@ export class AggregationCursor<TSchema = any> extends ExplainableCursor<TSchema>
   group<T = any>(spec: Document): AggregationCursor<T> {
     return this.addStage<T>({ $group: spec });
   }
+  /** Add a `$redact` stage. */
+  redact(spec: Document): this {
+    return this.addStage({ $redact: spec }) as unknown as this;
+  }
+  /** Add a `$geoNear` stage. */
+  geoNear(spec: Document): this {
+    return this.addStage({ $geoNear: spec }) as unknown as this;
+  }
   unwind(spec: string | Document): this {
     return this.addStage({ $unwind: spec }) as unknown as this;
   }

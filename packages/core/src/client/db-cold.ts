@@ -29,6 +29,12 @@ export async function dropDatabase(target: CommandTarget, options: CommandOperat
   return true;
 }
 
+/** `dropUser` (Db.removeUser, Admin.removeUser). */
+export async function removeUser(target: CommandTarget, username: string, options: CommandOperationOptions): Promise<boolean> {
+  await runWriteCommand(target, { dropUser: username }, options, ['comment']);
+  return true;
+}
+
 export async function dbStats(db: Db, options: CommandOperationOptions & { scale?: number }): Promise<Document> {
   return await db.command(copyDefined({ dbStats: 1 }, options, ['scale', 'comment']), {
     session: options.session,

@@ -8,11 +8,12 @@ import { AggregationCursor, type AggregateOptions } from './aggregation-cursor.j
 import { resolveReadConcern, resolveReadPreference, resolveWriteConcern, withInherited, type ReadConcernLike, type WriteConcernLike } from './concerns.js';
 import type { ReadConcern } from '../concern/read-concern.js';
 import type { WriteConcern } from '../concern/write-concern.js';
-import { Collection, type CollectionOptions, type CommandOperationOptions, type DropCollectionOptions, type IndexInformationOptions, type RenameOptions } from './collection.js';
+import { Collection, type CollectionOptions, type CommandOperationOptions, type CreateIndexesOptions, type DropCollectionOptions, type IndexInformationOptions, type RenameOptions } from './collection.js';
 import { ListCollectionsCursor, type CollectionInfo, type ListCollectionsOptions } from './list-cursors.js';
 import { contextWithTimeoutMS, runCommand, type ClientContext, type CommandTarget } from './operation.js';
 import { loadCold } from '../cold/load.js';
 import type { ClientSession } from './sessions.js';
+import type { IndexSpecification } from './types.js';
 import { RunCommandCursor, type RunCursorCommandOptions } from './run-command-cursor.js';
 import { ChangeStream } from '../change-stream/change-stream.js';
 import type { ChangeStreamDocument, ChangeStreamOptions } from '../change-stream/types.js';
@@ -66,6 +67,13 @@ function validateDbName(name: string): void {
 }
 
 export class Db {
+  static readonly SYSTEM_NAMESPACE_COLLECTION = 'system.namespaces';
+  static readonly SYSTEM_INDEX_COLLECTION = 'system.indexes';
+  static readonly SYSTEM_PROFILE_COLLECTION = 'system.profile';
+  static readonly SYSTEM_USER_COLLECTION = 'system.users';
+  static readonly SYSTEM_COMMAND_COLLECTION = '$cmd';
+  static readonly SYSTEM_JS_COLLECTION = 'system.js';
+
   readonly #ctx: ClientContext;
   readonly databaseName: string;
   readonly readPreference: ReadPreference;
@@ -189,6 +197,16 @@ export class Db {
   /** Rename collection `fromCollection` of this database to `toCollection`. */
   async renameCollection<TSchema extends object = Document>(fromCollection: string, toCollection: string, options: RenameOptions = {}): Promise<Collection<TSchema>> {
     return await this.collection<TSchema>(fromCollection).rename(toCollection, options);
+  }
+
+  /** createIndex() on collection `name` of this database; resolves with the index name. */
+  async createIndex(name: string, indexSpec: IndexSpecification, options: CreateIndexesOptions = {}): Promise<string> {
+    return await this.collection(name).createIndex(indexSpec, options);
+  }
+
+  /** Drop user `username` of this database (`dropUser`); resolves with true. */
+  async removeUser(username: string, options: CommandOperationOptions = {}): Promise<boolean> {
+    return await (await loadCold()).removeUser(this.#target(), username, options);
   }
 
   /** indexInformation() of collection `name` of this database. */

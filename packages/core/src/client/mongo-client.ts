@@ -91,6 +91,16 @@ export class MongoClient extends TypedEmitter<MongoClientEvents> implements Clie
     return this.resolvedOptions.writeConcern;
   }
 
+  /** The Stable API options the client sends (`{ version, strict?, deprecationErrors? }`), if any. */
+  get serverApi(): Readonly<{ version: string; strict?: boolean; deprecationErrors?: boolean }> | undefined {
+    return this.mongoOptions.serverApi;
+  }
+
+  /** Client Side Operations Timeout of the client's operations (undefined: not set). */
+  get timeoutMS(): number | undefined {
+    return this.mongoOptions.timeoutMS;
+  }
+
   /** The client's BSON options (promoteLongs, ignoreUndefined, ...), inherited by every Db. */
   get bsonOptions(): BSONSerializeOptions {
     return this.resolvedOptions.bsonOptions;

@@ -32,7 +32,7 @@ export {
   rename,
   updateSearchIndex,
 } from '../client/collection-cold.js';
-export { collections, createCollection, dbStats, dropDatabase } from '../client/db-cold.js';
+export { collections, createCollection, dbStats, dropDatabase, removeUser } from '../client/db-cold.js';
 export { readTlsFiles } from '../operation/tls-file-read.js';
 export { executeClientBulkWrite } from '../client/client-bulk-write.js';
 export { RequestScopes } from '../transport/request-scopes.js';
