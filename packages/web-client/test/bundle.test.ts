@@ -62,10 +62,12 @@ const TARGET_GZIP_BYTES = 45 * 1024;
  * another's I/O). Then 75,246 B (+531 B): API parity with the official driver (the command
  * events as CommandStartedEvent/... class instances, forceServerObjectId from the client and
  * Db options, MongoClient.connect, addCursorFlag, Db.secondaryOk, write concerns replaced
- * whole, expired-session checks). Budget 73.6 KiB (75,366 B): ~120 B of headroom, so growth
- * stays a conscious decision.
+ * whole, expired-session checks). Then 75,704 B (+458 B): the second parity round (BSONType,
+ * ExplainVerbosity, AuthMechanism, ExplainableCursor, Db.createIndex/removeUser and its
+ * SYSTEM_* names, MongoError.errmsg, client.serverApi/timeoutMS, redact/geoNear). Budget
+ * 74.1 KiB (75,878 B): ~170 B of headroom, so growth stays a conscious decision.
  */
-const BUDGET_GZIP_BYTES = 73.6 * 1024;
+const BUDGET_GZIP_BYTES = 74.1 * 1024;
 
 /** Issue 19's target for the app-level figure: Neon's serverless driver doing find + insert. */
 const APP_TARGET_GZIP_BYTES = 46_970;
@@ -84,9 +86,10 @@ const APP_TARGET_GZIP_BYTES = 46_970;
  * bundle, round three"); 59,802 B with bson-lite's faster decoder (+128 B: its field-name
  * cache, docs/benchmarks.md "bson-lite decode"); 60,057 B with the Workers openings and
  * connects per request and the monitor starts per I/O scope (+255 B); 60,452 B with the API
- * parity round (+395 B, the same additions as the one-file figure). Budget 60,600 B.
+ * parity round (+395 B, the same additions as the one-file figure); 60,696 B with the second
+ * parity round (+244 B, the same additions as the one-file figure). Budget 60,850 B.
  */
-const APP_BUDGET_GZIP_BYTES = 60_600;
+const APP_BUDGET_GZIP_BYTES = 60_850;
 
 /** The browser build of scripts/build.mjs (its own options), in memory (checked against dist below). */
 const { webBundleOptions, appBundleSize } = (await import(path.join(ROOT, 'scripts/web-bundle-options.mjs'))) as typeof import('../../../scripts/web-bundle-options.mjs');
