@@ -28,7 +28,7 @@ const EXPECTED: Record<string, { keys: string[]; contenders: string[] }> = {
     keys: ['flat_encode', 'flat_decode', 'deep_encode', 'deep_decode', 'full_encode', 'full_decode', 'opmsg_encode', 'opmsg_decode'].map((k) => `bson.${k}`),
     contenders: ['node', 'web', 'lite'],
   },
-  bridge: { keys: ['bridge.rtt_64', 'bridge.rtt_1622', 'bridge.throughput_1mib'], contenders: ['direct', 'bridge'] },
+  bridge: { keys: ['bridge.rtt_64', 'bridge.rtt_1622', 'bridge.throughput_1mib'], contenders: ['direct', 'bridge', 'floor_relay', 'floor_tcp_relay'] },
   bundle: { keys: ['bundle.min_bytes', 'bundle.gzip_bytes', 'bundle.app_gzip_bytes'], contenders: ['bson'] },
   bridge_memory: { keys: ['bridge_memory.per_socket_50', 'bridge_memory.per_channel_50'], contenders: ['bridge'] },
   workerd: { keys: ['workerd.request_ms'], contenders: ['ours_global', 'ours_per_request', 'official_per_request', 'official_global', 'ours_do', 'official_do', 'floor_raw', 'floor_ping', 'ours_do_cold'] },

@@ -64,7 +64,10 @@ export const bridgeSection: Section = {
   description:
     'A framed echo server (16-byte-header MongoDB messages, echoed whole) runs in a child process. Contenders: ' +
     '`direct` (TCP from this process, the reference), `bridge` (our bridge in its own child process, reached with ' +
-    '`WebSocketTransport` over `ws`: one WebSocket, one channel) and `websockify` (Debian\'s websockify, binary frames, ' +
+    '`WebSocketTransport` over `ws`: one WebSocket, one channel), `floor_relay` (the least a Node relay on `ws` can do, ' +
+    'in its own child process: each message written to TCP as it comes, each TCP chunk sent as one message; no protocol, ' +
+    'no auth, no limits: the floor of any relay built on `ws` here), `floor_tcp_relay` (a Node process piping TCP to TCP, ' +
+    'no WebSocket: what the extra process alone costs) and `websockify` (Debian\'s websockify, binary frames, ' +
     'reached with a plain `ws` WebSocket). Round trip = send one message, wait for its whole echo; latencies in µs ' +
     '(median and p99 of every round trip). Throughput = 1 MiB messages, 4 in flight, MiB/s of echoed payload per iteration. ' +
     'Contenders take turns in batches (direct, bridge, websockify, direct, ...).',
@@ -83,6 +86,12 @@ export const bridgeSection: Section = {
       stops.push(() => bridge.stop());
       clients.push({ name: 'direct', client: await directTcpClient(echoPort) });
       clients.push({ name: 'bridge', client: await bridgeClient(bridge.hello.url, echoPort) });
+      const floorRelay = await forkTs<{ port: number }>('floor-relay-child.ts', [String(echoPort), 'ws']);
+      stops.push(() => floorRelay.stop());
+      clients.push({ name: 'floor_relay', client: await rawWebSocketClient(`ws://127.0.0.1:${floorRelay.hello.port}/`) });
+      const floorTcp = await forkTs<{ port: number }>('floor-relay-child.ts', [String(echoPort), 'tcp']);
+      stops.push(() => floorTcp.stop());
+      clients.push({ name: 'floor_tcp_relay', client: await directTcpClient(floorTcp.hello.port) });
       const wsBin = websockifyPath();
       if (wsBin) {
         const wsPort = await freePort();
@@ -162,6 +171,22 @@ export const bridgeSection: Section = {
           `(an optional dependency of both; ${bufferutilNote()}). Without it \`ws\` masks and unmasks 1 MiB in JavaScript ` +
           '(about 2 ms each here). websockify (Python) unmasks with numpy (installed here).',
       );
+      const floor64 = rtt64.floor_relay;
+      if (floor64) {
+        const vsWebsockify = rtt64.websockify ? `, ${fmt(floor64.median / rtt64.websockify.median)}× websockify's` : '';
+        notes.push(
+          `What a relay on \`ws\` costs here, 64 B: the floor relay's round trip is ${fmt(floor64.ratio)}× direct${vsWebsockify}; ` +
+            `the bridge's is ${fmt(rtt64.bridge!.median / floor64.median)}× the floor relay's (its channel protocol, limits and ` +
+            'the client transport). A bridge ratio below the floor relay\'s is out of reach for any relay on `ws` on this machine.',
+        );
+      }
+      const tcpFloor64 = rtt64.floor_tcp_relay;
+      if (tcpFloor64) {
+        notes.push(
+          `What the relay process alone costs here, 64 B: a Node process piping TCP to TCP (no WebSocket) makes the round trip ` +
+            `${fmt(tcpFloor64.ratio)}× direct${rtt64.websockify ? ` (${fmt(tcpFloor64.median / rtt64.websockify.median)}× websockify's)` : ''}.`,
+        );
+      }
       notes.push(
         `${rounds} rounds × ${batch} round trips per contender and size after ${warmup} warm-up rounds; throughput: ${perIteration} × 1 MiB per iteration.`,
       );
