@@ -23,18 +23,9 @@ import { runWriteCommand, contextWithTimeoutMS, type ClientContext, type Operati
 import type { BulkWriteResult, DeleteResult, InsertManyResult, InsertOneResult, ModifyResult, UpdateResult } from './results.js';
 import { ListSearchIndexesCursor, type ListSearchIndexesOptions, type SearchIndexDescription } from './search-indexes.js';
 import type { ClientSession } from './sessions.js';
+import type { Db } from './db.js';
 import type { CollationOptions, Filter, Hint, IndexDescription, IndexSpecification, OptionalUnlessRequiredId, ReturnDocument, Sort, UpdateFilter, WithId, WithoutId } from './types.js';
 
-/** What a collection inherits from its Db. */
-export interface CollectionParent {
-  readonly databaseName: string;
-  readonly readPreference: ReadPreference;
-  readonly readConcern: ReadConcern | undefined;
-  readonly writeConcern: WriteConcern | undefined;
-  readonly bsonOptions: BSONSerializeOptions;
-  /** The Db's forceServerObjectId (its own option, else the client's); see bulk.ts serverAssignsIds. */
-  readonly forceServerObjectId?: boolean | undefined;
-}
 
 export interface CollectionOptions extends BSONSerializeOptions {
   /** Client Side Operations Timeout of this collection's operations (over the Db's; 0 = none). */
@@ -198,7 +189,7 @@ export function stripDriverOptions(options: Document): Document {
 
 export class Collection<TSchema extends object = Document> {
   readonly #ctx: ClientContext;
-  readonly #parent: CollectionParent;
+  readonly #parent: Db;
   readonly collectionName: string;
   readonly readPreference: ReadPreference;
   readonly readConcern: ReadConcern | undefined;
@@ -206,7 +197,7 @@ export class Collection<TSchema extends object = Document> {
   /** The BSON options of this collection's operations (its own over the Db's). */
   readonly bsonOptions: BSONSerializeOptions;
 
-  constructor(ctx: ClientContext, parent: CollectionParent, name: string, options: CollectionOptions = {}) {
+  constructor(ctx: ClientContext, parent: Db, name: string, options: CollectionOptions = {}) {
     // not empty, no NUL, no leading or trailing '.'
     if (typeof name !== 'string' || /^$|\0|^\.|\.$/.test(name)) {
       throw new MongoInvalidArgumentError(`Invalid collection name ${JSON.stringify(name)}`);
@@ -218,6 +209,11 @@ export class Collection<TSchema extends object = Document> {
     this.readPreference = resolveReadPreference(options.readPreference, parent.readPreference);
     this.readConcern = resolveReadConcern(options.readConcern, parent.readConcern);
     this.writeConcern = resolveWriteConcern(options.writeConcern, parent.writeConcern);
+  }
+
+  /** The Db this collection belongs to. */
+  get db(): Db {
+    return this.#parent;
   }
 
   get dbName(): string {

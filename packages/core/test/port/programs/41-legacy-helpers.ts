@@ -18,6 +18,8 @@ try {
   await db.collection('people').insertOne({ name: 'ada', city: 'london' });
   console.log(await db.createIndex('people', { city: 1, name: -1 }), await db.createIndex('people', 'name', { unique: true }));
   console.log((await db.collection('people').indexes()).map((ix) => ix.name));
+  const people = db.collection('people');
+  console.log(people.db.databaseName, people.db === db, people.db.collection('other').dbName);
 
   await db.command({ createUser: 'report', pwd: 'pw', roles: [] });
   console.log(await db.removeUser('report'));
