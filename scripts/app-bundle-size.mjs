@@ -21,18 +21,9 @@ console.log(`app (find + insertOne): ${r.loadedMinBytes} B minified, ${r.loadedG
 
 /** Module -> estimated gzip bytes (see --gzip above). */
 async function gzipEstimates() {
-  const { webSplitBundleOptions, APP_FIXTURE } = await import('./web-bundle-options.mjs');
+  const { webSplitBundleOptions, APP_FIXTURE, loadedOutputs } = await import('./web-bundle-options.mjs');
   const out = await build({ ...webSplitBundleOptions(root), entryPoints: [path.join(root, APP_FIXTURE)], outdir: path.join(root, '.tmp/app-bundle'), sourcemap: false, write: false, absWorkingDir: root, logLevel: 'silent', minify: false, minifyIdentifiers: true, minifySyntax: true });
-  // the same walk as appBundleSize: the entry chunk and what it imports statically
-  const outputs = out.metafile.outputs;
-  const loaded = new Set();
-  const queue = [Object.keys(outputs).find((o) => outputs[o].entryPoint !== undefined)];
-  while (queue.length > 0) {
-    const o = queue.pop();
-    if (loaded.has(o)) continue;
-    loaded.add(o);
-    for (const imp of outputs[o].imports) if (imp.kind === 'import-statement' && !imp.external) queue.push(imp.path);
-  }
+  const loaded = loadedOutputs(out.metafile.outputs);
   const segments = [];
   for (const f of out.outputFiles) {
     if (!loaded.has(path.relative(root, f.path))) continue;

@@ -18,7 +18,7 @@ import { startCluster } from '@mongo-edge/sim';
 import { startBridge } from '@mongo-edge/bridge';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const { webSplitBundleOptions } = await import('./web-bundle-options.mjs');
+const { webSplitBundleOptions, loadedOutputs } = await import('./web-bundle-options.mjs');
 const work = path.join(root, '.tmp/app-coverage');
 fs.rmSync(work, { recursive: true, force: true });
 fs.mkdirSync(work, { recursive: true });
@@ -50,16 +50,9 @@ const out = await build({
   minifySyntax: true,
   external: ['ws'],
 });
-// the same walk as appBundleSize: the entry chunk and what it imports statically
+// the output files loaded up front (the same walk as appBundleSize)
 const outputs = out.metafile.outputs;
-const loaded = new Set();
-const queue = [Object.keys(outputs).find((o) => outputs[o].entryPoint !== undefined)];
-while (queue.length > 0) {
-  const o = queue.pop();
-  if (loaded.has(o)) continue;
-  loaded.add(o);
-  for (const imp of outputs[o].imports) if (imp.kind === 'import-statement' && !imp.external) queue.push(imp.path);
-}
+const loaded = loadedOutputs(outputs);
 
 const cluster = await startCluster({ members: 1, replSet: 'coverage' });
 const bridge = await startBridge({ port: 0, allow: cluster.members.map((m) => m.host), noAuth: true, log: () => undefined });

@@ -8,6 +8,9 @@ export function webBundleOptions(root: string): BuildOptions;
 export function webSplitBundleOptions(root: string): BuildOptions;
 export const APP_FIXTURE: string;
 
+/** The output files an app loads up front: the entry chunk and the chunks it imports statically. */
+export function loadedOutputs(outputs: Metafile['outputs']): Set<string>;
+
 /** What appBundleSize measured: what the app loads before its first operation, and what it leaves for later. */
 export interface AppSize {
   /** Output files loaded up front: the entry chunk and the chunks it imports statically. */

@@ -61,6 +61,19 @@ export const APP_FIXTURE = 'packages/web-client/test/fixtures/app-find-insert.ts
  * through static imports (`import-statement`), not those reached only through dynamic
  * import(). esbuild and gzipSync are passed in so this file needs neither.
  */
+/** The output files an app loads up front: the entry chunk and the chunks it imports statically (from an esbuild metafile's outputs). */
+export function loadedOutputs(outputs) {
+  const loaded = new Set();
+  const queue = [Object.keys(outputs).find((o) => outputs[o].entryPoint !== undefined)];
+  while (queue.length > 0) {
+    const o = queue.pop();
+    if (loaded.has(o)) continue;
+    loaded.add(o);
+    for (const imp of outputs[o].imports) if (imp.kind === 'import-statement' && !imp.external) queue.push(imp.path);
+  }
+  return loaded;
+}
+
 export async function appBundleSize(root, { build, gzipSync }, entry = APP_FIXTURE) {
   const result = await build({
     ...webSplitBundleOptions(root),
@@ -73,15 +86,7 @@ export async function appBundleSize(root, { build, gzipSync }, entry = APP_FIXTU
   });
   const outputs = result.metafile.outputs;
   const text = new Map(result.outputFiles.map((f) => [path.relative(root, f.path), f.contents]));
-  const entryOut = Object.keys(outputs).find((o) => outputs[o].entryPoint !== undefined);
-  const loaded = new Set();
-  const queue = [entryOut];
-  while (queue.length > 0) {
-    const o = queue.pop();
-    if (loaded.has(o)) continue;
-    loaded.add(o);
-    for (const imp of outputs[o].imports) if (imp.kind === 'import-statement' && !imp.external) queue.push(imp.path);
-  }
+  const loaded = loadedOutputs(outputs);
   const lazy = Object.keys(outputs).filter((o) => o.endsWith('.js') && !loaded.has(o));
   const loadedByInput = {};
   let loadedMinBytes = 0;
