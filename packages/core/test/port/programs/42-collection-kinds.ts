@@ -25,7 +25,7 @@ try {
     console.log(err.name, err.code, err.codeName, err.message, typeof err.errInfo, err.errInfo?.failingDocumentId !== undefined);
   }
   const adults = await db.createCollection('adults', { viewOn: 'users', pipeline: [{ $match: { age: { $gte: 0 } } }, { $project: { _id: 0, email: 1 } }] });
-  console.log(await adults.find().toArray(), (await db.listCollections({ name: 'adults' }).toArray()).map((c) => [c.name, c.type, c.options]));
+  console.log(await adults.find().toArray(), (await db.listCollections({ name: 'adults' }).toArray()).map((c) => [c.name, c.type, 'options' in c ? c.options : undefined]));
   try {
     await adults.insertOne({ email: 'b@x' });
   } catch (e) {
@@ -37,7 +37,7 @@ try {
   console.log(await words.find({}, { projection: { _id: 0 }, sort: { w: 1 }, collation: { locale: 'en', strength: 2 } }).toArray().then((d) => d.length));
   console.log(await words.createIndexes([{ key: { w: 1 }, name: 'w_ci', collation: { locale: 'en', strength: 2 } }, { key: { w: -1 } }]));
   console.log(await words.indexExists('w_ci'), await words.indexExists(['w_ci', 'w_-1']), await words.indexExists('nope'));
-  console.log(await words.indexInformation(), await words.indexInformation({ full: true }).then((ix) => ix.map((i: { name: string }) => i.name)));
+  console.log(await words.indexInformation(), await words.indexInformation({ full: true }).then((ix) => ix.map((i) => i.name)));
   console.log(await words.dropIndex('w_-1'), await words.listIndexes().toArray().then((ix) => ix.length));
   console.log(await words.dropIndexes(), await words.indexes().then((ix) => ix.map((i) => i.name)));
   try {
