@@ -14,6 +14,8 @@ export { startCluster, type Cluster, type ClusterMember, type ClusterMemberOptio
 export { ReplicaSetRole } from './repl/coordinator.js';
 export { MEMBER_STATE_CODE, type MemberState } from './repl/member-state.js';
 export { PeerClient } from './repl/peer.js';
+export { authenticateInternal } from './auth/internal-client.js';
+export { internalCredentials, loadKeyFile } from './auth/keyfile.js';
 export { startMongos, mongosArgs, type StartMongosOptions, type MongosProcess } from './mongos/launch.js';
 export { startMongosRouter, type StartMongosRouterOptions, type MongosRouterHandle } from './mongos/start.js';
 export { MongosRouter, type RouterOptions } from './mongos/router.js';

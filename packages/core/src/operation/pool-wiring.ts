@@ -2,8 +2,8 @@
  * How the topology's servers get their connections: the connect settings every
  * application connection shares (transport, TLS, timeouts, handshake metadata,
  * credentials, Stable API) and one CMAP pool per server, whose events are forwarded
- * to the client and whose background errors go to SDAM with the generation they
- * happened in.
+ * to the client and whose connection establishment errors go to SDAM with the
+ * generation they happened in.
  */
 import type { Authenticator } from '../connection/auth-hook.js';
 import type { ConnectOptions, Connection } from '../connection/types.js';
@@ -36,8 +36,8 @@ export interface ServerPoolOptions {
   readonly options: MongoOptions;
   readonly base: BaseConnectOptions;
   readonly connect: ConnectFunction;
-  /** A background (minPoolSize) connection attempt failed; `generation` is the pool generation it started in. */
-  onBackgroundError(error: Error, generation: number): void;
+  /** A connection attempt (for a checkout or minPoolSize) failed; `generation` is the pool generation it started in. */
+  onEstablishError(error: Error, generation: number): void;
   emit(event: string, payload: unknown): void;
 }
 
@@ -58,7 +58,7 @@ export function createServerPool(p: ServerPoolOptions): Pool {
       }
     },
     ...pick(p.options, ['maxPoolSize', 'minPoolSize', 'maxConnecting', 'maxIdleTimeMS', 'waitQueueTimeoutMS', 'loadBalanced']),
-    onBackgroundError: (error) => p.onBackgroundError(error, attemptGeneration.get(error) ?? -1),
+    onEstablishError: (error) => p.onEstablishError(error, attemptGeneration.get(error) ?? -1),
     subscribe: (pool) => {
       for (const name of CONNECTION_POOL_EVENTS) pool.on(name, (e: unknown) => p.emit(name, e));
     },

@@ -201,7 +201,7 @@ export class TopologyExecutor implements ManagedOperationExecutor {
           options: o,
           base,
           connect,
-          onBackgroundError: (error, generation) => topology.handleError(address, error, { connectionGeneration: generation, beforeHandshake: true, pool }),
+          onEstablishError: (error, generation) => topology.handleError(address, error, { connectionGeneration: generation, beforeHandshake: true, pool }),
           emit: emitBackground,
         });
         return pool;
@@ -381,6 +381,9 @@ export class TopologyExecutor implements ManagedOperationExecutor {
     try {
       conn = await server.pool.checkOut(options.csot ? { signal: options.signal, timeoutMS: checkOutLimit.timeoutMS } : { signal: options.signal });
     } catch (e) {
+      // An establishment error reached SDAM already, from the pool (onEstablishError, before
+      // the connection was closed); reported again here it is stale (the pool's generation
+      // moved on if it was cleared) and ignored. Other checkout errors are reported here.
       report(e, poolGeneration, true);
       if (e instanceof MongoNetworkError) e.addErrorLabel(MongoErrorLabel.NoWritesPerformed);
       if (timeout && checkOutLimit.byDeadline && e instanceof MongoWaitQueueTimeoutError) throw operationTimeoutError(timeout, 'connection checkout', e);

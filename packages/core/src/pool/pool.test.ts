@@ -185,11 +185,11 @@ describe('Pool', () => {
       address: 'down:1',
       minPoolSize: 1,
       connect: connectionFactory(connect, { transport: net.transport(), address: 'down:1' }),
-      onBackgroundError: (e) => errors.push(e),
+      onEstablishError: (e, background) => errors.push({ e, background }),
     });
     failing.ready();
     await vi.waitFor(() => expect(errors.length).toBe(1));
-    expect(errors[0]).toBeInstanceOf(MongoNetworkError);
+    expect(errors[0]).toMatchObject({ e: expect.any(MongoNetworkError), background: true });
     await failing.close();
   });
 

@@ -58,8 +58,13 @@ export interface PoolOptions {
   readonly backgroundIntervalMS?: number;
   /** Load-balanced mode: clear({ serviceId }) clears one service without pausing. */
   readonly loadBalanced?: boolean;
-  /** Errors while populating minPoolSize (hand them to SDAM: it usually clears the pool). */
-  readonly onBackgroundError?: (error: Error) => void;
+  /**
+   * A connection could not be established (its handshake or authentication failed), for a
+   * checkout or (`background`) to populate minPoolSize: hand it to SDAM, which usually clears
+   * the pool. Called before `connectionClosed` is emitted and the checkout fails, so a clear
+   * comes first (SDAM spec test "Pool is cleared before connection is closed").
+   */
+  readonly onEstablishError?: (error: Error, background: boolean) => void;
   /** Monotonic ms clock; default performance.now (else Date.now). */
   readonly now?: () => number;
   /** Called from the constructor before `connectionPoolCreated` is emitted (attach listeners). */
@@ -91,8 +96,8 @@ interface Establishing {
   waiter: Waiter | undefined;
 }
 
-type ResolvedPoolOptions = Required<Omit<PoolOptions, 'onBackgroundError' | 'loadBalanced' | 'subscribe'>> &
-  Pick<PoolOptions, 'onBackgroundError' | 'loadBalanced'>;
+type ResolvedPoolOptions = Required<Omit<PoolOptions, 'onEstablishError' | 'loadBalanced' | 'subscribe'>> &
+  Pick<PoolOptions, 'onEstablishError' | 'loadBalanced'>;
 
 /** An event payload without the `address` every pool event carries. */
 type PoolEventBody<K extends ConnectionPoolEventName> = Omit<ConnectionPoolEvents[K], 'address' | 'name'>;
@@ -459,7 +464,7 @@ export class Pool extends TypedEmitter<ConnectionPoolEvents> implements Connecti
     if (!conn) {
       const error = failure instanceof Error ? failure : new Error(String(failure));
       this.#total--;
-      if (!waiter && !closed) this.#options.onBackgroundError?.(error);
+      if (!closed) this.#options.onEstablishError?.(error, !waiter);
       this.#emit('connectionClosed', {
         connectionId: id,
         reason: closed ? ConnectionClosedReason.poolClosed : ConnectionClosedReason.error,

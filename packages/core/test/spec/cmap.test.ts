@@ -8,7 +8,7 @@
  * isMaster: blockConnection + blockTimeMS, errorCode, closeConnection). There is no
  * server here, so the fake factory emulates that fail point while establishing a
  * connection, and SDAM's reaction to a background populate error (clear the pool) is
- * wired through `onBackgroundError`. A fail point the emulation does not understand
+ * wired through `onEstablishError`. A fail point the emulation does not understand
  * makes the test fail loudly; such files must be listed in SKIPS with a reason.
  */
 import { describe, expect, it } from 'vitest';
@@ -176,7 +176,9 @@ async function runTest(test: CmapTest): Promise<void> {
     address: 'fake:27017',
     connect: factory,
     // SDAM's answer to an error while populating the pool: mark the server Unknown, clear the pool.
-    onBackgroundError: () => poolRef?.clear(),
+    onEstablishError: (_error, background) => {
+      if (background) poolRef?.clear();
+    },
     ...(typeof backgroundThreadIntervalMS === 'number' ? { backgroundIntervalMS: backgroundThreadIntervalMS } : {}),
     subscribe: (p) => {
       for (const name of CONNECTION_POOL_EVENTS) {

@@ -16,7 +16,7 @@ import { ADAPTERS, type DriverName } from './drivers.js';
 import { decide, discoverFiles, neededTopologies, planTests, type PlannedTest } from './plan.js';
 import { runUnifiedTest } from './runner.js';
 import { specsDir } from '../spec/spec-files.js';
-import { Deployments, type ServerInfo, type TopologyName } from './topologies.js';
+import { Deployments, type DeploymentKind, type ServerInfo } from './topologies.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -49,7 +49,7 @@ export async function defineUnifiedSuite(driverName: DriverName): Promise<void> 
   const expectations = loadExpectations(driverName);
   const deployments = new Deployments();
   afterAll(() => deployments.stop(), 60_000);
-  const infos: Partial<Record<TopologyName, ServerInfo>> = {};
+  const infos: Partial<Record<DeploymentKind, ServerInfo>> = {};
   if (tests.length) {
     const rs = await deployments.get('replicaset');
     infos.replicaset = rs.info;

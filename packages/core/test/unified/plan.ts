@@ -10,7 +10,7 @@ import { EJSON } from 'bson';
 import { specsDir } from '../spec/spec-files.js';
 import { matches, type Doc } from './match.js';
 import { CSOT_TIME_SCALE, SCALED_SUITE, scaleDurations } from './time-scale.js';
-import { AVAILABLE, unmetRequirement, type RunOnRequirement, type ServerInfo, type TopologyName } from './topologies.js';
+import { AVAILABLE, unmetRequirement, type DeploymentKind, type RunOnRequirement, type ServerInfo } from './topologies.js';
 
 /** Schema versions this runner implements (major 1, any minor up to this). */
 export const SCHEMA_VERSION = '1.26';
@@ -31,7 +31,7 @@ export interface PlannedTest {
   readonly key: string;
 }
 
-export type Decision = { run: true; topology: TopologyName } | { run: false; reason: string };
+export type Decision = { run: true; topology: DeploymentKind } | { run: false; reason: string };
 
 /** Whole features the runner or mongod-sim does not have: the reason for every test that needs them. */
 const OPERATION_SKIPS: Record<string, string> = {
@@ -200,7 +200,7 @@ function requirementLists(t: PlannedTest): RunOnRequirement[][] {
 }
 
 /** The first available topology meeting the requirements, or why none does. */
-export function decide(t: PlannedTest, infos: Partial<Record<TopologyName, ServerInfo>>, driver?: 'official' | 'edge'): Decision {
+export function decide(t: PlannedTest, infos: Partial<Record<DeploymentKind, ServerInfo>>, driver?: 'official' | 'edge'): Decision {
   const s = staticSkip(t, driver);
   if (s) return { run: false, reason: s };
   const lists = requirementLists(t);
@@ -222,9 +222,9 @@ export function decide(t: PlannedTest, infos: Partial<Record<TopologyName, Serve
 }
 
 /** Topologies some test needs, assuming every deployment reports `info` (to start only those). */
-export function neededTopologies(tests: PlannedTest[], info: ServerInfo): Set<TopologyName> {
-  const all: Partial<Record<TopologyName, ServerInfo>> = Object.fromEntries(AVAILABLE.map((t) => [t, info]));
-  const need = new Set<TopologyName>();
+export function neededTopologies(tests: PlannedTest[], info: ServerInfo): Set<DeploymentKind> {
+  const all: Partial<Record<DeploymentKind, ServerInfo>> = Object.fromEntries(AVAILABLE.map((t) => [t, info]));
+  const need = new Set<DeploymentKind>();
   for (const t of tests) {
     const d = decide(t, all);
     if (d.run) need.add(d.topology);
