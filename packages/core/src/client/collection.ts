@@ -26,7 +26,6 @@ import type { ClientSession } from './sessions.js';
 import type { Db } from './db.js';
 import type { CollationOptions, Filter, Hint, IndexDescription, IndexSpecification, OptionalUnlessRequiredId, ReturnDocument, Sort, UpdateFilter, WithId, WithoutId } from './types.js';
 
-
 export interface CollectionOptions extends BSONSerializeOptions {
   /** Client Side Operations Timeout of this collection's operations (over the Db's; 0 = none). */
   timeoutMS?: number;

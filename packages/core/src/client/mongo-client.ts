@@ -92,7 +92,7 @@ export class MongoClient extends TypedEmitter<MongoClientEvents> implements Clie
   }
 
   /** The Stable API options the client sends (`{ version, strict?, deprecationErrors? }`), if any. */
-  get serverApi(): Readonly<{ version: string; strict?: boolean; deprecationErrors?: boolean }> | undefined {
+  get serverApi(): MongoOptions['serverApi'] {
     return this.mongoOptions.serverApi;
   }
 

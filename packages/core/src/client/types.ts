@@ -158,4 +158,3 @@ export const BSONType = Object.freeze({
   maxKey: 127,
 } as const);
 export type BSONType = (typeof BSONType)[keyof typeof BSONType];
-

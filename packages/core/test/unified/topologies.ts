@@ -33,11 +33,11 @@ export type TopologyName = 'single' | 'replicaset' | 'sharded';
 /** A deployment the runner can start: a topology, and the replica set once more with auth on. */
 export type DeploymentKind = TopologyName | 'replicaset-auth';
 
-export const topologyOf = (kind: DeploymentKind): TopologyName => (kind === 'replicaset-auth' ? 'replicaset' : kind);
-export const hasAuth = (kind: DeploymentKind): boolean => kind === 'replicaset-auth';
+const topologyOf = (kind: DeploymentKind): TopologyName => (kind === 'replicaset-auth' ? 'replicaset' : kind);
+const hasAuth = (kind: DeploymentKind): boolean => kind === 'replicaset-auth';
 
 /** The root user the test clients of the auth deployment connect as. */
-export const AUTH_USER = { user: 'unified-runner', pwd: 'unified-runner-pw' } as const;
+const AUTH_USER = { user: 'unified-runner', pwd: 'unified-runner-pw' } as const;
 
 export interface ServerInfo {
   /** buildInfo.version, e.g. "7.0.12". */
@@ -47,8 +47,6 @@ export interface ServerInfo {
 
 export interface Deployment {
   readonly topology: TopologyName;
-  /** Authentication is on (the connection strings carry the root user). */
-  readonly auth: boolean;
   /** Every address a client of this deployment talks to (mongoses for sharded). */
   readonly hosts: string[];
   /** Connection string; `multiple` false: a single mongos. */
@@ -64,13 +62,16 @@ export interface Deployment {
 
 class Peers {
   #clients = new Map<string, PeerClient>();
+  readonly #onConnect: ((run: (cmd: Doc) => Promise<Doc>) => Promise<void>) | undefined;
   /** With a key file: every connection authenticates as `__system` first. */
-  constructor(private readonly keyFile?: string) {}
+  constructor(keyFile?: string) {
+    const creds = keyFile === undefined ? undefined : internalCredentials(loadKeyFile(keyFile));
+    this.#onConnect = creds && ((run) => authenticateInternal(run, creds));
+  }
   async command(address: string, cmd: Doc, timeoutMs = 15_000): Promise<Doc> {
     let c = this.#clients.get(address);
     if (!c) {
-      const creds = this.keyFile === undefined ? undefined : internalCredentials(loadKeyFile(this.keyFile));
-      c = new PeerClient(address, creds ? (run) => authenticateInternal(run, creds) : undefined);
+      c = new PeerClient(address, this.#onConnect);
       this.#clients.set(address, c);
     }
     const reply = await c.command({ ...cmd, $db: cmd.$db ?? 'admin' }, timeoutMs);
@@ -94,7 +95,8 @@ export class Deployments {
   #cluster: Cluster | undefined;
   #routers: MongosProcess[] = [];
   #standalone: SpawnedSim | undefined;
-  #auth: { cluster: Cluster; peers: Peers; dir: string } | undefined;
+  /** The auth deployment's key-file directory, runner connections and (once started) cluster. */
+  #auth: { cluster?: Cluster; peers: Peers; dir: string } | undefined;
   #made = new Map<DeploymentKind, Promise<Deployment>>();
 
   get(kind: DeploymentKind): Promise<Deployment> {
@@ -113,8 +115,9 @@ export class Deployments {
     writeFileSync(keyFile, randomBytes(48).toString('base64'));
     chmodSync(keyFile, 0o600);
     const peers = new Peers(keyFile);
+    this.#auth = { peers, dir };
     const cluster = await startCluster({ members: 3, timeoutMs: 60_000, electionTimeoutMillis: 10_000, keyFile });
-    this.#auth = { cluster, peers, dir };
+    this.#auth.cluster = cluster;
     await cluster.waitForSecondaries({ timeoutMs: 60_000 });
     const hosts = cluster.members.map((m) => m.host);
     const command = primaryFollower(cluster, peers);
@@ -123,7 +126,6 @@ export class Deployments {
     const userinfo = `${encodeURIComponent(AUTH_USER.user)}:${encodeURIComponent(AUTH_USER.pwd)}@`;
     return {
       topology: 'replicaset',
-      auth: true,
       hosts,
       uri: () => `mongodb://${userinfo}${hosts.join(',')}/?replicaSet=${cluster.replSet}`,
       info: await serverInfo(command),
@@ -149,7 +151,6 @@ export class Deployments {
       const command = primaryFollower(cluster, peers);
       return {
         topology,
-        auth: false,
         hosts,
         uri: () => `mongodb://${hosts.join(',')}/?replicaSet=${cluster.replSet}`,
         info: await serverInfo(command),
@@ -166,7 +167,6 @@ export class Deployments {
       const command = (cmd: Doc, t?: number): Promise<Doc> => peers.command(hosts[0]!, cmd, t);
       return {
         topology,
-        auth: false,
         hosts,
         uri: (multiple) => `mongodb://${multiple ? hosts.join(',') : hosts[0]}/`,
         info: await serverInfo(command),
@@ -180,7 +180,6 @@ export class Deployments {
     const command = (cmd: Doc, t?: number): Promise<Doc> => peers.command(address, cmd, t);
     return {
       topology,
-      auth: false,
       hosts: [address],
       uri: () => `mongodb://${address}/`,
       info: await serverInfo(command),
@@ -194,7 +193,7 @@ export class Deployments {
     this.#peers.close();
     this.#auth?.peers.close();
     await Promise.allSettled(this.#routers.map((r) => r.stop()));
-    await Promise.allSettled([this.#cluster?.stop(), this.#standalone?.stop(), this.#auth?.cluster.stop()]);
+    await Promise.allSettled([this.#cluster?.stop(), this.#standalone?.stop(), this.#auth?.cluster?.stop()]);
     if (this.#auth) rmSync(this.#auth.dir, { recursive: true, force: true });
   }
 }

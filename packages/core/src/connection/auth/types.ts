@@ -9,7 +9,7 @@ export interface AuthRun {
   readonly hello: Document;
 }
 
-/** Mechanism names the specs define (`authMechanism` values). */
+/** The `authMechanism` values the specs define, and DEFAULT (negotiate), under the official driver's keys. */
 export const AuthMechanism = Object.freeze({
   MONGODB_AWS: 'MONGODB-AWS',
   MONGODB_DEFAULT: 'DEFAULT',
